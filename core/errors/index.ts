@@ -1,0 +1,2 @@
+export * from './agora-error.ts'
+export * from './issue.ts'

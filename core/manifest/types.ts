@@ -1,0 +1,365 @@
+/**
+ * The shapes of the registry's documents after loading and normalising.
+ * The JSON Schemas in registry/schemas/ are the contract; these types mirror
+ * them and a test keeps the two from drifting (types.test.ts).
+ */
+import type { Kind } from '#core/registry'
+
+/** registry/agora.yaml: what makes one hub differ from another. */
+export interface HubConfig {
+  name: string
+  description: string
+  /** Where the static site and index are served, without a trailing slash. */
+  base_url: string
+  /** The Git repository contributors open pull requests against. */
+  repository?: { owner: string; name: string; default_branch: string }
+  /** Template for raw files pinned to a commit; `{commit}` and `{path}` are filled in. */
+  raw_url_template?: string
+  kinds: Kind[]
+  domains: DomainConfig[]
+  licenses: { allowed: string[]; allow_other: boolean }
+  storage: StorageConfig
+  payments: PaymentsConfig
+  /** Ed25519 public keys that sign the index and licence tokens. */
+  keys: PublicKeyConfig[]
+  /** Items shown as staff picks on the home page (`[kind/]ns/name`). */
+  staff_picks?: string[]
+  /** Names no namespace or item may take, added to the built-in list. */
+  reserved_names?: string[]
+}
+
+export interface DomainConfig {
+  id: string
+  label: string
+  description?: string
+}
+
+export type StorageConfig = FsStorageConfig | S3StorageConfig
+
+export interface FsStorageConfig {
+  type: 'fs'
+  /** Folder holding `blobs/sha256/…`, relative to the repository root. */
+  path: string
+  /** URL the folder is served under, when it is. */
+  public_url?: string
+}
+
+export interface S3StorageConfig {
+  type: 's3'
+  bucket: string
+  region: string
+  endpoint?: string
+  force_path_style?: boolean
+  /** Public base URL of the bucket or its CDN, for public blobs. */
+  public_url?: string
+  /** Prefix for paid or private blobs, reached only by presigned URLs. */
+  private_prefix: string
+}
+
+export interface PaymentsConfig {
+  provider: 'stripe' | 'none'
+  currency: string
+  /** The hub's share of each sale, in percent (0–100). */
+  platform_fee_percent: number
+}
+
+export interface PublicKeyConfig {
+  id: string
+  algorithm: 'ed25519'
+  /** Raw 32-byte public key, base64. */
+  public_key: string
+}
+
+/** registry/owners/<ns>.yaml: a user or an organisation. */
+export interface OwnerManifest {
+  type: 'user' | 'org'
+  name: string
+  /** GitHub login of a user; the namespace need not equal it. */
+  github?: string
+  /** GitHub logins of an org's members. */
+  members?: string[]
+  bio?: string
+  avatar_url?: string
+  links?: Links
+  /** Stripe Connect account receiving payouts. */
+  payout?: { stripe_account: string }
+}
+
+export interface Links {
+  homepage?: string
+  paper?: string
+  code?: string
+  docs?: string
+}
+
+export type ItemState = 'active' | 'deprecated' | 'yanked' | 'flagged' | 'taken-down'
+export type VersionState = 'active' | 'deprecated' | 'yanked'
+
+export interface ItemStatus {
+  state: ItemState
+  /** Required for every state but `active`: the reason is always shown. */
+  reason?: string
+  /** `[kind/]ns/name` of a replacement, for deprecated items. */
+  replacement?: string
+  date?: string
+}
+
+export interface VersionStatus {
+  state: VersionState
+  reason?: string
+  date?: string
+}
+
+export type PricingModel = 'free' | 'per-download' | 'per-query' | 'subscription' | 'enterprise'
+
+export interface Pricing {
+  model: PricingModel
+  /** Price in major units of `currency`; absent for free and enterprise. */
+  price?: number
+  currency?: string
+  /** Billing period of a subscription. */
+  interval?: 'month' | 'year'
+  /** Queries included per interval (per-query and subscription). */
+  query_limit?: number
+  /** Where to ask for an enterprise quote. */
+  contact?: string
+}
+
+export type BaseModelRelation = 'adapter' | 'finetune' | 'merge' | 'quantized'
+
+/** Fields every item.yaml has, whatever its kind. */
+export interface ItemCommon {
+  kind: Kind
+  /** `ns/name`; must equal the item's folder. */
+  id: string
+  title: string
+  summary: string
+  /** Namespaces (users or orgs in owners/) allowed to change the item. */
+  owners: string[]
+  tags?: string[]
+  /** One of agora.yaml `domains[].id`. */
+  domain?: string
+  /** SPDX identifier, or `other` with license_name and license_link. */
+  license: string
+  license_name?: string
+  license_link?: string
+  pricing?: Pricing
+  links?: Links
+  citation?: string
+  /** Models this derives from: registry refs, or `hf:org/name` for outside ones. */
+  base_model?: string | string[]
+  base_model_revision?: string
+  base_model_relation?: BaseModelRelation
+  /** `[kind/]ns/name` this item was forked from. */
+  forked_from?: string
+  'dist-tags'?: Record<string, string>
+  status?: ItemStatus
+  /** Training or evaluation datasets, as registry refs (`datasets/ns/name`) or `hf:` ids. */
+  datasets?: string[]
+}
+
+export interface HardwareRequirements {
+  cpu?: string
+  gpu?: string
+  tpu?: string
+  /** Memory needed to run, in GiB. */
+  memory_gb?: number
+  gpu_memory_gb?: number
+}
+
+export interface ModelItem extends ItemCommon {
+  kind: 'model'
+  pipeline_tag?: string
+  /** pytorch, onnx, safetensors, gguf, tensorflow, sklearn, vina_config, neural-dsl, … */
+  library_name?: string
+  architecture?: string
+  hardware?: HardwareRequirements
+  language?: string[]
+}
+
+export interface DatasetItem extends ItemCommon {
+  kind: 'dataset'
+  /** smiles_csv, sdf, parquet, csv, jsonl, pdb, … */
+  format: string
+  task_categories?: string[]
+  size_categories?: string
+  usage_restrictions?: string
+}
+
+export interface CredentialSpec {
+  name: string
+  description?: string
+  required: boolean
+}
+
+export interface AdapterItem extends ItemCommon {
+  kind: 'adapter'
+  adapter_type: 'api' | 'local' | 'ml'
+  protocol_version: string
+  credentials?: CredentialSpec[]
+  rate_limits?: { requests_per_minute?: number; requests_per_day?: number; concurrent?: number }
+}
+
+export interface LoraItem extends ItemCommon {
+  kind: 'lora'
+  base_model: string | string[]
+  trigger_words?: string[]
+}
+
+export interface PipelineItem extends ItemCommon {
+  kind: 'pipeline'
+  use_case: string
+}
+
+export interface MetricDefinition {
+  name: string
+  higher_is_better: boolean
+  unit?: string
+  description?: string
+}
+
+export interface BenchmarkItem extends ItemCommon {
+  kind: 'benchmark'
+  task: string
+  metrics: MetricDefinition[]
+  baselines?: { name: string; scores: Record<string, number>; source?: string }[]
+  submission_guidelines?: string
+}
+
+export interface CollectionEntry {
+  /** `[kind/]ns/name[@version]`. */
+  ref: string
+  note?: string
+}
+
+export interface CollectionItem extends ItemCommon {
+  kind: 'collection'
+  items: CollectionEntry[]
+}
+
+export type ItemManifest =
+  | ModelItem
+  | DatasetItem
+  | AdapterItem
+  | LoraItem
+  | PipelineItem
+  | BenchmarkItem
+  | CollectionItem
+
+/** A file of a version. Hub-stored files have no url; external ones give one. */
+export interface FileEntry {
+  /** Relative POSIX path inside the item, no `..`, no leading `/`. */
+  path: string
+  size: number
+  /** Lower-case hex SHA-256 of the bytes. */
+  sha256: string
+  url?: string
+  /** Stored under the private prefix, reached with a licence only. */
+  private?: boolean
+}
+
+export interface MetricValue {
+  name: string
+  value: number
+  dataset?: string
+  split?: string
+}
+
+/** Fields every versions/<semver>.yaml has. */
+export interface VersionCommon {
+  version: string
+  /** ISO date of release. */
+  released?: string
+  changelog?: string
+  files: FileEntry[]
+  metrics?: MetricValue[]
+  status?: VersionStatus
+}
+
+export interface ModelVersion extends VersionCommon {
+  /** Number of training examples. */
+  training_data_size?: number
+  parameters?: number
+}
+
+export interface DatasetSplit {
+  name: string
+  num_rows: number
+  /** Paths (in `files`) holding the split. */
+  files?: string[]
+}
+
+export interface DatasetVersion extends VersionCommon {
+  num_datapoints: number
+  splits?: DatasetSplit[]
+  quality?: { duplicate_rate?: number; coverage?: number; missing_rate?: number }
+}
+
+export interface AdapterVersion extends VersionCommon {
+  input_schema?: Record<string, unknown>
+  output_schema?: Record<string, unknown>
+  dependencies?: { name: string; version: string }[]
+}
+
+export interface LoraVersion extends VersionCommon {
+  r: number
+  lora_alpha: number
+  target_modules: string[]
+  lora_dropout?: number
+  training?: {
+    samples?: number
+    epochs?: number
+    steps?: number
+    learning_rate?: number
+    dataset?: string
+    hardware?: string
+  }
+}
+
+export interface PipelineStep {
+  id: string
+  /** `[kind/]ns/name` of the item the step runs. */
+  uses: string
+  /** A semver range such as `^1.2.0`. */
+  version?: string
+  config?: Record<string, unknown>
+}
+
+export interface PipelineVersion extends VersionCommon {
+  steps: PipelineStep[]
+  expected_runtime_s?: number
+  success_rate?: number
+}
+
+export interface BenchmarkVersion extends VersionCommon {
+  /** Paths (in `files`) of the test set. */
+  test_files?: string[]
+}
+
+export type VersionManifest =
+  | ModelVersion
+  | DatasetVersion
+  | AdapterVersion
+  | LoraVersion
+  | PipelineVersion
+  | BenchmarkVersion
+
+/** results/<bench-ns>/<bench>.yaml: scores of one item on one benchmark. */
+export interface ResultManifest {
+  /** `benchmarks/ns/name` or `ns/name` of a benchmark item. */
+  benchmark: string
+  benchmark_version?: string
+  /** The version of this item evaluated. */
+  version: string
+  scores: Record<string, number>
+  date: string
+  source?: { name?: string; url?: string; user?: string }
+  /** True only when written by the hub's QA workflow. */
+  verified?: boolean
+}
+
+/** README.md split into its front matter and Markdown body. */
+export interface ReadmeDoc {
+  frontMatter: Record<string, unknown>
+  body: string
+}

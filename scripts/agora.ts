@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { formatIssue, isAgoraError } from '#core/errors'
+import { type CommandContext, EXIT_FAILED, EXIT_OK } from './commands/context.ts'
+import { COMMANDS } from './commands/index.ts'
+
+/** Parses argv, dispatches to scripts/commands/<command>.ts and owns the exit code. */
+export async function main(argv: string[], ctx: Omit<CommandContext, 'argv'>): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    ctx.stdout.write(await usage())
+    return name ? EXIT_OK : EXIT_FAILED
+  }
+  if (name === '--version') {
+    ctx.stdout.write('agora 0.1.0\n')
+    return EXIT_OK
+  }
+  const load = COMMANDS[name]
+  if (!load) {
+    ctx.stderr.write(`agora: unknown command "${name}"\n  hint: run "agora --help" for the list\n`)
+    return EXIT_FAILED
+  }
+  const command = await load()
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.stdout.write(`${command.help.trimEnd()}\n`)
+    return EXIT_OK
+  }
+  try {
+    return await command.run({ ...ctx, argv: rest })
+  } catch (error) {
+    if (isAgoraError(error)) {
+      if (rest.includes('--json')) {
+        ctx.stdout.write(`${JSON.stringify({ ok: false, error: error.toIssue() }, null, 2)}\n`)
+      } else {
+        ctx.stderr.write(`${formatIssue(error.toIssue())}\n`)
+      }
+      return EXIT_FAILED
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    ctx.stderr.write(`agora ${name}: ${message}\n`)
+    return EXIT_FAILED
+  }
+}
+
+async function usage(): Promise<string> {
+  const lines = ['Usage: agora <command> [options]', '', 'Commands:']
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const command = await load().catch(() => undefined)
+    if (command) lines.push(`  ${name.padEnd(10)} ${command.summary}`)
+  }
+  lines.push('', 'Run "agora <command> --help" for the options of a command.', '')
+  return lines.join('\n')
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+  const code = await main(process.argv.slice(2), {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    fetch: globalThis.fetch,
+  })
+  process.exitCode = code
+}
