@@ -1,1 +1,6 @@
 export * from './blob-store.ts'
+export * from './create-store.ts'
+export * from './fs-store.ts'
+export * from './hash.ts'
+export * from './retry.ts'
+export * from './s3-store.ts'
