@@ -1,0 +1,2 @@
+export * from './signing.ts'
+export * from './sparse-index.ts'

@@ -1,0 +1,248 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
+import type { Kind } from '#core/registry'
+import {
+  generateSigningKey,
+  keyIdOf,
+  loadPrivateKey,
+  loadPublicKey,
+  rawPublicKey,
+  signBytes,
+  verifyBytes,
+} from './signing.ts'
+import {
+  buildSparseIndex,
+  canonicalJson,
+  fillTemplate,
+  type IndexConfig,
+  type IndexItem,
+  indexItemPath,
+  openDocument,
+} from './sparse-index.ts'
+import type { SourceItem, SourceRegistry } from './types.ts'
+
+const HASH_A = 'a'.repeat(64)
+const HASH_B = 'b'.repeat(64)
+
+function item(
+  kind: Kind,
+  ns: string,
+  name: string,
+  versions: Record<string, VersionManifest>,
+): SourceItem {
+  const manifest = {
+    kind,
+    id: `${ns}/${name}`,
+    title: name,
+    summary: `the ${name} item`,
+    owners: [ns],
+    license: 'MIT',
+    'dist-tags': { latest: Object.keys(versions).at(-1) as string },
+  } as ItemManifest
+  return {
+    ref: { kind, ns, name },
+    dir: `registry/${kind}s/${ns.slice(0, 2)}/${ns}/${name}`,
+    item: manifest,
+    versions: new Map(Object.entries(versions)),
+    results: [],
+  }
+}
+
+function registry(items: SourceItem[]): SourceRegistry {
+  return {
+    root: '/repo',
+    hub: { name: 'Agora Test Hub' } as HubConfig,
+    owners: new Map(),
+    items: new Map(items.map((i) => [`${i.ref.kind}/${i.ref.ns}/${i.ref.name}`, i])),
+  }
+}
+
+const tox = () =>
+  item('model', 'acme', 'tox-gnn', {
+    '1.0.0': { version: '1.0.0', files: [{ path: 'model.safetensors', size: 10, sha256: HASH_A }] },
+    '1.1.0': {
+      version: '1.1.0',
+      released: '2026-01-02',
+      files: [
+        { path: 'model.safetensors', size: 12, sha256: HASH_B },
+        { path: 'config.json', size: 10, sha256: HASH_A },
+      ],
+      status: { state: 'deprecated', reason: 'use 2.x' },
+    },
+  })
+
+describe('core/catalog/signing', () => {
+  it('signs and verifies, and refuses another key or altered bytes', () => {
+    const key = generateSigningKey()
+    const privateKey = loadPrivateKey(key.privateKeyPem)
+    const publicKey = loadPublicKey(key.publicKey)
+    const bytes = Buffer.from('{"a":1}')
+    const signature = signBytes(bytes, privateKey)
+    expect(verifyBytes(bytes, signature, publicKey)).toBe(true)
+    expect(verifyBytes(Buffer.from('{"a":2}'), signature, publicKey)).toBe(false)
+    expect(verifyBytes(bytes, signature, loadPublicKey(generateSigningKey().publicKey))).toBe(false)
+    expect(verifyBytes(bytes, 'not base64 at all', publicKey)).toBe(false)
+    expect(key.keyId).toBe(keyIdOf(key.publicKey))
+    expect(key.keyId).toMatch(/^ed25519-[0-9a-f]{16}$/)
+  })
+
+  it('loads a private key from a base64 seed and derives its public key', () => {
+    const seed = Buffer.alloc(32, 7).toString('base64')
+    const privateKey = loadPrivateKey(seed)
+    const publicKey = rawPublicKey(privateKey).toString('base64')
+    expect(
+      verifyBytes(
+        Buffer.from('x'),
+        signBytes(Buffer.from('x'), privateKey),
+        loadPublicKey(publicKey),
+      ),
+    ).toBe(true)
+  })
+
+  it('says what is wrong with a key that is not Ed25519', () => {
+    expect(() => loadPrivateKey('c2hvcnQ=')).toThrow(
+      expect.objectContaining({ code: 'signing/bad-private-key' }),
+    )
+    expect(() => loadPublicKey('c2hvcnQ=')).toThrow(
+      expect.objectContaining({ code: 'signing/bad-public-key' }),
+    )
+  })
+})
+
+describe('core/catalog/sparse-index', () => {
+  let out: string
+  const generated = generateSigningKey()
+  const signingKey = { privateKey: loadPrivateKey(generated.privateKeyPem), keyId: 'agora-test' }
+  const publicKey = loadPublicKey(generated.publicKey)
+
+  beforeEach(async () => {
+    out = await mkdtemp(join(tmpdir(), 'agora-index-'))
+  })
+  afterEach(async () => {
+    await rm(out, { recursive: true, force: true })
+  })
+
+  it('writes canonical JSON with sorted keys', () => {
+    expect(canonicalJson({ b: 1, a: [true, 'x', { d: null, c: 0.5 }], u: undefined })).toBe(
+      '{"a":[true,"x",{"c":0.5,"d":null}],"b":1}',
+    )
+    expect(() => canonicalJson({ n: Number.NaN })).toThrow()
+  })
+
+  it('fills URL templates', () => {
+    expect(
+      fillTemplate('{base}/blobs/sha256/{prefix}/{sha256}', { base: 'http://h', sha256: HASH_A }),
+    ).toBe(`http://h/blobs/sha256/aa/${HASH_A}`)
+    expect(
+      fillTemplate('{base}/index/{kinds}/{shard}/{ns}/{name}.json', {
+        base: 'b',
+        kinds: 'models',
+        ns: 'acme',
+        name: 'x',
+      }),
+    ).toBe('b/index/models/ac/acme/x.json')
+  })
+
+  it('writes config.json and one signed file per item', async () => {
+    const result = await buildSparseIndex(
+      registry([
+        tox(),
+        item('dataset', 'zoo', 'cells', {
+          '0.1.0': { version: '0.1.0', files: [], num_datapoints: 3 } as VersionManifest,
+        }),
+      ]),
+      {
+        outDir: out,
+        signingKey,
+        commit: 'c0ffee',
+      },
+    )
+    expect(result.written).toEqual([
+      'index/config.json',
+      'index/datasets/zo/zoo/cells.json',
+      'index/models/ac/acme/tox-gnn.json',
+    ])
+    const configText = await readFile(join(out, 'index/config.json'), 'utf8')
+    const config = openDocument<IndexConfig>(configText, { file: 'config.json', publicKey })
+    expect(config).toEqual({
+      v: 1,
+      hub: 'Agora Test Hub',
+      blobs: '{base}/blobs/sha256/{prefix}/{sha256}',
+      items: '{base}/index/{kinds}/{shard}/{ns}/{name}.json',
+      key_id: 'agora-test',
+      public_key: generated.publicKey,
+      commit: 'c0ffee',
+    })
+    const path = indexItemPath({ kind: 'model', ns: 'acme', name: 'tox-gnn' })
+    const text = await readFile(join(out, path), 'utf8')
+    expect(text).toBe(canonicalJson(JSON.parse(text)))
+    const entry = openDocument<IndexItem>(text, { file: path, publicKey })
+    expect(entry).toEqual({
+      v: 1,
+      kind: 'model',
+      id: 'acme/tox-gnn',
+      commit: 'c0ffee',
+      'dist-tags': { latest: '1.1.0' },
+      versions: {
+        '1.0.0': { files: [{ path: 'model.safetensors', size: 10, sha256: HASH_A }] },
+        '1.1.0': {
+          released: '2026-01-02',
+          status: { state: 'deprecated', reason: 'use 2.x' },
+          files: [
+            { path: 'model.safetensors', size: 12, sha256: HASH_B },
+            { path: 'config.json', size: 10, sha256: HASH_A },
+          ],
+        },
+      },
+    })
+  })
+
+  it('leaves unchanged files alone, rewrites changed ones and removes gone items', async () => {
+    const other = item('model', 'acme', 'other', { '1.0.0': { version: '1.0.0', files: [] } })
+    await buildSparseIndex(registry([tox(), other]), { outDir: out, signingKey })
+    const configPath = join(out, 'index/config.json')
+    const before = (await stat(configPath)).mtimeMs
+    await writeFile(join(out, 'index/unrelated.txt'), 'kept')
+    const changed = tox()
+    changed.item['dist-tags'] = { latest: '1.0.0' }
+    const again = await buildSparseIndex(registry([changed]), { outDir: out, signingKey })
+    expect(again).toEqual({
+      written: ['index/models/ac/acme/tox-gnn.json'],
+      unchanged: ['index/config.json'],
+      removed: ['index/models/ac/acme/other.json'],
+    })
+    expect((await stat(configPath)).mtimeMs).toBe(before)
+    expect(await readFile(join(out, 'index/unrelated.txt'), 'utf8')).toBe('kept')
+  })
+
+  it('refuses a tampered document, an unsigned one and a foreign key', async () => {
+    await buildSparseIndex(registry([tox()]), { outDir: out, signingKey })
+    const path = indexItemPath({ kind: 'model', ns: 'acme', name: 'tox-gnn' })
+    const text = await readFile(join(out, path), 'utf8')
+    const tampered = text.replace(HASH_B, 'c'.repeat(64))
+    expect(() => openDocument(tampered, { file: path, publicKey })).toThrow(
+      expect.objectContaining({
+        code: 'index/bad-signature',
+        message: `${path}: signature by key "agora-test" does not verify`,
+      }),
+    )
+    const stranger = loadPublicKey(generateSigningKey().publicKey)
+    expect(() => openDocument(text, { file: path, publicKey: stranger })).toThrow(
+      expect.objectContaining({ code: 'index/bad-signature' }),
+    )
+    const unsigned = JSON.stringify({ signed: JSON.parse(text).signed })
+    expect(() => openDocument(unsigned, { file: path, publicKey })).toThrow(
+      expect.objectContaining({ code: 'index/unsigned' }),
+    )
+    expect(openDocument<IndexItem>(unsigned, { file: path }).id).toBe('acme/tox-gnn')
+    expect(() => openDocument('<html>', { file: path })).toThrow(
+      expect.objectContaining({ code: 'index/malformed' }),
+    )
+    expect(() => openDocument('{"signed":{"v":99}}', { file: path })).toThrow(
+      expect.objectContaining({ code: 'index/unsupported-version' }),
+    )
+  })
+})

@@ -1,0 +1,346 @@
+import type { KeyObject } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import * as nodeFs from 'node:fs'
+import { dirname, join, relative, sep } from 'node:path'
+import { AgoraError } from '#core/errors'
+import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manifest'
+import { type ItemRef, type Kind, kindPlural, refKey, shardOf } from '#core/registry'
+import { rawPublicKey, signBytes, verifyBytes } from './signing.ts'
+import type { SourceItem, SourceRegistry } from './types.ts'
+
+/** Version of the index format; clients skip documents whose `v` they do not know. */
+export const INDEX_FORMAT_VERSION = 1
+
+/**
+ * Where blobs are fetched from. `{base}` is the URL the index is served
+ * under (config.json's URL without `index/config.json`), `{prefix}` the
+ * first two hex digits of the hash.
+ */
+export const DEFAULT_BLOB_URL_TEMPLATE = '{base}/blobs/sha256/{prefix}/{sha256}'
+
+/** `index/config.json`: what a client reads first. */
+export interface IndexConfig {
+  v: number
+  /** The hub's name, from agora.yaml. */
+  hub: string
+  /** Blob URL template with `{base}`, `{prefix}` and `{sha256}`. */
+  blobs: string
+  /** Item file template with `{base}`, `{kinds}`, `{shard}`, `{ns}` and `{name}`. */
+  items: string
+  /** Id and raw base64 Ed25519 key that sign every index document, when signed. */
+  key_id?: string
+  public_key?: string
+  /** The registry commit the index was built from, when known. */
+  commit?: string
+}
+
+/** One file of a version, as a client needs it to download and verify. */
+export type IndexFile = Pick<FileEntry, 'path' | 'size' | 'sha256' | 'url' | 'private'>
+
+export interface IndexVersion {
+  files: IndexFile[]
+  released?: string
+  status?: VersionStatus
+}
+
+/** `index/<kind>s/<shard>/<ns>/<name>.json`: everything about one item a download needs. */
+export interface IndexItem {
+  v: number
+  kind: Kind
+  /** `ns/name`. */
+  id: string
+  'dist-tags': Record<string, string>
+  status?: ItemStatus
+  pricing?: Pricing
+  /** The registry commit the item was read at, when known. */
+  commit?: string
+  versions: Record<string, IndexVersion>
+}
+
+/** The signature beside a signed document's payload. */
+export interface IndexSignature {
+  key_id: string
+  algorithm: 'ed25519'
+  /** Base64 Ed25519 signature of the canonical JSON of `signed`. */
+  value: string
+}
+
+/**
+ * Every index file is this envelope: the payload and a detached signature of
+ * the payload's canonical JSON. Keeping both in one file lets a client
+ * verify with one request per document (so a pull needs two before blobs).
+ */
+export interface SignedDocument<T> {
+  signed: T
+  signature?: IndexSignature
+}
+
+/** A private key and the id clients know it by. */
+export interface IndexSigningKey {
+  privateKey: KeyObject
+  keyId: string
+}
+
+/**
+ * JSON with object keys sorted (by UTF-16 code units) and no whitespace, so
+ * the same data always gives the same bytes: ETags stay stable and
+ * signatures can be checked after a parse. For the strings, integers,
+ * floats and booleans the index holds it equals RFC 8785 (JCS).
+ *
+ * @example canonicalJson({ b: 1, a: [true, 'x'] }) // '{"a":[true,"x"],"b":1}'
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new TypeError(`canonical JSON has no form for ${value}`)
+    }
+    return JSON.stringify(value)
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(',')}]`
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+}
+
+/**
+ * Path of an item's index file, relative to the served root.
+ *
+ * @example indexItemPath({ kind: 'dataset', ns: 'acme', name: 'tox21' }) // 'index/datasets/ac/acme/tox21.json'
+ */
+export function indexItemPath(ref: ItemRef): string {
+  return `index/${kindPlural(ref.kind)}/${shardOf(ref.ns)}/${ref.ns}/${ref.name}.json`
+}
+
+/** The `items` template written into config.json; mirrors indexItemPath. */
+export const ITEM_URL_TEMPLATE = '{base}/index/{kinds}/{shard}/{ns}/{name}.json'
+
+/**
+ * Fills a config.json template for one item or blob.
+ *
+ * @example
+ * fillTemplate('{base}/blobs/sha256/{prefix}/{sha256}', { base: 'http://127.0.0.1:4321', sha256: 'ab…' })
+ */
+export function fillTemplate(template: string, values: Record<string, string>): string {
+  const all: Record<string, string> = { ...values }
+  if (values.sha256 && !values.prefix) all.prefix = values.sha256.slice(0, 2)
+  if (values.ns && !values.shard) all.shard = shardOf(values.ns)
+  return template.replace(/\{([a-z0-9-]+)\}/g, (whole, name: string) =>
+    all[name] === undefined ? whole : (all[name] as string),
+  )
+}
+
+/**
+ * Wraps a payload in the signed envelope and returns its canonical bytes.
+ *
+ * @example sealDocument({ v: 1, hub: 'Agora' }, { privateKey, keyId: 'agora-dev' })
+ */
+export function sealDocument<T>(payload: T, key?: IndexSigningKey): string {
+  const body = canonicalJson(payload)
+  if (!key) return `{"signed":${body}}`
+  const signature: IndexSignature = {
+    algorithm: 'ed25519',
+    key_id: key.keyId,
+    value: signBytes(Buffer.from(body), key.privateKey),
+  }
+  return `{"signature":${canonicalJson(signature)},"signed":${body}}`
+}
+
+/**
+ * Parses an index document and, given a public key, refuses it unless its
+ * signature verifies. Throws AgoraError `index/malformed`, `index/unsigned`
+ * or `index/bad-signature` naming the file.
+ *
+ * @example
+ * const item = openDocument<IndexItem>(text, { file: url, publicKey })
+ */
+export function openDocument<T>(
+  text: string,
+  options: { file: string; publicKey?: KeyObject | undefined },
+): T {
+  let parsed: SignedDocument<T>
+  try {
+    parsed = JSON.parse(text) as SignedDocument<T>
+  } catch (error) {
+    throw new AgoraError('index/malformed', `${options.file} is not JSON`, {
+      hint: 'the index is damaged or the URL does not point at an Agora index',
+      cause: error,
+    })
+  }
+  const version = (parsed?.signed as { v?: unknown } | undefined)?.v
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    typeof parsed.signed !== 'object' ||
+    parsed.signed === null
+  ) {
+    throw new AgoraError('index/malformed', `${options.file} has no "signed" payload`, {
+      hint: 'the URL does not point at an Agora index document',
+    })
+  }
+  if (version !== INDEX_FORMAT_VERSION) {
+    throw new AgoraError(
+      'index/unsupported-version',
+      `${options.file} has index format ${String(version)}`,
+      {
+        hint: `this agora reads format ${INDEX_FORMAT_VERSION}; upgrade agora`,
+      },
+    )
+  }
+  if (options.publicKey) {
+    const signature = parsed.signature
+    if (!signature || typeof signature.value !== 'string') {
+      throw new AgoraError('index/unsigned', `${options.file} carries no signature`, {
+        hint: "the hub signs its index; an unsigned copy may have been altered. Use the hub's own URL",
+      })
+    }
+    if (
+      !verifyBytes(Buffer.from(canonicalJson(parsed.signed)), signature.value, options.publicKey)
+    ) {
+      throw new AgoraError(
+        'index/bad-signature',
+        `${options.file}: signature by key "${String(signature.key_id)}" does not verify`,
+        {
+          hint: 'the index was altered after signing or signed by another key; refusing it. Check --index and the public key',
+        },
+      )
+    }
+  }
+  return parsed.signed
+}
+
+/**
+ * The index entry of one item: every version with its files, sizes, hashes
+ * and status, and the dist-tags.
+ *
+ * @example buildIndexItem(registry.items.get('model/acme/tox-gnn'), 'a1b2c3…')
+ */
+export function buildIndexItem(source: SourceItem, commit?: string): IndexItem {
+  const versions: Record<string, IndexVersion> = {}
+  for (const [version, manifest] of source.versions) {
+    versions[version] = {
+      files: manifest.files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        sha256: f.sha256,
+        ...(f.url === undefined ? {} : { url: f.url }),
+        ...(f.private === undefined ? {} : { private: f.private }),
+      })),
+      ...(manifest.released === undefined ? {} : { released: String(manifest.released) }),
+      ...(manifest.status === undefined ? {} : { status: manifest.status }),
+    }
+  }
+  return {
+    v: INDEX_FORMAT_VERSION,
+    kind: source.ref.kind,
+    id: `${source.ref.ns}/${source.ref.name}`,
+    'dist-tags': { ...(source.item['dist-tags'] ?? {}) },
+    ...(source.item.status === undefined ? {} : { status: source.item.status }),
+    ...(source.item.pricing === undefined ? {} : { pricing: source.item.pricing }),
+    ...(commit === undefined ? {} : { commit }),
+    versions,
+  }
+}
+
+export interface BuildSparseIndexOptions {
+  /** Folder the index is written under (`<outDir>/index/…`), usually the site's output. */
+  outDir: string
+  /** Signs every document when given. */
+  signingKey?: IndexSigningKey | undefined
+  /** Blob URL template; default `{base}/blobs/sha256/{prefix}/{sha256}`. */
+  blobUrlTemplate?: string
+  /** The registry commit being indexed, recorded in every document. */
+  commit?: string | undefined
+  fs?: Pick<typeof nodeFs, 'promises'>
+}
+
+export interface SparseIndexResult {
+  /** Paths (relative to outDir) whose bytes changed. */
+  written: string[]
+  /** Paths left alone because their bytes were already right. */
+  unchanged: string[]
+  /** Item files of items no longer in the registry. */
+  removed: string[]
+}
+
+/**
+ * Writes the static sparse index: `index/config.json` and one signed file per
+ * item. Files whose bytes would not change are not rewritten (their mtime
+ * and ETag stay), every write is atomic, and item files of items that left
+ * the registry are removed.
+ *
+ * @example
+ * await buildSparseIndex(registry, { outDir: 'dist', signingKey: { privateKey, keyId: 'agora-dev' } })
+ */
+export async function buildSparseIndex(
+  registry: SourceRegistry,
+  options: BuildSparseIndexOptions,
+): Promise<SparseIndexResult> {
+  const fs = options.fs ?? nodeFs
+  const key = options.signingKey
+  const config: IndexConfig = {
+    v: INDEX_FORMAT_VERSION,
+    hub: registry.hub.name,
+    blobs: options.blobUrlTemplate ?? DEFAULT_BLOB_URL_TEMPLATE,
+    items: ITEM_URL_TEMPLATE,
+    ...(key
+      ? { key_id: key.keyId, public_key: rawPublicKey(key.privateKey).toString('base64') }
+      : {}),
+    ...(options.commit ? { commit: options.commit } : {}),
+  }
+  const documents = new Map<string, string>([['index/config.json', sealDocument(config, key)]])
+  const items = [...registry.items.values()].sort((a, b) =>
+    refKey(a.ref).localeCompare(refKey(b.ref)),
+  )
+  for (const item of items) {
+    documents.set(indexItemPath(item.ref), sealDocument(buildIndexItem(item, options.commit), key))
+  }
+  const result: SparseIndexResult = { written: [], unchanged: [], removed: [] }
+  for (const [path, text] of documents) {
+    const target = join(options.outDir, path)
+    const current = await fs.promises.readFile(target, 'utf8').catch(() => undefined)
+    if (current === text) {
+      result.unchanged.push(path)
+      continue
+    }
+    await writeAtomic(fs, target, text)
+    result.written.push(path)
+  }
+  for (const path of await listJson(fs, join(options.outDir, 'index'))) {
+    const rel = relative(options.outDir, path).split(sep).join('/')
+    if (documents.has(rel)) continue
+    await fs.promises.rm(path, { force: true })
+    result.removed.push(rel)
+  }
+  return result
+}
+
+async function writeAtomic(
+  fs: Pick<typeof nodeFs, 'promises'>,
+  target: string,
+  text: string,
+): Promise<void> {
+  await fs.promises.mkdir(dirname(target), { recursive: true })
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await fs.promises.writeFile(temp, text, { flag: 'wx' })
+    await fs.promises.rename(temp, target)
+  } catch (error) {
+    await fs.promises.rm(temp, { force: true }).catch(() => undefined)
+    throw new AgoraError('index/write-failed', `cannot write ${target}`, {
+      file: target,
+      hint: 'check that the output folder is writable and the disk has space',
+      cause: error,
+    })
+  }
+}
+
+async function listJson(fs: Pick<typeof nodeFs, 'promises'>, dir: string): Promise<string[]> {
+  const entries = await fs.promises
+    .readdir(dir, { recursive: true, withFileTypes: true })
+    .catch(() => [])
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+}
