@@ -1,0 +1,47 @@
+import type { FileEntry, HubConfig } from '#core/manifest'
+import { blobKey } from '#core/storage'
+
+/**
+ * Where a browser can GET a file: the external `url` it declares, else the
+ * hub's public blob URL. Private (paid) files and hubs whose store is not
+ * served over HTTP have none; the licence service hands those out.
+ *
+ * @example fileUrl(hub, { path: 'model.safetensors', size: 10, sha256: 'ab12…' })
+ * // 'https://blobs.example.org/blobs/sha256/ab/ab12…'
+ */
+export function fileUrl(hub: HubConfig, file: FileEntry): string | undefined {
+  if (file.url) return /^https?:\/\//i.test(file.url) ? file.url : undefined
+  if (file.private) return undefined
+  const base = hub.storage.public_url
+  if (!base) return undefined
+  return `${base.replace(/\/+$/, '')}/${blobKey(file.sha256)}`
+}
+
+/**
+ * A raw Git URL of a registry file pinned to a commit, from agora.yaml's
+ * `raw_url_template` (`{commit}`, `{path}`); the commit stays a visible
+ * placeholder when the build does not know it.
+ *
+ * @example rawUrl(hub, 'registry/models/ac/acme/x/item.yaml', 'abc123')
+ * // 'https://raw.githubusercontent.com/acme/hub/abc123/registry/models/ac/acme/x/item.yaml'
+ */
+export function rawUrl(hub: HubConfig, path: string, commit: string | undefined): string | undefined {
+  const template =
+    hub.raw_url_template ??
+    (hub.repository ? `https://raw.githubusercontent.com/${hub.repository.owner}/${hub.repository.name}/{commit}/{path}` : undefined)
+  if (!template) return undefined
+  return template.replaceAll('{commit}', commit ?? '<commit>').replaceAll('{path}', path)
+}
+
+/**
+ * GitHub's new-file page prefilled with a path and content: how the
+ * Contribute form and the docs turn a manifest into a pull request without
+ * any server.
+ *
+ * @example newFileUrl({ owner: 'acme', name: 'hub', default_branch: 'main' }, 'registry/owners/x.yaml', 'name: X\n')
+ * // 'https://github.com/acme/hub/new/main?filename=registry%2Fowners%2Fx.yaml&value=name%3A+X%0A'
+ */
+export function newFileUrl(repository: NonNullable<HubConfig['repository']>, path: string, content: string): string {
+  const query = new URLSearchParams({ filename: path, value: content })
+  return `https://github.com/${repository.owner}/${repository.name}/new/${repository.default_branch}?${query}`
+}
