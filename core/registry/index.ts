@@ -1,2 +1,6 @@
+export * from './changes.ts'
 export * from './kinds.ts'
+export * from './load.ts'
+export * from './naming.ts'
 export * from './paths.ts'
+export * from './validate.ts'

@@ -1,0 +1,257 @@
+/**
+ * The catalogue of issue codes raised while loading and validating registry
+ * documents. Codes are stable: tools, annotations and docs key on them, so a
+ * code is never renamed or reused for a different problem. Each entry carries
+ * a one-line summary and the default hint shown when a rule has nothing more
+ * specific to say.
+ */
+export interface CodeInfo {
+  summary: string
+  hint: string
+}
+
+export const MANIFEST_CODES = {
+  'yaml/not-utf8': {
+    summary: 'the file is not valid UTF-8',
+    hint: 'save the file as UTF-8 (without a byte order mark is best)',
+  },
+  'yaml/too-large': {
+    summary: 'the file is over the size limit for its kind of document',
+    hint: 'manifests hold metadata only; move long text to README.md and data to files',
+  },
+  'yaml/syntax': {
+    summary: 'the YAML does not parse',
+    hint: 'fix the YAML syntax at the position shown (check indentation and quoting)',
+  },
+  'yaml/multiple-documents': {
+    summary: 'the file holds more than one YAML document',
+    hint: 'remove the `---` separator: each manifest is a single document',
+  },
+  'yaml/duplicate-key': {
+    summary: 'a mapping has the same key twice',
+    hint: 'keep one of the two entries; YAML keys must be unique',
+  },
+  'yaml/alias': {
+    summary: 'the file uses a YAML anchor or alias',
+    hint: 'write the value out in full; anchors (&) and aliases (*) are not allowed in manifests',
+  },
+  'yaml/custom-tag': {
+    summary: 'the file uses an explicit YAML tag',
+    hint: 'remove the `!tag`; manifests use plain YAML values only',
+  },
+  'yaml/too-deep': {
+    summary: 'values are nested deeper than allowed',
+    hint: 'flatten the structure; manifests nest at most 32 levels',
+  },
+  'yaml/forbidden-key': {
+    summary: 'a key could alter object prototypes',
+    hint: 'rename the key; `__proto__`, `constructor` and `prototype` are not allowed',
+  },
+  'yaml/complex-key': {
+    summary: 'a mapping key is not a plain string, number or boolean',
+    hint: 'use a plain scalar as the key',
+  },
+  'readme/front-matter': {
+    summary: 'the README front matter is not a closed YAML mapping',
+    hint: 'start README.md with `---`, a YAML mapping, and a closing `---` line, or drop the front matter',
+  },
+  'schema/required': {
+    summary: 'a required field is missing',
+    hint: 'add the field; see docs/manifest.md for what it holds',
+  },
+  'schema/unknown-property': {
+    summary: 'a field is not part of the document',
+    hint: 'remove the field or fix its spelling; see docs/manifest.md',
+  },
+  'schema/type': {
+    summary: 'a value has the wrong type',
+    hint: 'write a value of the expected type',
+  },
+  'schema/enum': {
+    summary: 'a value is not one of the allowed values',
+    hint: 'use one of the allowed values',
+  },
+  'schema/pattern': {
+    summary: 'a string does not have the expected form',
+    hint: 'write the value in the form shown in docs/manifest.md',
+  },
+  'schema/format': {
+    summary: 'a string is not a valid URI, date or e-mail',
+    hint: 'write a full URL such as https://example.org/x, or a date such as 2025-01-31',
+  },
+  'schema/range': {
+    summary: 'a number is out of range',
+    hint: 'use a number within the allowed range',
+  },
+  'schema/length': {
+    summary: 'a string or list is too short or too long',
+    hint: 'shorten or lengthen the value to the allowed size',
+  },
+  'schema/invalid': {
+    summary: 'a value does not match the schema',
+    hint: 'compare the value with docs/manifest.md',
+  },
+  'registry/unreadable': {
+    summary: 'a file or folder of the registry cannot be read',
+    hint: 'check that the path exists and is readable',
+  },
+  'registry/missing-item': {
+    summary: 'an item folder has no item.yaml',
+    hint: 'add item.yaml to the folder or remove the folder',
+  },
+  'registry/missing-readme': {
+    summary: 'an item has no README.md',
+    hint: 'add a README.md card describing the item, its intended use and limits',
+  },
+  'registry/unexpected-file': {
+    summary: 'a file or folder sits where the registry layout has none',
+    hint: 'move it to its place in the layout (see registry/README.md) or remove it',
+  },
+  'registry/wrong-shard': {
+    summary: 'an item or namespace folder sits under the wrong shard',
+    hint: 'the shard folder is the first two characters of the namespace',
+  },
+  'registry/id-mismatch': {
+    summary: 'the id in item.yaml does not match the folder',
+    hint: 'set `id: <ns>/<name>` to the folder names, or move the folder',
+  },
+  'registry/kind-mismatch': {
+    summary: 'the kind in item.yaml does not match the folder',
+    hint: 'set `kind` to the singular of the kind folder, or move the item',
+  },
+  'registry/kind-disabled': {
+    summary: 'the item kind is not enabled by this hub',
+    hint: 'add the kind to `kinds` in registry/agora.yaml, or publish it on another hub',
+  },
+  'naming/invalid': {
+    summary: 'a namespace or name breaks the naming rules',
+    hint: 'use 2 to 64 lower-case ASCII letters and digits, with -, _ or . inside',
+  },
+  'naming/reserved': {
+    summary: 'a namespace or name is reserved',
+    hint: 'choose another name; reserved names are listed in docs/manifest.md and agora.yaml',
+  },
+  'naming/confusable': {
+    summary: 'a name can be confused with an existing one',
+    hint: 'choose a name that differs by more than look-alike characters (rn/m, 0/o, 1/l, -/_/.)',
+  },
+  'version/bad-semver': {
+    summary: 'a version is not a semantic version',
+    hint: 'use MAJOR.MINOR.PATCH such as 1.0.0 (pre-releases like 1.0.0-rc.1 are fine)',
+  },
+  'version/file-name-mismatch': {
+    summary: 'a version file is not named after its version',
+    hint: 'name the file versions/<version>.yaml',
+  },
+  'version/not-allowed': {
+    summary: 'a collection has version files',
+    hint: 'collections list other items and have no versions; remove the versions folder',
+  },
+  'version/latest-required': {
+    summary: 'an item has versions but no `latest` dist-tag',
+    hint: 'add `dist-tags: { latest: <version> }` to item.yaml',
+  },
+  'version/dist-tag-missing': {
+    summary: 'a dist-tag points at a version that does not exist',
+    hint: 'point the tag at a version in versions/, or add that version',
+  },
+  'version/dist-tag-yanked': {
+    summary: 'a dist-tag points at a yanked version',
+    hint: 'point the tag at a version that is not yanked',
+  },
+  'manifest/unknown-license': {
+    summary: 'the license is not an SPDX identifier',
+    hint: 'use an SPDX identifier such as "MIT", or `license: other` with license_name and license_link',
+  },
+  'manifest/license-not-allowed': {
+    summary: 'the license is not allowed on this hub',
+    hint: 'use one of the licenses in `licenses.allowed` of registry/agora.yaml',
+  },
+  'manifest/license-other-incomplete': {
+    summary: '`license: other` lacks license_name or license_link, or the hub refuses it',
+    hint: 'give license_name and license_link (https), or use an SPDX identifier',
+  },
+  'manifest/pricing-missing-price': {
+    summary: 'a paid item has no price or currency',
+    hint: 'add `price` (major units) and `currency` to pricing, or make the item free',
+  },
+  'manifest/pricing-unexpected-price': {
+    summary: 'a free or enterprise item has a price',
+    hint: 'remove `price` (free items cost nothing; enterprise items are quoted on request)',
+  },
+  'manifest/pricing-missing-interval': {
+    summary: 'a subscription has no billing interval',
+    hint: 'add `interval: month` or `interval: year` to pricing',
+  },
+  'manifest/pricing-missing-limit': {
+    summary: 'per-query pricing has neither a query limit nor a price',
+    hint: 'add `query_limit` or `price` to pricing',
+  },
+  'manifest/pricing-missing-contact': {
+    summary: 'enterprise pricing gives no contact',
+    hint: 'add `contact` (an https URL or an e-mail address) to pricing',
+  },
+  'manifest/paid-permissive-license': {
+    summary: 'a paid item uses a license that lets buyers redistribute it freely',
+    hint: 'choose a license that restricts redistribution (or `other`), or make the item free',
+  },
+  'manifest/status-reason-required': {
+    summary: 'a non-active status gives no reason',
+    hint: 'add `reason` to status; users always see why',
+  },
+  'manifest/unknown-domain': {
+    summary: 'the domain is not one of the hub domains',
+    hint: 'use one of `domains[].id` in registry/agora.yaml',
+  },
+  'manifest/owner-incomplete': {
+    summary: 'an owner has no GitHub identity',
+    hint: 'a user needs `github`, an org needs at least one login in `members`',
+  },
+  'manifest/bad-ref': {
+    summary: 'a reference does not parse',
+    hint: 'write references as [kind/]ns/name, e.g. datasets/acme/tox21, or hf:org/name for Hugging Face models',
+  },
+  'ref/dangling': {
+    summary: 'a reference points at an item that does not exist',
+    hint: 'fix the reference or publish the item it names first',
+  },
+  'ref/unknown-owner': {
+    summary: 'an owner namespace has no file in registry/owners/',
+    hint: 'add registry/owners/<ns>.yaml or fix the namespace',
+  },
+  'ref/unknown-metric': {
+    summary: 'a result scores a metric its benchmark does not define',
+    hint: "use the metric names listed in the benchmark's item.yaml",
+  },
+  'ref/unknown-version': {
+    summary: 'a result names a version the item does not have',
+    hint: 'set `version` to one of the versions in versions/',
+  },
+  'files/unsafe-path': {
+    summary: 'a file path could escape the item or is not portable',
+    hint: 'use a relative POSIX path without `..`, `.git`, backslashes or control characters',
+  },
+  'files/duplicate-path': {
+    summary: 'two files have the same path (ignoring case)',
+    hint: 'give every file a distinct path; case-insensitive file systems merge them',
+  },
+  'files/insecure-url': {
+    summary: 'an external file URL is not https',
+    hint: 'serve external files over https',
+  },
+  'files/unknown-file': {
+    summary: 'a list names a file that is not in `files`',
+    hint: 'add the file to `files` or fix the path',
+  },
+} as const satisfies Record<string, CodeInfo>
+
+export type ManifestCode = keyof typeof MANIFEST_CODES
+
+/**
+ * The default hint of a catalogued code.
+ *
+ * @example hintFor('yaml/alias') // 'write the value out in full; …'
+ */
+export function hintFor(code: ManifestCode): string {
+  return MANIFEST_CODES[code].hint
+}

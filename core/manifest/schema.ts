@@ -1,0 +1,350 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
+import type { Issue } from '#core/errors'
+import type { Kind } from '#core/registry'
+import hubSchema from '../../registry/schemas/hub.schema.json' with { type: 'json' }
+import itemSchema from '../../registry/schemas/item.schema.json' with { type: 'json' }
+import ownerSchema from '../../registry/schemas/owner.schema.json' with { type: 'json' }
+import resultSchema from '../../registry/schemas/result.schema.json' with { type: 'json' }
+import versionSchema from '../../registry/schemas/version.schema.json' with { type: 'json' }
+import { hintFor, type ManifestCode } from '../errors/codes.ts'
+import type { Located } from './load.ts'
+
+/** The documents of a registry, each with its JSON Schema in registry/schemas/. */
+export type DocumentType = 'hub' | 'owner' | 'item' | 'version' | 'result'
+
+/** A JSON Schema node, as far as this module looks into one. */
+export interface SchemaNode {
+  type?: string | string[]
+  description?: string
+  examples?: unknown[]
+  properties?: Record<string, SchemaNode | boolean>
+  required?: string[]
+  allOf?: { if?: SchemaNode; then?: SchemaNode }[]
+  anyOf?: SchemaNode[]
+  items?: SchemaNode
+  additionalProperties?: SchemaNode | boolean
+  $ref?: string
+  $defs?: Record<string, SchemaNode>
+  const?: unknown
+  enum?: unknown[]
+}
+
+/** The schemas as shipped, keyed by document type. */
+export const SCHEMAS: Readonly<Record<DocumentType, SchemaNode>> = {
+  hub: hubSchema as SchemaNode,
+  owner: ownerSchema as SchemaNode,
+  item: itemSchema as SchemaNode,
+  version: versionSchema as SchemaNode,
+  result: resultSchema as SchemaNode,
+}
+
+let ajv: Ajv2020 | undefined
+const compiled = new Map<string, ValidateFunction>()
+
+function getAjv(): Ajv2020 {
+  if (ajv) return ajv
+  // allErrors: a contributor should see every problem of a file in one run.
+  // verbose: error objects carry their schema, used for hints and examples.
+  const instance = new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+  })
+  addFormats(instance, ['uri', 'date', 'email'])
+  for (const schema of Object.values(SCHEMAS)) instance.addSchema(schema as object)
+  ajv = instance
+  return instance
+}
+
+/**
+ * The compiled validator of a document type; versions compile one per kind
+ * because their fields depend on the item's kind. Compiled once, then cached.
+ *
+ * @example getValidator('version', 'lora')(data) // true or false, errors on .errors
+ */
+export function getValidator(type: DocumentType, kind?: Kind): ValidateFunction {
+  const key = type === 'version' ? `version#${kind ?? 'model'}` : type
+  const cached = compiled.get(key)
+  if (cached) return cached
+  const instance = getAjv()
+  const id = `${type}.schema.json`
+  const fn =
+    type === 'version'
+      ? instance.compile({ $ref: `${id}#/$defs/${kind ?? 'model'}` })
+      : (instance.getSchema(id) as ValidateFunction)
+  compiled.set(key, fn)
+  return fn
+}
+
+function segments(instancePath: string): (string | number)[] {
+  if (instancePath === '') return []
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+}
+
+/**
+ * `files[0].sha256` from path segments, the way users read field paths.
+ *
+ * @example fieldName(['files', 0, 'sha256']) // 'files[0].sha256'
+ */
+export function fieldName(path: readonly (string | number)[]): string {
+  let out = ''
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg
+  return out || 'document'
+}
+
+/**
+ * Edit distance, for "did you mean" hints on misspelt fields and licences.
+ *
+ * @example editDistance('licence', 'license') // 1
+ */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number
+    prev[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number
+      prev[j] = Math.min(
+        up + 1,
+        (prev[j - 1] as number) + 1,
+        diag + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
+      diag = up
+    }
+  }
+  return prev[b.length] as number
+}
+
+/**
+ * The closest candidate within a distance proportional to the word's length.
+ *
+ * @example closest('licence', ['license', 'links']) // 'license'
+ */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase())
+    if (d < bestDistance) {
+      best = c
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+function resolveRef(root: SchemaNode, ref: string): SchemaNode | undefined {
+  const hash = ref.indexOf('#')
+  const doc =
+    hash <= 0 ? root : SCHEMAS[ref.slice(0, hash).replace('.schema.json', '') as DocumentType]
+  let node: unknown = doc
+  for (const part of ref
+    .slice(hash + 1)
+    .split('/')
+    .filter(Boolean)) {
+    node = (node as Record<string, unknown> | undefined)?.[part]
+  }
+  return node as SchemaNode | undefined
+}
+
+/** Every property name a schema object allows for this data, following $ref and matching if/then branches. */
+function knownProperties(root: SchemaNode, schema: SchemaNode, data: unknown): string[] {
+  const names = new Set(Object.keys(schema.properties ?? {}))
+  if (schema.$ref) {
+    const target = resolveRef(root, schema.$ref)
+    if (target) for (const n of knownProperties(root, target, data)) names.add(n)
+  }
+  for (const branch of schema.allOf ?? []) {
+    const cond = branch.if?.properties
+    const matches =
+      cond !== undefined &&
+      Object.entries(cond).every(
+        ([k, v]) =>
+          typeof v === 'object' &&
+          typeof data === 'object' &&
+          data !== null &&
+          (data as Record<string, unknown>)[k] === v.const,
+      )
+    if (matches) for (const n of Object.keys(branch.then?.properties ?? {})) names.add(n)
+  }
+  return [...names]
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'object') return 'a mapping'
+  return `${typeof value} ${JSON.stringify(value)}`
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'null',
+}
+
+function exampleHint(schema: SchemaNode | undefined): string | undefined {
+  const ex = schema?.examples?.[0]
+  if (ex === undefined || typeof ex === 'object') return undefined
+  return `for example ${JSON.stringify(ex)}`
+}
+
+const RANGE_KEYWORDS = new Set([
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+])
+const LENGTH_KEYWORDS = new Set([
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+])
+
+/**
+ * Turns ajv errors into issues with file:line:col, friendly messages and
+ * hints. Branch noise is dropped: `if` failures repeat their `then` errors,
+ * and errors inside an `anyOf` are folded into the one anyOf issue.
+ *
+ * @example schemaIssues(validator.errors ?? [], 'item', data, located, 'registry/…/item.yaml')
+ */
+export function schemaIssues(
+  errors: readonly ErrorObject[],
+  type: DocumentType,
+  data: unknown,
+  located: Pick<Located<unknown>, 'locate' | 'locateKey'>,
+  file: string,
+): Issue[] {
+  const root = SCHEMAS[type]
+  const anyOfPaths = errors
+    .filter((e) => e.keyword === 'anyOf')
+    .map((e) => ({ instance: e.instancePath, schema: e.schemaPath.slice(0, -'/anyOf'.length) }))
+  const issues: Issue[] = []
+  const seen = new Set<string>()
+  for (const e of errors) {
+    if (e.keyword === 'if') continue
+    if (
+      e.keyword !== 'anyOf' &&
+      anyOfPaths.some(
+        (a) =>
+          e.instancePath.startsWith(a.instance) && e.schemaPath.startsWith(`${a.schema}/anyOf/`),
+      )
+    ) {
+      continue
+    }
+    const path = segments(e.instancePath)
+    const field = fieldName(path)
+    const parentSchema = e.parentSchema as SchemaNode | undefined
+    let code: ManifestCode = 'schema/invalid'
+    let message: string
+    let hint: string | undefined
+    let pos = located.locate(path)
+    if (e.keyword === 'required') {
+      const missing = (e.params as { missingProperty: string }).missingProperty
+      code = 'schema/required'
+      message = `${path.length ? `${field}: ` : ''}missing required field "${missing}"`
+      const prop = parentSchema?.properties?.[missing]
+      const desc = typeof prop === 'object' ? prop.description : undefined
+      hint = desc ? `add ${missing}: ${desc}` : undefined
+    } else if (e.keyword === 'additionalProperties' || e.keyword === 'unevaluatedProperties') {
+      const name =
+        (e.params as { additionalProperty?: string; unevaluatedProperty?: string })
+          .additionalProperty ??
+        (e.params as { unevaluatedProperty?: string }).unevaluatedProperty ??
+        ''
+      code = 'schema/unknown-property'
+      const parentData = path.reduce<unknown>(
+        (d, s) => (d as Record<string | number, unknown> | undefined)?.[s],
+        data,
+      )
+      const known = parentSchema ? knownProperties(root, parentSchema, parentData) : []
+      const guess = closest(name, known)
+      message = `unknown field "${path.length ? `${field}.` : ''}${name}"`
+      hint = guess
+        ? `did you mean "${guess}"?`
+        : known.length
+          ? `allowed fields: ${known.join(', ')}`
+          : undefined
+      pos = (located.locateKey ?? located.locate)([...path, name])
+    } else if (e.keyword === 'type') {
+      code = 'schema/type'
+      const want = String((e.params as { type: string }).type)
+        .split(',')
+        .map((t) => TYPE_WORDS[t] ?? t)
+        .join(' or ')
+      message = `${field} must be ${want}, found ${describeType(e.data)}`
+      hint = exampleHint(parentSchema)
+    } else if (e.keyword === 'enum' || e.keyword === 'const') {
+      code = 'schema/enum'
+      const allowed =
+        e.keyword === 'enum'
+          ? (e.params as { allowedValues: unknown[] }).allowedValues
+          : [(e.params as { allowedValue: unknown }).allowedValue]
+      message = `${field} is ${JSON.stringify(e.data)}, not one of the allowed values`
+      hint = `use one of: ${allowed.map((v) => String(v)).join(', ')}`
+      const guess = typeof e.data === 'string' ? closest(e.data, allowed.map(String)) : undefined
+      if (guess) hint = `did you mean "${guess}"? (allowed: ${allowed.map(String).join(', ')})`
+    } else if (e.keyword === 'pattern') {
+      code = 'schema/pattern'
+      message = `${field} ${JSON.stringify(e.data)} does not have the expected form`
+      hint =
+        [parentSchema?.description?.replace(/\.$/, ''), exampleHint(parentSchema)]
+          .filter(Boolean)
+          .join('; ') || undefined
+    } else if (e.keyword === 'format') {
+      code = 'schema/format'
+      message = `${field} ${JSON.stringify(e.data)} is not a valid ${(e.params as { format: string }).format}`
+      hint = exampleHint(parentSchema)
+    } else if (RANGE_KEYWORDS.has(e.keyword)) {
+      code = 'schema/range'
+      message = `${field} is ${JSON.stringify(e.data)}; it ${e.message ?? 'is out of range'}`
+      hint = parentSchema?.description
+    } else if (LENGTH_KEYWORDS.has(e.keyword)) {
+      code = 'schema/length'
+      message = `${field} ${e.message ?? 'has the wrong size'}`
+      hint = parentSchema?.description
+    } else if (e.keyword === 'uniqueItems') {
+      const { i, j } = e.params as { i: number; j: number }
+      message = `${field} lists the same value twice (entries ${j} and ${i})`
+      hint = 'remove the duplicate entry'
+      pos = located.locate([...path, i])
+    } else if (e.keyword === 'anyOf') {
+      message = `${field} must be ${parentSchema?.description ? `one of its allowed forms (${parentSchema.description})` : 'one of its allowed forms'}`
+      hint = exampleHint(parentSchema)
+    } else if (e.keyword === 'false schema') {
+      code = 'schema/unknown-property'
+      message = `field "${field}" is not allowed here`
+      hint = 'remove the field; it does not apply to this setting'
+      pos = (located.locateKey ?? located.locate)(path)
+    } else {
+      message = `${field} ${e.message ?? 'is invalid'}`
+    }
+    const key = `${code}|${message}|${pos.line}|${pos.col}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    issues.push({
+      code,
+      severity: 'error',
+      message,
+      hint: hint ?? hintFor(code),
+      file,
+      line: pos.line,
+      col: pos.col,
+    })
+  }
+  return issues
+}

@@ -1,0 +1,566 @@
+import type { Dirent } from 'node:fs'
+import * as nodeFs from 'node:fs/promises'
+import type { Issue } from '#core/errors'
+import {
+  type HubConfig,
+  type ItemManifest,
+  loadReadme,
+  loadYaml,
+  type OwnerManifest,
+  type ReadmeDoc,
+  type ResultManifest,
+  type ValidateContext,
+  type VersionManifest,
+  validateLoaded,
+} from '#core/manifest'
+import { hintFor, type ManifestCode } from '../errors/codes.ts'
+import { KINDS, type Kind, parseKind } from './kinds.ts'
+import { checkName } from './naming.ts'
+import { type ItemRef, itemDir, ownerPath, refKey, shardOf } from './paths.ts'
+
+export type FsPromises = typeof import('node:fs/promises')
+
+/** One item as read from its folder. */
+export interface LoadedItem {
+  ref: ItemRef
+  /** Repository-relative folder, e.g. 'registry/loras/ac/acme/legal-7b'. */
+  dir: string
+  item: ItemManifest
+  readme: ReadmeDoc | undefined
+  /** By semver. */
+  versions: Map<string, VersionManifest>
+  results: { file: string; value: ResultManifest }[]
+}
+
+/** The registry as loaded: hub settings, owners by namespace, items by refKey. */
+export interface Registry {
+  root: string
+  hub: HubConfig
+  owners: Map<string, OwnerManifest>
+  items: Map<string, LoadedItem>
+}
+
+export interface LoadOptions {
+  fs?: FsPromises
+  /** Load only these items (and the owners they name): cheap, for pull requests. */
+  items?: ItemRef[]
+  /** Files read at once; bounded so a million-item registry does not exhaust descriptors. */
+  concurrency?: number
+}
+
+/** The folder under the repository root that holds the registry. */
+export const REGISTRY_DIR = 'registry'
+
+/**
+ * Used when agora.yaml is missing or invalid, so item checks still run:
+ * every kind, no domains, no licence allow-list (its issues are reported).
+ */
+const FALLBACK_HUB: HubConfig = {
+  name: 'Agora',
+  description: '',
+  base_url: 'http://localhost',
+  kinds: [...KINDS],
+  domains: [],
+  licenses: { allowed: [], allow_other: true },
+  storage: { type: 'fs', path: '.agora/blobs' },
+  payments: { provider: 'none', currency: 'usd', platform_fee_percent: 0 },
+  keys: [],
+}
+
+/**
+ * Runs `fn` over `inputs` with at most `limit` calls in flight.
+ *
+ * @example await mapLimit(files, 64, (f) => fs.readFile(f))
+ */
+export async function mapLimit<I, O>(
+  inputs: readonly I[],
+  limit: number,
+  fn: (input: I, index: number) => Promise<O>,
+): Promise<O[]> {
+  const out = new Array<O>(inputs.length)
+  let next = 0
+  const worker = async () => {
+    while (next < inputs.length) {
+      const i = next++
+      out[i] = await fn(inputs[i] as I, i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker))
+  return out
+}
+
+function fileIssue(
+  code: ManifestCode,
+  file: string,
+  message: string,
+  hint = hintFor(code),
+  severity: Issue['severity'] = 'error',
+): Issue {
+  return { code, severity, message, hint, file }
+}
+
+function isMissing(err: unknown): boolean {
+  return (
+    (err as { code?: string } | undefined)?.code === 'ENOENT' ||
+    (err as { code?: string } | undefined)?.code === 'ENOTDIR'
+  )
+}
+
+interface Reader {
+  fs: FsPromises
+  root: string
+  issues: Issue[]
+}
+
+async function readOptional(reader: Reader, rel: string): Promise<Uint8Array | undefined> {
+  try {
+    return await reader.fs.readFile(`${reader.root}/${rel}`)
+  } catch (err) {
+    if (!isMissing(err)) {
+      reader.issues.push(
+        fileIssue('registry/unreadable', rel, `cannot read ${rel}: ${String(err)}`),
+      )
+    }
+    return undefined
+  }
+}
+
+async function listDir(reader: Reader, rel: string): Promise<Dirent[] | undefined> {
+  try {
+    return await reader.fs.readdir(`${reader.root}/${rel}`, { withFileTypes: true })
+  } catch (err) {
+    if (!isMissing(err)) {
+      reader.issues.push(
+        fileIssue('registry/unreadable', rel, `cannot list ${rel}: ${String(err)}`),
+      )
+    }
+    return undefined
+  }
+}
+
+function validateFile<T extends 'hub' | 'owner' | 'item' | 'version' | 'result'>(
+  type: T,
+  bytes: Uint8Array,
+  file: string,
+  issues: Issue[],
+  context: ValidateContext,
+) {
+  const result = validateLoaded(type, loadYaml(bytes, file), file, context)
+  issues.push(...result.issues)
+  return result.value
+}
+
+/** What the walk found in one item folder before reading it. */
+interface ItemListing {
+  ref: ItemRef
+  dir: string
+  entries: Set<string>
+  versionFiles: string[]
+  resultFiles: string[]
+}
+
+async function listItem(
+  reader: Reader,
+  ref: ItemRef,
+  dir: string,
+): Promise<ItemListing | undefined> {
+  const entries = await listDir(reader, dir)
+  if (!entries) return undefined
+  const listing: ItemListing = { ref, dir, entries: new Set(), versionFiles: [], resultFiles: [] }
+  const tasks: Promise<void>[] = []
+  for (const e of entries) {
+    listing.entries.add(e.name)
+    if (e.name === 'versions' && e.isDirectory()) {
+      tasks.push(
+        listDir(reader, `${dir}/versions`).then((vs) => {
+          for (const v of vs ?? []) {
+            const file = `${dir}/versions/${v.name}`
+            if (v.isFile() && v.name.endsWith('.yaml')) listing.versionFiles.push(v.name)
+            else
+              reader.issues.push(
+                fileIssue(
+                  'registry/unexpected-file',
+                  file,
+                  `${file} is not a version file`,
+                  'version files are versions/<semver>.yaml',
+                  'warning',
+                ),
+              )
+          }
+        }),
+      )
+    } else if (e.name === 'results' && e.isDirectory()) {
+      tasks.push(
+        listDir(reader, `${dir}/results`).then(async (nss) => {
+          for (const ns of nss ?? []) {
+            if (!ns.isDirectory()) {
+              reader.issues.push(
+                fileIssue(
+                  'registry/unexpected-file',
+                  `${dir}/results/${ns.name}`,
+                  `results/${ns.name} is not a benchmark namespace folder`,
+                  'results live in results/<bench-ns>/<bench>.yaml',
+                  'warning',
+                ),
+              )
+              continue
+            }
+            for (const r of (await listDir(reader, `${dir}/results/${ns.name}`)) ?? []) {
+              if (r.isFile() && r.name.endsWith('.yaml'))
+                listing.resultFiles.push(`${ns.name}/${r.name}`)
+              else
+                reader.issues.push(
+                  fileIssue(
+                    'registry/unexpected-file',
+                    `${dir}/results/${ns.name}/${r.name}`,
+                    `results/${ns.name}/${r.name} is not a result file`,
+                    'results live in results/<bench-ns>/<bench>.yaml',
+                    'warning',
+                  ),
+                )
+            }
+          }
+        }),
+      )
+    } else if (e.name !== 'item.yaml' && e.name !== 'README.md') {
+      reader.issues.push(
+        fileIssue(
+          'registry/unexpected-file',
+          `${dir}/${e.name}`,
+          `${dir}/${e.name} is not part of an item`,
+          hintFor('registry/unexpected-file'),
+          'warning',
+        ),
+      )
+    }
+  }
+  await Promise.all(tasks)
+  listing.versionFiles.sort()
+  listing.resultFiles.sort()
+  return listing
+}
+
+async function readItem(
+  reader: Reader,
+  listing: ItemListing,
+  hub: HubConfig | undefined,
+): Promise<LoadedItem | undefined> {
+  const { ref, dir } = listing
+  const issues = reader.issues
+  const itemFile = `${dir}/item.yaml`
+  if (!listing.entries.has('item.yaml')) {
+    issues.push(fileIssue('registry/missing-item', dir, `${dir} has no item.yaml`))
+    return undefined
+  }
+  const [itemBytes, readmeBytes, versionBytes, resultBytes] = await Promise.all([
+    readOptional(reader, itemFile),
+    listing.entries.has('README.md') ? readOptional(reader, `${dir}/README.md`) : undefined,
+    Promise.all(listing.versionFiles.map((v) => readOptional(reader, `${dir}/versions/${v}`))),
+    Promise.all(listing.resultFiles.map((r) => readOptional(reader, `${dir}/results/${r}`))),
+  ])
+  if (!itemBytes) return undefined
+  const ctx: ValidateContext = hub ? { hub } : {}
+  const item = validateFile('item', itemBytes, itemFile, issues, ctx)
+  if (item) {
+    if (item.kind !== ref.kind) {
+      issues.push({
+        ...fileIssue(
+          'registry/kind-mismatch',
+          itemFile,
+          `kind "${item.kind}" does not match the folder ${dir} (kind ${ref.kind})`,
+        ),
+        ...lineOf(itemBytes, 'kind'),
+      })
+    }
+    const expected = `${ref.ns}/${ref.name}`
+    if (item.id !== expected) {
+      issues.push({
+        ...fileIssue(
+          'registry/id-mismatch',
+          itemFile,
+          `id "${item.id}" does not match the folder ${dir}`,
+          `set id: ${expected}, or move the folder`,
+        ),
+        ...lineOf(itemBytes, 'id'),
+      })
+    }
+  }
+  let readme: ReadmeDoc | undefined
+  if (readmeBytes) {
+    const loaded = loadReadme(readmeBytes, `${dir}/README.md`)
+    issues.push(...loaded.issues)
+    readme = loaded.value
+  } else if (!listing.entries.has('README.md')) {
+    issues.push(fileIssue('registry/missing-readme', `${dir}/README.md`, `${dir} has no README.md`))
+  }
+  const versions = new Map<string, VersionManifest>()
+  if (ref.kind === 'collection' && listing.versionFiles.length > 0) {
+    issues.push(
+      fileIssue(
+        'version/not-allowed',
+        `${dir}/versions`,
+        `collection ${ref.ns}/${ref.name} has version files`,
+      ),
+    )
+  } else {
+    listing.versionFiles.forEach((name, i) => {
+      const bytes = versionBytes[i]
+      if (!bytes) return
+      const file = `${dir}/versions/${name}`
+      const version = validateFile(
+        'version',
+        bytes,
+        file,
+        issues,
+        hub ? { kind: ref.kind, hub } : { kind: ref.kind },
+      )
+      if (!version) return
+      const stem = name.slice(0, -'.yaml'.length)
+      if (version.version !== stem) {
+        issues.push({
+          ...fileIssue(
+            'version/file-name-mismatch',
+            file,
+            `version "${version.version}" is in ${name}`,
+            `rename the file to versions/${version.version}.yaml, or fix version`,
+          ),
+          ...lineOf(bytes, 'version'),
+        })
+      }
+      versions.set(version.version, version)
+    })
+  }
+  const results: LoadedItem['results'] = []
+  listing.resultFiles.forEach((name, i) => {
+    const bytes = resultBytes[i]
+    if (!bytes) return
+    const file = `${dir}/results/${name}`
+    const value = validateFile('result', bytes, file, issues, ctx)
+    if (!value) return
+    const [benchNs, benchFile] = name.split('/') as [string, string]
+    const expected = `benchmarks/${benchNs}/${benchFile.slice(0, -'.yaml'.length)}`
+    const named =
+      value.benchmark.startsWith('benchmarks/') || value.benchmark.startsWith('benchmark/')
+        ? value.benchmark.replace(/^benchmark\//, 'benchmarks/')
+        : `benchmarks/${value.benchmark}`
+    if (named !== expected) {
+      issues.push({
+        ...fileIssue(
+          'registry/id-mismatch',
+          file,
+          `benchmark "${value.benchmark}" does not match the file path (${expected})`,
+          `name the file results/<bench-ns>/<bench>.yaml after its benchmark`,
+        ),
+        ...lineOf(bytes, 'benchmark'),
+      })
+    }
+    results.push({ file, value })
+  })
+  if (!item) return undefined
+  return { ref, dir, item, readme, versions, results }
+}
+
+/** Position of a top-level key; cheap because it only runs when reporting a mismatch. */
+function lineOf(bytes: Uint8Array, key: string): { line: number; col: number } {
+  const loaded = loadYaml(bytes, '')
+  return loaded.locate([key])
+}
+
+interface ItemTarget {
+  ref: ItemRef
+  dir: string
+}
+
+async function walkItems(reader: Reader, hub: HubConfig | undefined): Promise<ItemTarget[]> {
+  const top = (await listDir(reader, REGISTRY_DIR)) ?? []
+  const kindDirs: { kind: Kind; dir: string }[] = []
+  for (const e of top) {
+    if (
+      e.name === 'agora.yaml' ||
+      e.name === 'schemas' ||
+      e.name === 'owners' ||
+      e.name === 'README.md'
+    )
+      continue
+    const kind = e.isDirectory() ? parseKind(e.name) : undefined
+    if (kind && e.name === `${kind}s`) kindDirs.push({ kind, dir: `${REGISTRY_DIR}/${e.name}` })
+    else
+      reader.issues.push(
+        fileIssue(
+          'registry/unexpected-file',
+          `${REGISTRY_DIR}/${e.name}`,
+          `${REGISTRY_DIR}/${e.name} is not part of the registry layout`,
+          hintFor('registry/unexpected-file'),
+          'warning',
+        ),
+      )
+  }
+  const itemRefs: ItemTarget[] = []
+  await Promise.all(
+    kindDirs.map(async ({ kind, dir }) => {
+      if (hub && !hub.kinds.includes(kind)) {
+        reader.issues.push(
+          fileIssue(
+            'registry/kind-disabled',
+            dir,
+            `${dir} holds ${kind}s, which this hub does not enable`,
+          ),
+        )
+      }
+      for (const shard of (await listDir(reader, dir)) ?? []) {
+        const shardDir = `${dir}/${shard.name}`
+        if (!shard.isDirectory()) {
+          reader.issues.push(
+            fileIssue(
+              'registry/unexpected-file',
+              shardDir,
+              `${shardDir} is not a shard folder`,
+              hintFor('registry/unexpected-file'),
+              'warning',
+            ),
+          )
+          continue
+        }
+        const nss = (await listDir(reader, shardDir)) ?? []
+        await Promise.all(
+          nss.map(async (ns) => {
+            const nsDir = `${shardDir}/${ns.name}`
+            if (!ns.isDirectory()) {
+              reader.issues.push(
+                fileIssue(
+                  'registry/unexpected-file',
+                  nsDir,
+                  `${nsDir} is not a namespace folder`,
+                  hintFor('registry/unexpected-file'),
+                  'warning',
+                ),
+              )
+              return
+            }
+            if (shardOf(ns.name) !== shard.name) {
+              reader.issues.push(
+                fileIssue(
+                  'registry/wrong-shard',
+                  nsDir,
+                  `namespace ${ns.name} is under shard ${shard.name}, not ${shardOf(ns.name)}`,
+                  `move it to ${dir}/${shardOf(ns.name)}/${ns.name}`,
+                ),
+              )
+              return
+            }
+            for (const name of (await listDir(reader, nsDir)) ?? []) {
+              const ref: ItemRef = { kind, ns: ns.name, name: name.name }
+              if (!name.isDirectory()) {
+                reader.issues.push(
+                  fileIssue(
+                    'registry/unexpected-file',
+                    `${nsDir}/${name.name}`,
+                    `${nsDir}/${name.name} is not an item folder`,
+                    hintFor('registry/unexpected-file'),
+                    'warning',
+                  ),
+                )
+                continue
+              }
+              itemRefs.push({ ref, dir: `${nsDir}/${name.name}` })
+            }
+          }),
+        )
+      }
+    }),
+  )
+  return itemRefs.sort((a, b) => (a.dir < b.dir ? -1 : 1))
+}
+
+async function loadOwner(
+  reader: Reader,
+  ns: string,
+  hub: HubConfig | undefined,
+): Promise<OwnerManifest | undefined> {
+  const file = `${REGISTRY_DIR}/${ownerPath(ns)}`
+  const bytes = await readOptional(reader, file)
+  if (!bytes) return undefined
+  for (const issue of checkName(ns, 'namespace', hub?.reserved_names ?? []))
+    reader.issues.push({ ...issue, file })
+  return validateFile('owner', bytes, file, reader.issues, {})
+}
+
+/**
+ * Reads registry/ under repoRoot: agora.yaml, owners and items, each
+ * document validated on its own (schema, normalisation, per-document rules)
+ * and checked against the layout (shard, id, kind, version file names).
+ * `items` restricts loading to those items and the owners they name, so a
+ * pull request's cost does not grow with the registry. Issues name files
+ * relative to repoRoot.
+ *
+ * @example
+ * const { registry, issues } = await loadRegistry('/path/to/repo')
+ * registry.items.get('lora/acme/legal-7b')?.versions.get('1.0.0')
+ */
+export async function loadRegistry(
+  repoRoot: string,
+  options: LoadOptions = {},
+): Promise<{ registry: Registry; issues: Issue[] }> {
+  const fs = options.fs ?? nodeFs
+  const limit = options.concurrency ?? 64
+  const reader: Reader = { fs, root: repoRoot.replace(/\/+$/, ''), issues: [] }
+  const hubFile = `${REGISTRY_DIR}/agora.yaml`
+  const hubBytes = await readOptional(reader, hubFile)
+  let hub: HubConfig | undefined
+  if (hubBytes) hub = validateFile('hub', hubBytes, hubFile, reader.issues, {})
+  else
+    reader.issues.push(
+      fileIssue(
+        'registry/unreadable',
+        hubFile,
+        `${hubFile} is missing`,
+        'every hub has registry/agora.yaml; copy the one from the Agora template',
+      ),
+    )
+
+  const targets: ItemTarget[] = options.items
+    ? options.items.map((ref) => ({ ref, dir: `${REGISTRY_DIR}/${itemDir(ref)}` }))
+    : await walkItems(reader, hub)
+
+  const items = new Map<string, LoadedItem>()
+  const loaded = await mapLimit(targets, Math.max(1, Math.floor(limit / 4)), async (t) => {
+    const listing = await listItem(reader, t.ref, t.dir)
+    return listing ? readItem(reader, listing, hub) : undefined
+  })
+  for (const item of loaded) if (item) items.set(refKey(item.ref), item)
+
+  let ownerNames: string[]
+  if (options.items) {
+    const named = new Set<string>()
+    for (const t of targets) named.add(t.ref.ns)
+    for (const item of items.values()) for (const o of item.item.owners) named.add(o)
+    ownerNames = [...named].sort()
+  } else {
+    const entries = (await listDir(reader, `${REGISTRY_DIR}/owners`)) ?? []
+    ownerNames = []
+    for (const e of entries) {
+      if (e.isFile() && e.name.endsWith('.yaml')) ownerNames.push(e.name.slice(0, -'.yaml'.length))
+      else
+        reader.issues.push(
+          fileIssue(
+            'registry/unexpected-file',
+            `${REGISTRY_DIR}/owners/${e.name}`,
+            `owners/${e.name} is not an owner file`,
+            'owner files are owners/<ns>.yaml',
+            'warning',
+          ),
+        )
+    }
+    ownerNames.sort()
+  }
+  const owners = new Map<string, OwnerManifest>()
+  const ownerValues = await mapLimit(ownerNames, limit, (ns) => loadOwner(reader, ns, hub))
+  ownerNames.forEach((ns, i) => {
+    const value = ownerValues[i]
+    if (value) owners.set(ns, value)
+  })
+  return {
+    registry: { root: repoRoot, hub: hub ?? FALLBACK_HUB, owners, items },
+    issues: reader.issues,
+  }
+}
