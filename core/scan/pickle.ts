@@ -1,0 +1,656 @@
+import { makeFinding } from './finding.ts'
+import type { Finding, PickleImport } from './types.ts'
+
+/**
+ * Globals a state dict needs and nothing more: tensor and parameter
+ * rebuilders, storages, dtypes, numpy array reconstruction and plain
+ * containers. The same ground as torch's `weights_only` unpickler.
+ */
+const ALLOWED_GLOBALS = new Set([
+  'collections.OrderedDict',
+  'collections.defaultdict',
+  'torch._utils._rebuild_tensor',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_tensor_v3',
+  'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state',
+  'torch._utils._rebuild_qtensor',
+  'torch._utils._rebuild_sparse_tensor',
+  'torch._utils._rebuild_meta_tensor_no_storage',
+  'torch._tensor._rebuild_from_type_v2',
+  'torch.serialization._get_layout',
+  'torch.Size',
+  'torch.device',
+  'torch.strided',
+  'torch.sparse_coo',
+  'torch.per_tensor_affine',
+  'torch.per_channel_affine',
+  'torch.nn.parameter.Parameter',
+  'numpy.core.multiarray._reconstruct',
+  'numpy._core.multiarray._reconstruct',
+  'numpy.core.multiarray.scalar',
+  'numpy._core.multiarray.scalar',
+  'numpy.core.numeric._frombuffer',
+  'numpy._core.numeric._frombuffer',
+  'numpy.dtype',
+  'numpy.ndarray',
+  'numpy.dtypes.Float32DType',
+  'numpy.dtypes.Float64DType',
+  'numpy.dtypes.Float16DType',
+  'numpy.dtypes.Int64DType',
+  'numpy.dtypes.Int32DType',
+  'numpy.dtypes.UInt8DType',
+  'numpy.dtypes.BoolDType',
+  '_codecs.encode',
+  'builtins.set',
+  'builtins.frozenset',
+  'builtins.bytearray',
+  'builtins.complex',
+  'builtins.slice',
+  '__builtin__.set',
+  '__builtin__.frozenset',
+  '__builtin__.bytearray',
+  '__builtin__.complex',
+  '__builtin__.slice',
+])
+
+const TORCH_DTYPES = new Set([
+  'float16',
+  'float32',
+  'float64',
+  'bfloat16',
+  'half',
+  'float',
+  'double',
+  'complex64',
+  'complex128',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bool',
+  'long',
+  'int',
+  'short',
+  'float8_e4m3fn',
+  'float8_e5m2',
+  'qint8',
+  'quint8',
+  'qint32',
+])
+
+/** Modules whose mere import in a pickle is a known way to run code or reach the system. */
+const DANGEROUS_MODULES = new Set([
+  'os',
+  'posix',
+  'nt',
+  'subprocess',
+  'sys',
+  'runpy',
+  'socket',
+  'shutil',
+  'pty',
+  'webbrowser',
+  'importlib',
+  'pickle',
+  '_pickle',
+  'cPickle',
+  'marshal',
+  'types',
+  'ctypes',
+  'code',
+  'codeop',
+  'commands',
+  'platform',
+  'asyncio',
+  'multiprocessing',
+  'requests',
+  'urllib',
+  'urllib2',
+  'urllib3',
+  'http',
+  'httplib',
+  'ftplib',
+  'smtplib',
+  'telnetlib',
+  'pip',
+  'setuptools',
+  'distutils',
+  'signal',
+  'tempfile',
+  'glob',
+  'pathlib',
+  'io',
+  'operator',
+  'functools',
+  'dill',
+  'joblib',
+])
+
+/** Builtins that are harmless constructors; every other builtin (eval, exec, getattr, open …) is dangerous. */
+const SAFE_BUILTINS = new Set([
+  'set',
+  'frozenset',
+  'bytearray',
+  'complex',
+  'slice',
+  'list',
+  'dict',
+  'tuple',
+  'int',
+  'float',
+  'str',
+  'bytes',
+  'bool',
+  'range',
+])
+
+const DANGEROUS_GLOBALS = new Set([
+  'torch.load',
+  'torch.hub.load',
+  'torch.hub.load_state_dict_from_url',
+  'torch.storage._load_from_bytes',
+  'torch.jit.load',
+  'numpy.load',
+  'numpy.testing._private.utils.runstring',
+])
+
+/**
+ * Whether a pickle may import `module.name`: the built-in allowlist, every
+ * `torch.*Storage`, torch dtypes, plus `extra` globals a hub allows.
+ *
+ * @example isAllowedGlobal('torch._utils', '_rebuild_tensor_v2') // true
+ * @example isAllowedGlobal('posix', 'system') // false
+ */
+export function isAllowedGlobal(
+  module: string,
+  name: string,
+  extra?: ReadonlySet<string>,
+): boolean {
+  const full = `${module}.${name}`
+  if (ALLOWED_GLOBALS.has(full) || extra?.has(full)) return true
+  if (module === 'torch' && (/^[A-Za-z0-9]*Storage$/.test(name) || TORCH_DTYPES.has(name)))
+    return true
+  return false
+}
+
+/**
+ * Whether an import is a known way to run code (as opposed to merely not
+ * allowed): os/posix/subprocess, eval-like builtins, loaders of nested files.
+ *
+ * @example isDangerousGlobal('builtins', 'eval') // true
+ */
+export function isDangerousGlobal(module: string, name: string): boolean {
+  const top = module.split('.')[0] ?? module
+  if (DANGEROUS_MODULES.has(top)) return true
+  if (module === 'builtins' || module === '__builtin__') return !SAFE_BUILTINS.has(name)
+  return DANGEROUS_GLOBALS.has(`${module}.${name}`)
+}
+
+type StackItem =
+  | { t: 'mark' }
+  | { t: 'other' }
+  | { t: 'str'; v: string }
+  | { t: 'global'; module: string; name: string }
+
+const MARK: StackItem = { t: 'mark' }
+const OTHER: StackItem = { t: 'other' }
+
+/** What walking one pickle found. */
+export interface PickleWalk {
+  /** Offset just after STOP, or where the walk gave up. */
+  end: number
+  /** Reached STOP without a structural problem. */
+  complete: boolean
+  imports: { module: string; name: string }[]
+  /** STACK_GLOBAL operands that were not strings known at scan time. */
+  unresolved: number
+  /** EXT1/EXT2/EXT4 opcodes (imports through the copyreg registry). */
+  extensions: number
+  /** Why the walk stopped early, when it did. */
+  problem?: string
+  /** It stopped because the bytes ran out, not on a bad opcode. */
+  atEnd?: boolean
+}
+
+class Malformed extends Error {
+  /** The bytes ran out before STOP, rather than holding something no pickle holds. */
+  readonly atEnd: boolean
+  constructor(message: string, atEnd = false) {
+    super(message)
+    this.atEnd = atEnd
+  }
+}
+
+const decoder = new TextDecoder('utf-8')
+const latin1 = new TextDecoder('latin1')
+
+/**
+ * Walks one pickle's opcodes from `start` without unpickling anything: every
+ * opcode of protocols 0-5 with its argument size, a light stack and memo
+ * (MEMOIZE, PUT, BINPUT, LONG_BINPUT, GET, BINGET, LONG_BINGET) so that
+ * STACK_GLOBAL's module and name are known even when they come from the memo.
+ * Imports found before a structural problem are still reported: a loader
+ * would have run them before failing.
+ *
+ * @example
+ * walkPickle(new TextEncoder().encode('cos\nsystem\n(S\'id\'\ntR.'), 0).imports
+ * // [{ module: 'os', name: 'system' }]
+ */
+export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const stack: StackItem[] = []
+  const memo = new Map<number, StackItem>()
+  const imports: { module: string; name: string }[] = []
+  let unresolved = 0
+  let extensions = 0
+  let pos = start
+
+  const need = (n: number): number => {
+    if (n < 0 || pos + n > bytes.length)
+      throw new Malformed(`argument runs past the end at byte ${pos}`, true)
+    const at = pos
+    pos += n
+    return at
+  }
+  const line = (): string => {
+    const nl = bytes.indexOf(0x0a, pos)
+    if (nl < 0) throw new Malformed(`unterminated line argument at byte ${pos}`, true)
+    const text = decoder.decode(bytes.subarray(pos, nl))
+    pos = nl + 1
+    return text
+  }
+  const u8 = (): number => view.getUint8(need(1))
+  const u32 = (): number => view.getUint32(need(4), true)
+  const i32 = (): number => view.getInt32(need(4), true)
+  const u64 = (): number => {
+    const value = view.getBigUint64(need(8), true)
+    if (value > BigInt(bytes.length))
+      throw new Malformed(`length ${value} runs past the end at byte ${pos - 8}`)
+    return Number(value)
+  }
+  // Text files start with letters that are also opcodes; a numeric argument
+  // that is not a number tells them apart from protocol 0 pickles.
+  const numberLine = (pattern: RegExp): void => {
+    const value = line()
+    if (!pattern.test(value))
+      throw new Malformed(
+        `numeric argument ${JSON.stringify(value.slice(0, 40))} is not a number at byte ${pos}`,
+      )
+    push(OTHER)
+  }
+  const text = (n: number): string => decoder.decode(bytes.subarray(need(n), pos))
+  const skip = (n: number): void => {
+    need(n)
+  }
+  const push = (item: StackItem): void => {
+    stack.push(item)
+  }
+  const pop = (): StackItem => {
+    const item = stack.pop()
+    if (item === undefined) throw new Malformed(`stack underflow at byte ${pos - 1}`)
+    return item
+  }
+  const popMark = (): StackItem[] => {
+    const at = stack.lastIndexOf(MARK)
+    if (at < 0) throw new Malformed(`no MARK on the stack at byte ${pos - 1}`)
+    return stack.splice(at)
+  }
+  const top = (): StackItem => {
+    const item = stack[stack.length - 1]
+    if (item === undefined) throw new Malformed(`empty stack at byte ${pos - 1}`)
+    return item
+  }
+  const get = (key: number): void => {
+    const item = memo.get(key)
+    if (item === undefined)
+      throw new Malformed(`memo key ${key} read before it was written at byte ${pos}`)
+    push(item)
+  }
+  const global = (module: string, name: string): void => {
+    imports.push({ module, name })
+    push({ t: 'global', module, name })
+  }
+
+  try {
+    for (;;) {
+      if (pos >= bytes.length) throw new Malformed('pickle ends without STOP', true)
+      const op = bytes[pos++] as number
+      switch (op) {
+        case 0x2e: // STOP
+          return { end: pos, complete: true, imports, unresolved, extensions }
+        case 0x28: // MARK
+          push(MARK)
+          break
+        case 0x30: // POP
+          pop()
+          break
+        case 0x31: // POP_MARK
+          popMark()
+          break
+        case 0x32: // DUP
+          push(top())
+          break
+        case 0x46: // FLOAT
+          numberLine(/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^-?(?:inf|nan)$/)
+          break
+        case 0x49: // INT
+          numberLine(/^[-+]?\d+$/)
+          break
+        case 0x4c: // LONG
+          numberLine(/^[-+]?\d+L?$/)
+          break
+        case 0x4a: // BININT
+          skip(4)
+          push(OTHER)
+          break
+        case 0x4b: // BININT1
+          skip(1)
+          push(OTHER)
+          break
+        case 0x4d: // BININT2
+          skip(2)
+          push(OTHER)
+          break
+        case 0x47: // BINFLOAT
+          skip(8)
+          push(OTHER)
+          break
+        case 0x4e: // NONE
+        case 0x88: // NEWTRUE
+        case 0x89: // NEWFALSE
+        case 0x7d: // EMPTY_DICT
+        case 0x5d: // EMPTY_LIST
+        case 0x29: // EMPTY_TUPLE
+        case 0x8f: // EMPTY_SET
+        case 0x97: // NEXT_BUFFER
+          push(OTHER)
+          break
+        case 0x8a: // LONG1
+          skip(u8())
+          push(OTHER)
+          break
+        case 0x8b: // LONG4
+          skip(i32())
+          push(OTHER)
+          break
+        case 0x50: // PERSID
+          line()
+          push(OTHER)
+          break
+        case 0x51: // BINPERSID
+          pop()
+          push(OTHER)
+          break
+        case 0x52: // REDUCE
+          pop()
+          pop()
+          push(OTHER)
+          break
+        case 0x53: // STRING: a quoted repr
+          push({ t: 'str', v: unquote(line()) })
+          break
+        case 0x54: // BINSTRING
+          push({ t: 'str', v: latin1.decode(bytes.subarray(need(i32()), pos)) })
+          break
+        case 0x55: // SHORT_BINSTRING
+          push({ t: 'str', v: latin1.decode(bytes.subarray(need(u8()), pos)) })
+          break
+        case 0x56: // UNICODE (raw-unicode-escape)
+          push({ t: 'str', v: line() })
+          break
+        case 0x58: // BINUNICODE
+          push({ t: 'str', v: text(u32()) })
+          break
+        case 0x8c: // SHORT_BINUNICODE
+          push({ t: 'str', v: text(u8()) })
+          break
+        case 0x8d: // BINUNICODE8
+          push({ t: 'str', v: text(u64()) })
+          break
+        case 0x42: // BINBYTES
+          skip(u32())
+          push(OTHER)
+          break
+        case 0x43: // SHORT_BINBYTES
+          skip(u8())
+          push(OTHER)
+          break
+        case 0x8e: // BINBYTES8
+        case 0x96: // BYTEARRAY8
+          skip(u64())
+          push(OTHER)
+          break
+        case 0x61: // APPEND
+        case 0x62: // BUILD
+          pop()
+          break
+        case 0x73: // SETITEM
+          pop()
+          pop()
+          break
+        case 0x65: // APPENDS
+        case 0x75: // SETITEMS
+        case 0x90: // ADDITEMS
+          popMark()
+          break
+        case 0x64: // DICT
+        case 0x6c: // LIST
+        case 0x74: // TUPLE
+        case 0x91: // FROZENSET
+        case 0x6f: // OBJ
+          popMark()
+          push(OTHER)
+          break
+        case 0x63: {
+          // GLOBAL
+          const module = line()
+          global(module, line())
+          break
+        }
+        case 0x69: {
+          // INST
+          const module = line()
+          const name = line()
+          popMark()
+          imports.push({ module, name })
+          push(OTHER)
+          break
+        }
+        case 0x93: {
+          // STACK_GLOBAL
+          const name = pop()
+          const module = pop()
+          if (module.t === 'str' && name.t === 'str') global(module.v, name.v)
+          else {
+            unresolved++
+            push(OTHER)
+          }
+          break
+        }
+        case 0x82: // EXT1
+        case 0x83: // EXT2
+        case 0x84: // EXT4
+          skip(op === 0x82 ? 1 : op === 0x83 ? 2 : 4)
+          extensions++
+          push(OTHER)
+          break
+        case 0x67: // GET
+          get(parseDecimal(line()))
+          break
+        case 0x68: // BINGET
+          get(u8())
+          break
+        case 0x6a: // LONG_BINGET
+          get(u32())
+          break
+        case 0x70: // PUT
+          memo.set(parseDecimal(line()), top())
+          break
+        case 0x71: // BINPUT
+          memo.set(u8(), top())
+          break
+        case 0x72: // LONG_BINPUT
+          memo.set(u32(), top())
+          break
+        case 0x94: // MEMOIZE
+          memo.set(memo.size, top())
+          break
+        case 0x80: {
+          // PROTO
+          const protocol = u8()
+          if (protocol > 5) throw new Malformed(`unknown pickle protocol ${protocol}`)
+          break
+        }
+        case 0x95: // FRAME
+          u64()
+          break
+        case 0x81: // NEWOBJ
+          pop()
+          pop()
+          push(OTHER)
+          break
+        case 0x92: // NEWOBJ_EX
+          pop()
+          pop()
+          pop()
+          push(OTHER)
+          break
+        case 0x85: // TUPLE1
+          pop()
+          push(OTHER)
+          break
+        case 0x86: // TUPLE2
+          pop()
+          pop()
+          push(OTHER)
+          break
+        case 0x87: // TUPLE3
+          pop()
+          pop()
+          pop()
+          push(OTHER)
+          break
+        case 0x98: // READONLY_BUFFER
+          pop()
+          push(OTHER)
+          break
+        default:
+          throw new Malformed(
+            `unknown opcode 0x${op.toString(16).padStart(2, '0')} at byte ${pos - 1}`,
+          )
+      }
+    }
+  } catch (error) {
+    const problem = error instanceof Malformed ? error.message : `unreadable: ${String(error)}`
+    const atEnd = error instanceof Malformed && error.atEnd
+    return { end: pos, complete: false, imports, unresolved, extensions, problem, atEnd }
+  }
+}
+
+function parseDecimal(text: string): number {
+  const value = Number(text.trim())
+  if (!Number.isSafeInteger(value) || value < 0) throw new Malformed(`bad memo key "${text}"`)
+  return value
+}
+
+function unquote(text: string): string {
+  const quote = text[0]
+  if ((quote === "'" || quote === '"') && text.endsWith(quote) && text.length >= 2) {
+    return text.slice(1, -1)
+  }
+  throw new Malformed(`STRING argument ${JSON.stringify(text.slice(0, 40))} is not quoted`)
+}
+
+/** True when bytes at `start` open a binary pickle (PROTO 2-5). */
+export function hasPickleMagic(bytes: Uint8Array, start = 0): boolean {
+  return bytes[start] === 0x80 && (bytes[start + 1] ?? 0) >= 2 && (bytes[start + 1] ?? 0) <= 5
+}
+
+export interface PickleScan {
+  imports: PickleImport[]
+  findings: Finding[]
+  /** Pickles walked, in order. */
+  pickles: PickleWalk[]
+}
+
+/**
+ * Scans a pickle stream: one or, with `maxPickles`, several pickles in a row
+ * (legacy torch files hold five), turning their imports into findings.
+ * A problem in the first pickle fails closed; after that, bytes that do not
+ * walk as a pickle are data (the raw storages of a legacy torch file).
+ *
+ * @example
+ * const { findings } = scanPickleBytes(bytes, { file: 'model.bin' })
+ */
+export function scanPickleBytes(
+  bytes: Uint8Array,
+  options: {
+    file: string
+    entry?: string
+    start?: number
+    maxPickles?: number
+    allowGlobals?: ReadonlySet<string>
+  },
+): PickleScan {
+  const { file, entry } = options
+  const where = entry ? `${entry}: ` : ''
+  const findings: Finding[] = []
+  const imports: PickleImport[] = []
+  const pickles: PickleWalk[] = []
+  let pos = options.start ?? 0
+  const max = options.maxPickles ?? 1
+  for (let n = 0; n < max && pos < bytes.length; n++) {
+    const walk = walkPickle(bytes, pos)
+    pickles.push(walk)
+    for (const { module, name } of walk.imports) {
+      const allowed = isAllowedGlobal(module, name, options.allowGlobals)
+      imports.push({ module, name, allowed, ...(entry ? { entry } : {}) })
+      if (allowed) continue
+      const dangerous = isDangerousGlobal(module, name)
+      findings.push(
+        makeFinding(
+          file,
+          dangerous ? 'scan/pickle-dangerous-import' : 'scan/pickle-disallowed-import',
+          `${where}pickle imports ${module}.${name}${dangerous ? ', which can run code when loaded' : ', which is not on the allowlist'}`,
+        ),
+      )
+    }
+    if (walk.unresolved > 0) {
+      findings.push(
+        makeFinding(
+          file,
+          'scan/pickle-unresolved-global',
+          `${where}${walk.unresolved} STACK_GLOBAL import${walk.unresolved > 1 ? 's' : ''} whose module or name is computed, not a literal string`,
+        ),
+      )
+    }
+    if (walk.extensions > 0) {
+      findings.push(
+        makeFinding(
+          file,
+          'scan/pickle-extension',
+          `${where}pickle imports through ${walk.extensions} copyreg extension code${walk.extensions > 1 ? 's' : ''}`,
+        ),
+      )
+    }
+    if (!walk.complete) {
+      if (n === 0) {
+        findings.push(
+          makeFinding(
+            file,
+            'scan/pickle-malformed',
+            `${where}${walk.problem ?? 'pickle is malformed'}`,
+          ),
+        )
+      }
+      break
+    }
+    pos = walk.end
+  }
+  return { imports, findings, pickles }
+}

@@ -1,0 +1,369 @@
+import { EndOfSource } from './byte-window.ts'
+import { DETECT_HEAD_BYTES, detectFormat } from './detect.ts'
+import { makeFinding, ScanStop, verdictOf } from './finding.ts'
+import { scanGguf } from './gguf.ts'
+import { NPY_MAGIC, readNpyHeader } from './npy.ts'
+import { scanOnnx } from './onnx.ts'
+import { hasPickleMagic, type PickleScan, scanPickleBytes, walkPickle } from './pickle.ts'
+import { readSafetensorsHeader } from './safetensors.ts'
+import { openPath } from './source.ts'
+import type {
+  Finding,
+  PickleImport,
+  ScanFormat,
+  ScanOptions,
+  ScanResult,
+  ScanSource,
+} from './types.ts'
+import { readZipDirectory, readZipEntry, readZipEntryHead } from './zip.ts'
+
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+const DEFAULTS = {
+  maxPickleBytes: 256 * MiB,
+  maxZipEntries: 100_000,
+  maxZipUncompressed: 256 * GiB,
+  maxZipRatio: 100,
+  maxGgufTensors: 1_000_000,
+  maxGgufKeys: 100_000,
+  maxOnnxBytes: 2 * GiB,
+}
+/** How much of an unknown file is walked to tell a protocol 0/1 pickle from text. */
+const SNIFF_BYTES = MiB
+/** Pickles a legacy torch file holds: magic, protocol, sys info, data, storage keys. */
+const LEGACY_PICKLES = 5
+/** Pickles walked in a raw pickle file; loaders that call pickle.load in a loop read several. */
+const RAW_PICKLES = 64
+
+type Options = Required<Omit<ScanOptions, 'allowGlobals' | 'strict' | 'maxSafetensorsHeader'>> &
+  Pick<ScanOptions, 'maxSafetensorsHeader' | 'strict'> & { allow: ReadonlySet<string> }
+
+type Partial = Omit<ScanResult, 'path' | 'verdict' | 'verifiedFormat'>
+
+/** Names that promise a format whose loader cannot run code; a mismatch is worth a warning. */
+const PROMISED: Readonly<Record<string, ScanFormat>> = {
+  '.safetensors': 'safetensors',
+  '.gguf': 'gguf',
+  '.onnx': 'onnx',
+}
+
+/**
+ * Scans one file: decides its format from its bytes, checks its structure,
+ * and walks anything that could run code when loaded. Never throws for a
+ * hostile or unreadable file: problems become findings, and anything that
+ * cannot be checked makes the verdict `error` (fail closed).
+ *
+ * @example
+ * const result = await scanFile(bytesSource('model.bin', bytes))
+ * if (result.verdict !== 'safe') console.log(result.findings)
+ */
+export async function scanFile(source: ScanSource, options: ScanOptions = {}): Promise<ScanResult> {
+  const resolved: Options = {
+    ...DEFAULTS,
+    ...stripUndefined(options),
+    allow: new Set(options.allowGlobals ?? []),
+  }
+  let partial: Partial
+  try {
+    partial = await scanByFormat(source, resolved)
+  } catch (error) {
+    const finding =
+      error instanceof ScanStop
+        ? error.finding
+        : makeFinding(
+            source.path,
+            'scan/read-failed',
+            `could not read the file: ${error instanceof EndOfSource ? error.message : error instanceof Error ? error.message : String(error)}`,
+          )
+    partial = { format: 'unknown', findings: [finding] }
+  }
+  const extension = /\.[^./]+$/.exec(source.path)?.[0]?.toLowerCase() ?? ''
+  const promised = PROMISED[extension]
+  if (promised && promised !== partial.format) {
+    partial.findings.push(
+      makeFinding(
+        source.path,
+        'scan/extension-mismatch',
+        `the name says ${promised} but the bytes are ${partial.format}`,
+      ),
+    )
+  }
+  const verdict = verdictOf(partial.findings)
+  return {
+    path: source.path,
+    ...partial,
+    verdict,
+    verifiedFormat:
+      verdict === 'safe' && (partial.format === 'safetensors' || partial.format === 'gguf'),
+  }
+}
+
+/**
+ * Scans a file on disk; see {@link scanFile}. A file that cannot be opened
+ * gives verdict `error` with `scan/read-failed`.
+ *
+ * @example const result = await scanPath('downloads/model.safetensors')
+ */
+export async function scanPath(path: string, options: ScanOptions = {}): Promise<ScanResult> {
+  let source: Awaited<ReturnType<typeof openPath>>
+  try {
+    source = await openPath(path)
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code ??
+      (error instanceof Error ? error.message : String(error))
+    const findings = [makeFinding(path, 'scan/read-failed', `could not open the file: ${reason}`)]
+    return { path, format: 'unknown', verdict: 'error', verifiedFormat: false, findings }
+  }
+  try {
+    return await scanFile(source, options)
+  } finally {
+    await source.close()
+  }
+}
+
+async function scanByFormat(source: ScanSource, options: Options): Promise<Partial> {
+  const file = source.path
+  const head = await source.read(0, Math.min(source.size, DETECT_HEAD_BYTES))
+  const format = detectFormat(head)
+  switch (format) {
+    case 'empty':
+    case 'parquet':
+    case 'png':
+    case 'jpeg':
+      return { format, findings: [] }
+    case 'safetensors': {
+      const header = await readSafetensorsHeader(
+        source,
+        options.maxSafetensorsHeader === undefined
+          ? {}
+          : { maxHeader: options.maxSafetensorsHeader },
+      )
+      return {
+        format,
+        findings: header.findings,
+        tensors: header.tensors,
+        metadata: header.metadata,
+      }
+    }
+    case 'gguf': {
+      const gguf = await scanGguf(source, {
+        maxTensors: options.maxGgufTensors,
+        maxKeys: options.maxGgufKeys,
+      })
+      return { format, findings: gguf.findings, metadata: gguf.metadata }
+    }
+    case 'onnx': {
+      if (source.size > options.maxOnnxBytes) {
+        return {
+          format,
+          findings: [
+            makeFinding(
+              file,
+              'scan/too-large',
+              `ONNX file of ${source.size} bytes is over the limit of ${options.maxOnnxBytes}`,
+            ),
+          ],
+        }
+      }
+      const onnx = await scanOnnx(source)
+      return { format, findings: onnx.findings, externalData: onnx.externalData }
+    }
+    case 'pickle':
+    case 'pytorch-legacy':
+      return scanPickleFile(source, format, options)
+    case 'npy':
+      return scanNpyFile(source, options)
+    case 'zip':
+      return scanZip(source, options)
+    case 'gzip':
+      return {
+        format,
+        findings: [unknownFinding(file, 'gzip data (its contents are not inspected)', options)],
+      }
+    default:
+      return scanUnknown(source, head, options)
+  }
+}
+
+async function scanPickleFile(
+  source: ScanSource,
+  format: 'pickle' | 'pytorch-legacy',
+  options: Options,
+): Promise<Partial> {
+  const bytes = await source.read(0, Math.min(source.size, options.maxPickleBytes))
+  const scan = scanPickleBytes(bytes, {
+    file: source.path,
+    maxPickles: format === 'pytorch-legacy' ? LEGACY_PICKLES : RAW_PICKLES,
+    allowGlobals: options.allow,
+  })
+  const findings = scan.findings
+  const first = scan.pickles[0]
+  if (first && !first.complete && first.atEnd && bytes.length < source.size) {
+    // The cap cut the pickle, not a defect of the file: say so instead of "malformed".
+    const at = findings.findIndex((f) => f.code === 'scan/pickle-malformed')
+    const tooLarge = makeFinding(
+      source.path,
+      'scan/too-large',
+      `pickle runs past the first ${bytes.length} bytes, the limit for inspection`,
+    )
+    if (at >= 0) findings.splice(at, 1, tooLarge)
+    else findings.push(tooLarge)
+  }
+  findings.push(unsafeFormat(source.path, format))
+  return { format, findings, imports: scan.imports }
+}
+
+async function scanNpyFile(source: ScanSource, options: Options): Promise<Partial> {
+  const head = await source.read(0, Math.min(source.size, 64 * 1024))
+  const header = readNpyHeader(head, source.path)
+  if (header.findings.length > 0 || !header.objectDtype)
+    return { format: 'npy', findings: header.findings }
+  if (source.size > options.maxPickleBytes) {
+    return {
+      format: 'npy',
+      findings: [
+        makeFinding(
+          source.path,
+          'scan/too-large',
+          `object array of ${source.size} bytes is over the limit of ${options.maxPickleBytes} for inspection`,
+        ),
+      ],
+    }
+  }
+  const bytes = await source.read(0, source.size)
+  const scan = scanPickleBytes(bytes, {
+    file: source.path,
+    start: header.dataOffset,
+    allowGlobals: options.allow,
+  })
+  return {
+    format: 'npy',
+    findings: [
+      ...scan.findings,
+      unsafeFormat(source.path, 'npy', `dtype ${header.descr} holds Python objects`),
+    ],
+    imports: scan.imports,
+  }
+}
+
+async function scanZip(source: ScanSource, options: Options): Promise<Partial> {
+  const file = source.path
+  const directory = await readZipDirectory(source, {
+    maxEntries: options.maxZipEntries,
+    maxUncompressed: options.maxZipUncompressed,
+    maxRatio: options.maxZipRatio,
+  })
+  const findings: Finding[] = [...directory.findings]
+  const torch = directory.entries.some((e) => /(?:^|\/)data\.pkl$/.test(e.name))
+  const format = torch ? 'pytorch-zip' : 'zip'
+  // An archive that is unsafe or unreadable as a whole is refused before any entry is inflated.
+  if (findings.some((f) => f.unsafe || f.code === 'scan/zip-malformed')) return { format, findings }
+  const imports: PickleImport[] = []
+  let pickles = 0
+  for (const entry of directory.entries) {
+    if (entry.isDirectory || entry.isSymlink || entry.flags & 0x1) continue
+    const named = /\.(?:pkl|pickle)$/i.test(entry.name)
+    const head = await readZipEntryHead(source, entry, 64 * 1024)
+    const npy = NPY_MAGIC.every((b, i) => head[i] === b)
+    if (!named && !npy && !hasPickleMagic(head)) continue
+    let scan: PickleScan | undefined
+    if (npy) {
+      const header = readNpyHeader(head, file, entry.name)
+      findings.push(...header.findings)
+      if (!header.objectDtype) continue
+      const read = await readZipEntry(source, entry, options.maxPickleBytes)
+      findings.push(...read.findings)
+      if (!read.bytes) continue
+      scan = scanPickleBytes(read.bytes, {
+        file,
+        entry: entry.name,
+        start: header.dataOffset,
+        allowGlobals: options.allow,
+      })
+    } else {
+      const read = await readZipEntry(source, entry, options.maxPickleBytes)
+      findings.push(...read.findings)
+      if (!read.bytes) continue
+      const bytes = read.bytes
+      if (!named) {
+        // Raw tensor bytes may start like a pickle by chance; they count only if they walk as one or import.
+        const walk = walkPickle(bytes, 0)
+        if (!walk.complete && walk.imports.length === 0) continue
+      }
+      scan = scanPickleBytes(bytes, {
+        file,
+        entry: entry.name,
+        maxPickles: RAW_PICKLES,
+        allowGlobals: options.allow,
+      })
+    }
+    pickles++
+    findings.push(...scan.findings)
+    imports.push(...scan.imports)
+  }
+  if (pickles > 0)
+    findings.push(unsafeFormat(file, format, `${pickles} pickle${pickles > 1 ? 's' : ''} inside`))
+  return { format, findings, ...(pickles > 0 ? { imports } : {}) }
+}
+
+async function scanUnknown(
+  source: ScanSource,
+  head: Uint8Array,
+  options: Options,
+): Promise<Partial> {
+  const file = source.path
+  const sniff = await source.read(0, Math.min(source.size, SNIFF_BYTES))
+  const walk = walkPickle(sniff, 0)
+  const identifier = /^[A-Za-z_][\w.]*$/
+  const imports = walk.imports.some((i) => identifier.test(i.module) && identifier.test(i.name))
+  const walkedAll = !walk.complete && walk.atEnd === true && sniff.length < source.size
+  if (walk.complete || imports || walkedAll) return scanPickleFile(source, 'pickle', options)
+  if (!head.includes(0) && (await isUtf8Text(source))) return { format: 'text', findings: [] }
+  return {
+    format: 'unknown',
+    findings: [unknownFinding(file, 'a binary format Agora does not recognise', options)],
+  }
+}
+
+/** Streams the whole file through a strict UTF-8 decoder; NUL bytes mean binary. */
+async function isUtf8Text(source: ScanSource): Promise<boolean> {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  const stream = source.stream()
+  try {
+    for await (const chunk of stream) {
+      const bytes = chunk as Uint8Array
+      if (bytes.includes(0)) return false
+      decoder.decode(bytes, { stream: true })
+    }
+    decoder.decode()
+    return true
+  } catch {
+    return false
+  } finally {
+    stream.destroy()
+  }
+}
+
+function unsafeFormat(file: string, format: ScanFormat, detail?: string): Finding {
+  return makeFinding(
+    file,
+    'scan/unsafe-format',
+    `${format} is a pickle-based format${detail ? ` (${detail})` : ''}: loading it can run code even when no bad import was found`,
+  )
+}
+
+function unknownFinding(file: string, what: string, options: Options): Finding {
+  return makeFinding(
+    file,
+    'scan/unknown-format',
+    `${what}; nothing inside it was checked`,
+    undefined,
+    options.strict ? 'error' : 'warning',
+  )
+}
+
+function stripUndefined<T extends object>(value: T): Partial2<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial2<T>
+}
+type Partial2<T> = { [K in keyof T]?: Exclude<T[K], undefined> }
