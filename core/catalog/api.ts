@@ -84,8 +84,15 @@ export function apiItem(entry: CatalogEntry, index: CatalogIndex) {
     })),
     results: entry.results,
     lineage: {
-      parents: entry.parents.map((p) => ({ id: p.text, relation: p.relation ?? null, in_hub: Boolean(p.key && index.byKey.has(p.key)) })),
-      children: (index.children.get(entry.key) ?? []).map((c) => ({ id: index.byKey.get(c.key)?.refText ?? c.key, relation: c.relation })),
+      parents: entry.parents.map((p) => ({
+        id: p.text,
+        relation: p.relation ?? null,
+        in_hub: Boolean(p.key && index.byKey.has(p.key)),
+      })),
+      children: (index.children.get(entry.key) ?? []).map((c) => ({
+        id: index.byKey.get(c.key)?.refText ?? c.key,
+        relation: c.relation,
+      })),
     },
     collections: ids(index.collections.get(entry.key) ?? []),
     similar: ids(index.similar.get(entry.key) ?? []),

@@ -1,6 +1,6 @@
 import type { Loader } from 'astro/loaders'
-import type { HubConfig, OwnerManifest } from '#core/manifest'
 import type { Issue } from '#core/errors'
+import type { HubConfig, OwnerManifest } from '#core/manifest'
 import { buildEntry } from './entry.ts'
 import type { CatalogEntry, SourceItem, SourceRegistry } from './types.ts'
 
@@ -24,7 +24,13 @@ export interface CatalogLoaderOptions {
 
 /** What an item's digest covers: everything `buildEntry` reads. */
 function digestSource(source: SourceItem): string {
-  return JSON.stringify([source.dir, source.item, [...source.versions], source.results, source.readme ?? null])
+  return JSON.stringify([
+    source.dir,
+    source.item,
+    [...source.versions],
+    source.results,
+    source.readme ?? null,
+  ])
 }
 
 /**
@@ -45,14 +51,20 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
       const { registry, issues } = await options.load()
       const errors = issues.filter((i) => i.severity === 'error')
       if (errors.length > 0) {
-        logger.warn(`${errors.length} registry error(s); items that failed to load are left out of the catalog`)
+        logger.warn(
+          `${errors.length} registry error(s); items that failed to load are left out of the catalog`,
+        )
       }
       const keep = new Set<string>()
       const put = (id: string, data: CatalogRecord, digest: string): void => {
         keep.add(id)
         store.set({ id, data: data as unknown as Record<string, unknown>, digest })
       }
-      const hubRecord: CatalogRecord = { type: 'hub', hub: registry.hub, build: options.build ?? {} }
+      const hubRecord: CatalogRecord = {
+        type: 'hub',
+        hub: registry.hub,
+        build: options.build ?? {},
+      }
       put('hub', hubRecord, generateDigest(JSON.stringify(hubRecord)))
       for (const [ns, owner] of registry.owners) {
         const record: CatalogRecord = { type: 'owner', ns, owner }
@@ -76,7 +88,9 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
           removed += 1
         }
       }
-      logger.info(`${registry.items.size} items: ${rebuilt} built, ${registry.items.size - rebuilt} unchanged, ${removed} removed`)
+      logger.info(
+        `${registry.items.size} items: ${rebuilt} built, ${registry.items.size - rebuilt} unchanged, ${removed} removed`,
+      )
     },
   }
 }

@@ -49,7 +49,11 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 
 /** Orders entries by trending score, then newest, then key: the default listing order. */
 export function byTrending(a: CatalogEntry, b: CatalogEntry): number {
-  return b.trending - a.trending || (b.updated ?? '').localeCompare(a.updated ?? '') || a.key.localeCompare(b.key)
+  return (
+    b.trending - a.trending ||
+    (b.updated ?? '').localeCompare(a.updated ?? '') ||
+    a.key.localeCompare(b.key)
+  )
 }
 
 /**
@@ -90,11 +94,19 @@ export function indexCatalog(
   const byKind = new Map<Kind, CatalogEntry[]>()
   for (const e of sorted) {
     for (const p of e.parents) {
-      if (p.key && p.relation !== 'dataset' && byKey.has(p.key)) push(children, p.key, { key: e.key, relation: p.relation ?? 'base' })
+      if (p.key && p.relation !== 'dataset' && byKey.has(p.key))
+        push(children, p.key, { key: e.key, relation: p.relation ?? 'base' })
     }
-    if (e.ref.kind === 'collection') for (const m of e.members) if (m.key) push(collections, m.key, e.key)
+    if (e.ref.kind === 'collection')
+      for (const m of e.members) if (m.key) push(collections, m.key, e.key)
     for (const r of e.results) {
-      const row: LeaderboardRow = { key: e.key, version: r.version, scores: r.scores, date: r.date, verified: r.verified }
+      const row: LeaderboardRow = {
+        key: e.key,
+        version: r.version,
+        scores: r.scores,
+        date: r.date,
+        verified: r.verified,
+      }
       if (r.source) row.source = r.source
       push(leaderboards, r.benchmark, row)
     }
@@ -135,12 +147,16 @@ export function indexCatalog(
  *
  * @example sortLeaderboard(rows, { name: 'auc', higher_is_better: true })[0].scores.auc // the highest AUC
  */
-export function sortLeaderboard(rows: readonly LeaderboardRow[], metric: MetricDefinition): LeaderboardRow[] {
+export function sortLeaderboard(
+  rows: readonly LeaderboardRow[],
+  metric: MetricDefinition,
+): LeaderboardRow[] {
   const sign = metric.higher_is_better ? -1 : 1
   return [...rows].sort((a, b) => {
     const va = a.scores[metric.name]
     const vb = b.scores[metric.name]
-    if (va === undefined || vb === undefined) return va === undefined ? (vb === undefined ? 0 : 1) : -1
+    if (va === undefined || vb === undefined)
+      return va === undefined ? (vb === undefined ? 0 : 1) : -1
     return sign * (va - vb) || Number(b.verified) - Number(a.verified) || a.key.localeCompare(b.key)
   })
 }

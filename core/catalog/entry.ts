@@ -1,6 +1,12 @@
-import type { CollectionItem, HubConfig, ItemManifest, PipelineVersion, VersionManifest } from '#core/manifest'
-import { formatRef, type ItemRef, type Kind, kindPlural, parseRef, refKey } from '#core/registry'
 import semver from 'semver'
+import type {
+  CollectionItem,
+  HubConfig,
+  ItemManifest,
+  PipelineVersion,
+  VersionManifest,
+} from '#core/manifest'
+import { formatRef, type ItemRef, type Kind, kindPlural, parseRef, refKey } from '#core/registry'
 import { readmeText, renderReadme } from './render-readme.ts'
 import { termFrequencies } from './text.ts'
 import type { CatalogEntry, CatalogLink, CatalogResult, Facets, SourceItem } from './types.ts'
@@ -52,7 +58,9 @@ function sortVersions(versions: Iterable<VersionManifest>): VersionManifest[] {
 function pickLatest(item: ItemManifest, versions: VersionManifest[]): string | undefined {
   const tagged = item['dist-tags']?.['latest']
   if (tagged && versions.some((v) => v.version === tagged)) return tagged
-  const active = versions.find((v) => (v.status?.state ?? 'active') === 'active' && !semver.prerelease(v.version))
+  const active = versions.find(
+    (v) => (v.status?.state ?? 'active') === 'active' && !semver.prerelease(v.version),
+  )
   return (active ?? versions[0])?.version
 }
 
@@ -119,7 +127,9 @@ function membersOf(item: ItemManifest, latest: VersionManifest | undefined): Cat
     })
   }
   if (item.kind === 'pipeline' && latest) {
-    return ((latest as PipelineVersion).steps ?? []).map((step) => resolveLink(step.uses, 'model', step.id))
+    return ((latest as PipelineVersion).steps ?? []).map((step) =>
+      resolveLink(step.uses, 'model', step.id),
+    )
   }
   return []
 }
@@ -139,7 +149,11 @@ export function activityDates(entry: Pick<CatalogEntry, 'versions' | 'results'>)
  *
  * @example trendingScore(['2026-01-01'], [], '2026-01-31') // 0.5
  */
-export function trendingScore(releases: readonly string[], results: readonly string[], asOf: string): number {
+export function trendingScore(
+  releases: readonly string[],
+  results: readonly string[],
+  asOf: string,
+): number {
   const now = Date.parse(asOf)
   const decay = (date: string, weight: number): number => {
     const t = Date.parse(date)
@@ -167,7 +181,10 @@ export function buildEntry(source: SourceItem, _hub?: HubConfig): CatalogEntry {
   const versions = sortVersions(source.versions.values())
   const latest = pickLatest(item, versions)
   const latestVersion = versions.find((v) => v.version === latest)
-  const dates = versions.map((v) => v.released).filter((d): d is string => Boolean(d)).sort()
+  const dates = versions
+    .map((v) => v.released)
+    .filter((d): d is string => Boolean(d))
+    .sort()
   const results: CatalogResult[] = source.results
     .map(({ value }) => {
       const link = resolveLink(value.benchmark, 'benchmark')

@@ -18,7 +18,12 @@ export const SORTS: readonly SortOption[] = [
   { key: 'trending', label: 'Trending', available: true },
   { key: 'newest', label: 'Newest', available: true },
   { key: 'name', label: 'Name', available: true },
-  { key: 'downloads', label: 'Downloads', available: false, reason: 'this hub records no download counts' },
+  {
+    key: 'downloads',
+    label: 'Downloads',
+    available: false,
+    reason: 'this hub records no download counts',
+  },
   { key: 'rating', label: 'Rating', available: false, reason: 'this hub records no ratings' },
 ]
 
@@ -26,7 +31,10 @@ export const SORTS: readonly SortOption[] = [
 export const PAGE_SIZE = 24
 
 const COMPARE: Record<SortKey, (a: CatalogEntry, b: CatalogEntry) => number> = {
-  trending: (a, b) => b.trending - a.trending || (b.updated ?? '').localeCompare(a.updated ?? '') || a.key.localeCompare(b.key),
+  trending: (a, b) =>
+    b.trending - a.trending ||
+    (b.updated ?? '').localeCompare(a.updated ?? '') ||
+    a.key.localeCompare(b.key),
   newest: (a, b) => (b.updated ?? '').localeCompare(a.updated ?? '') || a.key.localeCompare(b.key),
   name: (a, b) => a.item.title.localeCompare(b.item.title, 'en') || a.key.localeCompare(b.key),
   downloads: (a, b) => a.key.localeCompare(b.key),

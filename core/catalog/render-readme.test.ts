@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { readmeText, renderReadme, USER_LINK_REL } from './render-readme.ts'
 
-const malicious = await readFile(new URL('./__fixtures__/malicious-readme.md', import.meta.url), 'utf8')
+const malicious = await readFile(
+  new URL('./__fixtures__/malicious-readme.md', import.meta.url),
+  'utf8',
+)
 const body = malicious.replace(/^---[\s\S]*?---\n/, '')
 
 describe('core/catalog/render-readme', () => {
@@ -50,7 +53,9 @@ describe('core/catalog/render-readme', () => {
   })
 
   it('keeps ordinary Markdown and shifts headings below the page title', () => {
-    const out = renderReadme('# Title\n\n| a | b |\n| - | - |\n| 1 | 2 |\n\n- [x] done\n\n```python\nprint(1)\n```')
+    const out = renderReadme(
+      '# Title\n\n| a | b |\n| - | - |\n| 1 | 2 |\n\n- [x] done\n\n```python\nprint(1)\n```',
+    )
     expect(out).toContain('<h2 id="user-content-title">Title</h2>')
     expect(out).toContain('<table>')
     expect(out).toContain('<input type="checkbox" disabled checked />')
@@ -62,6 +67,8 @@ describe('core/catalog/render-readme', () => {
   })
 
   it('gives plain text without markup or scripts for search', () => {
-    expect(readmeText('# Title\n\nSome *bold* text<script>evil()</script>')).toBe('Title Some bold text')
+    expect(readmeText('# Title\n\nSome *bold* text<script>evil()</script>')).toBe(
+      'Title Some bold text',
+    )
   })
 })

@@ -37,7 +37,10 @@ function createMarked(): Marked {
   const marked = new Marked({ gfm: true, breaks: false })
   marked.use({
     renderer: {
-      heading(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Heading): string {
+      heading(
+        this: { parser: { parseInline(tokens: Tokens.Generic[]): string } },
+        token: Tokens.Heading,
+      ): string {
         const html = this.parser.parseInline(token.tokens)
         const base = slugify(html) || 'section'
         const n = seen.get(base) ?? 0
@@ -53,10 +56,51 @@ function createMarked(): Marked {
 
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [
-    'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'blockquote', 'pre', 'code', 'kbd', 'samp',
-    'em', 'strong', 'b', 'i', 'del', 's', 'sub', 'sup', 'mark', 'small', 'abbr',
-    'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'a', 'img', 'table', 'thead', 'tbody', 'tfoot', 'tr',
-    'th', 'td', 'caption', 'details', 'summary', 'input', 'span', 'div',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'p',
+    'br',
+    'hr',
+    'blockquote',
+    'pre',
+    'code',
+    'kbd',
+    'samp',
+    'em',
+    'strong',
+    'b',
+    'i',
+    'del',
+    's',
+    'sub',
+    'sup',
+    'mark',
+    'small',
+    'abbr',
+    'ul',
+    'ol',
+    'li',
+    'dl',
+    'dt',
+    'dd',
+    'a',
+    'img',
+    'table',
+    'thead',
+    'tbody',
+    'tfoot',
+    'tr',
+    'th',
+    'td',
+    'caption',
+    'details',
+    'summary',
+    'input',
+    'span',
+    'div',
   ],
   allowedAttributes: {
     a: ['href', 'title', 'id', 'name', 'rel'],
@@ -79,7 +123,19 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
   // Raw text of dropped elements must go too, or a <style> body would leak as text.
-  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'template'],
+  nonTextTags: [
+    'script',
+    'style',
+    'textarea',
+    'option',
+    'noscript',
+    'title',
+    'xmp',
+    'iframe',
+    'noembed',
+    'noframes',
+    'template',
+  ],
   transformTags: {
     a: (tagName, attribs) => {
       const out: Record<string, string> = { ...attribs, rel: USER_LINK_REL }
@@ -128,7 +184,11 @@ export function renderReadme(markdown: string): string {
  */
 export function readmeText(markdown: string): string {
   const html = createMarked().parse(markdown, { async: false })
-  return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: SANITIZE_OPTIONS.nonTextTags ?? [] })
+  return sanitizeHtml(html, {
+    allowedTags: [],
+    allowedAttributes: {},
+    nonTextTags: SANITIZE_OPTIONS.nonTextTags ?? [],
+  })
     .replace(/&[a-z]+;|&#\d+;/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { findSimilar } from './similar.ts'
+import { findSimilar, type SimilarityDoc } from './similar.ts'
 
 describe('core/catalog/similar', () => {
   it('ranks documents sharing rare terms first and ignores ubiquitous ones', () => {
@@ -18,7 +18,10 @@ describe('core/catalog/similar', () => {
   })
 
   it('keeps at most k neighbours and never the document itself', () => {
-    const docs = Array.from({ length: 20 }, (_, i) => ({ id: `d${i}`, terms: { shared: 1, [`own${i % 4}`]: 2 } }))
+    const docs: SimilarityDoc[] = Array.from({ length: 20 }, (_, i) => ({
+      id: `d${i}`,
+      terms: { shared: 1, [`own${i % 4}`]: 2 },
+    }))
     docs.push({ id: 'other', terms: { elsewhere: 1 } })
     const similar = findSimilar(docs, { k: 3 })
     for (const [id, list] of similar) {

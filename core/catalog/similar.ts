@@ -27,7 +27,10 @@ export interface SimilarOptions {
  * findSimilar([{ id: 'a', terms: { gnn: 2 } }, { id: 'b', terms: { gnn: 1 } }, { id: 'c', terms: { csv: 1 } }])
  * // Map { 'a' => ['b'], 'b' => ['a'], 'c' => [] }
  */
-export function findSimilar(docs: readonly SimilarityDoc[], options: SimilarOptions = {}): Map<string, string[]> {
+export function findSimilar(
+  docs: readonly SimilarityDoc[],
+  options: SimilarOptions = {},
+): Map<string, string[]> {
   const k = options.k ?? 6
   const queryTerms = options.queryTerms ?? 12
   const postingLimit = options.postingLimit ?? 256
@@ -55,9 +58,9 @@ export function findSimilar(docs: readonly SimilarityDoc[], options: SimilarOpti
   const postings = new Map<string, { doc: number; w: number }[]>()
   vectors.forEach((v, doc) => {
     for (const { term, w } of v) {
-      let list = postings.get(term)
-      if (!list) postings.set(term, (list = []))
-      list.push({ doc, w })
+      const list = postings.get(term)
+      if (list) list.push({ doc, w })
+      else postings.set(term, [{ doc, w }])
     }
   })
   for (const [term, list] of postings) {
@@ -79,9 +82,15 @@ export function findSimilar(docs: readonly SimilarityDoc[], options: SimilarOpti
     }
     const best = touched
       .filter((d) => (scores[d] as number) > 0)
-      .sort((a, b) => (scores[b] as number) - (scores[a] as number) || (docs[a]!.id < docs[b]!.id ? -1 : 1))
+      .sort(
+        (a, b) =>
+          (scores[b] as number) - (scores[a] as number) || (docs[a]!.id < docs[b]!.id ? -1 : 1),
+      )
       .slice(0, k)
-    result.set(docs[doc]!.id, best.map((d) => docs[d]!.id))
+    result.set(
+      docs[doc]!.id,
+      best.map((d) => docs[d]!.id),
+    )
     for (const d of touched) scores[d] = 0
     touched.length = 0
   })

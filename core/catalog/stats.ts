@@ -79,26 +79,40 @@ export function computeStats(entries: readonly CatalogEntry[]): CatalogStats {
     results += e.results.length
     verifiedResults += e.results.filter((r) => r.verified).length
     if (e.created && /^\d{4}-\d{2}/.test(e.created)) {
-      dated.push(domain ? { month: e.created.slice(0, 7), kind: e.ref.kind, domain } : { month: e.created.slice(0, 7), kind: e.ref.kind })
+      dated.push(
+        domain
+          ? { month: e.created.slice(0, 7), kind: e.ref.kind, domain }
+          : { month: e.created.slice(0, 7), kind: e.ref.kind },
+      )
     } else undated += 1
   }
   const sortedMonths = dated.map((d) => d.month).sort()
-  const months = sortedMonths.length ? monthsBetween(sortedMonths[0] as string, sortedMonths.at(-1) as string) : []
+  const months = sortedMonths.length
+    ? monthsBetween(sortedMonths[0] as string, sortedMonths.at(-1) as string)
+    : []
   const kindsOverTime = KINDS.filter((k) => byKind[k] > 0).map((k) => ({
     label: k,
-    values: cumulative(months, dated.filter((d) => d.kind === k).map((d) => d.month)),
+    values: cumulative(
+      months,
+      dated.filter((d) => d.kind === k).map((d) => d.month),
+    ),
   }))
   const domainsOverTime = Object.keys(byDomain)
     .sort()
     .map((domain) => ({
       label: domain,
-      values: cumulative(months, dated.filter((d) => d.domain === domain).map((d) => d.month)),
+      values: cumulative(
+        months,
+        dated.filter((d) => d.domain === domain).map((d) => d.month),
+      ),
     }))
   return {
     total: entries.length,
     byKind,
     byDomain,
-    byLicense: [...licenses].map(([license, count]) => ({ license, count })).sort((a, b) => b.count - a.count || a.license.localeCompare(b.license)),
+    byLicense: [...licenses]
+      .map(([license, count]) => ({ license, count }))
+      .sort((a, b) => b.count - a.count || a.license.localeCompare(b.license)),
     months,
     kindsOverTime,
     domainsOverTime,

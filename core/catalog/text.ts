@@ -34,7 +34,10 @@ export function tokenize(text: string): string[] {
  * @example termFrequencies([['gnn tox', 3], ['a gnn for tox21', 1]], 10)
  * // { gnn: 4, tox: 3, tox21: 1 }
  */
-export function termFrequencies(parts: readonly (readonly [string, number])[], limit: number): Record<string, number> {
+export function termFrequencies(
+  parts: readonly (readonly [string, number])[],
+  limit: number,
+): Record<string, number> {
   const counts = new Map<string, number>()
   for (const [text, weight] of parts) {
     for (const token of tokenize(text)) counts.set(token, (counts.get(token) ?? 0) + weight)

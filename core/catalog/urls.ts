@@ -25,10 +25,16 @@ export function fileUrl(hub: HubConfig, file: FileEntry): string | undefined {
  * @example rawUrl(hub, 'registry/models/ac/acme/x/item.yaml', 'abc123')
  * // 'https://raw.githubusercontent.com/acme/hub/abc123/registry/models/ac/acme/x/item.yaml'
  */
-export function rawUrl(hub: HubConfig, path: string, commit: string | undefined): string | undefined {
+export function rawUrl(
+  hub: HubConfig,
+  path: string,
+  commit: string | undefined,
+): string | undefined {
   const template =
     hub.raw_url_template ??
-    (hub.repository ? `https://raw.githubusercontent.com/${hub.repository.owner}/${hub.repository.name}/{commit}/{path}` : undefined)
+    (hub.repository
+      ? `https://raw.githubusercontent.com/${hub.repository.owner}/${hub.repository.name}/{commit}/{path}`
+      : undefined)
   if (!template) return undefined
   return template.replaceAll('{commit}', commit ?? '<commit>').replaceAll('{path}', path)
 }
@@ -41,7 +47,11 @@ export function rawUrl(hub: HubConfig, path: string, commit: string | undefined)
  * @example newFileUrl({ owner: 'acme', name: 'hub', default_branch: 'main' }, 'registry/owners/x.yaml', 'name: X\n')
  * // 'https://github.com/acme/hub/new/main?filename=registry%2Fowners%2Fx.yaml&value=name%3A+X%0A'
  */
-export function newFileUrl(repository: NonNullable<HubConfig['repository']>, path: string, content: string): string {
+export function newFileUrl(
+  repository: NonNullable<HubConfig['repository']>,
+  path: string,
+  content: string,
+): string {
   const query = new URLSearchParams({ filename: path, value: content })
   return `https://github.com/${repository.owner}/${repository.name}/new/${repository.default_branch}?${query}`
 }

@@ -1,0 +1,69 @@
+// The site's entry point: reads the hub's settings (agora.yaml) for the
+// canonical URL and the Content-Security-Policy, and wires the integrations.
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import sitemap from '@astrojs/sitemap'
+import { defineConfig } from 'astro/config'
+import { parse } from 'yaml'
+import { agoraPagefind } from './site/integrations/pagefind.ts'
+import { agoraValidators } from './site/integrations/validators.ts'
+
+const projectRoot = import.meta.dirname
+// AGORA_ROOT points the build at another registry (benchmarks build synthetic hubs).
+const registryRoot = resolve(process.env.AGORA_ROOT ?? projectRoot)
+const hubFile = resolve(registryRoot, 'registry/agora.yaml')
+const hub = existsSync(hubFile) ? parse(readFileSync(hubFile, 'utf8')) : {}
+const site = typeof hub?.base_url === 'string' ? hub.base_url : 'http://localhost:4321'
+
+/** Origins the browser may fetch file headers from (safetensors Range reads). */
+function blobOrigins() {
+  const url = hub?.storage?.public_url
+  if (typeof url !== 'string') return []
+  try {
+    const origin = new URL(url, site).origin
+    return origin === new URL(site).origin ? [] : [origin]
+  } catch {
+    return []
+  }
+}
+
+export default defineConfig({
+  site,
+  srcDir: './site',
+  publicDir: './site/public',
+  outDir: process.env.AGORA_OUT_DIR ? resolve(process.env.AGORA_OUT_DIR) : './dist',
+  // A separate cache per registry, so a synthetic hub never reuses the sample hub's data store.
+  cacheDir:
+    registryRoot === projectRoot ? './node_modules/.astro' : resolve(registryRoot, '.astro-cache'),
+  trailingSlash: 'always',
+  build: { format: 'directory', inlineStylesheets: 'never' },
+  compressHTML: true,
+  prefetch: false,
+  // READMEs are rendered by core/catalog (marked + sanitize-html); Shiki's inline styles would break the CSP.
+  markdown: { syntaxHighlight: false },
+  devToolbar: { enabled: false },
+  integrations: [
+    sitemap({ filter: (page) => !page.includes('/api/') }),
+    agoraPagefind(),
+    agoraValidators({ schemasDir: resolve(projectRoot, 'registry/schemas') }),
+  ],
+  security: {
+    csp: {
+      algorithm: 'SHA-256',
+      directives: [
+        "default-src 'self'",
+        `img-src 'self' https: ${blobOrigins().join(' ')}`.trim(),
+        `connect-src 'self' ${blobOrigins().join(' ')}`.trim(),
+        "worker-src 'self' blob:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "manifest-src 'self'",
+      ],
+      // Pagefind compiles its WebAssembly search engine in the browser.
+      scriptDirective: { resources: ["'self'", "'wasm-unsafe-eval'"] },
+      styleDirective: { resources: ["'self'"] },
+    },
+  },
+})

@@ -1,0 +1,44 @@
+/** The part of Pagefind's browser API the catalog uses. */
+export interface PagefindResultData {
+  url: string
+  excerpt: string
+  meta: Record<string, string | undefined>
+  filters: Record<string, string[]>
+}
+
+export interface PagefindSearch {
+  results: { id: string; data(): Promise<PagefindResultData> }[]
+  filters: Record<string, Record<string, number>>
+  unfilteredResultCount: number
+}
+
+export interface Pagefind {
+  options(options: Record<string, unknown>): Promise<void>
+  init(): Promise<void>
+  preload(term: string): Promise<void>
+  search(
+    term: string | null,
+    options?: { filters?: Record<string, unknown>; sort?: Record<string, 'asc' | 'desc'> },
+  ): Promise<PagefindSearch>
+}
+
+let loading: Promise<Pagefind> | undefined
+
+/**
+ * Loads Pagefind once, on first need: pages that are only read never pay
+ * for the search engine.
+ *
+ * @example const pagefind = await loadPagefind()
+ */
+export function loadPagefind(): Promise<Pagefind> {
+  loading ??= (async () => {
+    // A URL built at run time keeps the bundler from resolving a file that
+    // only exists after the build's Pagefind step.
+    const url = new URL('/pagefind/pagefind.js', location.href).href
+    const pagefind = (await import(/* @vite-ignore */ url)) as Pagefind
+    await pagefind.options({ excerptLength: 24 })
+    await pagefind.init()
+    return pagefind
+  })()
+  return loading
+}
