@@ -1,0 +1,6 @@
+export * from './args.ts'
+export * from './capture.ts'
+export * from './format.ts'
+export * from './progress.ts'
+export * from './reporter.ts'
+export * from './root.ts'

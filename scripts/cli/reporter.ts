@@ -1,0 +1,65 @@
+import type { Writable } from 'node:stream'
+import type { Issue } from '#core/errors'
+import { formatIssues } from './format.ts'
+import { createProgress, type Progress } from './progress.ts'
+
+type Stream = Writable & { isTTY?: boolean; columns?: number }
+
+/** How a command talks to the user, the same way in every command. */
+export interface Reporter {
+  /** True under `--json`: stdout then holds exactly one JSON document. */
+  readonly json: boolean
+  /** A line of human output on stdout; dropped under `--json`. */
+  info(text: string): void
+  /** A line on stderr, in both modes: something the user should see even when piping. */
+  warn(text: string): void
+  /** Issues as `file:line:col  code  message` blocks on stdout; dropped under `--json`. */
+  issues(issues: readonly Issue[]): void
+  /** The command's result: pretty JSON on stdout under `--json`, nothing otherwise. */
+  result(value: unknown): void
+  /** A progress bar on stderr, drawn only when stderr is a TTY and not under `--json`. */
+  progress(options: { label: string; total?: number }): Progress
+}
+
+/**
+ * Creates the reporter a command prints through, so text, `--json` and
+ * progress output follow one set of rules across commands.
+ *
+ * @example
+ * const report = createReporter({ stdout: ctx.stdout, stderr: ctx.stderr, json: values.json === true })
+ * report.issues(issues)
+ * report.info(formatSummary(summarizeIssues(issues)))
+ * report.result({ ok: true, issues })
+ */
+export function createReporter(options: {
+  stdout: Stream
+  stderr: Stream
+  json: boolean
+}): Reporter {
+  const { stdout, stderr, json } = options
+  return {
+    json,
+    info(text) {
+      if (!json) stdout.write(`${text}\n`)
+    },
+    warn(text) {
+      stderr.write(`${text}\n`)
+    },
+    issues(issues) {
+      if (json || issues.length === 0) return
+      stdout.write(`${formatIssues(issues)}\n\n`)
+    },
+    result(value) {
+      if (json) stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+    },
+    progress({ label, total }) {
+      // Under --json a bar on stderr would still interleave with tools reading both streams.
+      return createProgress({
+        stream: stderr,
+        label,
+        enabled: !json && stderr.isTTY === true,
+        ...(total === undefined ? {} : { total }),
+      })
+    },
+  }
+}

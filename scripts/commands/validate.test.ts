@@ -1,0 +1,173 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createTestRepo, type TestRepo } from '../../core/registry/git-test-repo.ts'
+import { main } from '../agora.ts'
+import { captureStream } from '../cli/capture.ts'
+import type { ValidateReport } from './validate.ts'
+
+const fixture = fileURLToPath(
+  new URL('../../core/registry/__fixtures__/changes/base', import.meta.url),
+)
+const TOX = 'registry/models/ac/acme/tox-gnn'
+
+async function run(cwd: string, ...argv: string[]) {
+  const stdout = captureStream()
+  const stderr = captureStream()
+  const code = await main(['validate', ...argv], {
+    cwd,
+    env: {},
+    stdout,
+    stderr,
+    fetch: globalThis.fetch,
+  })
+  return { code, stdout: stdout.text(), stderr: stderr.text() }
+}
+
+describe('scripts/commands/validate', () => {
+  let repo: TestRepo & { base: string }
+  beforeEach(async () => {
+    repo = await createTestRepo(fixture)
+  })
+  afterEach(async () => {
+    await repo.remove()
+  })
+
+  it('validates the whole registry and prints a clean summary', async () => {
+    const result = await run(join(repo.dir, 'registry', 'owners'))
+    expect(result).toEqual({ code: 0, stdout: '✔ 2 items, 0 problems\n', stderr: '' })
+  })
+
+  it('prints each problem with its position and hint, then a summary, and exits 1', async () => {
+    const file = join(repo.dir, TOX, 'item.yaml')
+    await writeFile(file, (await readFile(file, 'utf8')).replace('license: MIT', 'license: ""'))
+    const result = await run(repo.dir, TOX)
+    expect(result.code).toBe(1)
+    // The schema message is the manifest validator's; what this command owns is the layout around it.
+    expect(result.stdout).toMatch(
+      /^registry\/models\/ac\/acme\/tox-gnn\/item\.yaml:7:10 {2}schema\/[a-z-]+ {2}license [^\n]+\n {2}hint: [^\n]+\n\n✖ 1 error in 1 file\n$/,
+    )
+  })
+
+  it('prints only JSON under --json', async () => {
+    const file = join(repo.dir, 'registry/owners/acme.yaml')
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('github: alice', 'github: not a login'),
+    )
+    const result = await run(repo.dir, '--json')
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe('')
+    const report = JSON.parse(result.stdout) as ValidateReport
+    expect(report.ok).toBe(false)
+    expect(report.changes).toBeNull()
+    const errors = report.issues.filter((i) => i.severity === 'error')
+    expect(report.summary).toEqual({
+      items: 2,
+      errors: errors.length,
+      warnings: 0,
+      notes: 0,
+      files: new Set(report.issues.map((i) => i.file)).size,
+    })
+    expect(report.issues).toContainEqual(
+      expect.objectContaining({
+        file: 'registry/owners/acme.yaml',
+        line: 3,
+        col: 9,
+        severity: 'error',
+      }),
+    )
+  })
+
+  it('validates only the items a change touches and applies the change rules', async () => {
+    await repo.commit({
+      [`${TOX}/versions/1.1.0.yaml`]:
+        'version: 1.1.0\nfiles:\n  - path: model.safetensors\n    size: 10\n    sha256: ' +
+        'b'.repeat(64) +
+        '\n',
+      [`${TOX}/item.yaml`]: (await readFile(join(repo.dir, TOX, 'item.yaml'), 'utf8')).replace(
+        '1.0.0',
+        '1.1.0',
+      ),
+    })
+    const result = await run(repo.dir, '--changed', 'main~1..main', '--author', 'alice', '--json')
+    expect(result.code).toBe(0)
+    const report = JSON.parse(result.stdout) as ValidateReport
+    expect(report).toMatchObject({ ok: true, issues: [], summary: { items: 1, errors: 0 } })
+    expect(report.changes?.onlyAddsVersions).toBe(true)
+    expect(report.changes?.items.map((i) => i.addedVersions)).toEqual([['1.1.0']])
+  })
+
+  it('refuses a change by someone who does not own the item, with the hint', async () => {
+    await repo.commit({
+      [`${TOX}/item.yaml`]: (await readFile(join(repo.dir, TOX, 'item.yaml'), 'utf8')).replace(
+        'Tox GNN',
+        'Tox GNN v2',
+      ),
+    })
+    const result = await run(repo.dir, '--changed', 'HEAD~1..HEAD', '--author', 'mallory')
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatchInlineSnapshot(`
+      "registry/models/ac/acme/tox-gnn/item.yaml:6:3  change/author-not-authorized  mallory is not an owner of acme/tox-gnn (owners: acme)
+        hint: ask an owner of the item to make this change, or to add you to the owning organisation in registry/owners/ in a separate pull request
+
+      ✖ 1 error in 1 file
+      "
+    `)
+  })
+
+  it('passes warnings but shows them: a new namespace by its owner', async () => {
+    await repo.commit({
+      'registry/owners/newco.yaml': 'type: user\nname: New Co\ngithub: dana\n',
+      'registry/models/ne/newco/first/item.yaml':
+        'kind: model\nid: newco/first\ntitle: First\nsummary: The first.\nowners: [newco]\nlicense: MIT\n',
+      'registry/models/ne/newco/first/README.md': '# First\n',
+    })
+    const result = await run(repo.dir, '--changed', 'HEAD~1..HEAD', '--author', 'dana')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(
+      'registry/owners/newco.yaml:1:1  change/new-namespace  warning: new namespace newco',
+    )
+    expect(result.stdout).toMatch(/✔ 1 item, 1 warning in 1 file\n$/)
+  })
+
+  it('validates everything when the change touches hub settings', async () => {
+    await repo.commit({
+      'registry/agora.yaml': `${await readFile(join(repo.dir, 'registry/agora.yaml'), 'utf8')}reserved_names: [acme]\n`,
+    })
+    const result = await run(repo.dir, '--changed', 'HEAD~1..HEAD', '--author', 'alice', '--json')
+    const report = JSON.parse(result.stdout) as ValidateReport
+    expect(report.summary.items).toBe(2)
+    expect(report.issues.map((i) => i.code)).toContain('change/hub-file')
+  })
+
+  it('exits 2 with a hint for an unknown ref', async () => {
+    const result = await run(repo.dir, '--changed', 'main..nope', '--author', 'alice')
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatchInlineSnapshot(`
+      "change/unknown-ref  unknown Git ref "nope"
+        hint: check the spelling, or fetch it first (git fetch origin main); in CI check out with fetch-depth: 0
+      "
+    `)
+  })
+
+  it('exits 2 on bad arguments and outside a registry', async () => {
+    expect((await run(repo.dir, '--author', 'alice')).code).toBe(2)
+    expect((await run(repo.dir, '--changed', 'main')).stderr).toContain('is not a range')
+    expect((await run(repo.dir, '--bogus')).stderr).toContain('cli/bad-argument')
+    expect((await run(repo.dir, 'README.md', '--json')).stdout).toContain(
+      '"code": "cli/bad-argument"',
+    )
+    const outside = await run(join(repo.dir, '..'))
+    expect(outside.code).toBe(2)
+    expect(outside.stderr).toContain('cli/no-registry')
+  })
+
+  it('prints help', async () => {
+    const result = await run(repo.dir, '--help')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('agora validate --changed origin/main...HEAD --author octocat')
+  })
+})
