@@ -12,17 +12,20 @@ import { fileURLToPath } from 'node:url'
 import { formatIssue, isAgoraError } from '#core/errors'
 import {
   annotationsOf,
+  createPublicBlobReader,
   formatAnnotation,
   renderSummary,
   type ValidationReport,
   validatePullRequest,
 } from '#core/github'
-import { createStore } from '#core/storage'
+import type { StorageConfig } from '#core/manifest'
+import { type BlobStore, createStore } from '#core/storage'
 
 export interface ValidateIo {
   env: Record<string, string | undefined>
   stdout: Writable
   cwd: string
+  fetch?: typeof globalThis.fetch
   now?: () => Date
 }
 
@@ -71,7 +74,8 @@ export async function runValidate(io: ValidateIo): Promise<number> {
       head,
       author,
       number,
-      openStore: (hub) => createStore(hub.storage, { repoRoot: root, env }),
+      openStore: (hub) =>
+        openStoreFor(hub.storage, { root, env, fetch: io.fetch ?? globalThis.fetch }),
       now: io.now?.() ?? new Date(),
     })
   } catch (error) {
@@ -115,6 +119,32 @@ export async function runValidate(io: ValidateIo): Promise<number> {
     )
   }
   return report.ok ? EXIT_OK : EXIT_PROBLEMS
+}
+
+/**
+ * The store validation reads blobs from. Fork pull requests have no storage
+ * credentials, so without them a store with a public URL is read over HTTP;
+ * with them (or for a local fs store) the hub's own store is used.
+ *
+ * @example openStoreFor({ type: 's3', bucket: 'b', region: 'r', private_prefix: 'p/', public_url: 'https://b.example' }, { root, env: {}, fetch })
+ */
+export function openStoreFor(
+  storage: StorageConfig,
+  options: {
+    root: string
+    env: Record<string, string | undefined>
+    fetch: typeof globalThis.fetch
+  },
+): BlobStore {
+  const { env } = options
+  const credentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+  const localBlobs =
+    storage.type === 'fs' &&
+    (env.AGORA_STORE_DIR !== undefined || nodeFs.existsSync(resolve(options.root, storage.path)))
+  if (storage.public_url && !credentials && !localBlobs) {
+    return createPublicBlobReader(storage.public_url, { fetch: options.fetch })
+  }
+  return createStore(storage, { repoRoot: options.root, env })
 }
 
 /** Temp file and rename, so a reader never sees half a report. */
