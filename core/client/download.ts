@@ -1,0 +1,241 @@
+import { createHash, type Hash } from 'node:crypto'
+import * as nodeFs from 'node:fs'
+import { dirname } from 'node:path'
+import { Readable, Transform, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { AgoraError } from '#core/errors'
+import { type BlobInfo, withRetry } from '#core/storage'
+import type { ClientFs } from './cache.ts'
+import {
+  type ClientRetryOptions,
+  clientRetry,
+  HttpStatusError,
+  httpError,
+  isTransient,
+} from './http.ts'
+
+export interface DownloadOptions {
+  fetch: typeof globalThis.fetch
+  url: string
+  /** Final path of the verified blob; bytes collect in `<target>.partial` until then. */
+  target: string
+  expected: BlobInfo
+  fs?: ClientFs
+  retry?: ClientRetryOptions | undefined
+  signal?: AbortSignal | undefined
+  /** Told the size of every chunk written (and of a partial file being resumed). */
+  onProgress?: ((bytes: number) => void) | undefined
+}
+
+export interface DownloadResult {
+  /** Bytes that came over the network in this call. */
+  transferred: number
+  /** Bytes a `.partial` file already held when the call began. */
+  resumedFrom: number
+}
+
+/** The server's bytes stopped before the expected size without an error; resume. */
+class ShortBodyError extends Error {
+  override name = 'ShortBodyError'
+}
+
+/** A partial file the server would not resume from (416, or a wrong Content-Range); start over. */
+class RestartError extends Error {
+  override name = 'RestartError'
+}
+
+/**
+ * Downloads one blob to `target`: bytes are appended to `<target>.partial`,
+ * a broken transfer resumes with an HTTP Range from where the partial file
+ * ends, transient failures (reset, 429, 5xx) are retried with back-off, and
+ * size and SHA-256 are always checked before an atomic rename gives the
+ * blob its name. On a mismatch the partial file is removed, so nothing that
+ * looks complete is left behind.
+ *
+ * @example
+ * await downloadBlob({ fetch, url, target: blobCachePath(cache, ref, sha), expected: { sha256: sha, size } })
+ */
+export async function downloadBlob(options: DownloadOptions): Promise<DownloadResult> {
+  const fs = options.fs ?? nodeFs
+  const { expected, target, url } = options
+  const partial = `${target}.partial`
+  const result: DownloadResult = { transferred: 0, resumedFrom: 0 }
+  await fs.promises.mkdir(dirname(target), { recursive: true })
+  let first = true
+  try {
+    await withRetry(
+      async () => {
+        let offset = await sizeOf(fs, partial)
+        if (offset > expected.size) {
+          await fs.promises.rm(partial, { force: true })
+          offset = 0
+        }
+        if (first) {
+          result.resumedFrom = offset
+          if (offset > 0) options.onProgress?.(offset)
+          first = false
+        }
+        let hash = createHash('sha256')
+        if (offset > 0) await hashInto(fs, partial, hash)
+        if (offset < expected.size || (expected.size === 0 && offset === 0)) {
+          const answer = await options.fetch(url, {
+            headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+            ...(options.signal ? { signal: options.signal } : {}),
+          })
+          if (answer.status === 416 || (answer.status === 206 && !rangeStartsAt(answer, offset))) {
+            await answer.body?.cancel()
+            await fs.promises.rm(partial, { force: true })
+            throw new RestartError(`${url} would not resume at byte ${offset}`)
+          }
+          if (!answer.ok || !answer.body) {
+            await answer.body?.cancel()
+            throw new HttpStatusError(
+              url,
+              answer.status,
+              answer.statusText,
+              answer.headers.get('retry-after'),
+            )
+          }
+          if (offset > 0 && answer.status === 200) {
+            // The server ignored the Range and sent everything: start the file over.
+            offset = 0
+            hash = createHash('sha256')
+          }
+          const meter = new Meter(hash, (n) => {
+            result.transferred += n
+            options.onProgress?.(n)
+          })
+          await pipeline(
+            Readable.fromWeb(answer.body as WebReadableStream<Uint8Array>, {
+              highWaterMark: 1 << 20,
+            }),
+            meter,
+            fs.createWriteStream(partial, {
+              flags: offset > 0 ? 'a' : 'w',
+              highWaterMark: 1 << 20,
+            }),
+          )
+        }
+        const size = await sizeOf(fs, partial)
+        if (size < expected.size)
+          throw new ShortBodyError(`${url} ended after ${size} of ${expected.size} bytes`)
+        if (size > expected.size) {
+          await fs.promises.rm(partial, { force: true })
+          throw new AgoraError(
+            'client/size-mismatch',
+            `${url}: expected ${expected.size} bytes, received ${size}`,
+            { hint: 'the server holds a different file than the index says; report it to the hub' },
+          )
+        }
+        const actual = hash.digest('hex')
+        if (actual !== expected.sha256) {
+          await fs.promises.rm(partial, { force: true })
+          throw new AgoraError(
+            'client/hash-mismatch',
+            `${url}: expected sha256 ${expected.sha256}, got ${actual}`,
+            {
+              hint: 'the download was corrupted or the file was altered; it was discarded. Pull again, and report it if it repeats',
+            },
+          )
+        }
+      },
+      {
+        ...clientRetry(options.retry, options.signal),
+        isRetryable: (error) =>
+          error instanceof ShortBodyError ||
+          error instanceof RestartError ||
+          isTransient(error) ||
+          isTerminated(error),
+      },
+    )
+    const handle = await fs.promises.open(partial, 'r+')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await fs.promises.rename(partial, target)
+    return result
+  } catch (error) {
+    if (error instanceof AgoraError) throw error
+    if (isLocalFsError(error)) {
+      await fs.promises.rm(partial, { force: true }).catch(() => undefined)
+      throw new AgoraError(
+        'client/write-failed',
+        `cannot write ${partial}: ${(error as Error).message}`,
+        {
+          file: partial,
+          hint:
+            (error as { code?: unknown }).code === 'ENOSPC'
+              ? 'the disk is full: free space or move the cache with --cache or AGORA_CACHE'
+              : 'check that the cache folder is writable (--cache or AGORA_CACHE)',
+          cause: error,
+        },
+      )
+    }
+    throw httpError(error, url, `blob ${expected.sha256}`)
+  }
+}
+
+/** Hashes and counts bytes on their way to disk. */
+class Meter extends Transform {
+  readonly #hash: Hash
+  readonly #onData: (bytes: number) => void
+
+  constructor(hash: Hash, onData: (bytes: number) => void) {
+    super({ highWaterMark: 1 << 20 })
+    this.#hash = hash
+    this.#onData = onData
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#hash.update(chunk)
+    this.#onData(chunk.length)
+    callback(null, chunk)
+  }
+}
+
+function rangeStartsAt(answer: Response, offset: number): boolean {
+  const range = answer.headers.get('content-range')
+  const match = range ? /^bytes (\d+)-/.exec(range) : null
+  return match !== null && Number(match[1]) === offset
+}
+
+async function sizeOf(fs: ClientFs, path: string): Promise<number> {
+  try {
+    return (await fs.promises.stat(path)).size
+  } catch {
+    return 0
+  }
+}
+
+async function hashInto(fs: ClientFs, path: string, hash: Hash): Promise<void> {
+  for await (const chunk of fs.createReadStream(path, { highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer)
+}
+
+/** undici reports a body cut mid-transfer as TypeError('terminated'). */
+function isTerminated(error: unknown): boolean {
+  return error instanceof TypeError && error.message === 'terminated'
+}
+
+const LOCAL_FS_CODES = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'EISDIR',
+  'ENOTDIR',
+  'EMFILE',
+])
+
+function isLocalFsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return (
+    typeof code === 'string' &&
+    LOCAL_FS_CODES.has(code) &&
+    (error as { syscall?: unknown }).syscall !== 'connect'
+  )
+}

@@ -1,0 +1,6 @@
+export * from './cache.ts'
+export * from './download.ts'
+export * from './http.ts'
+export * from './lockfile.ts'
+export * from './pull.ts'
+export * from './resolve.ts'

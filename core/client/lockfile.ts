@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto'
+import * as nodeFs from 'node:fs'
+import { dirname } from 'node:path'
+import { AgoraError } from '#core/errors'
+import { formatRef, type ItemRef, parseRef, refKey } from '#core/registry'
+import type { ClientFs } from './cache.ts'
+
+/** Format version of agora.lock. */
+export const LOCKFILE_VERSION = 1
+
+/** One locked file: enough to fetch and verify it again byte for byte. */
+export interface LockedFile {
+  path: string
+  size: number
+  sha256: string
+}
+
+/** One locked item. */
+export interface LockedItem {
+  version: string
+  /** Registry commit the item was resolved at, when known. */
+  commit?: string | undefined
+  files: LockedFile[]
+}
+
+/**
+ * agora.lock: JSON with items keyed by `kind/ns/name` and files by path, both
+ * sorted, so the file diffs cleanly and two pulls of the same thing write
+ * the same bytes.
+ */
+export interface Lockfile {
+  lockfile: number
+  items: Record<string, LockedItem>
+}
+
+/**
+ * Reads agora.lock; an absent file is an empty lock.
+ *
+ * @example const lock = await readLockfile('agora.lock')
+ */
+export async function readLockfile(path: string, fs: ClientFs = nodeFs): Promise<Lockfile> {
+  let text: string
+  try {
+    text = await fs.promises.readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT')
+      return { lockfile: LOCKFILE_VERSION, items: {} }
+    throw new AgoraError('client/lockfile-unreadable', `cannot read ${path}`, {
+      file: path,
+      hint: 'check the file permissions',
+      cause: error,
+    })
+  }
+  let parsed: Lockfile
+  try {
+    parsed = JSON.parse(text) as Lockfile
+  } catch (error) {
+    throw new AgoraError('client/lockfile-invalid', `${path} is not valid JSON`, {
+      file: path,
+      hint: 'restore it from version control, or delete it and pull again to recreate it',
+      cause: error,
+    })
+  }
+  if (
+    parsed?.lockfile !== LOCKFILE_VERSION ||
+    typeof parsed.items !== 'object' ||
+    parsed.items === null
+  ) {
+    throw new AgoraError(
+      'client/lockfile-invalid',
+      `${path} is not an agora.lock of format ${LOCKFILE_VERSION}`,
+      {
+        file: path,
+        hint: 'upgrade agora, or delete the file and pull again to recreate it',
+      },
+    )
+  }
+  for (const key of Object.keys(parsed.items)) {
+    if (key.split('/').length !== 3 || !parseRef(key)) {
+      throw new AgoraError('client/lockfile-invalid', `${path}: "${key}" is not an item key`, {
+        file: path,
+        hint: 'keys are kind/namespace/name, e.g. model/acme/tox-gnn',
+      })
+    }
+  }
+  return parsed
+}
+
+/**
+ * The text agora.lock holds for a lock: sorted, two-space JSON, newline-terminated.
+ *
+ * @example formatLockfile({ lockfile: 1, items: {} }) // '{\n  "items": {},\n  "lockfile": 1\n}\n'
+ */
+export function formatLockfile(lock: Lockfile): string {
+  const items: Record<string, LockedItem> = {}
+  for (const key of Object.keys(lock.items).sort()) {
+    const item = lock.items[key] as LockedItem
+    items[key] = {
+      ...(item.commit ? { commit: item.commit } : {}),
+      files: [...item.files]
+        .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+        .map((f) => ({ path: f.path, sha256: f.sha256, size: f.size })),
+      version: item.version,
+    }
+  }
+  return `${JSON.stringify({ items, lockfile: LOCKFILE_VERSION }, null, 2)}\n`
+}
+
+/**
+ * Writes agora.lock atomically, and only when its bytes change.
+ *
+ * @example await writeLockfile('agora.lock', lock)
+ */
+export async function writeLockfile(
+  path: string,
+  lock: Lockfile,
+  fs: ClientFs = nodeFs,
+): Promise<boolean> {
+  const text = formatLockfile(lock)
+  const current = await fs.promises.readFile(path, 'utf8').catch(() => undefined)
+  if (current === text) return false
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await fs.promises.mkdir(dirname(path), { recursive: true })
+    await fs.promises.writeFile(temp, text, { flag: 'wx' })
+    await fs.promises.rename(temp, path)
+    return true
+  } catch (error) {
+    await fs.promises.rm(temp, { force: true }).catch(() => undefined)
+    throw new AgoraError('client/lockfile-write-failed', `cannot write ${path}`, {
+      file: path,
+      hint: 'check that the folder is writable',
+      cause: error,
+    })
+  }
+}
+
+/** The lock key of an item: `kind/ns/name`. */
+export function lockKey(ref: ItemRef): string {
+  return refKey(ref)
+}
+
+/**
+ * Compares what was resolved with what the lock holds; returns a sentence
+ * per difference (empty when they agree).
+ *
+ * @example diffLocked(ref, locked, { version: '1.1.0', files }) // ['version 1.0.0 is locked, 1.1.0 resolved']
+ */
+export function diffLocked(
+  ref: ItemRef,
+  locked: LockedItem,
+  resolved: { version: string; files: LockedFile[] },
+): string[] {
+  const out: string[] = []
+  if (locked.version !== resolved.version)
+    out.push(`version ${locked.version} is locked, ${resolved.version} resolved`)
+  const want = new Map(locked.files.map((f) => [f.path, f]))
+  const got = new Map(resolved.files.map((f) => [f.path, f]))
+  for (const [path, f] of want) {
+    const g = got.get(path)
+    if (!g) out.push(`${path} is locked but no longer listed`)
+    else if (g.sha256 !== f.sha256 || g.size !== f.size) {
+      out.push(
+        `${path}: locked sha256 ${f.sha256} (${f.size} bytes), index says ${g.sha256} (${g.size} bytes)`,
+      )
+    }
+  }
+  for (const path of got.keys()) if (!want.has(path)) out.push(`${path} is listed but not locked`)
+  return out.map((line) => `${formatRef(ref)}: ${line}`)
+}

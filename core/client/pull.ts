@@ -1,0 +1,316 @@
+import * as nodeFs from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import picomatch from 'picomatch'
+import { AgoraError } from '#core/errors'
+import { formatRef, type ItemRef, type ItemSpec } from '#core/registry'
+import {
+  acquireLock,
+  blobCachePath,
+  blobLockPath,
+  type ClientFs,
+  type LinkMode,
+  placeFile,
+  snapshotDir,
+} from './cache.ts'
+import { downloadBlob } from './download.ts'
+import {
+  diffLocked,
+  type LockedItem,
+  type Lockfile,
+  lockKey,
+  readLockfile,
+  writeLockfile,
+} from './lockfile.ts'
+import {
+  parseSpec,
+  type Resolution,
+  type ResolveOptions,
+  resolve,
+  resolveOffline,
+} from './resolve.ts'
+
+export interface PullOptions extends ResolveOptions {
+  /** The cache: `<cache>/<kind>s--<ns>--<name>/{blobs,snapshots}`. */
+  cacheDir: string
+  /** Also place the files in this folder. */
+  to?: string | undefined
+  /** How files are placed in `to`; default hardlink (copy where links fail). */
+  link?: LinkMode | undefined
+  /** Only files matching one of these globs (picomatch); default all. */
+  include?: string[] | undefined
+  /** agora.lock to read and update; none when undefined. */
+  lockFile?: string | undefined
+  /** Use the locked version and refuse anything that differs from the lock. */
+  locked?: boolean | undefined
+  /** Serve from the cache only; say what is missing. */
+  offline?: boolean | undefined
+  /** Blobs downloading at once; default 4. */
+  concurrency?: number | undefined
+  /** Progress and notices, for a progress bar or JSON lines. */
+  onEvent?: ((event: PullEvent) => void) | undefined
+  /** A blob lock untouched this long is broken (its owner died); default 60 s. */
+  lockStaleMs?: number | undefined
+}
+
+export type PullEvent =
+  | {
+      type: 'resolved'
+      resolution: Resolution
+      totalBytes: number
+      fetchBytes: number
+      files: number
+    }
+  | { type: 'progress'; bytes: number }
+  | { type: 'file'; path: string; cached: boolean }
+  | { type: 'warning'; message: string }
+
+export interface PulledFile {
+  path: string
+  size: number
+  sha256: string
+  /** True when the blob was already in the cache. */
+  cached: boolean
+  /** The file in the snapshot (or in `to` when given). */
+  location: string
+}
+
+export interface PullResult {
+  ref: ItemRef
+  version: string
+  commit?: string | undefined
+  /** `<cache>/<item>/snapshots/<version>`. */
+  snapshot: string
+  files: PulledFile[]
+  /** Bytes that came over the network. */
+  downloadedBytes: number
+  warnings: string[]
+  /** True when agora.lock was written. */
+  lockChanged: boolean
+}
+
+/**
+ * Pulls an item into the cache (and optionally a folder): resolves it,
+ * downloads missing blobs in parallel with resume and retries, verifies
+ * every size and SHA-256, links the snapshot, and records agora.lock. Two
+ * pulls of one blob at once download it once (a lock file per blob).
+ *
+ * @example
+ * const result = await pull('acme/tox-gnn@1.2.0', {
+ *   fetch, fs, indexUrl: 'http://127.0.0.1:4321', cacheDir: '/home/me/.cache/agora', to: 'models/tox', lockFile: 'agora.lock',
+ * })
+ */
+export async function pull(spec: string | ItemSpec, options: PullOptions): Promise<PullResult> {
+  const fs = options.fs ?? nodeFs
+  const parsed = parseSpec(spec)
+  const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
+  const lock: Lockfile | undefined = options.lockFile
+    ? await readLockfile(options.lockFile, fs)
+    : undefined
+  const lockedItem: LockedItem | undefined = lock?.items[lockKey(ref)]
+  if (options.locked) {
+    if (!lockedItem) {
+      throw new AgoraError(
+        'client/not-locked',
+        `${formatRef(ref)} is not in ${options.lockFile ?? 'agora.lock'}`,
+        {
+          hint: 'pull it once without --locked to add it to the lock file',
+        },
+      )
+    }
+    if (parsed.version && parsed.version !== lockedItem.version && !isTag(parsed.version)) {
+      throw new AgoraError(
+        'client/lock-mismatch',
+        `${formatRef(ref)}@${parsed.version} was asked for, ${lockedItem.version} is locked`,
+        { hint: 'drop --locked to change the locked version, or ask for the locked one' },
+      )
+    }
+  }
+
+  const resolution = await resolveFor(parsed, ref, lockedItem, options)
+  const warnings = [...resolution.warnings]
+  for (const message of warnings) options.onEvent?.({ type: 'warning', message })
+  if (options.locked && lockedItem && !options.offline) {
+    const differences = diffLocked(ref, lockedItem, resolution)
+    if (differences.length > 0) {
+      throw new AgoraError('client/lock-mismatch', differences.join('; '), {
+        ...(options.lockFile ? { file: options.lockFile } : {}),
+        hint: 'the hub now serves other bytes than were locked; pull without --locked to accept them after review',
+      })
+    }
+  }
+
+  const matches = options.include?.length ? picomatch(options.include, { dot: true }) : undefined
+  const wanted = matches ? resolution.files.filter((f) => matches(f.path)) : resolution.files
+  if (matches && wanted.length === 0) {
+    throw new AgoraError(
+      'client/nothing-included',
+      `no file of ${formatRef(ref)}@${resolution.version} matches --include`,
+      {
+        hint: `files: ${resolution.files
+          .map((f) => f.path)
+          .slice(0, 10)
+          .join(', ')}`,
+      },
+    )
+  }
+
+  const cachedShas = new Set<string>()
+  const toFetch = new Map<string, (typeof wanted)[number]>()
+  for (const file of wanted) {
+    if (cachedShas.has(file.sha256) || toFetch.has(file.sha256)) continue
+    const have = await fs.promises
+      .stat(blobCachePath(options.cacheDir, ref, file.sha256))
+      .catch(() => undefined)
+    if (have?.isFile() && have.size === file.size) cachedShas.add(file.sha256)
+    else toFetch.set(file.sha256, file)
+  }
+  if (options.offline && toFetch.size > 0) {
+    const missing = wanted.filter((f) => toFetch.has(f.sha256)).map((f) => f.path)
+    throw new AgoraError(
+      'client/offline-missing',
+      `${formatRef(ref)}@${resolution.version}: ${missing.length} file(s) not in the cache: ${missing.join(', ')}`,
+      { hint: 'run the pull again with network access (without --offline)' },
+    )
+  }
+  options.onEvent?.({
+    type: 'resolved',
+    resolution,
+    files: wanted.length,
+    totalBytes: wanted.reduce((n, f) => n + f.size, 0),
+    fetchBytes: [...toFetch.values()].reduce((n, f) => n + f.size, 0),
+  })
+
+  let downloadedBytes = 0
+  const fetchedNow = new Set<string>()
+  await mapLimit([...toFetch.values()], Math.max(1, options.concurrency ?? 4), async (file) => {
+    const target = blobCachePath(options.cacheDir, ref, file.sha256)
+    const held = await acquireLock(blobLockPath(options.cacheDir, ref, file.sha256), {
+      fs,
+      ...(options.lockStaleMs === undefined ? {} : { staleMs: options.lockStaleMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+    try {
+      // Another pull may have finished this blob while we waited for the lock.
+      const have = await fs.promises.stat(target).catch(() => undefined)
+      if (have?.isFile() && have.size === file.size) return
+      const done = await downloadBlob({
+        fetch: options.fetch,
+        url: file.url,
+        target,
+        expected: { sha256: file.sha256, size: file.size },
+        fs,
+        retry: options.retry,
+        signal: options.signal,
+        onProgress: (bytes) => options.onEvent?.({ type: 'progress', bytes }),
+      })
+      downloadedBytes += done.transferred
+      fetchedNow.add(file.sha256)
+    } finally {
+      await held.release()
+    }
+  })
+
+  const snapshot = snapshotDir(options.cacheDir, ref, resolution.version)
+  const files: PulledFile[] = []
+  for (const file of wanted) {
+    const blob = blobCachePath(options.cacheDir, ref, file.sha256)
+    const inSnapshot = join(snapshot, file.path)
+    await linkSnapshot(fs, blob, inSnapshot)
+    let location = inSnapshot
+    if (options.to) {
+      location = join(options.to, file.path)
+      await placeFile(blob, location, options.link ?? 'hardlink', fs)
+    }
+    const cached = !fetchedNow.has(file.sha256)
+    options.onEvent?.({ type: 'file', path: file.path, cached })
+    files.push({ path: file.path, size: file.size, sha256: file.sha256, cached, location })
+  }
+
+  let lockChanged = false
+  if (options.lockFile && lock && !options.locked) {
+    lock.items[lockKey(ref)] = {
+      version: resolution.version,
+      commit: resolution.commit,
+      files: resolution.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
+    }
+    lockChanged = await writeLockfile(options.lockFile, lock, fs)
+  }
+  return {
+    ref,
+    version: resolution.version,
+    commit: resolution.commit,
+    snapshot,
+    files,
+    downloadedBytes,
+    warnings,
+    lockChanged,
+  }
+}
+
+async function resolveFor(
+  parsed: ItemSpec,
+  ref: ItemRef,
+  lockedItem: LockedItem | undefined,
+  options: PullOptions,
+): Promise<Resolution> {
+  const useLocked =
+    lockedItem !== undefined &&
+    (options.locked ||
+      (options.offline && (!parsed.version || parsed.version === lockedItem.version)))
+  if (options.offline) {
+    if (useLocked && lockedItem) {
+      return {
+        ref,
+        version: lockedItem.version,
+        commit: lockedItem.commit,
+        files: lockedItem.files.map((f) => ({ ...f, url: '' })),
+        warnings: [],
+        source: options.lockFile ?? 'agora.lock',
+      }
+    }
+    return resolveOffline(parsed, { ...options, cacheDir: options.cacheDir })
+  }
+  return resolve(
+    useLocked && lockedItem ? { ...ref, version: lockedItem.version } : parsed,
+    options,
+  )
+}
+
+/** A dist-tag rather than a version or range: lower-case letters, digits and dashes, starting with a letter. */
+function isTag(text: string): boolean {
+  return /^[a-z][a-z0-9-]*$/.test(text)
+}
+
+/**
+ * Points `snapshots/<version>/<path>` at its blob with a relative symlink
+ * (as the Hugging Face cache does), made under a temp name and renamed into
+ * place; copies where symlinks are refused.
+ */
+async function linkSnapshot(fs: ClientFs, blob: string, target: string): Promise<void> {
+  const current = await fs.promises.readlink(target).catch(() => undefined)
+  const wantedLink = relative(dirname(target), blob)
+  if (current === wantedLink) return
+  await placeFile(blob, target, 'symlink', fs)
+}
+
+/** Runs `fn` over `inputs`, at most `limit` at once; the first failure wins once all settle. */
+async function mapLimit<T>(
+  inputs: readonly T[],
+  limit: number,
+  fn: (input: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  let failure: { error: unknown } | undefined
+  const worker = async () => {
+    while (next < inputs.length && !failure) {
+      const input = inputs[next++] as T
+      try {
+        await fn(input)
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker))
+  if (failure) throw failure.error
+}

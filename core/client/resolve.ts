@@ -1,0 +1,562 @@
+import { createHash, type KeyObject } from 'node:crypto'
+import * as nodeFs from 'node:fs'
+import { dirname, join } from 'node:path'
+import semver from 'semver'
+import {
+  fillTemplate,
+  type IndexConfig,
+  type IndexItem,
+  type IndexVersion,
+  loadPublicKey,
+  openDocument,
+} from '#core/catalog'
+import { AgoraError, formatIssue, hasErrors } from '#core/errors'
+import {
+  type HubConfig,
+  type ItemManifest,
+  type ItemStatus,
+  isSafeFilePath,
+  type VersionManifest,
+  type VersionStatus,
+  validateDocument,
+} from '#core/manifest'
+import {
+  formatRef,
+  type ItemRef,
+  type ItemSpec,
+  itemDir,
+  kindPlural,
+  parseRef,
+} from '#core/registry'
+import { SHA256_PATTERN } from '#core/storage'
+import { type ClientFs, itemCacheDir } from './cache.ts'
+import { type ClientRetryOptions, getText } from './http.ts'
+
+/** Where and how to look an item up. */
+export interface ResolveOptions {
+  fetch: typeof globalThis.fetch
+  /** Base URL of a hub's static index; `<indexUrl>/index/config.json` is read first. */
+  indexUrl?: string | undefined
+  /** Raw Git URLs (secondary): a template with `{commit}` and `{path}` … */
+  rawUrlTemplate?: string | undefined
+  /** … and the commit it is pinned to (a full hash). */
+  commit?: string | undefined
+  /** Blob URL template for the raw path; default from agora.yaml `storage.public_url` at the commit. */
+  blobUrlTemplate?: string | undefined
+  /**
+   * The hub's Ed25519 public key (base64 or a KeyObject). Without one the
+   * key in config.json is trusted on first use and pinned in the cache.
+   */
+  publicKey?: KeyObject | string | undefined
+  /** Cache folder: config.json, the pinned key and item documents are kept there. */
+  cacheDir?: string | undefined
+  /** How long a cached config.json is used without asking the server again; default 5 min. */
+  configTtlMs?: number
+  fs?: ClientFs
+  retry?: ClientRetryOptions | undefined
+  signal?: AbortSignal | undefined
+}
+
+/** A file of the resolved version and the URL it downloads from. */
+export interface ResolvedFile {
+  path: string
+  size: number
+  sha256: string
+  url: string
+}
+
+/** What a spec resolved to. */
+export interface Resolution {
+  ref: ItemRef
+  version: string
+  /** The registry commit the answer came from, when known. */
+  commit?: string | undefined
+  files: ResolvedFile[]
+  status?: VersionStatus | undefined
+  itemStatus?: ItemStatus | undefined
+  /** Things worth telling the user (yanked version, unsigned index). */
+  warnings: string[]
+  /** The index base or raw template the answer came from. */
+  source: string
+}
+
+/**
+ * Parses `[kind/]ns/name[@version|@tag]`, throwing a usable error when it does not parse.
+ *
+ * @example parseSpec('datasets/acme/tox21@1.0.0')
+ */
+export function parseSpec(spec: string | ItemSpec): ItemSpec {
+  if (typeof spec !== 'string') return spec
+  const parsed = parseRef(spec.trim())
+  if (!parsed) {
+    throw new AgoraError('client/bad-spec', `"${spec}" is not an item reference`, {
+      hint: 'write [kind/]namespace/name[@version|@tag], e.g. acme/tox-gnn@1.2.0 or datasets/acme/tox21',
+    })
+  }
+  return parsed
+}
+
+/**
+ * Resolves an item spec to a version and its files: through the hub's static
+ * index (two requests: config.json, cached, and the item's file; both
+ * signature-checked) or, given `rawUrlTemplate` and `commit`, through raw
+ * Git URLs pinned to that commit (item.yaml for dist-tags, then the version file).
+ *
+ * @example
+ * const r = await resolve('acme/tox-gnn@latest', { fetch, indexUrl: 'http://127.0.0.1:4321', cacheDir })
+ * r.files // [{ path: 'model.onnx', size: 5123, sha256: '…', url: 'http://127.0.0.1:4321/blobs/sha256/…' }]
+ */
+export async function resolve(
+  spec: string | ItemSpec,
+  options: ResolveOptions,
+): Promise<Resolution> {
+  const parsed = parseSpec(spec)
+  if (options.indexUrl) return resolveFromIndex(parsed, options.indexUrl, options)
+  if (options.rawUrlTemplate && options.commit)
+    return resolveFromRaw(parsed, options.rawUrlTemplate, options.commit, options)
+  throw new AgoraError('client/no-source', 'no index URL and no raw URL template to resolve from', {
+    hint: 'pass --index <url> (or set AGORA_INDEX_URL), or a raw URL template and --commit',
+  })
+}
+
+/** The index base URL: what `{base}` means in config.json templates. */
+export function indexBase(indexUrl: string): string {
+  return indexUrl.replace(/\/+$/, '').replace(/\/index(\/config\.json)?$/, '')
+}
+
+interface CachedConfig {
+  text: string
+  etag?: string | undefined
+  fetchedAt: number
+  /** The key trusted on first use, kept so a later change is noticed. */
+  trustedKey?: string | undefined
+}
+
+async function resolveFromIndex(
+  spec: ItemSpec,
+  indexUrl: string,
+  options: ResolveOptions,
+): Promise<Resolution> {
+  const base = indexBase(indexUrl)
+  const { config, publicKey, warnings } = await loadConfig(base, options)
+  const url = fillTemplate(config.items, {
+    base,
+    kinds: kindPlural(spec.kind),
+    kind: spec.kind,
+    ns: spec.ns,
+    name: spec.name,
+  })
+  const ref: ItemRef = { kind: spec.kind, ns: spec.ns, name: spec.name }
+  const cachePath = options.cacheDir
+    ? join(itemCacheDir(options.cacheDir, ref), 'index.json')
+    : undefined
+  const cached = cachePath
+    ? await readJson<{ text: string; etag?: string }>(options.fs, cachePath)
+    : undefined
+  const answer = await getText(options.fetch, url, {
+    etag: cached?.etag,
+    retry: options.retry,
+    signal: options.signal,
+    what: `the index entry of ${formatRef(ref)}`,
+  })
+  const text = answer.status === 304 && cached ? cached.text : (answer.text ?? '')
+  const entry = openDocument<IndexItem>(text, { file: url, publicKey })
+  if (entry.kind !== ref.kind || entry.id !== `${ref.ns}/${ref.name}`) {
+    throw new AgoraError(
+      'index/wrong-item',
+      `${url} describes ${entry.kind} ${entry.id}, not ${formatRef(ref)}`,
+      {
+        hint: 'the index is damaged; report it to the hub',
+      },
+    )
+  }
+  if (cachePath && answer.status === 200)
+    await writeJson(options.fs, cachePath, { text, etag: answer.etag })
+  return fromIndexEntry(spec, entry, {
+    base,
+    blobs: config.blobs,
+    source: base,
+    warnings,
+    commit: entry.commit ?? config.commit,
+  })
+}
+
+/**
+ * Reads (or revalidates) config.json and works out the key to check with:
+ * the caller's, else the one pinned in the cache, else the one the config
+ * carries (pinned from then on).
+ */
+async function loadConfig(
+  base: string,
+  options: ResolveOptions,
+): Promise<{ config: IndexConfig; publicKey: KeyObject | undefined; warnings: string[] }> {
+  const warnings: string[] = []
+  const url = `${base}/index/config.json`
+  const cachePath = options.cacheDir
+    ? join(
+        options.cacheDir,
+        '.index',
+        createHash('sha256').update(base).digest('hex').slice(0, 16),
+        'config.json',
+      )
+    : undefined
+  const cached = cachePath ? await readJson<CachedConfig>(options.fs, cachePath) : undefined
+  const ttl = options.configTtlMs ?? 5 * 60_000
+  let record: CachedConfig
+  if (cached && Date.now() - cached.fetchedAt < ttl) {
+    record = cached
+  } else {
+    const answer = await getText(options.fetch, url, {
+      etag: cached?.etag,
+      retry: options.retry,
+      signal: options.signal,
+      what: 'the index configuration',
+    })
+    record =
+      answer.status === 304 && cached
+        ? { ...cached, fetchedAt: Date.now() }
+        : {
+            text: answer.text ?? '',
+            etag: answer.etag,
+            fetchedAt: Date.now(),
+            trustedKey: cached?.trustedKey,
+          }
+  }
+  const unverified = openDocument<IndexConfig>(record.text, { file: url })
+  let publicKey: KeyObject | undefined
+  if (options.publicKey) {
+    publicKey =
+      typeof options.publicKey === 'string' ? loadPublicKey(options.publicKey) : options.publicKey
+  } else if (record.trustedKey) {
+    if (unverified.public_key && unverified.public_key !== record.trustedKey) {
+      throw new AgoraError(
+        'index/key-changed',
+        `${url} is now signed by another key than the one first seen`,
+        {
+          hint: 'if the hub really rotated its key, pass the new one with --key; otherwise someone is serving a forged index',
+        },
+      )
+    }
+    publicKey = loadPublicKey(record.trustedKey)
+  } else if (unverified.public_key) {
+    publicKey = loadPublicKey(unverified.public_key)
+    record.trustedKey = unverified.public_key
+  } else {
+    warnings.push(`${url} is not signed; file hashes are still verified`)
+  }
+  const config = openDocument<IndexConfig>(record.text, { file: url, publicKey })
+  if (cachePath && record !== cached) await writeJson(options.fs, cachePath, record)
+  return { config, publicKey, warnings }
+}
+
+function fromIndexEntry(
+  spec: ItemSpec,
+  entry: IndexItem,
+  context: {
+    base: string
+    blobs: string
+    source: string
+    warnings: string[]
+    commit?: string | undefined
+  },
+): Resolution {
+  const ref: ItemRef = { kind: spec.kind, ns: spec.ns, name: spec.name }
+  checkItemStatus(ref, entry.status, context.warnings)
+  const version = pickVersion(
+    ref,
+    spec.version,
+    entry['dist-tags'],
+    entry.versions,
+    context.warnings,
+  )
+  const chosen = entry.versions[version] as IndexVersion
+  const files = checkFiles(ref, version, chosen.files).map((f) => ({
+    path: f.path,
+    size: f.size,
+    sha256: f.sha256,
+    url: f.url ?? fillTemplate(context.blobs, { base: context.base, sha256: f.sha256 }),
+  }))
+  return {
+    ref,
+    version,
+    commit: context.commit,
+    files,
+    status: chosen.status,
+    itemStatus: entry.status,
+    warnings: context.warnings,
+    source: context.source,
+  }
+}
+
+/**
+ * Resolves from what an earlier online pull cached (the item's signed index
+ * document), for `--offline`. The signature is checked again with the given
+ * key, or the key pinned for `indexUrl`.
+ *
+ * @example await resolveOffline('acme/tox-gnn', { cacheDir, indexUrl: 'http://127.0.0.1:4321' })
+ */
+export async function resolveOffline(
+  spec: string | ItemSpec,
+  options: Pick<ResolveOptions, 'publicKey' | 'indexUrl' | 'fs'> & { cacheDir: string },
+): Promise<Resolution> {
+  const parsed = parseSpec(spec)
+  const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
+  const cachePath = join(itemCacheDir(options.cacheDir, ref), 'index.json')
+  const cached = await readJson<{ text: string }>(options.fs, cachePath)
+  if (!cached) {
+    throw new AgoraError(
+      'client/offline-missing',
+      `${formatRef(ref)} was never pulled into ${options.cacheDir}`,
+      {
+        hint: 'pull it once with network access, or pull with --locked from an agora.lock that lists it',
+      },
+    )
+  }
+  let publicKey: KeyObject | undefined
+  if (options.publicKey) {
+    publicKey =
+      typeof options.publicKey === 'string' ? loadPublicKey(options.publicKey) : options.publicKey
+  } else if (options.indexUrl) {
+    const base = indexBase(options.indexUrl)
+    const config = await readJson<CachedConfig>(
+      options.fs,
+      join(
+        options.cacheDir,
+        '.index',
+        createHash('sha256').update(base).digest('hex').slice(0, 16),
+        'config.json',
+      ),
+    )
+    if (config?.trustedKey) publicKey = loadPublicKey(config.trustedKey)
+  }
+  const entry = openDocument<IndexItem>(cached.text, { file: cachePath, publicKey })
+  return fromIndexEntry(parsed, entry, {
+    base: '',
+    blobs: 'offline:{sha256}',
+    source: cachePath,
+    warnings: [],
+    commit: entry.commit,
+  })
+}
+
+async function resolveFromRaw(
+  spec: ItemSpec,
+  template: string,
+  commit: string,
+  options: ResolveOptions,
+): Promise<Resolution> {
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit)) {
+    throw new AgoraError('client/bad-commit', `"${commit}" is not a full commit hash`, {
+      hint: 'raw URLs must be pinned to a full 40-character commit, never a branch',
+    })
+  }
+  const ref: ItemRef = { kind: spec.kind, ns: spec.ns, name: spec.name }
+  const raw = (path: string) => fillTemplate(template, { commit, path })
+  const warnings: string[] = []
+  const itemFile = `registry/${itemDir(ref)}/item.yaml`
+  const itemText = await getText(options.fetch, raw(itemFile), {
+    retry: options.retry,
+    signal: options.signal,
+    what: `item.yaml of ${formatRef(ref)}`,
+  })
+  const item = validated<ItemManifest>('item', itemText.text ?? '', itemFile, { kind: ref.kind })
+  checkItemStatus(ref, item.status, warnings)
+  const tags = item['dist-tags'] ?? {}
+  let version = spec.version ?? 'latest'
+  if (tags[version]) version = tags[version] as string
+  if (!semver.valid(version)) {
+    throw new AgoraError(
+      'client/unknown-version',
+      `${formatRef(ref)} has no version or tag "${version}" at ${commit.slice(0, 12)}`,
+      {
+        hint: `raw Git URLs answer exact versions and dist-tags (${Object.keys(tags).join(', ') || 'none'}); use the index for ranges`,
+      },
+    )
+  }
+  const versionFile = `registry/${itemDir(ref)}/versions/${version}.yaml`
+  const versionText = await getText(options.fetch, raw(versionFile), {
+    retry: options.retry,
+    signal: options.signal,
+    what: `version ${version} of ${formatRef(ref)}`,
+  })
+  const manifest = validated<VersionManifest>('version', versionText.text ?? '', versionFile, {
+    kind: ref.kind,
+  })
+  if (manifest.status && manifest.status.state !== 'active') {
+    warnings.push(
+      `${formatRef(ref)}@${version} is ${manifest.status.state}${manifest.status.reason ? `: ${manifest.status.reason}` : ''}`,
+    )
+  }
+  let blobs = options.blobUrlTemplate
+  if (!blobs) {
+    const hubFile = 'registry/agora.yaml'
+    const hubText = await getText(options.fetch, raw(hubFile), {
+      retry: options.retry,
+      signal: options.signal,
+      what: 'agora.yaml',
+    })
+    const hub = validated<HubConfig>('hub', hubText.text ?? '', hubFile, {})
+    const publicUrl = hub.storage.public_url
+    if (!publicUrl) {
+      throw new AgoraError(
+        'client/no-blob-url',
+        `${hubFile} at ${commit.slice(0, 12)} gives no storage.public_url`,
+        {
+          hint: "pass a blob URL template, or pull through the hub's index (--index)",
+        },
+      )
+    }
+    blobs = `${publicUrl.replace(/\/+$/, '')}/blobs/sha256/{prefix}/{sha256}`
+  }
+  const files = checkFiles(ref, version, manifest.files).map((f) => ({
+    path: f.path,
+    size: f.size,
+    sha256: f.sha256,
+    url: f.url ?? fillTemplate(blobs, { sha256: f.sha256 }),
+  }))
+  return {
+    ref,
+    version,
+    commit,
+    files,
+    status: manifest.status,
+    itemStatus: item.status,
+    warnings,
+    source: template,
+  }
+}
+
+function validated<T>(
+  type: 'item' | 'version' | 'hub',
+  text: string,
+  file: string,
+  context: { kind?: ItemRef['kind'] },
+): T {
+  const { value, issues } = validateDocument(type, text, file, context)
+  if (!value || hasErrors(issues)) {
+    const first = issues.find((i) => i.severity === 'error')
+    throw new AgoraError('client/invalid-manifest', `${file} at the pinned commit is not valid`, {
+      file,
+      hint: first ? formatIssue(first) : 'the manifest does not match its schema',
+    })
+  }
+  return value as T
+}
+
+function checkItemStatus(ref: ItemRef, status: ItemStatus | undefined, warnings: string[]): void {
+  if (!status || status.state === 'active') return
+  if (status.state === 'taken-down') {
+    throw new AgoraError(
+      'client/taken-down',
+      `${formatRef(ref)} was taken down: ${status.reason ?? 'no reason given'}`,
+      {
+        hint: status.replacement
+          ? `use ${status.replacement} instead`
+          : 'its files are no longer served',
+      },
+    )
+  }
+  warnings.push(
+    `${formatRef(ref)} is ${status.state}${status.reason ? `: ${status.reason}` : ''}${status.replacement ? ` (use ${status.replacement})` : ''}`,
+  )
+}
+
+/**
+ * Picks the version a spec means: a dist-tag (default `latest`), an exact
+ * version (yanked ones still, with a warning, as cargo does for lock files),
+ * or the highest non-yanked version in a semver range.
+ *
+ * @example pickVersion(ref, '^1.0.0', { latest: '2.0.0' }, versions, []) // '1.4.2'
+ */
+export function pickVersion(
+  ref: ItemRef,
+  wanted: string | undefined,
+  tags: Record<string, string>,
+  versions: Record<string, { status?: VersionStatus | undefined }>,
+  warnings: string[],
+): string {
+  const name = wanted ?? 'latest'
+  let version: string | null = null
+  if (tags[name] !== undefined) version = tags[name]
+  else if (versions[name]) version = name
+  else if (semver.validRange(name)) {
+    const usable = Object.keys(versions).filter((v) => versions[v]?.status?.state !== 'yanked')
+    version = semver.maxSatisfying(usable, name)
+  }
+  if (!version || !versions[version]) {
+    const known = Object.keys(versions).sort(semver.rcompare).slice(0, 10)
+    throw new AgoraError(
+      'client/unknown-version',
+      `${formatRef(ref)} has no version matching "${name}"`,
+      {
+        hint: `versions: ${known.join(', ') || 'none'}; tags: ${Object.keys(tags).join(', ') || 'none'}`,
+      },
+    )
+  }
+  const status = versions[version]?.status
+  if (status && status.state !== 'active') {
+    warnings.push(
+      `${formatRef(ref)}@${version} is ${status.state}${status.reason ? `: ${status.reason}` : ''}`,
+    )
+  }
+  return version
+}
+
+/** Refuses file lists a hostile index or manifest could use to write outside the cache. */
+function checkFiles(
+  ref: ItemRef,
+  version: string,
+  files: readonly { path: string; size: number; sha256: string; private?: boolean | undefined }[],
+): { path: string; size: number; sha256: string; url?: string }[] {
+  const seen = new Set<string>()
+  for (const file of files) {
+    const where = `${formatRef(ref)}@${version}: file "${String(file.path)}"`
+    if (
+      typeof file.path !== 'string' ||
+      !isSafeFilePath(file.path) ||
+      seen.has(file.path.toLowerCase())
+    ) {
+      throw new AgoraError('client/unsafe-path', `${where} has an unsafe or duplicate path`, {
+        hint: 'the index is damaged or hostile; refusing to write it. Report it to the hub',
+      })
+    }
+    seen.add(file.path.toLowerCase())
+    if (
+      !Number.isSafeInteger(file.size) ||
+      file.size < 0 ||
+      typeof file.sha256 !== 'string' ||
+      !SHA256_PATTERN.test(file.sha256)
+    ) {
+      throw new AgoraError('client/bad-file-entry', `${where} has no valid size and sha256`, {
+        hint: 'the index is damaged; report it to the hub',
+      })
+    }
+    if (file.private) {
+      throw new AgoraError('client/licence-required', `${where} is paid or private`, {
+        hint: 'buy a licence on the item page; paid files are served through presigned URLs from the licence service',
+      })
+    }
+  }
+  return files as { path: string; size: number; sha256: string; url?: string }[]
+}
+
+async function readJson<T>(fs: ClientFs | undefined, path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await (fs ?? nodeFs).promises.readFile(path, 'utf8')) as T
+  } catch {
+    return undefined
+  }
+}
+
+/** Cache bookkeeping is written atomically; a failure only costs a later request. */
+async function writeJson(fs: ClientFs | undefined, path: string, value: unknown): Promise<void> {
+  const use = fs ?? nodeFs
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`
+  try {
+    await use.promises.mkdir(dirname(path), { recursive: true })
+    await use.promises.writeFile(temp, JSON.stringify(value))
+    await use.promises.rename(temp, path)
+  } catch {
+    await use.promises.rm(temp, { force: true }).catch(() => undefined)
+  }
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+import { createReadStream, realpathSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, resolve, sep } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+export interface ServeHubOptions {
+  /** Folder served: the built site, `index/` and `blobs/sha256/…`. */
+  root: string
+  /** 0 picks a free port. */
+  port?: number
+  /** Default 127.0.0.1: loopback only unless asked otherwise. */
+  host?: string
+  /** Told of every request, for request counting in tests and benchmarks. */
+  onRequest?: (request: { method: string; path: string; range: string | undefined }) => void
+}
+
+export interface ServedHub {
+  /** `http://host:port`, no trailing slash. */
+  url: string
+  port: number
+  server: Server
+  close(): Promise<void>
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.json': 'application/json',
+  '.sig': 'text/plain; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.xml': 'application/xml',
+  '.yaml': 'text/yaml; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.woff2': 'font/woff2',
+  '.pf_meta': 'application/octet-stream',
+}
+
+/**
+ * A small static file server for a built hub: byte ranges (resumable
+ * downloads), strong ETags with If-None-Match → 304 (so clients revalidate
+ * the index cheaply), immutable caching for content-addressed blobs, and
+ * nothing outside `root` (no traversal, no dot-files).
+ *
+ * @example
+ * const hub = await serveHub({ root: 'dist', port: 4321 })
+ * // agora pull acme/tox-gnn --index http://127.0.0.1:4321
+ * await hub.close()
+ */
+export async function serveHub(options: ServeHubOptions): Promise<ServedHub> {
+  const root = resolve(options.root)
+  const server = createServer((request, response) => {
+    handle(root, request, response, options.onRequest).catch(() => {
+      if (!response.headersSent) response.writeHead(500).end()
+      else response.destroy()
+    })
+  })
+  server.keepAliveTimeout = 5_000
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => done())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+async function handle(
+  root: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  onRequest: ServeHubOptions['onRequest'],
+): Promise<void> {
+  const method = request.method ?? 'GET'
+  let path: string
+  try {
+    path = decodeURIComponent(new URL(request.url ?? '/', 'http://hub').pathname)
+  } catch {
+    response.writeHead(400).end()
+    return
+  }
+  onRequest?.({ method, path, range: request.headers.range })
+  if (method !== 'GET' && method !== 'HEAD') {
+    response.writeHead(405, { allow: 'GET, HEAD' }).end()
+    return
+  }
+  const segments = path.split('/').filter(Boolean)
+  if (segments.some((s) => s.startsWith('.') || s.includes('\0') || s.includes('\\'))) {
+    response.writeHead(404).end()
+    return
+  }
+  let file = join(root, ...segments)
+  if (file !== root && !file.startsWith(root + sep)) {
+    response.writeHead(404).end()
+    return
+  }
+  let info = await stat(file).catch(() => undefined)
+  if (info?.isDirectory()) {
+    file = join(file, 'index.html')
+    info = await stat(file).catch(() => undefined)
+  }
+  if (!info?.isFile()) {
+    const notFound = join(root, '404.html')
+    const page = await stat(notFound).catch(() => undefined)
+    response.writeHead(404, {
+      'content-type': 'text/html; charset=utf-8',
+      ...(page ? { 'content-length': page.size } : {}),
+    })
+    if (page && method === 'GET') await pipeline(createReadStream(notFound), response)
+    else response.end()
+    return
+  }
+  const size = info.size
+  const etag = `"${size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`
+  const headers: Record<string, string | number> = {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    etag,
+    'last-modified': info.mtime.toUTCString(),
+    'accept-ranges': 'bytes',
+    // Blobs are content-addressed and never change; everything else must revalidate.
+    'cache-control': segments[0] === 'blobs' ? 'public, max-age=31536000, immutable' : 'no-cache',
+  }
+  const match = request.headers['if-none-match']
+  if (match?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    response.writeHead(304, headers).end()
+    return
+  }
+  let start = 0
+  let end = size - 1
+  let status = 200
+  const range = request.headers.range
+  const ifRange = request.headers['if-range']
+  if (range && (!ifRange || ifRange === etag)) {
+    const parsed = parseRange(range, size)
+    if (parsed === 'unsatisfiable') {
+      response.writeHead(416, { ...headers, 'content-range': `bytes */${size}` }).end()
+      return
+    }
+    if (parsed) {
+      ;[start, end] = parsed
+      status = 206
+      headers['content-range'] = `bytes ${start}-${end}/${size}`
+    }
+  }
+  headers['content-length'] = size === 0 ? 0 : end - start + 1
+  response.writeHead(status, headers)
+  if (method === 'HEAD' || size === 0) {
+    response.end()
+    return
+  }
+  await pipeline(createReadStream(file, { start, end, highWaterMark: 1 << 20 }), response)
+}
+
+/**
+ * One `bytes=` range against a size; undefined for forms we ignore
+ * (multiple ranges: the whole file is sent, which HTTP allows).
+ */
+function parseRange(header: string, size: number): [number, number] | 'unsatisfiable' | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (!match) return undefined
+  const [, from, to] = match
+  if (from === '' && to === '') return undefined
+  if (from === '') {
+    const suffix = Number(to)
+    if (suffix === 0) return 'unsatisfiable'
+    return [Math.max(0, size - suffix), size - 1]
+  }
+  const start = Number(from)
+  const end = to === '' ? size - 1 : Math.min(Number(to), size - 1)
+  if (start >= size || end < start) return 'unsatisfiable'
+  return [start, end]
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+  const { values } = parseArgs({
+    options: {
+      root: { type: 'string', default: 'dist' },
+      port: { type: 'string', default: '4321' },
+      host: { type: 'string', default: '127.0.0.1' },
+    },
+  })
+  const hub = await serveHub({ root: values.root, port: Number(values.port), host: values.host })
+  process.stdout.write(`serving ${resolve(values.root)} at ${hub.url}\n`)
+}
