@@ -157,7 +157,7 @@ describe('core/github/report-pull-request', () => {
       report,
       headSha,
     }).catch((e: unknown) => e)
-    expect(isAgoraError(e1) && e1.code).toBe('github/head-sha-mismatch')
+    expect(isAgoraError(e1) && e1.code).toBe('github/stale-report')
     moved.assertDone()
 
     const other = createGitHubStub().expect({

@@ -81,7 +81,7 @@ export async function reportPullRequest(
   )
   if (pr.data.head.sha !== headSha) {
     throw new AgoraError(
-      'github/head-sha-mismatch',
+      'github/stale-report',
       `pull request #${number} now heads ${pr.data.head.sha.slice(0, 12)}, not ${headSha.slice(0, 12)} that the report is about`,
       { hint: 'a newer push has its own validate run, which reports for itself' },
     )
