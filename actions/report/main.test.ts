@@ -78,9 +78,10 @@ describe('actions/report/main', () => {
       .expect({ method: 'POST', path: `${REPO}/issues/8/labels`, status: 200, response: [] })
     expect(await runReport({ env: env(), stdout, octokit: gh.octokit })).toBe(EXIT_OK)
     gh.assertDone()
-    const comment = (
-      gh.calls.find((c) => c.operationId === 'issues/create-comment')?.body as { body: string }
-    ).body
+    const posted = gh.calls.find((c) => c.operationId === 'issues/create-comment')?.body as
+      | { body: string }
+      | undefined
+    const comment = posted?.body ?? ''
     expect(comment.startsWith(COMMENT_MARKER)).toBe(true)
     expect(comment).not.toMatch(/<img|<script|\]\(javascript|(^|[^`])@everyone/)
     const check = gh.calls.find((c) => c.operationId === 'checks/create')?.body as {
