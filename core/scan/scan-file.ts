@@ -100,11 +100,16 @@ export async function scanFile(source: ScanSource, options: ScanOptions = {}): P
 
 /**
  * Scans a file on disk; see {@link scanFile}. A file that cannot be opened
- * gives verdict `error` with `scan/read-failed`.
+ * gives verdict `error` with `scan/read-failed`. `displayPath` is the name
+ * findings and the result carry (e.g. the path as the user typed it).
  *
  * @example const result = await scanPath('downloads/model.safetensors')
  */
-export async function scanPath(path: string, options: ScanOptions = {}): Promise<ScanResult> {
+export async function scanPath(
+  path: string,
+  options: ScanOptions & { displayPath?: string } = {},
+): Promise<ScanResult> {
+  const shown = options.displayPath ?? path
   let source: Awaited<ReturnType<typeof openPath>>
   try {
     source = await openPath(path)
@@ -112,11 +117,11 @@ export async function scanPath(path: string, options: ScanOptions = {}): Promise
     const reason =
       (error as NodeJS.ErrnoException).code ??
       (error instanceof Error ? error.message : String(error))
-    const findings = [makeFinding(path, 'scan/read-failed', `could not open the file: ${reason}`)]
-    return { path, format: 'unknown', verdict: 'error', verifiedFormat: false, findings }
+    const findings = [makeFinding(shown, 'scan/read-failed', `could not open the file: ${reason}`)]
+    return { path: shown, format: 'unknown', verdict: 'error', verifiedFormat: false, findings }
   }
   try {
-    return await scanFile(source, options)
+    return await scanFile({ ...source, path: shown }, options)
   } finally {
     await source.close()
   }
