@@ -38,20 +38,3 @@ export function rawUrl(
   if (!template) return undefined
   return template.replaceAll('{commit}', commit ?? '<commit>').replaceAll('{path}', path)
 }
-
-/**
- * GitHub's new-file page prefilled with a path and content: how the
- * Contribute form and the docs turn a manifest into a pull request without
- * any server.
- *
- * @example newFileUrl({ owner: 'acme', name: 'hub', default_branch: 'main' }, 'registry/owners/x.yaml', 'name: X\n')
- * // 'https://github.com/acme/hub/new/main?filename=registry%2Fowners%2Fx.yaml&value=name%3A+X%0A'
- */
-export function newFileUrl(
-  repository: NonNullable<HubConfig['repository']>,
-  path: string,
-  content: string,
-): string {
-  const query = new URLSearchParams({ filename: path, value: content })
-  return `https://github.com/${repository.owner}/${repository.name}/new/${repository.default_branch}?${query}`
-}
