@@ -322,9 +322,14 @@ export function loadYaml(
   const issues: Issue[] = []
   const fromYamlError = (e: YAMLError) => {
     const code = YAML_ERROR_CODES[e.code] ?? 'yaml/syntax'
-    issues.push(
-      issueAt(code, firstLine(e.message), file, posOf({ file, lines, issues, maxDepth }, e.pos[0])),
-    )
+    let message = firstLine(e.message)
+    if (code === 'yaml/duplicate-key') {
+      const key = /^[^:\n]*/.exec(text.slice(e.pos[0], e.pos[0] + 200))?.[0].trim()
+      message = `key ${JSON.stringify(key)} appears more than once in this mapping`
+    } else if (code === 'yaml/multiple-documents') {
+      message = 'a second YAML document starts here'
+    }
+    issues.push(issueAt(code, message, file, posOf({ file, lines, issues, maxDepth }, e.pos[0])))
   }
   for (const e of doc.errors) fromYamlError(e)
   const walk: Walk = { file, lines, issues, maxDepth }

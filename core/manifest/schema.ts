@@ -315,7 +315,15 @@ export function schemaIssues(
       hint = parentSchema?.description
     } else if (LENGTH_KEYWORDS.has(e.keyword)) {
       code = 'schema/length'
-      message = `${field} ${e.message ?? 'has the wrong size'}`
+      const limit = (e.params as { limit: number }).limit
+      const bound = e.keyword.startsWith('min') ? 'at least' : 'at most'
+      const unit = e.keyword.endsWith('Length')
+        ? 'character'
+        : e.keyword.endsWith('Items')
+          ? 'entry'
+          : 'field'
+      const units = limit === 1 ? unit : unit === 'entry' ? 'entries' : `${unit}s`
+      message = `${field} must have ${bound} ${limit} ${units}`
       hint = parentSchema?.description
     } else if (e.keyword === 'uniqueItems') {
       const { i, j } = e.params as { i: number; j: number }

@@ -6,6 +6,8 @@ import {
   type ItemManifest,
   loadReadme,
   loadYaml,
+  MAX_MANIFEST_BYTES,
+  MAX_README_BYTES,
   type OwnerManifest,
   type ReadmeDoc,
   type ResultManifest,
@@ -112,9 +114,35 @@ interface Reader {
   issues: Issue[]
 }
 
-async function readOptional(reader: Reader, rel: string): Promise<Uint8Array | undefined> {
+/**
+ * Reads a file unless it is over `cap` bytes: the size is checked on the open
+ * handle before any byte is read, so a 50 MB "manifest" costs one fstat.
+ */
+async function readOptional(
+  reader: Reader,
+  rel: string,
+  cap: number = MAX_MANIFEST_BYTES,
+): Promise<Uint8Array | undefined> {
+  let handle: Awaited<ReturnType<FsPromises['open']>> | undefined
   try {
-    return await reader.fs.readFile(`${reader.root}/${rel}`)
+    handle = await reader.fs.open(`${reader.root}/${rel}`, 'r')
+    const { size } = await handle.stat()
+    if (size > cap) {
+      reader.issues.push({
+        ...fileIssue('yaml/too-large', rel, `${rel} is ${size} bytes, over the limit of ${cap}`),
+        line: 1,
+        col: 1,
+      })
+      return undefined
+    }
+    const bytes = Buffer.allocUnsafe(size)
+    let read = 0
+    while (read < size) {
+      const { bytesRead } = await handle.read(bytes, read, size - read, read)
+      if (bytesRead === 0) break
+      read += bytesRead
+    }
+    return bytes.subarray(0, read)
   } catch (err) {
     if (!isMissing(err)) {
       reader.issues.push(
@@ -122,6 +150,8 @@ async function readOptional(reader: Reader, rel: string): Promise<Uint8Array | u
       )
     }
     return undefined
+  } finally {
+    await handle?.close()
   }
 }
 
@@ -254,7 +284,9 @@ async function readItem(
   }
   const [itemBytes, readmeBytes, versionBytes, resultBytes] = await Promise.all([
     readOptional(reader, itemFile),
-    listing.entries.has('README.md') ? readOptional(reader, `${dir}/README.md`) : undefined,
+    listing.entries.has('README.md')
+      ? readOptional(reader, `${dir}/README.md`, MAX_README_BYTES)
+      : undefined,
     Promise.all(listing.versionFiles.map((v) => readOptional(reader, `${dir}/versions/${v}`))),
     Promise.all(listing.resultFiles.map((r) => readOptional(reader, `${dir}/results/${r}`))),
   ])

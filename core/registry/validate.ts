@@ -415,9 +415,9 @@ async function namespaces(ctx: RegistryRuleContext): Promise<string[]> {
 
 /**
  * No two item names of one kind and namespace, and no two namespaces, share
- * a skeleton: `acme/rn-x` next to `acme/m-x` invites impersonation. The
- * later name in sort order is the one reported, so the established name wins
- * in a full run; in a partial run the checked item is reported.
+ * a skeleton: `acme/rn-x` next to `acme/m-x` invites impersonation. Of two
+ * look-alikes the later in sort order is reported, in full and partial runs
+ * alike, so both agree on which name has to change.
  */
 export const ruleConfusableNames: RegistryRule = async (ctx) => {
   const byParent = new Map<string, LoadedItem[]>()
@@ -433,10 +433,7 @@ export const ruleConfusableNames: RegistryRule = async (ctx) => {
     const sorted = [...new Set(siblings)].sort()
     for (const it of group) {
       const skeleton = nameSkeleton(it.ref.name)
-      const rival = sorted.find(
-        (n) =>
-          n !== it.ref.name && nameSkeleton(n) === skeleton && (!ctx.complete || n < it.ref.name),
-      )
+      const rival = sorted.find((n) => n < it.ref.name && nameSkeleton(n) === skeleton)
       if (rival) {
         await push(
           ctx,
@@ -458,15 +455,13 @@ export const ruleConfusableNames: RegistryRule = async (ctx) => {
       seen.set(skeleton, ns)
       continue
     }
-    if (ctx.complete || checkedNs.has(ns) || checkedNs.has(rival)) {
-      const reported = ctx.complete || checkedNs.has(ns) ? ns : rival
-      const other = reported === ns ? rival : ns
+    if (ctx.complete || checkedNs.has(ns)) {
       ctx.issues.push({
         code: 'naming/confusable',
         severity: 'error',
-        message: `namespace "${reported}" looks like "${other}"`,
+        message: `namespace "${ns}" looks like "${rival}"`,
         hint: hintFor('naming/confusable'),
-        file: `${REGISTRY_DIR}/${ownerPath(reported)}`,
+        file: `${REGISTRY_DIR}/${ownerPath(ns)}`,
         line: 1,
         col: 1,
       })
