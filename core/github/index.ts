@@ -1,3 +1,4 @@
+export * from './audit-workflow.ts'
 export * from './build-report.ts'
 export * from './check-run.ts'
 export * from './escape-markdown.ts'

