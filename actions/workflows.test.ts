@@ -102,7 +102,7 @@ describe('actions/workflows', () => {
     const checkout = job?.steps?.find((s) => s.uses?.startsWith('actions/checkout@'))
     expect(checkout?.with).toEqual({ 'persist-credentials': false })
     const download = job?.steps?.find((s) => s.uses?.startsWith('actions/download-artifact@'))
-    expect(download?.with?.['run-id']).toBe('${{ github.event.workflow_run.id }}')
+    expect(download?.with?.['run-id']).toBe(`\${{ github.event.workflow_run.id }}`)
     expect(job?.steps?.some((s) => s.run !== undefined)).toBe(false)
 
     const deploy = parse(read(`${WORKFLOWS}/deploy.yml`)) as Workflow
@@ -137,8 +137,7 @@ describe('actions/workflows', () => {
   })
 
   it('finds template injection in composite actions', () => {
-    const action =
-      'runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo "${{ inputs.title }}"\n'
+    const action = `runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo "\${{ inputs.title }}"\n`
     expect(auditWorkflow(action, 'actions/x/action.yml').map((i) => i.code)).toEqual([
       'workflow/template-injection',
     ])
