@@ -21,6 +21,10 @@ export class JsonSyntaxError extends Error {
 }
 
 const MAX_DEPTH = 64
+/** A backslash or a control character: the string needs the slow path (escapes, or an error). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw control characters in strings; this finds them.
+const SPECIAL = /[\\\u0000-\u001f]/
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
 
 /**
  * Parses RFC 8259 JSON and reports duplicate keys, which `JSON.parse` drops
@@ -52,6 +56,15 @@ export function parseStrictJson(text: string): StrictJson {
 
   const parseString = (): string => {
     i++ // opening quote
+    // Most strings (tensor names, dtypes) have no escapes: take them in one slice.
+    const close = text.indexOf('"', i)
+    if (close >= 0) {
+      const run = text.slice(i, close)
+      if (!SPECIAL.test(run)) {
+        i = close + 1
+        return run
+      }
+    }
     let out = ''
     let runStart = i
     for (;;) {
@@ -111,7 +124,8 @@ export function parseStrictJson(text: string): StrictJson {
   }
 
   const parseNumber = (): number => {
-    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400))
+    NUMBER.lastIndex = i
+    const match = NUMBER.exec(text)
     if (!match) return fail('bad number')
     i += match[0].length
     return Number(match[0])
