@@ -87,9 +87,13 @@ describe('actions/report/main', () => {
     const check = gh.calls.find((c) => c.operationId === 'checks/create')?.body as {
       details_url: string
       conclusion: string
-      output: { annotations: { path: string; start_line: number; message: string }[] }
+      output: {
+        title: string
+        annotations: { path: string; start_line: number; message: string }[]
+      }
     }
     expect(check.conclusion).toBe('failure')
+    expect(check.output.title).toBe('1 error, 1 unsafe file')
     expect(check.details_url).toBe('https://github.com/acme/hub/actions/runs/77')
     expect(check.output.annotations.map((a) => [a.path, a.start_line])).toEqual([
       ['registry/models/ac/acme/tox-gnn/item.yaml', 3],

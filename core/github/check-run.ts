@@ -96,6 +96,26 @@ export function annotationsOf(report: ValidationReport): CheckAnnotation[] {
   return out.slice(0, MAX_ANNOTATIONS)
 }
 
+/** `2 errors, 1 unsafe file` — what failed, counted. */
+function failureTitle(report: ValidationReport): string {
+  const count = (n: number, one: string, many: string) =>
+    n === 0 ? [] : [`${n} ${n === 1 ? one : many}`]
+  const parts = [
+    ...count(report.issues.filter((i) => i.severity === 'error').length, 'error', 'errors'),
+    ...count(
+      report.scans.filter((s) => s.verdict !== 'safe').length,
+      'unsafe file',
+      'unsafe files',
+    ),
+    ...count(
+      report.blobs.filter((b) => b.status !== 'ok').length,
+      'missing or altered blob',
+      'missing or altered blobs',
+    ),
+  ]
+  return parts.join(', ') || 'Failed'
+}
+
 /** Success, failure, or neutral when the result cannot be trusted. */
 export function conclusionOf(labels: readonly Label[], trusted: boolean): CheckConclusion {
   if (!trusted) return 'neutral'
@@ -117,12 +137,11 @@ export async function postCheckRun(
   const { owner, repo, report } = options
   const conclusion = conclusionOf(options.labels, options.trusted)
   const annotations = annotationsOf(report)
-  const errors = report.issues.filter((i) => i.severity === 'error').length
   const title = !options.trusted
     ? 'Not trusted: the pull request changes validation code'
     : conclusion === 'success'
       ? 'Passed'
-      : `${errors} error${errors === 1 ? '' : 's'}${annotations.length > errors ? ', failed scans or blobs' : ''}`
+      : failureTitle(report)
   const summary = renderComment(report, { labels: options.labels, trusted: options.trusted })
     .slice(COMMENT_MARKER.length)
     .trimStart()
