@@ -44,7 +44,7 @@ export function createFsStore(options: FsStoreOptions): BlobStore {
       const info = await fs.promises.stat(pathOf(sha256, location))
       return info.isFile() ? { sha256, size: info.size } : undefined
     } catch (error) {
-      if (isCode(error, 'ENOENT')) return undefined
+      if (isCode(error, 'ENOENT') || isCode(error, 'ENOTDIR')) return undefined
       throw fsError(error, pathOf(sha256, location), 'read')
     }
   }

@@ -1,0 +1,169 @@
+import * as fs from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import git from 'isomorphic-git'
+import {
+  buildSparseIndex,
+  DEFAULT_BLOB_URL_TEMPLATE,
+  type IndexSigningKey,
+  keyIdOf,
+  loadPrivateKey,
+  rawPublicKey,
+  type SparseIndexResult,
+} from '#core/catalog'
+import { AgoraError, hasErrors, sortIssues } from '#core/errors'
+import type { HubConfig } from '#core/manifest'
+import { loadRegistry } from '#core/registry'
+import { parseCommandArgs } from '../cli/args.ts'
+import { createReporter } from '../cli/reporter.ts'
+import { findRepoRoot } from '../cli/root.ts'
+import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
+
+const help = `Usage: agora index build [options]
+
+Writes the static sparse index consumers pull through: <out>/index/config.json
+and one signed JSON file per item (index/<kind>s/<shard>/<ns>/<name>.json)
+with every version, file, size, hash, status and dist-tag. Files whose bytes
+do not change are left alone, so their ETags stay valid.
+
+Options:
+  --out DIR           output folder, usually the built site (default: dist)
+  --key-file FILE     Ed25519 private key, PKCS#8 PEM or base64 seed
+                      (default: AGORA_INDEX_KEY_FILE; unsigned without one)
+  --key-id ID         key id written beside signatures (default: the
+                      agora.yaml key with the same public key)
+  --blob-url TEMPLATE blob URL template with {base}, {prefix}, {sha256}
+                      (default: storage.public_url + /blobs/sha256/{prefix}/{sha256},
+                      else {base}/blobs/sha256/{prefix}/{sha256})
+  --commit SHA        registry commit to record (default: HEAD, when a Git checkout)
+  --root DIR          hub repository root (default: nearest folder holding
+                      registry/agora.yaml)
+  --json              print { ok, written, unchanged, removed } and nothing else
+  -h, --help          show this help
+
+Exit status: 0 written, 1 the registry has errors, 2 could not run.
+
+Examples:
+  agora index build --out dist --key-file ~/.agora/index-key.pem
+`
+
+/**
+ * The blob URL template for a hub: its storage's public URL when it has
+ * one, else beside the index.
+ *
+ * @example blobTemplateFor(hub) // 'https://blobs.example/blobs/sha256/{prefix}/{sha256}'
+ */
+export function blobTemplateFor(hub: HubConfig): string {
+  const publicUrl = hub.storage.public_url
+  return publicUrl
+    ? `${publicUrl.replace(/\/+$/, '')}/blobs/sha256/{prefix}/{sha256}`
+    : DEFAULT_BLOB_URL_TEMPLATE
+}
+
+/**
+ * Loads a signing key from a file and names it after the agora.yaml key it
+ * matches, so clients that pin agora.yaml's key accept what it signs.
+ *
+ * @example await loadSigningKey('.agora/index-key.pem', hub)
+ */
+export async function loadSigningKey(
+  file: string,
+  hub: HubConfig,
+  keyId?: string,
+): Promise<{ key: IndexSigningKey; matchesHub: boolean }> {
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new AgoraError('index/key-unreadable', `cannot read the signing key ${file}`, {
+      file,
+      hint: 'pass --key-file the private key (PEM or base64 seed), or set AGORA_INDEX_KEY_FILE',
+      cause: error,
+    })
+  })
+  const privateKey = loadPrivateKey(text)
+  const publicKey = rawPublicKey(privateKey).toString('base64')
+  const known = hub.keys.find((k) => k.public_key === publicKey)
+  return {
+    key: { privateKey, keyId: keyId ?? known?.id ?? keyIdOf(publicKey) },
+    matchesHub: known !== undefined,
+  }
+}
+
+/** The checkout's HEAD commit, or undefined outside Git. */
+export async function headCommit(root: string): Promise<string | undefined> {
+  return git.resolveRef({ fs, dir: root, ref: 'HEAD' }).catch(() => undefined)
+}
+
+const command: Command = {
+  summary: 'build the static sparse index (index build --out DIR)',
+  help,
+  async run(ctx) {
+    const { values, positionals } = parseCommandArgs(
+      'index',
+      ctx.argv,
+      {
+        out: { type: 'string' },
+        'key-file': { type: 'string' },
+        'key-id': { type: 'string' },
+        'blob-url': { type: 'string' },
+        commit: { type: 'string' },
+        root: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      { positionals: { min: 1, max: 1 } },
+    )
+    if (positionals[0] !== 'build') {
+      throw new AgoraError(
+        'cli/bad-argument',
+        `agora index: unknown subcommand "${positionals[0]}"`,
+        {
+          hint: 'the only subcommand is "build": agora index build --out dist',
+        },
+      )
+    }
+    const report = createReporter({
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+      json: values.json === true,
+    })
+    const root = await findRepoRoot(ctx.cwd, values.root)
+    const { registry, issues } = await loadRegistry(root)
+    if (hasErrors(issues)) {
+      const errors = sortIssues(issues).filter((i) => i.severity === 'error')
+      report.issues(errors)
+      report.info(
+        `not building the index: the registry has ${errors.length} error(s); run "agora validate"`,
+      )
+      report.result({ ok: false, issues: errors })
+      return EXIT_PROBLEMS
+    }
+    const keyFile = values['key-file'] ?? ctx.env.AGORA_INDEX_KEY_FILE
+    let signingKey: IndexSigningKey | undefined
+    if (keyFile) {
+      const loaded = await loadSigningKey(resolve(ctx.cwd, keyFile), registry.hub, values['key-id'])
+      signingKey = loaded.key
+      if (!loaded.matchesHub) {
+        report.warn(
+          `warning: the signing key is not among registry/agora.yaml keys; clients that pin the hub's key will refuse this index`,
+        )
+      }
+    } else {
+      report.warn(
+        'warning: no --key-file: the index is unsigned, so clients cannot detect tampering',
+      )
+    }
+    const outDir = resolve(ctx.cwd, values.out ?? 'dist')
+    const commit = values.commit ?? (await headCommit(root))
+    const result: SparseIndexResult = await buildSparseIndex(registry, {
+      outDir,
+      signingKey,
+      blobUrlTemplate: values['blob-url'] ?? blobTemplateFor(registry.hub),
+      commit,
+    })
+    report.info(
+      `index: ${result.written.length} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed → ${join(outDir, 'index')}`,
+    )
+    report.result({ ok: true, out: outDir, commit: commit ?? null, ...result })
+    return EXIT_OK
+  },
+}
+
+export default command

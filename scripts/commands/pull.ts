@@ -1,0 +1,208 @@
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { type LinkMode, type PullEvent, type PullResult, pull } from '#core/client'
+import { AgoraError, hasErrors } from '#core/errors'
+import { validateDocument } from '#core/manifest'
+import { formatRef } from '#core/registry'
+import { parseCommandArgs } from '../cli/args.ts'
+import { formatBytes } from '../cli/format.ts'
+import type { Progress } from '../cli/progress.ts'
+import { createReporter } from '../cli/reporter.ts'
+import { findRepoRoot } from '../cli/root.ts'
+import { type Command, EXIT_OK } from './context.ts'
+
+const help = `Usage: agora pull <[kind/]ns/name[@version|@tag|@range]> [options]
+
+Downloads an item's files into the local cache (and, with --to, a folder),
+verifying the size and SHA-256 of every file, resuming broken transfers, and
+records what was pulled in agora.lock.
+
+The item is looked up in the hub's static index (two requests: config.json,
+cached, and the item's file; both signature-checked), or, with --raw and
+--commit, in raw Git files pinned to a commit.
+
+Options:
+  --to DIR            also place the files in DIR (hard links, copies where
+                      links fail; see --link)
+  --include GLOB      only files matching GLOB (repeatable), e.g. "*.safetensors"
+  --locked            pull the version in agora.lock and refuse any difference
+  --offline           use only the cache; say what is missing
+  --index URL         the hub's index (default: AGORA_INDEX_URL, else base_url
+                      of the registry/agora.yaml around the current folder)
+  --key BASE64        the hub's Ed25519 public key (default: AGORA_INDEX_KEY,
+                      else the local agora.yaml's, else trusted on first use)
+  --raw TEMPLATE      raw Git URL template with {commit} and {path}, instead of
+                      the index (needs --commit)
+  --commit SHA        the commit raw URLs are pinned to
+  --cache DIR         cache folder (default: AGORA_CACHE, else ~/.cache/agora)
+  --lock FILE         lock file to read and update (default: ./agora.lock)
+  --link MODE         how --to places files: hardlink (default), symlink, copy
+  --concurrency N     files downloaded at once (default 4)
+  --json              print the result as JSON and nothing else
+  -h, --help          show this help
+
+Exit status: 0 pulled, 2 could not pull.
+
+Examples:
+  agora pull acme/tox-gnn
+  agora pull datasets/acme/tox21@1.0.0 --to data/tox21
+  agora pull acme/tox-gnn --include "*.onnx" --index http://localhost:4321
+  agora pull acme/tox-gnn --locked --offline
+`
+
+/** What `--json` prints. */
+export interface PullReport {
+  ok: true
+  item: string
+  version: string
+  commit: string | null
+  snapshot: string
+  downloaded_bytes: number
+  files: PullResult['files']
+  warnings: string[]
+  lock_changed: boolean
+}
+
+const LINK_MODES: readonly LinkMode[] = ['hardlink', 'symlink', 'copy']
+
+const command: Command = {
+  summary: 'download an item into the cache, verified, resumable, locked',
+  help,
+  async run(ctx) {
+    const { values, positionals } = parseCommandArgs(
+      'pull',
+      ctx.argv,
+      {
+        to: { type: 'string' },
+        include: { type: 'string', multiple: true },
+        locked: { type: 'boolean' },
+        offline: { type: 'boolean' },
+        index: { type: 'string' },
+        key: { type: 'string' },
+        raw: { type: 'string' },
+        commit: { type: 'string' },
+        cache: { type: 'string' },
+        lock: { type: 'string' },
+        link: { type: 'string' },
+        concurrency: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      { positionals: { min: 1, max: 1 } },
+    )
+    const report = createReporter({
+      stdout: ctx.stdout,
+      stderr: ctx.stderr,
+      json: values.json === true,
+    })
+    const link = (values.link ?? 'hardlink') as LinkMode
+    if (!LINK_MODES.includes(link)) {
+      throw new AgoraError(
+        'cli/bad-argument',
+        `agora pull: --link must be one of ${LINK_MODES.join(', ')}`,
+        {
+          hint: 'use --link hardlink, --link symlink or --link copy',
+        },
+      )
+    }
+    const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency)
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+      throw new AgoraError(
+        'cli/bad-argument',
+        'agora pull: --concurrency must be a whole number from 1 to 64',
+        {
+          hint: 'try --concurrency 4',
+        },
+      )
+    }
+    if (values.raw !== undefined && values.commit === undefined) {
+      throw new AgoraError('cli/bad-argument', 'agora pull: --raw needs --commit', {
+        hint: 'raw Git URLs are always pinned to a full commit hash: add --commit <sha>',
+      })
+    }
+    const local = await localHub(ctx.cwd)
+    const indexUrl = values.raw
+      ? undefined
+      : (values.index ?? ctx.env.AGORA_INDEX_URL ?? local?.baseUrl)
+    const publicKey =
+      values.key ??
+      ctx.env.AGORA_INDEX_KEY ??
+      (indexUrl && indexUrl === local?.baseUrl ? local.publicKey : undefined)
+    if (!indexUrl && !values.raw && !values.offline) {
+      throw new AgoraError('client/no-source', 'agora pull: no index to pull from', {
+        hint: 'pass --index <url> (e.g. http://localhost:4321), set AGORA_INDEX_URL, or run inside a hub checkout',
+      })
+    }
+    const cacheDir = resolve(ctx.cwd, values.cache ?? ctx.env.AGORA_CACHE ?? defaultCache(ctx.env))
+
+    let bar: Progress | undefined
+    const onEvent = (event: PullEvent): void => {
+      if (event.type === 'warning') report.warn(`warning: ${event.message}`)
+      else if (event.type === 'resolved' && event.fetchBytes > 0) {
+        bar = report.progress({
+          label: `${formatRef(event.resolution.ref)}@${event.resolution.version}`,
+          total: event.fetchBytes,
+        })
+      } else if (event.type === 'progress') bar?.tick(event.bytes)
+    }
+    let result: PullResult
+    try {
+      result = await pull(positionals[0] as string, {
+        fetch: ctx.fetch,
+        indexUrl,
+        rawUrlTemplate: values.raw,
+        commit: values.commit,
+        publicKey,
+        cacheDir,
+        to: values.to === undefined ? undefined : resolve(ctx.cwd, values.to),
+        link,
+        include: values.include,
+        lockFile: resolve(ctx.cwd, values.lock ?? 'agora.lock'),
+        locked: values.locked === true,
+        offline: values.offline === true,
+        concurrency,
+        onEvent,
+      })
+    } finally {
+      bar?.done()
+    }
+    const total = result.files.reduce((n, f) => n + f.size, 0)
+    report.info(
+      `pulled ${formatRef(result.ref)}@${result.version}: ${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${formatBytes(total)} (${formatBytes(result.downloadedBytes)} downloaded)`,
+    )
+    report.info(`  ${values.to === undefined ? result.snapshot : resolve(ctx.cwd, values.to)}`)
+    const json: PullReport = {
+      ok: true,
+      item: formatRef(result.ref),
+      version: result.version,
+      commit: result.commit ?? null,
+      snapshot: result.snapshot,
+      downloaded_bytes: result.downloadedBytes,
+      files: result.files,
+      warnings: result.warnings,
+      lock_changed: result.lockChanged,
+    }
+    report.result(json)
+    return EXIT_OK
+  },
+}
+
+export default command
+
+function defaultCache(env: Record<string, string | undefined>): string {
+  return join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'agora')
+}
+
+/** The hub around the current folder, if any: its index URL and signing key. */
+async function localHub(
+  cwd: string,
+): Promise<{ baseUrl: string; publicKey: string | undefined } | undefined> {
+  const root = await findRepoRoot(cwd).catch(() => undefined)
+  if (!root) return undefined
+  const { readFile } = await import('node:fs/promises')
+  const file = join(root, 'registry', 'agora.yaml')
+  const text = await readFile(file).catch(() => undefined)
+  if (!text) return undefined
+  const { value, issues } = validateDocument('hub', text, file)
+  if (!value || hasErrors(issues)) return undefined
+  return { baseUrl: value.base_url, publicKey: value.keys[0]?.public_key }
+}
