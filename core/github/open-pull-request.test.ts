@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { commitToBranch, openPullRequest, publishPullRequestBody } from './open-pull-request.ts'
 import { createGitHubStub } from './testing/github-stub.ts'
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim()
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8' }).trim()
 
 describe('core/github/open-pull-request', () => {
   let dir: string
@@ -60,7 +61,15 @@ describe('core/github/open-pull-request', () => {
     expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe('uncommitted work\n')
     expect(await readFile(join(dir, 'registry/models/ac/acme/x/item.yaml'), 'utf8')).toBe('old\n')
     await expect(
-      commitToBranch({ fs, dir, base: 'HEAD', branch: 'publish/x-1.1.0', files: [], message: 'm', author: { name: 'a', email: 'b' } }),
+      commitToBranch({
+        fs,
+        dir,
+        base: 'HEAD',
+        branch: 'publish/x-1.1.0',
+        files: [],
+        message: 'm',
+        author: { name: 'a', email: 'b' },
+      }),
     ).rejects.toMatchObject({ code: 'github/branch-exists' })
   })
 
@@ -96,11 +105,24 @@ describe('core/github/open-pull-request', () => {
       method: 'POST',
       path: '/repos/agora-hub/registry/pulls',
       status: 422,
-      response: { message: 'Validation Failed', errors: [{ message: 'A pull request already exists' }] },
+      response: {
+        message: 'Validation Failed',
+        errors: [{ message: 'A pull request already exists' }],
+      },
     })
     await expect(
-      openPullRequest(gh.octokit, { owner: 'agora-hub', repo: 'registry', head: 'h', base: 'main', title: 't', body: 'b' }),
-    ).rejects.toMatchObject({ code: 'github/pull-request-failed', hint: expect.stringContaining('already exist') })
+      openPullRequest(gh.octokit, {
+        owner: 'agora-hub',
+        repo: 'registry',
+        head: 'h',
+        base: 'main',
+        title: 't',
+        body: 'b',
+      }),
+    ).rejects.toMatchObject({
+      code: 'github/pull-request-failed',
+      hint: expect.stringContaining('already exist'),
+    })
     gh.assertDone()
   })
 
@@ -110,7 +132,12 @@ describe('core/github/open-pull-request', () => {
       version: '1.1.0',
       itemIsNew: false,
       files: [
-        { path: 'a|b`@everyone<img src=x>.bin', size: 1234567, sha256: 'a'.repeat(64), uploaded: true },
+        {
+          path: 'a|b`@everyone<img src=x>.bin',
+          size: 1234567,
+          sha256: 'a'.repeat(64),
+          uploaded: true,
+        },
         { path: 'config.json', size: 10, sha256: 'b'.repeat(64), uploaded: false },
       ],
       manifests: ['registry/models/ac/acme/x/versions/1.1.0.yaml'],
