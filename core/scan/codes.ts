@@ -153,6 +153,14 @@ export const SCAN_CODES = {
     severity: 'error',
     hint: 'use stored or deflate compression, which every reader supports',
   },
+  'scan/tar-malformed': {
+    severity: 'error',
+    hint: 'the tar archive is corrupt or truncated; create it again',
+  },
+  'scan/legacy-torch-tar': {
+    severity: 'error',
+    hint: 'this pre-1.0 torch format interleaves pickles with raw storages and cannot be fully inspected; re-save with a current torch.save, or better as safetensors',
+  },
   'scan/gguf-bad-magic': {
     severity: 'error',
     hint: 'a GGUF file starts with the bytes "GGUF"; convert the model with llama.cpp',

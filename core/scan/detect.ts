@@ -1,9 +1,10 @@
 import { NPY_MAGIC } from './npy.ts'
 import { looksLikeOnnx } from './onnx.ts'
+import { isTarHeader } from './tar.ts'
 import type { ScanFormat } from './types.ts'
 
 /** Bytes of a file's head that {@link detectFormat} needs. */
-export const DETECT_HEAD_BYTES = 64
+export const DETECT_HEAD_BYTES = 512
 
 /** The pickled magic number legacy (pre-1.6) torch.save files begin with. */
 const TORCH_LEGACY_MAGIC = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]
@@ -30,6 +31,7 @@ export function detectFormat(head: Uint8Array): ScanFormat {
   if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png'
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'jpeg'
   if (startsWith(head, [0x1f, 0x8b])) return 'gzip'
+  if (isTarHeader(head)) return 'tar'
   if (looksLikeOnnx(head)) return 'onnx'
   return 'unknown'
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { deflateRawSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  buildTar,
   buildZip,
   concat,
   EVIL_PICKLE_P0,
@@ -301,6 +302,39 @@ describe('core/scan/scan-file', () => {
         verdict: 'safe',
         findings: [],
       })
+    })
+  })
+
+  describe('tar archives', () => {
+    it('scans pickles inside and lists their imports', async () => {
+      const tar = buildTar([{ name: 'model/data.pkl', data: EVIL_PICKLE_P0 }, { name: 'README.md', data: '# x' }])
+      const result = await scan('model.tar', tar)
+      expect(result.format).toBe('tar')
+      expect(result.verdict).toBe('unsafe')
+      expect(result.imports?.[0]).toMatchObject({ module: 'os', name: 'system', entry: 'model/data.pkl' })
+    })
+
+    it('refuses escaping members, pax paths and links before reading', async () => {
+      expect(codes(await scan('a.tar', buildTar([{ name: '../../x', data: 'x' }])))).toEqual(['scan/zip-unsafe-path'])
+      expect(codes(await scan('a.tar', buildTar([{ name: 'ok', pax: '/etc/cron.d/x', data: 'x' }])))).toEqual(['scan/zip-unsafe-path'])
+      expect(codes(await scan('a.tar', buildTar([{ name: 'l', type: '2' }])))).toEqual(['scan/zip-symlink'])
+    })
+
+    it("fails closed on torch's pre-1.0 tar layout and on truncated archives", async () => {
+      const legacy = buildTar([
+        { name: 'sys_info', data: concat([0x80, 0x02], '}.') },
+        { name: 'pickle', data: TORCH_STATE_PICKLE },
+        { name: 'storages', data: concat([0x80, 0x02], 'K\x01.') },
+      ])
+      const result = await scan('old.pt', legacy)
+      expect(codes(result)).toEqual(['scan/legacy-torch-tar', 'scan/unsafe-format'])
+      expect(result.verdict).toBe('error')
+      const cut = buildTar([{ name: 'a.txt', data: 'x'.repeat(2000) }]).subarray(0, 1024)
+      expect(codes(await scan('a.tar', cut))).toEqual(['scan/tar-malformed'])
+    })
+
+    it('passes a tar of data files', async () => {
+      expect(await scan('d.tar', buildTar([{ name: 'train.csv', data: 'a,b\n' }]))).toMatchObject({ format: 'tar', verdict: 'safe', findings: [] })
     })
   })
 

@@ -7,6 +7,7 @@ import { scanOnnx } from './onnx.ts'
 import { hasPickleMagic, type PickleScan, scanPickleBytes, walkPickle } from './pickle.ts'
 import { readSafetensorsHeader } from './safetensors.ts'
 import { openPath } from './source.ts'
+import { readTarEntries } from './tar.ts'
 import type {
   Finding,
   PickleImport,
@@ -181,6 +182,8 @@ async function scanByFormat(source: ScanSource, options: Options): Promise<Parti
       return scanNpyFile(source, options)
     case 'zip':
       return scanZip(source, options)
+    case 'tar':
+      return scanTar(source, options)
     case 'gzip':
       return {
         format,
@@ -310,6 +313,69 @@ async function scanZip(source: ScanSource, options: Options): Promise<Partial> {
   if (pickles > 0)
     findings.push(unsafeFormat(file, format, `${pickles} pickle${pickles > 1 ? 's' : ''} inside`))
   return { format, findings, ...(pickles > 0 ? { imports } : {}) }
+}
+
+/** Member names of torch's pre-1.0 tar layout. */
+const LEGACY_TAR_MEMBERS = new Set(['sys_info', 'pickle', 'storages', 'tensors'])
+
+async function scanTar(source: ScanSource, options: Options): Promise<Partial> {
+  const file = source.path
+  const { entries, findings } = await readTarEntries(source, options.maxZipEntries)
+  if (findings.some((f) => f.severity === 'error')) return { format: 'tar', findings }
+  const imports: PickleImport[] = []
+  let pickles = 0
+  const names = new Set(entries.map((e) => e.name.replace(/^\.\//, '')))
+  if (names.has('pickle') && names.has('storages')) {
+    findings.push(
+      makeFinding(
+        file,
+        'scan/legacy-torch-tar',
+        'this is a pre-1.0 torch.save tar, whose storages member holds pickles between raw tensor bytes',
+      ),
+    )
+  }
+  for (const entry of entries) {
+    if (entry.type !== '0' && entry.type !== '7' && entry.type !== '\0') continue
+    const base = entry.name.split('/').pop() ?? ''
+    const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
+    const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 64 * 1024))
+    const npy = NPY_MAGIC.every((b, i) => head[i] === b)
+    if (!named && !npy && !hasPickleMagic(head)) continue
+    if (entry.size > options.maxPickleBytes) {
+      findings.push(
+        makeFinding(
+          file,
+          'scan/too-large',
+          `member "${entry.name}" is ${entry.size} bytes, over the limit of ${options.maxPickleBytes} for inspection`,
+        ),
+      )
+      continue
+    }
+    const bytes = await source.read(entry.offset, entry.offset + entry.size)
+    let start = 0
+    if (npy) {
+      const header = readNpyHeader(bytes, file, entry.name)
+      findings.push(...header.findings)
+      if (!header.objectDtype) continue
+      start = header.dataOffset
+    } else if (!named) {
+      const walk = walkPickle(bytes, 0)
+      if (!walk.complete && walk.imports.length === 0) continue
+    }
+    const scan = scanPickleBytes(bytes, {
+      file,
+      entry: entry.name,
+      start,
+      maxPickles: npy ? 1 : RAW_PICKLES,
+      allowGlobals: options.allow,
+    })
+    pickles++
+    findings.push(...scan.findings)
+    imports.push(...scan.imports)
+  }
+  if (pickles > 0)
+    findings.push(unsafeFormat(file, 'tar', `${pickles} pickle${pickles > 1 ? 's' : ''} inside`))
+  return { format: 'tar', findings, ...(pickles > 0 ? { imports } : {}) }
 }
 
 async function scanUnknown(

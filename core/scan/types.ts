@@ -18,8 +18,8 @@ export interface ScanSource {
 
 /**
  * What a file turned out to be, from its bytes alone. `pytorch-zip` and
- * `pytorch-legacy` are the two layouts `torch.load` reads; `zip` is any other
- * archive; `text` is valid UTF-8 without NUL bytes.
+ * `pytorch-legacy` are the layouts `torch.load` reads; `zip` and `tar` are
+ * other archives; `text` is valid UTF-8 without NUL bytes.
  */
 export type ScanFormat =
   | 'safetensors'
@@ -30,6 +30,7 @@ export type ScanFormat =
   | 'pytorch-legacy'
   | 'npy'
   | 'zip'
+  | 'tar'
   | 'parquet'
   | 'png'
   | 'jpeg'

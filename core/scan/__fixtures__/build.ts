@@ -302,3 +302,36 @@ export function onnxModel(options: { irVersion?: number; graph?: boolean; opset?
     options.opset === false ? new Uint8Array(0) : pb.bytes(8, concat(pb.bytes(1, ''), pb.int(2, 17))),
   )
 }
+
+/** A POSIX tar archive; `type` is the typeflag ('0' file, '2' symlink). */
+export function buildTar(members: { name: string; data?: Uint8Array | string; type?: string; pax?: string }[]): Uint8Array {
+  const blocks: Uint8Array[] = []
+  const header = (name: string, size: number, type: string): Uint8Array => {
+    const h = new Uint8Array(512)
+    h.set(enc.encode(name).subarray(0, 100), 0)
+    h.set(enc.encode('0000644\0'), 100)
+    h.set(enc.encode('0000000\0'), 108)
+    h.set(enc.encode('0000000\0'), 116)
+    h.set(enc.encode(`${size.toString(8).padStart(11, '0')}\0`), 124)
+    h.set(enc.encode('00000000000\0'), 136)
+    h.set(enc.encode(type), 156)
+    h.set(enc.encode('ustar\0'), 257)
+    h.set(enc.encode('00'), 263)
+    h.set(enc.encode('        '), 148)
+    const sum = h.reduce((a, b) => a + b, 0)
+    h.set(enc.encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148)
+    return h
+  }
+  const pad = (n: number) => new Uint8Array((512 - (n % 512)) % 512)
+  for (const m of members) {
+    if (m.pax !== undefined) {
+      const body = `path=${m.pax}\n`
+      const record = enc.encode(`${body.length + String(body.length + 3).length + 1} ${body}`)
+      blocks.push(header('PaxHeader', record.length, 'x'), record, pad(record.length))
+    }
+    const data = typeof m.data === 'string' ? enc.encode(m.data) : (m.data ?? new Uint8Array(0))
+    blocks.push(header(m.name, data.length, m.type ?? '0'), data, pad(data.length))
+  }
+  blocks.push(new Uint8Array(1024))
+  return concat(...blocks)
+}
