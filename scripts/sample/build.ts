@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto'
+import semver from 'semver'
+import { stringify } from 'yaml'
+import type {
+  FileEntry,
+  HubConfig,
+  ItemManifest,
+  OwnerManifest,
+  ResultManifest,
+  VersionManifest,
+} from '#core/manifest'
+import { type ItemRef, itemDir, ownerPath, parseRef } from '#core/registry'
+import { type CardText, renderCard } from './card.ts'
+import type { GeneratedFile } from './llm.ts'
+
+/** A version as the catalog writes it: the manifest without `files`, and the real bytes. */
+export interface SampleVersionDef {
+  manifest: Omit<VersionManifest, 'files'> & Record<string, unknown>
+  files: GeneratedFile[]
+}
+
+/** One item of the sample hub: its manifest, card, versions with bytes, and results. */
+export interface SampleItemDef {
+  item: ItemManifest
+  readme: string
+  versions: SampleVersionDef[]
+  results?: ResultManifest[]
+}
+
+export interface SampleHubDef {
+  hub: HubConfig
+  owners: { ns: string; manifest: OwnerManifest }[]
+  items: SampleItemDef[]
+}
+
+/** The files of one published version, as a contributor would upload them. */
+export interface SampleArtifact {
+  ref: ItemRef
+  version: string
+  files: { path: string; bytes: Uint8Array; sha256: string; private: boolean }[]
+}
+
+/** A registry document: path relative to `registry/`, and its text. */
+export interface SampleDocument {
+  path: string
+  text: string
+}
+
+export interface SampleHub {
+  documents: SampleDocument[]
+  artifacts: SampleArtifact[]
+}
+
+/**
+ * Lower-case hex SHA-256 of bytes.
+ *
+ * @example sha256Hex(new Uint8Array()) // 'e3b0c442…'
+ */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** Relative path from a registry document to its JSON Schema, for the editor header. */
+function schemaHeader(docPath: string, schema: string): string {
+  const depth = docPath.split('/').length - 1
+  const up = depth === 0 ? './' : '../'.repeat(depth)
+  return `# yaml-language-server: $schema=${up}schemas/${schema}.schema.json\n`
+}
+
+/**
+ * A YAML document with the schema header, block style, no line folding, so
+ * the output is stable and reads like hand-written manifests.
+ *
+ * @example yamlDocument('owners/acme.yaml', 'owner', { type: 'org' })
+ */
+export function yamlDocument(docPath: string, schema: string, value: unknown): string {
+  return (
+    schemaHeader(docPath, schema) + stringify(value, { lineWidth: 0, aliasDuplicateObjects: false })
+  )
+}
+
+function isPaid(item: ItemManifest): boolean {
+  return item.pricing !== undefined && item.pricing.model !== 'free'
+}
+
+function refOf(item: ItemManifest): ItemRef {
+  const [ns = '', name = ''] = item.id.split('/')
+  return { kind: item.kind, ns, name }
+}
+
+/** Puts `dist-tags` before `status` and computes `latest` unless the catalog pinned one. */
+function withDistTags(item: ItemManifest, versions: SampleVersionDef[]): ItemManifest {
+  if (item.kind === 'collection') return item
+  const usable = versions
+    .filter((v) => v.manifest.status?.state !== 'yanked')
+    .map((v) => v.manifest.version)
+  const latest = semver.rsort([...usable])[0]
+  const tags = { ...(latest ? { latest } : {}), ...(item['dist-tags'] ?? {}) }
+  const { status, 'dist-tags': _ignored, ...rest } = item
+  return { ...rest, 'dist-tags': tags, ...(status ? { status } : {}) } as ItemManifest
+}
+
+/**
+ * Turns the catalog into registry documents and artifacts: hashes every
+ * file, writes `files` entries ({path, size, sha256, private}) into the
+ * version manifests, and lays out paths with `itemDir`. Pure: same input,
+ * same output.
+ *
+ * @example renderSampleHub(sampleHubDef()).documents.length
+ */
+export function renderSampleHub(def: SampleHubDef): SampleHub {
+  const documents: SampleDocument[] = [
+    { path: 'agora.yaml', text: yamlDocument('agora.yaml', 'hub', def.hub) },
+  ]
+  for (const o of def.owners) {
+    const path = ownerPath(o.ns)
+    documents.push({ path, text: yamlDocument(path, 'owner', o.manifest) })
+  }
+  const artifacts: SampleArtifact[] = []
+  for (const it of def.items) {
+    const ref = refOf(it.item)
+    const dir = itemDir(ref)
+    const itemPath = `${dir}/item.yaml`
+    documents.push({
+      path: itemPath,
+      text: yamlDocument(itemPath, 'item', withDistTags(it.item, it.versions)),
+    })
+    documents.push({ path: `${dir}/README.md`, text: it.readme })
+    const priv = isPaid(it.item)
+    for (const v of it.versions) {
+      const files = v.files.map((f) => ({
+        path: f.path,
+        bytes: f.bytes,
+        sha256: sha256Hex(f.bytes),
+        private: priv,
+      }))
+      const entries: FileEntry[] = files.map((f) => ({
+        path: f.path,
+        size: f.bytes.length,
+        sha256: f.sha256,
+        ...(priv ? { private: true } : {}),
+      }))
+      const { status, ...head } = v.manifest
+      const manifest = { ...head, files: entries, ...(status ? { status } : {}) }
+      const path = `${dir}/versions/${v.manifest.version}.yaml`
+      documents.push({ path, text: yamlDocument(path, 'version', manifest) })
+      artifacts.push({ ref, version: v.manifest.version, files })
+    }
+    for (const r of it.results ?? []) {
+      const bench = parseRef(r.benchmark, 'benchmark')
+      if (!bench) throw new Error(`bad benchmark ref ${r.benchmark}`)
+      const path = `${dir}/results/${bench.ns}/${bench.name}.yaml`
+      documents.push({ path, text: yamlDocument(path, 'result', r) })
+    }
+  }
+  documents.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return { documents, artifacts }
+}
+
+/**
+ * The version `latest` resolves to: the catalog's pin, else the highest
+ * version that is not yanked.
+ *
+ * @example latestVersion(item, versions) // '1.2.0'
+ */
+export function latestVersion(
+  item: ItemManifest,
+  versions: readonly SampleVersionDef[],
+): string | undefined {
+  const pinned = item['dist-tags']?.latest
+  if (pinned) return pinned
+  const usable = versions
+    .filter((v) => v.manifest.status?.state !== 'yanked')
+    .map((v) => v.manifest.version)
+  return semver.rsort([...usable])[0]
+}
+
+/**
+ * Assembles one catalog entry, rendering its README card from the item and
+ * the card text.
+ *
+ * @example defineItem(item, [version], { about: '…', limitations: '…' })
+ */
+export function defineItem(
+  item: ItemManifest,
+  versions: SampleVersionDef[],
+  card: CardText,
+  results?: ResultManifest[],
+): SampleItemDef {
+  return {
+    item,
+    versions,
+    readme: renderCard(item, latestVersion(item, versions), card),
+    ...(results ? { results } : {}),
+  }
+}

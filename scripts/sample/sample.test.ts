@@ -1,0 +1,319 @@
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { hasErrors } from '#core/errors'
+import type { HubConfig, ItemManifest, LoraVersion } from '#core/manifest'
+import { KINDS, kindPlural, validateRegistry } from '#core/registry'
+import { checkPeftAdapter } from '#core/scan'
+import { blobKey } from '#core/storage'
+import { sampleArtifacts, writeSampleBlobs, writeSampleFiles } from '../gen-sample.ts'
+import type { SampleArtifact, SampleHub } from './build.ts'
+import { molecularWeight, parseSmiles } from './chem.ts'
+import { readGgufHeader } from './gguf.ts'
+import { sampleSigningKey } from './hub.ts'
+import { buildSampleHub } from './index.ts'
+import { readSafetensorsHeader } from './safetensors.ts'
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
+const text = (b: Uint8Array): string => new TextDecoder().decode(b)
+
+let hub: SampleHub
+let docs: Map<string, string>
+beforeAll(() => {
+  hub = buildSampleHub()
+  docs = new Map(hub.documents.map((d) => [d.path, d.text]))
+})
+
+function itemOf(a: SampleArtifact): ItemManifest {
+  const path = [...docs.keys()].find(
+    (p) =>
+      p.endsWith(`/${a.ref.ns}/${a.ref.name}/item.yaml`) && p.startsWith(kindPlural(a.ref.kind)),
+  )
+  return parse(docs.get(path ?? '') ?? '') as ItemManifest
+}
+
+describe('scripts/gen-sample', () => {
+  it('generates the same bytes on every run', () => {
+    const again = buildSampleHub()
+    expect(again.documents).toEqual(hub.documents)
+    const digest = (h: SampleHub) =>
+      h.artifacts.map(
+        (a) =>
+          `${a.ref.ns}/${a.ref.name}@${a.version}:${a.files.map((f) => `${f.path}=${sha(f.bytes)}`).join(',')}`,
+      )
+    expect(digest(again)).toEqual(digest(hub))
+  })
+
+  it('matches the committed registry/ exactly, with no stale files', async () => {
+    const registry = join(repoRoot, 'registry')
+    for (const [path, expected] of docs) {
+      expect(await readFile(join(registry, path), 'utf8'), path).toBe(expected)
+    }
+    const walk = async (dir: string): Promise<string[]> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+      const nested = await Promise.all(
+        entries.map((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)])),
+      )
+      return nested.flat()
+    }
+    for (const top of ['owners', ...KINDS.map(kindPlural)]) {
+      for (const file of await walk(join(registry, top))) {
+        const rel = relative(registry, file).split(sep).join('/')
+        expect(docs.has(rel), `${rel} is not generated`).toBe(true)
+      }
+    }
+  })
+
+  it('has at least 60 items across every kind and at least 8 owners', () => {
+    const items = [...docs.keys()].filter((p) => p.endsWith('/item.yaml'))
+    expect(items.length).toBeGreaterThanOrEqual(60)
+    for (const kind of KINDS)
+      expect(
+        items.some((p) => p.startsWith(`${kindPlural(kind)}/`)),
+        kind,
+      ).toBe(true)
+    expect([...docs.keys()].filter((p) => p.startsWith('owners/')).length).toBeGreaterThanOrEqual(8)
+  })
+
+  it('starts every YAML document with a schema header that resolves to registry/schemas', () => {
+    for (const [path, body] of docs) {
+      if (!path.endsWith('.yaml')) continue
+      const m = /^# yaml-language-server: \$schema=(\S+)\n/.exec(body)
+      expect(m, path).not.toBeNull()
+      const target = join('registry', path, '..', m?.[1] ?? '')
+      expect(target.split(sep).join('/')).toMatch(
+        /^registry\/schemas\/(hub|owner|item|version|result)\.schema\.json$/,
+      )
+    }
+  })
+
+  it('gives every version file the size and sha256 of its bytes', () => {
+    let checked = 0
+    for (const a of hub.artifacts) {
+      const path = [...docs.keys()].find(
+        (p) =>
+          p.startsWith(kindPlural(a.ref.kind)) &&
+          p.endsWith(`/${a.ref.ns}/${a.ref.name}/versions/${a.version}.yaml`),
+      )
+      const manifest = parse(docs.get(path ?? '') ?? '') as {
+        files: { path: string; size: number; sha256: string; private?: boolean }[]
+      }
+      expect(manifest.files.map((f) => f.path)).toEqual(a.files.map((f) => f.path))
+      for (const f of a.files) {
+        const entry = manifest.files.find((e) => e.path === f.path)
+        expect(entry?.size, f.path).toBe(f.bytes.length)
+        expect(entry?.sha256, f.path).toBe(sha(f.bytes))
+        const paid = itemOf(a).pricing !== undefined && itemOf(a).pricing?.model !== 'free'
+        expect(entry?.private === true, `${a.ref.name}/${f.path} private`).toBe(paid)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(150)
+  })
+
+  it('writes safetensors whose headers parse with exact, contiguous offsets', () => {
+    const files = hub.artifacts.flatMap((a) =>
+      a.files.filter((f) => f.path.endsWith('.safetensors')),
+    )
+    expect(files.length).toBeGreaterThan(40)
+    for (const f of files) {
+      const header = readSafetensorsHeader(f.bytes)
+      expect((8 + header.headerLength) % 8, f.path).toBe(0)
+      expect(f.bytes[8], f.path).toBe(0x7b)
+      expect(header.tensors.length).toBeGreaterThan(0)
+      expect(header.metadata.format).toBeTypeOf('string')
+    }
+  })
+
+  it('refuses a safetensors file whose offsets do not match its shapes', () => {
+    const json = JSON.stringify({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } })
+    const bytes = new Uint8Array(8 + json.length + 12)
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true)
+    bytes.set(new TextEncoder().encode(json), 8)
+    expect(() => readSafetensorsHeader(bytes)).toThrow(/do not match shape/)
+  })
+
+  it('indexes sharded checkpoints: weight_map names each tensor once, total_size is exact', () => {
+    const sharded = hub.artifacts.filter((a) =>
+      a.files.some((f) => f.path === 'model.safetensors.index.json'),
+    )
+    expect(sharded.length).toBeGreaterThanOrEqual(5)
+    for (const a of sharded) {
+      const index = JSON.parse(
+        text(
+          a.files.find((f) => f.path === 'model.safetensors.index.json')?.bytes ?? new Uint8Array(),
+        ),
+      ) as { metadata: { total_size: number }; weight_map: Record<string, string> }
+      let total = 0
+      const seen = new Map<string, string>()
+      for (const f of a.files.filter((x) => /^model-\d{5}-of-\d{5}\.safetensors$/.test(x.path))) {
+        const h = readSafetensorsHeader(f.bytes)
+        total += h.dataLength
+        for (const t of h.tensors) seen.set(t.name, f.path)
+      }
+      expect(Object.fromEntries(seen), a.ref.name).toEqual(index.weight_map)
+      expect(total).toBe(index.metadata.total_size)
+    }
+  })
+
+  it('writes GGUF v3 with aligned tensor data inside the file', () => {
+    const ggufs = hub.artifacts.flatMap((a) => a.files.filter((f) => f.path.endsWith('.gguf')))
+    expect(ggufs.length).toBeGreaterThanOrEqual(1)
+    for (const f of ggufs) {
+      const h = readGgufHeader(f.bytes)
+      expect(h.version).toBe(3)
+      expect(h.metadata['general.architecture']).toBe('llama')
+      expect(h.dataOffset % 32).toBe(0)
+      for (const t of h.tensors) {
+        expect(t.offset % 32).toBe(0)
+        const n = t.dims.reduce((x, y) => x * y, 1)
+        const size = t.type === 0 ? n * 4 : t.type === 2 ? (n / 32) * 18 : (n / 32) * 34
+        expect(h.dataOffset + t.offset + size, t.name).toBeLessThanOrEqual(f.bytes.length)
+      }
+    }
+  })
+
+  it('writes LoRA adapters whose config, tensors and manifest agree', () => {
+    const loras = hub.artifacts.filter((a) => a.ref.kind === 'lora')
+    expect(loras.length).toBeGreaterThanOrEqual(12)
+    for (const a of loras) {
+      const config = JSON.parse(
+        text(a.files.find((f) => f.path === 'adapter_config.json')?.bytes ?? new Uint8Array()),
+      ) as {
+        r: number
+        target_modules: string[]
+        base_model_name_or_path: string
+        layers_to_transform: number[] | null
+      }
+      const weights = a.files.find((f) => f.path === 'adapter_model.safetensors')
+      const header = readSafetensorsHeader(weights?.bytes ?? new Uint8Array())
+      const modules = new Map<string, { a?: number[]; b?: number[] }>()
+      for (const t of header.tensors) {
+        const m = /^(.*)\.(lora_A|lora_B)\.weight$/.exec(t.name)
+        expect(m, t.name).not.toBeNull()
+        const entry = modules.get(m?.[1] ?? '') ?? {}
+        if (m?.[2] === 'lora_A') entry.a = t.shape
+        else entry.b = t.shape
+        modules.set(m?.[1] ?? '', entry)
+      }
+      for (const [name, pair] of modules) {
+        expect(pair.a?.[0], `${name} lora_A rank`).toBe(config.r)
+        expect(pair.b?.[1], `${name} lora_B rank`).toBe(config.r)
+      }
+      const targets = new Set([...modules.keys()].map((k) => k.split('.').pop()))
+      expect([...targets].sort()).toEqual([...config.target_modules].sort())
+      const item = itemOf(a)
+      expect(config.base_model_name_or_path).toBe(item.base_model)
+      const path = [...docs.keys()].find(
+        (p) =>
+          p.startsWith('loras/') &&
+          p.endsWith(`/${a.ref.ns}/${a.ref.name}/versions/${a.version}.yaml`),
+      )
+      const version = parse(docs.get(path ?? '') ?? '') as LoraVersion
+      expect(version.r).toBe(config.r)
+      expect([...version.target_modules].sort()).toEqual([...config.target_modules].sort())
+      const peft = checkPeftAdapter({
+        adapterConfig: a.files.find((f) => f.path === 'adapter_config.json')?.bytes ?? '',
+        weights: header.tensors,
+        manifest: {
+          base_model: item.base_model as string,
+          r: version.r,
+          target_modules: version.target_modules,
+        },
+      })
+      expect(peft.issues, a.ref.name).toEqual([])
+    }
+  })
+
+  it('writes SD files whose mol blocks have consistent counts lines', () => {
+    const sdfs = hub.artifacts.flatMap((a) => a.files.filter((f) => f.path.endsWith('.sdf')))
+    expect(sdfs.length).toBeGreaterThanOrEqual(3)
+    for (const f of sdfs) {
+      for (const record of text(f.bytes)
+        .split('$$$$\n')
+        .filter((r) => r.trim())) {
+        const lines = record.split('\n')
+        const counts = lines[3] ?? ''
+        expect(counts.endsWith(' V2000'), counts).toBe(true)
+        const atoms = Number(counts.slice(0, 3))
+        const bonds = Number(counts.slice(3, 6))
+        const end = lines.indexOf('M  END')
+        const body = lines.slice(4, end).filter((l) => !l.startsWith('M  '))
+        expect(body.length, lines[0]).toBe(atoms + bonds)
+      }
+    }
+  })
+
+  it('parses SMILES strictly and computes molecular weights', () => {
+    expect(molecularWeight('CC(=O)OC1=CC=CC=C1C(=O)O')).toBe(180.16)
+    expect(molecularWeight('CN1C=NC2=C1C(=O)N(C(=O)N2C)C')).toBe(194.19)
+    expect(() => parseSmiles('C1CC')).toThrow(/unclosed ring/)
+    expect(() => parseSmiles('CC(C')).toThrow(/unbalanced/)
+    expect(() => parseSmiles('C(C)(C)(C)(C)C')).toThrow(/valence/)
+    expect(() => parseSmiles('c1ccccc1')).toThrow(/Kekulé/)
+  })
+
+  it('publishes a sample public key that verifies signatures of its seed', () => {
+    const hubConfig = parse(docs.get('agora.yaml') ?? '') as HubConfig
+    const key = sampleSigningKey()
+    expect(hubConfig.keys[0]?.public_key).toBe(key.publicKeyBase64)
+    const message = Buffer.from('agora sample index')
+    const signature = sign(null, message, createPrivateKey(key.privateKeyPem))
+    const publicKey = createPublicKey({
+      key: {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: Buffer.from(key.publicKeyBase64, 'base64').toString('base64url'),
+      },
+      format: 'jwk',
+    })
+    expect(verify(null, message, publicKey, signature)).toBe(true)
+  })
+
+  it('validates clean with the registry validator', async () => {
+    const { issues } = await validateRegistry(repoRoot)
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([])
+    expect(hasErrors(issues)).toBe(false)
+  })
+
+  it('writes files by item and version, and blobs content-addressed, skipping existing ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agora-sample-'))
+    try {
+      const artifacts = sampleArtifacts()
+      const files = await writeSampleFiles(join(dir, 'files'))
+      expect(files.files).toBe(artifacts.reduce((n, a) => n + a.files.length, 0))
+      const first = artifacts[0] as SampleArtifact
+      const firstFile = first.files[0]
+      const onDisk = await readFile(
+        join(
+          dir,
+          'files',
+          kindPlural(first.ref.kind),
+          first.ref.ns,
+          first.ref.name,
+          first.version,
+          firstFile?.path ?? '',
+        ),
+      )
+      expect(sha(onDisk)).toBe(firstFile?.sha256)
+
+      const stored = await writeSampleBlobs(join(dir, 'store'))
+      const again = await writeSampleBlobs(join(dir, 'store'))
+      expect(again).toEqual(stored)
+      expect(stored.bytes).toBeLessThan(10 * 1024 * 1024)
+      for (const a of artifacts) {
+        for (const f of a.files) {
+          const path = join(dir, 'store', f.private ? 'private' : '', blobKey(f.sha256))
+          expect(sha(await readFile(path)), `${a.ref.name}/${f.path}`).toBe(f.sha256)
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
