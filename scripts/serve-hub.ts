@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-import { createReadStream, realpathSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 export interface ServeHubOptions {
@@ -191,7 +190,7 @@ function parseRange(header: string, size: number): [number, number] | 'unsatisfi
   return [start, end]
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       root: { type: 'string', default: 'dist' },

@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+import { copyFile, link, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  buildSparseIndex,
+  DEFAULT_BLOB_URL_TEMPLATE,
+  generateSigningKey,
+  type IndexSigningKey,
+  loadPrivateKey,
+  rawPublicKey,
+  type SparseIndexResult,
+} from '#core/catalog'
+import { AgoraError, formatIssue, hasErrors } from '#core/errors'
+import type { HubConfig } from '#core/manifest'
+import { loadRegistry } from '#core/registry'
+import { headCommit } from './commands/index-build.ts'
+import { sampleSigningKey } from './sample/hub.ts'
+import { serveHub } from './serve-hub.ts'
+
+export interface LocalHubOptions {
+  /** Hub repository root (holding registry/). */
+  repoRoot: string
+  /** Folder served as the hub: the site build's output; index/ and blobs/ are added. */
+  outDir: string
+  /** Fill the embedded store with the sample hub's files first; default true. */
+  sampleBlobs?: boolean
+  /** PEM or base64 seed of the index signing key; see signingKeyFor for the default. */
+  signingKey?: string
+}
+
+export interface LocalHub {
+  index: SparseIndexResult
+  /** Blobs made servable under `<outDir>/blobs/`. */
+  blobs: number
+  keyId: string
+  publicKey: string
+  /** True when agora.yaml lists the key, so `agora pull` can pin it. */
+  keyInHub: boolean
+}
+
+/**
+ * Makes a hub servable from one folder, the way `npm start` shows it: fills
+ * the embedded fs store with the sample files, links its public blobs under
+ * `<outDir>/blobs/sha256/…` (hard links, copies across devices; paid blobs
+ * under the private prefix are not exposed), and writes the signed sparse
+ * index under `<outDir>/index/`. Serve the folder with serveHub and pull with
+ * `agora pull <item> --index http://localhost:<port>`.
+ *
+ * @example
+ * await buildLocalHub({ repoRoot: '.', outDir: 'dist' })
+ * const hub = await serveHub({ root: 'dist', port: 4321 })
+ */
+export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub> {
+  const repoRoot = resolve(options.repoRoot)
+  const outDir = resolve(options.outDir)
+  const { registry, issues } = await loadRegistry(repoRoot)
+  if (hasErrors(issues)) {
+    const first = issues.find((i) => i.severity === 'error')
+    throw new AgoraError(
+      'local-hub/invalid-registry',
+      'the registry has errors; not building the local hub',
+      {
+        hint: first ? `first: ${formatIssue(first)}` : 'run agora validate',
+      },
+    )
+  }
+  let blobs = 0
+  if (registry.hub.storage.type === 'fs') {
+    const path = registry.hub.storage.path
+    const storeDir = isAbsolute(path) ? path : join(repoRoot, path)
+    if (options.sampleBlobs ?? true) {
+      const { writeSampleBlobs } = await import('./gen-sample.ts')
+      await writeSampleBlobs(storeDir)
+    }
+    blobs = await linkTree(join(storeDir, 'blobs'), join(outDir, 'blobs'))
+  }
+  const signingKey = await signingKeyFor(repoRoot, registry.hub, options.signingKey)
+  const publicKey = rawPublicKey(signingKey.privateKey).toString('base64')
+  const index = await buildSparseIndex(registry, {
+    outDir,
+    signingKey,
+    // Served beside the index, whatever public URL production uses.
+    blobUrlTemplate: DEFAULT_BLOB_URL_TEMPLATE,
+    commit: await headCommit(repoRoot),
+  })
+  return {
+    index,
+    blobs,
+    keyId: signingKey.keyId,
+    publicKey,
+    keyInHub: registry.hub.keys.some((k) => k.public_key === publicKey),
+  }
+}
+
+/**
+ * The index signing key of a local hub: the one given; else the sample key
+ * when agora.yaml lists it (its seed is public, for demos only); else
+ * `.agora/index-key.pem`, generated on first use (that folder is ignored by Git).
+ */
+export async function signingKeyFor(
+  repoRoot: string,
+  hub: HubConfig,
+  given?: string,
+): Promise<IndexSigningKey> {
+  const named = (pem: string, fallbackId: string): IndexSigningKey => {
+    const privateKey = loadPrivateKey(pem)
+    const publicKey = rawPublicKey(privateKey).toString('base64')
+    return { privateKey, keyId: hub.keys.find((k) => k.public_key === publicKey)?.id ?? fallbackId }
+  }
+  if (given) return named(given, 'local')
+  const sample = sampleSigningKey()
+  if (hub.keys.some((k) => k.public_key === sample.publicKeyBase64))
+    return named(sample.privateKeyPem, 'sample')
+  const file = join(repoRoot, '.agora', 'index-key.pem')
+  const existing = await readFile(file, 'utf8').catch(() => undefined)
+  if (existing) return named(existing, 'local')
+  const fresh = generateSigningKey()
+  await mkdir(dirname(file), { recursive: true })
+  await writeFile(file, fresh.privateKeyPem, { mode: 0o600, flag: 'wx' })
+  return named(fresh.privateKeyPem, fresh.keyId)
+}
+
+/** Hard-links every file of `from` into `to` (copies across devices); returns the count. */
+async function linkTree(from: string, to: string): Promise<number> {
+  const entries = await readdir(from, { recursive: true, withFileTypes: true }).catch(() => [])
+  let count = 0
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name.endsWith('.tmp')) continue
+    const source = join(entry.parentPath, entry.name)
+    const target = join(to, relative(from, source))
+    const there = await stat(target).catch(() => undefined)
+    if (there?.isFile()) {
+      count++
+      continue
+    }
+    await mkdir(dirname(target), { recursive: true })
+    await link(source, target).catch(async (error: unknown) => {
+      if ((error as { code?: string }).code === 'EEXIST') return
+      await copyFile(source, target)
+    })
+    count++
+  }
+  return count
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    options: {
+      root: { type: 'string', default: '.' },
+      out: { type: 'string', default: 'dist' },
+      port: { type: 'string', default: '4321' },
+      serve: { type: 'boolean', default: false },
+    },
+  })
+  const built = await buildLocalHub({ repoRoot: values.root, outDir: values.out })
+  process.stdout.write(
+    `index: ${built.index.written.length} written, ${built.index.unchanged.length} unchanged; ${built.blobs} blobs; key ${built.keyId}${built.keyInHub ? '' : ' (not in agora.yaml: clients trust it on first use)'}\n`,
+  )
+  if (values.serve) {
+    const hub = await serveHub({ root: values.out, port: Number(values.port) })
+    process.stdout.write(
+      `serving ${resolve(values.out)} at ${hub.url}\n  agora pull <item> --index ${hub.url}\n`,
+    )
+  }
+}
