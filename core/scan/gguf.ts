@@ -56,6 +56,8 @@ const STRING = 8
 const ARRAY = 9
 const MAX_STRING = 64 * 1024 * 1024
 const MAX_DIMS = 8
+/** Array elements across all metadata; real vocabularies hold a few hundred thousand. */
+const MAX_ARRAY_ELEMENTS = 16_000_000n
 /** Metadata strings longer than this are checked but not copied into the result. */
 const MAX_KEPT_STRING = 64 * 1024
 
@@ -104,6 +106,7 @@ export async function scanGguf(source: ScanSource, limits: GgufLimits): Promise<
   let version = 0
   let tensorCount = 0
   let pos = 0
+  let elements = 0n
   const malformed = (message: string): never => stop(file, 'scan/gguf-malformed', message)
   const u32 = async (): Promise<number> => {
     const value = viewOf(await window.bytes(pos, 4)).getUint32(0, true)
@@ -135,6 +138,15 @@ export async function scanGguf(source: ScanSource, limits: GgufLimits): Promise<
       if (depth > 2) malformed(`"${key}" nests arrays too deep`)
       const elementType = await u32()
       const count = await u64()
+      // Fixed-size elements are skipped in one step; only strings and arrays are walked one by one.
+      if (VALUE_SIZES[elementType] === undefined) elements += count
+      if (elements > MAX_ARRAY_ELEMENTS) {
+        stop(
+          file,
+          'scan/gguf-too-many',
+          `metadata arrays hold more than ${MAX_ARRAY_ELEMENTS} elements`,
+        )
+      }
       const size = VALUE_SIZES[elementType]
       if (size !== undefined) {
         const total = count * BigInt(size)

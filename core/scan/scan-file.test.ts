@@ -16,6 +16,8 @@ import {
   safetensors,
   TORCH_STATE_PICKLE,
   torchZip,
+  u32,
+  u64,
 } from './__fixtures__/build.ts'
 import { bytesSource, type ScanOptions, type ScanResult, scanFile, scanPath } from './index.ts'
 
@@ -307,17 +309,30 @@ describe('core/scan/scan-file', () => {
 
   describe('tar archives', () => {
     it('scans pickles inside and lists their imports', async () => {
-      const tar = buildTar([{ name: 'model/data.pkl', data: EVIL_PICKLE_P0 }, { name: 'README.md', data: '# x' }])
+      const tar = buildTar([
+        { name: 'model/data.pkl', data: EVIL_PICKLE_P0 },
+        { name: 'README.md', data: '# x' },
+      ])
       const result = await scan('model.tar', tar)
       expect(result.format).toBe('tar')
       expect(result.verdict).toBe('unsafe')
-      expect(result.imports?.[0]).toMatchObject({ module: 'os', name: 'system', entry: 'model/data.pkl' })
+      expect(result.imports?.[0]).toMatchObject({
+        module: 'os',
+        name: 'system',
+        entry: 'model/data.pkl',
+      })
     })
 
     it('refuses escaping members, pax paths and links before reading', async () => {
-      expect(codes(await scan('a.tar', buildTar([{ name: '../../x', data: 'x' }])))).toEqual(['scan/zip-unsafe-path'])
-      expect(codes(await scan('a.tar', buildTar([{ name: 'ok', pax: '/etc/cron.d/x', data: 'x' }])))).toEqual(['scan/zip-unsafe-path'])
-      expect(codes(await scan('a.tar', buildTar([{ name: 'l', type: '2' }])))).toEqual(['scan/zip-symlink'])
+      expect(codes(await scan('a.tar', buildTar([{ name: '../../x', data: 'x' }])))).toEqual([
+        'scan/zip-unsafe-path',
+      ])
+      expect(
+        codes(await scan('a.tar', buildTar([{ name: 'ok', pax: '/etc/cron.d/x', data: 'x' }]))),
+      ).toEqual(['scan/zip-unsafe-path'])
+      expect(codes(await scan('a.tar', buildTar([{ name: 'l', type: '2' }])))).toEqual([
+        'scan/zip-symlink',
+      ])
     })
 
     it("fails closed on torch's pre-1.0 tar layout and on truncated archives", async () => {
@@ -334,7 +349,11 @@ describe('core/scan/scan-file', () => {
     })
 
     it('passes a tar of data files', async () => {
-      expect(await scan('d.tar', buildTar([{ name: 'train.csv', data: 'a,b\n' }]))).toMatchObject({ format: 'tar', verdict: 'safe', findings: [] })
+      expect(await scan('d.tar', buildTar([{ name: 'train.csv', data: 'a,b\n' }]))).toMatchObject({
+        format: 'tar',
+        verdict: 'safe',
+        findings: [],
+      })
     })
   })
 
@@ -523,6 +542,24 @@ describe('core/scan/scan-file', () => {
     it('refuses counts over the caps before reading them', async () => {
       const result = await scan('m.gguf', gguf(meta, tensors, 66), { maxGgufKeys: 3 })
       expect(codes(result)).toEqual(['scan/gguf-too-many'])
+    })
+
+    it('refuses metadata arrays claiming more elements than any vocabulary', async () => {
+      const key = 'tokenizer.ggml.tokens'
+      const bytes = concat(
+        'GGUF',
+        u32(3),
+        u64(0),
+        u64(1),
+        u64(key.length),
+        key,
+        u32(9),
+        u32(8),
+        u64(20_000_000),
+      )
+      const result = await scan('m.gguf', bytes)
+      expect(codes(result)).toEqual(['scan/gguf-too-many'])
+      expect(result.findings[0]?.message).toBe('metadata arrays hold more than 16000000 elements')
     })
 
     it('refuses tensor data past the end of the file', async () => {

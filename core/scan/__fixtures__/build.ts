@@ -22,12 +22,12 @@ export function latin1(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff)
 }
 
-function u32(n: number): Uint8Array {
+export function u32(n: number): Uint8Array {
   const b = new Uint8Array(4)
   new DataView(b.buffer).setUint32(0, n, true)
   return b
 }
-function u64(n: number | bigint): Uint8Array {
+export function u64(n: number | bigint): Uint8Array {
   const b = new Uint8Array(8)
   new DataView(b.buffer).setBigUint64(0, BigInt(n), true)
   return b
