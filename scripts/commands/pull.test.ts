@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { blobKey } from '#core/storage'
+import { main } from '../agora.ts'
+import { type ServedHub, serveHub } from '../serve-hub.ts'
+import type { PullReport } from './pull.ts'
+
+const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url))
+const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
+
+async function run(argv: string[], cwd: string, env: Record<string, string> = {}) {
+  let stdout = ''
+  let stderr = ''
+  const stream = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _e, callback) {
+        append(String(chunk))
+        callback()
+      },
+    })
+  const code = await main(argv, {
+    cwd,
+    env,
+    stdout: stream((s) => {
+      stdout += s
+    }),
+    stderr: stream((s) => {
+      stderr += s
+    }),
+    fetch: globalThis.fetch,
+  })
+  return { code, stdout, stderr }
+}
+
+describe('scripts/commands/index-build and pull', () => {
+  let work: string
+  let root: string
+  let site: string
+  let hub: ServedHub
+  const requests: { method: string; path: string; range: string | undefined }[] = []
+  const publicKey = '+ZFuLGbGlq/WT+X5K2J12pXVKJWR7E+/VGgFmRXvFDM='
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'agora-pull-cmd-'))
+    root = join(work, 'hub')
+    site = join(work, 'dist')
+    await cp(join(fixtures, 'hub'), root, { recursive: true })
+    const blob = join(site, blobKey(sha('hello world')))
+    await mkdir(join(blob, '..'), { recursive: true })
+    await writeFile(blob, 'hello world')
+    hub = await serveHub({ root: site, onRequest: (r) => requests.push(r) })
+  })
+  afterAll(async () => {
+    await hub.close()
+    await rm(work, { recursive: true, force: true })
+  })
+
+  it('builds a signed index, and rebuilding leaves unchanged files alone', async () => {
+    const args = [
+      'index',
+      'build',
+      '--out',
+      site,
+      '--root',
+      root,
+      '--key-file',
+      join(fixtures, 'index-test-key.pem'),
+      '--commit',
+      'a'.repeat(40),
+      '--blob-url',
+      '{base}/blobs/sha256/{prefix}/{sha256}',
+      '--json',
+    ]
+    const first = await run(args, work)
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      ok: true,
+      written: ['index/config.json', 'index/models/ac/acme/tox-gnn.json'],
+      removed: [],
+    })
+    const config = JSON.parse(await readFile(join(site, 'index/config.json'), 'utf8'))
+    expect(config.signed).toMatchObject({
+      key_id: 'test-2026',
+      public_key: publicKey,
+      commit: 'a'.repeat(40),
+    })
+    const again = await run(args, work)
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      written: [],
+      unchanged: ['index/config.json', 'index/models/ac/acme/tox-gnn.json'],
+    })
+    const unsigned = await run(
+      ['index', 'build', '--out', join(work, 'unsigned'), '--root', root],
+      work,
+    )
+    expect(unsigned.code).toBe(0)
+    expect(unsigned.stderr).toContain('the index is unsigned')
+    const wrong = await run(['index', 'rebuild', '--root', root], work)
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain('agora index: unknown subcommand "rebuild"')
+  })
+
+  it('serves ETags (304 on a match) and byte ranges', async () => {
+    const first = await fetch(`${hub.url}/index/config.json`)
+    const etag = first.headers.get('etag') as string
+    expect(first.status).toBe(200)
+    await first.arrayBuffer()
+    const second = await fetch(`${hub.url}/index/config.json`, {
+      headers: { 'if-none-match': etag },
+    })
+    expect(second.status).toBe(304)
+    const part = await fetch(`${hub.url}/${blobKey(sha('hello world'))}`, {
+      headers: { range: 'bytes=6-' },
+    })
+    expect(part.status).toBe(206)
+    expect(part.headers.get('content-range')).toBe('bytes 6-10/11')
+    expect(await part.text()).toBe('world')
+    const beyond = await fetch(`${hub.url}/${blobKey(sha('hello world'))}`, {
+      headers: { range: 'bytes=20-' },
+    })
+    expect(beyond.status).toBe(416)
+    await beyond.arrayBuffer()
+    for (const path of [
+      '/../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/.git/config',
+      '/nope.json',
+    ]) {
+      const answer = await fetch(`${hub.url}${path}`)
+      expect(answer.status).toBe(404)
+      await answer.arrayBuffer()
+    }
+  })
+
+  it('pulls with two index requests, verifies, places files and locks them', async () => {
+    requests.length = 0
+    const cwd = join(work, 'consumer')
+    await mkdir(cwd, { recursive: true })
+    const { code, stdout, stderr } = await run(
+      [
+        'pull',
+        'acme/tox-gnn',
+        '--index',
+        hub.url,
+        '--key',
+        publicKey,
+        '--cache',
+        'cache',
+        '--to',
+        'models/tox',
+        '--json',
+      ],
+      cwd,
+    )
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    const report = JSON.parse(stdout) as PullReport
+    expect(report).toMatchObject({
+      ok: true,
+      item: 'acme/tox-gnn',
+      version: '1.0.0',
+      commit: 'a'.repeat(40),
+      downloaded_bytes: 11,
+      lock_changed: true,
+    })
+    expect(requests.map((r) => r.path)).toEqual([
+      '/index/config.json',
+      '/index/models/ac/acme/tox-gnn.json',
+      `/${blobKey(sha('hello world'))}`,
+    ])
+    expect(await readFile(join(cwd, 'models/tox/model.onnx'), 'utf8')).toBe('hello world')
+    const lock = JSON.parse(await readFile(join(cwd, 'agora.lock'), 'utf8'))
+    expect(lock.items['model/acme/tox-gnn'].files).toEqual([
+      { path: 'model.onnx', sha256: sha('hello world'), size: 11 },
+    ])
+
+    const text = await run(
+      ['pull', 'acme/tox-gnn', '--offline', '--locked', '--cache', 'cache'],
+      cwd,
+    )
+    expect(text.code).toBe(0)
+    expect(text.stdout).toBe(
+      `pulled acme/tox-gnn@1.0.0: 1 file, 11 B (0 B downloaded)\n  ${join(cwd, 'cache/models--acme--tox-gnn/snapshots/1.0.0')}\n`,
+    )
+  })
+
+  it('refuses an index signed by another key, with a hint', async () => {
+    const { code, stderr } = await run(
+      [
+        'pull',
+        'acme/tox-gnn',
+        '--index',
+        hub.url,
+        '--key',
+        'ebVWLo/mVPlAeLES6KmLp5AfhTrmlb7X4OORC60ElmQ=',
+        '--cache',
+        join(work, 'c2'),
+        '--lock',
+        join(work, 'c2.lock'),
+      ],
+      work,
+    )
+    expect(code).toBe(2)
+    expect(stderr).toBe(
+      `index/bad-signature  ${hub.url}/index/config.json: signature by key "test-2026" does not verify\n  hint: the index was altered after signing or signed by another key; refusing it. Check --index and the public key\n`,
+    )
+  })
+
+  it('says what to do without an index, and checks its options', async () => {
+    const none = await run(['pull', 'acme/tox-gnn', '--cache', join(work, 'c3')], work)
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('client/no-source')
+    const bad = await run(['pull', 'acme/tox-gnn', '--link', 'teleport'], work)
+    expect(bad.stderr).toContain('--link must be one of hardlink, symlink, copy')
+  })
+})
