@@ -30,9 +30,13 @@ function writeMap(map: Record<string, unknown>, indent: number): string {
   for (const [k, v] of Object.entries(map)) {
     if (v === undefined) continue
     if (Array.isArray(v)) {
-      out += v.length === 0 ? `${pad}${key(k)}: []\n` : `${pad}${key(k)}:\n${writeList(v, indent + 2)}`
+      out +=
+        v.length === 0 ? `${pad}${key(k)}: []\n` : `${pad}${key(k)}:\n${writeList(v, indent + 2)}`
     } else if (isMap(v)) {
-      out += Object.keys(v).length === 0 ? `${pad}${key(k)}: {}\n` : `${pad}${key(k)}:\n${writeMap(v, indent + 2)}`
+      out +=
+        Object.keys(v).length === 0
+          ? `${pad}${key(k)}: {}\n`
+          : `${pad}${key(k)}:\n${writeMap(v, indent + 2)}`
     } else out += `${pad}${key(k)}: ${scalar(v)}\n`
   }
   return out

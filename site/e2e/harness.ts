@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 import { parseDocument } from 'yaml'
-import { serveHub, type ServedHub } from '../../scripts/serve-hub.ts'
+import { type ServedHub, serveHub } from '../../scripts/serve-hub.ts'
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..')
 
@@ -47,12 +47,20 @@ function safetensorsBytes(): Uint8Array {
 
 function run(command: string, args: string[], env: Record<string, string>): Promise<void> {
   return new Promise((ok, fail) => {
-    const child = spawn(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let log = ''
     child.stdout.on('data', (d) => (log += d))
     child.stderr.on('data', (d) => (log += d))
     child.on('error', fail)
-    child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`${command} ${args.join(' ')} exited ${code}\n${log.slice(-4000)}`))))
+    child.on('exit', (code) =>
+      code === 0
+        ? ok()
+        : fail(new Error(`${command} ${args.join(' ')} exited ${code}\n${log.slice(-4000)}`)),
+    )
   })
 }
 
@@ -69,9 +77,13 @@ export async function buildSite(): Promise<BuiltSite> {
   const hub = await serveHub({ root: out, port: 0, host: '127.0.0.1' })
   try {
     const sample = join(PROJECT_ROOT, 'registry')
-    const base = existsSync(join(sample, 'agora.yaml')) ? sample : join(PROJECT_ROOT, 'core/registry/__fixtures__/valid/registry')
+    const base = existsSync(join(sample, 'agora.yaml'))
+      ? sample
+      : join(PROJECT_ROOT, 'core/registry/__fixtures__/valid/registry')
     await cp(base, join(dir, 'registry'), { recursive: true })
-    await cp(join(import.meta.dirname, '__fixtures__/evil/registry'), join(dir, 'registry'), { recursive: true })
+    await cp(join(import.meta.dirname, '__fixtures__/evil/registry'), join(dir, 'registry'), {
+      recursive: true,
+    })
 
     const hubFile = join(dir, 'registry/agora.yaml')
     const doc = parseDocument(await readFile(hubFile, 'utf8'))
@@ -114,7 +126,10 @@ export async function buildSite(): Promise<BuiltSite> {
     out,
     url: hub.url,
     hub,
-    tensor: { sha256: createHash('sha256').update(safetensorsBytes()).digest('hex'), size: safetensorsBytes().length },
+    tensor: {
+      sha256: createHash('sha256').update(safetensorsBytes()).digest('hex'),
+      size: safetensorsBytes().length,
+    },
     async close() {
       await hub.close()
       await rm(dir, { recursive: true, force: true })

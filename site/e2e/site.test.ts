@@ -16,7 +16,9 @@ interface ApiSummary {
 }
 
 async function allItems(): Promise<ApiSummary[]> {
-  const index = (await (await fetch(`${site.url}/api/index.json`)).json()) as { kinds: Record<string, string> }
+  const index = (await (await fetch(`${site.url}/api/index.json`)).json()) as {
+    kinds: Record<string, string>
+  }
   const out: ApiSummary[] = []
   for (const listUrl of Object.values(index.kinds)) {
     const list = (await (await fetch(listUrl)).json()) as { page_urls: string[] }
@@ -53,7 +55,9 @@ describe('site/e2e/search', () => {
   it('finds an item by its name', async () => {
     const page = await context.newPage()
     await page.goto(`${site.url}/browse/?q=${encodeURIComponent('Evil Card')}`)
-    await page.waitForFunction(() => document.querySelector('[data-status]')?.textContent?.includes('for “'))
+    await page.waitForFunction(() =>
+      document.querySelector('[data-status]')?.textContent?.includes('for “'),
+    )
     expect(await resultTitles(page)).toContain('Evil Card')
     await page.close()
   })
@@ -64,9 +68,13 @@ describe('site/e2e/search', () => {
     await page.fill('#hero-search', 'zanzibarquokka')
     await page.press('#hero-search', 'Enter')
     await page.waitForURL(/\/browse\/\?q=zanzibarquokka/)
-    await page.waitForFunction(() => document.querySelector('[data-status]')?.textContent?.includes('for “'))
+    await page.waitForFunction(() =>
+      document.querySelector('[data-status]')?.textContent?.includes('for “'),
+    )
     expect(await resultTitles(page)).toEqual(['Evil Card'])
-    await expect.poll(() => page.locator('.card mark').first().textContent()).toMatch(/zanzibarquokka/i)
+    await expect
+      .poll(() => page.locator('.card mark').first().textContent())
+      .toMatch(/zanzibarquokka/i)
     await page.close()
   })
 })
@@ -96,10 +104,14 @@ describe('site/e2e/filters-and-sorts', () => {
     await page.goto(`${site.url}/browse/?kind=model`)
     await expect.poll(() => shownTotal(page)).toBeGreaterThan(1)
     await page.locator('[data-sort-link="name"]').click()
-    await expect.poll(() => page.locator('[data-sort-link="name"]').getAttribute('aria-current')).toBe('true')
+    await expect
+      .poll(() => page.locator('[data-sort-link="name"]').getAttribute('aria-current'))
+      .toBe('true')
     const titles = await resultTitles(page)
     expect(titles.length).toBeGreaterThan(1)
-    expect(titles).toEqual([...titles].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), 'en')))
+    expect(titles).toEqual(
+      [...titles].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), 'en')),
+    )
     await page.goto(`${site.url}/models/sort/name/`)
     const staticTitles = await resultTitles(page)
     expect(staticTitles).toEqual([...staticTitles].sort((a, b) => a.localeCompare(b, 'en')))
@@ -118,7 +130,9 @@ describe('site/e2e/item-page', () => {
     await page.goto(`${site.url}/models/mallory/evil-card/`)
     const row = page.locator('table.files tbody tr').first()
     await expect.poll(() => row.locator('.hash').textContent()).toBe(site.tensor.sha256)
-    expect(await row.locator('[data-bytes]').getAttribute('data-bytes')).toBe(String(site.tensor.size))
+    expect(await row.locator('[data-bytes]').getAttribute('data-bytes')).toBe(
+      String(site.tensor.size),
+    )
     expect(await row.locator('[data-bytes]').textContent()).toMatch(/B$/)
     await page.locator('details.tensors summary').click()
     const table = page.locator('details.tensors table')
@@ -138,16 +152,29 @@ describe('site/e2e/item-page', () => {
     })
     const url = `${site.url}/models/mallory/evil-card/`
     await page.goto(url)
-    await page.locator('#user-content-evil-link').click().catch(() => undefined)
-    await page.locator('.card-body img').first().scrollIntoViewIfNeeded().catch(() => undefined)
+    await page
+      .locator('#user-content-evil-link')
+      .click()
+      .catch(() => undefined)
+    await page
+      .locator('.card-body img')
+      .first()
+      .scrollIntoViewIfNeeded()
+      .catch(() => undefined)
     await page.waitForLoadState('networkidle')
     expect(dialogs).toBe(0)
     expect(page.url()).toBe(url)
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined()
+    expect(
+      await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned),
+    ).toBeUndefined()
     const body = page.locator('.card-body')
-    expect(await body.locator('script, iframe, form, object, embed, style, meta, base, svg').count()).toBe(0)
+    expect(
+      await body.locator('script, iframe, form, object, embed, style, meta, base, svg').count(),
+    ).toBe(0)
     const attributes = await body.evaluate((el) =>
-      [...el.querySelectorAll('*')].flatMap((node) => [...node.attributes].map((a) => `${a.name}=${a.value}`)),
+      [...el.querySelectorAll('*')].flatMap((node) =>
+        [...node.attributes].map((a) => `${a.name}=${a.value}`),
+      ),
     )
     expect(attributes.filter((a) => /^on/i.test(a) || /javascript:|data:/i.test(a))).toEqual([])
     await page.close()
@@ -178,7 +205,9 @@ describe('site/e2e/contribute', () => {
     expect(path).toBe('registry/datasets/ac/acme/new-set/item.yaml')
     const { validateDocument } = await import('#core/manifest')
     const { parse } = await import('yaml')
-    const hub = parse(await (await import('node:fs/promises')).readFile(`${site.dir}/registry/agora.yaml`, 'utf8'))
+    const hub = parse(
+      await (await import('node:fs/promises')).readFile(`${site.dir}/registry/agora.yaml`, 'utf8'),
+    )
     const result = validateDocument('item', yaml, path, { kind: 'dataset', hub })
     expect(result.issues.filter((i) => i.severity === 'error')).toEqual([])
     const github = await page.locator('#contribute-github').getAttribute('href')
@@ -191,8 +220,29 @@ describe('site/e2e/pages', () => {
   it('shows every page kind without console errors or CSP violations', async () => {
     const items = await allItems()
     const firstOf = (kind: string) => items.find((i) => i.kind === kind)
-    const paths = ['/', '/browse/', '/models/', '/browse/sort/newest/', '/stats/', '/tags/', '/owners/', '/owners/mallory/', '/contribute/', '/docs/api/', '/tags/security-fixture/', '/no-such-page/']
-    for (const kind of ['model', 'dataset', 'adapter', 'lora', 'pipeline', 'benchmark', 'collection']) {
+    const paths = [
+      '/',
+      '/browse/',
+      '/models/',
+      '/browse/sort/newest/',
+      '/stats/',
+      '/tags/',
+      '/owners/',
+      '/owners/mallory/',
+      '/contribute/',
+      '/docs/api/',
+      '/tags/security-fixture/',
+      '/no-such-page/',
+    ]
+    for (const kind of [
+      'model',
+      'dataset',
+      'adapter',
+      'lora',
+      'pipeline',
+      'benchmark',
+      'collection',
+    ]) {
       const item = firstOf(kind)
       if (item) paths.push(new URL(item.url).pathname)
     }
@@ -208,7 +258,9 @@ describe('site/e2e/pages', () => {
     }
     // The interactive search loads Pagefind's worker and WebAssembly: CSP must allow both.
     await page.goto(`${site.url}/browse/?q=model`)
-    await page.waitForFunction(() => !document.querySelector('[data-status]')?.textContent?.includes('Searching'))
+    await page.waitForFunction(
+      () => !document.querySelector('[data-status]')?.textContent?.includes('Searching'),
+    )
     await page.close()
     // The 404 page's own status is the point of visiting it, not an error.
     expect(errors.filter((e) => !e.includes('/no-such-page/: Failed to load resource'))).toEqual([])

@@ -31,7 +31,12 @@ export function buildManifest(form: HTMLFormElement): Record<string, unknown> {
     const kinds = form.querySelector<HTMLElement>(`[data-field="${name}"]`)?.dataset['kinds'] ?? ''
     return kinds === '' || kinds.split(' ').includes(kind)
   }
-  const out: Record<string, unknown> = { kind, id: `${get('ns')}/${get('name')}`, title: get('title'), summary: get('summary') }
+  const out: Record<string, unknown> = {
+    kind,
+    id: `${get('ns')}/${get('name')}`,
+    title: get('title'),
+    summary: get('summary'),
+  }
   out['owners'] = list(get('owners'))
   out['license'] = get('license')
   if (get('license') === 'other') {
@@ -46,7 +51,17 @@ export function buildManifest(form: HTMLFormElement): Record<string, unknown> {
     if (get('price') !== '') p['price'] = Number(get('price'))
     out['pricing'] = p
   }
-  for (const name of ['pipeline_tag', 'library_name', 'architecture', 'format', 'adapter_type', 'protocol_version', 'base_model', 'use_case', 'task']) {
+  for (const name of [
+    'pipeline_tag',
+    'library_name',
+    'architecture',
+    'format',
+    'adapter_type',
+    'protocol_version',
+    'base_model',
+    'use_case',
+    'task',
+  ]) {
     if (applies(name) && get(name)) out[name] = get(name)
   }
   for (const name of ['task_categories', 'trigger_words']) {
@@ -109,7 +124,9 @@ export function initContribute(): void {
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid')
   }
   const addError = (field: string, message: string): void => {
-    const target = form.querySelector<HTMLElement>(`#err-${CSS.escape(field)}`) ?? form.querySelector<HTMLElement>('#err-form')
+    const target =
+      form.querySelector<HTMLElement>(`#err-${CSS.escape(field)}`) ??
+      form.querySelector<HTMLElement>('#err-form')
     if (!target) return
     target.hidden = false
     target.textContent = target.textContent ? `${target.textContent}; ${message}` : message
@@ -136,7 +153,10 @@ export function initContribute(): void {
       for (const error of validateItem.errors ?? []) {
         // if/then branches repeat their children's errors; the children say more.
         if (error.keyword === 'if') continue
-        addError(fieldFor(error.instancePath, error.params['missingProperty']), error.message ?? error.keyword)
+        addError(
+          fieldFor(error.instancePath, error.params['missingProperty']),
+          error.message ?? error.keyword,
+        )
       }
     }
     if (!ok) {

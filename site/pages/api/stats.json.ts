@@ -5,5 +5,10 @@ import { getCatalog } from '../../lib/catalog.ts'
 /** `/api/stats.json`: the stats page's figures. */
 export const GET: APIRoute = async () => {
   const catalog = await getCatalog()
-  return Response.json({ api_version: API_VERSION, as_of: catalog.asOf, downloads: null, ...catalog.stats })
+  return Response.json({
+    api_version: API_VERSION,
+    as_of: catalog.asOf,
+    downloads: null,
+    ...catalog.stats,
+  })
 }

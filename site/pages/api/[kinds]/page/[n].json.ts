@@ -14,7 +14,10 @@ export const getStaticPaths = (async () => {
 }) satisfies GetStaticPaths
 
 /** `/api/<kind>s/page/<n>.json`: one page of item summaries, trending first. */
-export const GET: APIRoute<{ kind: string; page: ReturnType<typeof paginate<CatalogEntry>>[number] }> = async ({ props }) => {
+export const GET: APIRoute<{
+  kind: string
+  page: ReturnType<typeof paginate<CatalogEntry>>[number]
+}> = async ({ props }) => {
   const catalog = await getCatalog()
   const base = baseUrlOf(catalog.hub)
   const plural = `${props.kind}s`
