@@ -88,16 +88,47 @@ function refOf(item: ItemManifest): ItemRef {
   return { kind: item.kind, ns, name }
 }
 
-/** Puts `dist-tags` before `status` and computes `latest` unless the catalog pinned one. */
-function withDistTags(item: ItemManifest, versions: SampleVersionDef[]): ItemManifest {
-  if (item.kind === 'collection') return item
-  const usable = versions
-    .filter((v) => v.manifest.status?.state !== 'yanked')
-    .map((v) => v.manifest.version)
-  const latest = semver.rsort([...usable])[0]
-  const tags = { ...(latest ? { latest } : {}), ...(item['dist-tags'] ?? {}) }
-  const { status, 'dist-tags': _ignored, ...rest } = item
-  return { ...rest, 'dist-tags': tags, ...(status ? { status } : {}) } as ItemManifest
+/** Identity and licence first, lineage next, kind-specific fields, then links and state. */
+const HEAD_KEYS = [
+  'kind',
+  'id',
+  'title',
+  'summary',
+  'owners',
+  'tags',
+  'domain',
+  'license',
+  'license_name',
+  'license_link',
+  'pricing',
+  'base_model',
+  'base_model_revision',
+  'base_model_relation',
+  'forked_from',
+  'datasets',
+]
+const TAIL_KEYS = ['links', 'citation', 'dist-tags', 'status']
+
+/**
+ * Orders an item's keys the same way in every item.yaml, so files read
+ * alike and diffs stay small, and sets `dist-tags.latest` to the highest
+ * non-yanked version unless the catalog pinned one.
+ */
+function canonicalItem(item: ItemManifest, versions: SampleVersionDef[]): ItemManifest {
+  const source: Record<string, unknown> = { ...item }
+  if (item.kind !== 'collection') {
+    const usable = versions
+      .filter((v) => v.manifest.status?.state !== 'yanked')
+      .map((v) => v.manifest.version)
+    const latest = semver.rsort([...usable])[0]
+    source['dist-tags'] = { ...(latest ? { latest } : {}), ...(item['dist-tags'] ?? {}) }
+  }
+  const out: Record<string, unknown> = {}
+  for (const k of HEAD_KEYS) if (k in source) out[k] = source[k]
+  for (const k of Object.keys(source))
+    if (!HEAD_KEYS.includes(k) && !TAIL_KEYS.includes(k)) out[k] = source[k]
+  for (const k of TAIL_KEYS) if (k in source) out[k] = source[k]
+  return out as unknown as ItemManifest
 }
 
 /**
@@ -123,7 +154,7 @@ export function renderSampleHub(def: SampleHubDef): SampleHub {
     const itemPath = `${dir}/item.yaml`
     documents.push({
       path: itemPath,
-      text: yamlDocument(itemPath, 'item', withDistTags(it.item, it.versions)),
+      text: yamlDocument(itemPath, 'item', canonicalItem(it.item, it.versions)),
     })
     documents.push({ path: `${dir}/README.md`, text: it.readme })
     const priv = isPaid(it.item)

@@ -6,6 +6,7 @@ import { pocketPdb } from './chem.ts'
 import { TOX21_TASKS } from './items-chem-data.ts'
 import { type GeneratedFile, jsonFile, textFile } from './llm.ts'
 import { MOLECULES } from './molecules.ts'
+import { encodeLogisticRegressionOnnx } from './onnx.ts'
 import { encodeSafetensors, type TensorSpec } from './safetensors.ts'
 import {
   ATOM_FEATURES,
@@ -506,6 +507,64 @@ export function chemModelItems(): SampleItemDef[] {
           'aiko-tanaka',
         ),
       ],
+    ),
+  )
+
+  items.push(
+    defineItem(
+      {
+        kind: 'model',
+        id: 'moleval/herg-logreg-onnx',
+        title: 'hERG logistic-regression baseline (ONNX)',
+        summary:
+          "The ADMET suite's reference hERG baseline: logistic regression on 1024-bit ECFP4, exported to ONNX for any runtime.",
+        owners: ['moleval'],
+        tags: ['herg', 'baseline', 'onnx', 'logistic-regression'],
+        domain: 'toxicology',
+        license: 'CC-BY-4.0',
+        library_name: 'onnx',
+        pipeline_tag: 'tabular-classification',
+        datasets: ['datasets/moleval/herg-inhibition'],
+      },
+      [
+        {
+          manifest: {
+            version: '1.0.0',
+            released: '2025-07-15',
+            changelog: 'First release.',
+            parameters: 1025,
+            metrics: [
+              { name: 'herg_auroc', value: 0.76, dataset: 'datasets/moleval/herg-inhibition' },
+            ],
+          },
+          files: [
+            {
+              path: 'model.onnx',
+              bytes: encodeLogisticRegressionOnnx({
+                features: 1024,
+                name: 'herg_logreg',
+                seed: 'herg-onnx',
+              }),
+            },
+            jsonFile('featurizer.json', {
+              type: 'morgan',
+              radius: 2,
+              n_bits: 1024,
+              use_chirality: false,
+              input: 'X',
+              output: 'Y',
+            }),
+          ],
+        },
+      ],
+      {
+        about:
+          'A three-node ONNX graph, `Sigmoid(MatMul(X, W) + B)`, opset 17. Feed a float32 batch `X` of shape [N, 1024] (ECFP4 bits) and read `Y`, the blocker probability.',
+        usage:
+          '```python\nimport onnxruntime as ort\nsess = ort.InferenceSession("model.onnx")\np = sess.run(["Y"], {"X": fingerprints.astype("float32")})[0]\n```',
+        limitations: 'A baseline by design. The sample weights are random.',
+      },
+      [result('benchmarks/moleval/admet-suite', '1.0.0', { herg_auroc: 0.76 }, '2025-07-16', true)],
     ),
   )
 

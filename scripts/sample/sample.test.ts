@@ -178,6 +178,54 @@ describe('scripts/gen-sample', () => {
     }
   })
 
+  it('writes ONNX models whose initializers match their declared shapes', () => {
+    type Field = { field: number; wire: number; value: bigint | Uint8Array }
+    const decode = (b: Uint8Array): Field[] => {
+      const out: Field[] = []
+      let at = 0
+      const varint = (): bigint => {
+        let v = 0n
+        let shift = 0n
+        for (;;) {
+          const byte = b[at++] ?? 0
+          v |= BigInt(byte & 0x7f) << shift
+          if (!(byte & 0x80)) return v
+          shift += 7n
+        }
+      }
+      while (at < b.length) {
+        const tag = Number(varint())
+        const wire = tag & 7
+        if (wire === 0) out.push({ field: tag >> 3, wire, value: varint() })
+        else if (wire === 2) {
+          const n = Number(varint())
+          out.push({ field: tag >> 3, wire, value: b.subarray(at, at + n) })
+          at += n
+        } else throw new Error(`unexpected wire type ${wire}`)
+      }
+      return out
+    }
+    const onnx = hub.artifacts.flatMap((a) => a.files.filter((f) => f.path.endsWith('.onnx')))
+    expect(onnx.length).toBeGreaterThanOrEqual(1)
+    for (const f of onnx) {
+      const model = decode(f.bytes)
+      expect(model[0]).toEqual({ field: 1, wire: 0, value: 8n })
+      const graph = decode(model.find((x) => x.field === 7)?.value as Uint8Array)
+      const ops = graph
+        .filter((x) => x.field === 1)
+        .map((n) =>
+          text(decode(n.value as Uint8Array).find((x) => x.field === 4)?.value as Uint8Array),
+        )
+      expect(ops).toEqual(['MatMul', 'Add', 'Sigmoid'])
+      for (const init of graph.filter((x) => x.field === 5)) {
+        const t = decode(init.value as Uint8Array)
+        const dims = t.filter((x) => x.field === 1).map((x) => Number(x.value))
+        const raw = t.find((x) => x.field === 9)?.value as Uint8Array
+        expect(raw.length).toBe(dims.reduce((x, y) => x * y, 1) * 4)
+      }
+    }
+  })
+
   it('writes LoRA adapters whose config, tensors and manifest agree', () => {
     const loras = hub.artifacts.filter((a) => a.ref.kind === 'lora')
     expect(loras.length).toBeGreaterThanOrEqual(12)
