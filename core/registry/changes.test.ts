@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Issue, isAgoraError } from '#core/errors'
-import { checkChanges } from './changes.ts'
+import { classifyPath } from './change-paths.ts'
+import { checkChanges, parseRefRange } from './changes.ts'
 import { createTestRepo, type TestRepo } from './git-test-repo.ts'
 
 const fixture = fileURLToPath(new URL('./__fixtures__/changes/base', import.meta.url))
@@ -398,5 +399,42 @@ describe('core/registry/git-diff', () => {
     } finally {
       await repo.remove()
     }
+  })
+})
+
+describe('core/registry/change-paths', () => {
+  it('sorts paths into items, owners, hub files, misplaced files and the rest', () => {
+    expect(classifyPath('registry/loras/ac/acme/legal-7b/versions/1.0.0.yaml')).toEqual({
+      area: 'item',
+      ref: { kind: 'lora', ns: 'acme', name: 'legal-7b' },
+      dir: 'registry/loras/ac/acme/legal-7b',
+      rest: 'versions/1.0.0.yaml',
+      version: '1.0.0',
+    })
+    expect(classifyPath('registry/loras/ac/acme/legal-7b/results/labs/bench.yaml')).toMatchObject({
+      area: 'item',
+      rest: 'results/labs/bench.yaml',
+    })
+    expect(classifyPath('registry/owners/acme.yaml')).toEqual({ area: 'owner', ns: 'acme' })
+    expect(classifyPath('registry/owners/acme/x.yaml').area).toBe('misplaced')
+    expect(classifyPath('registry/schemas/item.schema.json').area).toBe('hub')
+    expect(classifyPath('registry/model').area).toBe('hub')
+    expect(classifyPath('registry/models/ac/acme.yaml').area).toBe('misplaced')
+    expect(classifyPath('site/index.astro').area).toBe('outside')
+  })
+})
+
+describe('core/registry/git-refs', () => {
+  it('parses two- and three-dot ranges', () => {
+    expect(parseRefRange('main..HEAD')).toEqual({ base: 'main', head: 'HEAD', mergeBase: false })
+    expect(parseRefRange('origin/main...')).toEqual({
+      base: 'origin/main',
+      head: 'HEAD',
+      mergeBase: true,
+    })
+    expect(parseRefRange('..feature')).toEqual({ base: 'HEAD', head: 'feature', mergeBase: false })
+    expect(parseRefRange('main')).toBeUndefined()
+    expect(parseRefRange('..')).toBeUndefined()
+    expect(parseRefRange('a..b..c')).toBeUndefined()
   })
 })

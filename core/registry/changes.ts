@@ -13,7 +13,8 @@ import { diffCommits, type FileChange } from './git-diff.ts'
 import { type GitContext, readBlobOid, readFileAt, resolveCommit } from './git-refs.ts'
 import { formatRef, type ItemRef } from './paths.ts'
 
-export type { FileChange } from './git-diff.ts'
+export { CHANGE_RULES, type ChangeRule, type ChangeRuleContext } from './change-rules.ts'
+export { diffCommits, type FileChange } from './git-diff.ts'
 export { parseRefRange, type RefRange, resolveCommit, resolveRange } from './git-refs.ts'
 
 /** The files of one item touched between base and head. */
