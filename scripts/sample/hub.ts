@@ -122,8 +122,6 @@ export function sampleHubConfig(): HubConfig {
   }
 }
 
-const avatar = (login: string): string => `https://avatars.githubusercontent.com/${login}`
-
 /** The sample hub's owners: labs, companies, mirrors, curators and individuals. */
 export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
   const owners: { ns: string; manifest: OwnerManifest }[] = [
@@ -134,10 +132,9 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'OpenChem Lab',
         members: ['aiko-tanaka', 'mbeltran', 'j-okafor'],
         bio: 'Academic computational chemistry group publishing open docking, ADMET and property models. (Sample organisation.)',
-        avatar_url: avatar('openchem-lab'),
         links: {
           homepage: 'https://openchem-lab.example.org',
-          code: 'https://github.com/openchem-lab',
+          code: 'https://code.example.org/openchem-lab',
         },
       },
     },
@@ -148,7 +145,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'MolForge Therapeutics',
         members: ['hkowalski', 'priya-raman'],
         bio: 'AI-first small-molecule design company selling retrosynthesis, generative and affinity models. (Sample organisation.)',
-        avatar_url: avatar('molforge'),
         links: {
           homepage: 'https://molforge.example.com',
           docs: 'https://docs.molforge.example.com',
@@ -163,7 +159,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'MolEval Consortium',
         members: ['j-okafor', 'sfischer', 'lchen-tox'],
         bio: 'Pre-competitive consortium maintaining toxicity datasets and drug-discovery benchmarks with fixed splits. (Sample organisation.)',
-        avatar_url: avatar('moleval'),
         links: { homepage: 'https://moleval.example.org' },
       },
     },
@@ -174,10 +169,9 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'BioData Connect',
         members: ['rnowak', 'tmensah'],
         bio: 'Open-source connectors between pipelines and public or commercial life-science data sources. (Sample organisation.)',
-        avatar_url: avatar('biodata-connect'),
         links: {
           homepage: 'https://biodata-connect.example.org',
-          code: 'https://github.com/biodata-connect',
+          code: 'https://code.example.org/biodata-connect',
         },
       },
     },
@@ -188,7 +182,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'Open Weights Mirrors',
         members: ['mirror-bot', 'evandenberg'],
         bio: 'Mirrors of openly licensed base models so LoRAs on this hub can pin a base. In the sample hub the weights are tiny stand-ins.',
-        avatar_url: avatar('open-weights'),
       },
     },
     {
@@ -198,7 +191,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'Lexica AI',
         members: ['nadia-haddad', 'oliver-brandt'],
         bio: 'Legal-domain adapters for contract review, case-law summarisation and compliance. (Sample organisation.)',
-        avatar_url: avatar('lexica-ai'),
         links: { homepage: 'https://lexica-ai.example.com' },
         payout: { stripe_account: 'acct_1SampleLexicaAI02' },
       },
@@ -210,7 +202,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'MedTune Collective',
         members: ['dr-ines-moreau', 'kwame-asante'],
         bio: 'Clinicians and ML engineers fine-tuning open models on synthetic and de-identified clinical text. (Sample organisation.)',
-        avatar_url: avatar('medtune'),
         links: { homepage: 'https://medtune.example.org' },
       },
     },
@@ -221,7 +212,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'Sam Whitfield',
         github: 'codewright',
         bio: 'Compiler nerd training small code LoRAs for TypeScript and SQL. (Sample user.)',
-        avatar_url: avatar('codewright'),
         links: { homepage: 'https://codewright.example.dev' },
       },
     },
@@ -232,7 +222,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'Mara Quill',
         github: 'inkwell-mq',
         bio: 'Novelist and editor; writing-style LoRAs. (Sample user.)',
-        avatar_url: avatar('inkwell-mq'),
         payout: { stripe_account: 'acct_1SampleInkwell03' },
       },
     },
@@ -241,12 +230,11 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
       manifest: {
         type: 'org',
         name: 'Neural DSL Model Zoo',
-        members: ['lemniscate', 'kit-adeyemi'],
+        members: ['kit-adeyemi', 'r-lindqvist'],
         bio: 'Reference models written in the Neural DSL, with exported weights. (Sample organisation.)',
-        avatar_url: avatar('neuralzoo'),
         links: {
           docs: 'https://neural-dsl.example.org/docs',
-          code: 'https://github.com/neuralzoo',
+          code: 'https://code.example.org/neuralzoo',
         },
       },
     },
@@ -257,7 +245,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'Dr. Aiko Tanaka',
         github: 'aiko-tanaka',
         bio: 'Medicinal chemist; safety pharmacology and kinase selectivity models. (Sample user.)',
-        avatar_url: avatar('aiko-tanaka'),
         links: { homepage: 'https://aiko-tanaka.example.org' },
       },
     },
@@ -268,7 +255,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'Open Evals',
         members: ['evandenberg', 'kwame-asante', 'oliver-brandt'],
         bio: 'Small, transparent evaluation sets for domain LoRAs: legal, clinical, code and writing. (Sample organisation.)',
-        avatar_url: avatar('open-evals'),
         links: { homepage: 'https://open-evals.example.org' },
       },
     },
@@ -279,7 +265,6 @@ export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
         name: 'Agora Curators',
         members: ['evandenberg', 'j-okafor', 'nadia-haddad'],
         bio: 'Hub maintainers who assemble starter kits and collections.',
-        avatar_url: avatar('agora-curators'),
       },
     },
   ]

@@ -3,6 +3,7 @@ import type { AdapterItem, ModelItem, PipelineItem, ResultManifest } from '#core
 import { defineItem, type SampleItemDef, type SampleVersionDef } from './build.ts'
 import { bibtex } from './card.ts'
 import { pocketPdb } from './chem.ts'
+import { connectorSource } from './connectors.ts'
 import { TOX21_TASKS } from './items-chem-data.ts'
 import { type GeneratedFile, jsonFile, textFile } from './llm.ts'
 import { MOLECULES } from './molecules.ts'
@@ -107,15 +108,15 @@ export function chemModelItems(): SampleItemDef[] {
     hardware: { cpu: 'any x86-64 or arm64', memory_gb: 1 },
     datasets: ['datasets/openchem-lab/kinase-affinity', 'datasets/openchem-lab/egfr-dude-mini'],
     links: {
-      paper: 'https://arxiv.org/abs/2501.00001',
-      code: 'https://github.com/openchem-lab/dockscore-gnn',
+      paper: 'https://openchem-lab.example.org/papers/dockscore-gnn',
+      code: 'https://code.example.org/openchem-lab/dockscore-gnn',
     },
     citation: bibtex(
       'beltran2025dockscore',
       'DockScore-GNN: fast surrogates for docking scores',
       'Beltran, M. and Tanaka, A. and Okafor, J.',
       2025,
-      'https://arxiv.org/abs/2501.00001',
+      'https://openchem-lab.example.org/papers/dockscore-gnn',
     ),
   }
   items.push(
@@ -361,7 +362,7 @@ export function chemModelItems(): SampleItemDef[] {
           'datasets/moleval/herg-inhibition',
           'datasets/aiko-tanaka/aqueous-solubility',
         ],
-        links: { code: 'https://github.com/openchem-lab/admet-multitask' },
+        links: { code: 'https://code.example.org/openchem-lab/admet-multitask' },
       },
       [
         admetVersion(
@@ -997,6 +998,7 @@ export function chemModelItems(): SampleItemDef[] {
 
 function connectorFiles(
   name: string,
+  version: string,
   endpoint: string,
   input: Record<string, unknown>,
   output: Record<string, unknown>,
@@ -1005,10 +1007,12 @@ function connectorFiles(
   return [
     jsonFile('connector.json', {
       name,
+      version,
       protocol: 'agora-connector/1',
       entry: 'index.mjs',
       endpoint,
     }),
+    textFile('index.mjs', connectorSource(name, version)),
     jsonFile('input.schema.json', input),
     jsonFile('output.schema.json', output),
     jsonFile('examples/request.json', example),
@@ -1060,6 +1064,7 @@ function chemAdapters(): SampleItemDef[] {
             name: { type: 'string' },
             smiles: { type: 'string' },
             activities: { type: 'array', items: { type: 'object' } },
+            properties: { type: 'object' },
           },
           ['id', 'smiles'],
         ),
@@ -1109,12 +1114,13 @@ function chemAdapters(): SampleItemDef[] {
           'First release.',
           connectorFiles(
             'chembl-connector',
+            '1.0.0',
             'https://www.ebi.ac.uk/chembl/api/data/activity.json',
             chemblIn,
             compoundOut,
             { target_chembl_id: 'CHEMBL203', min_pchembl: 7, limit: 500 },
           ),
-          [{ name: 'undici', version: '^6.0.0' }],
+          [{ name: 'node', version: '>=20.0.0' }],
         ),
         adapterVersion(
           '1.1.0',
@@ -1122,12 +1128,13 @@ function chemAdapters(): SampleItemDef[] {
           'Retries 429 and 503 with backoff; honours Retry-After.',
           connectorFiles(
             'chembl-connector',
+            '1.1.0',
             'https://www.ebi.ac.uk/chembl/api/data/activity.json',
             chemblIn,
             compoundOut,
             { target_chembl_id: 'CHEMBL203', min_pchembl: 7, limit: 500 },
           ),
-          [{ name: 'undici', version: '^6.0.0' }],
+          [{ name: 'node', version: '>=20.0.0' }],
         ),
       ],
       {
@@ -1165,6 +1172,7 @@ function chemAdapters(): SampleItemDef[] {
           'First release.',
           connectorFiles(
             'pubchem-connector',
+            '1.0.0',
             'https://pubchem.ncbi.nlm.nih.gov/rest/pug',
             pubchemIn,
             compoundOut,
@@ -1174,11 +1182,12 @@ function chemAdapters(): SampleItemDef[] {
               properties: ['CanonicalSMILES', 'MolecularWeight'],
             },
           ),
-          [{ name: 'undici', version: '^6.0.0' }],
+          [{ name: 'node', version: '>=20.0.0' }],
         ),
       ],
       {
-        about: 'Throttles to 5 requests per second as PubChem asks.',
+        about:
+          "The rate limits declare PubChem's usage policy (at most 5 requests per second, 400 per minute), so the runner throttles calls to stay within it.",
         limitations: 'No bulk download; use PubChem FTP for millions of compounds.',
       },
     ),
@@ -1211,6 +1220,7 @@ function chemAdapters(): SampleItemDef[] {
           'First release.',
           connectorFiles(
             'rcsb-pdb-connector',
+            '1.0.0',
             'https://files.rcsb.org/download',
             pdbIn,
             schemaObject(
@@ -1219,7 +1229,7 @@ function chemAdapters(): SampleItemDef[] {
             ),
             { pdb_id: '1M17', format: 'pdb' },
           ),
-          [{ name: 'undici', version: '^6.0.0' }],
+          [{ name: 'node', version: '>=20.0.0' }],
         ),
       ],
       {
@@ -1248,6 +1258,7 @@ function chemAdapters(): SampleItemDef[] {
           'First release.',
           connectorFiles(
             'uniprot-connector',
+            '1.0.0',
             'https://rest.uniprot.org/uniprotkb',
             schemaObject(
               {
@@ -1263,7 +1274,7 @@ function chemAdapters(): SampleItemDef[] {
             ]),
             { accession: 'P00533' },
           ),
-          [{ name: 'undici', version: '^6.0.0' }],
+          [{ name: 'node', version: '>=20.0.0' }],
         ),
       ],
       { about: 'P00533 is human EGFR.', limitations: 'Returns the canonical isoform only.' },
@@ -1300,22 +1311,20 @@ function chemAdapters(): SampleItemDef[] {
           'Breaking: entity schemas are looked up by name, not id.',
           connectorFiles(
             'eln-lims-sync',
+            '2.0.0',
             '{LIMS_TENANT_URL}/api/v2',
             schemaObject(
               {
-                registry: { type: 'string' },
+                registry: { type: 'string', description: 'Registry id, e.g. src_a1b2c3' },
                 schema_name: { type: 'string' },
                 since: { type: 'string', format: 'date-time' },
               },
               ['registry', 'schema_name'],
             ),
             compoundOut,
-            { registry: 'Small molecules', schema_name: 'Compound', since: '2025-10-01T00:00:00Z' },
+            { registry: 'src_a1b2c3', schema_name: 'Compound', since: '2025-10-01T00:00:00Z' },
           ),
-          [
-            { name: 'undici', version: '^6.0.0' },
-            { name: 'p-retry', version: '^6.2.0' },
-          ],
+          [{ name: 'node', version: '>=20.0.0' }],
         ),
       ],
       {
@@ -1364,6 +1373,7 @@ function chemAdapters(): SampleItemDef[] {
           'First release.',
           connectorFiles(
             'docking-suite-bridge',
+            '1.0.0',
             'local:$SUITE_INSTALL_DIR/bin/dock',
             schemaObject(
               {
@@ -1424,6 +1434,7 @@ function chemAdapters(): SampleItemDef[] {
           'First release.',
           connectorFiles(
             'retro-planner-api',
+            '1.0.0',
             'https://api.molforge.example.com/v1/plan',
             schemaObject(
               {
@@ -1436,7 +1447,7 @@ function chemAdapters(): SampleItemDef[] {
             schemaObject({ routes: { type: 'array', items: { type: 'object' } } }, ['routes']),
             { target_smiles: 'CC(=O)NC1=CC=C(C=C1)O', max_depth: 3 },
           ),
-          [{ name: 'undici', version: '^6.0.0' }],
+          [{ name: 'node', version: '>=20.0.0' }],
         ),
       ],
       {
@@ -1452,7 +1463,7 @@ function chemAdapters(): SampleItemDef[] {
         id: 'openchem-lab/admet-inference-server',
         title: 'ADMET inference server',
         summary:
-          'Serves openchem-lab/admet-multitask over HTTP: POST SMILES, get six ADMET predictions back.',
+          'Calls an inference server running openchem-lab/admet-multitask: POST SMILES, get six ADMET predictions back.',
         owners: ['openchem-lab'],
         tags: ['admet', 'serving', 'inference'],
         domain: 'drug-discovery',
@@ -1460,6 +1471,13 @@ function chemAdapters(): SampleItemDef[] {
         adapter_type: 'ml',
         protocol_version: '1.0',
         rate_limits: { concurrent: 16 },
+        credentials: [
+          {
+            name: 'ADMET_SERVER_URL',
+            description: 'URL of the /predict endpoint; default http://localhost:8080/predict.',
+            required: false,
+          },
+        ],
         base_model: 'openchem-lab/admet-multitask',
       },
       [
@@ -1469,6 +1487,7 @@ function chemAdapters(): SampleItemDef[] {
           'First release.',
           connectorFiles(
             'admet-inference-server',
+            '1.0.0',
             'http://localhost:8080/predict',
             schemaObject({ smiles: { type: 'array', items: { type: 'string' }, maxItems: 1000 } }, [
               'smiles',
@@ -1478,11 +1497,12 @@ function chemAdapters(): SampleItemDef[] {
             ]),
             { smiles: ['CC(=O)OC1=CC=CC=C1C(=O)O'] },
           ),
-          [{ name: 'onnxruntime-node', version: '^1.20.0' }],
+          [{ name: 'node', version: '>=20.0.0' }],
         ),
       ],
       {
-        about: 'Loads the model once and batches requests.',
+        about:
+          'Run the server next to your pipeline (it loads the model once and batches requests); this adapter is the client the pipeline steps call.',
         limitations: 'CPU only in this release.',
       },
     ),

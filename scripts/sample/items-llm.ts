@@ -77,8 +77,7 @@ function mirror(o: {
     ],
     {
       about: `A pinned mirror of [${o.upstream}](https://huggingface.co/${o.upstream}), so LoRAs on this hub can name an exact base and revision. ${STAND_IN_NOTE}`,
-      usage:
-        '```python\nfrom transformers import AutoModelForCausalLM\nmodel = AutoModelForCausalLM.from_pretrained("./mistral-7b-v0.3")  # folder written by agora pull\n```',
+      usage: `\`\`\`python\nfrom transformers import AutoModelForCausalLM\nmodel = AutoModelForCausalLM.from_pretrained("./${o.id.split('/')[1]}")  # the folder agora pull wrote\n\`\`\``,
       limitations: `Stand-in weights. The upstream licence (${o.license.license_name ?? o.license.license}) applies to the real model.`,
     },
   )
@@ -149,7 +148,7 @@ function lora(o: {
     versions,
     {
       about: `${o.about}\n\n${trig}`.trim(),
-      usage: `\`\`\`python\nfrom peft import PeftModel\nmodel = PeftModel.from_pretrained(base, "./${o.item.id.split('/')[1]}")  # base: ${base}\n\`\`\``,
+      usage: `\`\`\`python\nfrom transformers import AutoModelForCausalLM\nfrom peft import PeftModel\n\nbase = AutoModelForCausalLM.from_pretrained("${external ? base.slice(3) : `./${base.split('/')[1]}`}")\nmodel = PeftModel.from_pretrained(base, "./${o.item.id.split('/')[1]}")\n\`\`\``,
       sections: [
         {
           heading: 'Training',
@@ -964,7 +963,7 @@ export function llmItems(): SampleItemDef[] {
         license: 'MIT',
         base_model: qwenCoder,
         trigger_words: ['// refactor:'],
-        links: { code: 'https://github.com/codewright/ts-refactor-lora' },
+        links: { code: 'https://code.example.org/codewright/ts-refactor-lora' },
       },
       arch: ARCHS.qwenCoder,
       dataset: 'datasets/codewright/ts-refactor-pairs',

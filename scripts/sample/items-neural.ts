@@ -102,7 +102,7 @@ const NEURAL_BASE = {
   library_name: 'neural-dsl',
   links: {
     docs: 'https://neural-dsl.example.org/docs',
-    code: 'https://github.com/neuralzoo/models',
+    code: 'https://code.example.org/neuralzoo/models',
   },
 }
 

@@ -1,8 +1,10 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, relative, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { hasErrors } from '#core/errors'
@@ -321,6 +323,65 @@ describe('scripts/gen-sample', () => {
       format: 'jwk',
     })
     expect(verify(null, message, publicKey, signature)).toBe(true)
+  })
+
+  it('ships connectors that run: ChEMBL pages, retries a 429 and groups activities by compound', async () => {
+    const artifact = hub.artifacts.find(
+      (a) => a.ref.name === 'chembl-connector' && a.version === '1.1.0',
+    )
+    const source = artifact?.files.find((f) => f.path === 'index.mjs')?.bytes
+    expect(source).toBeDefined()
+    const requests: string[] = []
+    let throttled = false
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '')
+      if (!throttled) {
+        throttled = true
+        res.writeHead(429, { 'retry-after': '0.01' }).end()
+        return
+      }
+      const offset = new URL(req.url ?? '', 'http://x').searchParams.get('offset')
+      const activity = (id: string, pchembl: string) => ({
+        molecule_chembl_id: id,
+        molecule_pref_name: null,
+        canonical_smiles: 'CCO',
+        standard_type: 'IC50',
+        pchembl_value: pchembl,
+        assay_chembl_id: 'CHEMBL1',
+      })
+      const body = offset
+        ? { activities: [activity('CHEMBL2', '6.5')], page_meta: { next: null } }
+        : {
+            activities: [activity('CHEMBL1', '7.1'), activity('CHEMBL1', '7.4')],
+            page_meta: { next: '/chembl/api/data/activity.json?offset=100' },
+          }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const dir = await mkdtemp(join(tmpdir(), 'agora-connector-'))
+    try {
+      const port = (server.address() as AddressInfo).port
+      await writeFile(join(dir, 'index.mjs'), source ?? '')
+      const mod = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as {
+        default: (
+          input: unknown,
+          ctx: unknown,
+        ) => Promise<{ compounds: { id: string; activities: unknown[] }[] }>
+      }
+      const out = await mod.default(
+        { target_chembl_id: 'CHEMBL203', min_pchembl: 6 },
+        { fetch, env: { CHEMBL_BASE_URL: `http://127.0.0.1:${port}/chembl/api/data` } },
+      )
+      expect(out.compounds.map((c) => [c.id, c.activities.length])).toEqual([
+        ['CHEMBL1', 2],
+        ['CHEMBL2', 1],
+      ])
+      expect(requests).toHaveLength(3)
+      expect(requests[0]).toContain('target_chembl_id=CHEMBL203')
+    } finally {
+      server.close()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('validates clean with the registry validator', async () => {
