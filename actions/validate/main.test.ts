@@ -213,6 +213,43 @@ describe('actions/validate/main', () => {
     expect(report.labels).toEqual(['validation-failed', 'blob-missing'])
   })
 
+  it('keeps a hostile file name inside its own annotation line', async () => {
+    git('checkout', '--quiet', '--force', '-B', 'hostile-name', baseSha)
+    const name = 'registry/models/ac/acme/x,line=1::y\n::warning title=forged::pwned%0A.yaml'
+    await writeFile(join(repo, name), 'kind: model\n')
+    git('add', '--all')
+    git('commit', '--quiet', '-m', 'hostile name')
+    const head = git('rev-parse', 'HEAD')
+    const out: string[] = []
+    const stdout = new Writable({
+      write(chunk, _e, done) {
+        out.push(String(chunk))
+        done()
+      },
+    })
+    const code = await runValidate({
+      cwd: work,
+      stdout,
+      env: {
+        INPUT_BASE: baseSha,
+        INPUT_HEAD: head,
+        INPUT_AUTHOR: 'alice',
+        INPUT_PR_NUMBER: '13',
+        INPUT_ROOT: repo,
+        INPUT_REPORT_PATH: 'reports/hostile-name.json',
+        AGORA_STORE_DIR: storeDir,
+      },
+    })
+    expect(code).toBe(EXIT_PROBLEMS)
+    const lines = out.join('').trimEnd().split('\n')
+    expect(lines.length).toBeGreaterThan(0)
+    for (const line of lines) expect(line).toMatch(/^::(error|warning|notice) /)
+    // The report flattens the line break to a space; the annotation escapes the rest.
+    const escaped = 'x%2Cline=1%3A%3Ay %3A%3Awarning title=forged%3A%3Apwned%250A.yaml,'
+    expect(lines.some((l) => l.includes(escaped))).toBe(true)
+    expect(lines.some((l) => l.startsWith('::warning title=forged'))).toBe(false)
+  })
+
   it('refuses inputs that are not what the workflow passes', async () => {
     const out: string[] = []
     const stdout = new Writable({
