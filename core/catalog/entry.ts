@@ -7,7 +7,7 @@ import type {
   VersionManifest,
 } from '#core/manifest'
 import { formatRef, type ItemRef, type Kind, kindPlural, parseRef, refKey } from '#core/registry'
-import { readmeText, renderReadme } from './render-readme.ts'
+import { htmlText, renderReadme } from './render-readme.ts'
 import { termFrequencies } from './text.ts'
 import type { CatalogEntry, CatalogLink, CatalogResult, Facets, SourceItem } from './types.ts'
 
@@ -201,6 +201,8 @@ export function buildEntry(source: SourceItem, _hub?: HubConfig): CatalogEntry {
     })
     .sort((a, b) => (a.benchmark < b.benchmark ? -1 : a.benchmark > b.benchmark ? 1 : 0))
   const body = source.readme?.body ?? ''
+  // One Markdown pass serves both the page and the similarity terms.
+  const readmeHtml = body ? renderReadme(body) : ''
   const entry: CatalogEntry = {
     key: refKey(ref),
     ref: { kind: ref.kind, ns: ref.ns, name: ref.name },
@@ -210,7 +212,7 @@ export function buildEntry(source: SourceItem, _hub?: HubConfig): CatalogEntry {
     item,
     versions,
     results,
-    readmeHtml: body ? renderReadme(body) : '',
+    readmeHtml,
     parents: parentsOf(item),
     members: membersOf(item, latestVersion),
     facets: facetsOf(item),
@@ -219,7 +221,7 @@ export function buildEntry(source: SourceItem, _hub?: HubConfig): CatalogEntry {
         [`${ref.name.replace(/[-_]/g, ' ')} ${item.title}`, 4],
         [item.summary, 2],
         [(item.tags ?? []).join(' '), 3],
-        [body ? readmeText(body).slice(0, 4000) : '', 1],
+        [htmlText(readmeHtml).slice(0, 4000), 1],
       ],
       ENTRY_TERMS,
     ),

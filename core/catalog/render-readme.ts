@@ -183,13 +183,23 @@ export function renderReadme(markdown: string): string {
  * @example readmeText('# Title\n\nSome *bold* text') // 'Title Some bold text'
  */
 export function readmeText(markdown: string): string {
-  const html = createMarked().parse(markdown, { async: false })
-  return sanitizeHtml(html, {
-    allowedTags: [],
-    allowedAttributes: {},
-    nonTextTags: SANITIZE_OPTIONS.nonTextTags ?? [],
-  })
-    .replace(/&[a-z]+;|&#\d+;/g, ' ')
+  return htmlText(renderReadme(markdown))
+}
+
+/**
+ * Text of HTML that `renderReadme` produced. Only for term extraction, never
+ * for display: the input is already sanitised, so dropping tags is enough.
+ *
+ * @example htmlText('<p>a <em>b</em> &amp; c</p>') // 'a b & c'
+ */
+export function htmlText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(
+      /&(amp|lt|gt|quot|#39);/g,
+      (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] ?? ' ',
+    )
+    .replace(/&[a-z0-9#]+;/gi, ' ')
     .replace(/\s+/g, ' ')
     .trim()
 }

@@ -1,0 +1,194 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadRegistry } from '#core/registry'
+import { apiItem, apiLeaderboard } from './api.ts'
+import { type CatalogRecord, catalogLoader } from './astro-loader.ts'
+import { indexCatalog, sortLeaderboard } from './catalog-index.ts'
+import { buildEntry, facetsOf, itemPath, trendingScore } from './entry.ts'
+import { paginate, SORTS, sortEntries } from './listing.ts'
+import { computeStats } from './stats.ts'
+import type { SourceRegistry } from './types.ts'
+
+const FIXTURE = new URL('../registry/__fixtures__/valid/', import.meta.url).pathname
+
+let registry: SourceRegistry
+
+beforeAll(async () => {
+  const loaded = await loadRegistry(FIXTURE)
+  expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([])
+  registry = loaded.registry
+})
+
+describe('core/catalog/entry', () => {
+  it('builds an entry with sorted versions, latest, files, facets and sanitised card', () => {
+    const source = registry.items.get('model/acme/tox-gnn')
+    if (!source) throw new Error('fixture item missing')
+    const entry = buildEntry(source)
+    expect(entry.path).toBe('/models/acme/tox-gnn/')
+    expect(entry.refText).toBe('acme/tox-gnn')
+    expect(entry.versions.map((v) => v.version)).toEqual(['1.1.0', '1.0.0'])
+    expect(entry.latest).toBe('1.1.0')
+    expect(entry.size).toBe(438291)
+    expect(entry.parameters).toBe(1200000)
+    expect(entry.facets.framework).toEqual(['pytorch'])
+    expect(entry.facets.task).toEqual(['graph-ml'])
+    expect(entry.parents.map((p) => [p.key, p.relation])).toEqual([
+      ['dataset/acme/tox21', 'dataset'],
+    ])
+    expect(entry.readmeHtml).not.toMatch(/<script/i)
+    expect(Object.keys(entry.terms).length).toBeGreaterThan(0)
+  })
+
+  it('reads each kind’s task and framework fields', () => {
+    expect(
+      facetsOf({
+        kind: 'dataset',
+        id: 'a/b',
+        title: 't',
+        summary: 's',
+        owners: ['a'],
+        license: 'MIT',
+        format: 'csv',
+        task_categories: ['x'],
+      }),
+    ).toMatchObject({ task: ['x'], framework: ['csv'], price: ['free'] })
+    expect(itemPath({ kind: 'lora', ns: 'jdoe', name: 'legal-7b' })).toBe('/loras/jdoe/legal-7b/')
+  })
+
+  it('scores activity by age: a release today counts 1, a month old 0.5, results half', () => {
+    expect(trendingScore(['2026-01-31'], [], '2026-01-31')).toBe(1)
+    expect(trendingScore(['2026-01-01'], ['2026-01-31'], '2026-01-31')).toBe(1)
+    expect(trendingScore([], [], '2026-01-31')).toBe(0)
+  })
+})
+
+describe('core/catalog/catalog-index', () => {
+  it('indexes lineage, collections, leaderboards, owners, staff picks and similar items', () => {
+    const entries = [...registry.items.values()].map((s) => buildEntry(s))
+    const index = indexCatalog(entries, registry.hub, registry.owners)
+    expect(index.entries.length).toBe(registry.items.size)
+    expect(index.staffPicks.map((e) => e.key)).toEqual(['model/acme/tox-gnn', 'dataset/acme/tox21'])
+    expect(index.byOwner.get('acme')?.length).toBeGreaterThan(0)
+    for (const e of index.entries) expect(index.similar.get(e.key)).not.toContain(e.key)
+    const lora = index.byKey.get('lora/jdoe/legal-7b')
+    for (const p of lora?.parents ?? [])
+      if (p.key && index.byKey.has(p.key))
+        expect(index.children.get(p.key)?.map((c) => c.key)).toContain('lora/jdoe/legal-7b')
+    const collections = index.byKind.get('collection') ?? []
+    for (const c of collections)
+      for (const m of c.members)
+        if (m.key && index.byKey.has(m.key)) expect(index.collections.get(m.key)).toContain(c.key)
+    const bench = index.byKind.get('benchmark')?.[0]
+    if (bench && bench.item.kind === 'benchmark') {
+      const board = apiLeaderboard(bench, index)
+      expect(board.rows.map((r) => r.rank)).toEqual(board.rows.map((_, i) => i + 1))
+      const metric = bench.item.metrics[0]
+      if (metric) {
+        const sorted = sortLeaderboard(index.leaderboards.get(bench.key) ?? [], metric)
+        const values = sorted
+          .map((r) => r.scores[metric.name])
+          .filter((v): v is number => v !== undefined)
+        expect(values).toEqual(
+          [...values].sort((a, b) => (metric.higher_is_better ? b - a : a - b)),
+        )
+      }
+    }
+    const doc = apiItem(index.byKey.get('model/acme/tox-gnn') ?? (index.entries[0] as never), index)
+    expect(doc.downloads).toBeNull()
+    expect(doc.versions[0]?.files[0]).toMatchObject({
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      download_url: null,
+    })
+  })
+
+  it('sorts, paginates and counts without inventing download numbers', () => {
+    const entries = indexCatalog(
+      [...registry.items.values()].map((s) => buildEntry(s)),
+      registry.hub,
+      registry.owners,
+    ).entries
+    const names = sortEntries(entries, 'name').map((e) => e.item.title)
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'en')))
+    expect(SORTS.filter((s) => !s.available).map((s) => s.key)).toEqual(['downloads', 'rating'])
+    expect(
+      paginate(entries, 3)
+        .map((p) => p.items.length)
+        .reduce((a, b) => a + b, 0),
+    ).toBe(entries.length)
+    expect(paginate([], 3)).toEqual([{ page: 1, pages: 1, total: 0, items: [] }])
+    const stats = computeStats(entries)
+    expect(stats.total).toBe(entries.length)
+    expect(Object.values(stats.byKind).reduce((a, b) => a + b, 0)).toBe(entries.length)
+    for (const series of stats.kindsOverTime) expect(series.values.length).toBe(stats.months.length)
+  })
+})
+
+describe('core/catalog/astro-loader', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-loader-'))
+    await cp(FIXTURE, dir, { recursive: true })
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  /** The part of Astro's DataStore the loader uses, kept in a Map. */
+  function memoryStore() {
+    const map = new Map<
+      string,
+      { id: string; data: Record<string, unknown>; digest?: string | number }
+    >()
+    let writes = 0
+    return {
+      map,
+      writes: () => writes,
+      store: {
+        get: (id: string) => map.get(id),
+        set: (entry: { id: string; data: Record<string, unknown>; digest?: string | number }) => {
+          writes += 1
+          map.set(entry.id, entry)
+          return true
+        },
+        keys: () => [...map.keys()],
+        delete: (id: string) => void map.delete(id),
+      },
+    }
+  }
+
+  async function run(mem: ReturnType<typeof memoryStore>) {
+    const infos: string[] = []
+    const loader = catalogLoader({ load: () => loadRegistry(dir), build: { commit: 'abc' } })
+    await loader.load({
+      store: mem.store,
+      generateDigest: (data: unknown) =>
+        JSON.stringify(data).length.toString(36) + String(JSON.stringify(data)).slice(-64),
+      logger: { info: (m: string) => infos.push(m), warn: (m: string) => infos.push(m) },
+    } as never)
+    return infos
+  }
+
+  it('skips unchanged items, rebuilds changed ones and removes deleted ones', async () => {
+    const mem = memoryStore()
+    expect((await run(mem)).at(-1)).toMatch(/built/)
+    const items = [...mem.map.values()].filter((e) => (e.data as CatalogRecord).type === 'item')
+    expect(items.length).toBeGreaterThan(3)
+    expect((mem.map.get('hub')?.data as CatalogRecord).type).toBe('hub')
+
+    const second = await run(mem)
+    expect(second.at(-1)).toMatch(/: 0 built, \d+ unchanged, 0 removed/)
+
+    const itemFile = join(dir, 'registry/models/ac/acme/tox-gnn/item.yaml')
+    await writeFile(
+      itemFile,
+      (await readFile(itemFile, 'utf8')).replace('title: Tox GNN', 'title: Tox GNN v2'),
+    )
+    await rm(join(dir, 'registry/loras/jd/jdoe/legal-7b'), { recursive: true })
+    const third = await run(mem)
+    expect(third.at(-1)).toMatch(/: 1 built, \d+ unchanged, 1 removed/)
+    expect(
+      (mem.map.get('item:model/acme/tox-gnn')?.data as { item: { title: string } }).item.title,
+    ).toBe('Tox GNN v2')
+    expect(mem.map.has('item:lora/jdoe/legal-7b')).toBe(false)
+  })
+})
