@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { COMMENT_MARKER, type ValidationReport } from '#core/github'
+import { COMMENT_MARKER, LABELS, type ValidationReport } from '#core/github'
 import { createGitHubStub } from '../../core/github/testing/github-stub.ts'
 import { EXIT_OK, EXIT_REFUSED, runReport } from './main.ts'
 
@@ -75,6 +75,7 @@ describe('actions/report/main', () => {
         status: 200,
         response: [],
       })
+      .expect({ method: 'GET', path: `${REPO}/labels`, response: LABELS.map((name) => ({ name })) })
       .expect({ method: 'POST', path: `${REPO}/issues/8/labels`, status: 200, response: [] })
     expect(await runReport({ env: env(), stdout, octokit: gh.octokit })).toBe(EXIT_OK)
     gh.assertDone()

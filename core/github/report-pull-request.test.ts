@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { isAgoraError } from '#core/errors'
+import { LABELS } from './labels.ts'
 import { COMMENT_MARKER } from './render-comment.ts'
 import { isRegistryDataPath, reportPullRequest } from './report-pull-request.ts'
 import { parseReport, type ValidationReport } from './report-schema.ts'
 import { createGitHubStub } from './testing/github-stub.ts'
 
 const REPO = '/repos/acme/hub'
+const ALL_LABELS = LABELS.map((name, id) => ({ id, name }))
 
 function fixture(name: string): ValidationReport {
   const { value, issues } = parseReport(
@@ -64,6 +66,7 @@ describe('core/github/report-pull-request', () => {
         status: 200,
         response: [],
       })
+      .expect({ method: 'GET', path: `${REPO}/labels`, response: ALL_LABELS })
       .expect({ method: 'POST', path: `${REPO}/issues/7/labels`, status: 200, response: [] })
 
     const result = await reportPullRequest(gh.octokit, {
@@ -188,6 +191,7 @@ describe('core/github/report-pull-request', () => {
       .expect({ method: 'POST', path: `${REPO}/check-runs`, response: { id: 43 } })
       .expect({ method: 'GET', path: `${REPO}/issues/7/comments`, response: [] })
       .expect({ method: 'POST', path: `${REPO}/issues/7/comments`, response: { id: 100 } })
+      .expect({ method: 'GET', path: `${REPO}/labels`, response: ALL_LABELS })
       .expect({ method: 'POST', path: `${REPO}/issues/7/labels`, status: 200, response: [] })
     const result = await reportPullRequest(gh.octokit, {
       owner: 'acme',
@@ -220,6 +224,7 @@ describe('core/github/report-pull-request', () => {
       .expect({ method: 'PATCH', path: `${REPO}/check-runs/44`, response: { id: 44 } })
       .expect({ method: 'GET', path: `${REPO}/issues/7/comments`, response: [] })
       .expect({ method: 'POST', path: `${REPO}/issues/7/comments`, response: { id: 101 } })
+      .expect({ method: 'GET', path: `${REPO}/labels`, response: ALL_LABELS })
       .expect({ method: 'POST', path: `${REPO}/issues/7/labels`, status: 200, response: [] })
     const result = await reportPullRequest(gh.octokit, {
       owner: 'acme',

@@ -25,6 +25,12 @@ describe('core/github/sync-labels', () => {
         status: 404,
         response: { message: 'Label does not exist' },
       })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/labels`,
+        response: [{ name: 'validation-passed' }, { name: 'question' }],
+      })
+      .expect({ method: 'POST', path: `${REPO}/labels`, response: (body: unknown) => body })
       .expect({ method: 'POST', path: `${REPO}/issues/4/labels`, status: 200, response: [] })
     const result = await syncLabels(gh.octokit, {
       owner: 'acme',
@@ -33,6 +39,10 @@ describe('core/github/sync-labels', () => {
       labels: ['validation-passed', 'needs-review'],
     })
     gh.assertDone()
+    // Only the label the repository lacked is created, with its colour and description.
+    expect(
+      gh.calls.filter((c) => c.operationId === 'issues/create-label').map((c) => c.body),
+    ).toEqual([{ name: 'needs-review', color: 'fbca04', description: 'Waits for a maintainer' }])
     expect(result).toEqual({
       added: ['validation-passed', 'needs-review'],
       removed: ['scan-failed', 'blob-missing'],

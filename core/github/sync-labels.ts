@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest'
 import { AgoraError } from '#core/errors'
-import { isAgoraLabel, type Label } from './labels.ts'
+import { isAgoraLabel, LABEL_INFO, type Label } from './labels.ts'
 
 export interface SyncLabelsOptions {
   owner: string
@@ -48,6 +48,7 @@ export async function syncLabels(
       }
     }
     if (added.length > 0) {
+      await ensureLabels(octokit, { owner, repo, labels: added })
       await octokit.rest.issues.addLabels({
         owner,
         repo,
@@ -66,6 +67,46 @@ export async function syncLabels(
       },
     )
   }
+}
+
+/** Pages of 100 repository labels read before creating missing ones. */
+const MAX_LABEL_PAGES = 10
+
+/**
+ * Creates the taxonomy labels a repository lacks, with their colour and
+ * description, so a new hub's labels explain themselves (GitHub would
+ * otherwise create bare grey ones on first use).
+ *
+ * @example await ensureLabels(octokit, { owner, repo, labels: ['auto-merge'] }) // ['auto-merge'] when it was missing
+ */
+export async function ensureLabels(
+  octokit: Octokit,
+  options: { owner: string; repo: string; labels: readonly Label[] },
+): Promise<Label[]> {
+  const { owner, repo } = options
+  const existing = new Set<string>()
+  for (let page = 1; page <= MAX_LABEL_PAGES; page++) {
+    const { data } = await octokit.rest.issues.listLabelsForRepo({
+      owner,
+      repo,
+      per_page: 100,
+      page,
+    })
+    for (const label of data) existing.add(label.name)
+    if (data.length < 100) break
+  }
+  const created: Label[] = []
+  for (const name of options.labels) {
+    if (existing.has(name)) continue
+    try {
+      await octokit.rest.issues.createLabel({ owner, repo, name, ...LABEL_INFO[name] })
+      created.push(name)
+    } catch (error) {
+      // 422: created meanwhile by a concurrent run; the label exists, which is all we need.
+      if (statusOf(error) !== 422) throw error
+    }
+  }
+  return created
 }
 
 function statusOf(error: unknown): number | undefined {
