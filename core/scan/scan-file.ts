@@ -39,7 +39,8 @@ const RAW_PICKLES = 64
 type Options = Required<Omit<ScanOptions, 'allowGlobals' | 'strict' | 'maxSafetensorsHeader'>> &
   Pick<ScanOptions, 'maxSafetensorsHeader' | 'strict'> & { allow: ReadonlySet<string> }
 
-type Partial = Omit<ScanResult, 'path' | 'verdict' | 'verifiedFormat'>
+/** What a format's scanner finds; scanFile adds the path, verdict and verifiedFormat. */
+type FormatScan = Omit<ScanResult, 'path' | 'verdict' | 'verifiedFormat'>
 
 /** Names that promise a format whose loader cannot run code; a mismatch is worth a warning. */
 const PROMISED: Readonly<Record<string, ScanFormat>> = {
@@ -64,7 +65,7 @@ export async function scanFile(source: ScanSource, options: ScanOptions = {}): P
     ...stripUndefined(options),
     allow: new Set(options.allowGlobals ?? []),
   }
-  let partial: Partial
+  let partial: FormatScan
   try {
     partial = await scanByFormat(source, resolved)
   } catch (error) {
@@ -128,7 +129,7 @@ export async function scanPath(
   }
 }
 
-async function scanByFormat(source: ScanSource, options: Options): Promise<Partial> {
+async function scanByFormat(source: ScanSource, options: Options): Promise<FormatScan> {
   const file = source.path
   const head = await source.read(0, Math.min(source.size, DETECT_HEAD_BYTES))
   const format = detectFormat(head)
@@ -198,7 +199,7 @@ async function scanPickleFile(
   source: ScanSource,
   format: 'pickle' | 'pytorch-legacy',
   options: Options,
-): Promise<Partial> {
+): Promise<FormatScan> {
   const bytes = await source.read(0, Math.min(source.size, options.maxPickleBytes))
   const scan = scanPickleBytes(bytes, {
     file: source.path,
@@ -222,7 +223,7 @@ async function scanPickleFile(
   return { format, findings, imports: scan.imports }
 }
 
-async function scanNpyFile(source: ScanSource, options: Options): Promise<Partial> {
+async function scanNpyFile(source: ScanSource, options: Options): Promise<FormatScan> {
   const head = await source.read(0, Math.min(source.size, 64 * 1024))
   const header = readNpyHeader(head, source.path)
   if (header.findings.length > 0 || !header.objectDtype)
@@ -255,7 +256,7 @@ async function scanNpyFile(source: ScanSource, options: Options): Promise<Partia
   }
 }
 
-async function scanZip(source: ScanSource, options: Options): Promise<Partial> {
+async function scanZip(source: ScanSource, options: Options): Promise<FormatScan> {
   const file = source.path
   const directory = await readZipDirectory(source, {
     maxEntries: options.maxZipEntries,
@@ -272,8 +273,10 @@ async function scanZip(source: ScanSource, options: Options): Promise<Partial> {
   for (const entry of directory.entries) {
     if (entry.isDirectory || entry.isSymlink || entry.flags & 0x1) continue
     const named = /\.(?:pkl|pickle)$/i.test(entry.name)
-    const head = await readZipEntryHead(source, entry, 64 * 1024)
+    let head = await readZipEntryHead(source, entry, 16)
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
+    // A .npy header may be up to 64 KiB; read that much only for .npy entries.
+    if (npy) head = await readZipEntryHead(source, entry, 12 + 0xffff)
     if (!named && !npy && !hasPickleMagic(head)) continue
     let scan: PickleScan | undefined
     if (npy) {
@@ -318,7 +321,7 @@ async function scanZip(source: ScanSource, options: Options): Promise<Partial> {
 /** Member names of torch's pre-1.0 tar layout. */
 const LEGACY_TAR_MEMBERS = new Set(['sys_info', 'pickle', 'storages', 'tensors'])
 
-async function scanTar(source: ScanSource, options: Options): Promise<Partial> {
+async function scanTar(source: ScanSource, options: Options): Promise<FormatScan> {
   const file = source.path
   const { entries, findings } = await readTarEntries(source, options.maxZipEntries)
   if (findings.some((f) => f.severity === 'error')) return { format: 'tar', findings }
@@ -338,7 +341,7 @@ async function scanTar(source: ScanSource, options: Options): Promise<Partial> {
     if (entry.type !== '0' && entry.type !== '7' && entry.type !== '\0') continue
     const base = entry.name.split('/').pop() ?? ''
     const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
-    const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 64 * 1024))
+    const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
     if (!named && !npy && !hasPickleMagic(head)) continue
     if (entry.size > options.maxPickleBytes) {
@@ -382,7 +385,7 @@ async function scanUnknown(
   source: ScanSource,
   head: Uint8Array,
   options: Options,
-): Promise<Partial> {
+): Promise<FormatScan> {
   const file = source.path
   const sniff = await source.read(0, Math.min(source.size, SNIFF_BYTES))
   const walk = walkPickle(sniff, 0)
@@ -434,7 +437,7 @@ function unknownFinding(file: string, what: string, options: Options): Finding {
   )
 }
 
-function stripUndefined<T extends object>(value: T): Partial2<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial2<T>
+function stripUndefined<T extends object>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>
 }
-type Partial2<T> = { [K in keyof T]?: Exclude<T[K], undefined> }
+type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> }

@@ -102,7 +102,7 @@ export interface ScanOptions {
   maxSafetensorsHeader?: number
   /** Largest pickle read into memory, in bytes; default 256 MiB. */
   maxPickleBytes?: number
-  /** Most entries in a zip; default 100 000. */
+  /** Most entries in a zip or members in a tar; default 100 000. */
   maxZipEntries?: number
   /** Largest declared total uncompressed size of a zip; default 256 GiB. */
   maxZipUncompressed?: number

@@ -155,6 +155,15 @@ describe('core/scan/verify-blobs', () => {
     expect(checks[0]?.issues[0]?.message).toContain('ECONNREFUSED')
   })
 
+  it('stops reading when aborted, reporting the blobs it could not check', async () => {
+    const controller = new AbortController()
+    controller.abort(new Error('pull request closed'))
+    const checks = await verifyBlobs(files.slice(0, 1), { store, signal: controller.signal })
+    expect(checks[0]?.issues.map((i) => i.message)).toEqual([
+      `model.safetensors: could not read blob ${sha(good)}: pull request closed`,
+    ])
+  })
+
   it('works the same against the filesystem store', async () => {
     const fsStore = createFsStore({ dir: join(dir, 'fs') })
     await fsStore.put(() => Readable.from([good]), { sha256: sha(good), size: good.length })

@@ -185,9 +185,12 @@ async function checkBlob(
   }
   const hash = createHash('sha256')
   let size = 0
+  let onAbort: (() => void) | undefined
   try {
+    signal?.throwIfAborted()
     const stream = await store.get(entry.sha256, location)
-    signal?.addEventListener('abort', () => stream.destroy(signal.reason as Error), { once: true })
+    onAbort = () => stream.destroy(signal?.reason as Error)
+    signal?.addEventListener('abort', onAbort, { once: true })
     for await (const chunk of stream) {
       const bytes = chunk as Uint8Array
       size += bytes.length
@@ -206,6 +209,8 @@ async function checkBlob(
         ),
       ],
     }
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort)
   }
   const actual = hash.digest('hex')
   const issues: Issue[] = []
