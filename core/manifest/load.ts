@@ -12,6 +12,7 @@ import {
 } from 'yaml'
 import type { Issue } from '#core/errors'
 import { hintFor, type ManifestCode } from '../errors/codes.ts'
+import { NOT_SIMPLE, parseSimpleYaml } from './fast-yaml.ts'
 
 /** A loaded value with its issues and a way back from a value path to its source position. */
 export interface Located<T> {
@@ -28,6 +29,8 @@ export interface LoadYamlOptions {
   maxBytes?: number
   /** Refuse values nested deeper than this. */
   maxDepth?: number
+  /** Try the fast path for plain manifests first (default true); false always builds the full document. */
+  fast?: boolean
 }
 
 /** Manifests hold metadata only; a megabyte is far beyond any honest one. */
@@ -248,6 +251,34 @@ function pathNode(
 }
 
 /**
+ * Positions for a document that took the fast path: the full parse that
+ * finds them runs only when something asks, which is when an issue is
+ * reported, so clean documents never pay for it.
+ */
+function lazyLocators(text: string, file: string): Pick<Located<unknown>, 'locate' | 'locateKey'> {
+  let cached: { doc: Document; walk: Walk } | undefined
+  const parsed = () => {
+    if (!cached) {
+      const lines = new LineCounter()
+      const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, schema: 'core' })
+      cached = { doc, walk: { file, lines, issues: [], maxDepth: MAX_DEPTH } }
+    }
+    return cached
+  }
+  return {
+    locate: (path) => {
+      const { doc, walk } = parsed()
+      return posOf(walk, pathNode(doc, path).node?.range?.[0])
+    },
+    locateKey: (path) => {
+      const { doc, walk } = parsed()
+      const { node, key } = pathNode(doc, path)
+      return posOf(walk, (key ?? node)?.range?.[0])
+    },
+  }
+}
+
+/**
  * Parses one YAML document safely: UTF-8 only, size-capped before parsing,
  * no anchors/aliases, no custom tags, no duplicate or prototype-polluting
  * keys, bounded depth, a single document. Every issue carries file:line:col.
@@ -289,6 +320,10 @@ export function loadYaml(
     return failed(
       issueAt('yaml/too-large', `file is over the limit of ${maxBytes} bytes`, file, origin()),
     )
+  }
+  if (options.fast !== false) {
+    const simple = parseSimpleYaml(text)
+    if (simple !== NOT_SIMPLE) return { value: simple, issues: [], ...lazyLocators(text, file) }
   }
   const lines = new LineCounter()
   const deepAt = flowDepthExceeds(text, maxDepth)
