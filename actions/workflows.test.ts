@@ -112,6 +112,31 @@ describe('actions/workflows', () => {
     expect(deploy.jobs.build?.permissions).toBeUndefined()
   })
 
+  it('has Dependabot watch actions and npm with a cooldown, and maintainers own the sensitive paths', () => {
+    const dependabot = parse(read('.github/dependabot.yml')) as {
+      version: number
+      updates: { 'package-ecosystem': string; cooldown?: { 'default-days'?: number } }[]
+    }
+    expect(dependabot.version).toBe(2)
+    expect(dependabot.updates.map((u) => u['package-ecosystem']).sort()).toEqual([
+      'github-actions',
+      'npm',
+    ])
+    for (const update of dependabot.updates)
+      expect(update.cooldown?.['default-days']).toBeGreaterThanOrEqual(3)
+    const owners = read('.github/CODEOWNERS')
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('#'))
+      .map((line) => line.split(/\s+/))
+    for (const path of ['/.github/', '/actions/', '/registry/schemas/']) {
+      const entry = owners.find(([p]) => p === path)
+      expect(
+        entry?.slice(1).every((o) => o.startsWith('@')) && (entry?.length ?? 0) > 1,
+        path,
+      ).toBe(true)
+    }
+  })
+
   it('passes a clean fixture', () => {
     expect(auditWorkflow(read(`${FIXTURES}/clean.yml`), 'clean.yml')).toEqual([])
   })
