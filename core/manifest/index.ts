@@ -1,3 +1,4 @@
+export * from './fast-yaml.ts'
 export * from './license.ts'
 export * from './load.ts'
 export * from './normalize.ts'

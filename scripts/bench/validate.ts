@@ -142,22 +142,30 @@ async function time(
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-const results = { floor: [] as number[], ours: [] as number[], ajv: [] as number[] }
+const results = {
+  floor: [] as number[],
+  yaml: [] as number[],
+  ours: [] as number[],
+  ajv: [] as number[],
+}
 let counts = { floor: 0, ours: 0, ajv: 0 }
 for (let i = 0; i < runs; i++) {
-  // Interleaved, so load from elsewhere on the machine hits all three alike.
-  const a = await time(floor)
+  // Interleaved, so load from elsewhere on the machine hits all alike.
+  const a = await time(() => readAndParse('loader'))
+  const y = await time(() => readAndParse('yaml'))
   const b = await time(ours)
   const c = await time(ajvCli)
   results.floor.push(a.seconds)
+  results.yaml.push(y.seconds)
   results.ours.push(b.seconds)
   results.ajv.push(c.seconds)
   counts = { floor: a.count, ours: b.count, ajv: c.count }
   console.log(
-    `run ${i + 1}: floor ${a.seconds.toFixed(2)} s, validateRegistry ${b.seconds.toFixed(2)} s, ajv-cli ${c.seconds.toFixed(2)} s`,
+    `run ${i + 1}: floor ${a.seconds.toFixed(2)} s, yaml.parse ${y.seconds.toFixed(2)} s, validateRegistry ${b.seconds.toFixed(2)} s, ajv-cli ${c.seconds.toFixed(2)} s`,
   )
 }
 const fa = median(results.floor)
+const fy = median(results.yaml)
 const fb = median(results.ours)
 const fc = median(results.ajv)
 console.log(
