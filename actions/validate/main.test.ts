@@ -204,12 +204,14 @@ describe('actions/validate/main', () => {
     )
   })
 
-  it('fails a version whose files were never uploaded', async () => {
+  it('fails a version whose files were never uploaded or differ from storage', async () => {
     const { code, report } = await validate('blob-missing', 'alice')
     expect(code).toBe(EXIT_PROBLEMS)
     expect(report.blobs).toEqual([
+      expect.objectContaining({ path: 'extra.safetensors', status: 'size-mismatch' }),
       expect.objectContaining({ path: 'model.safetensors', status: 'missing' }),
     ])
+    expect(report.scans).toEqual([])
     expect(report.labels).toEqual(['validation-failed', 'blob-missing'])
   })
 

@@ -1,13 +1,18 @@
-import { createHash } from 'node:crypto'
 import type * as nodeFs from 'node:fs'
 import { Readable } from 'node:stream'
 import type { Issue } from '#core/errors'
 import type { FileEntry, StorageConfig } from '#core/manifest'
 import { checkChanges, type ItemRef, refKey, validateRegistry } from '#core/registry'
-import { type ScanOptions, type ScanSource, scanFile } from '#core/scan'
+import {
+  type BlobCheck,
+  type ScanOptions,
+  type ScanSource,
+  scanFile,
+  verifyBlobs,
+} from '#core/scan'
 import type { BlobStore } from '#core/storage'
 import { type BlobInput, buildReport, type ScanInput } from './build-report.ts'
-import type { ValidationReport } from './report-schema.ts'
+import type { BlobStatus, ValidationReport } from './report-schema.ts'
 
 export interface ValidatePullRequestOptions {
   /** Node's fs; isomorphic-git reads the repository through it and the registry loader through its promises. */
@@ -116,95 +121,46 @@ async function checkFiles(
   scans: ScanInput[],
   scanOptions: ScanOptions,
 ): Promise<void> {
-  // The same bytes listed twice are fetched, hashed and scanned once.
-  const bySha = new Map<
-    string,
-    Promise<{ blob: Omit<BlobInput, 'path' | 'manifest'>; scan?: ScanInput['result'] }>
-  >()
-  const queue = [...files]
-  const results: {
-    manifest: string
-    file: FileEntry
-    blob: Omit<BlobInput, 'path' | 'manifest'>
-    scan?: ScanInput['result']
-  }[] = []
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const { manifest, file } = next
-      let pending = bySha.get(file.sha256)
-      if (!pending) {
-        pending = checkOne(store, file, scanOptions)
-        bySha.set(file.sha256, pending)
-      }
-      const done = await pending
-      results.push({ manifest, file, ...done })
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
-  results.sort(
+  const ordered = [...files].sort(
     (a, b) => a.manifest.localeCompare(b.manifest) || a.file.path.localeCompare(b.file.path),
   )
-  for (const r of results) {
-    blobs.push({ path: r.file.path, manifest: r.manifest, ...r.blob, size: r.file.size })
-    if (r.scan)
-      scans.push({
-        manifest: r.manifest,
-        sha256: r.file.sha256,
-        result: { ...r.scan, path: r.file.path },
-      })
+  // One call, so a blob listed by several versions is fetched and hashed once.
+  const checks = await verifyBlobs(
+    ordered.map((f) => f.file),
+    { store, concurrency: CONCURRENCY },
+  )
+  const scanned = new Map<string, Promise<ScanInput['result']>>()
+  for (const [index, { manifest, file }] of ordered.entries()) {
+    const check = checks[index]
+    if (!check || check.skipped) continue
+    const status = statusOf(check)
+    const message = check.issues[0]?.message
+    blobs.push({
+      path: file.path,
+      manifest,
+      sha256: file.sha256,
+      size: file.size,
+      status,
+      ...(message === undefined ? {} : { message }),
+    })
+    if (status !== 'ok') continue
+    let result = scanned.get(file.sha256)
+    if (!result) {
+      result = scanFile(storeSource(store, file), scanOptions)
+      scanned.set(file.sha256, result)
+    }
+    scans.push({ manifest, sha256: file.sha256, result: { ...(await result), path: file.path } })
   }
 }
 
-async function checkOne(
-  store: BlobStore,
-  file: FileEntry,
-  scanOptions: ScanOptions,
-): Promise<{ blob: Omit<BlobInput, 'path' | 'manifest'>; scan?: ScanInput['result'] }> {
-  const where = file.private ? { private: true } : {}
-  const base = { sha256: file.sha256, size: file.size }
-  try {
-    const info = await store.stat(file.sha256, where)
-    if (!info) {
-      return {
-        blob: {
-          ...base,
-          status: 'missing',
-          message: 'not in the hub’s storage; upload it with agora publish',
-        },
-      }
-    }
-    if (info.size !== file.size) {
-      return {
-        blob: {
-          ...base,
-          status: 'size-mismatch',
-          message: `storage holds ${info.size} bytes, the manifest says ${file.size}`,
-        },
-      }
-    }
-    const actual = await hashStream(await store.get(file.sha256, where))
-    if (actual !== file.sha256) {
-      return {
-        blob: { ...base, status: 'hash-mismatch', message: `the stored bytes hash to ${actual}` },
-      }
-    }
-    const result = await scanFile(storeSource(store, file), scanOptions)
-    return { blob: { ...base, status: 'ok' }, scan: result }
-  } catch (error) {
-    return {
-      blob: {
-        ...base,
-        status: 'error',
-        message: `could not read it from storage: ${error instanceof Error ? error.message : String(error)}`,
-      },
-    }
-  }
-}
-
-async function hashStream(stream: Readable): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of stream) hash.update(chunk as Uint8Array)
-  return hash.digest('hex')
+/** The report's one-word status of a blob check. */
+function statusOf(check: BlobCheck): BlobStatus {
+  if (check.exists && check.sizeOk && check.hashOk) return 'ok'
+  const codes = check.issues.map((i) => i.code)
+  if (codes.includes('blob/missing')) return 'missing'
+  if (codes.includes('blob/read-failed') || !check.exists) return 'error'
+  if (!check.sizeOk) return 'size-mismatch'
+  return 'hash-mismatch'
 }
 
 /** A scan source over a stored blob: ranged reads for headers, a stream for whole-file formats. */
