@@ -161,6 +161,15 @@ export const SCAN_CODES = {
     severity: 'error',
     hint: 'this pre-1.0 torch format interleaves pickles with raw storages and cannot be fully inspected; re-save with a current torch.save, or better as safetensors',
   },
+  'scan/torchscript': {
+    severity: 'warning',
+    hint: 'TorchScript code runs in the TorchScript interpreter when loaded with torch.jit.load; publish the weights as safetensors, or ONNX for a graph',
+  },
+  'scan/keras-lambda': {
+    severity: 'error',
+    unsafe: true,
+    hint: 'Lambda layers carry Python bytecode that runs when the model is loaded with safe_mode off; rebuild the layer as a registered custom layer in code',
+  },
   'scan/gguf-bad-magic': {
     severity: 'error',
     hint: 'a GGUF file starts with the bytes "GGUF"; convert the model with llama.cpp',

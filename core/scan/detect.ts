@@ -27,6 +27,7 @@ export function detectFormat(head: Uint8Array): ScanFormat {
     return TORCH_LEGACY_MAGIC.every((b, i) => head[2 + i] === b) ? 'pytorch-legacy' : 'pickle'
   }
   if (looksLikeSafetensors(head)) return 'safetensors'
+  if (startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'hdf5'
   if (startsWith(head, [0x50, 0x41, 0x52, 0x31])) return 'parquet'
   if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png'
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'jpeg'

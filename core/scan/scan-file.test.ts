@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { deflateRawSync } from 'node:zlib'
+import { deflateRawSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   buildTar,
@@ -304,6 +304,58 @@ describe('core/scan/scan-file', () => {
         verdict: 'safe',
         findings: [],
       })
+    })
+  })
+
+  describe('other model formats', () => {
+    it('notes TorchScript archives, whose code runs on torch.jit.load', async () => {
+      const bytes = buildZip([
+        { name: 'archive/data.pkl', data: TORCH_STATE_PICKLE },
+        { name: 'archive/constants.pkl', data: concat([0x80, 0x02], ').') },
+        { name: 'archive/code/__torch__/model.py', data: 'def forward(self, x):\n  return x\n' },
+      ])
+      const result = await scan('model.pt', bytes)
+      expect(result).toMatchObject({ format: 'pytorch-zip', verdict: 'safe' })
+      expect(codes(result)).toEqual(['scan/torchscript', 'scan/unsafe-format'])
+    })
+
+    it('flags Keras Lambda layers in .keras archives and .h5 files', async () => {
+      const config = JSON.stringify({
+        class_name: 'Functional',
+        config: { layers: [{ class_name: 'Lambda', config: { function: 'YmFk' } }] },
+      })
+      const keras = await scan(
+        'model.keras',
+        buildZip([
+          { name: 'config.json', data: config, method: 8 },
+          { name: 'model.weights.h5', data: 'x' },
+        ]),
+      )
+      expect(codes(keras)).toEqual(['scan/keras-lambda'])
+      expect(keras.verdict).toBe('unsafe')
+      const hdf5 = (body: string) => concat([0x89], 'HDF\r\n\x1a\n', new Uint8Array(3000), body)
+      const h5 = await scan('model.h5', hdf5('{"class_name": "TFOpLambda", "config": {}}'))
+      expect(h5).toMatchObject({ format: 'hdf5', verdict: 'unsafe' })
+      expect(h5.findings[0]?.message).toBe(
+        'the HDF5 model config declares a Keras TFOpLambda layer',
+      )
+      expect(await scan('data.h5', hdf5('{"class_name": "Dense"}'))).toMatchObject({
+        format: 'hdf5',
+        verdict: 'safe',
+        findings: [],
+      })
+    })
+
+    it('opens gzip streams holding pickles, as joblib writes them', async () => {
+      const evil = await scan('model.joblib', gzipSync(EVIL_PICKLE_P4))
+      expect(evil).toMatchObject({ format: 'gzip', verdict: 'unsafe' })
+      expect(codes(evil)).toEqual(['scan/pickle-dangerous-import', 'scan/unsafe-format'])
+      const text = await scan('data.csv.gz', gzipSync('a,b\n1,2\n'))
+      expect(codes(text)).toEqual(['scan/unknown-format'])
+      const bomb = concat([0x80, 0x02, 0x42], u32(4_000_000), new Uint8Array(4_000_000), '.')
+      expect(
+        codes(await scan('big.pkl.gz', gzipSync(bomb), { maxPickleBytes: 1_000_000 })),
+      ).toEqual(['scan/too-large'])
     })
   })
 

@@ -1,3 +1,4 @@
+import { constants, gunzipSync } from 'node:zlib'
 import { EndOfSource } from './byte-window.ts'
 import { DETECT_HEAD_BYTES, detectFormat } from './detect.ts'
 import { makeFinding, ScanStop, verdictOf } from './finding.ts'
@@ -186,10 +187,9 @@ async function scanByFormat(source: ScanSource, options: Options): Promise<Forma
     case 'tar':
       return scanTar(source, options)
     case 'gzip':
-      return {
-        format,
-        findings: [unknownFinding(file, 'gzip data (its contents are not inspected)', options)],
-      }
+      return scanGzip(source, options)
+    case 'hdf5':
+      return { format, findings: await scanStreamForLambdas(source) }
     default:
       return scanUnknown(source, head, options)
   }
@@ -264,14 +264,31 @@ async function scanZip(source: ScanSource, options: Options): Promise<FormatScan
     maxRatio: options.maxZipRatio,
   })
   const findings: Finding[] = [...directory.findings]
-  const torch = directory.entries.some((e) => /(?:^|\/)data\.pkl$/.test(e.name))
+  const torch = directory.entries.some((e) => /(?:^|\/)(?:data|constants)\.pkl$/.test(e.name))
   const format = torch ? 'pytorch-zip' : 'zip'
   // An archive that is unsafe or unreadable as a whole is refused before any entry is inflated.
   if (findings.some((f) => f.unsafe || f.code === 'scan/zip-malformed')) return { format, findings }
+  const code = directory.entries.filter((e) => /(?:^|\/)code\/.+\.py$/.test(e.name))
+  if (torch && code.length > 0) {
+    findings.push(
+      makeFinding(
+        file,
+        'scan/torchscript',
+        `TorchScript archive with ${code.length} code file${code.length > 1 ? 's' : ''} (e.g. ${code[0]?.name})`,
+      ),
+    )
+  }
   const imports: PickleImport[] = []
   let pickles = 0
   for (const entry of directory.entries) {
     if (entry.isDirectory || entry.isSymlink || entry.flags & 0x1) continue
+    if (/(?:^|\/)config\.json$/.test(entry.name)) {
+      // A .keras archive: its config.json names every layer.
+      const read = await readZipEntry(source, entry, KERAS_CONFIG_BYTES)
+      findings.push(...read.findings)
+      if (read.bytes) findings.push(...kerasLambdas(latin1.decode(read.bytes), file, entry.name))
+      continue
+    }
     const named = /\.(?:pkl|pickle)$/i.test(entry.name)
     let head = await readZipEntryHead(source, entry, 16)
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
@@ -316,6 +333,97 @@ async function scanZip(source: ScanSource, options: Options): Promise<FormatScan
   if (pickles > 0)
     findings.push(unsafeFormat(file, format, `${pickles} pickle${pickles > 1 ? 's' : ''} inside`))
   return { format, findings, ...(pickles > 0 ? { imports } : {}) }
+}
+
+/** Keras configs larger than this are not read (a config lists layers, not weights). */
+const KERAS_CONFIG_BYTES = 64 * MiB
+const latin1 = new TextDecoder('latin1')
+/** A Keras layer whose config carries marshalled Python bytecode. */
+const KERAS_LAMBDA = /"class_name"\s*:\s*"(Lambda|TFOpLambda)"/
+
+function kerasLambdas(text: string, file: string, where: string): Finding[] {
+  const match = KERAS_LAMBDA.exec(text)
+  if (!match) return []
+  return [makeFinding(file, 'scan/keras-lambda', `${where} declares a Keras ${match[1]} layer`)]
+}
+
+/**
+ * Keras .h5 models keep their config as an HDF5 attribute; rather than parse
+ * HDF5, search the whole file for a Lambda layer, carrying a little of each
+ * chunk over so a match across chunks is not missed.
+ */
+async function scanStreamForLambdas(source: ScanSource): Promise<Finding[]> {
+  let carry = ''
+  for await (const chunk of source.stream()) {
+    const text = carry + latin1.decode(chunk as Uint8Array)
+    const found = kerasLambdas(text, source.path, 'the HDF5 model config')
+    if (found.length > 0) return found
+    carry = text.slice(-64)
+  }
+  return []
+}
+
+/**
+ * Gzip streams are opened far enough to see what they hold: a pickle inside
+ * (as joblib writes them) is walked like any other, anything else is left as
+ * an uninspected format.
+ */
+async function scanGzip(source: ScanSource, options: Options): Promise<FormatScan> {
+  const file = source.path
+  const compressed = await source.read(0, Math.min(source.size, 64 * 1024))
+  let head: Uint8Array
+  try {
+    head = gunzipSync(compressed, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, 16)
+  } catch {
+    head = new Uint8Array(0)
+  }
+  if (!hasPickleMagic(head)) {
+    return {
+      format: 'gzip',
+      findings: [
+        unknownFinding(
+          file,
+          'gzip data that is not a pickle (its contents are not inspected)',
+          options,
+        ),
+      ],
+    }
+  }
+  let bytes: Uint8Array
+  try {
+    bytes = gunzipSync(await source.read(0, source.size), {
+      maxOutputLength: options.maxPickleBytes,
+    })
+  } catch (error) {
+    const tooLarge =
+      error instanceof RangeError || (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
+    return {
+      format: 'gzip',
+      findings: [
+        tooLarge
+          ? makeFinding(
+              file,
+              'scan/too-large',
+              `the compressed pickle expands past ${options.maxPickleBytes} bytes, the limit for inspection`,
+            )
+          : makeFinding(
+              file,
+              'scan/pickle-malformed',
+              `the gzip stream around the pickle is corrupt: ${(error as Error).message}`,
+            ),
+      ],
+    }
+  }
+  const scan = scanPickleBytes(bytes, {
+    file,
+    maxPickles: RAW_PICKLES,
+    allowGlobals: options.allow,
+  })
+  return {
+    format: 'gzip',
+    findings: [...scan.findings, unsafeFormat(file, 'gzip', 'a compressed pickle')],
+    imports: scan.imports,
+  }
 }
 
 /** Member names of torch's pre-1.0 tar layout. */

@@ -31,6 +31,7 @@ export type ScanFormat =
   | 'npy'
   | 'zip'
   | 'tar'
+  | 'hdf5'
   | 'parquet'
   | 'png'
   | 'jpeg'
