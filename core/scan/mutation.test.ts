@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import {
   buildTar,
@@ -54,6 +55,8 @@ const SEEDS: [string, Uint8Array][] = [
     ]),
   ],
   ['d.tar', buildTar([{ name: 'x/data.pkl', data: TORCH_STATE_PICKLE }])],
+  ['m.joblib', gzipSync(TORCH_STATE_PICKLE)],
+  ['m.keras', buildZip([{ name: 'config.json', data: '{"class_name": "Dense"}', method: 8 }])],
 ]
 
 describe('core/scan (mutated files)', () => {
