@@ -18,6 +18,12 @@ describe('core/scan/codes', () => {
     expect(untested).toEqual([])
   })
 
+  it('documents every code in docs/scanning.md', async () => {
+    const docs = await readFile(join(here, '..', '..', 'docs', 'scanning.md'), 'utf8')
+    const codes = [...Object.keys(SCAN_CODES), ...Object.keys(BLOB_CODES)]
+    expect(codes.filter((code) => !docs.includes(`| \`${code}\` |`))).toEqual([])
+  })
+
   it('gives every code a hint and marks only errors unsafe', () => {
     for (const [code, info] of Object.entries(SCAN_CODES)) {
       expect(code).toMatch(/^scan\/[a-z0-9]+(?:-[a-z0-9]+)*$/)
