@@ -275,5 +275,11 @@ describe('actions/validate/main', () => {
       INPUT_ROOT: repo,
     }
     expect(await runValidate({ cwd: work, stdout, env: unknown })).toBe(EXIT_FAILED)
+    out.length = 0
+    const head = await openPullRequest('version-bump')
+    git('checkout', '--quiet', '--force', baseSha)
+    const notHead = { ...env, INPUT_AUTHOR: 'alice', INPUT_HEAD: head, INPUT_ROOT: repo }
+    expect(await runValidate({ cwd: work, stdout, env: notHead })).toBe(EXIT_FAILED)
+    expect(out.join('')).toMatch(/^::error title=agora\/validate::.*github\/worktree-not-head/)
   })
 })

@@ -1,6 +1,7 @@
 import type * as nodeFs from 'node:fs'
 import { Readable } from 'node:stream'
-import type { Issue } from '#core/errors'
+import git from 'isomorphic-git'
+import { AgoraError, type Issue } from '#core/errors'
 import type { FileEntry, StorageConfig } from '#core/manifest'
 import { checkChanges, type ItemRef, refKey, validateRegistry } from '#core/registry'
 import {
@@ -41,7 +42,7 @@ const CONCURRENCY = 4
  * every rule of the registry over the changed items, then for each file of an
  * added version: is it in storage with the size and hash it claims, and does
  * it pass the file scan. Returns the report; throws only when it cannot run
- * (not a repository, unknown commit).
+ * (not a repository, unknown commit, work tree not at head).
  *
  * @example
  * const report = await validatePullRequest({ fs, dir: '.', base, head, author: 'octocat', number: 7,
@@ -58,6 +59,17 @@ export async function validatePullRequest(
     head: options.head,
     author: options.author,
   })
+  // The registry rules read the work tree; it must be the commit the change rules compared.
+  const checkedOut = await git.resolveRef({ fs, dir, ref: 'HEAD' }).catch(() => undefined)
+  if (checkedOut !== changed.changes.head) {
+    throw new AgoraError(
+      'github/worktree-not-head',
+      `${dir} has ${checkedOut?.slice(0, 12) ?? 'no commit'} checked out, not the head ${changed.changes.head.slice(0, 12)}`,
+      {
+        hint: 'check out the pull request head (actions/checkout with ref: the head SHA) before validating',
+      },
+    )
+  }
   const issues: Issue[] = [...changed.issues]
   const present = changed.changes.items.filter((item) => item.status !== 'deleted')
   const refs: ItemRef[] = present.map((item) => item.ref)
