@@ -128,7 +128,11 @@ async function readOptional(
     const bytes = await reader.fs.readFile(`${reader.root}/${rel}`)
     if (bytes.byteLength > cap) {
       reader.issues.push({
-        ...fileIssue('yaml/too-large', rel, `${rel} is ${bytes.byteLength} bytes, over the limit of ${cap}`),
+        ...fileIssue(
+          'yaml/too-large',
+          rel,
+          `${rel} is ${bytes.byteLength} bytes, over the limit of ${cap}`,
+        ),
         line: 1,
         col: 1,
       })
@@ -137,7 +141,9 @@ async function readOptional(
     return bytes
   } catch (err) {
     if (!isMissing(err)) {
-      reader.issues.push(fileIssue('registry/unreadable', rel, `cannot read ${rel}: ${String(err)}`))
+      reader.issues.push(
+        fileIssue('registry/unreadable', rel, `cannot read ${rel}: ${String(err)}`),
+      )
     }
     return undefined
   }
@@ -391,33 +397,27 @@ interface ItemTarget {
   dir: string
 }
 
-async function walkItems(reader: Reader, hub: HubConfig | undefined): Promise<ItemTarget[]> {
-  const top = (await listDir(reader, REGISTRY_DIR)) ?? []
+function unexpected(
+  reader: Reader,
+  path: string,
+  message: string,
+  hint = hintFor('registry/unexpected-file'),
+): void {
+  reader.issues.push(fileIssue('registry/unexpected-file', path, message, hint, 'warning'))
+}
+
+/** The kind folders under registry/, reporting anything else that sits there. */
+async function kindFolders(
+  reader: Reader,
+  hub: HubConfig | undefined,
+): Promise<{ kind: Kind; dir: string }[]> {
   const kindDirs: { kind: Kind; dir: string }[] = []
-  for (const e of top) {
-    if (
-      e.name === 'agora.yaml' ||
-      e.name === 'schemas' ||
-      e.name === 'owners' ||
-      e.name === 'README.md'
-    )
-      continue
+  for (const e of (await listDir(reader, REGISTRY_DIR)) ?? []) {
+    if (['agora.yaml', 'schemas', 'owners', 'README.md'].includes(e.name)) continue
     const kind = e.isDirectory() ? parseKind(e.name) : undefined
-    if (kind && e.name === `${kind}s`) kindDirs.push({ kind, dir: `${REGISTRY_DIR}/${e.name}` })
-    else
-      reader.issues.push(
-        fileIssue(
-          'registry/unexpected-file',
-          `${REGISTRY_DIR}/${e.name}`,
-          `${REGISTRY_DIR}/${e.name} is not part of the registry layout`,
-          hintFor('registry/unexpected-file'),
-          'warning',
-        ),
-      )
-  }
-  const itemRefs: ItemTarget[] = []
-  await Promise.all(
-    kindDirs.map(async ({ kind, dir }) => {
+    if (kind && e.name === `${kind}s`) {
+      const dir = `${REGISTRY_DIR}/${e.name}`
+      kindDirs.push({ kind, dir })
       if (hub && !hub.kinds.includes(kind)) {
         reader.issues.push(
           fileIssue(
@@ -427,69 +427,130 @@ async function walkItems(reader: Reader, hub: HubConfig | undefined): Promise<It
           ),
         )
       }
-      for (const shard of (await listDir(reader, dir)) ?? []) {
-        const shardDir = `${dir}/${shard.name}`
-        if (!shard.isDirectory()) {
-          reader.issues.push(
-            fileIssue(
-              'registry/unexpected-file',
-              shardDir,
-              `${shardDir} is not a shard folder`,
-              hintFor('registry/unexpected-file'),
-              'warning',
-            ),
-          )
-          continue
-        }
-        const nss = (await listDir(reader, shardDir)) ?? []
-        await Promise.all(
-          nss.map(async (ns) => {
-            const nsDir = `${shardDir}/${ns.name}`
-            if (!ns.isDirectory()) {
-              reader.issues.push(
-                fileIssue(
-                  'registry/unexpected-file',
-                  nsDir,
-                  `${nsDir} is not a namespace folder`,
-                  hintFor('registry/unexpected-file'),
-                  'warning',
-                ),
-              )
-              return
-            }
-            if (shardOf(ns.name) !== shard.name) {
-              reader.issues.push(
-                fileIssue(
-                  'registry/wrong-shard',
-                  nsDir,
-                  `namespace ${ns.name} is under shard ${shard.name}, not ${shardOf(ns.name)}`,
-                  `move it to ${dir}/${shardOf(ns.name)}/${ns.name}`,
-                ),
-              )
-              return
-            }
-            for (const name of (await listDir(reader, nsDir)) ?? []) {
-              const ref: ItemRef = { kind, ns: ns.name, name: name.name }
-              if (!name.isDirectory()) {
-                reader.issues.push(
-                  fileIssue(
-                    'registry/unexpected-file',
-                    `${nsDir}/${name.name}`,
-                    `${nsDir}/${name.name} is not an item folder`,
-                    hintFor('registry/unexpected-file'),
-                    'warning',
-                  ),
-                )
-                continue
-              }
-              itemRefs.push({ ref, dir: `${nsDir}/${name.name}` })
-            }
-          }),
+    } else {
+      unexpected(
+        reader,
+        `${REGISTRY_DIR}/${e.name}`,
+        `${REGISTRY_DIR}/${e.name} is not part of the registry layout`,
+      )
+    }
+  }
+  return kindDirs
+}
+
+/**
+ * Lists every item of a kind with one recursive readdir and sorts the
+ * entries into item listings by depth: shard, namespace, item, its files,
+ * versions and results. One call per kind instead of several per item is
+ * what keeps listing a large registry close to the cost of reading it.
+ */
+async function listKind(reader: Reader, kind: Kind, dir: string): Promise<ItemListing[]> {
+  let entries: Dirent[]
+  try {
+    entries = await reader.fs.readdir(`${reader.root}/${dir}`, {
+      recursive: true,
+      withFileTypes: true,
+    })
+  } catch (err) {
+    reader.issues.push(fileIssue('registry/unreadable', dir, `cannot list ${dir}: ${String(err)}`))
+    return []
+  }
+  const base = `${reader.root}/${dir}`
+  const items = new Map<string, ItemListing>()
+  const wrongShard = new Set<string>()
+  const deferred: { parts: string[]; entry: Dirent; path: string }[] = []
+  for (const entry of entries) {
+    const parent =
+      entry.parentPath.length > base.length ? entry.parentPath.slice(base.length + 1) : ''
+    const rel = parent ? `${parent}/${entry.name}` : entry.name
+    const parts = rel.split('/')
+    const path = `${dir}/${rel}`
+    if (parts.length === 1 || parts.length === 2) {
+      if (!entry.isDirectory()) {
+        unexpected(
+          reader,
+          path,
+          `${path} is not a ${parts.length === 1 ? 'shard' : 'namespace'} folder`,
+        )
+      } else if (parts.length === 2 && shardOf(parts[1] as string) !== parts[0]) {
+        const ns = parts[1] as string
+        wrongShard.add(`${parts[0]}/${ns}`)
+        reader.issues.push(
+          fileIssue(
+            'registry/wrong-shard',
+            path,
+            `namespace ${ns} is under shard ${parts[0]}, not ${shardOf(ns)}`,
+            `move it to ${dir}/${shardOf(ns)}/${ns}`,
+          ),
         )
       }
-    }),
-  )
-  return itemRefs.sort((a, b) => (a.dir < b.dir ? -1 : 1))
+    } else if (parts.length === 3) {
+      if (wrongShard.has(`${parts[0]}/${parts[1]}`)) continue
+      if (!entry.isDirectory()) {
+        unexpected(reader, path, `${path} is not an item folder`)
+        continue
+      }
+      const ref: ItemRef = { kind, ns: parts[1] as string, name: parts[2] as string }
+      items.set(parts.slice(0, 3).join('/'), {
+        ref,
+        dir: path,
+        entries: new Set(),
+        versionFiles: [],
+        resultFiles: [],
+      })
+    } else {
+      deferred.push({ parts, entry, path })
+    }
+  }
+  for (const { parts, entry, path } of deferred) {
+    const listing = items.get(parts.slice(0, 3).join('/'))
+    if (!listing) continue
+    const [, , , top, second, third] = parts
+    if (parts.length === 4) {
+      listing.entries.add(top as string)
+      const expected =
+        top === 'item.yaml' || top === 'README.md'
+          ? entry.isFile()
+          : (top === 'versions' || top === 'results') && entry.isDirectory()
+      if (!expected) unexpected(reader, path, `${path} is not part of an item`)
+    } else if (top === 'versions' && parts.length === 5) {
+      if (entry.isFile() && (second as string).endsWith('.yaml'))
+        listing.versionFiles.push(second as string)
+      else
+        unexpected(
+          reader,
+          path,
+          `${path} is not a version file`,
+          'version files are versions/<semver>.yaml',
+        )
+    } else if (top === 'results' && parts.length === 5) {
+      if (!entry.isDirectory())
+        unexpected(
+          reader,
+          path,
+          `${path} is not a benchmark namespace folder`,
+          'results live in results/<bench-ns>/<bench>.yaml',
+        )
+    } else if (top === 'results' && parts.length === 6) {
+      if (entry.isFile() && (third as string).endsWith('.yaml'))
+        listing.resultFiles.push(`${second}/${third}`)
+      else
+        unexpected(
+          reader,
+          path,
+          `${path} is not a result file`,
+          'results live in results/<bench-ns>/<bench>.yaml',
+        )
+    } else if (top === 'versions' || top === 'results') {
+      unexpected(reader, path, `${path} is not part of an item`)
+    }
+  }
+  const listings = [...items.values()].sort((a, b) => (a.dir < b.dir ? -1 : 1))
+  for (const l of listings) {
+    l.versionFiles.sort()
+    l.resultFiles.sort()
+  }
+  return listings
 }
 
 async function loadOwner(
@@ -538,21 +599,30 @@ export async function loadRegistry(
       ),
     )
 
-  const targets: ItemTarget[] = options.items
-    ? options.items.map((ref) => ({ ref, dir: `${REGISTRY_DIR}/${itemDir(ref)}` }))
-    : await walkItems(reader, hub)
+  let listings: ItemListing[]
+  if (options.items) {
+    const targets: ItemTarget[] = options.items.map((ref) => ({
+      ref,
+      dir: `${REGISTRY_DIR}/${itemDir(ref)}`,
+    }))
+    const listed = await mapLimit(targets, limit, (t) => listItem(reader, t.ref, t.dir))
+    listings = listed.filter((l): l is ItemListing => l !== undefined)
+  } else {
+    const kinds = await kindFolders(reader, hub)
+    listings = (await Promise.all(kinds.map(({ kind, dir }) => listKind(reader, kind, dir)))).flat()
+  }
 
   const items = new Map<string, LoadedItem>()
-  const loaded = await mapLimit(targets, Math.max(1, Math.floor(limit / 4)), async (t) => {
-    const listing = await listItem(reader, t.ref, t.dir)
-    return listing ? readItem(reader, listing, hub) : undefined
-  })
+  // Each item reads several files at once, so fewer items than `limit` keep `limit` reads in flight.
+  const loaded = await mapLimit(listings, Math.max(1, Math.floor(limit / 2)), (l) =>
+    readItem(reader, l, hub),
+  )
   for (const item of loaded) if (item) items.set(refKey(item.ref), item)
 
   let ownerNames: string[]
   if (options.items) {
     const named = new Set<string>()
-    for (const t of targets) named.add(t.ref.ns)
+    for (const ref of options.items) named.add(ref.ns)
     for (const item of items.values()) for (const o of item.item.owners) named.add(o)
     ownerNames = [...named].sort()
   } else {
