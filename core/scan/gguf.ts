@@ -1,6 +1,6 @@
 import { ByteWindow, EndOfSource, viewOf } from './byte-window.ts'
 import { makeFinding, ScanStop, stop } from './finding.ts'
-import type { Finding, ScanSource } from './types.ts'
+import type { Finding, ScanSource, TensorInfo } from './types.ts'
 
 /** Block size (elements) and bytes per block of every ggml tensor type GGUF files use. */
 const GGML_TYPES: Readonly<Record<number, { name: string; block: number; bytes: number }>> = {
@@ -81,6 +81,8 @@ export interface GgufScan {
   version: number
   tensorCount: number
   metadata: Record<string, string>
+  /** Tensor infos in file order; dtype is the ggml type (Q4_K, F16 …), shape in GGUF order (ne[0] first), offsets relative to the data section. */
+  tensors: TensorInfo[]
   findings: Finding[]
 }
 
@@ -103,6 +105,7 @@ export async function scanGguf(source: ScanSource, limits: GgufLimits): Promise<
   const window = new ByteWindow(source)
   const findings: Finding[] = []
   const metadata: Record<string, string> = Object.create(null)
+  const table: TensorInfo[] = []
   let version = 0
   let tensorCount = 0
   let pos = 0
@@ -245,10 +248,12 @@ export async function scanGguf(source: ScanSource, limits: GgufLimits): Promise<
       if (dims === 0 || dims > MAX_DIMS) malformed(`tensor "${name}" has ${dims} dimensions`)
       let elements = 1n
       let first = 0n
+      const shape: bigint[] = []
       for (let d = 0; d < dims; d++) {
         const extent = await u64()
         if (d === 0) first = extent
         elements *= extent
+        shape.push(extent)
       }
       const typeId = await u32()
       const type = GGML_TYPES[typeId]
@@ -261,7 +266,15 @@ export async function scanGguf(source: ScanSource, limits: GgufLimits): Promise<
         malformed(
           `tensor "${name}" row of ${first} is not a multiple of the ${type?.name} block of ${block}`,
         )
-      infos.push({ name, offset, bytes: (elements / block) * BigInt(type?.bytes ?? 0) })
+      const bytes = (elements / block) * BigInt(type?.bytes ?? 0)
+      infos.push({ name, offset, bytes })
+      table.push({
+        name,
+        dtype: type?.name ?? String(typeId),
+        shape: shape.map(Number),
+        params: Number(elements),
+        offsets: [Number(offset), Number(offset + bytes)],
+      })
     }
     const dataStart = BigInt(Math.ceil(pos / alignment) * alignment)
     infos.sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0))
@@ -290,7 +303,7 @@ export async function scanGguf(source: ScanSource, limits: GgufLimits): Promise<
       )
     else throw error
   }
-  return { version, tensorCount, metadata, findings }
+  return { version, tensorCount, metadata, tensors: table, findings }
 }
 
 function checkTemplate(key: string, template: string, findings: Finding[], file: string): void {

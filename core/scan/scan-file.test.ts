@@ -555,6 +555,10 @@ describe('core/scan/scan-file', () => {
       })
       expect(result.metadata?.['general.architecture']).toBe('llama')
       expect(result.metadata?.['general.quantized']).toBe('true')
+      expect(result.tensors).toEqual([
+        { name: 'tok_embd.weight', dtype: 'F32', shape: [4, 2], params: 8, offsets: [0, 32] },
+        { name: 'blk.0.ffn.weight', dtype: 'Q8_0', shape: [32, 1], params: 32, offsets: [32, 66] },
+      ])
     })
 
     it('flags a chat template reaching into Python internals', async () => {

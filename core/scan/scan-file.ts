@@ -159,7 +159,7 @@ async function scanByFormat(source: ScanSource, options: Options): Promise<Forma
         maxTensors: options.maxGgufTensors,
         maxKeys: options.maxGgufKeys,
       })
-      return { format, findings: gguf.findings, metadata: gguf.metadata }
+      return { format, findings: gguf.findings, metadata: gguf.metadata, tensors: gguf.tensors }
     }
     case 'onnx': {
       if (source.size > options.maxOnnxBytes) {

@@ -87,7 +87,7 @@ export interface ScanResult {
    */
   verifiedFormat: boolean
   findings: Finding[]
-  /** Safetensors: the tensor table. */
+  /** Safetensors and GGUF: the tensor table. */
   tensors?: TensorInfo[]
   /** Safetensors `__metadata__`, GGUF scalar metadata (strings and numbers). */
   metadata?: Record<string, string>
