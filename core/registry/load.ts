@@ -459,12 +459,17 @@ async function listKind(reader: Reader, kind: Kind, dir: string): Promise<ItemLi
   const items = new Map<string, ItemListing>()
   const wrongShard = new Set<string>()
   const deferred: { parts: string[]; entry: Dirent; path: string }[] = []
+  // Entries of one folder come together: split each parent path once, not once per entry.
+  let lastParent = ''
+  let parentParts: string[] = []
   for (const entry of entries) {
-    const parent =
-      entry.parentPath.length > base.length ? entry.parentPath.slice(base.length + 1) : ''
-    const rel = parent ? `${parent}/${entry.name}` : entry.name
-    const parts = rel.split('/')
-    const path = `${dir}/${rel}`
+    if (entry.parentPath !== lastParent) {
+      lastParent = entry.parentPath
+      parentParts =
+        lastParent.length > base.length ? lastParent.slice(base.length + 1).split('/') : []
+    }
+    const parts = parentParts.length === 0 ? [entry.name] : [...parentParts, entry.name]
+    const path = `${dir}/${parts.join('/')}`
     if (parts.length === 1 || parts.length === 2) {
       if (!entry.isDirectory()) {
         unexpected(

@@ -423,7 +423,9 @@ export const ruleConfusableNames: RegistryRule = async (ctx) => {
   const byParent = new Map<string, LoadedItem[]>()
   for (const it of ctx.checked) {
     const key = `${it.ref.kind}/${it.ref.ns}`
-    byParent.set(key, [...(byParent.get(key) ?? []), it])
+    const group = byParent.get(key)
+    if (group) group.push(it)
+    else byParent.set(key, [it])
   }
   for (const group of byParent.values()) {
     const first = group[0] as LoadedItem
