@@ -112,7 +112,8 @@ export interface OnnxScan {
  */
 export async function scanOnnx(source: ScanSource): Promise<OnnxScan> {
   const file = source.path
-  const reader = new ProtoReader(new ByteWindow(source, 256 * 1024), file)
+  // Small enough that skipping a tensor's raw_data does not read much of it.
+  const reader = new ProtoReader(new ByteWindow(source, 64 * 1024), file)
   const findings: Finding[] = []
   const externalData: string[] = []
   let irVersion: bigint | undefined

@@ -38,7 +38,8 @@ export async function readTarEntries(
   maxEntries: number,
 ): Promise<{ entries: TarEntry[]; findings: Finding[] }> {
   const file = source.path
-  const window = new ByteWindow(source)
+  // Headers sit between members' bytes; a small window keeps large members from being read.
+  const window = new ByteWindow(source, 64 * 1024)
   const entries: TarEntry[] = []
   const findings: Finding[] = []
   let pos = 0

@@ -90,7 +90,8 @@ export async function readZipDirectory(
     const directory = await window.bytes(cdOffset, cdSize)
     const entries = parseCentralDirectory(directory, count, file)
     checkEntries(entries, findings, limits, source.size, file)
-    await checkLocalHeaders(window, entries, cdOffset, findings, file)
+    // Local headers sit between entries' bytes; small windows keep large entries from being read.
+    await checkLocalHeaders(new ByteWindow(source, 4096), entries, cdOffset, findings, file)
     return { entries, findings }
   } catch (error) {
     if (error instanceof ScanStop) return { entries: [], findings: [...findings, error.finding] }
