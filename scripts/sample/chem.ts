@@ -152,56 +152,82 @@ export function layout2d(graph: MolGraph, rng: Rng): [number, number][] {
   }
   const pos: [number, number][] = Array.from({ length: n }, () => [0, 0])
   const seen = new Set<number>([0])
+  // Headings are whole multiples of 60°, so a table of exact unit vectors
+  // replaces Math.cos/sin, whose last bits the spec leaves to the engine.
+  const half = Math.sqrt(3) / 2
+  const UNIT: [number, number][] = [
+    [1, 0],
+    [0.5, half],
+    [-0.5, half],
+    [-1, 0],
+    [-0.5, -half],
+    [0.5, -half],
+  ]
   const walk = (atom: number, heading: number): void => {
     let turn = 0
     for (const next of adj[atom] ?? []) {
       if (seen.has(next)) continue
       seen.add(next)
-      const angle = heading + (turn % 2 === 0 ? 1 : -1) * (Math.PI / 3) * (1 + Math.floor(turn / 2))
+      const step = (turn % 2 === 0 ? 1 : -1) * (1 + Math.floor(turn / 2))
+      const dir = (((heading + step) % 6) + 6) % 6
       const [x, y] = pos[atom] ?? [0, 0]
-      pos[next] = [x + 1.5 * Math.cos(angle), y + 1.5 * Math.sin(angle)]
+      const [ux, uy] = UNIT[dir] ?? [1, 0]
+      pos[next] = [x + 1.5 * ux, y + 1.5 * uy]
       turn++
-      walk(next, angle)
+      walk(next, dir)
     }
   }
   walk(0, 0)
   for (let k = 0; k < n; k++) {
     if (!seen.has(k)) pos[k] = [rng.next() * 6, rng.next() * 6]
   }
-  const bonded = new Uint8Array(n * n)
-  for (const b of graph.bonds) bonded[b.from * n + b.to] = bonded[b.to * n + b.from] = 1
-  for (let iter = 0; iter < 300; iter++) {
-    const force: [number, number][] = Array.from({ length: n }, () => [0, 0])
-    for (let a = 0; a < n; a++) {
-      for (let b = a + 1; b < n; b++) {
-        const pa = pos[a] as [number, number]
-        const pb = pos[b] as [number, number]
-        let dx = pb[0] - pa[0]
-        let dy = pb[1] - pa[1]
-        let d = Math.sqrt(dx * dx + dy * dy)
-        if (d < 1e-6) {
-          dx = 0.01 * (a + 1)
-          dy = 0.01
-          d = Math.sqrt(dx * dx + dy * dy)
-        }
-        let f = 0
-        if (bonded[a * n + b]) f = 0.3 * (d - 1.5)
-        else if (d < 2.6) f = -0.15 * (2.6 - d)
-        const fx = (f * dx) / d
-        const fy = (f * dy) / d
-        const fa = force[a] as [number, number]
-        const fb = force[b] as [number, number]
-        fa[0] += fx
-        fa[1] += fy
-        fb[0] -= fx
-        fb[1] -= fy
+  // Stress majorization (Gansner, Koren & North 2004), one atom at a time:
+  // each pair is pulled towards an ideal distance from its graph distance,
+  // weighted 1/d³, so bonds (1.5 Å) and 1-3 pairs (2.6 Å, i.e. 120°) win
+  // and far pairs only keep the drawing open. Only +, ×, ÷ and sqrt, which
+  // IEEE 754 fixes to the last bit.
+  const hops = new Array<number>(n * n).fill(Number.POSITIVE_INFINITY)
+  for (let src = 0; src < n; src++) {
+    hops[src * n + src] = 0
+    const queue = [src]
+    for (let q = 0; q < queue.length; q++) {
+      const at = queue[q] as number
+      for (const next of adj[at] ?? []) {
+        if (hops[src * n + next] !== Number.POSITIVE_INFINITY) continue
+        hops[src * n + next] = (hops[src * n + at] as number) + 1
+        queue.push(next)
       }
     }
-    for (let a = 0; a < n; a++) {
-      const p = pos[a] as [number, number]
-      const f = force[a] as [number, number]
-      p[0] += f[0]
-      p[1] += f[1]
+  }
+  const ideal = (g: number): number =>
+    g === Number.POSITIVE_INFINITY ? 6 : Math.max(1.5 * Math.sqrt(2 * g - 1), 1.3 * g - 1)
+  for (let sweep = 0; sweep < 200; sweep++) {
+    for (let i = 0; i < n; i++) {
+      const pi = pos[i] as [number, number]
+      let sx = 0
+      let sy = 0
+      let sw = 0
+      for (let j = 0; j < n; j++) {
+        if (j === i) continue
+        const pj = pos[j] as [number, number]
+        const d = ideal(hops[i * n + j] as number)
+        const w = 1 / (d * d * d)
+        let dx = pi[0] - pj[0]
+        let dy = pi[1] - pj[1]
+        let len = Math.sqrt(dx * dx + dy * dy)
+        if (len < 1e-6) {
+          dx = 0.01 * (i + 1)
+          dy = 0.01 * (j + 1)
+          len = Math.sqrt(dx * dx + dy * dy)
+        }
+        sx += w * (pj[0] + (d * dx) / len)
+        sy += w * (pj[1] + (d * dy) / len)
+        sw += w
+      }
+      if (sw > 0) {
+        pi[0] = sx / sw
+        pi[1] = sy / sw
+      }
     }
   }
   return pos

@@ -295,7 +295,50 @@ describe('scripts/gen-sample', () => {
         const end = lines.indexOf('M  END')
         const body = lines.slice(4, end).filter((l) => !l.startsWith('M  '))
         expect(body.length, lines[0]).toBe(atoms + bonds)
+        const xy = body
+          .slice(0, atoms)
+          .map((l) => [Number(l.slice(0, 10)), Number(l.slice(10, 20))] as const)
+        for (const l of body.slice(atoms)) {
+          const a = xy[Number(l.slice(0, 3)) - 1] ?? [0, 0]
+          const b = xy[Number(l.slice(3, 6)) - 1] ?? [0, 0]
+          const length = Math.hypot(a[0] - b[0], a[1] - b[1])
+          expect(length, `${lines[0]} bond ${l}`).toBeGreaterThan(0.7)
+          expect(length, `${lines[0]} bond ${l}`).toBeLessThan(2.4)
+        }
       }
+    }
+  })
+
+  it('exports Neural DSL weights that match the layers of the .neural source', () => {
+    const models = hub.artifacts.filter((a) => a.files.some((f) => f.path.endsWith('.neural')))
+    expect(models.length).toBeGreaterThanOrEqual(4)
+    for (const a of models) {
+      const source = text(
+        a.files.find((f) => f.path.endsWith('.neural'))?.bytes ?? new Uint8Array(),
+      )
+      const weights = a.files.find((f) => f.path.endsWith('.safetensors'))
+      const header = readSafetensorsHeader(weights?.bytes ?? new Uint8Array())
+      expect(header.metadata.source).toBe(a.files.find((f) => f.path.endsWith('.neural'))?.path)
+      const kernels = (prefix: string) =>
+        header.tensors.filter((t) => t.name.startsWith(prefix) && t.name.endsWith('.kernel'))
+      const count = (layer: string) =>
+        source.split('\n').filter((l) => l.trim().startsWith(`${layer}(`)).length
+      expect(kernels('conv2d').length, a.ref.name).toBe(count('Conv2D'))
+      expect(kernels('dense').length, a.ref.name).toBe(count('Dense'))
+      const out = /Output\(units=(\d+)/.exec(source)
+      expect(header.tensors.find((t) => t.name === 'output.bias')?.shape).toEqual([
+        Number(out?.[1]),
+      ])
+      const input = /input: \(([^)]*)\)/
+        .exec(source)?.[1]
+        ?.split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .join(',')
+      expect(header.metadata.input_shape).toBe(input)
+      expect(Number(header.metadata.parameters)).toBe(
+        header.tensors.reduce((n, t) => n + t.shape.reduce((x, y) => x * y, 1), 0),
+      )
     }
   })
 
