@@ -191,6 +191,10 @@ export const MANIFEST_CODES = {
     summary: 'enterprise pricing gives no contact',
     hint: 'add `contact` (an https URL or an e-mail address) to pricing',
   },
+  'manifest/pricing-not-sellable': {
+    summary: 'a collection has a price',
+    hint: 'collections only list other items; sell the items themselves and keep the collection free',
+  },
   'manifest/paid-permissive-license': {
     summary: 'a paid item uses a license that lets buyers redistribute it freely',
     hint: 'choose a license that restricts redistribution (or `other`), or make the item free',

@@ -171,6 +171,14 @@ export const rulePricing: Rule<ItemManifest> = (item, ctx) => {
   if (p.model === 'enterprise' && !p.contact) {
     report(ctx, 'manifest/pricing-missing-contact', ['pricing'], 'enterprise pricing needs contact')
   }
+  if (item.kind === 'collection' && p.model !== 'free') {
+    report(
+      ctx,
+      'manifest/pricing-not-sellable',
+      ['pricing', 'model'],
+      `a collection cannot be sold (${p.model})`,
+    )
+  }
   if (paid && REDISTRIBUTABLE_LICENSES.has(item.license)) {
     report(
       ctx,
