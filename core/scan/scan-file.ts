@@ -219,7 +219,12 @@ async function scanPickleFile(
     if (at >= 0) findings.splice(at, 1, tooLarge)
     else findings.push(tooLarge)
   }
-  findings.push(unsafeFormat(source.path, format))
+  findings.push(
+    unsafeFormat(
+      source.path,
+      format === 'pickle' ? 'a pickle' : 'a legacy PyTorch file (a series of pickles)',
+    ),
+  )
   return { format, findings, imports: scan.imports }
 }
 
@@ -250,7 +255,7 @@ async function scanNpyFile(source: ScanSource, options: Options): Promise<Format
     format: 'npy',
     findings: [
       ...scan.findings,
-      unsafeFormat(source.path, 'npy', `dtype ${header.descr} holds Python objects`),
+      unsafeFormat(source.path, `an object array (dtype ${header.descr}) whose body is a pickle`),
     ],
     imports: scan.imports,
   }
@@ -331,7 +336,14 @@ async function scanZip(source: ScanSource, options: Options): Promise<FormatScan
     imports.push(...scan.imports)
   }
   if (pickles > 0)
-    findings.push(unsafeFormat(file, format, `${pickles} pickle${pickles > 1 ? 's' : ''} inside`))
+    findings.push(
+      unsafeFormat(
+        file,
+        format === 'pytorch-zip'
+          ? 'a PyTorch file whose state is pickled'
+          : `an archive holding ${plural(pickles, 'pickle')}`,
+      ),
+    )
   return { format, findings, ...(pickles > 0 ? { imports } : {}) }
 }
 
@@ -421,7 +433,7 @@ async function scanGzip(source: ScanSource, options: Options): Promise<FormatSca
   })
   return {
     format: 'gzip',
-    findings: [...scan.findings, unsafeFormat(file, 'gzip', 'a compressed pickle')],
+    findings: [...scan.findings, unsafeFormat(file, 'a gzip-compressed pickle')],
     imports: scan.imports,
   }
 }
@@ -485,7 +497,7 @@ async function scanTar(source: ScanSource, options: Options): Promise<FormatScan
     imports.push(...scan.imports)
   }
   if (pickles > 0)
-    findings.push(unsafeFormat(file, 'tar', `${pickles} pickle${pickles > 1 ? 's' : ''} inside`))
+    findings.push(unsafeFormat(file, `an archive holding ${plural(pickles, 'pickle')}`))
   return { format: 'tar', findings, ...(pickles > 0 ? { imports } : {}) }
 }
 
@@ -527,12 +539,17 @@ async function isUtf8Text(source: ScanSource): Promise<boolean> {
   }
 }
 
-function unsafeFormat(file: string, format: ScanFormat, detail?: string): Finding {
+/** Said of every pickle-based file, clean or not: no allowlist makes unpickling safe in general. */
+function unsafeFormat(file: string, what: string): Finding {
   return makeFinding(
     file,
     'scan/unsafe-format',
-    `${format} is a pickle-based format${detail ? ` (${detail})` : ''}: loading it can run code even when no bad import was found`,
+    `this is ${what}, and loading pickles can run code`,
   )
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`
 }
 
 function unknownFinding(file: string, what: string, options: Options): Finding {

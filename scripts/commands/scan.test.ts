@@ -61,7 +61,7 @@ describe('scripts/commands/scan', () => {
         '  hint: this import runs code or touches the system when the file is loaded; do not load it, convert the weights to safetensors from a trusted copy\n',
     )
     expect(stdout).toContain(
-      'pytorch_model.bin  scan/unsafe-format  warning: pickle is a pickle-based format',
+      'pytorch_model.bin  scan/unsafe-format  warning: this is a pickle, and loading pickles can run code\n',
     )
     expect(stdout).toContain('✔ weights/state.pt  pytorch-zip  safe (3 imports)\n')
     expect(stdout.trimEnd().split('\n').at(-1)).toBe('✖ 1 unsafe of 3 files')
