@@ -90,8 +90,7 @@ export async function readZipDirectory(
     const directory = await window.bytes(cdOffset, cdSize)
     const entries = parseCentralDirectory(directory, count, file)
     checkEntries(entries, findings, limits, source.size, file)
-    // Local headers sit between entries' bytes; small windows keep large entries from being read.
-    await checkLocalHeaders(new ByteWindow(source, 4096), entries, cdOffset, findings, file)
+    await checkLocalHeaders(source, entries, cdOffset, findings, file)
     return { entries, findings }
   } catch (error) {
     if (error instanceof ScanStop) return { entries: [], findings: [...findings, error.finding] }
@@ -280,32 +279,45 @@ function checkEntries(
   }
 }
 
+/** Local headers read at once: each is a small ranged read, slow one by one against remote stores. */
+const HEADER_READS_IN_FLIGHT = 16
+
 async function checkLocalHeaders(
-  window: ByteWindow,
+  source: ScanSource,
   entries: ZipEntry[],
   cdOffset: number,
   findings: Finding[],
   file: string,
 ): Promise<void> {
-  for (const entry of entries) {
-    const header = viewOf(await window.bytes(entry.localOffset, 30))
-    if (header.getUint32(0, true) !== LOCAL) {
+  const mismatches: (Finding | undefined)[] = new Array(entries.length)
+  const checkOne = async (entry: ZipEntry, index: number): Promise<void> => {
+    // One read covers the header, its name and a typical extra field; a longer extra needs no bytes of its own.
+    const guess = 30 + entry.name.length * 4 + 256
+    const bytes = await source.read(
+      entry.localOffset,
+      Math.min(source.size, entry.localOffset + guess),
+    )
+    if (bytes.length < 30 || viewOf(bytes).getUint32(0, true) !== LOCAL) {
       stop(
         file,
         'scan/zip-malformed',
         `entry "${printable(entry.name)}" has no local header at offset ${entry.localOffset}`,
       )
     }
+    const header = viewOf(bytes)
     const nameLength = header.getUint16(26, true)
     const extraLength = header.getUint16(28, true)
-    const localName = utf8.decode(await window.bytes(entry.localOffset + 30, nameLength))
-    if (localName !== entry.name || header.getUint16(8, true) !== entry.method) {
-      findings.push(
-        makeFinding(
-          file,
-          'scan/zip-header-mismatch',
-          `entry "${printable(entry.name)}" has local header name "${printable(localName)}" and method ${header.getUint16(8, true)}; the central directory says method ${entry.method}`,
-        ),
+    const nameBytes =
+      30 + nameLength <= bytes.length
+        ? bytes.subarray(30, 30 + nameLength)
+        : await source.read(entry.localOffset + 30, entry.localOffset + 30 + nameLength)
+    const localName = utf8.decode(nameBytes)
+    const method = header.getUint16(8, true)
+    if (localName !== entry.name || method !== entry.method) {
+      mismatches[index] = makeFinding(
+        file,
+        'scan/zip-header-mismatch',
+        `entry "${printable(entry.name)}" has local header name "${printable(localName)}" and method ${method}; the central directory says method ${entry.method}`,
       )
     }
     entry.dataOffset = entry.localOffset + 30 + nameLength + extraLength
@@ -317,6 +329,17 @@ async function checkLocalHeaders(
       )
     }
   }
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < entries.length) {
+      const index = next++
+      await checkOne(entries[index] as ZipEntry, index)
+    }
+  }
+  await Promise.all(
+    Array.from({ length: Math.min(HEADER_READS_IN_FLIGHT, entries.length) }, worker),
+  )
+  for (const finding of mismatches) if (finding) findings.push(finding)
   const ordered = [...entries].sort((a, b) => a.localOffset - b.localOffset)
   for (let i = 1; i < ordered.length; i++) {
     const before = ordered[i - 1] as ZipEntry
