@@ -56,7 +56,10 @@ export function renderCard(item: ItemManifest, latest: string | undefined, text:
     item.summary,
     text.about.trim(),
     '## Usage',
-    `\`\`\`bash\nagora pull ${formatRef(ref)}${latest ? `@${latest}` : ''}\n\`\`\``,
+    // A collection has no files of its own: pulling it means pulling its entries.
+    item.kind === 'collection'
+      ? `\`\`\`bash\n${item.items.map((e) => `agora pull ${e.ref}`).join('\n')}\n\`\`\``
+      : `\`\`\`bash\nagora pull ${formatRef(ref)}${latest ? `@${latest}` : ''}\n\`\`\``,
   ]
   if (text.usage) parts.push(text.usage.trim())
   for (const s of text.sections ?? []) parts.push(`## ${s.heading}`, s.body.trim())

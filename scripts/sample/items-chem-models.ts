@@ -1,7 +1,7 @@
 import { stringify } from 'yaml'
 import type { AdapterItem, ModelItem, PipelineItem, ResultManifest } from '#core/manifest'
 import { defineItem, type SampleItemDef, type SampleVersionDef } from './build.ts'
-import { bibtex } from './card.ts'
+import { bibtex, type CardText } from './card.ts'
 import { pocketPdb } from './chem.ts'
 import { connectorSource } from './connectors.ts'
 import { TOX21_TASKS } from './items-chem-data.ts'
@@ -1052,6 +1052,30 @@ function adapterVersion(
   }
 }
 
+/** An adapter item whose card shows how to call its connector with the shipped example request. */
+function connectorItem(
+  item: AdapterItem,
+  versions: SampleVersionDef[],
+  card: CardText,
+): SampleItemDef {
+  const last = versions[versions.length - 1]
+  const example = last?.files.find((f) => f.path === 'examples/request.json')
+  const request = example ? new TextDecoder().decode(example.bytes).trim() : '{}'
+  const env = (item.credentials ?? []).map((c) => c.name)
+  const usage = [
+    '```js',
+    "import run from './index.mjs'",
+    '',
+    `const result = await run(${request}, {`,
+    '  fetch,',
+    `  env: { ${env.map((name) => `${name}: process.env.${name}`).join(', ')} },`,
+    "  writeFile: (path, data) => import('node:fs/promises').then((fs) => fs.writeFile(path, data)),",
+    '})',
+    '```',
+  ].join('\n')
+  return defineItem(item, versions, { usage, ...card })
+}
+
 function chemAdapters(): SampleItemDef[] {
   const items: SampleItemDef[] = []
   const compoundOut = schemaObject(
@@ -1088,13 +1112,13 @@ function chemAdapters(): SampleItemDef[] {
     ['target_chembl_id'],
   )
   items.push(
-    defineItem(
+    connectorItem(
       {
         ...base,
         id: 'biodata-connect/chembl-connector',
         title: 'ChEMBL activities connector',
         summary:
-          'Pulls bioactivities for a target from the ChEMBL web services, paged and cached, as SMILES + pChEMBL records.',
+          'Pulls bioactivities for a target from the ChEMBL web services, page by page, grouped by compound as SMILES + pChEMBL records.',
         tags: ['chembl', 'bioactivity', 'connector', 'rest'],
         protocol_version: '1.2',
         rate_limits: { requests_per_minute: 60, concurrent: 4 },
@@ -1153,7 +1177,7 @@ function chemAdapters(): SampleItemDef[] {
     ['query', 'namespace'],
   )
   items.push(
-    defineItem(
+    connectorItem(
       {
         ...base,
         id: 'biodata-connect/pubchem-connector',
@@ -1200,7 +1224,7 @@ function chemAdapters(): SampleItemDef[] {
     ['pdb_id'],
   )
   items.push(
-    defineItem(
+    connectorItem(
       {
         ...base,
         id: 'biodata-connect/rcsb-pdb-connector',
@@ -1239,7 +1263,7 @@ function chemAdapters(): SampleItemDef[] {
     ),
   )
   items.push(
-    defineItem(
+    connectorItem(
       {
         ...base,
         id: 'biodata-connect/uniprot-connector',
@@ -1281,7 +1305,7 @@ function chemAdapters(): SampleItemDef[] {
     ),
   )
   items.push(
-    defineItem(
+    connectorItem(
       {
         ...base,
         id: 'biodata-connect/eln-lims-sync',
@@ -1336,7 +1360,7 @@ function chemAdapters(): SampleItemDef[] {
     ),
   )
   items.push(
-    defineItem(
+    connectorItem(
       {
         kind: 'adapter',
         id: 'molforge/docking-suite-bridge',
@@ -1402,7 +1426,7 @@ function chemAdapters(): SampleItemDef[] {
     ),
   )
   items.push(
-    defineItem(
+    connectorItem(
       {
         kind: 'adapter',
         id: 'molforge/retro-planner-api',
@@ -1457,7 +1481,7 @@ function chemAdapters(): SampleItemDef[] {
     ),
   )
   items.push(
-    defineItem(
+    connectorItem(
       {
         kind: 'adapter',
         id: 'openchem-lab/admet-inference-server',
