@@ -15,6 +15,7 @@ import { formatRef, type ItemRef } from './paths.ts'
 
 export { CHANGE_RULES, type ChangeRule, type ChangeRuleContext } from './change-rules.ts'
 export { diffCommits, type FileChange } from './git-diff.ts'
+export { withLazyPacks } from './git-pack.ts'
 export { parseRefRange, type RefRange, resolveCommit, resolveRange } from './git-refs.ts'
 
 /** The files of one item touched between base and head. */

@@ -13,6 +13,7 @@ import {
   parseRefRange,
   resolveRange,
   validateRegistry,
+  withLazyPacks,
 } from '#core/registry'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatSummary, summarizeIssues } from '../cli/format.ts'
@@ -161,9 +162,11 @@ async function validateChanged(
     )
   }
   const cache = {}
-  const { base, head } = await resolveRange({ fs, dir: root, cache }, range)
+  // Packed objects are read one by one; isomorphic-git alone would parse the whole pack index first.
+  const gitFs = withLazyPacks(fs)
+  const { base, head } = await resolveRange({ fs: gitFs, dir: root, cache }, range)
   const checked = await checkChanges({
-    fs,
+    fs: gitFs,
     dir: root,
     base,
     head,
