@@ -1,6 +1,11 @@
 import type { ScanSource } from './types.ts'
 
-/** Raised when a parser asks for bytes past the end of the source. */
+/**
+ * Raised when a parser asks for bytes past the end of the source.
+ *
+ * @example
+ * await new ByteWindow(source).bytes(source.size, 1) // throws EndOfSource
+ */
 export class EndOfSource extends Error {
   constructor(position: number, length: number, size: number) {
     super(`needs ${length} bytes at offset ${position} but the file ends at ${size}`)

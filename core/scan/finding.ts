@@ -28,6 +28,9 @@ export function makeFinding(
 /**
  * Stops a parser at the first fatal problem; scanners catch it and record the
  * finding, so a hostile file can never throw past `scanFile`.
+ *
+ * @example
+ * throw new ScanStop(makeFinding('m.gguf', 'scan/gguf-malformed', 'string runs past the end'))
  */
 export class ScanStop extends Error {
   readonly finding: Finding

@@ -566,7 +566,11 @@ function unquote(text: string): string {
   throw new Malformed(`STRING argument ${JSON.stringify(text.slice(0, 40))} is not quoted`)
 }
 
-/** True when bytes at `start` open a binary pickle (PROTO 2-5). */
+/**
+ * True when bytes at `start` open a binary pickle (PROTO 2-5).
+ *
+ * @example hasPickleMagic(Uint8Array.of(0x80, 0x04, 0x95)) // true
+ */
 export function hasPickleMagic(bytes: Uint8Array, start = 0): boolean {
   return bytes[start] === 0x80 && (bytes[start + 1] ?? 0) >= 2 && (bytes[start + 1] ?? 0) <= 5
 }

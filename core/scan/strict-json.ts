@@ -10,7 +10,12 @@ export interface StrictJson {
   duplicates: string[]
 }
 
-/** Raised for text that is not JSON; `offset` is the character index of the problem. */
+/**
+ * Raised for text that is not JSON; `offset` is the character index of the problem.
+ *
+ * @example
+ * try { parseStrictJson('{"a":}') } catch (e) { (e as JsonSyntaxError).offset } // 5
+ */
 export class JsonSyntaxError extends Error {
   readonly offset: number
   constructor(message: string, offset: number) {

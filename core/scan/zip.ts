@@ -502,7 +502,11 @@ function hex(value: number): string {
   return value.toString(16).padStart(8, '0')
 }
 
-/** Entry names are hostile: show control characters escaped. */
+/**
+ * Entry names are hostile: show control characters escaped.
+ *
+ * @example printable('a\nb') // 'a\\nb'
+ */
 export function printable(name: string): string {
   return JSON.stringify(name).slice(1, -1)
 }
