@@ -233,6 +233,14 @@ export function layout2d(graph: MolGraph, rng: Rng): [number, number][] {
   return pos
 }
 
+/** Coordinates shifted so their centroid is the origin. */
+function centred(coords: [number, number][]): [number, number][] {
+  if (coords.length === 0) return coords
+  const mx = coords.reduce((s, [x]) => s + x, 0) / coords.length
+  const my = coords.reduce((s, [, y]) => s + y, 0) / coords.length
+  return coords.map(([x, y]) => [x - mx, y - my])
+}
+
 function fixed(value: number, width: number, decimals: number): string {
   const text = (Math.abs(value) < 0.00005 ? 0 : value).toFixed(decimals)
   return text.padStart(width)
@@ -369,13 +377,25 @@ export function pocketPdb(options: PocketOptions): string {
     return `${base}          ${element.padStart(2)}`
   }
   const deg = Math.PI / 180
+  // The ligand is laid out first, centred on the pocket centre, so the helix
+  // can sit beside it instead of through it.
+  const ligandCoords =
+    options.ligand && !options.pdbqt
+      ? centred(
+          layout2d(
+            parseSmiles(options.ligand.smiles),
+            createRng(`pocket:${options.ligand.smiles}`),
+          ),
+        )
+      : []
+  const helixX = ligandCoords.reduce((m, [x]) => Math.max(m, x), 0) + 6
   ;[...options.sequence].forEach((letter, k) => {
     const resName = RESIDUES[letter] ?? 'ALA'
     const resSeq = options.start + k
     const theta = k * 100 * deg
     const z = k * 1.5 - (options.sequence.length * 1.5) / 2
     const at = (radius: number, phase: number, dz: number): [number, number, number] => [
-      cx + 6 + radius * Math.cos(theta + phase * deg),
+      cx + helixX + radius * Math.cos(theta + phase * deg),
       cy + radius * Math.sin(theta + phase * deg),
       cz + z + dz,
     ]
@@ -397,7 +417,7 @@ export function pocketPdb(options: PocketOptions): string {
   )
   if (options.ligand && !options.pdbqt) {
     const graph = parseSmiles(options.ligand.smiles)
-    const coords = layout2d(graph, createRng(`pocket:${options.ligand.smiles}`))
+    const coords = ligandCoords
     const rng = createRng(`pocket-z:${options.ligand.code}`)
     const counts = new Map<string, number>()
     graph.atoms.forEach((atom, k) => {
