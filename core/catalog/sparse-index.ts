@@ -4,7 +4,11 @@ import * as nodeFs from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
 import { AgoraError } from '#core/errors'
 import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manifest'
-import { type ItemRef, type Kind, kindPlural, refKey, shardOf } from '#core/registry'
+// Leaf modules, not the area barrels: the client reads the index with these
+// functions, and `agora pull` must not load ajv or isomorphic-git to start.
+import type { Kind } from '../registry/kinds.ts'
+import { kindPlural } from '../registry/kinds.ts'
+import { type ItemRef, refKey, shardOf } from '../registry/paths.ts'
 import { rawPublicKey, signBytes, verifyBytes } from './signing.ts'
 import type { SourceItem, SourceRegistry } from './types.ts'
 

@@ -3,7 +3,10 @@ import * as nodeFs from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { AgoraError } from '#core/errors'
-import { type ItemRef, kindPlural } from '#core/registry'
+// Leaf modules, not the area barrels: `agora pull` must start fast, and the
+// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
+import { kindPlural } from '../registry/kinds.ts'
+import type { ItemRef } from '../registry/paths.ts'
 
 /** The parts of node:fs the client uses; tests inject failures through it. */
 export type ClientFs = Pick<typeof nodeFs, 'promises' | 'createReadStream' | 'createWriteStream'>

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { dirname } from 'node:path'
 import { AgoraError } from '#core/errors'
-import { formatRef, type ItemRef, parseRef, refKey } from '#core/registry'
+// Leaf modules, not the area barrels: `agora pull` must start fast, and the
+// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
+import { formatRef, type ItemRef, parseRef, refKey } from '../registry/paths.ts'
 import type { ClientFs } from './cache.ts'
 
 /** Format version of agora.lock. */

@@ -2,7 +2,9 @@ import * as nodeFs from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import picomatch from 'picomatch'
 import { AgoraError } from '#core/errors'
-import { formatRef, type ItemRef, type ItemSpec } from '#core/registry'
+// Leaf modules, not the area barrels: `agora pull` must start fast, and the
+// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
+import { formatRef, type ItemRef, type ItemSpec } from '../registry/paths.ts'
 import {
   acquireLock,
   blobCachePath,

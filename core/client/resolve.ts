@@ -2,33 +2,28 @@ import { createHash, type KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { dirname, join } from 'node:path'
 import semver from 'semver'
+import { AgoraError, formatIssue, hasErrors } from '#core/errors'
+import type {
+  HubConfig,
+  ItemManifest,
+  ItemStatus,
+  VersionManifest,
+  VersionStatus,
+} from '#core/manifest'
+// Leaf modules, not the area barrels: `agora pull` must start fast, and the
+// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
+import { loadPublicKey } from '../catalog/signing.ts'
 import {
   fillTemplate,
   type IndexConfig,
   type IndexItem,
   type IndexVersion,
-  loadPublicKey,
   openDocument,
-} from '#core/catalog'
-import { AgoraError, formatIssue, hasErrors } from '#core/errors'
-import {
-  type HubConfig,
-  type ItemManifest,
-  type ItemStatus,
-  isSafeFilePath,
-  type VersionManifest,
-  type VersionStatus,
-  validateDocument,
-} from '#core/manifest'
-import {
-  formatRef,
-  type ItemRef,
-  type ItemSpec,
-  itemDir,
-  kindPlural,
-  parseRef,
-} from '#core/registry'
-import { SHA256_PATTERN } from '#core/storage'
+} from '../catalog/sparse-index.ts'
+import { isSafeFilePath } from '../manifest/safe-path.ts'
+import { kindPlural } from '../registry/kinds.ts'
+import { formatRef, type ItemRef, type ItemSpec, itemDir, parseRef } from '../registry/paths.ts'
+import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'
 import { type ClientRetryOptions, getText } from './http.ts'
 
@@ -359,7 +354,9 @@ async function resolveFromRaw(
     signal: options.signal,
     what: `item.yaml of ${formatRef(ref)}`,
   })
-  const item = validated<ItemManifest>('item', itemText.text ?? '', itemFile, { kind: ref.kind })
+  const item = await validated<ItemManifest>('item', itemText.text ?? '', itemFile, {
+    kind: ref.kind,
+  })
   checkItemStatus(ref, item.status, warnings)
   const tags = item['dist-tags'] ?? {}
   let version = spec.version ?? 'latest'
@@ -379,9 +376,14 @@ async function resolveFromRaw(
     signal: options.signal,
     what: `version ${version} of ${formatRef(ref)}`,
   })
-  const manifest = validated<VersionManifest>('version', versionText.text ?? '', versionFile, {
-    kind: ref.kind,
-  })
+  const manifest = await validated<VersionManifest>(
+    'version',
+    versionText.text ?? '',
+    versionFile,
+    {
+      kind: ref.kind,
+    },
+  )
   if (manifest.status && manifest.status.state !== 'active') {
     warnings.push(
       `${formatRef(ref)}@${version} is ${manifest.status.state}${manifest.status.reason ? `: ${manifest.status.reason}` : ''}`,
@@ -395,7 +397,7 @@ async function resolveFromRaw(
       signal: options.signal,
       what: 'agora.yaml',
     })
-    const hub = validated<HubConfig>('hub', hubText.text ?? '', hubFile, {})
+    const hub = await validated<HubConfig>('hub', hubText.text ?? '', hubFile, {})
     const publicUrl = hub.storage.public_url
     if (!publicUrl) {
       throw new AgoraError(
@@ -426,12 +428,14 @@ async function resolveFromRaw(
   }
 }
 
-function validated<T>(
+async function validated<T>(
   type: 'item' | 'version' | 'hub',
   text: string,
   file: string,
   context: { kind?: ItemRef['kind'] },
-): T {
+): Promise<T> {
+  // Only the raw-Git path validates YAML; loading ajv and the schemas is left to it.
+  const { validateDocument } = await import('#core/manifest')
   const { value, issues } = validateDocument(type, text, file, context)
   if (!value || hasErrors(issues)) {
     const first = issues.find((i) => i.severity === 'error')

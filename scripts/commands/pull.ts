@@ -2,8 +2,8 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type LinkMode, type PullEvent, type PullResult, pull } from '#core/client'
 import { AgoraError, hasErrors } from '#core/errors'
-import { validateDocument } from '#core/manifest'
-import { formatRef } from '#core/registry'
+// The leaf module, not the #core/registry barrel: pull must start fast and never uses the rest.
+import { formatRef } from '../../core/registry/paths.ts'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes } from '../cli/format.ts'
 import type { Progress } from '../cli/progress.ts'
@@ -202,6 +202,7 @@ async function localHub(
   const file = join(root, 'registry', 'agora.yaml')
   const text = await readFile(file).catch(() => undefined)
   if (!text) return undefined
+  const { validateDocument } = await import('#core/manifest')
   const { value, issues } = validateDocument('hub', text, file)
   if (!value || hasErrors(issues)) return undefined
   return { baseUrl: value.base_url, publicKey: value.keys[0]?.public_key }
