@@ -6,6 +6,7 @@ import sitemap from '@astrojs/sitemap'
 import { defineConfig } from 'astro/config'
 import { parse } from 'yaml'
 import { agoraPagefind } from './site/integrations/pagefind.ts'
+import { agoraPrune } from './site/integrations/prune.ts'
 import { agoraValidators } from './site/integrations/validators.ts'
 
 const projectRoot = import.meta.dirname
@@ -42,8 +43,13 @@ export default defineConfig({
   // READMEs are rendered by core/catalog (marked + sanitize-html); Shiki's inline styles would break the CSP.
   markdown: { syntaxHighlight: false },
   devToolbar: { enabled: false },
+  // Write over the previous output rather than emptying it: removing tens of
+  // thousands of files costs more than rendering them. agoraPrune deletes the
+  // pages a build no longer produces.
+  vite: { build: { emptyOutDir: false } },
   integrations: [
     sitemap({ filter: (page) => !page.includes('/api/') }),
+    agoraPrune(),
     agoraPagefind(),
     agoraValidators({ schemasDir: resolve(projectRoot, 'registry/schemas') }),
   ],

@@ -173,7 +173,7 @@ describe('core/catalog/astro-loader', () => {
     expect((await run(mem)).at(-1)).toMatch(/built/)
     const items = [...mem.map.values()].filter((e) => (e.data as CatalogRecord).type === 'item')
     expect(items.length).toBeGreaterThan(3)
-    expect((mem.map.get('hub')?.data as CatalogRecord).type).toBe('hub')
+    expect((mem.map.get('hub')?.data as CatalogRecord | undefined)?.type).toBe('hub')
 
     const second = await run(mem)
     expect(second.at(-1)).toMatch(/: 0 built, \d+ unchanged, 0 removed/)
@@ -187,7 +187,8 @@ describe('core/catalog/astro-loader', () => {
     const third = await run(mem)
     expect(third.at(-1)).toMatch(/: 1 built, \d+ unchanged, 1 removed/)
     expect(
-      (mem.map.get('item:model/acme/tox-gnn')?.data as { item: { title: string } }).item.title,
+      (mem.map.get('item:model/acme/tox-gnn')?.data as { item: { title: string } } | undefined)
+        ?.item.title,
     ).toBe('Tox GNN v2')
     expect(mem.map.has('item:lora/jdoe/legal-7b')).toBe(false)
   })
