@@ -619,7 +619,7 @@ export function chemModelItems(): SampleItemDef[] {
           'benchmarks/moleval/admet-suite',
           '1.0.0',
           { solubility_rmse: 0.71 },
-          '2025-02-20',
+          '2025-07-16',
           true,
         ),
       ],

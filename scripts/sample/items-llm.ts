@@ -281,7 +281,7 @@ function evalBenchmark(o: {
       {
         manifest: {
           version: '1.0.0',
-          released: '2025-06-15',
+          released: '2025-01-20',
           changelog: 'First release.',
           test_files: ['test.jsonl'],
         },

@@ -94,6 +94,41 @@ describe('scripts/gen-sample', () => {
     }
   })
 
+  it('dates every result after both the evaluated version and the benchmark version', () => {
+    const released = new Map<string, string>()
+    for (const [path, body] of docs) {
+      const m = /^([a-z]+)s\/[^/]+\/([^/]+)\/([^/]+)\/versions\/(.+)\.yaml$/.exec(path)
+      if (m)
+        released.set(
+          `${m[1]}/${m[2]}/${m[3]}@${m[4]}`,
+          String((parse(body) as { released: string }).released),
+        )
+    }
+    let checked = 0
+    for (const [path, body] of docs) {
+      const m = /^([a-z]+)s\/[^/]+\/([^/]+)\/([^/]+)\/results\//.exec(path)
+      if (!m) continue
+      const r = parse(body) as {
+        benchmark: string
+        benchmark_version: string
+        version: string
+        date: string
+      }
+      const item = released.get(`${m[1]}/${m[2]}/${m[3]}@${r.version}`)
+      const bench = released.get(
+        `${r.benchmark.replace(/^benchmarks\//, 'benchmark/')}@${r.benchmark_version}`,
+      )
+      expect(item, path).toBeDefined()
+      expect(bench, path).toBeDefined()
+      expect(
+        r.date >= (item ?? '') && r.date >= (bench ?? ''),
+        `${path}: ${r.date} vs ${item}, ${bench}`,
+      ).toBe(true)
+      checked++
+    }
+    expect(checked).toBeGreaterThanOrEqual(15)
+  })
+
   it('gives every version file the size and sha256 of its bytes', () => {
     let checked = 0
     for (const a of hub.artifacts) {
