@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import semver from 'semver'
 import { stringify } from 'yaml'
 import type {
+  BenchmarkItem,
   FileEntry,
   HubConfig,
   ItemManifest,
@@ -22,7 +23,7 @@ export interface SampleVersionDef {
 /** One item of the sample hub: its manifest, card, versions with bytes, and results. */
 export interface SampleItemDef {
   item: ItemManifest
-  readme: string
+  card: CardText
   versions: SampleVersionDef[]
   results?: ResultManifest[]
 }
@@ -132,6 +133,45 @@ function canonicalItem(item: ItemManifest, versions: SampleVersionDef[]): ItemMa
 }
 
 /**
+ * Adds Hugging Face `model-index` front matter for items with results, so
+ * the scores travel with the card: one entry per benchmark, its task, the
+ * benchmark as dataset, each score as a metric with its `verified` flag.
+ */
+function modelIndexCard(it: SampleItemDef, benchmarks: Map<string, BenchmarkItem>): CardText {
+  if (!it.results?.length) return it.card
+  const results = it.results.map((r) => {
+    const ref = parseRef(r.benchmark, 'benchmark')
+    const bench = ref ? benchmarks.get(`${ref.ns}/${ref.name}`) : undefined
+    return {
+      task: { type: bench?.task ?? 'other' },
+      dataset: {
+        type: r.benchmark,
+        name: bench?.title ?? r.benchmark,
+        ...(r.benchmark_version ? { revision: r.benchmark_version } : {}),
+      },
+      metrics: Object.entries(r.scores).map(([type, value]) => ({
+        type,
+        value,
+        verified: r.verified === true,
+      })),
+      ...(r.source?.url || r.source?.name
+        ? {
+            source: {
+              ...(r.source.name ? { name: r.source.name } : {}),
+              ...(r.source.url ? { url: r.source.url } : {}),
+            },
+          }
+        : {}),
+    }
+  })
+  const frontMatter = {
+    ...(it.card.frontMatter ?? {}),
+    'model-index': [{ name: it.item.id, results }],
+  }
+  return { ...it.card, frontMatter }
+}
+
+/**
  * Turns the catalog into registry documents and artifacts: hashes every
  * file, writes `files` entries ({path, size, sha256, private}) into the
  * version manifests, and lays out paths with `itemDir`. Pure: same input,
@@ -148,6 +188,8 @@ export function renderSampleHub(def: SampleHubDef): SampleHub {
     documents.push({ path, text: yamlDocument(path, 'owner', o.manifest) })
   }
   const artifacts: SampleArtifact[] = []
+  const benchmarks = new Map<string, BenchmarkItem>()
+  for (const it of def.items) if (it.item.kind === 'benchmark') benchmarks.set(it.item.id, it.item)
   for (const it of def.items) {
     const ref = refOf(it.item)
     const dir = itemDir(ref)
@@ -156,7 +198,11 @@ export function renderSampleHub(def: SampleHubDef): SampleHub {
       path: itemPath,
       text: yamlDocument(itemPath, 'item', canonicalItem(it.item, it.versions)),
     })
-    documents.push({ path: `${dir}/README.md`, text: it.readme })
+    const card = modelIndexCard(it, benchmarks)
+    documents.push({
+      path: `${dir}/README.md`,
+      text: renderCard(it.item, latestVersion(it.item, it.versions), card),
+    })
     const priv = isPaid(it.item)
     for (const v of it.versions) {
       const files = v.files.map((f) => ({
@@ -207,8 +253,8 @@ export function latestVersion(
 }
 
 /**
- * Assembles one catalog entry, rendering its README card from the item and
- * the card text.
+ * Assembles one catalog entry; its README card is rendered with the whole
+ * hub in view (for `model-index`).
  *
  * @example defineItem(item, [version], { about: '…', limitations: '…' })
  */
@@ -218,10 +264,5 @@ export function defineItem(
   card: CardText,
   results?: ResultManifest[],
 ): SampleItemDef {
-  return {
-    item,
-    versions,
-    readme: renderCard(item, latestVersion(item, versions), card),
-    ...(results ? { results } : {}),
-  }
+  return { item, versions, card, ...(results ? { results } : {}) }
 }
