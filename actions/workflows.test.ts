@@ -17,18 +17,114 @@ const actions = readdirSync(`${ROOT}actions`, { withFileTypes: true })
   .filter((d) => d.isDirectory() && !d.name.startsWith('__'))
   .map((d) => `actions/${d.name}/action.yml`)
 
-/** The release each pinned SHA was checked against: the tag's commit in the action's repository. */
-const VERIFIED_PINS: Record<string, { sha: string; tag: string }> = {
-  'actions/checkout': { sha: '3d3c42e5aac5ba805825da76410c181273ba90b1', tag: 'v7.0.1' },
-  'actions/setup-node': { sha: '820762786026740c76f36085b0efc47a31fe5020', tag: 'v7.0.0' },
-  'actions/upload-artifact': { sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f', tag: 'v7.0.0' },
-  'actions/download-artifact': { sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c', tag: 'v8.0.1' },
-  'actions/configure-pages': { sha: '983d7736d9b0ae728b81ab479565c72886d7745b', tag: 'v5.0.0' },
+/**
+ * The release each pinned SHA was checked against (the tag's commit in the
+ * action's repository), and the inputs that release's action.yml declares.
+ */
+const VERIFIED_PINS: Record<string, { sha: string; tag: string; inputs: string[] }> = {
+  'actions/checkout': {
+    sha: '3d3c42e5aac5ba805825da76410c181273ba90b1',
+    tag: 'v7.0.1',
+    inputs: [
+      'allow-unsafe-pr-checkout',
+      'clean',
+      'fetch-depth',
+      'fetch-tags',
+      'filter',
+      'github-server-url',
+      'lfs',
+      'path',
+      'persist-credentials',
+      'ref',
+      'repository',
+      'set-safe-directory',
+      'show-progress',
+      'sparse-checkout',
+      'sparse-checkout-cone-mode',
+      'ssh-key',
+      'ssh-known-hosts',
+      'ssh-strict',
+      'ssh-user',
+      'submodules',
+      'token',
+    ],
+  },
+  'actions/setup-node': {
+    sha: '820762786026740c76f36085b0efc47a31fe5020',
+    tag: 'v7.0.0',
+    inputs: [
+      'architecture',
+      'cache',
+      'cache-dependency-path',
+      'check-latest',
+      'mirror',
+      'mirror-token',
+      'node-version',
+      'node-version-file',
+      'package-manager-cache',
+      'registry-url',
+      'scope',
+      'token',
+    ],
+  },
+  'actions/upload-artifact': {
+    sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f',
+    tag: 'v7.0.0',
+    inputs: [
+      'archive',
+      'compression-level',
+      'if-no-files-found',
+      'include-hidden-files',
+      'name',
+      'overwrite',
+      'path',
+      'retention-days',
+    ],
+  },
+  'actions/download-artifact': {
+    sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
+    tag: 'v8.0.1',
+    inputs: [
+      'artifact-ids',
+      'digest-mismatch',
+      'github-token',
+      'merge-multiple',
+      'name',
+      'path',
+      'pattern',
+      'repository',
+      'run-id',
+      'skip-decompress',
+    ],
+  },
+  'actions/configure-pages': {
+    sha: '983d7736d9b0ae728b81ab479565c72886d7745b',
+    tag: 'v5.0.0',
+    inputs: ['enablement', 'generator_config_file', 'static_site_generator', 'token'],
+  },
   'actions/upload-pages-artifact': {
     sha: 'fc324d3547104276b827a68afc52ff2a11cc49c9',
     tag: 'v5.0.0',
+    inputs: ['include-hidden-files', 'name', 'path', 'retention-days'],
   },
-  'actions/deploy-pages': { sha: 'cd2ce8fcbc39b97be8ca5fce6e763baed58fa128', tag: 'v5.0.0' },
+  'actions/deploy-pages': {
+    sha: 'cd2ce8fcbc39b97be8ca5fce6e763baed58fa128',
+    tag: 'v5.0.0',
+    inputs: ['artifact_name', 'error_count', 'preview', 'reporting_interval', 'timeout', 'token'],
+  },
+}
+
+/** Every step of a workflow's jobs or of a composite action. */
+function stepsOf(doc: unknown): { uses?: string; with?: Record<string, unknown> }[] {
+  const d = doc as {
+    jobs?: Record<string, { steps?: unknown[] }>
+    runs?: { steps?: unknown[] }
+  }
+  const all = [
+    ...Object.values(d.jobs ?? {}).flatMap((job) => job.steps ?? []),
+    ...(d.runs?.steps ?? []),
+  ]
+  return all as { uses?: string; with?: Record<string, unknown> }[]
 }
 
 type Workflow = {
@@ -77,9 +173,27 @@ describe('actions/workflows', () => {
     for (const match of read(path).matchAll(/uses:\s*([^\s@]+)@(\S+)(?:\s*#\s*(\S+))?/g)) {
       const [, name, sha, tag] = match
       if (name?.startsWith('./')) continue
-      expect(VERIFIED_PINS[name ?? ''], `${path}: ${name}`).toEqual({ sha, tag })
+      const pin = VERIFIED_PINS[name ?? '']
+      expect(pin && { sha: pin.sha, tag: pin.tag }, `${path}: ${name}`).toEqual({ sha, tag })
     }
   })
+
+  it.each([...workflows, ...actions])(
+    '%s passes only inputs the pinned actions declare',
+    (path) => {
+      const steps = stepsOf(parse(read(path)))
+      expect(steps.some((step) => step.uses && VERIFIED_PINS[step.uses.split('@')[0] ?? ''])).toBe(
+        true,
+      )
+      for (const step of steps) {
+        const name = step.uses?.split('@')[0] ?? ''
+        const pin = VERIFIED_PINS[name]
+        if (!pin) continue
+        for (const key of Object.keys(step.with ?? {}))
+          expect(pin.inputs, `${path}: ${name} with ${key}`).toContain(key)
+      }
+    },
+  )
 
   it('keeps pull-request validation read-only and reporting free of pull-request code', () => {
     const validate = parse(read(`${WORKFLOWS}/validate.yml`)) as Workflow
