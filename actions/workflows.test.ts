@@ -195,6 +195,24 @@ describe('actions/workflows', () => {
     },
   )
 
+  it.each(workflows)(
+    '%s passes local actions the inputs they declare, required ones included',
+    (path) => {
+      for (const step of stepsOf(parse(read(path)))) {
+        if (!step.uses?.startsWith('./actions/')) continue
+        const meta = parse(read(`${step.uses.slice(2)}/action.yml`)) as {
+          inputs: Record<string, { required?: boolean }>
+        }
+        const given = Object.keys(step.with ?? {})
+        for (const key of given)
+          expect(Object.keys(meta.inputs), `${path}: ${step.uses} with ${key}`).toContain(key)
+        for (const [key, input] of Object.entries(meta.inputs)) {
+          if (input.required) expect(given, `${path}: ${step.uses} needs ${key}`).toContain(key)
+        }
+      }
+    },
+  )
+
   it('keeps pull-request validation read-only and reporting free of pull-request code', () => {
     const validate = parse(read(`${WORKFLOWS}/validate.yml`)) as Workflow
     expect(Object.keys(validate.on)).toEqual(['pull_request'])
