@@ -199,9 +199,11 @@ export function renderSampleHub(def: SampleHubDef): SampleHub {
       text: yamlDocument(itemPath, 'item', canonicalItem(it.item, it.versions)),
     })
     const card = modelIndexCard(it, benchmarks)
+    const latest = latestVersion(it.item, it.versions)
+    const latestManifest = it.versions.find((v) => v.manifest.version === latest)?.manifest
     documents.push({
       path: `${dir}/README.md`,
-      text: renderCard(it.item, latestVersion(it.item, it.versions), card),
+      text: renderCard(it.item, latest, card, latestManifest),
     })
     const priv = isPaid(it.item)
     for (const v of it.versions) {

@@ -45,7 +45,12 @@ function frontMatterOf(item: ItemManifest): Record<string, unknown> {
  *
  * @example renderCard(item, '1.2.0', { about: '…', limitations: '…' }).startsWith('---\n') // true
  */
-export function renderCard(item: ItemManifest, latest: string | undefined, text: CardText): string {
+export function renderCard(
+  item: ItemManifest,
+  latest: string | undefined,
+  text: CardText,
+  latestManifest?: Record<string, unknown>,
+): string {
   const [ns = '', name = ''] = item.id.split('/')
   const ref: ItemRef = { kind: item.kind, ns, name }
   const fm = { ...frontMatterOf(item), ...(text.frontMatter ?? {}) }
@@ -62,10 +67,79 @@ export function renderCard(item: ItemManifest, latest: string | undefined, text:
       : `\`\`\`bash\nagora pull ${formatRef(ref)}${latest ? `@${latest}` : ''}\n\`\`\``,
   ]
   if (text.usage) parts.push(text.usage.trim())
-  for (const s of text.sections ?? []) parts.push(`## ${s.heading}`, s.body.trim())
+  for (const s of [...derivedSections(item, latestManifest), ...(text.sections ?? [])]) {
+    parts.push(`## ${s.heading}`, s.body.trim())
+  }
   parts.push('## Limitations', text.limitations.trim())
   if (item.citation) parts.push('## Citation', `\`\`\`bibtex\n${item.citation.trim()}\n\`\`\``)
   return `${parts.join('\n\n')}\n`
+}
+
+const cell = (v: unknown): string => String(v ?? '').replace(/\|/g, '\\|')
+
+function table(header: string[], rows: unknown[][]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n')
+}
+
+/** Sections every card of a kind gets from its manifests: metrics, steps, splits. */
+function derivedSections(
+  item: ItemManifest,
+  latest: Record<string, unknown> | undefined,
+): { heading: string; body: string }[] {
+  const out: { heading: string; body: string }[] = []
+  if (item.kind === 'benchmark') {
+    out.push({
+      heading: 'Metrics',
+      body: table(
+        ['metric', 'better', 'unit', 'meaning'],
+        item.metrics.map((m) => [
+          `\`${m.name}\``,
+          m.higher_is_better ? 'higher' : 'lower',
+          m.unit ?? '',
+          m.description ?? '',
+        ]),
+      ),
+    })
+    if (item.baselines?.length) {
+      const names = item.metrics.map((m) => m.name)
+      out.push({
+        heading: 'Baselines',
+        body: table(
+          ['baseline', ...names],
+          item.baselines.map((b) => [b.name, ...names.map((n) => b.scores[n] ?? '–')]),
+        ),
+      })
+    }
+    if (item.submission_guidelines)
+      out.push({ heading: 'Submitting results', body: item.submission_guidelines })
+  }
+  const steps = latest?.steps as { id: string; uses: string; version?: string }[] | undefined
+  if (item.kind === 'pipeline' && steps) {
+    out.push({
+      heading: 'Steps',
+      body: `${table(
+        ['step', 'runs', 'version'],
+        steps.map((s) => [s.id, `\`${s.uses}\``, s.version ? `\`${s.version}\`` : 'latest']),
+      )}\n\nEach step runs after the one before it and names its item with a semver range.`,
+    })
+  }
+  const splits = latest?.splits as
+    | { name: string; num_rows: number; files?: string[] }[]
+    | undefined
+  if (item.kind === 'dataset' && splits) {
+    out.push({
+      heading: 'Splits',
+      body: table(
+        ['split', 'rows', 'files'],
+        splits.map((s) => [s.name, s.num_rows, (s.files ?? []).map((f) => `\`${f}\``).join(', ')]),
+      ),
+    })
+  }
+  return out
 }
 
 /**

@@ -1616,7 +1616,7 @@ function chemPipelines(): SampleItemDef[] {
       ],
       {
         about:
-          'Each step pins a semver range of a hub item, so `agora pull` resolves the exact versions into agora.lock.',
+          'Each step pins a semver range of a hub item, so the pipeline picks up compatible fixes (such as DockScore-GNN 1.2.0) without surprise breaking changes.',
         limitations:
           'Docking runs on CPU; budget about 1.5 hours per 100k molecules after pre-filtering.',
       },
