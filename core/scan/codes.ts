@@ -145,6 +145,10 @@ export const SCAN_CODES = {
     severity: 'warning',
     hint: 'the entry does not match its CRC-32; the archive is damaged, create it again',
   },
+  'scan/nested-archive': {
+    severity: 'warning',
+    hint: 'upload the inner files themselves so each is scanned, rather than an archive inside an archive',
+  },
   'scan/zip-encrypted': {
     severity: 'error',
     hint: 'encrypted entries cannot be scanned; upload the archive without a password',

@@ -294,6 +294,26 @@ describe('core/scan/scan-file', () => {
       expect(codes(await scan('y.zip', encrypted))).toContain('scan/zip-encrypted')
     })
 
+    it('warns about archives inside archives, whose contents are not scanned', async () => {
+      const inner = buildZip([{ name: 'evil.pkl', data: EVIL_PICKLE_P0 }])
+      const zip = await scan('outer.zip', buildZip([{ name: 'inner.zip', data: inner, method: 8 }]))
+      expect(zip).toMatchObject({ verdict: 'safe' })
+      expect(zip.findings.map((f) => [f.code, f.message])).toEqual([
+        [
+          'scan/nested-archive',
+          'entry "inner.zip" is itself an archive; what it holds was not scanned',
+        ],
+      ])
+      const tar = await scan(
+        'outer.tar',
+        buildTar([
+          { name: 'x.tgz', data: gzipSync('x') },
+          { name: 'y.tar', data: buildTar([{ name: 'a', data: 'b' }]) },
+        ]),
+      )
+      expect(codes(tar)).toEqual(['scan/nested-archive', 'scan/nested-archive'])
+    })
+
     it('passes a plain archive of data files', async () => {
       const bytes = buildZip([
         { name: 'train.csv', data: 'a,b\n1,2\n', method: 8 },

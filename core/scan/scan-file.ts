@@ -295,10 +295,11 @@ async function scanZip(source: ScanSource, options: Options): Promise<FormatScan
       continue
     }
     const named = /\.(?:pkl|pickle)$/i.test(entry.name)
-    let head = await readZipEntryHead(source, entry, 16)
+    let head = await readZipEntryHead(source, entry, 512)
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
     // A .npy header may be up to 64 KiB; read that much only for .npy entries.
     if (npy) head = await readZipEntryHead(source, entry, 12 + 0xffff)
+    if (isArchive(head)) findings.push(nestedArchive(file, entry.name))
     if (!named && !npy && !hasPickleMagic(head)) continue
     let scan: PickleScan | undefined
     if (npy) {
@@ -438,6 +439,20 @@ async function scanGzip(source: ScanSource, options: Options): Promise<FormatSca
   }
 }
 
+/** Zip, gzip or tar bytes: archives whose own contents a scan does not open. */
+function isArchive(head: Uint8Array): boolean {
+  const format = detectFormat(head)
+  return format === 'zip' || format === 'gzip' || format === 'tar'
+}
+
+function nestedArchive(file: string, entry: string): Finding {
+  return makeFinding(
+    file,
+    'scan/nested-archive',
+    `entry "${entry}" is itself an archive; what it holds was not scanned`,
+  )
+}
+
 /** Member names of torch's pre-1.0 tar layout. */
 const LEGACY_TAR_MEMBERS = new Set(['sys_info', 'pickle', 'storages', 'tensors'])
 
@@ -463,6 +478,7 @@ async function scanTar(source: ScanSource, options: Options): Promise<FormatScan
     const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
     const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
+    if (isArchive(head)) findings.push(nestedArchive(file, entry.name))
     if (!named && !npy && !hasPickleMagic(head)) continue
     if (entry.size > options.maxPickleBytes) {
       findings.push(
