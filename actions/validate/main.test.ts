@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseReport, type ValidationReport } from '#core/github'
 import { createFsStore } from '#core/storage'
-import { EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, runValidate } from './main.ts'
+import { EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, openStoreFor, runValidate } from './main.ts'
 
 const FIXTURES = fileURLToPath(new URL('__fixtures__/', import.meta.url))
 const BLOBS: Record<string, string> = {
@@ -281,5 +281,39 @@ describe('actions/validate/main', () => {
     const notHead = { ...env, INPUT_AUTHOR: 'alice', INPUT_HEAD: head, INPUT_ROOT: repo }
     expect(await runValidate({ cwd: work, stdout, env: notHead })).toBe(EXIT_FAILED)
     expect(out.join('')).toMatch(/^::error title=agora\/validate::.*github\/worktree-not-head/)
+  })
+
+  it('reads blobs from the public URL when it has no credentials and no local store', async () => {
+    const asked: string[] = []
+    const fetchStub = (async (url: string | URL | Request) => {
+      asked.push(String(url))
+      return new Response(null, { status: 404 })
+    }) as typeof fetch
+    const s3 = {
+      type: 's3',
+      bucket: 'hub',
+      region: 'auto',
+      private_prefix: 'private/',
+      public_url: 'https://blobs.example.org',
+    } as const
+    const store = openStoreFor(s3, { root: repo, env: {}, fetch: fetchStub })
+    expect(await store.stat(BLOBS['model.pkl'] as string)).toBeUndefined()
+    expect(asked).toEqual([`https://blobs.example.org/blobs/sha256/67/${BLOBS['model.pkl']}`])
+    const fs = {
+      type: 'fs',
+      path: '.agora/blobs',
+      public_url: 'https://blobs.example.org',
+    } as const
+    const local = openStoreFor(fs, {
+      root: repo,
+      env: { AGORA_STORE_DIR: storeDir },
+      fetch: fetchStub,
+    })
+    expect(local.type).toBe('fs')
+    expect(await local.stat(BLOBS['model.pkl'] as string)).toEqual({
+      sha256: BLOBS['model.pkl'],
+      size: 35,
+    })
+    expect(asked).toHaveLength(1)
   })
 })
