@@ -312,6 +312,10 @@ describe('core/scan/scan-file', () => {
         ]),
       )
       expect(codes(tar)).toEqual(['scan/nested-archive', 'scan/nested-archive'])
+      const strict = await scan('outer.zip', buildZip([{ name: 'inner.zip', data: inner }]), {
+        strict: true,
+      })
+      expect(strict.verdict).toBe('error')
     })
 
     it('passes a plain archive of data files', async () => {

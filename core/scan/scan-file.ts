@@ -299,7 +299,7 @@ async function scanZip(source: ScanSource, options: Options): Promise<FormatScan
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
     // A .npy header may be up to 64 KiB; read that much only for .npy entries.
     if (npy) head = await readZipEntryHead(source, entry, 12 + 0xffff)
-    if (isArchive(head)) findings.push(nestedArchive(file, entry.name))
+    if (isArchive(head)) findings.push(nestedArchive(file, entry.name, options))
     if (!named && !npy && !hasPickleMagic(head)) continue
     let scan: PickleScan | undefined
     if (npy) {
@@ -478,7 +478,7 @@ async function scanTar(source: ScanSource, options: Options): Promise<FormatScan
     const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
     const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
-    if (isArchive(head)) findings.push(nestedArchive(file, entry.name))
+    if (isArchive(head)) findings.push(nestedArchive(file, entry.name, options))
     if (!named && !npy && !hasPickleMagic(head)) continue
     if (entry.size > options.maxPickleBytes) {
       findings.push(
