@@ -445,11 +445,13 @@ function isArchive(head: Uint8Array): boolean {
   return format === 'zip' || format === 'gzip' || format === 'tar'
 }
 
-function nestedArchive(file: string, entry: string): Finding {
+function nestedArchive(file: string, entry: string, options: Options): Finding {
   return makeFinding(
     file,
     'scan/nested-archive',
     `entry "${entry}" is itself an archive; what it holds was not scanned`,
+    undefined,
+    options.strict ? 'error' : 'warning',
   )
 }
 
