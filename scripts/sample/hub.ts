@@ -33,7 +33,11 @@ export function sampleSigningKey(): { privateKeyPem: string; publicKeyBase64: st
   }
 }
 
-/** registry/agora.yaml of the sample hub. */
+/**
+ * registry/agora.yaml of the sample hub.
+ *
+ * @example sampleHubConfig().kinds.length // 7
+ */
 export function sampleHubConfig(): HubConfig {
   return {
     name: 'Agora',
@@ -122,7 +126,11 @@ export function sampleHubConfig(): HubConfig {
   }
 }
 
-/** The sample hub's owners: labs, companies, mirrors, curators and individuals. */
+/**
+ * The sample hub's owners: labs, companies, mirrors, curators and individuals.
+ *
+ * @example sampleOwners().map((o) => o.ns) // ['aiko-tanaka', 'biodata-connect', …]
+ */
 export function sampleOwners(): { ns: string; manifest: OwnerManifest }[] {
   const owners: { ns: string; manifest: OwnerManifest }[] = [
     {

@@ -134,7 +134,11 @@ function reactionRows(): (string | number)[][] {
 
 const CHEM_CITATION_YEAR = 2025
 
-/** Chemistry datasets and drug-discovery benchmarks of the sample hub. */
+/**
+ * Chemistry datasets and drug-discovery benchmarks of the sample hub.
+ *
+ * @example chemDataItems().map((d) => d.item.id)
+ */
 export function chemDataItems(): SampleItemDef[] {
   const items: SampleItemDef[] = []
 

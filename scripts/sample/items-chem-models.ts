@@ -89,7 +89,11 @@ function gnnVersion(
   }
 }
 
-/** Drug-discovery models, connectors and pipelines of the sample hub. */
+/**
+ * Drug-discovery models, connectors and pipelines of the sample hub.
+ *
+ * @example chemModelItems().filter((d) => d.item.kind === 'adapter').length
+ */
 export function chemModelItems(): SampleItemDef[] {
   const items: SampleItemDef[] = []
   const dock: ModelItem = {

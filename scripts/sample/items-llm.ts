@@ -334,7 +334,11 @@ function res(
 
 const GPU = 'NVIDIA A100 80GB'
 
-/** Base-model mirrors, domain LoRAs, their datasets and evaluation benchmarks. */
+/**
+ * Base-model mirrors, domain LoRAs, their datasets and evaluation benchmarks.
+ *
+ * @example llmItems().filter((d) => d.item.kind === 'lora').length
+ */
 export function llmItems(): SampleItemDef[] {
   const items: SampleItemDef[] = [
     mirror({

@@ -109,7 +109,11 @@ const NEURAL_BASE = {
 const compileNote =
   'Compile the source with the Neural CLI (`neural compile mnist_convnet.neural --backend tensorflow`) and load the exported weights; tensor names follow Keras layer naming (`conv2d_1.kernel`).'
 
-/** Neural DSL models and the hub's curated collections. */
+/**
+ * Neural DSL models and the hub's curated collections.
+ *
+ * @example neuralItems().find((d) => d.item.id === 'neuralzoo/mnist-convnet')
+ */
 export function neuralItems(): SampleItemDef[] {
   const items: SampleItemDef[] = [
     defineItem(

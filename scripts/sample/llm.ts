@@ -49,7 +49,11 @@ function headDim(a: DecoderArch): number {
   return a.hidden / a.heads
 }
 
-/** In and out features of a projection module, as PEFT sees them. */
+/**
+ * In and out features of a projection module, as PEFT sees them.
+ *
+ * @example moduleShape(ARCHS.mistral, 'k_proj') // { in: 128, out: 64 }
+ */
 export function moduleShape(a: DecoderArch, module: string): { in: number; out: number } {
   const kv = a.kvHeads * headDim(a)
   switch (module) {
