@@ -8,6 +8,7 @@
  *   node scripts/gen-sample.ts --files DIR     also write the artifact files
  *   node scripts/gen-sample.ts --store DIR     also fill an fs blob store
  */
+import { realpathSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildSampleHub, type SampleArtifact, type SampleHub } from './sample/index.ts'
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   return 0
 }
 
-if (import.meta.main) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code

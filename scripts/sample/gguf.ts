@@ -1,3 +1,4 @@
+import { float16Bits } from './half.ts'
 import { createRng } from './prng.ts'
 import { elementCount } from './safetensors.ts'
 
@@ -83,7 +84,7 @@ function tensorBytes(t: GgufTensorSpec, seed: string): Uint8Array {
       amax = Math.max(amax, Math.abs(values[b * Q8_BLOCK + i] ?? 0))
     const d = amax / 127
     const base = b * Q8_BLOCK_BYTES
-    view.setFloat16(base, d, true)
+    view.setUint16(base, float16Bits(d), true)
     for (let i = 0; i < Q8_BLOCK; i++) {
       const q = d === 0 ? 0 : Math.round((values[b * Q8_BLOCK + i] ?? 0) / d)
       view.setInt8(base + 2 + i, q)
@@ -110,7 +111,7 @@ function quantizeQ4(values: Float32Array): Uint8Array {
     const d = max / -8
     const id = d === 0 ? 0 : 1 / d
     const base = b * Q4_BLOCK_BYTES
-    view.setFloat16(base, d, true)
+    view.setUint16(base, float16Bits(d), true)
     for (let j = 0; j < 16; j++) {
       const lo = Math.min(15, Math.floor((values[b * Q8_BLOCK + j] ?? 0) * id + 8.5))
       const hi = Math.min(15, Math.floor((values[b * Q8_BLOCK + 16 + j] ?? 0) * id + 8.5))

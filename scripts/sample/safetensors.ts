@@ -1,3 +1,4 @@
+import { float16Bits } from './half.ts'
 import { createRng } from './prng.ts'
 
 /** The dtypes the sample hub writes; names as in the safetensors format. */
@@ -101,7 +102,7 @@ export function encodeSafetensors(
           view.setFloat32(at, value, true)
           break
         case 'F16':
-          view.setFloat16(at, value, true)
+          view.setUint16(at, float16Bits(value), true)
           break
         case 'BF16':
           view.setUint16(at, toBf16Bits(value, scratch), true)

@@ -16,8 +16,10 @@ import { sampleArtifacts, writeSampleBlobs, writeSampleFiles } from '../gen-samp
 import type { SampleArtifact, SampleHub } from './build.ts'
 import { molecularWeight, parseSmiles } from './chem.ts'
 import { readGgufHeader } from './gguf.ts'
+import { float16Bits } from './half.ts'
 import { sampleSigningKey } from './hub.ts'
 import { buildSampleHub } from './index.ts'
+import { createRng } from './prng.ts'
 import { readSafetensorsHeader } from './safetensors.ts'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
@@ -374,6 +376,30 @@ describe('scripts/gen-sample', () => {
       expect(Number(header.metadata.parameters)).toBe(
         header.tensors.reduce((n, t) => n + t.shape.reduce((x, y) => x * y, 1), 0),
       )
+    }
+  })
+
+  it('rounds float16 exactly like DataView.setFloat16 on float32 values', () => {
+    const view = new DataView(new ArrayBuffer(2))
+    const values = [
+      0,
+      -0,
+      1,
+      -2.5,
+      65504,
+      65520,
+      1e-8,
+      5.96e-8,
+      6.1e-5,
+      3.0517578125e-5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ]
+    const rng = createRng('half-test')
+    for (let i = 0; i < 20000; i++) values.push(rng.normal() * 10 ** (rng.int(12) - 8))
+    for (const v of values) {
+      view.setFloat16(0, Math.fround(v), true)
+      expect(float16Bits(v), String(v)).toBe(view.getUint16(0, true))
     }
   })
 
