@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { deflateRawSync, gzipSync } from 'node:zlib'
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   buildTar,
@@ -374,6 +374,11 @@ describe('core/scan/scan-file', () => {
       const evil = await scan('model.joblib', gzipSync(EVIL_PICKLE_P4))
       expect(evil).toMatchObject({ format: 'gzip', verdict: 'unsafe' })
       expect(codes(evil)).toEqual(['scan/pickle-dangerous-import', 'scan/unsafe-format'])
+      const zlib = await scan('model.joblib', deflateSync(EVIL_PICKLE_P0))
+      expect(zlib).toMatchObject({ format: 'zlib', verdict: 'unsafe' })
+      expect(await scan('notes.txt', new TextEncoder().encode('x^2 + 1\n'))).toMatchObject({
+        format: 'text',
+      })
       const text = await scan('data.csv.gz', gzipSync('a,b\n1,2\n'))
       expect(codes(text)).toEqual(['scan/unknown-format'])
       const bomb = concat([0x80, 0x02, 0x42], u32(4_000_000), new Uint8Array(4_000_000), '.')

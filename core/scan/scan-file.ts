@@ -1,4 +1,4 @@
-import { constants, gunzipSync } from 'node:zlib'
+import { constants, gunzipSync, inflateSync } from 'node:zlib'
 import { EndOfSource } from './byte-window.ts'
 import { DETECT_HEAD_BYTES, detectFormat } from './detect.ts'
 import { makeFinding, ScanStop, verdictOf } from './finding.ts'
@@ -187,7 +187,7 @@ async function scanByFormat(source: ScanSource, options: Options): Promise<Forma
     case 'tar':
       return scanTar(source, options)
     case 'gzip':
-      return scanGzip(source, options)
+      return scanCompressed(source, 'gzip', options)
     case 'hdf5':
       return { format, findings: await scanStreamForLambdas(source) }
     default:
@@ -376,27 +376,56 @@ async function scanStreamForLambdas(source: ScanSource): Promise<Finding[]> {
   return []
 }
 
+/** Decompresses a gzip or zlib stream, no further than `max` bytes (more throws a RangeError). */
+function decompress(format: 'gzip' | 'zlib', bytes: Uint8Array, max?: number): Uint8Array {
+  const options =
+    max === undefined ? { finishFlush: constants.Z_SYNC_FLUSH } : { maxOutputLength: max }
+  return format === 'gzip' ? gunzipSync(bytes, options) : inflateSync(bytes, options)
+}
+
 /**
- * Gzip streams are opened far enough to see what they hold: a pickle inside
- * (as joblib writes them) is walked like any other, anything else is left as
- * an uninspected format.
+ * What a gzip or zlib stream's first 4 KiB inflate to (at most about 4 MiB,
+ * whatever the ratio); empty when they do not inflate.
  */
-async function scanGzip(source: ScanSource, options: Options): Promise<FormatScan> {
-  const file = source.path
-  const compressed = await source.read(0, Math.min(source.size, 64 * 1024))
-  let head: Uint8Array
+async function compressedHead(source: ScanSource, format: 'gzip' | 'zlib'): Promise<Uint8Array> {
   try {
-    head = gunzipSync(compressed, { finishFlush: constants.Z_SYNC_FLUSH }).subarray(0, 16)
+    return decompress(format, await source.read(0, Math.min(source.size, 4096)))
   } catch {
-    head = new Uint8Array(0)
+    return new Uint8Array(0)
   }
-  if (!hasPickleMagic(head)) {
+}
+
+/**
+ * Whether bytes open a pickle: binary pickles by their PROTO magic, protocol
+ * 0/1 pickles (no magic) when they walk to STOP or import a plausible global.
+ */
+function opensPickle(bytes: Uint8Array): boolean {
+  if (hasPickleMagic(bytes)) return true
+  const walk = walkPickle(bytes, 0)
+  const identifier = /^[A-Za-z_][\w.]*$/
+  return (
+    walk.complete || walk.imports.some((i) => identifier.test(i.module) && identifier.test(i.name))
+  )
+}
+
+/**
+ * Gzip and zlib streams are opened far enough to see what they hold: a
+ * pickle inside (as joblib writes them) is walked like any other, anything
+ * else is left as an uninspected format.
+ */
+async function scanCompressed(
+  source: ScanSource,
+  format: 'gzip' | 'zlib',
+  options: Options,
+): Promise<FormatScan> {
+  const file = source.path
+  if (!opensPickle(await compressedHead(source, format))) {
     return {
-      format: 'gzip',
+      format,
       findings: [
         unknownFinding(
           file,
-          'gzip data that is not a pickle (its contents are not inspected)',
+          `${format} data that is not a pickle (its contents are not inspected)`,
           options,
         ),
       ],
@@ -404,14 +433,12 @@ async function scanGzip(source: ScanSource, options: Options): Promise<FormatSca
   }
   let bytes: Uint8Array
   try {
-    bytes = gunzipSync(await source.read(0, source.size), {
-      maxOutputLength: options.maxPickleBytes,
-    })
+    bytes = decompress(format, await source.read(0, source.size), options.maxPickleBytes)
   } catch (error) {
     const tooLarge =
       error instanceof RangeError || (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
     return {
-      format: 'gzip',
+      format,
       findings: [
         tooLarge
           ? makeFinding(
@@ -422,7 +449,7 @@ async function scanGzip(source: ScanSource, options: Options): Promise<FormatSca
           : makeFinding(
               file,
               'scan/pickle-malformed',
-              `the gzip stream around the pickle is corrupt: ${(error as Error).message}`,
+              `the ${format} stream around the pickle is corrupt: ${(error as Error).message}`,
             ),
       ],
     }
@@ -433,10 +460,20 @@ async function scanGzip(source: ScanSource, options: Options): Promise<FormatSca
     allowGlobals: options.allow,
   })
   return {
-    format: 'gzip',
-    findings: [...scan.findings, unsafeFormat(file, 'a gzip-compressed pickle')],
+    format,
+    findings: [...scan.findings, unsafeFormat(file, `a ${format}-compressed pickle`)],
     imports: scan.imports,
   }
+}
+
+/**
+ * A zlib header (RFC 1950: deflate, a window the format allows, check bits
+ * right). Text can match it by chance, so callers also require the stream
+ * to inflate.
+ */
+function looksLikeZlib(head: Uint8Array): boolean {
+  const [cmf = 0, flg = 0] = head
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | flg) % 31 === 0
 }
 
 /** Zip, gzip or tar bytes: archives whose own contents a scan does not open. */
@@ -525,6 +562,9 @@ async function scanUnknown(
   options: Options,
 ): Promise<FormatScan> {
   const file = source.path
+  if (looksLikeZlib(head) && opensPickle(await compressedHead(source, 'zlib'))) {
+    return scanCompressed(source, 'zlib', options)
+  }
   const sniff = await source.read(0, Math.min(source.size, SNIFF_BYTES))
   const walk = walkPickle(sniff, 0)
   const identifier = /^[A-Za-z_][\w.]*$/

@@ -36,6 +36,7 @@ export type ScanFormat =
   | 'png'
   | 'jpeg'
   | 'gzip'
+  | 'zlib'
   | 'text'
   | 'empty'
   | 'unknown'
