@@ -154,6 +154,7 @@ describe('actions/workflows', () => {
         '.github/workflows/validate.yml',
         '.github/workflows/report.yml',
         '.github/workflows/deploy.yml',
+        '.github/workflows/auto-merge.yml',
       ]),
     )
     expect(actions).toEqual(
@@ -236,6 +237,21 @@ describe('actions/workflows', () => {
     const download = job?.steps?.find((s) => s.uses?.startsWith('actions/download-artifact@'))
     expect(download?.with?.['run-id']).toBe(`\${{ github.event.workflow_run.id }}`)
     expect(job?.steps?.some((s) => s.run !== undefined)).toBe(false)
+
+    const merge = parse(read(`${WORKFLOWS}/auto-merge.yml`)) as Workflow
+    expect(merge.permissions).toEqual({ contents: 'read' })
+    expect(merge.jobs.merge?.permissions).toEqual({
+      contents: 'write',
+      'pull-requests': 'write',
+      checks: 'read',
+      actions: 'write',
+    })
+    expect(
+      merge.jobs.merge?.steps?.find((s) => s.uses?.startsWith('actions/checkout@'))?.with,
+    ).toEqual({
+      'persist-credentials': false,
+    })
+    expect(merge.jobs.merge?.steps?.some((s) => s.run !== undefined)).toBe(false)
 
     const deploy = parse(read(`${WORKFLOWS}/deploy.yml`)) as Workflow
     expect(deploy.permissions).toEqual({ contents: 'read' })
