@@ -82,6 +82,15 @@ describe('core/scan/peft', () => {
     expect(issues[0]?.message).toContain('"k_proj"')
   })
 
+  it('leaves a regular-expression target_modules unevaluated', () => {
+    const { issues, value } = checkPeftAdapter({
+      adapterConfig: config({ target_modules: '(a+)+$.*(q|v)_proj' }),
+      weights: [...layer('q_proj', 8)],
+    })
+    expect(issues).toEqual([])
+    expect(value?.targetModules).toBe('(a+)+$.*(q|v)_proj')
+  })
+
   it('reports weights without any LoRA tensor', () => {
     const { issues } = checkPeftAdapter({
       adapterConfig: config(),
