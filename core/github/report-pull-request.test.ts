@@ -203,6 +203,14 @@ describe('core/github/report-pull-request', () => {
     expect(result.trusted).toBe(false)
     expect(result.checkRun.conclusion).toBe('neutral')
     expect(result.labels).toEqual(['validation-passed', 'needs-review', 'outside-registry'])
+    const comment = gh.calls.find((c) => c.operationId === 'issues/create-comment')?.body as
+      | { body: string }
+      | undefined
+    expect(comment?.body).toContain('this result is not trusted. A maintainer must review it.')
+    const check = gh.calls.find((c) => c.operationId === 'checks/create')?.body as
+      | { output: { title: string } }
+      | undefined
+    expect(check?.output.title).toBe('Not trusted: the pull request changes validation code')
   })
 
   it('sends annotations 50 per call, the rest through check-run updates', async () => {
