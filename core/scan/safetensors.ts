@@ -120,9 +120,11 @@ export function checkSafetensorsHeader(
   }
   if (!text.startsWith('{')) return bad('header does not start with "{"')
   let root: JsonValue
+  let fractional: ReadonlySet<string>
   try {
     const parsed = parseStrictJson(text)
     root = parsed.value
+    fractional = new Set(parsed.fractional)
     for (const key of parsed.duplicates) {
       findings.push(
         makeFinding(
@@ -145,7 +147,7 @@ export function checkSafetensorsHeader(
       checkMetadata(entry, metadata, findings, file)
       continue
     }
-    const tensor = checkTensor(name, entry, findings, file)
+    const tensor = checkTensor(name, entry, findings, file, fractional)
     if (!tensor) continue
     tensors.push(tensor)
     ranges.push({ name, begin: tensor.offsets[0], end: tensor.offsets[1] })
@@ -191,6 +193,7 @@ function checkTensor(
   entry: JsonValue | undefined,
   findings: Finding[],
   file: string,
+  fractional: ReadonlySet<string>,
 ): TensorInfo | undefined {
   const bad = (message: string): undefined => {
     findings.push(makeFinding(file, 'scan/safetensors-bad-tensor', `tensor "${name}": ${message}`))
@@ -213,10 +216,18 @@ function checkTensor(
     )
     return undefined
   }
-  if (!Array.isArray(shape) || !shape.every(isCount)) {
+  // The reference reader wants integers: `2.0` is refused there even though its value is whole.
+  const written = (field: string, list: readonly unknown[]): boolean =>
+    list.some((_, i) => fractional.has(`${name}.${field}[${i}]`))
+  if (!Array.isArray(shape) || !shape.every(isCount) || written('shape', shape)) {
     return bad('shape is not a list of non-negative integers')
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every(isCount) ||
+    written('data_offsets', offsets)
+  ) {
     return bad('data_offsets is not [begin, end] of non-negative integers')
   }
   const [begin, end] = offsets as [number, number]

@@ -517,6 +517,11 @@ describe('core/scan/scan-file', () => {
         safetensors({ t: { ...tensor, extra: 1 } }, 16),
         'scan/safetensors-bad-tensor',
       ],
+      [
+        'a shape written as floats',
+        safetensors('{"t":{"dtype":"F32","shape":[2.0,2],"data_offsets":[0,16]}}', 16),
+        'scan/safetensors-bad-tensor',
+      ],
       ['a header that is not JSON', safetensors('{"t": [', 0), 'scan/safetensors-bad-header'],
       [
         'a header that is not UTF-8',

@@ -13,6 +13,10 @@ describe('core/scan/strict-json', () => {
     expect(value).toEqual({ t: 3 })
   })
 
+  it('lists numbers written with a fraction or exponent', () => {
+    expect(parseStrictJson('{"a":[1,2.0,3e0],"b":-0.5}').fractional).toEqual(['a[1]', 'a[2]', 'b'])
+  })
+
   it('keeps __proto__ as a plain key', () => {
     const { value } = parseStrictJson('{"__proto__":{"polluted":true}}')
     expect(Object.keys(value as object)).toEqual(['__proto__'])

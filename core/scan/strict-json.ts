@@ -8,6 +8,11 @@ export interface StrictJson {
   value: JsonValue
   /** Keys that appear more than once in one object, as `parent.key` paths. */
   duplicates: string[]
+  /**
+   * Paths of numbers written with a fraction or exponent (`2.0`, `1e3`):
+   * formats whose readers want integers refuse them even when the value is whole.
+   */
+  fractional: string[]
 }
 
 /**
@@ -42,6 +47,7 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y
  */
 export function parseStrictJson(text: string): StrictJson {
   const duplicates: string[] = []
+  const fractional: string[] = []
   let i = 0
 
   const fail = (message: string): never => {
@@ -128,11 +134,12 @@ export function parseStrictJson(text: string): StrictJson {
     }
   }
 
-  const parseNumber = (): number => {
+  const parseNumber = (path: string): number => {
     NUMBER.lastIndex = i
     const match = NUMBER.exec(text)
     if (!match) return fail('bad number')
     i += match[0].length
+    if (/[.eE]/.test(match[0])) fractional.push(path)
     return Number(match[0])
   }
 
@@ -207,14 +214,14 @@ export function parseStrictJson(text: string): StrictJson {
       expect('null')
       return null
     }
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return parseNumber()
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return parseNumber(path)
     return fail(c === undefined ? 'unexpected end of input' : `unexpected "${c}"`)
   }
 
   const value = parseValue(0, '')
   skipSpace()
   if (i < text.length) fail('unexpected text after the value')
-  return { value, duplicates }
+  return { value, duplicates, fractional }
 }
 
 /**
