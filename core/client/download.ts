@@ -111,12 +111,12 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
           })
           await pipeline(
             Readable.fromWeb(answer.body as WebReadableStream<Uint8Array>, {
-              highWaterMark: 1 << 20,
+              highWaterMark: 1 << 18,
             }),
             meter,
             fs.createWriteStream(partial, {
               flags: offset > 0 ? 'a' : 'w',
-              highWaterMark: 1 << 20,
+              highWaterMark: 1 << 18,
             }),
           )
         }
@@ -187,7 +187,7 @@ class Meter extends Transform {
   readonly #onData: (bytes: number) => void
 
   constructor(hash: Hash, onData: (bytes: number) => void) {
-    super({ highWaterMark: 1 << 20 })
+    super({ highWaterMark: 1 << 18 })
     this.#hash = hash
     this.#onData = onData
   }

@@ -6,7 +6,7 @@
  * reports the pull's peak RSS (GNU time), the HTTP requests it made before
  * the first blob byte, and a warm (all cached) pull.
  *
- *   node scripts/bench/pull.ts [--files 4] [--size-mib 256] [--runs 2]
+ *   node scripts/bench/pull.ts [--files 4] [--size-mib 256] [--runs 2] [--cold-start]
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     files: { type: 'string', default: '4' },
     'size-mib': { type: 'string', default: '256' },
     runs: { type: 'string', default: '2' },
+    'cold-start': { type: 'boolean', default: false },
   },
 })
 const fileCount = Number(values.files)
@@ -96,8 +97,9 @@ async function timed(
 
 const work = mkdtempSync(join(tmpdir(), 'agora-bench-pull-'))
 const root = join(work, 'site')
-// As an installed CLI runs after its first start: type-stripped modules come from Node's compile cache.
-process.env.NODE_COMPILE_CACHE = join(work, 'compile-cache')
+// As an installed CLI runs after its first start: type-stripped modules come
+// from Node's compile cache. --cold-start measures without it.
+if (!values['cold-start']) process.env.NODE_COMPILE_CACHE = join(work, 'compile-cache')
 try {
   await exec(node, [join(repo, 'scripts/agora.ts'), 'pull', '--help'])
   process.stdout.write(
