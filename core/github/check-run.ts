@@ -93,7 +93,24 @@ export function annotationsOf(report: ValidationReport): CheckAnnotation[] {
       ),
     })
   }
-  return out.slice(0, MAX_ANNOTATIONS)
+  // A path GitHub cannot place would fail the whole check run; such problems stay in the summary.
+  return out.filter((a) => isRepositoryPath(a.path)).slice(0, MAX_ANNOTATIONS)
+}
+
+/**
+ * True for a plain repository-relative path: no leading slash, no `.` or `..`
+ * segments, no control characters.
+ *
+ * @example isRepositoryPath('registry/owners/acme.yaml') // true
+ * @example isRepositoryPath('../etc/passwd') // false
+ */
+export function isRepositoryPath(path: string): boolean {
+  return (
+    path.length > 0 &&
+    path.length <= 512 &&
+    !/[\p{Cc}\\]/u.test(path) &&
+    path.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+  )
 }
 
 /** `2 errors, 1 unsafe file` — what failed, counted. */
