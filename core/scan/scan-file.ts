@@ -1,5 +1,4 @@
 import { constants, gunzipSync, inflateSync } from 'node:zlib'
-import { EndOfSource } from './byte-window.ts'
 import { DETECT_HEAD_BYTES, detectFormat } from './detect.ts'
 import { makeFinding, ScanStop, verdictOf } from './finding.ts'
 import { scanGguf } from './gguf.ts'
@@ -66,9 +65,9 @@ export async function scanFile(source: ScanSource, options: ScanOptions = {}): P
     ...stripUndefined(options),
     allow: new Set(options.allowGlobals ?? []),
   }
-  let partial: FormatScan
+  let scanned: FormatScan
   try {
-    partial = await scanByFormat(source, resolved)
+    scanned = await scanByFormat(source, resolved)
   } catch (error) {
     const finding =
       error instanceof ScanStop
@@ -76,28 +75,28 @@ export async function scanFile(source: ScanSource, options: ScanOptions = {}): P
         : makeFinding(
             source.path,
             'scan/read-failed',
-            `could not read the file: ${error instanceof EndOfSource ? error.message : error instanceof Error ? error.message : String(error)}`,
+            `could not read the file: ${error instanceof Error ? error.message : String(error)}`,
           )
-    partial = { format: 'unknown', findings: [finding] }
+    scanned = { format: 'unknown', findings: [finding] }
   }
   const extension = /\.[^./]+$/.exec(source.path)?.[0]?.toLowerCase() ?? ''
   const promised = PROMISED[extension]
-  if (promised && promised !== partial.format) {
-    partial.findings.push(
+  if (promised && promised !== scanned.format) {
+    scanned.findings.push(
       makeFinding(
         source.path,
         'scan/extension-mismatch',
-        `the name says ${promised} but the bytes are ${partial.format}`,
+        `the name says ${promised} but the bytes are ${scanned.format}`,
       ),
     )
   }
-  const verdict = verdictOf(partial.findings)
+  const verdict = verdictOf(scanned.findings)
   return {
     path: source.path,
-    ...partial,
+    ...scanned,
     verdict,
     verifiedFormat:
-      verdict === 'safe' && (partial.format === 'safetensors' || partial.format === 'gguf'),
+      verdict === 'safe' && (scanned.format === 'safetensors' || scanned.format === 'gguf'),
   }
 }
 
