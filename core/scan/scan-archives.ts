@@ -1,0 +1,189 @@
+import { detectFormat } from './detect.ts'
+import { makeFinding } from './finding.ts'
+import { KERAS_CONFIG_BYTES, kerasLambdas, latin1 } from './keras.ts'
+import { NPY_MAGIC, readNpyHeader } from './npy.ts'
+import { hasPickleMagic, type PickleScan, scanPickleBytes, walkPickle } from './pickle.ts'
+import { type FormatScan, type Options, plural, RAW_PICKLES, unsafeFormat } from './scan-context.ts'
+import { readTarEntries } from './tar.ts'
+import type { Finding, PickleImport, ScanSource } from './types.ts'
+import { readZipDirectory, readZipEntry, readZipEntryHead } from './zip.ts'
+
+/**
+ * Scans a zip: the directory checks of `readZipDirectory` first (refusing
+ * the archive before any entry is inflated), then every pickle, object
+ * `.npy` and Keras config inside; TorchScript and nested archives are noted.
+ *
+ * @example const { format, findings } = await scanZip(source, resolveOptions({}))
+ */
+export async function scanZip(source: ScanSource, options: Options): Promise<FormatScan> {
+  const file = source.path
+  const directory = await readZipDirectory(source, {
+    maxEntries: options.maxZipEntries,
+    maxUncompressed: options.maxZipUncompressed,
+    maxRatio: options.maxZipRatio,
+  })
+  const findings: Finding[] = [...directory.findings]
+  const torch = directory.entries.some((e) => /(?:^|\/)(?:data|constants)\.pkl$/.test(e.name))
+  const format = torch ? 'pytorch-zip' : 'zip'
+  // An archive that is unsafe or unreadable as a whole is refused before any entry is inflated.
+  if (findings.some((f) => f.unsafe || f.code === 'scan/zip-malformed')) return { format, findings }
+  const code = directory.entries.filter((e) => /(?:^|\/)code\/.+\.py$/.test(e.name))
+  if (torch && code.length > 0) {
+    findings.push(
+      makeFinding(
+        file,
+        'scan/torchscript',
+        `TorchScript archive with ${code.length} code file${code.length > 1 ? 's' : ''} (e.g. ${code[0]?.name})`,
+      ),
+    )
+  }
+  const imports: PickleImport[] = []
+  let pickles = 0
+  for (const entry of directory.entries) {
+    if (entry.isDirectory || entry.isSymlink || entry.flags & 0x1) continue
+    if (/(?:^|\/)config\.json$/.test(entry.name)) {
+      // A .keras archive: its config.json names every layer.
+      const read = await readZipEntry(source, entry, KERAS_CONFIG_BYTES)
+      findings.push(...read.findings)
+      if (read.bytes) findings.push(...kerasLambdas(latin1.decode(read.bytes), file, entry.name))
+      continue
+    }
+    const named = /\.(?:pkl|pickle)$/i.test(entry.name)
+    let head = await readZipEntryHead(source, entry, 512)
+    const npy = NPY_MAGIC.every((b, i) => head[i] === b)
+    // A .npy header may be up to 64 KiB; read that much only for .npy entries.
+    if (npy) head = await readZipEntryHead(source, entry, 12 + 0xffff)
+    if (isArchive(head)) findings.push(nestedArchive(file, entry.name, options))
+    if (!named && !npy && !hasPickleMagic(head)) continue
+    let scan: PickleScan | undefined
+    if (npy) {
+      const header = readNpyHeader(head, file, entry.name)
+      findings.push(...header.findings)
+      if (!header.objectDtype) continue
+      const read = await readZipEntry(source, entry, options.maxPickleBytes)
+      findings.push(...read.findings)
+      if (!read.bytes) continue
+      scan = scanPickleBytes(read.bytes, {
+        file,
+        entry: entry.name,
+        start: header.dataOffset,
+        allowGlobals: options.allow,
+      })
+    } else {
+      const read = await readZipEntry(source, entry, options.maxPickleBytes)
+      findings.push(...read.findings)
+      if (!read.bytes) continue
+      const bytes = read.bytes
+      if (!named) {
+        // Raw tensor bytes may start like a pickle by chance; they count only if they walk as one or import.
+        const walk = walkPickle(bytes, 0)
+        if (!walk.complete && walk.imports.length === 0) continue
+      }
+      scan = scanPickleBytes(bytes, {
+        file,
+        entry: entry.name,
+        maxPickles: RAW_PICKLES,
+        allowGlobals: options.allow,
+      })
+    }
+    pickles++
+    findings.push(...scan.findings)
+    imports.push(...scan.imports)
+  }
+  if (pickles > 0)
+    findings.push(
+      unsafeFormat(
+        file,
+        format === 'pytorch-zip'
+          ? 'a PyTorch file whose state is pickled'
+          : `an archive holding ${plural(pickles, 'pickle')}`,
+      ),
+    )
+  return { format, findings, ...(pickles > 0 ? { imports } : {}) }
+}
+
+/** Zip, gzip or tar bytes: archives whose own contents a scan does not open. */
+function isArchive(head: Uint8Array): boolean {
+  const format = detectFormat(head)
+  return format === 'zip' || format === 'gzip' || format === 'tar'
+}
+
+function nestedArchive(file: string, entry: string, options: Options): Finding {
+  return makeFinding(
+    file,
+    'scan/nested-archive',
+    `entry "${entry}" is itself an archive; what it holds was not scanned`,
+    undefined,
+    options.strict ? 'error' : 'warning',
+  )
+}
+
+/** Member names of torch's pre-1.0 tar layout. */
+const LEGACY_TAR_MEMBERS = new Set(['sys_info', 'pickle', 'storages', 'tensors'])
+
+/**
+ * Scans a tar: member paths and links first, then every pickle and object
+ * `.npy` member; torch's pre-1.0 tar layout fails closed.
+ *
+ * @example const { findings } = await scanTar(source, resolveOptions({}))
+ */
+export async function scanTar(source: ScanSource, options: Options): Promise<FormatScan> {
+  const file = source.path
+  const { entries, findings } = await readTarEntries(source, options.maxZipEntries)
+  if (findings.some((f) => f.severity === 'error')) return { format: 'tar', findings }
+  const imports: PickleImport[] = []
+  let pickles = 0
+  const names = new Set(entries.map((e) => e.name.replace(/^\.\//, '')))
+  if (names.has('pickle') && names.has('storages')) {
+    findings.push(
+      makeFinding(
+        file,
+        'scan/legacy-torch-tar',
+        'this is a pre-1.0 torch.save tar, whose storages member holds pickles between raw tensor bytes',
+      ),
+    )
+  }
+  for (const entry of entries) {
+    if (entry.type !== '0' && entry.type !== '7' && entry.type !== '\0') continue
+    const base = entry.name.split('/').pop() ?? ''
+    const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
+    const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))
+    const npy = NPY_MAGIC.every((b, i) => head[i] === b)
+    if (isArchive(head)) findings.push(nestedArchive(file, entry.name, options))
+    if (!named && !npy && !hasPickleMagic(head)) continue
+    if (entry.size > options.maxPickleBytes) {
+      findings.push(
+        makeFinding(
+          file,
+          'scan/too-large',
+          `member "${entry.name}" is ${entry.size} bytes, over the limit of ${options.maxPickleBytes} for inspection`,
+        ),
+      )
+      continue
+    }
+    const bytes = await source.read(entry.offset, entry.offset + entry.size)
+    let start = 0
+    if (npy) {
+      const header = readNpyHeader(bytes, file, entry.name)
+      findings.push(...header.findings)
+      if (!header.objectDtype) continue
+      start = header.dataOffset
+    } else if (!named) {
+      const walk = walkPickle(bytes, 0)
+      if (!walk.complete && walk.imports.length === 0) continue
+    }
+    const scan = scanPickleBytes(bytes, {
+      file,
+      entry: entry.name,
+      start,
+      maxPickles: npy ? 1 : RAW_PICKLES,
+      allowGlobals: options.allow,
+    })
+    pickles++
+    findings.push(...scan.findings)
+    imports.push(...scan.imports)
+  }
+  if (pickles > 0)
+    findings.push(unsafeFormat(file, `an archive holding ${plural(pickles, 'pickle')}`))
+  return { format: 'tar', findings, ...(pickles > 0 ? { imports } : {}) }
+}

@@ -1,0 +1,81 @@
+/**
+ * What the per-format scanners share: resolved options, the result they
+ * return, and the findings every pickle-based or uninspected file gets.
+ * Internal to core/scan; not re-exported.
+ */
+import { makeFinding } from './finding.ts'
+import type { Finding, ScanOptions, ScanResult } from './types.ts'
+
+export const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+const DEFAULTS = {
+  maxPickleBytes: 256 * MiB,
+  maxZipEntries: 100_000,
+  maxZipUncompressed: 256 * GiB,
+  maxZipRatio: 100,
+  maxGgufTensors: 1_000_000,
+  maxGgufKeys: 100_000,
+  maxOnnxBytes: 2 * GiB,
+}
+/** Pickles a legacy torch file holds: magic, protocol, sys info, data, storage keys. */
+export const LEGACY_PICKLES = 5
+/** Pickles walked in a raw pickle file; loaders that call pickle.load in a loop read several. */
+export const RAW_PICKLES = 64
+
+/** Scan options with every limit filled in. */
+export type Options = Required<
+  Omit<ScanOptions, 'allowGlobals' | 'strict' | 'maxSafetensorsHeader'>
+> &
+  Pick<ScanOptions, 'maxSafetensorsHeader' | 'strict'> & { allow: ReadonlySet<string> }
+
+/** What a format's scanner finds; scanFile adds the path, verdict and verifiedFormat. */
+export type FormatScan = Omit<ScanResult, 'path' | 'verdict' | 'verifiedFormat'>
+
+/**
+ * Fills in the default limits and turns the allowlist into a set.
+ *
+ * @example resolveOptions({ strict: true }).maxPickleBytes // 268435456
+ */
+export function resolveOptions(options: ScanOptions): Options {
+  return { ...DEFAULTS, ...stripUndefined(options), allow: new Set(options.allowGlobals ?? []) }
+}
+
+/**
+ * Said of every pickle-based file, clean or not: no allowlist makes unpickling safe in general.
+ *
+ * @example unsafeFormat('m.bin', 'a pickle').message // 'this is a pickle, and loading pickles can run code'
+ */
+export function unsafeFormat(file: string, what: string): Finding {
+  return makeFinding(
+    file,
+    'scan/unsafe-format',
+    `this is ${what}, and loading pickles can run code`,
+  )
+}
+
+/**
+ * @example plural(2, 'pickle') // '2 pickles'
+ */
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`
+}
+
+/**
+ * The finding for a format Agora cannot look inside: a warning, an error under `strict`.
+ *
+ * @example unknownFinding('x.dat', 'a binary format', resolveOptions({ strict: true })).severity // 'error'
+ */
+export function unknownFinding(file: string, what: string, options: Options): Finding {
+  return makeFinding(
+    file,
+    'scan/unknown-format',
+    `${what}; nothing inside it was checked`,
+    undefined,
+    options.strict ? 'error' : 'warning',
+  )
+}
+
+function stripUndefined<T extends object>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Defined<T>
+}
+type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> }
