@@ -549,6 +549,23 @@ describe('core/scan/scan-file', () => {
       )
     })
 
+    it('reads a small header with a single read of the source, whatever the file size', async () => {
+      const bytes = safetensors({ t: tensor }, 16)
+      const reads: [number, number][] = []
+      const source = bytesSource('big.safetensors', bytes)
+      const result = await scanFile({
+        ...source,
+        // Claims a terabyte: nothing past the header may be read.
+        size: bytes.length + 2 ** 40 - 16,
+        read: (start, end) => {
+          reads.push([start, end])
+          return source.read(start, end)
+        },
+      })
+      expect(reads).toEqual([[0, 65536]])
+      expect(codes(result)).toEqual(['scan/safetensors-trailing-bytes'])
+    })
+
     it('computes sizes in BigInt so hostile shapes cannot overflow', async () => {
       const huge = { dtype: 'F64', shape: [2 ** 40, 2 ** 40, 2 ** 40], data_offsets: [0, 0] }
       const result = await scan('x.safetensors', safetensors({ t: huge }, 0))

@@ -110,9 +110,26 @@ export async function scanPath(
   }
 }
 
-async function scanByFormat(source: ScanSource, options: Options): Promise<FormatScan> {
+/**
+ * The first bytes are read once, generously: most headers (safetensors JSON,
+ * GGUF metadata of small models, .npy) then come from memory, which saves a
+ * round trip per read when the source is a remote store.
+ */
+const HEAD_CACHE_BYTES = 64 * 1024
+
+function withHead(source: ScanSource, head: Uint8Array): ScanSource {
+  return {
+    ...source,
+    read: (start, end) =>
+      end <= head.length ? Promise.resolve(head.subarray(start, end)) : source.read(start, end),
+  }
+}
+
+async function scanByFormat(original: ScanSource, options: Options): Promise<FormatScan> {
+  const cached = await original.read(0, Math.min(original.size, HEAD_CACHE_BYTES))
+  const source = withHead(original, cached)
   const file = source.path
-  const head = await source.read(0, Math.min(source.size, DETECT_HEAD_BYTES))
+  const head = cached.subarray(0, DETECT_HEAD_BYTES)
   const format = detectFormat(head)
   switch (format) {
     case 'empty':
