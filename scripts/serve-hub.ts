@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { realpath, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
@@ -58,7 +58,8 @@ const TYPES: Record<string, string> = {
  * await hub.close()
  */
 export async function serveHub(options: ServeHubOptions): Promise<ServedHub> {
-  const root = resolve(options.root)
+  // The real path, so a symlink inside the root cannot lead outside it (checked per request).
+  const root = await realpath(resolve(options.root))
   const server = createServer((request, response) => {
     handle(root, request, response, options.onRequest).catch(() => {
       if (!response.headersSent) response.writeHead(500).end()
@@ -118,6 +119,7 @@ async function handle(
     file = join(file, 'index.html')
     info = await stat(file).catch(() => undefined)
   }
+  if (info?.isFile() && !isInside(root, await realpath(file).catch(() => ''))) info = undefined
   if (!info?.isFile()) {
     const notFound = join(root, '404.html')
     const page = await stat(notFound).catch(() => undefined)
@@ -168,6 +170,10 @@ async function handle(
     return
   }
   await pipeline(createReadStream(file, { start, end, highWaterMark: 1 << 20 }), response)
+}
+
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root + sep)
 }
 
 /**

@@ -60,7 +60,13 @@ describe('core/client/pull', () => {
     { path: 'tokenizer/vocab.bin', size: files.vocab.length, sha256: sha(files.vocab) },
   ]
 
-  async function publishIndex(versions: Record<string, { files: typeof v1 }>, latest: string) {
+  async function publishIndex(
+    versions: Record<
+      string,
+      { files: { path: string; size: number; sha256: string; private?: boolean }[] }
+    >,
+    latest: string,
+  ) {
     const item: SourceItem = {
       ref,
       dir: 'registry/models/ac/acme/tox-gnn',
@@ -439,6 +445,18 @@ describe('core/client/pull', () => {
     })
     const blobs = await readdir(join(work, 'cache/models--acme--tox-gnn/blobs')).catch(() => [])
     expect(blobs).toEqual([])
+  })
+
+  it('refuses paid files unless --include leaves them out', async () => {
+    const paid = { path: 'paid/weights.bin', size: 5, sha256: 'e'.repeat(64), private: true }
+    await publishIndex({ '1.0.0': { files: v1 }, '3.0.0': { files: [...v1, paid] } }, '3.0.0')
+    await expect(pull('acme/tox-gnn', options())).rejects.toMatchObject({
+      code: 'client/licence-required',
+      message: 'acme/tox-gnn@3.0.0: paid/weights.bin is paid or private',
+    })
+    const free = await pull('acme/tox-gnn', options({ include: ['*.json', '*.safetensors'] }))
+    expect(free.files.map((f) => f.path)).toEqual(['model.safetensors', 'config.json'])
+    expect(requests.some((r) => r.path.includes('e'.repeat(64)))).toBe(false)
   })
 
   it('keeps snapshot entries as symlinks into blobs', async () => {

@@ -156,6 +156,16 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
     )
   }
 
+  const paid = wanted.filter((f) => f.private)
+  if (paid.length > 0) {
+    throw new AgoraError(
+      'client/licence-required',
+      `${formatRef(ref)}@${resolution.version}: ${paid.map((f) => f.path).join(', ')} ${paid.length === 1 ? 'is' : 'are'} paid or private`,
+      {
+        hint: 'buy a licence on the item page (paid files come through presigned URLs from the licence service), or leave them out with --include',
+      },
+    )
+  }
   const cachedShas = new Set<string>()
   const toFetch = new Map<string, (typeof wanted)[number]>()
   for (const file of wanted) {

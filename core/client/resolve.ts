@@ -57,7 +57,9 @@ export interface ResolvedFile {
   path: string
   size: number
   sha256: string
+  /** Empty for paid or private files, which need a presigned URL from the licence service. */
   url: string
+  private?: boolean
 }
 
 /** What a spec resolved to. */
@@ -269,7 +271,11 @@ function fromIndexEntry(
     path: f.path,
     size: f.size,
     sha256: f.sha256,
-    url: f.url ?? fillTemplate(context.blobs, { base: context.base, sha256: f.sha256 }),
+    // Paid files have no public URL: only the licence service presigns them.
+    url: f.private
+      ? ''
+      : (f.url ?? fillTemplate(context.blobs, { base: context.base, sha256: f.sha256 })),
+    ...(f.private ? { private: true } : {}),
   }))
   return {
     ref,
@@ -414,7 +420,8 @@ async function resolveFromRaw(
     path: f.path,
     size: f.size,
     sha256: f.sha256,
-    url: f.url ?? fillTemplate(blobs, { sha256: f.sha256 }),
+    url: f.private ? '' : (f.url ?? fillTemplate(blobs, { sha256: f.sha256 })),
+    ...(f.private ? { private: true } : {}),
   }))
   return {
     ref,
@@ -511,7 +518,7 @@ function checkFiles(
   ref: ItemRef,
   version: string,
   files: readonly { path: string; size: number; sha256: string; private?: boolean | undefined }[],
-): { path: string; size: number; sha256: string; url?: string }[] {
+): { path: string; size: number; sha256: string; url?: string; private?: boolean }[] {
   const seen = new Set<string>()
   for (const file of files) {
     const where = `${formatRef(ref)}@${version}: file "${String(file.path)}"`
@@ -535,13 +542,8 @@ function checkFiles(
         hint: 'the index is damaged; report it to the hub',
       })
     }
-    if (file.private) {
-      throw new AgoraError('client/licence-required', `${where} is paid or private`, {
-        hint: 'buy a licence on the item page; paid files are served through presigned URLs from the licence service',
-      })
-    }
   }
-  return files as { path: string; size: number; sha256: string; url?: string }[]
+  return files as { path: string; size: number; sha256: string; url?: string; private?: boolean }[]
 }
 
 async function readJson<T>(fs: ClientFs | undefined, path: string): Promise<T | undefined> {
