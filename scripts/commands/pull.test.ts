@@ -126,11 +126,13 @@ describe('scripts/commands/index-build and pull', () => {
     })
     expect(beyond.status).toBe(416)
     await beyond.arrayBuffer()
+    await symlink('/etc/hostname', join(site, 'leak.txt'))
     for (const path of [
       '/../etc/passwd',
       '/%2e%2e/%2e%2e/etc/passwd',
       '/.git/config',
       '/nope.json',
+      '/leak.txt',
     ]) {
       const answer = await fetch(`${hub.url}${path}`)
       expect(answer.status).toBe(404)
