@@ -10,7 +10,7 @@ import {
   stringList,
 } from './change-rules.ts'
 import { diffCommits, type FileChange } from './git-diff.ts'
-import { type GitContext, readBlobOid, readFileAt, resolveCommit } from './git-refs.ts'
+import { createFileReader, type GitContext, readBlobOid, resolveCommit } from './git-refs.ts'
 import { formatRef, type ItemRef } from './paths.ts'
 
 export { CHANGE_RULES, type ChangeRule, type ChangeRuleContext } from './change-rules.ts'
@@ -309,6 +309,7 @@ function createDocReader(
 ): ChangeRuleContext['read'] {
   const byPath = new Map(files.map((f) => [f.path, f]))
   const cache = new Map<string, Promise<LoadedDoc | undefined>>()
+  const readFileAt = createFileReader(git)
   return (side, path) => {
     const key = `${side}:${path}`
     let doc = cache.get(key)
@@ -319,7 +320,7 @@ function createDocReader(
         let bytes: Uint8Array | undefined
         if (change && oid === undefined) bytes = undefined
         else if (oid !== undefined) bytes = await readBlobOid(git, oid)
-        else bytes = await readFileAt(git, commits[side], path)
+        else bytes = await readFileAt(commits[side], path)
         if (bytes === undefined) return undefined
         const loaded = loadYaml(bytes, path)
         return { value: loaded.value, issues: loaded.issues, locate: loaded.locate }
