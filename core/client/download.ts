@@ -105,7 +105,7 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
             offset = 0
             hash = createHash('sha256')
           }
-          const meter = new Meter(hash, (n) => {
+          const meter = new Meter(hash, expected.size - offset, url, (n) => {
             result.transferred += n
             options.onProgress?.(n)
           })
@@ -161,7 +161,13 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
     await fs.promises.rename(partial, target)
     return result
   } catch (error) {
-    if (error instanceof AgoraError) throw error
+    if (error instanceof AgoraError) {
+      // Wrong bytes are never kept for a later resume.
+      if (error.code === 'client/size-mismatch' || error.code === 'client/hash-mismatch') {
+        await fs.promises.rm(partial, { force: true }).catch(() => undefined)
+      }
+      throw error
+    }
     if (isLocalFsError(error)) {
       await fs.promises.rm(partial, { force: true }).catch(() => undefined)
       throw new AgoraError(
@@ -181,18 +187,38 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
   }
 }
 
-/** Hashes and counts bytes on their way to disk. */
+/**
+ * Hashes and counts bytes on their way to disk, and stops a body that runs
+ * past the expected size, so a hostile server cannot fill the disk.
+ */
 class Meter extends Transform {
   readonly #hash: Hash
   readonly #onData: (bytes: number) => void
+  readonly #url: string
+  #left: number
 
-  constructor(hash: Hash, onData: (bytes: number) => void) {
+  constructor(hash: Hash, limit: number, url: string, onData: (bytes: number) => void) {
     super({ highWaterMark: 1 << 18 })
     this.#hash = hash
+    this.#left = limit
+    this.#url = url
     this.#onData = onData
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#left -= chunk.length
+    if (this.#left < 0) {
+      callback(
+        new AgoraError(
+          'client/size-mismatch',
+          `${this.#url}: the server sent more bytes than the index lists`,
+          {
+            hint: 'the server holds a different file than the index says; report it to the hub',
+          },
+        ),
+      )
+      return
+    }
     this.#hash.update(chunk)
     this.#onData(chunk.length)
     callback(null, chunk)

@@ -284,6 +284,29 @@ describe('core/client/pull', () => {
     expect(fs.existsSync(join(work, 'agora.lock'))).toBe(false)
   })
 
+  it('stops a body longer than the index says and keeps none of it', async () => {
+    const path = blobPath(files.config)
+    faults = [
+      {
+        path,
+        times: 1,
+        fault: (_req, res, body) => {
+          res.writeHead(200)
+          res.write(body)
+          res.end(Buffer.alloc(1 << 20))
+          return true
+        },
+      },
+    ]
+    const error = await pull('acme/tox-gnn@1.0.0', options({ concurrency: 1 })).catch((e) => e)
+    expect(error).toMatchObject({
+      code: 'client/size-mismatch',
+      message: `${base}${path}: the server sent more bytes than the index lists`,
+    })
+    const blobs = await readdir(join(work, 'cache/models--acme--tox-gnn/blobs'))
+    expect(blobs.filter((b) => b.startsWith(sha(files.config)))).toEqual([])
+  })
+
   it('retries 500, 503 and 429 answers', async () => {
     const answer =
       (status: number, headers: Record<string, string> = {}): Fault =>
