@@ -40,6 +40,8 @@ export interface PublishRequest {
   concurrency?: number
   /** Told the size of every chunk hashed. */
   onHashProgress?: ((bytes: number) => void) | undefined
+  /** Told the total size of the files before hashing starts, for a progress bar with an ETA. */
+  onHashStart?: ((totalBytes: number) => void) | undefined
 }
 
 /** A file of the version and where its bytes are. */
@@ -162,6 +164,12 @@ export async function planPublish(
     throw new AgoraError('publish/empty', `${request.dir} has no files to publish`, {
       hint: 'point agora publish at the folder holding the model, dataset or adapter files',
     })
+  }
+  if (request.onHashStart) {
+    const sizes = await Promise.all(
+      sources.map((s) => nodeFs.promises.stat(s.source).then((i) => i.size)),
+    )
+    request.onHashStart(sizes.reduce((n, size) => n + size, 0))
   }
   const files = await mapLimit(sources, request.concurrency ?? 4, async (s) => {
     const info = await hashFile(

@@ -124,6 +124,31 @@ describe('scripts/commands/publish', () => {
     expect(second.files.every((f) => !f.uploaded)).toBe(true)
   })
 
+  it('draws hashing and upload progress with totals on a terminal only', async () => {
+    const out = sink()
+    const err = Object.assign(sink().stream, { isTTY: true, columns: 160 })
+    let drawn = ''
+    const write = err.write.bind(err)
+    err.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      drawn += String(chunk)
+      return write(chunk, ...rest)
+    }) as typeof err.write
+    const code = await main(
+      publishArgs().filter((a) => a !== '--json'),
+      {
+        cwd: work,
+        env: {},
+        stdout: out.stream,
+        stderr: err,
+        fetch: globalThis.fetch,
+      },
+    )
+    expect(code).toBe(0)
+    expect(drawn).toMatch(/hashing \[#+\] {2}100% {2}68\.4 KiB\/68\.4 KiB/)
+    expect(drawn).toMatch(/uploading acme\/sol-net@0\.1\.0 \[#+\] {2}100% {2}68\.4 KiB\/68\.4 KiB/)
+    expect(out.text()).not.toContain('\r')
+  })
+
   it('bumps dist-tags.latest of an existing item and keeps its comments', async () => {
     const { code } = await run(
       [

@@ -11,6 +11,7 @@ import { formatRef, type ItemRef, kindPlural, parseKind } from '#core/registry'
 import { applyPublish, createStore, type PublishPlan, planPublish } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes } from '../cli/format.ts'
+import type { Progress } from '../cli/progress.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'
 import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
@@ -129,7 +130,7 @@ const command: Command = {
     const ref: ItemRef = { kind, ns, name }
     const store = createStore(hub.storage, { repoRoot: root, env: ctx.env })
 
-    const hashing = report.progress({ label: 'hashing' })
+    let hashing: Progress | undefined
     let plan: PublishPlan
     try {
       plan = await planPublish(
@@ -141,12 +142,15 @@ const command: Command = {
           hub,
           fields: { title: values.title, summary: values.summary, license: values.license },
           changelog: values.changelog,
-          onHashProgress: (bytes) => hashing.tick(bytes),
+          onHashStart: (total) => {
+            hashing = report.progress({ label: 'hashing', total })
+          },
+          onHashProgress: (bytes) => hashing?.tick(bytes),
         },
         { store },
       )
     } finally {
-      hashing.done()
+      hashing?.done()
     }
     const issues = sortIssues(plan.issues)
     const summary = (uploaded: Set<string>, extra: Partial<PublishReport> = {}): PublishReport => ({
