@@ -151,6 +151,18 @@ describe('core/storage/s3-store', () => {
     expect(await store.stat(claimed.sha256)).toBeUndefined()
   })
 
+  it('never sends a small blob whose hash differs', async () => {
+    const store = makeStore()
+    const claimed = { sha256: sha('claimed'), size: 5 }
+    await expect(
+      store.put(() => Readable.from([Buffer.from('other')]), claimed),
+    ).rejects.toMatchObject({
+      code: 'storage/hash-mismatch',
+      message: `blobs/sha256/${claimed.sha256.slice(0, 2)}/${claimed.sha256}: expected sha256 ${claimed.sha256}, got ${sha('other')}`,
+    })
+    expect(seen.filter((s) => s.startsWith('PUT'))).toEqual([])
+  })
+
   it('retries 503 SlowDown and 500 with back-off', async () => {
     const store = makeStore({ multipartThreshold: 5 * MiB, partSize: 5 * MiB })
     faults = [
