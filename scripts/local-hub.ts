@@ -97,6 +97,8 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
  * The index signing key of a local hub: the one given; else the sample key
  * when agora.yaml lists it (its seed is public, for demos only); else
  * `.agora/index-key.pem`, generated on first use (that folder is ignored by Git).
+ *
+ * @example const key = await signingKeyFor('.', registry.hub)
  */
 export async function signingKeyFor(
   repoRoot: string,

@@ -40,7 +40,11 @@ export function snapshotDir(cacheDir: string, ref: ItemRef, version: string): st
   return join(itemCacheDir(cacheDir, ref), 'snapshots', version)
 }
 
-/** Lock file of one blob download: `<cache>/.locks/<item>/<sha256>.lock`. */
+/**
+ * Lock file of one blob download: `<cache>/.locks/<item>/<sha256>.lock`.
+ *
+ * @example blobLockPath(cache, ref, 'ab12…') // '<cache>/.locks/models--acme--x/ab12….lock'
+ */
 export function blobLockPath(cacheDir: string, ref: ItemRef, sha256: string): string {
   return join(
     cacheDir,

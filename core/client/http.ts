@@ -51,7 +51,11 @@ export function isTransient(error: unknown): boolean {
   return isNetworkError(error)
 }
 
-/** The retry options every client request uses. */
+/**
+ * The retry options every client request uses.
+ *
+ * @example await withRetry(() => fetchOnce(url), clientRetry({ retries: 3 }, signal))
+ */
 export function clientRetry(
   options: ClientRetryOptions | undefined,
   signal?: AbortSignal,
@@ -121,7 +125,11 @@ export async function getText(
   }
 }
 
-/** Turns a failed request into an AgoraError saying what was fetched and what to check. */
+/**
+ * Turns a failed request into an AgoraError saying what was fetched and what to check.
+ *
+ * @example throw httpError(error, url, 'the index configuration')
+ */
 export function httpError(error: unknown, url: string, what: string): unknown {
   if (error instanceof AgoraError) return error
   if (error instanceof HttpStatusError && (error.status === 404 || error.status === 410)) {

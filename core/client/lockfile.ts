@@ -137,7 +137,11 @@ export async function writeLockfile(
   }
 }
 
-/** The lock key of an item: `kind/ns/name`. */
+/**
+ * The lock key of an item: `kind/ns/name`.
+ *
+ * @example lockKey({ kind: 'dataset', ns: 'acme', name: 'tox21' }) // 'dataset/acme/tox21'
+ */
 export function lockKey(ref: ItemRef): string {
   return refKey(ref)
 }

@@ -116,7 +116,11 @@ export async function resolve(
   })
 }
 
-/** The index base URL: what `{base}` means in config.json templates. */
+/**
+ * The index base URL: what `{base}` means in config.json templates.
+ *
+ * @example indexBase('http://localhost:4321/index/config.json') // 'http://localhost:4321'
+ */
 export function indexBase(indexUrl: string): string {
   return indexUrl.replace(/\/+$/, '').replace(/\/index(\/config\.json)?$/, '')
 }

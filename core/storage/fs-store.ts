@@ -136,7 +136,11 @@ async function linkIntoPlace(fs: StoreFs, temp: string, target: string): Promise
   }
 }
 
-/** Throws the error every store raises when bytes differ from the manifest. */
+/**
+ * Throws the error every store raises when bytes differ from the manifest.
+ *
+ * @example checkDigest(meter.digest(), { sha256, size }, 'blobs/sha256/9f/9f86…')
+ */
 export function checkDigest(actual: BlobInfo, expected: BlobInfo, where: string): void {
   if (actual.size !== expected.size) {
     throw new AgoraError(

@@ -87,7 +87,11 @@ export async function loadSigningKey(
   }
 }
 
-/** The checkout's HEAD commit, or undefined outside Git. */
+/**
+ * The checkout's HEAD commit, or undefined outside Git.
+ *
+ * @example await headCommit('.') // '4dd909513eef91f3793bfa13c68cd60ed1d15622'
+ */
 export async function headCommit(root: string): Promise<string | undefined> {
   return git.resolveRef({ fs, dir: root, ref: 'HEAD' }).catch(() => undefined)
 }
