@@ -191,6 +191,16 @@ describe('core/scan/scan-file', () => {
       expect(result.verdict).toBe('unsafe')
     })
 
+    it('reads entries whose sizes are only in a data descriptor', async () => {
+      const bytes = buildZip([
+        { name: 'archive/data.pkl', data: EVIL_PICKLE_P4, method: 8, descriptor: true },
+        { name: 'archive/version', data: '3\n', descriptor: true },
+      ])
+      const result = await scan('streamed.pt', bytes)
+      expect(result.verdict).toBe('unsafe')
+      expect(codes(result)).toEqual(['scan/pickle-dangerous-import', 'scan/unsafe-format'])
+    })
+
     it('ignores tensor bytes that merely start like a pickle', async () => {
       const bytes = buildZip([
         { name: 'archive/data.pkl', data: TORCH_STATE_PICKLE },

@@ -102,6 +102,8 @@ export interface ZipSpec {
   localName?: string
   /** Size written to the central directory instead of the real one. */
   declaredSize?: number
+  /** Zeros in the local header and a data descriptor after the bytes, as streaming writers do. */
+  descriptor?: boolean
 }
 
 /** A zip written field by field, so tests can make every kind of broken archive. */
@@ -117,27 +119,29 @@ export function buildZip(specs: ZipSpec[], options: { overlapLast?: boolean } = 
     const crc = spec.crc ?? crc32(data)
     const name = enc.encode(spec.name)
     const localName = enc.encode(spec.localName ?? spec.name)
+    const streamed = spec.descriptor === true
     const local = concat(
       u32(0x04034b50),
       u16(20),
-      u16(0x0800),
+      u16(streamed ? 0x0808 : 0x0800),
       u16(method),
       u16(0),
       u16(0),
-      u32(crc),
-      u32(body.length),
-      u32(data.length),
+      u32(streamed ? 0 : crc),
+      u32(streamed ? 0 : body.length),
+      u32(streamed ? 0 : data.length),
       u16(localName.length),
       u16(0),
       localName,
       body,
+      streamed ? concat(u32(0x08074b50), u32(crc), u32(body.length), u32(data.length)) : new Uint8Array(0),
     )
     const localOffset = options.overlapLast && index === specs.length - 1 ? previousOffset : offset
     const central = concat(
       u32(0x02014b50),
       u16(spec.mode === undefined ? 20 : (3 << 8) | 20),
       u16(20),
-      u16(0x0800),
+      u16(streamed ? 0x0808 : 0x0800),
       u16(method),
       u16(0),
       u16(0),
