@@ -224,7 +224,9 @@ describe('core/client/pull', () => {
       hint: 'versions: 1.1.0, 1.0.0; tags: latest, stable',
     })
     await expect(pull('acme/nope', options())).rejects.toMatchObject({ code: 'client/not-found' })
-    await expect(pull('not a ref', options())).rejects.toMatchObject({ code: 'client/bad-spec' })
+    for (const bad of ['not a ref', 'acme/../x', '../x', 'Acme/X', 'acme/x@1.0.0/../../y']) {
+      await expect(pull(bad, options())).rejects.toMatchObject({ code: 'client/bad-spec' })
+    }
   })
 
   it('resumes a transfer cut mid-file with an HTTP Range', async () => {

@@ -83,15 +83,29 @@ export interface Resolution {
  * @example parseSpec('datasets/acme/tox21@1.0.0')
  */
 export function parseSpec(spec: string | ItemSpec): ItemSpec {
-  if (typeof spec !== 'string') return spec
-  const parsed = parseRef(spec.trim())
-  if (!parsed) {
-    throw new AgoraError('client/bad-spec', `"${spec}" is not an item reference`, {
-      hint: 'write [kind/]namespace/name[@version|@tag], e.g. acme/tox-gnn@1.2.0 or datasets/acme/tox21',
-    })
+  const parsed = typeof spec === 'string' ? parseRef(spec.trim()) : spec
+  // Names go into URLs and cache folders: only the registry's lower-case id alphabet gets there.
+  const safe = (part: string) => ID_PART.test(part) && !part.includes('..')
+  const version = parsed?.version
+  if (
+    !parsed ||
+    !safe(parsed.ns) ||
+    !safe(parsed.name) ||
+    (version !== undefined && !VERSION_PART.test(version))
+  ) {
+    throw new AgoraError(
+      'client/bad-spec',
+      `"${typeof spec === 'string' ? spec : formatRef(spec)}" is not an item reference`,
+      {
+        hint: 'write [kind/]namespace/name[@version|@tag], e.g. acme/tox-gnn@1.2.0 or datasets/acme/tox21',
+      },
+    )
   }
   return parsed
 }
+
+const ID_PART = /^[a-z0-9](?:[a-z0-9._-]{0,98}[a-z0-9])?$/
+const VERSION_PART = /^[0-9A-Za-z.+\-^~<>=| *x]{1,128}$/
 
 /**
  * Resolves an item spec to a version and its files: through the hub's static
