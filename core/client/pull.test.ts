@@ -444,6 +444,20 @@ describe('core/client/pull', () => {
     })
   })
 
+  it('refuses a lock file whose paths would leave the snapshot', async () => {
+    await pull('acme/tox-gnn@1.0.0', options())
+    const lockPath = join(work, 'agora.lock')
+    const lock = JSON.parse(await readFile(lockPath, 'utf8'))
+    lock.items['model/acme/tox-gnn'].files[0].path = '../../../../escaped.json'
+    await writeFile(lockPath, JSON.stringify(lock))
+    await expect(
+      pull('acme/tox-gnn', options({ offline: true, locked: true })),
+    ).rejects.toMatchObject({
+      code: 'client/unsafe-path',
+    })
+    expect(fs.existsSync(join(work, 'escaped.json'))).toBe(false)
+  })
+
   it('reports a full disk clearly and leaves no blob', async () => {
     const full: ClientFs = {
       ...fs,

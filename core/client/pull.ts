@@ -24,6 +24,7 @@ import {
   writeLockfile,
 } from './lockfile.ts'
 import {
+  checkFiles,
   parseSpec,
   type Resolution,
   type ResolveOptions,
@@ -275,7 +276,12 @@ async function resolveFor(
         ref,
         version: lockedItem.version,
         commit: lockedItem.commit,
-        files: lockedItem.files.map((f) => ({ ...f, url: '' })),
+        files: checkFiles(ref, lockedItem.version, lockedItem.files).map((f) => ({
+          path: f.path,
+          size: f.size,
+          sha256: f.sha256,
+          url: '',
+        })),
         warnings: [],
         source: options.lockFile ?? 'agora.lock',
       }

@@ -531,8 +531,13 @@ export function pickVersion(
   return version
 }
 
-/** Refuses file lists a hostile index or manifest could use to write outside the cache. */
-function checkFiles(
+/**
+ * Refuses file lists a hostile index, manifest or lock file could use to
+ * write outside the cache: unsafe or duplicate paths, bad sizes or hashes.
+ *
+ * @example checkFiles(ref, '1.0.0', lockedItem.files)
+ */
+export function checkFiles(
   ref: ItemRef,
   version: string,
   files: readonly { path: string; size: number; sha256: string; private?: boolean | undefined }[],
