@@ -144,7 +144,8 @@ export function httpError(error: unknown, url: string, what: string): unknown {
       cause: error,
     })
   }
-  const detail = error instanceof Error ? error.message : String(error)
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code
+  const detail = `${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`
   return new AgoraError('client/http-failed', `cannot fetch ${what} from ${url}: ${detail}`, {
     hint: isTransient(error)
       ? 'the server kept failing after several retries; try again later or use --offline'
