@@ -144,8 +144,9 @@ export function httpError(error: unknown, url: string, what: string): unknown {
       cause: error,
     })
   }
-  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code
-  const detail = `${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` (${code})` : ''}`
+  // fetch says only "fetch failed"; the reason (refused, reset, DNS) is in its cause.
+  const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message
+  const detail = `${error instanceof Error ? error.message : String(error)}${typeof cause === 'string' && cause ? ` (${cause})` : ''}`
   return new AgoraError('client/http-failed', `cannot fetch ${what} from ${url}: ${detail}`, {
     hint: isTransient(error)
       ? 'the server kept failing after several retries; try again later or use --offline'
