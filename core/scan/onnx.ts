@@ -198,8 +198,9 @@ export async function scanOnnx(source: ScanSource): Promise<OnnxScan> {
         opsets++
       } else if (f.field === 20) {
         expectMessage(f, 'ModelProto.training_info')
+        // TrainingInfoProto: the initialization (1) and algorithm (2) graphs.
         for await (const t of reader.fields(f.start, f.end)) {
-          if ((t.field === 1 || t.field === 3) && t.wire === 2) await walkGraph(t.start, t.end, 1)
+          if ((t.field === 1 || t.field === 2) && t.wire === 2) await walkGraph(t.start, t.end, 1)
         }
       } else if (f.field === 25) {
         expectMessage(f, 'ModelProto.functions')

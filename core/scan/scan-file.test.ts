@@ -13,6 +13,7 @@ import {
   latin1,
   npy,
   onnxModel,
+  pb,
   safetensors,
   TORCH_STATE_PICKLE,
   torchZip,
@@ -713,6 +714,34 @@ describe('core/scan/scan-file', () => {
         'scan/onnx-external-data-escape',
         'scan/onnx-external-data-escape',
       ])
+      expect(result.verdict).toBe('unsafe')
+    })
+
+    it('follows training graphs and functions to their tensors', async () => {
+      const escaping = pb.bytes(
+        5,
+        concat(
+          pb.bytes(8, 'w'),
+          pb.bytes(13, concat(pb.bytes(1, 'location'), pb.bytes(2, '../w.bin'))),
+        ),
+      )
+      const training = pb.bytes(20, pb.bytes(2, escaping))
+      const constant = pb.bytes(
+        5,
+        concat(
+          pb.bytes(1, 'value'),
+          pb.bytes(
+            5,
+            concat(pb.bytes(13, concat(pb.bytes(1, 'location'), pb.bytes(2, '/abs.bin')))),
+          ),
+        ),
+      )
+      const fn = pb.bytes(
+        25,
+        concat(pb.bytes(1, 'f'), pb.bytes(7, concat(pb.bytes(4, 'Constant'), constant))),
+      )
+      const result = await scan('m.onnx', concat(onnxModel(), training, fn))
+      expect(result.externalData).toEqual(['../w.bin', '/abs.bin'])
       expect(result.verdict).toBe('unsafe')
     })
 
