@@ -46,13 +46,15 @@ export default defineConfig({
   // Write over the previous output rather than emptying it: removing tens of
   // thousands of files costs more than rendering them. agoraPrune deletes the
   // pages a build no longer produces.
-  vite: { build: { emptyOutDir: false } },
+  // Scripts stay external files (cached once) rather than inlined into every page.
+  vite: { build: { emptyOutDir: false, assetsInlineLimit: 0 } },
   integrations: [
     sitemap({ filter: (page) => !page.includes('/api/') }),
     agoraPrune(),
     agoraPagefind(),
     agoraValidators({ schemasDir: resolve(projectRoot, 'registry/schemas') }),
   ],
+  experimental: { incrementalBuild: true },
   security: {
     csp: {
       algorithm: 'SHA-256',

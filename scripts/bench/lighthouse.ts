@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createReadStream, existsSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve } from 'node:path'
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import * as chromeLauncher from 'chrome-launcher'
 import lighthouse from 'lighthouse'
+import { parseDocument } from 'yaml'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const { values } = parseArgs({
@@ -37,14 +38,25 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 }
 
-function build(): Promise<void> {
-  return new Promise((ok, fail) => {
+/**
+ * Builds the sample hub with its base URL set to where it is served, so
+ * canonical links point at the page Lighthouse audits.
+ */
+async function build(baseUrl: string): Promise<void> {
+  const hubDir = join(ROOT, 'bench-out', 'lighthouse-hub')
+  await rm(join(hubDir, 'registry'), { recursive: true, force: true })
+  await cp(join(ROOT, 'registry'), join(hubDir, 'registry'), { recursive: true })
+  const hubFile = join(hubDir, 'registry/agora.yaml')
+  const doc = parseDocument(await readFile(hubFile, 'utf8'))
+  doc.set('base_url', baseUrl)
+  await writeFile(hubFile, doc.toString())
+  await new Promise<void>((ok, fail) => {
     const child = spawn(
       process.execPath,
       [join(ROOT, 'node_modules/astro/bin/astro.mjs'), 'build'],
       {
         cwd: ROOT,
-        env: { ...process.env, AGORA_OUT_DIR: dist },
+        env: { ...process.env, AGORA_ROOT: hubDir, AGORA_OUT_DIR: dist },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     )
@@ -103,8 +115,8 @@ async function firstItem(kinds: string, base: string): Promise<string> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 
-if (!values.dist) await build()
 const site = await serve()
+if (!values.dist) await build(site.url)
 const chrome = await chromeLauncher.launch({
   chromePath: '/usr/bin/chromium',
   chromeFlags: [

@@ -1,4 +1,5 @@
 import { getCollection } from 'astro:content'
+import { createHash } from 'node:crypto'
 import {
   type BuildInfo,
   type CatalogEntry,
@@ -13,6 +14,15 @@ import type { OwnerManifest } from '#core/manifest'
 export interface SiteCatalog extends CatalogIndex {
   build: BuildInfo
   stats: CatalogStats
+  /**
+   * A key that changes whenever anything an item's page or API file shows
+   * changes: its own data, its owners, its similar items, lineage children,
+   * collections and leaderboard, the hub and the trending reference date.
+   * Incremental builds skip pages whose key is unchanged.
+   */
+  cacheKeyOf(key: string): string
+  /** A key over several entries, for listing pages. */
+  cacheKeyOfList(keys: readonly string[], extra?: unknown): string
 }
 
 let cached: Promise<SiteCatalog> | undefined
@@ -20,10 +30,17 @@ let cached: Promise<SiteCatalog> | undefined
 async function load(): Promise<SiteCatalog> {
   // The loader stores CatalogRecord objects; the collection has no schema
   // because the registry's own validators already checked every document.
-  const records = (await getCollection('catalog')).map((e) => e.data as unknown as CatalogRecord)
+  const raw = await getCollection('catalog')
+  const digests = new Map<string, string>()
+  const records: CatalogRecord[] = []
+  for (const e of raw) {
+    digests.set(e.id, String(e.digest ?? ''))
+    records.push(e.data as unknown as CatalogRecord)
+  }
   const hubRecord = records.find((r) => r.type === 'hub')
-  if (!hubRecord || hubRecord.type !== 'hub')
+  if (!hubRecord || hubRecord.type !== 'hub') {
     throw new Error('catalog: registry/agora.yaml did not load; run `agora validate`')
+  }
   const owners = new Map<string, OwnerManifest>()
   const entries: CatalogEntry[] = []
   for (const r of records) {
@@ -31,7 +48,43 @@ async function load(): Promise<SiteCatalog> {
     else if (r.type === 'item') entries.push(r)
   }
   const index = indexCatalog(entries, hubRecord.hub, owners)
-  return { ...index, build: hubRecord.build, stats: computeStats(index.entries) }
+  const base = `${digests.get('hub')}|${index.asOf}`
+  const hash = (text: string): string => createHash('sha1').update(text).digest('base64url')
+  const keys = new Map<string, string>()
+  const cacheKeyOf = (key: string): string => {
+    const hit = keys.get(key)
+    if (hit) return hit
+    const entry = index.byKey.get(key)
+    const related = [
+      ...(index.similar.get(key) ?? []),
+      ...(index.children.get(key) ?? []).map((c) => c.key),
+      ...(index.collections.get(key) ?? []),
+      ...(index.leaderboards.get(key) ?? []).map((r) => r.key),
+      ...(entry?.parents.map((p) => p.key ?? p.text) ?? []),
+      ...(entry?.members.map((m) => m.key ?? m.text) ?? []),
+    ]
+    const parts = [base, digests.get(`item:${key}`)]
+    for (const k of related) parts.push(k, digests.get(`item:${k}`))
+    for (const ns of entry?.item.owners ?? []) parts.push(ns, digests.get(`owner:${ns}`))
+    const value = hash(parts.join('|'))
+    keys.set(key, value)
+    return value
+  }
+  const cacheKeyOfList = (list: readonly string[], extra?: unknown): string =>
+    hash(
+      [
+        base,
+        JSON.stringify(extra ?? null),
+        ...list.map((k) => `${k}:${digests.get(`item:${k}`)}`),
+      ].join('|'),
+    )
+  return {
+    ...index,
+    build: hubRecord.build,
+    stats: computeStats(index.entries),
+    cacheKeyOf,
+    cacheKeyOfList,
+  }
 }
 
 /**

@@ -155,7 +155,7 @@ export function initBrowse(): void {
     const first = total === 0 ? 0 : (state.page - 1) * PAGE_SIZE + 1
     status.textContent =
       total === 0
-        ? 'No matching items.'
+        ? `No matching items${state.q ? ` for “${state.q}”` : ''}.`
         : `Showing ${first}–${first + data.length - 1} of ${total}${state.q ? ` for “${state.q}”` : ''}.`
     for (const label of form.querySelectorAll<HTMLLabelElement>('label')) {
       const box = label.querySelector('input')

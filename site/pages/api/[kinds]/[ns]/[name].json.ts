@@ -8,6 +8,7 @@ export const getStaticPaths = (async () => {
   return catalog.entries.map((entry) => ({
     params: { kinds: kindPlural(entry.ref.kind), ns: entry.ref.ns, name: entry.ref.name },
     props: { key: entry.key },
+    cacheKey: catalog.cacheKeyOf(entry.key),
   }))
 }) satisfies GetStaticPaths
 

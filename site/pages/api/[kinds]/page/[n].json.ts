@@ -9,6 +9,10 @@ export const getStaticPaths = (async () => {
     paginate(catalog.byKind.get(kind) ?? []).map((page) => ({
       params: { kinds: kindPlural(kind), n: String(page.page) },
       props: { kind, page },
+      cacheKey: catalog.cacheKeyOfList(
+        page.items.map((e) => e.key),
+        [page.total, page.pages, page.items.map((e) => e.trending)],
+      ),
     })),
   )
 }) satisfies GetStaticPaths
