@@ -100,6 +100,13 @@ describe('scripts/commands/scan', () => {
     ).toBe(0)
   })
 
+  it('fails when a folder holds no files to scan', async () => {
+    await mkdir(join(dir, 'empty'))
+    const { code, stdout } = await run('empty')
+    expect(code).toBe(1)
+    expect(stdout).toBe('✖ no files to scan\n')
+  })
+
   it('exits 2 on bad arguments', async () => {
     const none = await run()
     expect(none.code).toBe(2)

@@ -83,24 +83,26 @@ const command: Command = {
       unsafe: results.filter((r) => r.verdict === 'unsafe').length,
       error: results.filter((r) => r.verdict === 'error').length,
     }
+    // Nothing scanned is not "all safe": a typo in a folder name must not pass a check.
     const ok = summary.files > 0 && summary.safe === summary.files
-    report.info(
-      ok
-        ? `✔ ${plural(summary.files, 'file')} safe`
-        : `✖ ${[
-            summary.unsafe > 0 ? `${summary.unsafe} unsafe` : '',
-            summary.error > 0 ? `${summary.error} could not be scanned` : '',
-            summary.files === 0 ? 'no files found' : '',
-          ]
-            .filter(Boolean)
-            .join(', ')} of ${plural(summary.files, 'file')}`,
-    )
+    report.info(summaryLine(summary, ok))
     report.result({ ok, results, summary } satisfies ScanReport)
     return ok ? EXIT_OK : EXIT_PROBLEMS
   },
 }
 
 export default command
+
+/** The last line: `✔ 3 files safe`, `✖ 1 unsafe, 1 could not be scanned of 3 files`. */
+function summaryLine(summary: ScanReport['summary'], ok: boolean): string {
+  if (summary.files === 0) return '✖ no files to scan'
+  if (ok) return `✔ ${plural(summary.files, 'file')} safe`
+  const counts = [
+    summary.unsafe > 0 ? `${summary.unsafe} unsafe` : '',
+    summary.error > 0 ? `${summary.error} could not be scanned` : '',
+  ].filter(Boolean)
+  return `✖ ${counts.join(', ')} of ${plural(summary.files, 'file')}`
+}
 
 /** One line per file: name, format, verdict and what the site would show of it. */
 function describe(result: ScanResult): string {
