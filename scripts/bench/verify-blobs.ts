@@ -164,7 +164,10 @@ async function bench(): Promise<void> {
     client.destroy()
   } finally {
     child.stdin.end()
-    await new Promise((resolve) => child.once('exit', resolve))
+    // A child that already died (s3rver failed to start) has no exit left to wait for.
+    if (child.exitCode === null && child.signalCode === null) {
+      await new Promise((resolve) => child.once('exit', resolve))
+    }
     await rm(dir, { recursive: true, force: true })
   }
 }
