@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * `npm run build`: the static catalog (Astro + Pagefind) into dist/, then the
+ * signed sparse index and the servable blobs beside it.
+ */
+import { spawn } from 'node:child_process'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type LocalHub, buildLocalHub } from './local-hub.ts'
+
+const projectRoot = resolve(fileURLToPath(import.meta.url), '../..')
+
+export interface BuildOptions {
+  /** Repository holding registry/; default the project root. */
+  repoRoot?: string
+  outDir?: string
+  /** Put the sample hub's files in the embedded store first (npm start). */
+  sampleBlobs?: boolean
+  log?: (line: string) => void
+}
+
+/**
+ * Builds everything a hub serves: pages and search index, `index/` and `blobs/`.
+ *
+ * @example await buildHub({ sampleBlobs: true })
+ */
+export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
+  const repoRoot = resolve(options.repoRoot ?? projectRoot)
+  const outDir = resolve(options.outDir ?? resolve(projectRoot, 'dist'))
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`))
+  log('building the catalog (Astro + Pagefind)…')
+  await runAstroBuild(repoRoot, outDir)
+  const hub = await buildLocalHub({ repoRoot, outDir, sampleBlobs: options.sampleBlobs ?? false })
+  log(
+    `index: ${hub.index.written.length} files written, ${hub.index.unchanged.length} unchanged; ${hub.blobs} blobs servable`,
+  )
+  return hub
+}
+
+function runAstroBuild(repoRoot: string, outDir: string): Promise<void> {
+  const astro = resolve(projectRoot, 'node_modules/astro/bin/astro.mjs')
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [astro, 'build', '--silent'], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, AGORA_ROOT: repoRoot, AGORA_OUT_DIR: outDir },
+    })
+    child.on('error', fail)
+    child.on('exit', (code) =>
+      code === 0 ? done() : fail(new Error(`astro build exited with code ${code}`)),
+    )
+  })
+}
+
+if (import.meta.main) {
+  await buildHub()
+}
