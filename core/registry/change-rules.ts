@@ -331,8 +331,28 @@ export async function checkMisplacedFiles(ctx: ChangeRuleContext, issues: Issue[
   }
 }
 
+/**
+ * Symbolic links and submodules have no place in a registry: a link can make
+ * a checkout read files outside the repository (`change/not-a-regular-file`).
+ *
+ * @example await checkSpecialFiles(ctx, issues)
+ */
+export async function checkSpecialFiles(ctx: ChangeRuleContext, issues: Issue[]): Promise<void> {
+  for (const change of ctx.changes.files) {
+    if (!change.special || !change.path.startsWith('registry/')) continue
+    issues.push({
+      code: 'change/not-a-regular-file',
+      severity: 'error',
+      message: `${change.path} is a ${change.special === 'symlink' ? 'symbolic link' : 'submodule'}, not a file`,
+      hint: 'commit the file itself; the registry holds plain files only',
+      file: change.path,
+    })
+  }
+}
+
 /** Every change rule, in the order their issues read best. */
 export const CHANGE_RULES: readonly ChangeRule[] = [
+  checkSpecialFiles,
   checkMisplacedFiles,
   checkDeletions,
   checkReleasedVersions,

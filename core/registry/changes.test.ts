@@ -438,3 +438,30 @@ describe('core/registry/git-refs', () => {
     expect(parseRefRange('a..b..c')).toBeUndefined()
   })
 })
+
+describe('core/registry/changes special files', () => {
+  it('refuses a symbolic link in the registry', async () => {
+    const repo = await createTestRepo(fixture)
+    try {
+      fs.mkdirSync(join(repo.dir, 'registry/models/ac/acme/linked'), { recursive: true })
+      fs.symlinkSync('/etc/passwd', join(repo.dir, 'registry/models/ac/acme/linked/item.yaml'))
+      const head = await repo.commit({})
+      const { issues, changes } = await checkChanges({
+        fs,
+        dir: repo.dir,
+        base: repo.base,
+        head,
+        author: 'alice',
+      })
+      expect(changes.files).toEqual([
+        expect.objectContaining({
+          path: 'registry/models/ac/acme/linked/item.yaml',
+          special: 'symlink',
+        }),
+      ])
+      expect(issues.map((i) => i.code)).toContain('change/not-a-regular-file')
+    } finally {
+      await repo.remove()
+    }
+  })
+})

@@ -10,7 +10,11 @@ export interface FileChange {
   baseOid?: string
   /** Blob id in the head commit; absent for deleted files. */
   headOid?: string
+  /** Set when the head entry is a symbolic link or a submodule rather than a regular file. */
+  special?: 'symlink' | 'submodule'
 }
+
+const SYMLINK_MODE = 0o120000
 
 type EntryType = 'tree' | 'blob' | 'special' | 'commit'
 
@@ -63,12 +67,22 @@ export async function diffCommits(
       if (aType === bType && aOid === bOid) return null
       const aFile = aType !== undefined && aType !== 'tree'
       const bFile = bType !== undefined && bType !== 'tree'
+      let special: FileChange['special']
+      if (bType === 'commit') special = 'submodule'
+      else if (bFile && b && (await b.mode()) === SYMLINK_MODE) special = 'symlink'
+      const extra = special ? { special } : {}
       if (aFile && bFile) {
-        changes.push({ path, status: 'modified', baseOid: aOid as string, headOid: bOid as string })
+        changes.push({
+          path,
+          status: 'modified',
+          baseOid: aOid as string,
+          headOid: bOid as string,
+          ...extra,
+        })
       } else {
         // A path that turned from file into folder (or back) is a deletion plus additions.
         if (aFile) changes.push({ path, status: 'deleted', baseOid: aOid as string })
-        if (bFile) changes.push({ path, status: 'added', headOid: bOid as string })
+        if (bFile) changes.push({ path, status: 'added', headOid: bOid as string, ...extra })
       }
       if (aType !== 'tree' && bType !== 'tree') return null
       await Promise.all([
