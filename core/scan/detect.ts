@@ -23,10 +23,12 @@ export function detectFormat(head: Uint8Array): ScanFormat {
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06]))
     return 'zip'
   if (startsWith(head, NPY_MAGIC)) return 'npy'
-  if (head[0] === 0x80 && (head[1] ?? 0) >= 2 && (head[1] ?? 0) <= 5) {
+  // Before the pickle test: a header length such as 640 (0x280) makes a real
+  // safetensors file start with the bytes of a protocol-2 pickle.
+  if (looksLikeSafetensors(head)) return 'safetensors'
+  if (startsLikePickle(head)) {
     return TORCH_LEGACY_MAGIC.every((b, i) => head[2 + i] === b) ? 'pytorch-legacy' : 'pickle'
   }
-  if (looksLikeSafetensors(head)) return 'safetensors'
   if (startsWith(head, [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'hdf5'
   if (startsWith(head, [0x50, 0x41, 0x52, 0x31])) return 'parquet'
   if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png'
@@ -56,6 +58,11 @@ function looksLikeSafetensors(head: Uint8Array): boolean {
     return false
   const prefix = head.subarray(0, 8)
   return !prefix.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)
+}
+
+/** PROTO 2–5, the way every binary pickle since Python 2.3 begins. */
+export function startsLikePickle(head: Uint8Array): boolean {
+  return head[0] === 0x80 && (head[1] ?? 0) >= 2 && (head[1] ?? 0) <= 5
 }
 
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {

@@ -342,6 +342,28 @@ describe('core/scan/scan-file', () => {
     })
   })
 
+  describe('safetensors that start like a pickle', () => {
+    it('reads a header of 640 bytes (0x80 0x02 …) as safetensors, not as a pickle', async () => {
+      const tensors = { w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }
+      const json = JSON.stringify(tensors)
+      const padded = `${json}${' '.repeat(640 - json.length)}`
+      const bytes = safetensors(padded, 8)
+      expect([bytes[0], bytes[1]]).toEqual([0x80, 0x02])
+      const result = await scan('model.safetensors', bytes)
+      expect(result.format).toBe('safetensors')
+      expect(result.verdict).toBe('safe')
+    })
+
+    it('flags imports a pickle reader would reach inside a safetensors-looking header', async () => {
+      // PROTO 2, then BINSTRING whose 4-byte length (3) skips past the "{" of the header.
+      const bytes = concat([0x80, 0x02, 0x54, 0x03, 0, 0, 0, 0x20], '{"', 'cos\nsystem\n', [0x2e])
+      const result = await scan('model.safetensors', bytes)
+      expect(result.format).toBe('safetensors')
+      expect(codes(result)).toContain('scan/pickle-dangerous-import')
+      expect(result.verdict).toBe('unsafe')
+    })
+  })
+
   describe('other model formats', () => {
     it('notes TorchScript archives, whose code runs on torch.jit.load', async () => {
       const bytes = buildZip([

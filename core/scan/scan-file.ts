@@ -1,9 +1,9 @@
-import { DETECT_HEAD_BYTES, detectFormat } from './detect.ts'
+import { DETECT_HEAD_BYTES, detectFormat, startsLikePickle } from './detect.ts'
 import { makeFinding, ScanStop, verdictOf } from './finding.ts'
 import { scanGguf } from './gguf.ts'
 import { scanStreamForLambdas } from './keras.ts'
 import { scanOnnx } from './onnx.ts'
-import { walkPickle } from './pickle.ts'
+import { scanPickleBytes, walkPickle } from './pickle.ts'
 import { readSafetensorsHeader } from './safetensors.ts'
 import { scanTar, scanZip } from './scan-archives.ts'
 import {
@@ -144,9 +144,14 @@ async function scanByFormat(original: ScanSource, options: Options): Promise<For
           ? {}
           : { maxHeader: options.maxSafetensorsHeader },
       )
+      // A file that also starts like a pickle could be loaded by torch.load as
+      // one: walk the header bytes as a pickle too and keep any import it reaches.
+      const polyglot = startsLikePickle(head)
+        ? scanPickleBytes(cached, { file }).findings.filter((f) => f.unsafe)
+        : []
       return {
         format,
-        findings: header.findings,
+        findings: [...header.findings, ...polyglot],
         tensors: header.tensors,
         metadata: header.metadata,
       }
