@@ -146,6 +146,20 @@ describe('core/registry/validate', () => {
     expect((await stat(file)).size).toBe(50 * 1024 * 1024)
   })
 
+  it('refuses an item.yaml that is not UTF-8, and keeps a genuine U+FFFD', async () => {
+    const root = await repoWith()
+    const item = join(root, 'registry/models/ac/acme/tox-gnn/item.yaml')
+    const text = await readFile(item)
+    await writeFile(item, Buffer.concat([text, Buffer.from('citation: caf\xe9\n', 'latin1')]))
+    const readme = join(root, 'registry/datasets/ac/acme/tox21/README.md')
+    await writeFile(readme, `${await readFile(readme, 'utf8')}\nReplacement character: \uFFFD\n`)
+    const { registry, issues } = await loadRegistry(root)
+    expect(issues.map((i) => `${i.code} ${i.file}`)).toEqual([
+      'yaml/not-utf8 registry/models/ac/acme/tox-gnn/item.yaml',
+    ])
+    expect(registry.items.get('dataset/acme/tox21')?.readme?.body).toContain('\uFFFD')
+  })
+
   it('reads through an injected fs', async () => {
     const root = await repoWith()
     const fs = await import('node:fs/promises')
