@@ -58,6 +58,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.a
   // Commands load lazily; caching their compiled (type-stripped) code saves
   // about a second and a third of the memory on every later start.
   enableCompileCache()
+  // `agora … | head` closes the pipe early: that is the reader's choice, not a failure.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+      throw error
+    })
+  }
   const code = await main(process.argv.slice(2), {
     cwd: process.cwd(),
     env: process.env,
