@@ -76,7 +76,11 @@ function checkSemver(ctx: RuleContext, path: Path, version: string, what: string
   }
 }
 
-/** The license is an SPDX id allowed by the hub, or `other` with its name and link. */
+/**
+ * The license is an SPDX id allowed by the hub, or `other` with its name and link.
+ *
+ * @example ruleLicense(item, ctx) // manifest/unknown-license for license: MITT
+ */
 export const ruleLicense: Rule<ItemManifest> = (item, ctx) => {
   const license = item.license
   if (license === 'other') {
@@ -123,7 +127,11 @@ export const ruleLicense: Rule<ItemManifest> = (item, ctx) => {
   }
 }
 
-/** Prices agree with the pricing model and the licence. */
+/**
+ * Prices agree with the pricing model and the licence.
+ *
+ * @example rulePricing(item, ctx) // manifest/pricing-missing-interval for a subscription without interval
+ */
 export const rulePricing: Rule<ItemManifest> = (item, ctx) => {
   const p = item.pricing
   if (!p) return
@@ -205,7 +213,11 @@ function ruleStatusReason(
   }
 }
 
-/** Every reference an item makes parses (whether it resolves is a registry rule). */
+/**
+ * Every reference an item makes parses (whether it resolves is a registry rule).
+ *
+ * @example ruleItemRefs(item, ctx) // manifest/bad-ref for datasets: ['datasets//x']
+ */
 export const ruleItemRefs: Rule<ItemManifest> = (item, ctx) => {
   const bases = item.base_model === undefined ? [] : [item.base_model].flat()
   for (const [i, b] of bases.entries()) {
@@ -225,7 +237,11 @@ export const ruleItemRefs: Rule<ItemManifest> = (item, ctx) => {
   }
 }
 
-/** The id's parts follow the naming rules. Whether they match the folder is a registry rule. */
+/**
+ * The id's parts follow the naming rules. Whether they match the folder is a registry rule.
+ *
+ * @example ruleIdNaming(item, ctx) // naming/reserved for id: acme/api
+ */
 export const ruleIdNaming: Rule<ItemManifest> = (item, ctx) => {
   const [ns, name, ...rest] = item.id.split('/')
   if (ns === undefined || name === undefined || rest.length > 0) return
@@ -238,7 +254,11 @@ export const ruleIdNaming: Rule<ItemManifest> = (item, ctx) => {
   }
 }
 
-/** The item's domain and kind are enabled by the hub. */
+/**
+ * The item's domain and kind are enabled by the hub.
+ *
+ * @example ruleHubScope(item, ctx) // manifest/unknown-domain for a domain agora.yaml lacks
+ */
 export const ruleHubScope: Rule<ItemManifest> = (item, ctx) => {
   if (!ctx.hub) return
   if (!ctx.hub.kinds.includes(item.kind)) {
@@ -260,7 +280,11 @@ export const ruleHubScope: Rule<ItemManifest> = (item, ctx) => {
   }
 }
 
-/** dist-tags name semantic versions; whether those exist is a registry rule. */
+/**
+ * dist-tags name semantic versions; whether those exist is a registry rule.
+ *
+ * @example ruleDistTagSyntax(item, ctx) // version/bad-semver for dist-tags: { latest: '1.0' }
+ */
 export const ruleDistTagSyntax: Rule<ItemManifest> = (item, ctx) => {
   for (const [tag, version] of Object.entries(item['dist-tags'] ?? {})) {
     checkSemver(ctx, ['dist-tags', tag], version, `dist-tag ${tag}`)
@@ -277,7 +301,11 @@ export const ITEM_RULES: readonly Rule<ItemManifest>[] = [
   ruleDistTagSyntax,
 ]
 
-/** Paths are safe and distinct, hashes and sizes well formed, external URLs https. */
+/**
+ * Paths are safe and distinct, hashes and sizes well formed, external URLs https.
+ *
+ * @example ruleFiles(version, ctx) // files/unsafe-path for path: ../etc/passwd
+ */
 export const ruleFiles: Rule<{ files: FileEntry[] }> = (version, ctx) => {
   const seen = new Map<string, number>()
   version.files.forEach((f, i) => {
@@ -321,7 +349,11 @@ function checkListedFiles(
   })
 }
 
-/** Kind-specific fields of a version that name files or other items. */
+/**
+ * Kind-specific fields of a version that name files or other items.
+ *
+ * @example ruleVersionKindFields(version, { ...ctx, kind: 'benchmark' }) // files/unknown-file
+ */
 export const ruleVersionKindFields: Rule<VersionManifest> = (version, ctx) => {
   switch (ctx.kind) {
     case 'dataset':
@@ -376,7 +408,11 @@ export const RESULT_RULES: readonly Rule<ResultManifest>[] = [
   },
 ]
 
-/** A user names its GitHub login, an org its members: ownership checks need them. */
+/**
+ * A user names its GitHub login, an org its members: ownership checks need them.
+ *
+ * @example ruleOwnerIdentity(owner, ctx) // manifest/owner-incomplete for an org without members
+ */
 export const ruleOwnerIdentity: Rule<OwnerManifest> = (owner, ctx) => {
   if (owner.type === 'user' && !owner.github) {
     report(ctx, 'manifest/owner-incomplete', [], 'user owner has no github login')

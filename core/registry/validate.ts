@@ -212,7 +212,11 @@ async function checkTarget(
 
 const itemFile = (item: LoadedItem) => `${item.dir}/item.yaml`
 
-/** Owners named by items exist in owners/, and so does the item's namespace. */
+/**
+ * Owners named by items exist in owners/, and so does the item's namespace.
+ *
+ * @example await ruleOwnersExist(ctx) // ref/unknown-owner for an owner without registry/owners/<ns>.yaml
+ */
 export const ruleOwnersExist: RegistryRule = async (ctx) => {
   for (const it of ctx.checked) {
     if (!(await ctx.resolver.hasOwner(it.ref.ns))) {
@@ -238,7 +242,11 @@ export const ruleOwnersExist: RegistryRule = async (ctx) => {
   }
 }
 
-/** dist-tags point at existing, non-yanked versions, and `latest` exists when versions do. */
+/**
+ * dist-tags point at existing, non-yanked versions, and `latest` exists when versions do.
+ *
+ * @example await ruleDistTags(ctx) // version/dist-tag-missing when latest names no versions/<v>.yaml
+ */
 export const ruleDistTags: RegistryRule = async (ctx) => {
   for (const it of ctx.checked) {
     if (it.ref.kind === 'collection') continue
@@ -277,7 +285,11 @@ export const ruleDistTags: RegistryRule = async (ctx) => {
   }
 }
 
-/** Lineage, datasets, forks, replacements and collection entries resolve. */
+/**
+ * Lineage, datasets, forks, replacements and collection entries resolve.
+ *
+ * @example await ruleItemReferences(ctx) // ref/dangling for datasets: [datasets/acme/missing]
+ */
 export const ruleItemReferences: RegistryRule = async (ctx) => {
   for (const it of ctx.checked) {
     const file = itemFile(it)
@@ -309,7 +321,11 @@ export const ruleItemReferences: RegistryRule = async (ctx) => {
   }
 }
 
-/** Pipeline steps, LoRA training data and metric datasets of versions resolve. */
+/**
+ * Pipeline steps, LoRA training data and metric datasets of versions resolve.
+ *
+ * @example await ruleVersionReferences(ctx) // ref/dangling for a pipeline step that uses a missing adapter
+ */
 export const ruleVersionReferences: RegistryRule = async (ctx) => {
   for (const it of ctx.checked) {
     for (const [version, v] of it.versions) {
@@ -349,7 +365,11 @@ export const ruleVersionReferences: RegistryRule = async (ctx) => {
   }
 }
 
-/** Results name an existing benchmark, score only its metrics, and evaluate an existing version. */
+/**
+ * Results name an existing benchmark, score only its metrics, and evaluate an existing version.
+ *
+ * @example await ruleResults(ctx) // ref/unknown-metric for scores the benchmark does not define
+ */
 export const ruleResults: RegistryRule = async (ctx) => {
   for (const it of ctx.checked) {
     for (const { file, value } of it.results) {
@@ -392,7 +412,11 @@ export const ruleResults: RegistryRule = async (ctx) => {
   }
 }
 
-/** agora.yaml staff picks resolve. */
+/**
+ * agora.yaml staff picks resolve.
+ *
+ * @example await ruleStaffPicks(ctx) // ref/dangling for a staff pick that does not exist
+ */
 export const ruleStaffPicks: RegistryRule = async (ctx) => {
   if (!ctx.complete) return
   for (const [i, pick] of (ctx.registry.hub.staff_picks ?? []).entries()) {
@@ -418,6 +442,8 @@ async function namespaces(ctx: RegistryRuleContext): Promise<string[]> {
  * a skeleton: `acme/rn-x` next to `acme/m-x` invites impersonation. Of two
  * look-alikes the later in sort order is reported, in full and partial runs
  * alike, so both agree on which name has to change.
+ *
+ * @example await ruleConfusableNames(ctx) // naming/confusable for acme/tox_gnn beside acme/tox-gnn
  */
 export const ruleConfusableNames: RegistryRule = async (ctx) => {
   const byParent = new Map<string, LoadedItem[]>()
