@@ -36,6 +36,10 @@ import {
  * Answers "does this exist?" for references. Loaded items answer from
  * memory; anything else is checked on disk (stat, or one small read) and
  * cached, so validating a few items of a large registry stays cheap.
+ *
+ * @example
+ * const resolver = new Resolver(registry, fs, false)
+ * await resolver.hasItem({ kind: 'dataset', ns: 'acme', name: 'tox21' }) // true when its item.yaml exists
  */
 export class Resolver {
   readonly #registry: Registry
