@@ -316,7 +316,11 @@ export function loadYaml(
     return failed(issueAt('yaml/not-utf8', 'file is not valid UTF-8', file, origin()))
   }
   const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded
-  if (typeof source === 'string' && Buffer.byteLength(text) > maxBytes) {
+  if (
+    typeof source === 'string' &&
+    text.length * 3 > maxBytes &&
+    Buffer.byteLength(text) > maxBytes
+  ) {
     return failed(
       issueAt('yaml/too-large', `file is over the limit of ${maxBytes} bytes`, file, origin()),
     )
