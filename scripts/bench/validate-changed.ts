@@ -1,7 +1,8 @@
 /**
  * Times `agora validate --changed base..head --author …` as a whole process
- * on registries of 1k and 100k items, each committed into a Git repository
- * (packed, as a CI checkout is) with a pull-request commit touching 5 items.
+ * on registries of 1k and 100k items (scripts/bench/gen-registry.ts), each
+ * committed into a Git repository (packed, as a CI checkout is) with a
+ * pull-request commit that adds a version to 5 models of 5 organisations.
  * The goal: at most 2 s at 100k items and within 1.5× of the 1k figure, since
  * the work should follow the size of the change, not of the registry.
  * Beside it, in the same run, the floors: a bare Node start and
@@ -10,18 +11,18 @@
  *   ./node_modules/.bin/node scripts/bench/validate-changed.ts [--sizes 1000,100000] [--runs 5] [--keep]
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { generateRegistry } from './gen-registry.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const projectRoot = join(here, '..', '..')
 const node = process.execPath
 const agora = join(projectRoot, 'scripts', 'agora.ts')
 const AUTHOR = 'release-bot'
-const ITEMS_PER_NAMESPACE = 10
 const TOUCHED = 5
 
 const { values } = parseArgs({
@@ -29,54 +30,6 @@ const { values } = parseArgs({
 })
 const sizes = (values.sizes ?? '1000,100000').split(',').map(Number)
 const runs = Number(values.runs ?? 5)
-
-const letters = 'abcdefghijklmnopqrstuvwxyz'
-/** Namespaces spread over all 676 two-letter shards, as real names are. */
-function namespaceOf(index: number): string {
-  const n = Math.floor(index / ITEMS_PER_NAMESPACE)
-  return `${letters[n % 26]}${letters[Math.floor(n / 26) % 26]}-org${n}`
-}
-const itemName = (index: number) => `model-${index}`
-const itemPath = (index: number) => {
-  const ns = namespaceOf(index)
-  return `registry/models/${ns.slice(0, 2)}/${ns}/${itemName(index)}`
-}
-const hex = (seed: number) => seed.toString(16).padStart(8, '0').repeat(8)
-
-const HUB = `name: Bench Hub
-description: Generated for the validate --changed benchmark.
-base_url: https://bench.example.org
-kinds: [model, dataset]
-domains: []
-licenses:
-  allowed: [MIT, Apache-2.0]
-  allow_other: false
-storage:
-  type: fs
-  path: .agora/blobs
-payments:
-  provider: none
-  currency: USD
-  platform_fee_percent: 0
-keys: []
-`
-
-const itemYaml = (index: number, latest: string) => `kind: model
-id: ${namespaceOf(index)}/${itemName(index)}
-title: Model ${index}
-summary: Generated model number ${index}.
-owners: [${namespaceOf(index)}]
-license: MIT
-tags: [bench]
-dist-tags:
-  latest: ${latest}
-`
-const versionYaml = (version: string, seed: number) => `version: ${version}
-files:
-  - path: model.safetensors
-    size: ${1000 + seed}
-    sha256: "${hex(seed)}"
-`
 
 /** Writes files with bounded concurrency so 300k small writes do not exhaust descriptors. */
 async function writeAll(root: string, files: [string, string][]): Promise<void> {
@@ -93,23 +46,54 @@ async function writeAll(root: string, files: [string, string][]): Promise<void> 
   )
 }
 
-/** The registry's files, by repository path. */
-function generate(count: number): [string, string][] {
-  const files: [string, string][] = [['registry/agora.yaml', HUB]]
-  for (let n = 0; n * ITEMS_PER_NAMESPACE < count; n++) {
-    const ns = namespaceOf(n * ITEMS_PER_NAMESPACE)
-    files.push([
-      `registry/owners/${ns}.yaml`,
-      `type: org\nname: Org ${n}\nmembers: [user-${n}, ${AUTHOR}]\n`,
-    ])
-  }
-  for (let i = 0; i < count; i++) {
-    const dir = itemPath(i)
-    files.push([`${dir}/item.yaml`, itemYaml(i, '1.0.0')])
-    files.push([`${dir}/README.md`, `# Model ${i}\n\nGenerated.\n`])
-    files.push([`${dir}/versions/1.0.0.yaml`, versionYaml('1.0.0', i)])
+/** Every file under `dir`, as repository paths with their text. */
+async function readTree(root: string, dir: string): Promise<[string, string][]> {
+  const entries = await readdir(join(root, dir), { recursive: true, withFileTypes: true })
+  const paths = entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort()
+  const files: [string, string][] = []
+  for (let i = 0; i < paths.length; i += 256) {
+    const batch = paths.slice(i, i + 256)
+    const texts = await Promise.all(batch.map((p) => readFile(join(root, p), 'utf8')))
+    for (const [k, p] of batch.entries()) files.push([p, texts[k] as string])
   }
   return files
+}
+
+/**
+ * Picks `count` models spread over the registry whose owner is an org, and
+ * makes the bot a member of those orgs, as a hub's release bot would be.
+ */
+function chooseItems(files: Map<string, string>, count: number): string[] {
+  const dirs = [...files.keys()]
+    .filter((p) => /^registry\/models\/[^/]+\/[^/]+\/[^/]+\/item\.yaml$/.test(p))
+    .map((p) => p.slice(0, -'/item.yaml'.length))
+  const chosen: string[] = []
+  for (let k = 0; chosen.length < count && k < dirs.length; k++) {
+    const dir = dirs[(k * 7919) % dirs.length] as string
+    const ns = dir.split('/')[3] as string
+    const ownerFile = `registry/owners/${ns}.yaml`
+    const owner = files.get(ownerFile) ?? ''
+    if (!owner.startsWith('type: org') || chosen.some((c) => c.split('/')[3] === ns)) continue
+    files.set(ownerFile, owner.replace('members: [', `members: [${AUTHOR}, `))
+    chosen.push(dir)
+  }
+  if (chosen.length < count) throw new Error(`only ${chosen.length} org-owned models to change`)
+  return chosen
+}
+
+/** A new version 9.0.0 copied from the item's latest, and item.yaml pointing latest at it. */
+function bumpVersion(files: Map<string, string>, dir: string): [string, string][] {
+  const item = files.get(`${dir}/item.yaml`) as string
+  const latest = /latest: ([^\s,}]+)/.exec(item)?.[1]
+  const version = latest && files.get(`${dir}/versions/${latest}.yaml`)
+  if (!version) throw new Error(`${dir} has no latest version to copy`)
+  return [
+    [`${dir}/versions/9.0.0.yaml`, version.replace(`version: ${latest}`, 'version: 9.0.0')],
+    [`${dir}/item.yaml`, item.replace(`latest: ${latest}`, 'latest: 9.0.0')],
+  ]
 }
 
 /**
@@ -195,16 +179,16 @@ async function measure(count: number): Promise<Row> {
   const root = await mkdtemp(join(tmpdir(), `agora-bench-changed-${count}-`))
   try {
     const setupStart = performance.now()
-    const files = generate(count)
-    await writeAll(root, files)
+    await generateRegistry({ items: count, out: root })
+    const files = new Map(await readTree(root, 'registry'))
+    const chosen = chooseItems(files, TOUCHED)
+    await writeAll(
+      root,
+      [...files].filter(([p]) => p.startsWith('registry/owners/')),
+    )
     git(root, 'init', '--quiet', '--initial-branch=main')
-    const base = commitFiles(root, files, 'registry')
-    const edits: [string, string][] = []
-    for (let k = 0; k < TOUCHED; k++) {
-      const index = Math.floor(((k + 0.5) * count) / TOUCHED)
-      edits.push([`${itemPath(index)}/versions/1.1.0.yaml`, versionYaml('1.1.0', index + count)])
-      edits.push([`${itemPath(index)}/item.yaml`, itemYaml(index, '1.1.0')])
-    }
+    const base = commitFiles(root, [...files], 'registry')
+    const edits = chosen.flatMap((dir) => bumpVersion(files, dir))
     await writeAll(root, edits)
     const head = commitFiles(root, edits, 'bump 5 items', base)
     const setupS = (performance.now() - setupStart) / 1000
