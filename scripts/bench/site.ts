@@ -21,9 +21,11 @@ import { serveHub } from '../serve-hub.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const { values } = parseArgs({
+  // --search-only measures search transfer on an output kept by --keep.
   options: {
     items: { type: 'string', default: '10000' },
     keep: { type: 'boolean', default: false },
+    'search-only': { type: 'boolean', default: false },
   },
 })
 const items = Number(values.items)
@@ -129,8 +131,30 @@ async function touchOnePercent(): Promise<number> {
   return n
 }
 
+/**
+ * Bytes a visitor downloads for searches, counted at the server (Pagefind
+ * fetches from a Web Worker, which page-level network events miss): index
+ * files as stored (Pagefind gzips them itself), scripts and JSON gzipped as
+ * any host would send them.
+ */
 async function searchTransfer(): Promise<{ first: number; further: number[] }> {
-  const hub = await serveHub({ root: outDir, port: 0 })
+  const requested: string[] = []
+  const hub = await serveHub({
+    root: outDir,
+    port: 0,
+    onRequest: (r) => {
+      if (r.path.startsWith('/pagefind/')) requested.push(r.path)
+    },
+  })
+  const sizes = new Map<string, number>()
+  const bytesOf = async (path: string): Promise<number> => {
+    const hit = sizes.get(path)
+    if (hit !== undefined) return hit
+    const body = await readFile(join(outDir, decodeURIComponent(path)))
+    const n = /\.(js|css|json)$/.test(path) ? gzipSync(body).length : body.length
+    sizes.set(path, n)
+    return n
+  }
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -145,28 +169,19 @@ async function searchTransfer(): Promise<{ first: number; further: number[] }> {
   })
   try {
     const page = await browser.newPage()
-    let bytes = 0
-    page.on('response', async (response) => {
-      const url = new URL(response.url())
-      if (!url.pathname.startsWith('/pagefind/')) return
-      const body = await response.body().catch(() => Buffer.alloc(0))
-      // Pagefind's index files are gzipped already; its scripts would be gzipped by any host.
-      bytes += /\.(js|css|json)$/.test(url.pathname) ? gzipSync(body).length : body.length
-    })
     await page.goto(`${hub.url}/browse/`)
     await page.waitForLoadState('networkidle')
-    bytes = 0
     const query = async (q: string): Promise<number> => {
-      const before = bytes
+      requested.length = 0
       await page.fill('#browse-q', q)
       await page.waitForFunction(
-        (term) =>
-          document.querySelector('[data-status]')?.textContent?.includes(`“${term}”`) ||
-          document.querySelector('[data-status]')?.textContent?.startsWith('No matching'),
+        (term) => document.querySelector('[data-status]')?.textContent?.includes(`“${term}”`),
         q,
       )
       await page.waitForLoadState('networkidle')
-      return bytes - before
+      let total = 0
+      for (const path of new Set(requested)) total += await bytesOf(path)
+      return total
     }
     const first = await query('bert')
     const further: number[] = []
@@ -181,6 +196,14 @@ async function searchTransfer(): Promise<{ first: number; further: number[] }> {
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+
+if (values['search-only']) {
+  const search = await searchTransfer()
+  console.log(
+    `search: first query ${kb(search.first)}, further queries median ${kb(median(search.further))} (${search.further.map(kb).join(', ')})`,
+  )
+  process.exit(0)
+}
 
 await mkdir(work, { recursive: true })
 await generate()
