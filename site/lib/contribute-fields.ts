@@ -19,6 +19,8 @@ export interface FormField {
  * The Contribute form, field by field. The JSON Schema stays the judge: the
  * form only gathers values, and every error shown comes from the schema
  * validator (plus the naming rule for namespace and name).
+ *
+ * @example contributeFields(hub.domains, hub.licenses.allowed).map((f) => f.name) // ['ns', 'name', 'title', …]
  */
 export function contributeFields(
   domains: { id: string; label: string }[],

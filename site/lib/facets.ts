@@ -14,7 +14,11 @@ export const FACET_GROUPS: readonly { key: FacetKey; label: string }[] = [
   { key: 'tags', label: 'Tags' },
 ]
 
-/** Values of one facet of an entry, as a list. */
+/**
+ * Values of one facet of an entry, as a list.
+ *
+ * @example facetValues(entry, 'tags') // ['gnn', 'toxicology']
+ */
 export function facetValues(entry: CatalogEntry, key: FacetKey): string[] {
   const value = entry.facets[key]
   return Array.isArray(value) ? value : [value]
@@ -43,7 +47,11 @@ export function countFacets(
   return out
 }
 
-/** A filter value made safe for Pagefind's `key:value, …` attribute syntax. */
+/**
+ * A filter value made safe for Pagefind's `key:value, …` attribute syntax.
+ *
+ * @example filterValue('a:b, c') // 'a b  c'
+ */
 export function filterValue(value: string): string {
   return value.replace(/[,:]/g, ' ').trim()
 }

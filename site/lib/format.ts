@@ -52,7 +52,12 @@ export function formatPrice(pricing: Pricing | undefined): string {
   }
 }
 
-/** The kind's display name, plural: `lora` -> `LoRAs`. */
+/**
+ * The kind's display name.
+ *
+ * @example kindLabel('lora') // 'LoRAs'
+ * @example kindLabel('lora', false) // 'LoRA'
+ */
 export function kindLabel(kind: string, plural = true): string {
   const names: Record<string, [string, string]> = {
     model: ['Model', 'Models'],
@@ -67,7 +72,11 @@ export function kindLabel(kind: string, plural = true): string {
   return plural ? pair[1] : pair[0]
 }
 
-/** Status badge of an item: state and class, or undefined when active. */
+/**
+ * Status badge of an item: state and tone, or undefined when active.
+ *
+ * @example statusBadge(yankedEntry) // { label: 'yanked', tone: 'bad' }
+ */
 export function statusBadge(
   entry: CatalogEntry,
 ): { label: string; tone: 'warn' | 'bad' } | undefined {

@@ -22,7 +22,11 @@ function lines(text: string): string[] {
     .filter(Boolean)
 }
 
-/** The manifest the form describes, with only the fields that apply to the kind. */
+/**
+ * The manifest the form describes, with only the fields that apply to the kind.
+ *
+ * @example buildManifest(form) // { kind: 'dataset', id: 'acme/new-set', title: 'New set', … }
+ */
 export function buildManifest(form: HTMLFormElement): Record<string, unknown> {
   const data = new FormData(form)
   const get = (name: string): string => String(data.get(name) ?? '').trim()
