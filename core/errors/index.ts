@@ -1,2 +1,3 @@
 export * from './agora-error.ts'
+export * from './codes.ts'
 export * from './issue.ts'

@@ -11,7 +11,7 @@ import {
   type YAMLError,
 } from 'yaml'
 import type { Issue } from '#core/errors'
-import { hintFor, type ManifestCode } from '../errors/codes.ts'
+import { hintFor, type ManifestCode } from '#core/errors'
 import { NOT_SIMPLE, parseSimpleYaml } from './fast-yaml.ts'
 
 /** A loaded value with its issues and a way back from a value path to its source position. */

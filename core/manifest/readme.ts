@@ -1,5 +1,5 @@
 import type { Issue } from '#core/errors'
-import { hintFor } from '../errors/codes.ts'
+import { hintFor } from '#core/errors'
 import { decodeUtf8, loadYaml } from './load.ts'
 import type { ReadmeDoc } from './types.ts'
 

@@ -1,7 +1,7 @@
 import semver from 'semver'
 import type { Issue, Severity } from '#core/errors'
+import { hintFor, type ManifestCode } from '#core/errors'
 import { checkName, type Kind } from '#core/registry'
-import { hintFor, type ManifestCode } from '../errors/codes.ts'
 import { isSpdxId, REDISTRIBUTABLE_LICENSES, suggestSpdxId } from './license.ts'
 import type { Located } from './load.ts'
 import { parseManifestRef } from './refs.ts'

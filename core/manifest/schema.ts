@@ -1,13 +1,13 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import type { Issue } from '#core/errors'
+import { hintFor, type ManifestCode } from '#core/errors'
 import type { Kind } from '#core/registry'
 import hubSchema from '../../registry/schemas/hub.schema.json' with { type: 'json' }
 import itemSchema from '../../registry/schemas/item.schema.json' with { type: 'json' }
 import ownerSchema from '../../registry/schemas/owner.schema.json' with { type: 'json' }
 import resultSchema from '../../registry/schemas/result.schema.json' with { type: 'json' }
 import versionSchema from '../../registry/schemas/version.schema.json' with { type: 'json' }
-import { hintFor, type ManifestCode } from '../errors/codes.ts'
 import type { Located } from './load.ts'
 
 /** The documents of a registry, each with its JSON Schema in registry/schemas/. */

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs'
 import * as nodeFs from 'node:fs/promises'
 import type { Issue } from '#core/errors'
+import { hintFor, type ManifestCode } from '#core/errors'
 import {
   type HubConfig,
   type ItemManifest,
@@ -15,7 +16,6 @@ import {
   type VersionManifest,
   validateLoaded,
 } from '#core/manifest'
-import { hintFor, type ManifestCode } from '../errors/codes.ts'
 import { KINDS, type Kind, parseKind } from './kinds.ts'
 import { checkName } from './naming.ts'
 import { type ItemRef, itemDir, ownerPath, refKey, shardOf } from './paths.ts'

@@ -1,5 +1,5 @@
 import type { Issue } from '#core/errors'
-import { hintFor } from '../errors/codes.ts'
+import { hintFor } from '#core/errors'
 
 /**
  * Names no namespace or item may take: they collide with site routes, static

@@ -49,7 +49,9 @@ export function ownerPath(ns: string): string {
  * @example formatRef({ kind: 'dataset', ns: 'acme', name: 'tox21' }) // 'datasets/acme/tox21'
  */
 export function formatRef(ref: ItemRef): string {
-  return ref.kind === 'model' ? `${ref.ns}/${ref.name}` : `${kindPlural(ref.kind)}/${ref.ns}/${ref.name}`
+  return ref.kind === 'model'
+    ? `${ref.ns}/${ref.name}`
+    : `${kindPlural(ref.kind)}/${ref.ns}/${ref.name}`
 }
 
 /** Always-qualified key used for maps: `model/acme/tox-gnn`. */

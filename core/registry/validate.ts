@@ -1,6 +1,7 @@
 import * as nodeFs from 'node:fs/promises'
 import semver from 'semver'
 import type { Issue } from '#core/errors'
+import { hintFor, type ManifestCode } from '#core/errors'
 import {
   type BenchmarkItem,
   type ItemManifest,
@@ -11,7 +12,6 @@ import {
   parseManifestRef,
   validateLoaded,
 } from '#core/manifest'
-import { hintFor, type ManifestCode } from '../errors/codes.ts'
 import type { Kind } from './kinds.ts'
 import {
   type FsPromises,
