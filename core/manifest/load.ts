@@ -140,8 +140,21 @@ interface Walk {
   lines: LineCounter
   issues: Issue[]
   maxDepth: number
+  /** The source, to point at an anchor itself rather than at the value after it. */
+  text?: string
   aliasReported?: boolean
   anchorReported?: boolean
+}
+
+/** The offset of `&name` before a node's value, or the value's own offset. */
+function anchorOffset(
+  text: string | undefined,
+  anchor: string,
+  start: number | undefined,
+): number | undefined {
+  if (text === undefined || start === undefined) return start
+  const at = text.lastIndexOf(`&${anchor}`, start)
+  return at === -1 ? start : at
 }
 
 function posOf(walk: Walk, offset: number | undefined): { line: number; col: number } {
@@ -180,7 +193,12 @@ function toPlain(walk: Walk, node: unknown, depth: number): unknown {
   if ('anchor' in n && n.anchor && !walk.anchorReported) {
     walk.anchorReported = true
     walk.issues.push(
-      issueAt('yaml/alias', `anchor &${n.anchor} is not allowed`, walk.file, posOf(walk, start)),
+      issueAt(
+        'yaml/alias',
+        `anchor &${n.anchor} is not allowed`,
+        walk.file,
+        posOf(walk, anchorOffset(walk.text, n.anchor, start)),
+      ),
     )
   }
   if (n.tag !== undefined && !CORE_TAGS.has(n.tag)) {
@@ -371,7 +389,7 @@ export function loadYaml(
     issues.push(issueAt(code, message, file, posOf({ file, lines, issues, maxDepth }, e.pos[0])))
   }
   for (const e of doc.errors) fromYamlError(e)
-  const walk: Walk = { file, lines, issues, maxDepth }
+  const walk: Walk = { file, lines, issues, maxDepth, text }
   // With syntax errors the tree is partial; converting it would only add noise.
   const value = doc.errors.length === 0 ? toPlain(walk, doc.contents, 1) : undefined
   const locate = (path: readonly (string | number)[]) => {

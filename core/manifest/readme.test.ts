@@ -24,7 +24,7 @@ describe('core/manifest/readme', () => {
   it('reports front matter problems at README line numbers', () => {
     const { value, issues } = loadReadme('---\nlicense: mit\nmodel: &m x\n---\nbody\n', 'R.md')
     expect(value).toBeUndefined()
-    expect(issues).toMatchObject([{ code: 'yaml/alias', file: 'R.md', line: 3 }])
+    expect(issues).toMatchObject([{ code: 'yaml/alias', file: 'R.md', line: 3, col: 8 }])
   })
 
   it('refuses front matter that is not a mapping, and unclosed front matter', () => {
