@@ -1,4 +1,3 @@
-export { type CodeInfo, hintFor, MANIFEST_CODES, type ManifestCode } from '#core/errors'
 export * from './fast-yaml.ts'
 export * from './license.ts'
 export * from './load.ts'
