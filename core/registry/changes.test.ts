@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Issue, isAgoraError } from '#core/errors'
 import { classifyPath } from './change-paths.ts'
 import { checkChanges, parseRefRange } from './changes.ts'
+import { findTreeEntry, treeEntries } from './git-refs.ts'
 import { createTestRepo, type TestRepo } from './git-test-repo.ts'
 
 const fixture = fileURLToPath(new URL('./__fixtures__/changes/base', import.meta.url))
@@ -425,6 +426,25 @@ describe('core/registry/change-paths', () => {
 })
 
 describe('core/registry/git-refs', () => {
+  it('finds names in a raw tree without parsing the rest', () => {
+    const entry = (mode: string, name: string, byte: number) =>
+      Buffer.concat([Buffer.from(`${mode} ${name}\0`), Buffer.alloc(20, byte)])
+    const tree = Buffer.concat([
+      entry('100644', 'a.yaml', 1),
+      entry('40000', 'ab', 2),
+      entry('100644', 'b.yaml', 3),
+    ])
+    expect(findTreeEntry(tree, 'ab')).toEqual({ mode: '40000', oid: '02'.repeat(20), isTree: true })
+    expect(findTreeEntry(tree, 'b.yaml')).toEqual({
+      mode: '100644',
+      oid: '03'.repeat(20),
+      isTree: false,
+    })
+    expect(findTreeEntry(tree, 'a')).toBeUndefined()
+    expect(treeEntries(tree).map((e) => e.name)).toEqual(['a.yaml', 'ab', 'b.yaml'])
+    expect(treeEntries(tree.subarray(0, 40)).map((e) => e.name)).toEqual(['a.yaml'])
+  })
+
   it('parses two- and three-dot ranges', () => {
     expect(parseRefRange('main..HEAD')).toEqual({ base: 'main', head: 'HEAD', mergeBase: false })
     expect(parseRefRange('origin/main...')).toEqual({

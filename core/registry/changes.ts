@@ -92,6 +92,8 @@ export interface CheckChangesOptions {
  * author owns what they change (judged against base ownership), and new
  * namespaces and ownership changes are flagged for a human. Throws an
  * AgoraError only when it cannot run (unknown ref, not a repository).
+ * On a large packed repository pass `withLazyPacks(fs)` as `fs`, so reading
+ * a few objects does not first parse the whole pack index.
  *
  * @example
  * const { issues, changes } = await checkChanges({ fs, dir: root, base: 'origin/main', head: 'HEAD', author: 'octocat' })

@@ -1,5 +1,5 @@
 import git from 'isomorphic-git'
-import type { GitContext } from './git-refs.ts'
+import { type GitContext, readRawObject, treeEntries } from './git-refs.ts'
 
 /** One file that differs between two commits. */
 export interface FileChange {
@@ -39,14 +39,8 @@ export async function diffCommits(
   const childOids = new Map<string, [string | undefined, string | undefined]>()
   const listChildren = async (dir: string, oid: string | undefined, side: 0 | 1) => {
     if (oid === undefined) return
-    const { tree } = await git.readTree({
-      fs: ctx.fs,
-      dir: ctx.dir,
-      oid,
-      ...(ctx.cache ? { cache: ctx.cache } : {}),
-    })
-    for (const entry of tree) {
-      const path = dir === '.' ? entry.path : `${dir}/${entry.path}`
+    for (const entry of treeEntries(await readRawObject(ctx, oid, 'tree'))) {
+      const path = dir === '.' ? entry.name : `${dir}/${entry.name}`
       const pair = childOids.get(path) ?? [undefined, undefined]
       pair[side] = entry.oid
       childOids.set(path, pair)

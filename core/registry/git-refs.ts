@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { inflateSync } from 'node:zlib'
 import git, { type FsClient } from 'isomorphic-git'
 import { AgoraError } from '#core/errors'
 
@@ -162,9 +164,11 @@ function unknownRef(ref: string, cause?: unknown): AgoraError {
 }
 
 /**
- * A reader of files at commits that keeps every tree it parses, so many
- * lookups in one large folder (registry/owners/ at 100k items) parse that
- * folder's tree once, not once per lookup as readBlob with a filepath does.
+ * A reader of files at commits that keeps the raw trees it reads and looks
+ * names up in them directly: registry/owners/ holds one entry per namespace
+ * (12,500 at 100k items), and parsing that whole tree into objects on every
+ * lookup, as readBlob with a filepath does, would make the cost of a change
+ * grow with the registry.
  *
  * @example
  * const readAt = createFileReader({ fs, dir })
@@ -173,28 +177,127 @@ function unknownRef(ref: string, cause?: unknown): AgoraError {
 export function createFileReader(
   ctx: GitContext,
 ): (commit: string, path: string) => Promise<Uint8Array | undefined> {
-  const trees = new Map<string, Promise<Map<string, { oid: string; type: string }>>>()
-  const entriesOf = (oid: string) => {
+  const trees = new Map<string, Promise<Buffer>>()
+  const rootTrees = new Map<string, Promise<string>>()
+  const treeOf = (oid: string) => {
     let tree = trees.get(oid)
     if (!tree) {
-      tree = git
-        .readTree({ fs: ctx.fs, dir: ctx.dir, oid, ...(ctx.cache ? { cache: ctx.cache } : {}) })
-        .then(({ tree: list }) => new Map(list.map((e) => [e.path, { oid: e.oid, type: e.type }])))
+      tree = readRawObject(ctx, oid, 'tree')
       trees.set(oid, tree)
     }
     return tree
   }
+  const rootOf = (commit: string) => {
+    let root = rootTrees.get(commit)
+    if (!root) {
+      root = git
+        .readCommit({
+          fs: ctx.fs,
+          dir: ctx.dir,
+          oid: commit,
+          ...(ctx.cache ? { cache: ctx.cache } : {}),
+        })
+        .then(({ commit: parsed }) => parsed.tree)
+      rootTrees.set(commit, root)
+    }
+    return root
+  }
   return async (commit, path) => {
-    let oid = commit
+    let oid = await rootOf(commit)
     const parts = path.split('/')
     for (const [i, part] of parts.entries()) {
-      const entry = (await entriesOf(oid)).get(part)
+      const entry = findTreeEntry(await treeOf(oid), part)
       const last = i === parts.length - 1
-      if (!entry || (last ? entry.type !== 'blob' : entry.type !== 'tree')) return undefined
+      if (!entry || entry.isTree === last || entry.mode === '160000') return undefined
       oid = entry.oid
     }
     return readBlobOid(ctx, oid)
   }
+}
+
+/**
+ * Finds one name in a raw Git tree (`<mode> <name>\0<20-byte id>` entries)
+ * by scanning it, without building objects for the other entries.
+ *
+ * @example findTreeEntry(rawTree, 'acme.yaml') // { mode: '100644', oid: '…', isTree: false }
+ */
+export function findTreeEntry(
+  tree: Buffer,
+  name: string,
+): { mode: string; oid: string; isTree: boolean } | undefined {
+  const wanted = Buffer.from(name)
+  let pos = 0
+  while (pos < tree.length) {
+    const space = tree.indexOf(0x20, pos)
+    const nul = tree.indexOf(0, space)
+    if (space === -1 || nul === -1 || nul + 21 > tree.length) return undefined
+    if (
+      nul - space - 1 === wanted.length &&
+      tree.compare(wanted, 0, wanted.length, space + 1, nul) === 0
+    ) {
+      const mode = tree.toString('latin1', pos, space)
+      return { mode, oid: tree.toString('hex', nul + 1, nul + 21), isTree: mode === '40000' }
+    }
+    pos = nul + 21
+  }
+  return undefined
+}
+
+/**
+ * Every entry of a raw Git tree, in order.
+ *
+ * @example treeEntries(rawTree) // [{ name: 'item.yaml', mode: '100644', oid: '…' }, …]
+ */
+export function treeEntries(tree: Buffer): { name: string; mode: string; oid: string }[] {
+  const out: { name: string; mode: string; oid: string }[] = []
+  let pos = 0
+  while (pos < tree.length) {
+    const space = tree.indexOf(0x20, pos)
+    const nul = tree.indexOf(0, space)
+    if (space === -1 || nul === -1 || nul + 21 > tree.length) break
+    out.push({
+      mode: tree.toString('latin1', pos, space),
+      name: tree.toString('utf8', space + 1, nul),
+      oid: tree.toString('hex', nul + 1, nul + 21),
+    })
+    pos = nul + 21
+  }
+  return out
+}
+
+/**
+ * The content of an object, checked against its id. Loose objects (and
+ * packed ones served as loose by withLazyPacks) are inflated with Node's
+ * zlib rather than isomorphic-git's JavaScript inflate, which matters for
+ * trees of thousands of entries.
+ *
+ * @example const tree = await readRawObject({ fs, dir }, treeOid, 'tree')
+ */
+export async function readRawObject(ctx: GitContext, oid: string, type: string): Promise<Buffer> {
+  const result = await git.readObject({
+    fs: ctx.fs,
+    dir: ctx.dir,
+    oid,
+    format: 'deflated',
+    ...(ctx.cache ? { cache: ctx.cache } : {}),
+  })
+  const object = Buffer.from(result.object as Uint8Array)
+  if (result.format === 'content') {
+    if (result.type !== type)
+      throw new AgoraError('change/bad-object', `object ${oid} is a ${result.type}, not a ${type}`)
+    return object
+  }
+  const wrapped = result.format === 'deflated' ? inflateSync(object) : object
+  if (createHash('sha1').update(wrapped).digest('hex') !== oid) {
+    throw new AgoraError('change/bad-object', `object ${oid} does not match its id`, {
+      hint: 'the repository is damaged; clone it again',
+    })
+  }
+  const nul = wrapped.indexOf(0)
+  if (wrapped.toString('latin1', 0, nul).split(' ')[0] !== type) {
+    throw new AgoraError('change/bad-object', `object ${oid} is not a ${type}`)
+  }
+  return wrapped.subarray(nul + 1)
 }
 
 /**
