@@ -60,6 +60,7 @@ function common<K extends Kind>(kind: K): Complete<Omit<ItemCommon, 'kind'>> & {
       interval: 'month',
       query_limit: 1000,
       contact: 'sales@acme.example',
+      payment_link: 'https://buy.stripe.com/test_x',
     },
     links,
     citation: '@misc{x}',

@@ -123,6 +123,8 @@ export interface Pricing {
   query_limit?: number
   /** Where to ask for an enterprise quote. */
   contact?: string
+  /** Checkout page (a Stripe Payment Link) the site's buy button opens. */
+  payment_link?: string
 }
 
 export type BaseModelRelation = 'adapter' | 'finetune' | 'merge' | 'quantized'

@@ -717,7 +717,13 @@ export function chemModelItems(): SampleItemDef[] {
         tags: ['retrosynthesis', 'transformer', 'reactions', 'commercial'],
         domain: 'drug-discovery',
         ...molforgeLicense,
-        pricing: { model: 'per-download', price: 49, currency: 'usd' },
+        pricing: {
+          model: 'per-download',
+          price: 49,
+          currency: 'usd',
+          // A Stripe test-mode link: the sample checkout takes no real payment.
+          payment_link: 'https://buy.stripe.com/test_sampleRetroTransformer',
+        },
         library_name: 'pytorch',
         pipeline_tag: 'text2text-generation',
         architecture: 'encoder-decoder transformer over SMILES tokens',
