@@ -8,7 +8,7 @@
  *   3. search transfer: bytes (gzip) of the first query and of each further
  *      query, from the browser's network events in Debian's Chromium.
  *
- *   ./node_modules/.bin/node scripts/bench/site.ts [--items 10000] [--keep]
+ *   ./node_modules/.bin/node scripts/bench/site.ts [--items 10000] [--keep] [--search-only] [--verbose]
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     items: { type: 'string', default: '10000' },
     keep: { type: 'boolean', default: false },
     'search-only': { type: 'boolean', default: false },
+    // --verbose lists each file a query downloads.
+    verbose: { type: 'boolean', default: false },
   },
 })
 const items = Number(values.items)
@@ -180,7 +182,11 @@ async function searchTransfer(): Promise<{ first: number; further: number[] }> {
       )
       await page.waitForLoadState('networkidle')
       let total = 0
-      for (const path of new Set(requested)) total += await bytesOf(path)
+      for (const path of new Set(requested)) {
+        const n = await bytesOf(path)
+        if (values.verbose) console.log(`  ${q}: ${path} ${kb(n)}`)
+        total += n
+      }
       return total
     }
     const first = await query('bert')

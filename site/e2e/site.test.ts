@@ -112,6 +112,13 @@ describe('site/e2e/filters-and-sorts', () => {
     expect(titles).toEqual(
       [...titles].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), 'en')),
     )
+    // With no query and no filter the whole catalog is sorted.
+    await page.goto(`${site.url}/browse/?sort=name`)
+    await expect.poll(() => shownTotal(page)).toBe((await allItems()).length)
+    const all = await resultTitles(page)
+    expect(all).toEqual(
+      [...all].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), 'en')),
+    )
     await page.goto(`${site.url}/models/sort/name/`)
     const staticTitles = await resultTitles(page)
     expect(staticTitles).toEqual([...staticTitles].sort((a, b) => a.localeCompare(b, 'en')))

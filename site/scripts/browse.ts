@@ -11,7 +11,28 @@ const FACETS = [
   'price',
   'tags',
 ] as const
-const SORT_KEYS: Record<string, 'asc' | 'desc'> = { trending: 'desc', newest: 'desc', name: 'asc' }
+const SORT_KEYS = new Set(['trending', 'newest', 'name'])
+const orders = new Map<string, Promise<Map<string, number>>>()
+
+/**
+ * A sort order written by the build beside the search index (page ids,
+ * first to last), fetched once and only when a view is sorted: keeping
+ * orders out of Pagefind's own metadata keeps the first query small.
+ */
+function loadOrder(key: string): Promise<Map<string, number>> {
+  let order = orders.get(key)
+  if (!order) {
+    order = fetch(new URL(`/pagefind/sort/${key}.json`, location.href)).then(async (response) => {
+      if (!response.ok) throw new Error(`sort order ${key}: HTTP ${response.status}`)
+      const ids = (await response.json()) as string[]
+      return new Map(ids.map((id, rank) => [id, rank]))
+    })
+    orders.set(key, order)
+    // A failed fetch is not remembered, so the next sort tries again.
+    order.catch(() => orders.delete(key))
+  }
+  return order
+}
 
 interface State {
   q: string
@@ -30,7 +51,7 @@ function readState(): State {
   const sort = params.get('sort') ?? undefined
   return {
     q: params.get('q')?.trim() ?? '',
-    sort: sort && sort in SORT_KEYS ? sort : undefined,
+    sort: sort && SORT_KEYS.has(sort) ? sort : undefined,
     page: Math.max(1, Number(params.get('page')) || 1),
     filters,
   }
@@ -134,16 +155,19 @@ export function initBrowse(): void {
     if (scopeKind) filters['kind'] = scopeKind
     for (const [key, values] of state.filters) filters[key] = { any: values }
     const sortKey = state.sort ?? (state.q ? undefined : 'trending')
-    const options: { filters: Record<string, unknown>; sort?: Record<string, 'asc' | 'desc'> } = {
-      filters,
-    }
-    if (sortKey) options.sort = { [sortKey]: SORT_KEYS[sortKey] ?? 'desc' }
-    const search = await pagefind.search(state.q || null, options)
+    const [search, order] = await Promise.all([
+      pagefind.search(state.q || null, { filters }),
+      sortKey ? loadOrder(sortKey) : undefined,
+    ])
     if (mine !== generation) return
-    const total = search.results.length
+    const last = order?.size ?? 0
+    const ranked = order
+      ? [...search.results].sort((a, b) => (order.get(a.id) ?? last) - (order.get(b.id) ?? last))
+      : search.results
+    const total = ranked.length
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
     state.page = Math.min(state.page, pages)
-    const slice = search.results.slice((state.page - 1) * PAGE_SIZE, state.page * PAGE_SIZE)
+    const slice = ranked.slice((state.page - 1) * PAGE_SIZE, state.page * PAGE_SIZE)
     const data = await Promise.all(slice.map((r) => r.data()))
     if (mine !== generation) return
     if (!results) {
