@@ -66,7 +66,6 @@ export default defineConfig({
         "default-src 'self'",
         `img-src 'self' https: ${blobOrigins().join(' ')}`.trim(),
         `connect-src 'self' ${blobOrigins().join(' ')}`.trim(),
-        "worker-src 'self' blob:",
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
