@@ -157,7 +157,8 @@ export function initBrowse(): void {
     const sortKey = state.sort ?? (state.q ? undefined : 'trending')
     const [search, order] = await Promise.all([
       pagefind.search(state.q || null, { filters }),
-      sortKey ? loadOrder(sortKey) : undefined,
+      // Without its order file (a failed fetch) the results stay in Pagefind's order.
+      sortKey ? loadOrder(sortKey).catch(() => undefined) : undefined,
     ])
     if (mine !== generation) return
     const last = order?.size ?? 0
