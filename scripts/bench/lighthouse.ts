@@ -20,6 +20,7 @@ import { gzipSync } from 'node:zlib'
 import * as chromeLauncher from 'chrome-launcher'
 import lighthouse from 'lighthouse'
 import { parseDocument } from 'yaml'
+import { CHROMIUM_ARGS } from '../../site/e2e/harness.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const { values } = parseArgs({
@@ -119,15 +120,7 @@ const site = await serve()
 if (!values.dist) await build(site.url)
 const chrome = await chromeLauncher.launch({
   chromePath: '/usr/bin/chromium',
-  chromeFlags: [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
+  chromeFlags: CHROMIUM_ARGS,
 })
 try {
   const item = await firstItem('models', site.url)

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS } from '../../site/e2e/harness.ts'
 import { serveHub } from '../serve-hub.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -161,15 +162,7 @@ async function searchTransfer(): Promise<{ first: number; further: number[] }> {
   }
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   })
   try {
     const page = await browser.newPage()
