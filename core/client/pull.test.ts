@@ -236,8 +236,16 @@ describe('core/client/pull', () => {
         path,
         times: 1,
         fault: (_req, res, body) => {
+          // Cut only once the client has put bytes on disk, so the retry must resume.
+          const partial = `${blobCachePath(join(work, 'cache'), ref, sha(files.weights))}.partial`
+          const cutWhenWritten = (): void => {
+            stat(partial)
+              .then((s) => s.size > 0)
+              .catch(() => false)
+              .then((written) => (written ? res.destroy() : setTimeout(cutWhenWritten, 5)))
+          }
           res.writeHead(200, { 'content-length': body.length })
-          res.write(body.subarray(0, MiB), () => res.destroy())
+          res.write(body.subarray(0, MiB), cutWhenWritten)
           return true
         },
       },
