@@ -2,7 +2,7 @@ import type { HubConfig } from '#core/manifest'
 import { kindPlural } from '#core/registry'
 import type { CatalogIndex, LeaderboardRow } from './catalog-index.ts'
 import { sortLeaderboard } from './catalog-index.ts'
-import type { CatalogEntry } from './types.ts'
+import type { CatalogDetail, CatalogEntry } from './types.ts'
 import { fileUrl } from './urls.ts'
 
 /** Version of the static JSON API's documents; bumped on breaking change. */
@@ -69,16 +69,16 @@ export function apiSummary(entry: CatalogEntry, baseUrl: string): ApiSummary {
  * (size, sha256, download URL where public), results, lineage, collections
  * and similar items.
  *
- * @example apiItem(entry, index).versions[0].files[0].sha256
+ * @example apiItem(entry, detail, index).versions[0].files[0].sha256
  */
-export function apiItem(entry: CatalogEntry, index: CatalogIndex) {
+export function apiItem(entry: CatalogEntry, detail: CatalogDetail, index: CatalogIndex) {
   const base = index.hub.base_url
   const ids = (keys: readonly string[]) => keys.map((k) => index.byKey.get(k)?.refText ?? k)
   return {
     api_version: API_VERSION,
     ...apiSummary(entry, base),
     item: entry.item,
-    versions: entry.versions.map((v) => ({
+    versions: detail.versions.map((v) => ({
       ...v,
       files: v.files.map((f) => ({ ...f, download_url: fileUrl(index.hub, f) ?? null })),
     })),

@@ -77,7 +77,7 @@ export function indexCatalog(
     .map((e) => ({
       ...e,
       trending: trendingScore(
-        e.versions.map((v) => v.released).filter((d): d is string => Boolean(d)),
+        e.releases,
         e.results.map((r) => r.date),
         asOf,
       ),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +7,7 @@ import { loadRegistry } from '#core/registry'
 import { apiItem, apiLeaderboard } from './api.ts'
 import { type CatalogRecord, catalogLoader } from './astro-loader.ts'
 import { indexCatalog, sortLeaderboard } from './catalog-index.ts'
+import { DetailStore } from './detail-store.ts'
 import { buildEntry, facetsOf, itemPath, trendingScore } from './entry.ts'
 import { paginate, SORTS, sortEntries } from './listing.ts'
 import { computeStats } from './stats.ts'
@@ -25,10 +27,16 @@ describe('core/catalog/entry', () => {
   it('builds an entry with sorted versions, latest, files, facets and sanitised card', () => {
     const source = registry.items.get('model/acme/tox-gnn')
     if (!source) throw new Error('fixture item missing')
-    const entry = buildEntry(source)
+    const { entry, detail } = buildEntry(source)
     expect(entry.path).toBe('/models/acme/tox-gnn/')
     expect(entry.refText).toBe('acme/tox-gnn')
-    expect(entry.versions.map((v) => v.version)).toEqual(['1.1.0', '1.0.0'])
+    expect(detail.versions.map((v) => v.version)).toEqual(['1.1.0', '1.0.0'])
+    expect(entry.releases).toEqual([...entry.releases].sort())
+    expect(entry.counts).toEqual({
+      versions: 2,
+      files: detail.versions.reduce((n, v) => n + v.files.length, 0),
+      bytes: detail.versions.reduce((n, v) => n + v.files.reduce((b, f) => b + f.size, 0), 0),
+    })
     expect(entry.latest).toBe('1.1.0')
     expect(entry.size).toBe(438291)
     expect(entry.parameters).toBe(1200000)
@@ -37,7 +45,7 @@ describe('core/catalog/entry', () => {
     expect(entry.parents.map((p) => [p.key, p.relation])).toEqual([
       ['dataset/acme/tox21', 'dataset'],
     ])
-    expect(entry.readmeHtml).not.toMatch(/<script/i)
+    expect(detail.readmeHtml).not.toMatch(/<script/i)
     expect(Object.keys(entry.terms).length).toBeGreaterThan(0)
   })
 
@@ -66,7 +74,8 @@ describe('core/catalog/entry', () => {
 
 describe('core/catalog/catalog-index', () => {
   it('indexes lineage, collections, leaderboards, owners, staff picks and similar items', () => {
-    const entries = [...registry.items.values()].map((s) => buildEntry(s))
+    const built = [...registry.items.values()].map((s) => buildEntry(s))
+    const entries = built.map((b) => b.entry)
     const index = indexCatalog(entries, registry.hub, registry.owners)
     expect(index.entries.length).toBe(registry.items.size)
     expect(index.staffPicks.map((e) => e.key)).toEqual(['model/acme/tox-gnn', 'dataset/acme/tox21'])
@@ -95,7 +104,9 @@ describe('core/catalog/catalog-index', () => {
         )
       }
     }
-    const doc = apiItem(index.byKey.get('model/acme/tox-gnn') ?? (index.entries[0] as never), index)
+    const tox = built.find((b) => b.entry.key === 'model/acme/tox-gnn')
+    if (!tox) throw new Error('fixture item missing')
+    const doc = apiItem(tox.entry, tox.detail, index)
     expect(doc.downloads).toBeNull()
     expect(doc.versions[0]?.files[0]).toMatchObject({
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -105,7 +116,7 @@ describe('core/catalog/catalog-index', () => {
 
   it('sorts, paginates and counts without inventing download numbers', () => {
     const entries = indexCatalog(
-      [...registry.items.values()].map((s) => buildEntry(s)),
+      [...registry.items.values()].map((s) => buildEntry(s).entry),
       registry.hub,
       registry.owners,
     ).entries
@@ -158,11 +169,18 @@ describe('core/catalog/astro-loader', () => {
 
   async function run(mem: ReturnType<typeof memoryStore>) {
     const infos: string[] = []
-    const loader = catalogLoader({ load: () => loadRegistry(dir), build: { commit: 'abc' } })
+    const loader = catalogLoader({
+      load: () => loadRegistry(dir),
+      build: { commit: 'abc' },
+      detailsDir: join(dir, 'details'),
+    })
     await loader.load({
       store: mem.store,
       generateDigest: (data: unknown) =>
-        JSON.stringify(data).length.toString(36) + String(JSON.stringify(data)).slice(-64),
+        createHash('sha256')
+          .update(typeof data === 'string' ? data : JSON.stringify(data))
+          .digest('hex')
+          .slice(0, 16),
       logger: { info: (m: string) => infos.push(m), warn: (m: string) => infos.push(m) },
     } as never)
     return infos
@@ -175,8 +193,22 @@ describe('core/catalog/astro-loader', () => {
     expect(items.length).toBeGreaterThan(3)
     expect((mem.map.get('hub')?.data as CatalogRecord | undefined)?.type).toBe('hub')
 
+    const details = new DetailStore(join(dir, 'details'))
+    const digestOf = (id: string): string => String(mem.map.get(id)?.digest)
+    expect(await details.list()).toEqual(new Set(items.map((e) => String(e.digest))))
+    const tox = await details.read(digestOf('item:model/acme/tox-gnn'))
+    expect(tox.versions.map((v) => v.version)).toEqual(['1.1.0', '1.0.0'])
+    expect(tox.readmeHtml).toMatch(/<h[1-6]/)
+
     const second = await run(mem)
-    expect(second.at(-1)).toMatch(/: 0 built, \d+ unchanged, 0 removed/)
+    expect(second.at(-1)).toMatch(/: 0 built, \d+ unchanged, 0 removed; 0 stale/)
+
+    // A detail lost from the cache is rebuilt even though the entry's digest matches.
+    await rm(details.path(digestOf('item:dataset/acme/tox21')))
+    expect((await run(mem)).at(-1)).toMatch(/: 1 built, /)
+    expect(
+      (await details.read(digestOf('item:dataset/acme/tox21'))).versions.length,
+    ).toBeGreaterThan(0)
 
     const itemFile = join(dir, 'registry/models/ac/acme/tox-gnn/item.yaml')
     await writeFile(
@@ -184,8 +216,11 @@ describe('core/catalog/astro-loader', () => {
       (await readFile(itemFile, 'utf8')).replace('title: Tox GNN', 'title: Tox GNN v2'),
     )
     await rm(join(dir, 'registry/loras/jd/jdoe/legal-7b'), { recursive: true })
+    const oldTox = digestOf('item:model/acme/tox-gnn')
     const third = await run(mem)
-    expect(third.at(-1)).toMatch(/: 1 built, \d+ unchanged, 1 removed/)
+    // The edited item's old detail and the deleted item's detail are both gone.
+    expect(third.at(-1)).toMatch(/: 1 built, \d+ unchanged, 1 removed; 2 stale details deleted/)
+    await expect(details.read(oldTox)).rejects.toThrow(/delete the build cache/)
     expect(
       (mem.map.get('item:model/acme/tox-gnn')?.data as { item: { title: string } } | undefined)
         ?.item.title,

@@ -1,15 +1,16 @@
 import semver from 'semver'
-import type {
-  CollectionItem,
-  HubConfig,
-  ItemManifest,
-  PipelineVersion,
-  VersionManifest,
-} from '#core/manifest'
+import type { CollectionItem, ItemManifest, PipelineVersion, VersionManifest } from '#core/manifest'
 import { formatRef, type ItemRef, type Kind, kindPlural, parseRef, refKey } from '#core/registry'
 import { htmlText, renderReadme } from './render-readme.ts'
 import { termFrequencies } from './text.ts'
-import type { CatalogEntry, CatalogLink, CatalogResult, Facets, SourceItem } from './types.ts'
+import type {
+  BuiltEntry,
+  CatalogEntry,
+  CatalogLink,
+  CatalogResult,
+  Facets,
+  SourceItem,
+} from './types.ts'
 
 /** How many terms an entry keeps for similarity. */
 export const ENTRY_TERMS = 40
@@ -135,11 +136,8 @@ function membersOf(item: ItemManifest, latest: VersionManifest | undefined): Cat
 }
 
 /** Dates of releases and results: what the activity score is made of. */
-export function activityDates(entry: Pick<CatalogEntry, 'versions' | 'results'>): string[] {
-  const dates: string[] = []
-  for (const v of entry.versions) if (v.released) dates.push(v.released)
-  for (const r of entry.results) dates.push(r.date)
-  return dates
+export function activityDates(entry: Pick<CatalogEntry, 'releases' | 'results'>): string[] {
+  return [...entry.releases, ...entry.results.map((r) => r.date)]
 }
 
 /**
@@ -168,15 +166,15 @@ export function trendingScore(
 }
 
 /**
- * Builds the catalog entry of one item: versions sorted, README rendered and
- * sanitised, facets, lineage and similarity terms. Pure: the same item always
- * gives the same entry, which is what lets the content loader skip unchanged
- * items by digest. Scores that depend on the whole hub (trending) are left at
- * 0 and filled in by `indexCatalog`.
+ * Builds the catalog entry and detail of one item: versions sorted, README
+ * rendered and sanitised, facets, lineage and similarity terms. Pure: the
+ * same item always gives the same result, which is what lets the content
+ * loader skip unchanged items by digest. Scores that depend on the whole hub
+ * (trending) are left at 0 and filled in by `indexCatalog`.
  *
- * @example buildEntry(registry.items.get('model/acme/tox-gnn'), registry.hub).path // '/models/acme/tox-gnn/'
+ * @example buildEntry(registry.items.get('model/acme/tox-gnn')).entry.path // '/models/acme/tox-gnn/'
  */
-export function buildEntry(source: SourceItem, _hub?: HubConfig): CatalogEntry {
+export function buildEntry(source: SourceItem): BuiltEntry {
   const { item, ref } = source
   const versions = sortVersions(source.versions.values())
   const latest = pickLatest(item, versions)
@@ -210,9 +208,13 @@ export function buildEntry(source: SourceItem, _hub?: HubConfig): CatalogEntry {
     path: itemPath(ref),
     dir: source.dir,
     item,
-    versions,
+    releases: dates,
+    counts: {
+      versions: versions.length,
+      files: versions.reduce((n, v) => n + v.files.length, 0),
+      bytes: versions.reduce((n, v) => n + v.files.reduce((sum, f) => sum + f.size, 0), 0),
+    },
     results,
-    readmeHtml,
     parents: parentsOf(item),
     members: membersOf(item, latestVersion),
     facets: facetsOf(item),
@@ -234,5 +236,5 @@ export function buildEntry(source: SourceItem, _hub?: HubConfig): CatalogEntry {
   if (dates[0]) entry.created = dates[0]
   const params = (latestVersion as { parameters?: number } | undefined)?.parameters
   if (typeof params === 'number') entry.parameters = params
-  return entry
+  return { entry, detail: { versions, readmeHtml } }
 }

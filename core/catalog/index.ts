@@ -1,6 +1,7 @@
 export * from './api.ts'
 export * from './astro-loader.ts'
 export * from './catalog-index.ts'
+export * from './detail-store.ts'
 export * from './entry.ts'
 export * from './listing.ts'
 export * from './new-file-url.ts'

@@ -71,11 +71,9 @@ export function computeStats(entries: readonly CatalogEntry[]): CatalogStats {
     if (domain) byDomain[domain] = (byDomain[domain] ?? 0) + 1
     const license = e.facets.license[0] ?? 'unknown'
     licenses.set(license, (licenses.get(license) ?? 0) + 1)
-    versions += e.versions.length
-    for (const v of e.versions) {
-      files += v.files.length
-      for (const f of v.files) bytes += f.size
-    }
+    versions += e.counts.versions
+    files += e.counts.files
+    bytes += e.counts.bytes
     results += e.results.length
     verifiedResults += e.results.filter((r) => r.verified).length
     if (e.created && /^\d{4}-\d{2}/.test(e.created)) {

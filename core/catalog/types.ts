@@ -1,7 +1,9 @@
 /**
- * The shapes the static catalog is built from. A catalog entry holds
- * everything one item page needs, already rendered and sanitised, so pages
- * only lay it out and the content loader can skip unchanged items by digest.
+ * The shapes the static catalog is built from. An item is built once into a
+ * catalog entry (what every page may show of it: cards, listings, lineage,
+ * leaderboards, stats) and a detail (what only its own page and API file
+ * show: every version with its files, the rendered card). Entries of the
+ * whole hub stay in memory for a build; details are read one page at a time.
  */
 import type {
   HubConfig,
@@ -69,7 +71,7 @@ export interface CatalogLink {
   relation?: string
 }
 
-/** Everything one item page, card and API file needs. */
+/** What any page may show of an item; the whole hub's entries stay in memory. */
 export interface CatalogEntry {
   /** `refKey`: `model/acme/tox-gnn`. */
   key: string
@@ -81,8 +83,10 @@ export interface CatalogEntry {
   /** Registry folder relative to the repository root. */
   dir: string
   item: ItemManifest
-  /** Versions, newest first. */
-  versions: VersionManifest[]
+  /** Release dates of the versions that have one, oldest first. */
+  releases: string[]
+  /** How many versions, files (all versions) and bytes (all versions) the item has. */
+  counts: { versions: number; files: number; bytes: number }
   /** The version `dist-tags.latest` names, else the newest active one. */
   latest?: string
   /** Release date of the newest version (ISO date), if known. */
@@ -90,8 +94,6 @@ export interface CatalogEntry {
   /** Release date of the first version (ISO date), if known. */
   created?: string
   results: CatalogResult[]
-  /** The card rendered from Markdown and sanitised; empty when there is none. */
-  readmeHtml: string
   /** Parent links: base models and the fork source. */
   parents: CatalogLink[]
   /** Collection members or pipeline steps, resolved. */
@@ -108,6 +110,20 @@ export interface CatalogEntry {
    * Not a download count: the hub records none.
    */
   trending: number
+}
+
+/** What only an item's own page and API file show: read from disk one page at a time. */
+export interface CatalogDetail {
+  /** Versions, newest first, with their files. */
+  versions: VersionManifest[]
+  /** The card rendered from Markdown and sanitised; empty when there is none. */
+  readmeHtml: string
+}
+
+/** An item's entry and detail, as `buildEntry` returns them. */
+export interface BuiltEntry {
+  entry: CatalogEntry
+  detail: CatalogDetail
 }
 
 /** An owner with the items it owns, for owner and org pages. */

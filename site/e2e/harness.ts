@@ -68,9 +68,10 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
  * Builds the sample hub plus the hostile fixture item into a temp folder and
  * serves it on loopback: the e2e tests run against the real built site. The
  * hub's URLs are pointed at the loopback server so canonical links and blob
- * downloads stay local.
+ * downloads stay local. `env` adds build settings (for example
+ * `AGORA_SEARCH_SPLIT_ABOVE`).
  */
-export async function buildSite(): Promise<BuiltSite> {
+export async function buildSite(env: Record<string, string> = {}): Promise<BuiltSite> {
   const dir = await mkdtemp(join(tmpdir(), 'agora-site-e2e-'))
   const out = join(dir, 'dist')
   await mkdir(out, { recursive: true })
@@ -112,6 +113,7 @@ export async function buildSite(): Promise<BuiltSite> {
       AGORA_ROOT: dir,
       AGORA_OUT_DIR: out,
       AGORA_COMMIT: '0123456789abcdef0123456789abcdef01234567',
+      ...env,
     })
     // astro build empties outDir; put the blob back where the hub serves blobs.
     await mkdir(blobDir, { recursive: true })

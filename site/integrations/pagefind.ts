@@ -1,9 +1,11 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 import type { AstroIntegration } from 'astro'
 import * as pagefind from 'pagefind'
-import { KINDS, kindPlural } from '../../core/registry/kinds.ts'
+import { KINDS, type Kind, kindPlural } from '../../core/registry/kinds.ts'
+import { splitSearch } from '../lib/search-indexes.ts'
 
 const ITEM_FOLDERS = KINDS.map(kindPlural).join(',')
 
@@ -111,52 +113,87 @@ export function sortOrders(pages: readonly IndexedPage[]): Record<SortKey, strin
   }
 }
 
+/** One Pagefind index over the item pages `glob` matches, written to `target`; returns its pages. */
+async function writeIndex(outDir: string, glob: string, target: string): Promise<IndexedPage[]> {
+  // Each index gets a fresh indexer process: closing it returns the memory it held.
+  const { index, errors } = await pagefind.createIndex({ forceLanguage: 'en' })
+  if (!index) throw new Error(`Pagefind could not start: ${errors.join('; ')}`)
+  try {
+    const added = await index.addDirectory({ path: outDir, glob })
+    if (added.errors.length > 0)
+      throw new Error(`Pagefind could not index ${outDir}: ${added.errors.join('; ')}`)
+    const written = await index.writeFiles({ outputPath: target })
+    if (written.errors.length > 0)
+      throw new Error(`Pagefind could not write its index: ${written.errors.join('; ')}`)
+  } finally {
+    await index.deleteIndex()
+    await pagefind.close()
+  }
+  return readIndexedPages(target)
+}
+
+async function writeOrders(pages: readonly IndexedPage[], dir: string): Promise<void> {
+  const orders = sortOrders(pages)
+  await mkdir(dir, { recursive: true })
+  for (const key of SORT_KEYS) {
+    const file = `${dir}/${key}.json`
+    await writeFile(`${file}.tmp`, JSON.stringify(orders[key]))
+    await rename(`${file}.tmp`, file)
+  }
+}
+
+/** Item pages per kind among the files a build wrote (`<kind>s/<ns>/<name>/index.html`). */
+export function countItemPages(files: Iterable<string>): Map<Kind, number> {
+  const byFolder = new Map(KINDS.map((k) => [kindPlural(k), k]))
+  const counts = new Map<Kind, number>()
+  for (const file of files) {
+    const m = /^([a-z]+)\/([^/]+)\/[^/]+\/index\.html$/.exec(file)
+    const kind = m && byFolder.get(m[1] as string)
+    // Listing pages (`models/sort/name/`, `models/page/2/`) sit at the same depth; both names are reserved.
+    if (kind && m[2] !== 'sort' && m[2] !== 'page') counts.set(kind, (counts.get(kind) ?? 0) + 1)
+  }
+  return counts
+}
+
 /**
- * Indexes the built site with Pagefind's Node API after `astro build`, as
- * Starlight does: only pages marked `data-pagefind-body` (item pages) are
- * indexed, with their filters, into `dist/pagefind/`. Sort orders are not
- * Pagefind sort keys (those sit in `pagefind.pf_meta`, which every first
- * query downloads): they are written beside the index as
- * `pagefind/sort/<key>.json`, fetched only when a visitor's view is sorted.
+ * Indexes the built site's item pages (those marked `data-pagefind-body`)
+ * with Pagefind's Node API after `astro build`, as Starlight does, with
+ * their filters. One index in `dist/pagefind/`, or, above `SPLIT_ABOVE`
+ * item pages, one per kind in `dist/pagefind/<kind>s/`, built one after
+ * another so the indexer never holds more than one kind (see
+ * `searchSource`). Sort orders are not Pagefind sort keys (those sit in
+ * `pagefind.pf_meta`, which every first query downloads): they are written
+ * beside each index as `sort/<key>.json`, fetched only when a visitor's view
+ * is sorted, and for all kinds in `dist/pagefind/sort/`.
  *
  * @example defineConfig({ integrations: [agoraPagefind()] })
  */
-export function agoraPagefind(): AstroIntegration {
+export function agoraPagefind(options: { splitAbove?: number } = {}): AstroIntegration {
   return {
     name: 'agora-pagefind',
     hooks: {
-      'astro:build:done': async ({ dir, logger }) => {
+      'astro:build:done': async ({ dir, assets, logger }) => {
         const outDir = fileURLToPath(dir)
-        const { index, errors } = await pagefind.createIndex({ forceLanguage: 'en' })
-        if (!index) throw new Error(`Pagefind could not start: ${errors.join('; ')}`)
+        const files = [...assets.values()].flat().map((u) => relative(outDir, fileURLToPath(u)))
+        const counts = countItemPages(files.map((f) => f.split(sep).join('/')))
         const target = `${outDir}/pagefind`
-        try {
-          // Only item pages carry data-pagefind-body; globbing to their folders
-          // spares Pagefind from parsing API files and listings.
-          const added = await index.addDirectory({
-            path: outDir,
-            glob: `{${ITEM_FOLDERS}}/*/*/index.html`,
-          })
-          if (added.errors.length > 0)
-            throw new Error(`Pagefind could not index ${outDir}: ${added.errors.join('; ')}`)
-          // The output is not emptied between builds: drop the old index first.
-          await rm(target, { recursive: true, force: true })
-          const written = await index.writeFiles({ outputPath: target })
-          if (written.errors.length > 0)
-            throw new Error(`Pagefind could not write its index: ${written.errors.join('; ')}`)
-          logger.info(`Pagefind indexed ${added.page_count} pages`)
-        } finally {
-          await index.deleteIndex()
-          await pagefind.close()
+        // The output is not emptied between builds: drop the old index first.
+        await rm(target, { recursive: true, force: true })
+        if (!splitSearch(counts, options.splitAbove)) {
+          const pages = await writeIndex(outDir, `{${ITEM_FOLDERS}}/*/*/index.html`, target)
+          await writeOrders(pages, `${target}/sort`)
+          logger.info(`Pagefind indexed ${pages.length} pages`)
+          return
         }
-        const orders = sortOrders(await readIndexedPages(target))
-        await rm(`${target}/sort`, { recursive: true, force: true })
-        await mkdir(`${target}/sort`, { recursive: true })
-        for (const key of SORT_KEYS) {
-          const file = `${target}/sort/${key}.json`
-          await writeFile(`${file}.tmp`, JSON.stringify(orders[key]))
-          await rename(`${file}.tmp`, file)
+        const all: IndexedPage[] = []
+        for (const kind of KINDS.filter((k) => (counts.get(k) ?? 0) > 0)) {
+          const folder = kindPlural(kind)
+          const pages = await writeIndex(outDir, `${folder}/*/*/index.html`, `${target}/${folder}`)
+          await writeOrders(pages, `${target}/${folder}/sort`)
+          all.push(...pages)
+          logger.info(`Pagefind indexed ${pages.length} ${folder}`)
         }
+        await writeOrders(all, `${target}/sort`)
       },
     },
   }

@@ -2,11 +2,13 @@ import { getCollection } from 'astro:content'
 import { createHash } from 'node:crypto'
 import {
   type BuildInfo,
+  type CatalogDetail,
   type CatalogEntry,
   type CatalogIndex,
   type CatalogRecord,
   type CatalogStats,
   computeStats,
+  DetailStore,
   indexCatalog,
 } from '#core/catalog'
 import type { OwnerManifest } from '#core/manifest'
@@ -14,6 +16,8 @@ import type { OwnerManifest } from '#core/manifest'
 export interface SiteCatalog extends CatalogIndex {
   build: BuildInfo
   stats: CatalogStats
+  /** An item's versions with files and its rendered card, read from disk for its own pages. */
+  detailOf(key: string): Promise<CatalogDetail>
   /**
    * A key that changes whenever anything an item's page or API file shows
    * changes: its own data, its owners, its similar items, lineage children,
@@ -78,8 +82,12 @@ async function load(): Promise<SiteCatalog> {
         ...list.map((k) => `${k}:${digests.get(`item:${k}`)}`),
       ].join('|'),
     )
+  const details = new DetailStore(hubRecord.detailsDir)
+  const detailOf = (key: string): Promise<CatalogDetail> =>
+    details.read(digests.get(`item:${key}`) ?? '')
   return {
     ...index,
+    detailOf,
     build: hubRecord.build,
     stats: computeStats(index.entries),
     cacheKeyOf,

@@ -1,5 +1,5 @@
 import { type CatalogEntry, fileUrl } from '#core/catalog'
-import type { DatasetVersion } from '#core/manifest'
+import type { DatasetVersion, VersionManifest } from '#core/manifest'
 import type { SiteCatalog } from './catalog.ts'
 
 /**
@@ -7,9 +7,13 @@ import type { SiteCatalog } from './catalog.ts'
  * FileObjects (name, content URL, size, sha256) for datasets, a
  * SoftwareApplication for everything else.
  *
- * @example structuredData(entry, catalog)['@type'] // 'Dataset'
+ * @example structuredData(entry, latest, catalog)['@type'] // 'Dataset'
  */
-export function structuredData(entry: CatalogEntry, catalog: SiteCatalog): Record<string, unknown> {
+export function structuredData(
+  entry: CatalogEntry,
+  latest: VersionManifest | undefined,
+  catalog: SiteCatalog,
+): Record<string, unknown> {
   const { item } = entry
   const url = new URL(entry.path, catalog.hub.base_url).href
   const license =
@@ -34,7 +38,6 @@ export function structuredData(entry: CatalogEntry, catalog: SiteCatalog): Recor
     ...(entry.created ? { datePublished: entry.created } : {}),
     creator,
   }
-  const latest = entry.versions.find((v) => v.version === entry.latest)
   if (entry.ref.kind === 'dataset') {
     return {
       '@context': {

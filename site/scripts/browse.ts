@@ -1,3 +1,4 @@
+import type { SearchSource } from '../lib/search-indexes.ts'
 import { loadPagefind, type PagefindResultData } from './pagefind.ts'
 
 const PAGE_SIZE = 24
@@ -19,10 +20,10 @@ const orders = new Map<string, Promise<Map<string, number>>>()
  * first to last), fetched once and only when a view is sorted: keeping
  * orders out of Pagefind's own metadata keeps the first query small.
  */
-function loadOrder(key: string): Promise<Map<string, number>> {
+function loadOrder(folder: string, key: string): Promise<Map<string, number>> {
   let order = orders.get(key)
   if (!order) {
-    order = fetch(new URL(`/pagefind/sort/${key}.json`, location.href)).then(async (response) => {
+    order = fetch(new URL(`${folder}${key}.json`, location.href)).then(async (response) => {
       if (!response.ok) throw new Error(`sort order ${key}: HTTP ${response.status}`)
       const ids = (await response.json()) as string[]
       return new Map(ids.map((id, rank) => [id, rank]))
@@ -127,6 +128,9 @@ export function initBrowse(): void {
   const clientPager = root?.querySelector<HTMLElement>('[data-client-pagination]')
   if (!root || !form || !status || !clientPager) return
   const scopeKind = root.dataset['kind'] || undefined
+  const source = JSON.parse(root.dataset['search'] ?? 'null') as SearchSource | null
+  const indexes = source?.indexes ?? ['/pagefind/']
+  const sortFolder = source?.sort ?? '/pagefind/sort/'
   let results = list
   form.hidden = false
   root.querySelector<HTMLElement>('[data-static-filters]')?.setAttribute('hidden', '')
@@ -150,7 +154,7 @@ export function initBrowse(): void {
       return
     }
     status.textContent = 'Searching…'
-    const pagefind = await loadPagefind()
+    const pagefind = await loadPagefind(indexes)
     const filters: Record<string, unknown> = {}
     if (scopeKind) filters['kind'] = scopeKind
     for (const [key, values] of state.filters) filters[key] = { any: values }
@@ -158,7 +162,7 @@ export function initBrowse(): void {
     const [search, order] = await Promise.all([
       pagefind.search(state.q || null, { filters }),
       // Without its order file (a failed fetch) the results stay in Pagefind's order.
-      sortKey ? loadOrder(sortKey).catch(() => undefined) : undefined,
+      sortKey ? loadOrder(sortFolder, sortKey).catch(() => undefined) : undefined,
     ])
     if (mine !== generation) return
     const last = order?.size ?? 0
@@ -225,7 +229,7 @@ export function initBrowse(): void {
       void run()
     }, 200)
   })
-  input?.addEventListener('focus', () => void loadPagefind(), { once: true })
+  input?.addEventListener('focus', () => void loadPagefind(indexes), { once: true })
   form.addEventListener('submit', (event) => event.preventDefault())
   form.addEventListener('change', (event) => {
     const box = event.target

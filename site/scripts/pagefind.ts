@@ -15,6 +15,7 @@ export interface PagefindSearch {
 export interface Pagefind {
   options(options: Record<string, unknown>): Promise<void>
   init(): Promise<void>
+  mergeIndex(url: string, options?: Record<string, unknown>): Promise<void>
   preload(term: string): Promise<void>
   search(
     term: string | null,
@@ -26,21 +27,25 @@ let loading: Promise<Pagefind> | undefined
 
 /**
  * Loads Pagefind once, on first need: pages that are only read never pay
- * for the search engine.
+ * for the search engine. `indexes` are the index folders to search (site
+ * paths, as `searchSource` gives them): the first one's engine searches
+ * the others too, merged.
  *
- * @example const pagefind = await loadPagefind()
+ * @example const pagefind = await loadPagefind(['/pagefind/'])
  */
-export function loadPagefind(): Promise<Pagefind> {
+export function loadPagefind(indexes: readonly string[]): Promise<Pagefind> {
   loading ??= (async () => {
+    const [primary = '/pagefind/', ...others] = indexes
     // A URL built at run time keeps the bundler from resolving a file that
     // only exists after the build's Pagefind step.
-    const url = new URL('/pagefind/pagefind.js', location.href).href
+    const url = new URL(`${primary}pagefind.js`, location.href).href
     const pagefind = (await import(/* @vite-ignore */ url)) as Pagefind
     // In the page's own thread rather than Pagefind's Web Worker: a search
     // over the catalog takes milliseconds of WebAssembly, and the worker
     // script would add 12 KB (gzip) to every visitor's first query.
     await pagefind.options({ excerptLength: 24, noWorker: true })
     await pagefind.init()
+    for (const other of others) await pagefind.mergeIndex(new URL(other, location.href).href)
     return pagefind
   })()
   return loading

@@ -15,5 +15,6 @@ export const getStaticPaths = (async () => {
 /** `/api/<kind>s/<ns>/<name>.json`: everything the item page shows, as data. */
 export const GET: APIRoute<{ key: string }> = async ({ props }) => {
   const catalog = await getCatalog()
-  return Response.json(apiItem(catalog.byKey.get(props.key) as CatalogEntry, catalog))
+  const entry = catalog.byKey.get(props.key) as CatalogEntry
+  return Response.json(apiItem(entry, await catalog.detailOf(entry.key), catalog))
 }
