@@ -153,3 +153,36 @@ export function watchErrors(context: BrowserContext): string[] {
   context.on('weberror', (e) => errors.push(`pageerror: ${e.error().message}`))
   return errors
 }
+
+/** A built site, a browser and one context watched for errors: what every e2e file starts from. */
+export interface OpenSite {
+  site: BuiltSite
+  browser: Browser
+  context: BrowserContext
+  errors: string[]
+  close(): Promise<void>
+}
+
+/**
+ * Builds the site (`env` as for `buildSite`) and opens a browser context on it.
+ *
+ * @example const open = await openSite(); …; await open.close()
+ */
+export async function openSite(env: Record<string, string> = {}): Promise<OpenSite> {
+  const site = await buildSite(env)
+  const browser = await launchBrowser().catch(async (error) => {
+    await site.close()
+    throw error
+  })
+  const context = await browser.newContext()
+  return {
+    site,
+    browser,
+    context,
+    errors: watchErrors(context),
+    async close() {
+      await browser.close()
+      await site.close()
+    },
+  }
+}

@@ -1,9 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BuiltSite, buildSite, launchBrowser, watchErrors } from './harness.ts'
+import { type BuiltSite, type OpenSite, openSite } from './harness.ts'
 
 let site: BuiltSite
-let browser: Browser
 let context: BrowserContext
 let errors: string[]
 
@@ -39,16 +38,15 @@ async function shownTotal(page: Page): Promise<number> {
   return match ? Number(match[1]) : status.includes('No matching') ? 0 : Number.NaN
 }
 
+let open: OpenSite | undefined
+
 beforeAll(async () => {
-  site = await buildSite()
-  browser = await launchBrowser()
-  context = await browser.newContext()
-  errors = watchErrors(context)
+  open = await openSite()
+  ;({ site, context, errors } = open)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await site?.close()
+  await open?.close()
 })
 
 describe('site/e2e/search', () => {
@@ -274,7 +272,7 @@ describe('site/e2e/pages', () => {
   })
 
   it('browses home → listing → item page with JavaScript disabled', async () => {
-    const noJs = await browser.newContext({ javaScriptEnabled: false })
+    const noJs = await (open as OpenSite).browser.newContext({ javaScriptEnabled: false })
     const page = await noJs.newPage()
     await page.goto(`${site.url}/`)
     await page.locator('.site-nav a', { hasText: 'Models' }).click()

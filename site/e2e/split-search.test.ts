@@ -1,23 +1,21 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BuiltSite, buildSite, launchBrowser, watchErrors } from './harness.ts'
+import { type BuiltSite, type OpenSite, openSite } from './harness.ts'
 
 // The same hub with search split into one index per kind, as large hubs build it.
 let site: BuiltSite
-let browser: Browser
 let context: BrowserContext
 let errors: string[]
 
+let open: OpenSite | undefined
+
 beforeAll(async () => {
-  site = await buildSite({ AGORA_SEARCH_SPLIT_ABOVE: '0' })
-  browser = await launchBrowser()
-  context = await browser.newContext()
-  errors = watchErrors(context)
+  open = await openSite({ AGORA_SEARCH_SPLIT_ABOVE: '0' })
+  ;({ site, context, errors } = open)
 })
 
 afterAll(async () => {
-  await browser?.close()
-  await site?.close()
+  await open?.close()
 })
 
 async function search(path: string): Promise<{ page: Page; titles: string[]; kinds: string[] }> {
