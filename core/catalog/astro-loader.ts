@@ -4,7 +4,8 @@ import type { Issue } from '#core/errors'
 import type { HubConfig, OwnerManifest } from '#core/manifest'
 import { DetailStore } from './detail-store.ts'
 import { buildEntry } from './entry.ts'
-import type { CatalogDetail, CatalogEntry, SourceItem, SourceRegistry } from './types.ts'
+import { EntryStore } from './entry-store.ts'
+import type { CatalogDetail, SourceItem, SourceRegistry } from './types.ts'
 
 /** Build facts the pages show that are not in the registry. */
 export interface BuildInfo {
@@ -12,11 +13,10 @@ export interface BuildInfo {
   commit?: string
 }
 
-/** The one collection's entries, told apart by `type`. */
+/** The one collection's entries, told apart by `type`; items are in `entriesFile`. */
 export type CatalogRecord =
-  | { type: 'hub'; hub: HubConfig; build: BuildInfo; detailsDir: string }
+  | { type: 'hub'; hub: HubConfig; build: BuildInfo; detailsDir: string; entriesFile: string }
   | { type: 'owner'; ns: string; owner: OwnerManifest }
-  | ({ type: 'item' } & CatalogEntry)
 
 export interface CatalogLoaderOptions {
   /** Reads the registry (the registry loader, bound to a root by the entry point). */
@@ -24,6 +24,8 @@ export interface CatalogLoaderOptions {
   build?: BuildInfo
   /** Folder of item details; default `agora-details/` in Astro's cache folder. */
   detailsDir?: string
+  /** File of item entries; default `agora-entries.tsv` in Astro's cache folder. */
+  entriesFile?: string
 }
 
 /** What an item's digest covers: everything `buildEntry` reads. */
@@ -38,14 +40,15 @@ function digestSource(source: SourceItem): string {
 }
 
 /**
- * An Astro Content Layer object loader turning the registry into one
- * collection of catalog records: the hub, each owner, and each item's entry.
- * Each item's detail (versions with files, rendered card) goes to a
- * `DetailStore` file named by the item's digest instead: Astro's data store
- * is loaded whole into every build, details are read one page at a time.
- * Items whose manifests, versions, results and README are unchanged keep
- * their stored entry and detail (same digest), so a rebuild only re-renders
- * what changed; items gone from the registry are removed from both.
+ * An Astro Content Layer object loader turning the registry into the
+ * catalog: the hub and each owner as records of one collection, each item's
+ * entry as a line of an `EntryStore` file and its detail (versions with
+ * files, rendered card) as a `DetailStore` file named by the item's digest.
+ * Astro's data store is bundled and loaded whole into every build, which
+ * costs gigabytes at 100k items; the entries file is read once and details
+ * one page at a time. Items whose manifests, versions, results and README are
+ * unchanged keep their entry and detail (same digest), so a rebuild only
+ * re-renders what changed; items gone from the registry are dropped.
  *
  * @example
  * // site/content.config.ts
@@ -55,10 +58,14 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
   return {
     name: 'agora-catalog',
     async load({ store, generateDigest, logger, config }) {
-      const details = new DetailStore(
-        options.detailsDir ?? fileURLToPath(new URL('agora-details/', config.cacheDir)),
-      )
-      const [{ registry, issues }, stored] = await Promise.all([options.load(), details.list()])
+      const cache = (name: string): string => fileURLToPath(new URL(name, config.cacheDir))
+      const details = new DetailStore(options.detailsDir ?? cache('agora-details/'))
+      const entries = new EntryStore(options.entriesFile ?? cache('agora-entries.tsv'))
+      const [{ registry, issues }, stored, previous] = await Promise.all([
+        options.load(),
+        details.list(),
+        entries.lines(),
+      ])
       const errors = issues.filter((i) => i.severity === 'error')
       if (errors.length > 0) {
         logger.warn(
@@ -75,6 +82,7 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
         hub: registry.hub,
         build: options.build ?? {},
         detailsDir: details.dir,
+        entriesFile: entries.file,
       }
       put('hub', hubRecord, generateDigest(JSON.stringify(hubRecord)))
       for (const [ns, owner] of registry.owners) {
@@ -85,32 +93,35 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
       let batch: { digest: string; detail: CatalogDetail }[] = []
       let built = 0
       const keepDetails = new Set<string>()
-      for (const [key, source] of registry.items) {
-        const id = `item:${key}`
-        const digest = generateDigest(digestSource(source))
-        keepDetails.add(digest)
-        if (store.get(id)?.digest === digest && stored.has(digest)) {
-          keep.add(id)
-          continue
+      const out = await entries.create()
+      try {
+        for (const [key, source] of registry.items) {
+          const digest = generateDigest(digestSource(source))
+          keepDetails.add(digest)
+          const old = previous.get(key)
+          if (old?.digest === digest && stored.has(digest)) {
+            await out.add(key, digest, old)
+            continue
+          }
+          const { entry, detail } = buildEntry(source)
+          await out.add(key, digest, entry)
+          batch.push({ digest, detail })
+          built += 1
+          if (batch.length === 512) {
+            await details.write(batch)
+            batch = []
+          }
         }
-        const { entry, detail } = buildEntry(source)
-        put(id, { type: 'item', ...entry }, digest)
-        batch.push({ digest, detail })
-        built += 1
-        if (batch.length === 512) {
-          await details.write(batch)
-          batch = []
-        }
+        await details.write(batch)
+        await out.commit()
+      } catch (error) {
+        await out.abort()
+        throw error
       }
-      await details.write(batch)
       const pruned = await details.prune(stored, keepDetails)
-      let removed = 0
-      for (const id of store.keys()) {
-        if (!keep.has(id)) {
-          store.delete(id)
-          removed += 1
-        }
-      }
+      const removed = [...previous.keys()].filter((key) => !registry.items.has(key)).length
+      // Owners gone from the registry go, and records earlier versions stored.
+      for (const id of store.keys()) if (!keep.has(id)) store.delete(id)
       logger.info(
         `${registry.items.size} items: ${built} built, ${registry.items.size - built} unchanged, ${removed} removed; ${pruned} stale details deleted`,
       )

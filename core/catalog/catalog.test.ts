@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,6 +9,7 @@ import { type CatalogRecord, catalogLoader } from './astro-loader.ts'
 import { indexCatalog, sortLeaderboard } from './catalog-index.ts'
 import { DetailStore } from './detail-store.ts'
 import { buildEntry, facetsOf, itemPath, trendingScore } from './entry.ts'
+import { EntryStore, type StoredEntry } from './entry-store.ts'
 import { paginate, SORTS, sortEntries } from './listing.ts'
 import { computeStats } from './stats.ts'
 import type { SourceRegistry } from './types.ts'
@@ -173,6 +174,7 @@ describe('core/catalog/astro-loader', () => {
       load: () => loadRegistry(dir),
       build: { commit: 'abc' },
       detailsDir: join(dir, 'details'),
+      entriesFile: join(dir, 'entries.tsv'),
     })
     await loader.load({
       store: mem.store,
@@ -189,26 +191,43 @@ describe('core/catalog/astro-loader', () => {
   it('skips unchanged items, rebuilds changed ones and removes deleted ones', async () => {
     const mem = memoryStore()
     expect((await run(mem)).at(-1)).toMatch(/built/)
-    const items = [...mem.map.values()].filter((e) => (e.data as CatalogRecord).type === 'item')
-    expect(items.length).toBeGreaterThan(3)
-    expect((mem.map.get('hub')?.data as CatalogRecord | undefined)?.type).toBe('hub')
+    const hub = mem.map.get('hub')?.data as CatalogRecord | undefined
+    expect(hub?.type).toBe('hub')
+    // Items live in the entries file, not in Astro's data store.
+    expect([...mem.map.keys()].some((id) => id.startsWith('item:'))).toBe(false)
+    const entries = new EntryStore(join(dir, 'entries.tsv'))
+    const stored = async () => {
+      const found = new Map<string, StoredEntry>()
+      for await (const e of entries.read()) found.set(e.key, e)
+      return found
+    }
+    const items = await stored()
+    expect(items.size).toBeGreaterThan(3)
+    expect(hub?.type === 'hub' && hub.entriesFile).toBe(entries.file)
 
     const details = new DetailStore(join(dir, 'details'))
-    const digestOf = (id: string): string => String(mem.map.get(id)?.digest)
-    expect(await details.list()).toEqual(new Set(items.map((e) => String(e.digest))))
-    const tox = await details.read(digestOf('item:model/acme/tox-gnn'))
+    const digestOf = async (key: string): Promise<string> =>
+      String((await stored()).get(key)?.digest)
+    expect(await details.list()).toEqual(new Set([...items.values()].map((e) => e.digest)))
+    const tox = await details.read(await digestOf('model/acme/tox-gnn'))
     expect(tox.versions.map((v) => v.version)).toEqual(['1.1.0', '1.0.0'])
     expect(tox.readmeHtml).toMatch(/<h[1-6]/)
 
+    const before = await readFile(entries.file, 'utf8')
     const second = await run(mem)
     expect(second.at(-1)).toMatch(/: 0 built, \d+ unchanged, 0 removed; 0 stale/)
+    expect(await readFile(entries.file, 'utf8')).toBe(before)
 
     // A detail lost from the cache is rebuilt even though the entry's digest matches.
-    await rm(details.path(digestOf('item:dataset/acme/tox21')))
+    await rm(details.path(await digestOf('dataset/acme/tox21')))
     expect((await run(mem)).at(-1)).toMatch(/: 1 built, /)
     expect(
-      (await details.read(digestOf('item:dataset/acme/tox21'))).versions.length,
+      (await details.read(await digestOf('dataset/acme/tox21'))).versions.length,
     ).toBeGreaterThan(0)
+
+    // A lost entries file rebuilds every item.
+    await rm(entries.file)
+    expect((await run(mem)).at(-1)).toMatch(new RegExp(`: ${items.size} built, 0 unchanged`))
 
     const itemFile = join(dir, 'registry/models/ac/acme/tox-gnn/item.yaml')
     await writeFile(
@@ -216,15 +235,62 @@ describe('core/catalog/astro-loader', () => {
       (await readFile(itemFile, 'utf8')).replace('title: Tox GNN', 'title: Tox GNN v2'),
     )
     await rm(join(dir, 'registry/loras/jd/jdoe/legal-7b'), { recursive: true })
-    const oldTox = digestOf('item:model/acme/tox-gnn')
+    const oldTox = await digestOf('model/acme/tox-gnn')
     const third = await run(mem)
     // The edited item's old detail and the deleted item's detail are both gone.
     expect(third.at(-1)).toMatch(/: 1 built, \d+ unchanged, 1 removed; 2 stale details deleted/)
     await expect(details.read(oldTox)).rejects.toThrow(/delete the build cache/)
-    expect(
-      (mem.map.get('item:model/acme/tox-gnn')?.data as { item: { title: string } } | undefined)
-        ?.item.title,
-    ).toBe('Tox GNN v2')
-    expect(mem.map.has('item:lora/jdoe/legal-7b')).toBe(false)
+    const after = await stored()
+    expect(after.get('model/acme/tox-gnn')?.entry.item.title).toBe('Tox GNN v2')
+    expect(after.has('lora/jdoe/legal-7b')).toBe(false)
+    expect(after.size).toBe(items.size - 1)
+  })
+
+  it('leaves the previous entries file whole when a sync fails', async () => {
+    const mem = memoryStore()
+    await run(mem)
+    const entries = new EntryStore(join(dir, 'entries.tsv'))
+    const before = await readFile(entries.file, 'utf8')
+    const itemFile = join(dir, 'registry/models/ac/acme/tox-gnn/item.yaml')
+    await writeFile(
+      itemFile,
+      (await readFile(itemFile, 'utf8')).replace('title: Tox GNN', 'title: X'),
+    )
+    const failing = catalogLoader({
+      load: () => loadRegistry(dir),
+      detailsDir: join(dir, 'details'),
+      entriesFile: entries.file,
+    })
+    // Fails on the third item, after the new file has lines in it.
+    let items = 0
+    await expect(
+      failing.load({
+        store: mem.store,
+        generateDigest: (data: string) => {
+          if (data.startsWith('[') && ++items === 3) throw new Error('disk full')
+          return createHash('sha256').update(data).digest('hex').slice(0, 16)
+        },
+        logger: { info: () => {}, warn: () => {} },
+      } as never),
+    ).rejects.toThrow('disk full')
+    expect(await readFile(entries.file, 'utf8')).toBe(before)
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([])
+  })
+})
+
+describe('EntryStore', () => {
+  it('names the file and line of a broken entry', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agora-entries-'))
+    const entries = new EntryStore(join(dir, 'entries.tsv'))
+    expect((await entries.lines()).size).toBe(0)
+    await writeFile(entries.file, 'model/a/b\tf00d\t{"ref":1}\nmodel/a/c\tbeef\t{"ref":\n')
+    const read = async () => {
+      for await (const _ of entries.read()) {
+      }
+    }
+    await expect(read()).rejects.toThrow(`${entries.file}:2: a broken entry`)
+    await writeFile(entries.file, 'model/a/b f00d {}\n')
+    await expect(read()).rejects.toThrow(/entries.tsv:1: .*delete the build cache/)
+    await rm(dir, { recursive: true })
   })
 })

@@ -9,6 +9,7 @@ import {
   type CatalogStats,
   computeStats,
   DetailStore,
+  EntryStore,
   indexCatalog,
 } from '#core/catalog'
 import type { OwnerManifest } from '#core/manifest'
@@ -32,24 +33,22 @@ export interface SiteCatalog extends CatalogIndex {
 let cached: Promise<SiteCatalog> | undefined
 
 async function load(): Promise<SiteCatalog> {
-  // The loader stores CatalogRecord objects; the collection has no schema
-  // because the registry's own validators already checked every document.
+  // The loader stores the hub and owners as CatalogRecord objects (no schema:
+  // the registry's own validators already checked every document) and each
+  // item's entry in the entries file.
   const raw = await getCollection('catalog')
-  const digests = new Map<string, string>()
-  const records: CatalogRecord[] = []
-  for (const e of raw) {
-    digests.set(e.id, String(e.digest ?? ''))
-    records.push(e.data as unknown as CatalogRecord)
-  }
+  const digests = new Map(raw.map((e) => [e.id, String(e.digest ?? '')]))
+  const records = raw.map((e) => e.data as unknown as CatalogRecord)
   const hubRecord = records.find((r) => r.type === 'hub')
   if (!hubRecord || hubRecord.type !== 'hub') {
     throw new Error('catalog: registry/agora.yaml did not load; run `agora validate`')
   }
   const owners = new Map<string, OwnerManifest>()
+  for (const r of records) if (r.type === 'owner') owners.set(r.ns, r.owner)
   const entries: CatalogEntry[] = []
-  for (const r of records) {
-    if (r.type === 'owner') owners.set(r.ns, r.owner)
-    else if (r.type === 'item') entries.push(r)
+  for await (const { key, digest, entry } of new EntryStore(hubRecord.entriesFile).read()) {
+    entries.push(entry)
+    digests.set(`item:${key}`, digest)
   }
   const index = indexCatalog(entries, hubRecord.hub, owners)
   const base = `${digests.get('hub')}|${index.asOf}`
