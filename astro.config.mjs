@@ -5,7 +5,6 @@ import { resolve } from 'node:path'
 import sitemap from '@astrojs/sitemap'
 import { defineConfig } from 'astro/config'
 import { parse } from 'yaml'
-import { agoraPagefind } from './site/integrations/pagefind.ts'
 import { agoraPrune } from './site/integrations/prune.ts'
 import { agoraValidators } from './site/integrations/validators.ts'
 
@@ -55,7 +54,6 @@ export default defineConfig({
   integrations: [
     sitemap({ filter: (page) => !page.includes('/api/') }),
     agoraPrune(),
-    agoraPagefind(),
     agoraValidators({ schemasDir: resolve(projectRoot, 'registry/schemas') }),
   ],
   experimental: { incrementalBuild: true },

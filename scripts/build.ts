@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * `npm run build`: the static catalog (Astro + Pagefind) into dist/, then the
+ * `npm run build`: the static catalog (Astro, then Pagefind) into dist/, then the
  * signed sparse index and the servable blobs beside it.
  */
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type LocalHub, buildLocalHub } from './local-hub.ts'
+import { buildLocalHub, type LocalHub } from './local-hub.ts'
+import { indexSearch } from './search-index.ts'
 
 const projectRoot = resolve(fileURLToPath(import.meta.url), '../..')
 
@@ -28,8 +29,10 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
   const repoRoot = resolve(options.repoRoot ?? projectRoot)
   const outDir = resolve(options.outDir ?? resolve(projectRoot, 'dist'))
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`))
-  log('building the catalog (Astro + Pagefind)…')
+  log('building the catalog (Astro)…')
   await runAstroBuild(repoRoot, outDir)
+  log('indexing search (Pagefind)…')
+  await indexSearch(outDir, { log })
   const hub = await buildLocalHub({ repoRoot, outDir, sampleBlobs: options.sampleBlobs ?? false })
   log(
     `index: ${hub.index.written.length} files written, ${hub.index.unchanged.length} unchanged; ${hub.blobs} blobs servable`,

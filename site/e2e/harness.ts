@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 import { parseDocument } from 'yaml'
+import { indexSearch } from '../../scripts/search-index.ts'
 import { type ServedHub, serveHub } from '../../scripts/serve-hub.ts'
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..')
@@ -115,6 +116,8 @@ export async function buildSite(env: Record<string, string> = {}): Promise<Built
       AGORA_COMMIT: '0123456789abcdef0123456789abcdef01234567',
       ...env,
     })
+    const splitAbove = env.AGORA_SEARCH_SPLIT_ABOVE
+    await indexSearch(out, splitAbove ? { splitAbove: Number(splitAbove) } : {})
     // astro build empties outDir; put the blob back where the hub serves blobs.
     await mkdir(blobDir, { recursive: true })
     await writeFile(join(blobDir, sha256), bytes)

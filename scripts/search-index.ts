@@ -1,11 +1,16 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { relative, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
+#!/usr/bin/env node
+/**
+ * The search step of a build: Pagefind indexes of the built site's item
+ * pages, written into `<outDir>/pagefind/`.
+ *
+ *   ./node_modules/.bin/node scripts/search-index.ts [outDir]   (default dist/)
+ */
+import { glob, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import type { AstroIntegration } from 'astro'
 import * as pagefind from 'pagefind'
-import { KINDS, type Kind, kindPlural } from '../../core/registry/kinds.ts'
-import { splitSearch } from '../lib/search-indexes.ts'
+import { KINDS, type Kind, kindPlural } from '../core/registry/kinds.ts'
+import { splitSearch } from '../site/lib/search-indexes.ts'
 
 const ITEM_FOLDERS = KINDS.map(kindPlural).join(',')
 
@@ -155,46 +160,61 @@ export function countItemPages(files: Iterable<string>): Map<Kind, number> {
   return counts
 }
 
+/** The item pages of a built site, as `<kind>s/<ns>/<name>/index.html` paths. */
+async function itemPageFiles(outDir: string): Promise<string[]> {
+  const files: string[] = []
+  for (const kind of KINDS) {
+    for await (const file of glob(`${kindPlural(kind)}/*/*/index.html`, { cwd: outDir })) {
+      files.push(file)
+    }
+  }
+  return files
+}
+
 /**
  * Indexes the built site's item pages (those marked `data-pagefind-body`)
- * with Pagefind's Node API after `astro build`, as Starlight does, with
- * their filters. One index in `dist/pagefind/`, or, above `SPLIT_ABOVE`
- * item pages, one per kind in `dist/pagefind/<kind>s/`, built one after
- * another so the indexer never holds more than one kind (see
- * `searchSource`). Sort orders are not Pagefind sort keys (those sit in
- * `pagefind.pf_meta`, which every first query downloads): they are written
- * beside each index as `sort/<key>.json`, fetched only when a visitor's view
- * is sorted, and for all kinds in `dist/pagefind/sort/`.
+ * with Pagefind's Node API, with their filters. It runs after `astro build`
+ * has exited (`scripts/build.ts`), not as an Astro hook: at 100k items the
+ * Astro process still holds about 2 GB then, and the indexer needs 1.6 GB
+ * more. One index in `dist/pagefind/`, or, above `SPLIT_ABOVE` item pages,
+ * one per kind in `dist/pagefind/<kind>s/`, built one after another so the
+ * indexer never holds more than one kind (see `searchSource`). Sort orders
+ * are not Pagefind sort keys (those sit in `pagefind.pf_meta`, which every
+ * first query downloads): they are written beside each index as
+ * `sort/<key>.json`, fetched only when a visitor's view is sorted, and for
+ * all kinds in `dist/pagefind/sort/`. Returns the pages indexed.
  *
- * @example defineConfig({ integrations: [agoraPagefind()] })
+ * @example await indexSearch('dist')
  */
-export function agoraPagefind(options: { splitAbove?: number } = {}): AstroIntegration {
-  return {
-    name: 'agora-pagefind',
-    hooks: {
-      'astro:build:done': async ({ dir, assets, logger }) => {
-        const outDir = fileURLToPath(dir)
-        const files = [...assets.values()].flat().map((u) => relative(outDir, fileURLToPath(u)))
-        const counts = countItemPages(files.map((f) => f.split(sep).join('/')))
-        const target = `${outDir}/pagefind`
-        // The output is not emptied between builds: drop the old index first.
-        await rm(target, { recursive: true, force: true })
-        if (!splitSearch(counts, options.splitAbove)) {
-          const pages = await writeIndex(outDir, `{${ITEM_FOLDERS}}/*/*/index.html`, target)
-          await writeOrders(pages, `${target}/sort`)
-          logger.info(`Pagefind indexed ${pages.length} pages`)
-          return
-        }
-        const all: IndexedPage[] = []
-        for (const kind of KINDS.filter((k) => (counts.get(k) ?? 0) > 0)) {
-          const folder = kindPlural(kind)
-          const pages = await writeIndex(outDir, `${folder}/*/*/index.html`, `${target}/${folder}`)
-          await writeOrders(pages, `${target}/${folder}/sort`)
-          all.push(...pages)
-          logger.info(`Pagefind indexed ${pages.length} ${folder}`)
-        }
-        await writeOrders(all, `${target}/sort`)
-      },
-    },
+export async function indexSearch(
+  outDir: string,
+  options: { splitAbove?: number; log?: (line: string) => void } = {},
+): Promise<number> {
+  const log = options.log ?? (() => {})
+  const counts = countItemPages(await itemPageFiles(outDir))
+  const target = `${outDir}/pagefind`
+  // The output is not emptied between builds: drop the old index first.
+  await rm(target, { recursive: true, force: true })
+  if (!splitSearch(counts, options.splitAbove)) {
+    const pages = await writeIndex(outDir, `{${ITEM_FOLDERS}}/*/*/index.html`, target)
+    await writeOrders(pages, `${target}/sort`)
+    log(`search: indexed ${pages.length} pages`)
+    return pages.length
   }
+  const all: IndexedPage[] = []
+  for (const kind of KINDS.filter((k) => (counts.get(k) ?? 0) > 0)) {
+    const folder = kindPlural(kind)
+    const pages = await writeIndex(outDir, `${folder}/*/*/index.html`, `${target}/${folder}`)
+    await writeOrders(pages, `${target}/${folder}/sort`)
+    all.push(...pages)
+    log(`search: indexed ${pages.length} ${folder}`)
+  }
+  await writeOrders(all, `${target}/sort`)
+  return all.length
+}
+
+if (import.meta.main) {
+  await indexSearch(resolve(process.argv[2] ?? 'dist'), {
+    log: (line) => process.stdout.write(`${line}\n`),
+  })
 }

@@ -1,10 +1,9 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import { searchSource } from '../lib/search-indexes.ts'
-import { agoraPagefind, countItemPages, type IndexedPage, sortOrders } from './pagefind.ts'
+import { searchSource } from '../site/lib/search-indexes.ts'
+import { countItemPages, type IndexedPage, indexSearch, sortOrders } from './search-index.ts'
 
 const page = (id: string, title: string, updated: string, trending: number): IndexedPage => ({
   id,
@@ -14,7 +13,7 @@ const page = (id: string, title: string, updated: string, trending: number): Ind
 })
 
 /** A built site in miniature: item pages of two kinds and a listing page beside them. */
-async function site(): Promise<{ dir: string; files: string[] }> {
+async function site(): Promise<{ dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'agora-pagefind-'))
   const item = (title: string, updated: string) =>
     `<html lang="en"><body><div data-pagefind-body><h1 data-pagefind-meta="title">${title}</h1><span data-pagefind-meta="updated:${updated}"></span><span data-pagefind-meta="trending:1"></span><p>${title} predicts toxicity.</p></div></body></html>`
@@ -28,25 +27,18 @@ async function site(): Promise<{ dir: string; files: string[] }> {
     await mkdir(join(dir, file, '..'), { recursive: true })
     await writeFile(join(dir, file), html)
   }
-  return { dir, files: Object.keys(pages) }
+  return { dir }
 }
 
 async function build(splitAbove: number): Promise<string> {
-  const { dir, files } = await site()
-  const hook = agoraPagefind({ splitAbove }).hooks['astro:build:done']
-  const infos: string[] = []
-  await hook?.({
-    dir: pathToFileURL(`${dir}/`),
-    pages: [],
-    assets: new Map([['/x', files.map((f) => pathToFileURL(join(dir, f)))]]),
-    logger: { info: (m: string) => infos.push(m) } as never,
-  })
+  const { dir } = await site()
+  await indexSearch(dir, { splitAbove })
   return dir
 }
 
 const readJson = async (file: string): Promise<unknown> => JSON.parse(await readFile(file, 'utf8'))
 
-describe('site/integrations/pagefind', () => {
+describe('scripts/search-index', () => {
   const dirs: string[] = []
   afterEach(async () => {
     for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
