@@ -36,7 +36,8 @@ async function load(): Promise<SiteCatalog> {
   // The loader stores the hub and owners as CatalogRecord objects (no schema:
   // the registry's own validators already checked every document) and each
   // item's entry in the entries file.
-  const raw = await getCollection('catalog')
+  const raw: { id: string; digest?: string | number; data: unknown }[] =
+    await getCollection('catalog')
   const digests = new Map(raw.map((e) => [e.id, String(e.digest ?? '')]))
   const records = raw.map((e) => e.data as unknown as CatalogRecord)
   const hubRecord = records.find((r) => r.type === 'hub')
