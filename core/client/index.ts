@@ -1,6 +1,7 @@
 export * from './cache.ts'
 export * from './download.ts'
 export * from './http.ts'
+export * from './inside.ts'
 export * from './lockfile.ts'
 export * from './pull.ts'
 export * from './resolve.ts'
