@@ -14,7 +14,9 @@ import {
   placeFile,
   snapshotDir,
 } from './cache.ts'
+import { checkLockedEntry } from './documents.ts'
 import { downloadBlob } from './download.ts'
+import { assertInside } from './inside.ts'
 import {
   diffLocked,
   type LockedItem,
@@ -110,6 +112,8 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
     ? await readLockfile(options.lockFile, fs)
     : undefined
   const lockedItem: LockedItem | undefined = lock?.items[lockKey(ref)]
+  // A hand-edited lock is as untrusted as the index: check it before its strings become paths.
+  if (lockedItem) checkLockedEntry(`${options.lockFile}: ${lockKey(ref)}`, lockedItem)
   if (options.locked) {
     if (!lockedItem) {
       throw new AgoraError(
@@ -172,7 +176,9 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
   for (const file of wanted) {
     if (cachedShas.has(file.sha256) || toFetch.has(file.sha256)) continue
     const have = await fs.promises
-      .stat(blobCachePath(options.cacheDir, ref, file.sha256))
+      .stat(
+        assertInside(options.cacheDir, blobCachePath(options.cacheDir, ref, file.sha256), 'a blob'),
+      )
       .catch(() => undefined)
     if (have?.isFile() && have.size === file.size) cachedShas.add(file.sha256)
     else toFetch.set(file.sha256, file)
@@ -196,8 +202,17 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
   let downloadedBytes = 0
   const fetchedNow = new Set<string>()
   await mapLimit([...toFetch.values()], Math.max(1, options.concurrency ?? 4), async (file) => {
-    const target = blobCachePath(options.cacheDir, ref, file.sha256)
-    const held = await acquireLock(blobLockPath(options.cacheDir, ref, file.sha256), {
+    const target = assertInside(
+      options.cacheDir,
+      blobCachePath(options.cacheDir, ref, file.sha256),
+      'a blob',
+    )
+    const lockPath = assertInside(
+      options.cacheDir,
+      blobLockPath(options.cacheDir, ref, file.sha256),
+      'a blob lock',
+    )
+    const held = await acquireLock(lockPath, {
       fs,
       ...(options.lockStaleMs === undefined ? {} : { staleMs: options.lockStaleMs }),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -214,6 +229,7 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
         fs,
         retry: options.retry,
         signal: options.signal,
+        stallTimeoutMs: options.stallTimeoutMs,
         onProgress: (bytes) => options.onEvent?.({ type: 'progress', bytes }),
       })
       downloadedBytes += done.transferred
@@ -223,15 +239,23 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
     }
   })
 
-  const snapshot = snapshotDir(options.cacheDir, ref, resolution.version)
+  const snapshot = assertInside(
+    options.cacheDir,
+    snapshotDir(options.cacheDir, ref, resolution.version),
+    'a snapshot',
+  )
   const files: PulledFile[] = []
   for (const file of wanted) {
-    const blob = blobCachePath(options.cacheDir, ref, file.sha256)
-    const inSnapshot = join(snapshot, file.path)
+    const blob = assertInside(
+      options.cacheDir,
+      blobCachePath(options.cacheDir, ref, file.sha256),
+      'a blob',
+    )
+    const inSnapshot = assertInside(snapshot, join(snapshot, file.path), 'a snapshot file')
     await linkSnapshot(fs, blob, inSnapshot)
     let location = inSnapshot
     if (options.to) {
-      location = join(options.to, file.path)
+      location = assertInside(options.to, join(options.to, file.path), 'a --to file')
       await placeFile(blob, location, options.link ?? 'hardlink', fs)
     }
     const cached = !fetchedNow.has(file.sha256)

@@ -51,6 +51,19 @@ export const RESERVED_NAMES: readonly string[] = [
 /** Lower-case ASCII letters and digits, with `-`, `_` or `.` only between them. */
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9]|[-_.](?=[a-z0-9]))*$/
 
+/**
+ * True when a namespace or item name has the registry's shape: 2 to 64
+ * characters of the lower-case id alphabet. Reserved names are the
+ * registry's business; clients only need to know the name is safe to use
+ * in a path or URL.
+ *
+ * @example isValidName('tox-gnn') // true
+ * @example isValidName('..') // false
+ */
+export function isValidName(name: string): boolean {
+  return name.length >= 2 && name.length <= 64 && NAME_PATTERN.test(name)
+}
+
 /** Look-alike sequences folded to one spelling, longest first. */
 const CONFUSABLES: readonly [RegExp, string][] = [
   [/rn/g, 'm'],

@@ -1,0 +1,160 @@
+import semver from 'semver'
+import { AgoraError } from '#core/errors'
+// Leaf modules, not the area barrels: `agora pull` must start fast, and the
+// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
+import type { IndexItem } from '../catalog/sparse-index.ts'
+import { isSafeFilePath } from '../manifest/safe-path.ts'
+import { KINDS, type Kind } from '../registry/kinds.ts'
+import { isValidName } from '../registry/naming.ts'
+import { SHA256_PATTERN } from '../storage/hash.ts'
+
+/** dist-tag names, as registry/schemas/item.schema.json allows them. */
+const TAG_PATTERN = /^[a-z][a-z0-9._-]{0,31}$/
+
+/**
+ * True for a version as the registry writes them: valid, already-clean semver
+ * (`1.2.0`, `2.0.0-rc.1`), never `../..` or `1.0.0/x`.
+ *
+ * @example isValidVersion('1.2.0') // true
+ * @example isValidVersion('../../..') // false
+ */
+export function isValidVersion(version: unknown): version is string {
+  return (
+    typeof version === 'string' &&
+    version.length <= 128 &&
+    semver.valid(version) !== null &&
+    semver.clean(version) === version
+  )
+}
+
+/**
+ * True for a dist-tag name the registry accepts (`latest`, `beta`).
+ *
+ * @example isValidTag('latest') // true
+ */
+export function isValidTag(tag: unknown): tag is string {
+  return typeof tag === 'string' && TAG_PATTERN.test(tag)
+}
+
+/**
+ * True for a kind this client knows.
+ *
+ * @example isKnownKind('dataset') // true
+ */
+export function isKnownKind(kind: unknown): kind is Kind {
+  return typeof kind === 'string' && (KINDS as readonly string[]).includes(kind)
+}
+
+/**
+ * True for an `ns/name` id in the registry's alphabet.
+ *
+ * @example isValidId('acme/tox-gnn') // true
+ */
+export function isValidId(id: unknown): id is string {
+  if (typeof id !== 'string') return false
+  const parts = id.split('/')
+  return parts.length === 2 && parts.every(isValidName)
+}
+
+function invalid(where: string, what: string): AgoraError {
+  return new AgoraError('client/invalid-document', `${where}: ${what}`, {
+    file: where,
+    hint: 'the index, manifest or agora.lock breaks the registry rules; it may be hostile. Do not use it until the hub (or whoever edited the lock) fixes it',
+  })
+}
+
+/**
+ * Checks a file list: every path safe to join under a folder
+ * (isSafeFilePath), no duplicates (case-folded), sizes whole and hashes SHA-256.
+ *
+ * @example checkFileList('agora.lock', [{ path: 'model.onnx', size: 1, sha256: 'ab…' }])
+ */
+export function checkFileList(where: string, files: unknown): void {
+  if (!Array.isArray(files)) throw invalid(where, 'files is not a list')
+  const seen = new Set<string>()
+  for (const file of files as { path?: unknown; size?: unknown; sha256?: unknown }[]) {
+    if (typeof file !== 'object' || file === null)
+      throw invalid(where, 'a file entry is not an object')
+    if (typeof file.path !== 'string' || !isSafeFilePath(file.path)) {
+      throw new AgoraError(
+        'client/unsafe-path',
+        `${where}: file "${String(file.path)}" has an unsafe path`,
+        { hint: 'the index is damaged or hostile; refusing to write it. Report it to the hub' },
+      )
+    }
+    if (seen.has(file.path.toLowerCase()))
+      throw invalid(where, `file "${file.path}" is listed twice`)
+    seen.add(file.path.toLowerCase())
+    if (
+      !Number.isSafeInteger(file.size) ||
+      (file.size as number) < 0 ||
+      typeof file.sha256 !== 'string' ||
+      !SHA256_PATTERN.test(file.sha256)
+    ) {
+      throw new AgoraError(
+        'client/bad-file-entry',
+        `${where}: file "${file.path}" has no valid size and sha256`,
+        {
+          hint: 'the index is damaged; report it to the hub',
+        },
+      )
+    }
+  }
+}
+
+/**
+ * Checks an index entry before any of its strings reaches a path or URL:
+ * a known kind, an id in the registry alphabet, dist-tags and versions that
+ * follow the registry's rules, and safe file lists. Throws
+ * `client/unknown-kind` or `client/invalid-document`.
+ *
+ * @example checkIndexItem(openDocument<IndexItem>(text, { file: url, publicKey }), url)
+ */
+export function checkIndexItem(entry: IndexItem, where: string): IndexItem {
+  if (!isKnownKind(entry.kind)) {
+    throw new AgoraError('client/unknown-kind', `${where}: unknown kind "${String(entry.kind)}"`, {
+      file: where,
+      hint: `this agora knows ${KINDS.join(', ')}; upgrade agora, or report the index to the hub`,
+    })
+  }
+  if (!isValidId(entry.id)) throw invalid(where, `"${String(entry.id)}" is not an ns/name id`)
+  const tags = entry['dist-tags']
+  if (typeof tags !== 'object' || tags === null || Array.isArray(tags))
+    throw invalid(where, 'dist-tags is not an object')
+  const versions = entry.versions
+  if (typeof versions !== 'object' || versions === null || Array.isArray(versions))
+    throw invalid(where, 'versions is not an object')
+  for (const [tag, version] of Object.entries(tags)) {
+    if (!isValidTag(tag)) throw invalid(where, `"${tag}" is not a dist-tag name`)
+    if (!isValidVersion(version))
+      throw invalid(where, `dist-tag ${tag} points at "${String(version)}", not a version`)
+  }
+  for (const [version, body] of Object.entries(versions)) {
+    if (!isValidVersion(version)) throw invalid(where, `"${version}" is not a version`)
+    if (typeof body !== 'object' || body === null)
+      throw invalid(where, `version ${version} is not an object`)
+    checkFileList(`${where} (${version})`, body.files)
+  }
+  return entry
+}
+
+/**
+ * Checks one agora.lock entry (its key already parsed): a valid version,
+ * an optional full commit, and a safe file list.
+ *
+ * @example checkLockedEntry('agora.lock: model/acme/x', { version: '1.0.0', files: [] })
+ */
+export function checkLockedEntry(
+  where: string,
+  item: { version?: unknown; commit?: unknown; files?: unknown },
+): void {
+  if (typeof item !== 'object' || item === null) throw invalid(where, 'the entry is not an object')
+  if (!isValidVersion(item.version))
+    throw invalid(where, `"${String(item.version)}" is not a version`)
+  if (
+    item.commit !== undefined &&
+    (typeof item.commit !== 'string' || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(item.commit))
+  )
+    throw invalid(where, `"${String(item.commit)}" is not a commit hash`)
+  checkFileList(where, item.files)
+}
