@@ -13,9 +13,11 @@ import type { ClientFs } from './cache.ts'
 import {
   type ClientRetryOptions,
   clientRetry,
+  DEFAULT_STALL_TIMEOUT_MS,
   HttpStatusError,
   httpError,
   isTransient,
+  stallGuard,
 } from './http.ts'
 
 export interface DownloadOptions {
@@ -27,6 +29,8 @@ export interface DownloadOptions {
   fs?: ClientFs
   retry?: ClientRetryOptions | undefined
   signal?: AbortSignal | undefined
+  /** Give up (`client/stalled`) when no byte arrives for this long; default 30 s. */
+  stallTimeoutMs?: number | undefined
   /** Told the size of every chunk written (and of a partial file being resumed). */
   onProgress?: ((bytes: number) => void) | undefined
 }
@@ -82,43 +86,59 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
         let hash = createHash('sha256')
         if (offset > 0) await hashInto(fs, partial, hash)
         if (offset < expected.size || (expected.size === 0 && offset === 0)) {
-          const answer = await options.fetch(url, {
-            headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-            ...(options.signal ? { signal: options.signal } : {}),
-          })
-          if (answer.status === 416 || (answer.status === 206 && !rangeStartsAt(answer, offset))) {
-            await answer.body?.cancel()
-            await fs.promises.rm(partial, { force: true })
-            throw new RestartError(`${url} would not resume at byte ${offset}`)
-          }
-          if (!answer.ok || !answer.body) {
-            await answer.body?.cancel()
-            throw new HttpStatusError(
-              url,
-              answer.status,
-              answer.statusText,
-              answer.headers.get('retry-after'),
-            )
-          }
-          if (offset > 0 && answer.status === 200) {
-            // The server ignored the Range and sent everything: start the file over.
-            offset = 0
-            hash = createHash('sha256')
-          }
-          const meter = new Meter(hash, expected.size - offset, url, (n) => {
-            result.transferred += n
-            options.onProgress?.(n)
-          })
-          await pipeline(
-            Readable.fromWeb(answer.body as WebReadableStream<Uint8Array>, {
-              highWaterMark: 1 << 18,
-            }),
-            meter,
-            fs.createWriteStream(partial, {
-              flags: offset > 0 ? 'a' : 'w',
-              highWaterMark: 1 << 18,
-            }),
+          const guard = stallGuard(
+            options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+            url,
+            options.signal,
           )
+          try {
+            const answer = await options.fetch(url, {
+              headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+              signal: guard.signal,
+            })
+            guard.touch()
+            if (
+              answer.status === 416 ||
+              (answer.status === 206 && !rangeStartsAt(answer, offset))
+            ) {
+              await answer.body?.cancel()
+              await fs.promises.rm(partial, { force: true })
+              throw new RestartError(`${url} would not resume at byte ${offset}`)
+            }
+            if (!answer.ok || !answer.body) {
+              await answer.body?.cancel()
+              throw new HttpStatusError(
+                url,
+                answer.status,
+                answer.statusText,
+                answer.headers.get('retry-after'),
+              )
+            }
+            if (offset > 0 && answer.status === 200) {
+              // The server ignored the Range and sent everything: start the file over.
+              offset = 0
+              hash = createHash('sha256')
+            }
+            const meter = new Meter(hash, expected.size - offset, url, (n) => {
+              guard.touch()
+              result.transferred += n
+              options.onProgress?.(n)
+            })
+            await pipeline(
+              Readable.fromWeb(answer.body as WebReadableStream<Uint8Array>, {
+                highWaterMark: 1 << 18,
+              }),
+              meter,
+              fs.createWriteStream(partial, {
+                flags: offset > 0 ? 'a' : 'w',
+                highWaterMark: 1 << 18,
+              }),
+            )
+          } catch (error) {
+            throw guard.explain(error)
+          } finally {
+            guard.clear()
+          }
         }
         const size = await sizeOf(fs, partial)
         if (size < expected.size)

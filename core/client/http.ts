@@ -68,6 +68,110 @@ export function clientRetry(
   }
 }
 
+/** The most bytes an index document (config.json, an item file, a manifest) may have: 32 MiB. */
+export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
+/** How long a response may send nothing before it is given up: 30 s. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000
+
+/** A watchdog that aborts a request when no byte arrived for `ms`. */
+export interface StallGuard {
+  /** Abort signal for fetch: fires on a stall or when the caller's signal does. */
+  readonly signal: AbortSignal
+  /** Call on every chunk: the server is still talking. */
+  touch(): void
+  /** Stop watching (the request is over). */
+  clear(): void
+  /** The `client/stalled` error when the watchdog fired, else the error given. */
+  explain(error: unknown): unknown
+}
+
+/**
+ * Starts a stall watchdog for one request: a server that sends headers and
+ * then nothing, or stops halfway, fails with `client/stalled` after `ms`
+ * without a byte instead of holding the pull forever.
+ *
+ * @example
+ * const guard = stallGuard(30_000, url, signal)
+ * try { const answer = await fetch(url, { signal: guard.signal }) … } finally { guard.clear() }
+ */
+export function stallGuard(ms: number, url: string, signal?: AbortSignal): StallGuard {
+  const controller = new AbortController()
+  const stalled = new AgoraError('client/stalled', `${url} sent nothing for ${formatSeconds(ms)}`, {
+    hint: 'the server or the network is stuck; try again later, or give slow links more time with --stall-timeout (AGORA_STALL_TIMEOUT) in seconds',
+  })
+  let fired = false
+  let timer: NodeJS.Timeout | undefined
+  const arm = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      fired = true
+      controller.abort(stalled)
+    }, ms)
+    timer.unref?.()
+  }
+  const onAbort = () => controller.abort(signal?.reason)
+  if (signal?.aborted) controller.abort(signal.reason)
+  else signal?.addEventListener('abort', onAbort, { once: true })
+  arm()
+  return {
+    signal: controller.signal,
+    touch: arm,
+    clear() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    },
+    explain: (error) => (fired ? stalled : error),
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(3)} s`
+}
+
+/**
+ * Reads a response body as UTF-8, refusing it once it passes `maxBytes`
+ * (`client/document-too-large`) while it streams, so a hostile or broken
+ * server cannot make the client hold an endless body in memory.
+ */
+async function readCapped(
+  answer: Response,
+  url: string,
+  what: string,
+  maxBytes: number,
+  guard: StallGuard,
+): Promise<string> {
+  const tooLarge = () =>
+    new AgoraError(
+      'client/document-too-large',
+      `${what} at ${url} is larger than ${maxBytes} bytes`,
+      {
+        hint: 'an index document is never this large; the server is broken or hostile. Check --index',
+      },
+    )
+  const declared = Number(answer.headers.get('content-length') ?? Number.NaN)
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await answer.body?.cancel().catch(() => undefined)
+    throw tooLarge()
+  }
+  if (!answer.body) return ''
+  const reader = answer.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    guard.touch()
+    total += value.byteLength
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 export interface GetTextResult {
   status: 200 | 304
   text: string | undefined
@@ -88,40 +192,65 @@ export async function getText(
     retry?: ClientRetryOptions | undefined
     signal?: AbortSignal | undefined
     what?: string
+    /** Refuse a body larger than this; default MAX_DOCUMENT_BYTES. */
+    maxBytes?: number | undefined
+    /** Give up when nothing arrives for this long; default DEFAULT_STALL_TIMEOUT_MS. */
+    stallTimeoutMs?: number | undefined
   } = {},
 ): Promise<GetTextResult> {
+  const what = options.what ?? 'the document'
   try {
     return await withRetry(
       async () => {
         const headers: Record<string, string> = { accept: 'application/json, text/yaml, */*' }
         if (options.etag) headers['if-none-match'] = options.etag
-        const answer = await fetch(url, {
-          headers,
-          ...(options.signal ? { signal: options.signal } : {}),
-        })
-        if (answer.status === 304) {
-          await answer.body?.cancel()
-          return { status: 304, text: undefined, etag: options.etag }
-        }
-        if (!answer.ok) {
-          await answer.body?.cancel()
-          throw new HttpStatusError(
-            url,
-            answer.status,
-            answer.statusText,
-            answer.headers.get('retry-after'),
-          )
-        }
-        return {
-          status: 200,
-          text: await answer.text(),
-          etag: answer.headers.get('etag') ?? undefined,
+        const guard = stallGuard(
+          options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+          url,
+          options.signal,
+        )
+        try {
+          return await fetchText(fetch, url, headers, what, options, guard)
+        } catch (error) {
+          throw guard.explain(error)
+        } finally {
+          guard.clear()
         }
       },
       clientRetry(options.retry, options.signal),
     )
   } catch (error) {
-    throw httpError(error, url, options.what ?? 'the document')
+    throw httpError(error, url, what)
+  }
+}
+
+async function fetchText(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  headers: Record<string, string>,
+  what: string,
+  options: { etag?: string | undefined; maxBytes?: number | undefined },
+  guard: StallGuard,
+): Promise<GetTextResult> {
+  const answer = await fetch(url, { headers, signal: guard.signal })
+  guard.touch()
+  if (answer.status === 304) {
+    await answer.body?.cancel()
+    return { status: 304, text: undefined, etag: options.etag }
+  }
+  if (!answer.ok) {
+    await answer.body?.cancel()
+    throw new HttpStatusError(
+      url,
+      answer.status,
+      answer.statusText,
+      answer.headers.get('retry-after'),
+    )
+  }
+  return {
+    status: 200,
+    text: await readCapped(answer, url, what, options.maxBytes ?? MAX_DOCUMENT_BYTES, guard),
+    etag: answer.headers.get('etag') ?? undefined,
   }
 }
 
