@@ -36,6 +36,14 @@ export interface IndexConfig {
   public_key?: string
   /** The registry commit the index was built from, when known. */
   commit?: string
+  /**
+   * Grows with every build (the commit's committer time in seconds by
+   * default). A client remembers the highest it saw and refuses an older
+   * index, so a replayed one cannot bring back a yanked version.
+   */
+  sequence?: number
+  /** ISO time after which clients refuse this document; re-signing moves it on. */
+  expires?: string
 }
 
 /** One file of a version, as a client needs it to download and verify. */
@@ -58,6 +66,8 @@ export interface IndexItem {
   pricing?: Pricing
   /** The registry commit the item was read at, when known. */
   commit?: string
+  /** config.json's sequence of the build that wrote it; never below the config's a client holds. */
+  sequence?: number
   versions: Record<string, IndexVersion>
 }
 
@@ -219,7 +229,7 @@ export function openDocument<T>(
  *
  * @example buildIndexItem(registry.items.get('model/acme/tox-gnn'), 'a1b2c3…')
  */
-export function buildIndexItem(source: SourceItem, commit?: string): IndexItem {
+export function buildIndexItem(source: SourceItem, commit?: string, sequence?: number): IndexItem {
   const versions: Record<string, IndexVersion> = {}
   for (const [version, manifest] of source.versions) {
     versions[version] = {
@@ -242,6 +252,7 @@ export function buildIndexItem(source: SourceItem, commit?: string): IndexItem {
     ...(source.item.status === undefined ? {} : { status: source.item.status }),
     ...(source.item.pricing === undefined ? {} : { pricing: source.item.pricing }),
     ...(commit === undefined ? {} : { commit }),
+    ...(sequence === undefined ? {} : { sequence }),
     versions,
   }
 }
@@ -255,6 +266,10 @@ export interface BuildSparseIndexOptions {
   blobUrlTemplate?: string
   /** The registry commit being indexed, recorded in every document. */
   commit?: string | undefined
+  /** Recorded in every document; must grow from one published build to the next. */
+  sequence?: number | undefined
+  /** When config.json stops being accepted; see indexExpiry. */
+  expires?: Date | undefined
   fs?: Pick<typeof nodeFs, 'promises'>
 }
 
@@ -291,13 +306,18 @@ export async function buildSparseIndex(
       ? { key_id: key.keyId, public_key: rawPublicKey(key.privateKey).toString('base64') }
       : {}),
     ...(options.commit ? { commit: options.commit } : {}),
+    ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
+    ...(options.expires === undefined ? {} : { expires: options.expires.toISOString() }),
   }
   const documents = new Map<string, string>([['index/config.json', sealDocument(config, key)]])
   const items = [...registry.items.values()].sort((a, b) =>
     refKey(a.ref).localeCompare(refKey(b.ref)),
   )
   for (const item of items) {
-    documents.set(indexItemPath(item.ref), sealDocument(buildIndexItem(item, options.commit), key))
+    documents.set(
+      indexItemPath(item.ref),
+      sealDocument(buildIndexItem(item, options.commit, options.sequence), key),
+    )
   }
   const result: SparseIndexResult = { written: [], unchanged: [], removed: [] }
   for (const [path, text] of documents) {
@@ -317,6 +337,18 @@ export async function buildSparseIndex(
     result.removed.push(rel)
   }
   return result
+}
+
+/**
+ * The expiry of an index built now: `days` after the start of the current
+ * UTC day, so builds on one day write the same bytes (ETags stay) and a
+ * daily re-sign moves it on.
+ *
+ * @example indexExpiry(7, new Date('2026-01-01T15:00:00Z')) // 2026-01-08T00:00:00.000Z
+ */
+export function indexExpiry(days: number, now: Date = new Date()): Date {
+  const day = 24 * 60 * 60 * 1000
+  return new Date(Math.floor(now.getTime() / day) * day + days * day)
 }
 
 async function writeAtomic(

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { dirname, join } from 'node:path'
 import semver from 'semver'
@@ -25,7 +25,11 @@ import { kindPlural } from '../registry/kinds.ts'
 import { formatRef, type ItemRef, type ItemSpec, itemDir, parseRef } from '../registry/paths.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'
+import { checkIndexItem, isValidVersion } from './documents.ts'
+import { checkExpiry, checkFreshness, checkItemSequence, hubCacheDir } from './freshness.ts'
 import { type ClientRetryOptions, getText } from './http.ts'
+import { assertInside } from './inside.ts'
+import { sanitizeForTerminal } from './terminal-text.ts'
 
 /** Where and how to look an item up. */
 export interface ResolveOptions {
@@ -50,6 +54,12 @@ export interface ResolveOptions {
   fs?: ClientFs
   retry?: ClientRetryOptions | undefined
   signal?: AbortSignal | undefined
+  /** Accept an index older than one already seen, or expired (an operator who knows why). */
+  allowRollback?: boolean | undefined
+  /** Give up on a server that sends nothing for this long; default 30 s. */
+  stallTimeoutMs?: number | undefined
+  /** Refuse index documents larger than this; default 32 MiB. */
+  maxDocumentBytes?: number | undefined
 }
 
 /** A file of the resolved version and the URL it downloads from. */
@@ -139,6 +149,27 @@ export function indexBase(indexUrl: string): string {
   return indexUrl.replace(/\/+$/, '').replace(/\/index(\/config\.json)?$/, '')
 }
 
+/** What getText needs from the resolve options, for every document request. */
+function limits(options: ResolveOptions) {
+  return {
+    retry: options.retry,
+    signal: options.signal,
+    stallTimeoutMs: options.stallTimeoutMs,
+    maxBytes: options.maxDocumentBytes,
+  }
+}
+
+/** An item's cached index document, with the freshness it was accepted under. */
+interface CachedEntry {
+  text: string
+  etag?: string | undefined
+  expires?: string | undefined
+}
+
+function entryCachePath(cacheDir: string, ref: ItemRef): string {
+  return assertInside(cacheDir, join(itemCacheDir(cacheDir, ref), 'index.json'), 'the index cache')
+}
+
 interface CachedConfig {
   text: string
   etag?: string | undefined
@@ -153,7 +184,7 @@ async function resolveFromIndex(
   options: ResolveOptions,
 ): Promise<Resolution> {
   const base = indexBase(indexUrl)
-  const { config, publicKey, warnings } = await loadConfig(base, options)
+  const { config, publicKey, warnings, floor } = await loadConfig(base, options)
   const url = fillTemplate(config.items, {
     base,
     kinds: kindPlural(spec.kind),
@@ -162,20 +193,16 @@ async function resolveFromIndex(
     name: spec.name,
   })
   const ref: ItemRef = { kind: spec.kind, ns: spec.ns, name: spec.name }
-  const cachePath = options.cacheDir
-    ? join(itemCacheDir(options.cacheDir, ref), 'index.json')
-    : undefined
-  const cached = cachePath
-    ? await readJson<{ text: string; etag?: string }>(options.fs, cachePath)
-    : undefined
+  const cachePath = options.cacheDir ? entryCachePath(options.cacheDir, ref) : undefined
+  const cached = cachePath ? await readJson<CachedEntry>(options.fs, cachePath) : undefined
   const answer = await getText(options.fetch, url, {
     etag: cached?.etag,
-    retry: options.retry,
-    signal: options.signal,
+    ...limits(options),
     what: `the index entry of ${formatRef(ref)}`,
   })
   const text = answer.status === 304 && cached ? cached.text : (answer.text ?? '')
-  const entry = openDocument<IndexItem>(text, { file: url, publicKey })
+  const entry = checkIndexItem(openDocument<IndexItem>(text, { file: url, publicKey }), url)
+  checkItemSequence(entry.sequence, floor, url, options.allowRollback)
   if (entry.kind !== ref.kind || entry.id !== `${ref.ns}/${ref.name}`) {
     throw new AgoraError(
       'index/wrong-item',
@@ -185,8 +212,10 @@ async function resolveFromIndex(
       },
     )
   }
-  if (cachePath && answer.status === 200)
-    await writeJson(options.fs, cachePath, { text, etag: answer.etag })
+  if (cachePath && (answer.status === 200 || cached?.expires !== config.expires)) {
+    const record: CachedEntry = { text, etag: answer.etag, expires: config.expires }
+    await writeJson(options.fs, cachePath, record)
+  }
   return fromIndexEntry(spec, entry, {
     base,
     blobs: config.blobs,
@@ -204,16 +233,16 @@ async function resolveFromIndex(
 async function loadConfig(
   base: string,
   options: ResolveOptions,
-): Promise<{ config: IndexConfig; publicKey: KeyObject | undefined; warnings: string[] }> {
+): Promise<{
+  config: IndexConfig
+  publicKey: KeyObject | undefined
+  warnings: string[]
+  floor: number
+}> {
   const warnings: string[] = []
   const url = `${base}/index/config.json`
   const cachePath = options.cacheDir
-    ? join(
-        options.cacheDir,
-        '.index',
-        createHash('sha256').update(base).digest('hex').slice(0, 16),
-        'config.json',
-      )
+    ? join(hubCacheDir(options.cacheDir, base), 'config.json')
     : undefined
   const cached = cachePath ? await readJson<CachedConfig>(options.fs, cachePath) : undefined
   const ttl = options.configTtlMs ?? 5 * 60_000
@@ -223,8 +252,7 @@ async function loadConfig(
   } else {
     const answer = await getText(options.fetch, url, {
       etag: cached?.etag,
-      retry: options.retry,
-      signal: options.signal,
+      ...limits(options),
       what: 'the index configuration',
     })
     record =
@@ -260,8 +288,17 @@ async function loadConfig(
     warnings.push(`${url} is not signed; file hashes are still verified`)
   }
   const config = openDocument<IndexConfig>(record.text, { file: url, publicKey })
+  const floor = await checkFreshness({
+    cacheDir: options.cacheDir,
+    base,
+    keyName: record.trustedKey ?? (publicKey ? 'given-key' : 'unsigned'),
+    config,
+    url,
+    allowRollback: options.allowRollback,
+    fs: options.fs,
+  })
   if (cachePath && record !== cached) await writeJson(options.fs, cachePath, record)
-  return { config, publicKey, warnings }
+  return { config, publicKey, warnings, floor }
 }
 
 function fromIndexEntry(
@@ -316,12 +353,14 @@ function fromIndexEntry(
  */
 export async function resolveOffline(
   spec: string | ItemSpec,
-  options: Pick<ResolveOptions, 'publicKey' | 'indexUrl' | 'fs'> & { cacheDir: string },
+  options: Pick<ResolveOptions, 'publicKey' | 'indexUrl' | 'fs' | 'allowRollback'> & {
+    cacheDir: string
+  },
 ): Promise<Resolution> {
   const parsed = parseSpec(spec)
   const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
-  const cachePath = join(itemCacheDir(options.cacheDir, ref), 'index.json')
-  const cached = await readJson<{ text: string }>(options.fs, cachePath)
+  const cachePath = entryCachePath(options.cacheDir, ref)
+  const cached = await readJson<CachedEntry>(options.fs, cachePath)
   if (!cached) {
     throw new AgoraError(
       'client/offline-missing',
@@ -339,16 +378,16 @@ export async function resolveOffline(
     const base = indexBase(options.indexUrl)
     const config = await readJson<CachedConfig>(
       options.fs,
-      join(
-        options.cacheDir,
-        '.index',
-        createHash('sha256').update(base).digest('hex').slice(0, 16),
-        'config.json',
-      ),
+      join(hubCacheDir(options.cacheDir, base), 'config.json'),
     )
     if (config?.trustedKey) publicKey = loadPublicKey(config.trustedKey)
   }
-  const entry = openDocument<IndexItem>(cached.text, { file: cachePath, publicKey })
+  const entry = checkIndexItem(
+    openDocument<IndexItem>(cached.text, { file: cachePath, publicKey }),
+    cachePath,
+  )
+  // The index this copy came through had an expiry; offline use honours it too.
+  checkExpiry(cached.expires, cachePath, new Date(), options.allowRollback)
   return fromIndexEntry(parsed, entry, {
     base: '',
     blobs: 'offline:{sha256}',
@@ -374,8 +413,7 @@ async function resolveFromRaw(
   const warnings: string[] = []
   const itemFile = `registry/${itemDir(ref)}/item.yaml`
   const itemText = await getText(options.fetch, raw(itemFile), {
-    retry: options.retry,
-    signal: options.signal,
+    ...limits(options),
     what: `item.yaml of ${formatRef(ref)}`,
   })
   const item = await validated<ItemManifest>('item', itemText.text ?? '', itemFile, {
@@ -385,7 +423,7 @@ async function resolveFromRaw(
   const tags = item['dist-tags'] ?? {}
   let version = spec.version ?? 'latest'
   if (tags[version]) version = tags[version] as string
-  if (!semver.valid(version)) {
+  if (!isValidVersion(version)) {
     throw new AgoraError(
       'client/unknown-version',
       `${formatRef(ref)} has no version or tag "${version}" at ${commit.slice(0, 12)}`,
@@ -396,8 +434,7 @@ async function resolveFromRaw(
   }
   const versionFile = `registry/${itemDir(ref)}/versions/${version}.yaml`
   const versionText = await getText(options.fetch, raw(versionFile), {
-    retry: options.retry,
-    signal: options.signal,
+    ...limits(options),
     what: `version ${version} of ${formatRef(ref)}`,
   })
   const manifest = await validated<VersionManifest>(
@@ -409,16 +446,13 @@ async function resolveFromRaw(
     },
   )
   if (manifest.status && manifest.status.state !== 'active') {
-    warnings.push(
-      `${formatRef(ref)}@${version} is ${manifest.status.state}${manifest.status.reason ? `: ${manifest.status.reason}` : ''}`,
-    )
+    warnings.push(statusLine(`${formatRef(ref)}@${version}`, manifest.status))
   }
   let blobs = options.blobUrlTemplate
   if (!blobs) {
     const hubFile = 'registry/agora.yaml'
     const hubText = await getText(options.fetch, raw(hubFile), {
-      retry: options.retry,
-      signal: options.signal,
+      ...limits(options),
       what: 'agora.yaml',
     })
     const hub = await validated<HubConfig>('hub', hubText.text ?? '', hubFile, {})
@@ -477,17 +511,24 @@ function checkItemStatus(ref: ItemRef, status: ItemStatus | undefined, warnings:
   if (status.state === 'taken-down') {
     throw new AgoraError(
       'client/taken-down',
-      `${formatRef(ref)} was taken down: ${status.reason ?? 'no reason given'}`,
+      `${formatRef(ref)} was taken down: ${sanitizeForTerminal(String(status.reason ?? 'no reason given'))}`,
       {
         hint: status.replacement
-          ? `use ${status.replacement} instead`
+          ? `use ${sanitizeForTerminal(String(status.replacement))} instead`
           : 'its files are no longer served',
       },
     )
   }
-  warnings.push(
-    `${formatRef(ref)} is ${status.state}${status.reason ? `: ${status.reason}` : ''}${status.replacement ? ` (use ${status.replacement})` : ''}`,
-  )
+  warnings.push(statusLine(formatRef(ref), status))
+}
+
+/** "acme/x@1.0.0 is yanked: <reason>", with the hub's words made safe to print. */
+function statusLine(
+  what: string,
+  status: { state: unknown; reason?: unknown; replacement?: unknown },
+): string {
+  const text = (value: unknown) => sanitizeForTerminal(String(value))
+  return `${what} is ${text(status.state)}${status.reason ? `: ${text(status.reason)}` : ''}${status.replacement ? ` (use ${text(status.replacement)})` : ''}`
 }
 
 /**
@@ -524,9 +565,7 @@ export function pickVersion(
   }
   const status = versions[version]?.status
   if (status && status.state !== 'active') {
-    warnings.push(
-      `${formatRef(ref)}@${version} is ${status.state}${status.reason ? `: ${status.reason}` : ''}`,
-    )
+    warnings.push(statusLine(`${formatRef(ref)}@${version}`, status))
   }
   return version
 }

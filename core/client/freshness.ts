@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto'
+import * as nodeFs from 'node:fs'
+import { dirname, join } from 'node:path'
+import { AgoraError } from '#core/errors'
+import type { ClientFs } from './cache.ts'
+import { assertInside } from './inside.ts'
+
+/** What a client holds about one hub and key: the newest sequence it accepted. */
+export interface FreshnessRecord {
+  sequence: number
+  expires?: string | undefined
+}
+
+/**
+ * The folder of one hub's cached index documents: `<cache>/.index/<hash of base>`.
+ *
+ * @example hubCacheDir('/home/me/.cache/agora', 'https://hub.example') // '…/.index/4b2c…'
+ */
+export function hubCacheDir(cacheDir: string, base: string): string {
+  return assertInside(
+    cacheDir,
+    join(cacheDir, '.index', createHash('sha256').update(base).digest('hex').slice(0, 16)),
+    'the index cache',
+  )
+}
+
+/**
+ * Checks a signed config.json's freshness: `sequence` must not be below the
+ * highest this cache accepted for the hub and key (`client/index-rollback`),
+ * and `expires` must lie ahead (`client/index-expired`). Records the new
+ * sequence atomically in `<hub>/freshness.json`. Returns the floor item
+ * documents must reach: the highest sequence now known. `allowRollback`
+ * skips both checks and records nothing.
+ *
+ * @example const floor = await checkFreshness({ cacheDir, base, keyName, config, url })
+ */
+export async function checkFreshness(options: {
+  cacheDir?: string | undefined
+  base: string
+  /** The key the config was verified with (base64), or 'unsigned'. */
+  keyName: string
+  config: { sequence?: unknown; expires?: unknown }
+  url: string
+  now?: Date
+  allowRollback?: boolean | undefined
+  fs?: ClientFs | undefined
+}): Promise<number> {
+  const sequence = readSequence(options.config.sequence, options.url)
+  checkExpiry(options.config.expires, options.url, options.now, options.allowRollback)
+  if (!options.cacheDir) return sequence
+  const file = join(hubCacheDir(options.cacheDir, options.base), 'freshness.json')
+  const fs = options.fs ?? nodeFs
+  const records = await fs.promises
+    .readFile(file, 'utf8')
+    .then((text) => JSON.parse(text) as Record<string, FreshnessRecord>)
+    .catch(() => ({}) as Record<string, FreshnessRecord>)
+  const known = Number(records[options.keyName]?.sequence ?? 0)
+  if (options.allowRollback) return sequence
+  if (sequence < known) {
+    throw new AgoraError(
+      'client/index-rollback',
+      `${options.url} has sequence ${sequence}, older than ${known} seen before`,
+      {
+        hint: 'someone may be replaying an old index (bringing back yanked versions); if the hub really restored an older index, pull once with --allow-rollback',
+      },
+    )
+  }
+  if (sequence > known || records[options.keyName] === undefined) {
+    records[options.keyName] = {
+      sequence,
+      ...(typeof options.config.expires === 'string' ? { expires: options.config.expires } : {}),
+    }
+    await writeAtomic(fs, file, `${JSON.stringify(records, null, 2)}\n`)
+  }
+  return Math.max(sequence, known)
+}
+
+/**
+ * Refuses an item document older than the index it was reached through
+ * (`client/index-rollback`): a replayed item file cannot bring back a
+ * version yanked since.
+ *
+ * @example checkItemSequence(entry.sequence, floor, url)
+ */
+export function checkItemSequence(
+  sequence: unknown,
+  floor: number,
+  url: string,
+  allowRollback?: boolean,
+): void {
+  const value = readSequence(sequence, url)
+  if (value < floor && !allowRollback) {
+    throw new AgoraError(
+      'client/index-rollback',
+      `${url} has sequence ${value}, older than the index's ${floor}`,
+      {
+        hint: 'an old copy of this item is being served (a replay, or a cache that has not caught up with a deploy); try again in a few minutes, or pull with --allow-rollback if you know why',
+      },
+    )
+  }
+}
+
+/**
+ * Refuses a document whose `expires` has passed (`client/index-expired`).
+ *
+ * @example checkExpiry('2026-01-08T00:00:00.000Z', url)
+ */
+export function checkExpiry(
+  expires: unknown,
+  url: string,
+  now: Date = new Date(),
+  allowRollback?: boolean,
+): void {
+  if (expires === undefined) return
+  const time = typeof expires === 'string' ? Date.parse(expires) : Number.NaN
+  if (Number.isNaN(time)) {
+    throw new AgoraError('client/invalid-document', `${url}: "expires" is not a time`, {
+      file: url,
+      hint: 'the index is damaged or hostile; report it to the hub',
+    })
+  }
+  if (time <= now.getTime() && !allowRollback) {
+    throw new AgoraError('client/index-expired', `${url} expired at ${expires}`, {
+      hint: 'the hub has not re-signed its index in time, or an old copy is being served; tell the hub operator, or pull with --allow-rollback if you accept a stale index',
+    })
+  }
+}
+
+function readSequence(value: unknown, url: string): number {
+  if (value === undefined) return 0
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new AgoraError('client/invalid-document', `${url}: "sequence" is not a whole number`, {
+      file: url,
+      hint: 'the index is damaged or hostile; report it to the hub',
+    })
+  }
+  return value
+}
+
+async function writeAtomic(fs: ClientFs, path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`
+  try {
+    await fs.promises.mkdir(dirname(path), { recursive: true })
+    await fs.promises.writeFile(temp, text)
+    await fs.promises.rename(temp, path)
+  } catch (error) {
+    await fs.promises.rm(temp, { force: true }).catch(() => undefined)
+    throw new AgoraError('client/write-failed', `cannot write ${path}`, {
+      file: path,
+      hint: 'check that the cache folder is writable (--cache or AGORA_CACHE)',
+      cause: error,
+    })
+  }
+}
