@@ -3,6 +3,8 @@ import { realpathSync } from 'node:fs'
 import { enableCompileCache } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { formatIssue, isAgoraError } from '#core/errors'
+// The leaf module, not the #core/client barrel: the entry point must start fast.
+import { escapeJsonForTerminal, sanitizeForTerminal } from '../core/client/terminal-text.ts'
 import { type CommandContext, EXIT_FAILED, EXIT_OK } from './commands/context.ts'
 import { COMMANDS } from './commands/index.ts'
 
@@ -32,14 +34,19 @@ export async function main(argv: string[], ctx: Omit<CommandContext, 'argv'>): P
   } catch (error) {
     if (isAgoraError(error)) {
       if (rest.includes('--json')) {
-        ctx.stdout.write(`${JSON.stringify({ ok: false, error: error.toIssue() }, null, 2)}\n`)
+        ctx.stdout.write(
+          `${escapeJsonForTerminal(JSON.stringify({ ok: false, error: error.toIssue() }, null, 2))}\n`,
+        )
       } else {
-        ctx.stderr.write(`${formatIssue(error.toIssue())}\n`)
+        // Messages quote hub documents (reasons, paths): never let them drive the terminal.
+        ctx.stderr.write(
+          `${sanitizeForTerminal(formatIssue(error.toIssue()), { keepNewlines: true })}\n`,
+        )
       }
       return EXIT_FAILED
     }
     const message = error instanceof Error ? error.message : String(error)
-    ctx.stderr.write(`agora ${name}: ${message}\n`)
+    ctx.stderr.write(`agora ${name}: ${sanitizeForTerminal(message, { keepNewlines: true })}\n`)
     return EXIT_FAILED
   }
 }

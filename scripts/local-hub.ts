@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import {
   buildSparseIndex,
   DEFAULT_BLOB_URL_TEMPLATE,
+  indexExpiry,
   generateSigningKey,
   type IndexSigningKey,
   loadPrivateKey,
@@ -14,7 +15,7 @@ import {
 import { AgoraError, formatIssue, hasErrors } from '#core/errors'
 import type { HubConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
-import { headCommit } from './commands/index-build.ts'
+import { commitTime, headCommit } from './commands/index-build.ts'
 import { sampleSigningKey } from './sample/hub.ts'
 import { serveHub } from './serve-hub.ts'
 
@@ -83,6 +84,9 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
     // Served beside the index, whatever public URL production uses.
     blobUrlTemplate: DEFAULT_BLOB_URL_TEMPLATE,
     commit: await headCommit(repoRoot),
+    // Rebuilt on every deploy and daily, so clients always see a fresh, growing index.
+    sequence: await commitTime(repoRoot, 'HEAD'),
+    expires: indexExpiry(7),
   })
   return {
     index,

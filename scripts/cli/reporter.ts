@@ -1,11 +1,17 @@
 import type { Writable } from 'node:stream'
 import type { Issue } from '#core/errors'
+// The leaf module, not the #core/client barrel: every command prints through here.
+import { escapeJsonForTerminal, sanitizeForTerminal } from '../../core/client/terminal-text.ts'
 import { formatIssues } from './format.ts'
 import { createProgress, type Progress } from './progress.ts'
 
 type Stream = Writable & { isTTY?: boolean; columns?: number }
 
-/** How a command talks to the user, the same way in every command. */
+/**
+ * How a command talks to the user, the same way in every command. Text is
+ * passed through sanitizeForTerminal, since much of it quotes a hub (titles,
+ * yank reasons, paths): no escape sequence from a hub reaches the terminal.
+ */
 export interface Reporter {
   /** True under `--json`: stdout then holds exactly one JSON document. */
   readonly json: boolean
@@ -40,23 +46,23 @@ export function createReporter(options: {
   return {
     json,
     info(text) {
-      if (!json) stdout.write(`${text}\n`)
+      if (!json) stdout.write(`${sanitizeForTerminal(text, { keepNewlines: true })}\n`)
     },
     warn(text) {
-      stderr.write(`${text}\n`)
+      stderr.write(`${sanitizeForTerminal(text, { keepNewlines: true })}\n`)
     },
     issues(issues) {
       if (json || issues.length === 0) return
-      stdout.write(`${formatIssues(issues)}\n\n`)
+      stdout.write(`${sanitizeForTerminal(formatIssues(issues), { keepNewlines: true })}\n\n`)
     },
     result(value) {
-      if (json) stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+      if (json) stdout.write(`${escapeJsonForTerminal(JSON.stringify(value, null, 2))}\n`)
     },
     progress({ label, total }) {
       // Under --json a bar on stderr would still interleave with tools reading both streams.
       return createProgress({
         stream: stderr,
-        label,
+        label: sanitizeForTerminal(label),
         enabled: !json && stderr.isTTY === true,
         ...(total === undefined ? {} : { total }),
       })

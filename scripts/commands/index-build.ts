@@ -6,6 +6,7 @@ import {
   buildSparseIndex,
   DEFAULT_BLOB_URL_TEMPLATE,
   type IndexSigningKey,
+  indexExpiry,
   keyIdOf,
   loadPrivateKey,
   rawPublicKey,
@@ -36,6 +37,12 @@ Options:
                       (default: storage.public_url + /blobs/sha256/{prefix}/{sha256},
                       else {base}/blobs/sha256/{prefix}/{sha256})
   --commit SHA        registry commit to record (default: HEAD, when a Git checkout)
+  --sequence N        freshness sequence, a whole number that must grow from one
+                      published index to the next; clients refuse lower ones
+                      (default: the commit's committer time in seconds)
+  --expires-days N    days until clients refuse config.json, counted from the
+                      start of today (UTC); re-sign before then (default:
+                      AGORA_INDEX_EXPIRES_DAYS, else 7)
   --root DIR          hub repository root (default: nearest folder holding
                       registry/agora.yaml)
   --json              print { ok, written, unchanged, removed } and nothing else
@@ -88,6 +95,22 @@ export async function loadSigningKey(
 }
 
 /**
+ * The committer time of a commit in seconds: the default index sequence,
+ * since every new commit on main is later than the one before.
+ *
+ * @example await commitTime('.', 'HEAD') // 1767225600
+ */
+export async function commitTime(root: string, ref: string): Promise<number | undefined> {
+  try {
+    const oid = await git.resolveRef({ fs, dir: root, ref }).catch(() => ref)
+    const { commit } = await git.readCommit({ fs, dir: root, oid })
+    return commit.committer.timestamp
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * The checkout's HEAD commit, or undefined outside Git.
  *
  * @example await headCommit('.') // '4dd909513eef91f3793bfa13c68cd60ed1d15622'
@@ -109,6 +132,8 @@ const command: Command = {
         'key-id': { type: 'string' },
         'blob-url': { type: 'string' },
         commit: { type: 'string' },
+        sequence: { type: 'string' },
+        'expires-days': { type: 'string' },
         root: { type: 'string' },
         json: { type: 'boolean' },
       },
@@ -128,6 +153,21 @@ const command: Command = {
       stderr: ctx.stderr,
       json: values.json === true,
     })
+    const sequenceText = values.sequence
+    if (sequenceText !== undefined && !/^\d{1,15}$/.test(sequenceText)) {
+      throw new AgoraError('cli/bad-argument', 'agora index: --sequence must be a whole number', {
+        hint: 'use a number that grows with every published index, e.g. --sequence $(date +%s)',
+      })
+    }
+    const daysText = values['expires-days'] ?? ctx.env.AGORA_INDEX_EXPIRES_DAYS ?? '7'
+    const days = Number(daysText)
+    if (!Number.isInteger(days) || days < 1 || days > 366) {
+      throw new AgoraError(
+        'cli/bad-argument',
+        'agora index: --expires-days (AGORA_INDEX_EXPIRES_DAYS) must be a whole number from 1 to 366',
+        { hint: 'the default is 7; re-sign the index (rebuild it) well before it expires' },
+      )
+    }
     const root = await findRepoRoot(ctx.cwd, values.root)
     const { registry, issues } = await loadRegistry(root)
     if (hasErrors(issues)) {
@@ -156,16 +196,28 @@ const command: Command = {
     }
     const outDir = resolve(ctx.cwd, values.out ?? 'dist')
     const commit = values.commit ?? (await headCommit(root))
+    const sequence =
+      sequenceText === undefined ? await commitTime(root, commit ?? 'HEAD') : Number(sequenceText)
+    const expires = indexExpiry(days)
     const result: SparseIndexResult = await buildSparseIndex(registry, {
       outDir,
       signingKey,
       blobUrlTemplate: values['blob-url'] ?? blobTemplateFor(registry.hub),
       commit,
+      sequence,
+      expires,
     })
     report.info(
       `index: ${result.written.length} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed → ${join(outDir, 'index')}`,
     )
-    report.result({ ok: true, out: outDir, commit: commit ?? null, ...result })
+    report.result({
+      ok: true,
+      out: outDir,
+      commit: commit ?? null,
+      sequence: sequence ?? null,
+      expires: expires.toISOString(),
+      ...result,
+    })
     return EXIT_OK
   },
 }

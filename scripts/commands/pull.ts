@@ -38,6 +38,10 @@ Options:
   --lock FILE         lock file to read and update (default: ./agora.lock)
   --link MODE         how --to places files: hardlink (default), symlink, copy
   --concurrency N     files downloaded at once (default 4)
+  --stall-timeout S   give up on a server that sends nothing for S seconds
+                      (default: AGORA_STALL_TIMEOUT, else 30)
+  --allow-rollback    accept an index older than one already seen, or
+                      expired (only when you know why the hub went back)
   --json              print the result as JSON and nothing else
   -h, --help          show this help
 
@@ -85,6 +89,8 @@ const command: Command = {
         lock: { type: 'string' },
         link: { type: 'string' },
         concurrency: { type: 'string' },
+        'stall-timeout': { type: 'string' },
+        'allow-rollback': { type: 'boolean' },
         json: { type: 'boolean' },
       },
       { positionals: { min: 1, max: 1 } },
@@ -112,6 +118,15 @@ const command: Command = {
         {
           hint: 'try --concurrency 4',
         },
+      )
+    }
+    const stallText = values['stall-timeout'] ?? ctx.env.AGORA_STALL_TIMEOUT
+    const stallSeconds = stallText === undefined ? 30 : Number(stallText)
+    if (!Number.isFinite(stallSeconds) || stallSeconds <= 0 || stallSeconds > 86_400) {
+      throw new AgoraError(
+        'cli/bad-argument',
+        'agora pull: --stall-timeout (AGORA_STALL_TIMEOUT) must be a number of seconds above 0',
+        { hint: 'try --stall-timeout 30; fractions such as 0.5 are allowed' },
       )
     }
     if (values.raw !== undefined && values.commit === undefined) {
@@ -160,6 +175,8 @@ const command: Command = {
         locked: values.locked === true,
         offline: values.offline === true,
         concurrency,
+        stallTimeoutMs: Math.round(stallSeconds * 1000),
+        allowRollback: values['allow-rollback'] === true,
         onEvent,
       })
     } finally {
