@@ -12,7 +12,7 @@ import type {
 } from '#core/manifest'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import { loadPublicKey } from '../catalog/signing.ts'
+import { loadPublicKey, rawPublicKey } from '../catalog/signing.ts'
 import {
   fillTemplate,
   type IndexConfig,
@@ -291,7 +291,7 @@ async function loadConfig(
   const floor = await checkFreshness({
     cacheDir: options.cacheDir,
     base,
-    keyName: record.trustedKey ?? (publicKey ? 'given-key' : 'unsigned'),
+    keyName: publicKey ? rawPublicKey(publicKey).toString('base64') : 'unsigned',
     config,
     url,
     allowRollback: options.allowRollback,

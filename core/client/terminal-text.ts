@@ -4,12 +4,10 @@
  * CSI), bidirectional overrides and isolates that reorder what is shown,
  * zero-width characters and the line and paragraph separators.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
-const UNSAFE =
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\u061c\ufeff]/g
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
-const UNSAFE_WITH_BREAKS =
-  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\u061c\ufeff]/g
+const OTHERS = '\\u007f-\\u009f\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\u061c\\ufeff'
+// Tab and line feed are kept in the first; only tab in the second.
+const UNSAFE = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f${OTHERS}]`, 'g')
+const UNSAFE_WITH_BREAKS = new RegExp(`[\\u0000-\\u0008\\u000a-\\u001f${OTHERS}]`, 'g')
 
 function escapeChar(char: string): string {
   const code = char.codePointAt(0) as number
