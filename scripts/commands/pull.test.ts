@@ -220,5 +220,44 @@ describe('scripts/commands/index-build and pull', () => {
     expect(none.stderr).toContain('client/no-source')
     const bad = await run(['pull', 'acme/tox-gnn', '--link', 'teleport'], work)
     expect(bad.stderr).toContain('--link must be one of hardlink, symlink, copy')
+    for (const [argv, env] of [
+      [['--stall-timeout', 'soon'], {}],
+      [['--stall-timeout', '0'], {}],
+      [[], { AGORA_STALL_TIMEOUT: '-3' }],
+    ] as const) {
+      const stall = await run(['pull', 'acme/tox-gnn', ...argv], work, env)
+      expect(stall.code).toBe(2)
+      expect(stall.stderr).toContain('--stall-timeout (AGORA_STALL_TIMEOUT) must be a number')
+    }
+  })
+
+  it('writes a sequence and an expiry that a daily rebuild moves on, and checks them', async () => {
+    const out = join(work, 'fresh')
+    const build = (...extra: string[]) =>
+      run(['index', 'build', '--out', out, '--root', root, '--json', ...extra], work, {
+        AGORA_INDEX_EXPIRES_DAYS: '3',
+      })
+    const first = await build('--sequence', '1767225600')
+    expect(first.code).toBe(0)
+    const config = JSON.parse(await readFile(join(out, 'index/config.json'), 'utf8')).signed
+    const day = 24 * 60 * 60 * 1000
+    expect(config.sequence).toBe(1767225600)
+    expect(Date.parse(config.expires)).toBe((Math.floor(Date.now() / day) + 3) * day)
+    const item = JSON.parse(await readFile(join(out, 'index/models/ac/acme/tox-gnn.json'), 'utf8'))
+    expect(item.signed.sequence).toBe(1767225600)
+    expect(JSON.parse((await build('--sequence', '1767225600')).stdout).written).toEqual([])
+    const longer = JSON.parse(
+      (await build('--sequence', '1767225600', '--expires-days', '9')).stdout,
+    )
+    expect(longer.expires).toBe(new Date((Math.floor(Date.now() / day) + 9) * day).toISOString())
+    for (const bad of [
+      ['--sequence', '-1'],
+      ['--sequence', 'x'],
+      ['--expires-days', '0'],
+    ]) {
+      const refused = await build(...bad)
+      expect(refused.code).toBe(2)
+      expect(refused.stdout).toContain('cli/bad-argument')
+    }
   })
 })
