@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobKey } from '#core/storage'
 import { main } from '../agora.ts'
 import { type ServedHub, serveHub } from '../serve-hub.ts'
+import { commitTime } from './index-build.ts'
 import type { PullReport } from './pull.ts'
 
 const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url))
@@ -229,6 +231,30 @@ describe('scripts/commands/index-build and pull', () => {
       expect(stall.code).toBe(2)
       expect(stall.stderr).toContain('--stall-timeout (AGORA_STALL_TIMEOUT) must be a number')
     }
+  })
+
+  it('takes the default sequence from the commit time, which grows commit by commit', async () => {
+    const repo = join(work, 'git')
+    await mkdir(repo)
+    const git = (args: string[], date: string) =>
+      execFileSync('git', args, {
+        cwd: repo,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'a',
+          GIT_AUTHOR_EMAIL: 'a@example.org',
+          GIT_COMMITTER_NAME: 'a',
+          GIT_COMMITTER_EMAIL: 'a@example.org',
+          GIT_AUTHOR_DATE: date,
+          GIT_COMMITTER_DATE: date,
+        },
+      })
+    git(['init', '-q'], '')
+    git(['commit', '-q', '--allow-empty', '-m', 'one'], '2026-01-01T00:00:00Z')
+    expect(await commitTime(repo, 'HEAD')).toBe(1767225600)
+    git(['commit', '-q', '--allow-empty', '-m', 'two'], '2026-01-02T00:00:00Z')
+    expect(await commitTime(repo, 'HEAD')).toBe(1767312000)
+    expect(await commitTime(join(work, 'nowhere'), 'HEAD')).toBeUndefined()
   })
 
   it('writes a sequence and an expiry that a daily rebuild moves on, and checks them', async () => {
