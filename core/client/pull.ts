@@ -15,14 +15,8 @@ import {
   snapshotDir,
 } from './cache.ts'
 import { downloadBlob } from './download.ts'
-import {
-  diffLocked,
-  type LockedItem,
-  type Lockfile,
-  lockKey,
-  readLockfile,
-  writeLockfile,
-} from './lockfile.ts'
+import { diffLocked, type LockedItem, type Lockfile, lockKey, readLockfile } from './lockfile.ts'
+import { updateLockfile } from './lockfile-update.ts'
 import {
   checkFiles,
   parseSpec,
@@ -241,12 +235,19 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
 
   let lockChanged = false
   if (options.lockFile && lock && !options.locked) {
-    lock.items[lockKey(ref)] = {
+    const entry: LockedItem = {
       version: resolution.version,
       commit: resolution.commit,
       files: resolution.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
     }
-    lockChanged = await writeLockfile(options.lockFile, lock, fs)
+    // Merged into the lock as it is now, under its lock: other pulls may have written since we read it.
+    lockChanged = await updateLockfile(
+      options.lockFile,
+      (current) => {
+        current.items[lockKey(ref)] = entry
+      },
+      { fs, staleMs: options.lockStaleMs, signal: options.signal },
+    )
   }
   return {
     ref,
