@@ -15,6 +15,7 @@ import {
   placeFile,
   snapshotDir,
 } from './cache.ts'
+import { markSnapshotUsed } from './cache-scan.ts'
 import { downloadBlob } from './download.ts'
 import { assertInside } from './inside.ts'
 import { diffLocked, type LockedItem, type Lockfile, lockKey, readLockfile } from './lockfile.ts'
@@ -267,6 +268,7 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
     files.push({ path: file.path, size: file.size, sha256: file.sha256, cached, location })
   }
 
+  await markSnapshotUsed(snapshot, fs)
   let lockChanged = false
   if (options.lockFile && lock && !options.locked) {
     const entry: LockedItem = {
