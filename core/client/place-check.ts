@@ -69,7 +69,7 @@ export function assertNoConflicts(to: string, conflicts: readonly string[]): voi
   if (conflicts.length === 0) return
   throw new AgoraError(
     'client/target-exists',
-    `${to}: ${conflicts.length} file${conflicts.length === 1 ? '' : 's'} already there with other content: ${conflicts.join(', ')}`,
+    `${conflicts.length} file${conflicts.length === 1 ? '' : 's'} already there with other content: ${conflicts.join(', ')}`,
     {
       file: to,
       hint: 'move or rename them, pull into another folder with --to, or pass --force to overwrite them',

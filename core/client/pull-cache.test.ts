@@ -156,7 +156,8 @@ describe('core/client/pull (cache integrity and --to)', () => {
       const error = await pull('acme/tox@1.0.0', options({ to: out })).catch((e) => e)
       expect(error).toMatchObject({
         code: 'client/target-exists',
-        message: `${out}: 2 files already there with other content: config.json, model.bin`,
+        file: out,
+        message: '2 files already there with other content: config.json, model.bin',
         hint: 'move or rename them, pull into another folder with --to, or pass --force to overwrite them',
       })
       expect(await readFile(join(out, 'model.bin'), 'utf8')).toBe('my own notes')

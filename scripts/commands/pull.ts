@@ -195,7 +195,8 @@ const command: Command = {
 
 export default command
 
-function defaultCache(env: Record<string, string | undefined>): string {
+/** The cache folder when neither --cache nor AGORA_CACHE names one. */
+export function defaultCache(env: Record<string, string | undefined>): string {
   return join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'agora')
 }
 
