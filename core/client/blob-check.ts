@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import type { ClientFs } from './cache.ts'
 
@@ -58,7 +58,7 @@ export async function sealBlob(blob: string, sha256: string, fs: ClientFs = node
     verified_at: new Date().toISOString(),
   }
   const path = fingerprintPath(blob)
-  const temp = `${path}.${process.pid}.tmp`
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   await fs.promises.writeFile(temp, `${JSON.stringify(fingerprint)}\n`)
   await fs.promises.rename(temp, path)
 }
