@@ -108,6 +108,8 @@ describe('core/client/pull (cache integrity and --to)', () => {
       await pull('acme/tox@1.0.0', options({ to: join(work, 'out'), link: 'hardlink' }))
       const placed = join(work, 'out/model.bin')
       expect((await stat(placed)).ino).toBe((await stat(blob(weights))).ino)
+      // Read-only, as the blob is: an edit takes a deliberate chmod (or root).
+      expect((await stat(placed)).mode & 0o777).toBe(0o444)
       await writeFile(placed, flipped(weights))
       hub.requests.length = 0
       const again = await pull('acme/tox@1.0.0', options())
