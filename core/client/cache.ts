@@ -150,7 +150,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** How `--to` places a file: a hard link (default), a symlink into the cache, or a copy. */
+/**
+ * How `--to` places a file: a copy (the default; a reflink where the file
+ * system has them, so it costs no space), or, by choice, a hard link or a
+ * symlink, which share the cache's read-only bytes.
+ */
 export type LinkMode = 'hardlink' | 'symlink' | 'copy'
 
 /**
@@ -173,11 +177,11 @@ export async function placeFile(
     try {
       if (mode === 'hardlink') await fs.promises.link(blob, temp)
       else if (mode === 'symlink') await fs.promises.symlink(relative(dirname(target), blob), temp)
-      else await fs.promises.copyFile(blob, temp, nodeFs.constants.COPYFILE_FICLONE)
+      else await copyWritable(fs, blob, temp)
     } catch (error) {
       if (mode === 'copy') throw error
       used = 'copy'
-      await fs.promises.copyFile(blob, temp, nodeFs.constants.COPYFILE_FICLONE)
+      await copyWritable(fs, blob, temp)
     }
     await fs.promises.rename(temp, target)
     return used
@@ -189,4 +193,10 @@ export async function placeFile(
       cause: error,
     })
   }
+}
+
+/** A copy is the user's own file: writable, though the read-only blob's mode came along. */
+async function copyWritable(fs: ClientFs, blob: string, temp: string): Promise<void> {
+  await fs.promises.copyFile(blob, temp, nodeFs.constants.COPYFILE_FICLONE)
+  await fs.promises.chmod(temp, 0o644)
 }

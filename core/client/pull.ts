@@ -1,10 +1,11 @@
 import * as nodeFs from 'node:fs'
-import { dirname, join, relative } from 'node:path'
+import { dirname, relative } from 'node:path'
 import picomatch from 'picomatch'
 import { AgoraError } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import { formatRef, type ItemRef, type ItemSpec } from '../registry/paths.ts'
+import { checkCachedBlob, dropBlob, sealBlob } from './blob-check.ts'
 import {
   acquireLock,
   blobCachePath,
@@ -14,17 +15,13 @@ import {
   placeFile,
   snapshotDir,
 } from './cache.ts'
+import { markSnapshotUsed } from './cache-scan.ts'
 import { checkLockedEntry } from './documents.ts'
 import { downloadBlob } from './download.ts'
 import { assertInside } from './inside.ts'
-import {
-  diffLocked,
-  type LockedItem,
-  type Lockfile,
-  lockKey,
-  readLockfile,
-  writeLockfile,
-} from './lockfile.ts'
+import { diffLocked, type LockedItem, type Lockfile, lockKey, readLockfile } from './lockfile.ts'
+import { updateLockfile } from './lockfile-update.ts'
+import { assertNoConflicts, findTargetConflicts } from './place-check.ts'
 import {
   checkFiles,
   parseSpec,
@@ -39,8 +36,14 @@ export interface PullOptions extends ResolveOptions {
   cacheDir: string
   /** Also place the files in this folder. */
   to?: string | undefined
-  /** How files are placed in `to`; default hardlink (copy where links fail). */
+  /**
+   * How files are placed in `to`; default copy (a reflink where the file
+   * system has them), so editing a placed file never alters the cache.
+   * hardlink and symlink share the cache's read-only bytes.
+   */
   link?: LinkMode | undefined
+  /** Overwrite files in `to` that hold other bytes; refused with client/target-exists otherwise. */
+  force?: boolean | undefined
   /** Only files matching one of these globs (picomatch); default all. */
   include?: string[] | undefined
   /** agora.lock to read and update; none when undefined. */
@@ -173,15 +176,31 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
   }
   const cachedShas = new Set<string>()
   const toFetch = new Map<string, (typeof wanted)[number]>()
+  const corrupt: string[] = []
   for (const file of wanted) {
     if (cachedShas.has(file.sha256) || toFetch.has(file.sha256)) continue
-    const have = await fs.promises
-      .stat(
-        assertInside(options.cacheDir, blobCachePath(options.cacheDir, ref, file.sha256), 'a blob'),
-      )
-      .catch(() => undefined)
-    if (have?.isFile() && have.size === file.size) cachedShas.add(file.sha256)
+    const blob = assertInside(
+      options.cacheDir,
+      blobCachePath(options.cacheDir, ref, file.sha256),
+      'a blob',
+    )
+    const state = await checkCachedBlob(blob, file, fs)
+    if (state === 'ok') cachedShas.add(file.sha256)
     else toFetch.set(file.sha256, file)
+    if (state === 'corrupt') corrupt.push(file.path)
+  }
+  if (corrupt.length > 0) {
+    const what = `${formatRef(ref)}@${resolution.version}: the cached ${corrupt.join(', ')} no longer match${corrupt.length === 1 ? 'es' : ''} ${corrupt.length === 1 ? 'its' : 'their'} SHA-256`
+    if (options.offline) {
+      throw new AgoraError('client/cache-corrupt', what, {
+        hint: 'a cached file was altered (an edit through a hard link?); pull again online to fetch it afresh, or run "agora cache verify --repair"',
+      })
+    }
+    const message = `${what}; fetching again`
+    warnings.push(message)
+    options.onEvent?.({ type: 'warning', message })
+    for (const file of wanted.filter((f) => corrupt.includes(f.path)))
+      await dropBlob(blobCachePath(options.cacheDir, ref, file.sha256), fs)
   }
   if (options.offline && toFetch.size > 0) {
     const missing = wanted.filter((f) => toFetch.has(f.sha256)).map((f) => f.path)
@@ -189,6 +208,17 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
       'client/offline-missing',
       `${formatRef(ref)}@${resolution.version}: ${missing.length} file(s) not in the cache: ${missing.join(', ')}`,
       { hint: 'run the pull again with network access (without --offline)' },
+    )
+  }
+  if (options.to && !options.force) {
+    const to = options.to
+    assertNoConflicts(
+      to,
+      await findTargetConflicts(to, wanted, {
+        fs,
+        blobOf: (sha256) => blobCachePath(options.cacheDir, ref, sha256),
+        placedBefore: lockedItem?.files,
+      }),
     )
   }
   options.onEvent?.({
@@ -219,8 +249,7 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
     })
     try {
       // Another pull may have finished this blob while we waited for the lock.
-      const have = await fs.promises.stat(target).catch(() => undefined)
-      if (have?.isFile() && have.size === file.size) return
+      if ((await checkCachedBlob(target, file, fs)) === 'ok') return
       const done = await downloadBlob({
         fetch: options.fetch,
         url: file.url,
@@ -232,6 +261,7 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
         stallTimeoutMs: options.stallTimeoutMs,
         onProgress: (bytes) => options.onEvent?.({ type: 'progress', bytes }),
       })
+      await sealBlob(target, file.sha256, fs)
       downloadedBytes += done.transferred
       fetchedNow.add(file.sha256)
     } finally {
@@ -251,26 +281,34 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
       blobCachePath(options.cacheDir, ref, file.sha256),
       'a blob',
     )
-    const inSnapshot = assertInside(snapshot, join(snapshot, file.path), 'a snapshot file')
+    const inSnapshot = assertInside(snapshot, file.path, `the snapshot path of ${file.path}`)
     await linkSnapshot(fs, blob, inSnapshot)
     let location = inSnapshot
     if (options.to) {
-      location = assertInside(options.to, join(options.to, file.path), 'a --to file')
-      await placeFile(blob, location, options.link ?? 'hardlink', fs)
+      location = assertInside(options.to, file.path, `the --to path of ${file.path}`)
+      await placeFile(blob, location, options.link ?? 'copy', fs)
     }
     const cached = !fetchedNow.has(file.sha256)
     options.onEvent?.({ type: 'file', path: file.path, cached })
     files.push({ path: file.path, size: file.size, sha256: file.sha256, cached, location })
   }
 
+  await markSnapshotUsed(snapshot, fs)
   let lockChanged = false
   if (options.lockFile && lock && !options.locked) {
-    lock.items[lockKey(ref)] = {
+    const entry: LockedItem = {
       version: resolution.version,
       commit: resolution.commit,
       files: resolution.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
     }
-    lockChanged = await writeLockfile(options.lockFile, lock, fs)
+    // Merged into the lock as it is now, under its lock: other pulls may have written since we read it.
+    lockChanged = await updateLockfile(
+      options.lockFile,
+      (current) => {
+        current.items[lockKey(ref)] = entry
+      },
+      { fs, staleMs: options.lockStaleMs, signal: options.signal },
+    )
   }
   return {
     ref,

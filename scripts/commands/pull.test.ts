@@ -221,7 +221,7 @@ describe('scripts/commands/index-build and pull', () => {
     expect(none.code).toBe(2)
     expect(none.stderr).toContain('client/no-source')
     const bad = await run(['pull', 'acme/tox-gnn', '--link', 'teleport'], work)
-    expect(bad.stderr).toContain('--link must be one of hardlink, symlink, copy')
+    expect(bad.stderr).toContain('--link must be one of copy, hardlink, symlink')
     for (const [argv, env] of [
       [['--stall-timeout', 'soon'], {}],
       [['--stall-timeout', '0'], {}],

@@ -22,8 +22,10 @@ cached, and the item's file; both signature-checked), or, with --raw and
 --commit, in raw Git files pinned to a commit.
 
 Options:
-  --to DIR            also place the files in DIR (hard links, copies where
-                      links fail; see --link)
+  --to DIR            also place the files in DIR, as copies (reflinks where
+                      the file system has them); a different file already
+                      there is refused, unless --force
+  --force             with --to, overwrite files that hold other bytes
   --include GLOB      only files matching GLOB (repeatable), e.g. "*.safetensors"
   --locked            pull the version in agora.lock and refuse any difference
   --offline           use only the cache; say what is missing
@@ -36,7 +38,10 @@ Options:
   --commit SHA        the commit raw URLs are pinned to
   --cache DIR         cache folder (default: AGORA_CACHE, else ~/.cache/agora)
   --lock FILE         lock file to read and update (default: ./agora.lock)
-  --link MODE         how --to places files: hardlink (default), symlink, copy
+  --link MODE         how --to places files: copy (default), hardlink or
+                      symlink; links share the cache's read-only bytes, so
+                      an edit through them would alter the cache (it is
+                      noticed and fetched again, but do not edit them)
   --concurrency N     files downloaded at once (default 4)
   --stall-timeout S   give up on a server that sends nothing for S seconds
                       (default: AGORA_STALL_TIMEOUT, else 30)
@@ -67,7 +72,7 @@ export interface PullReport {
   lock_changed: boolean
 }
 
-const LINK_MODES: readonly LinkMode[] = ['hardlink', 'symlink', 'copy']
+const LINK_MODES: readonly LinkMode[] = ['copy', 'hardlink', 'symlink']
 
 const command: Command = {
   summary: 'download an item into the cache, verified, resumable, locked',
@@ -88,6 +93,7 @@ const command: Command = {
         cache: { type: 'string' },
         lock: { type: 'string' },
         link: { type: 'string' },
+        force: { type: 'boolean' },
         concurrency: { type: 'string' },
         'stall-timeout': { type: 'string' },
         'allow-rollback': { type: 'boolean' },
@@ -100,13 +106,13 @@ const command: Command = {
       stderr: ctx.stderr,
       json: values.json === true,
     })
-    const link = (values.link ?? 'hardlink') as LinkMode
+    const link = (values.link ?? 'copy') as LinkMode
     if (!LINK_MODES.includes(link)) {
       throw new AgoraError(
         'cli/bad-argument',
         `agora pull: --link must be one of ${LINK_MODES.join(', ')}`,
         {
-          hint: 'use --link hardlink, --link symlink or --link copy',
+          hint: 'use --link copy, --link hardlink or --link symlink',
         },
       )
     }
@@ -170,6 +176,7 @@ const command: Command = {
         cacheDir,
         to: values.to === undefined ? undefined : resolve(ctx.cwd, values.to),
         link,
+        force: values.force === true,
         include: values.include,
         lockFile: resolve(ctx.cwd, values.lock ?? 'agora.lock'),
         locked: values.locked === true,
@@ -205,7 +212,8 @@ const command: Command = {
 
 export default command
 
-function defaultCache(env: Record<string, string | undefined>): string {
+/** The cache folder when neither --cache nor AGORA_CACHE names one. */
+export function defaultCache(env: Record<string, string | undefined>): string {
   return join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'agora')
 }
 

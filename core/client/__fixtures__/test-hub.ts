@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  buildSparseIndex,
+  generateSigningKey,
+  loadPrivateKey,
+  type SourceItem,
+  type SourceRegistry,
+} from '#core/catalog'
+import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
+import { blobKey } from '#core/storage'
+import { type ServedHub, serveHub } from '../../../scripts/serve-hub.ts'
+
+/** Models of a test hub: `ns/name` -> version -> path -> bytes. */
+export type TestItems = Record<string, Record<string, Record<string, Buffer | string>>>
+
+export interface TestHub {
+  url: string
+  publicKey: string
+  /** Every request the hub answered, in order. */
+  requests: { method: string; path: string }[]
+  /** Replaces what the hub serves; the latest version of each item is `latest`. */
+  publish(items: TestItems): Promise<void>
+  close(): Promise<void>
+}
+
+export const sha256 = (bytes: Buffer | string): string =>
+  createHash('sha256').update(bytes).digest('hex')
+
+/**
+ * A signed static index and its blobs, served on loopback by the same server
+ * `agora serve-hub` uses, for tests that pull for real.
+ */
+export async function startTestHub(items: TestItems): Promise<TestHub> {
+  const root = await mkdtemp(join(tmpdir(), 'agora-test-hub-'))
+  const key = generateSigningKey()
+  const requests: TestHub['requests'] = []
+  const publish = async (all: TestItems) => {
+    const entries = new Map<string, SourceItem>()
+    for (const [id, versions] of Object.entries(all)) {
+      const [ns, name] = id.split('/') as [string, string]
+      const manifests = new Map<string, VersionManifest>()
+      for (const [version, files] of Object.entries(versions)) {
+        const list = []
+        for (const [path, bytes] of Object.entries(files)) {
+          const blob = join(root, blobKey(sha256(bytes)))
+          await mkdir(join(blob, '..'), { recursive: true })
+          await writeFile(blob, bytes)
+          list.push({ path, size: Buffer.byteLength(bytes), sha256: sha256(bytes) })
+        }
+        manifests.set(version, { version, files: list } as VersionManifest)
+      }
+      const latest = [...manifests.keys()].at(-1) as string
+      entries.set(`model/${id}`, {
+        ref: { kind: 'model', ns, name },
+        dir: `registry/models/${ns.slice(0, 2)}/${id}`,
+        item: {
+          kind: 'model',
+          id,
+          title: name,
+          summary: 's',
+          owners: [ns],
+          license: 'MIT',
+          'dist-tags': { latest },
+        } as ItemManifest,
+        versions: manifests,
+        results: [],
+      })
+    }
+    const registry: SourceRegistry = {
+      root: '/repo',
+      hub: { name: 'Test hub' } as HubConfig,
+      owners: new Map(),
+      items: entries,
+    }
+    await buildSparseIndex(registry, {
+      outDir: root,
+      signingKey: { privateKey: loadPrivateKey(key.privateKeyPem), keyId: key.keyId },
+      commit: 'c'.repeat(40),
+    })
+  }
+  await publish(items)
+  const served: ServedHub = await serveHub({
+    root,
+    onRequest: (r) => requests.push({ method: r.method, path: r.path }),
+  })
+  return {
+    url: served.url,
+    publicKey: key.publicKey,
+    requests,
+    publish,
+    async close() {
+      await served.close()
+      await rm(root, { recursive: true, force: true })
+    },
+  }
+}
