@@ -102,21 +102,29 @@ export function stallGuard(ms: number, url: string, signal?: AbortSignal): Stall
   })
   let fired = false
   let timer: NodeJS.Timeout | undefined
-  const arm = () => {
-    clearTimeout(timer)
-    timer = setTimeout(() => {
+  // `touch` runs on every chunk, so it only notes the time; the timer wakes
+  // when the stall would be due and sleeps again for what is left.
+  let last = performance.now()
+  const wake = () => {
+    const idle = performance.now() - last
+    if (idle >= ms) {
       fired = true
       controller.abort(stalled)
-    }, ms)
+      return
+    }
+    timer = setTimeout(wake, ms - idle)
     timer.unref?.()
   }
   const onAbort = () => controller.abort(signal?.reason)
   if (signal?.aborted) controller.abort(signal.reason)
   else signal?.addEventListener('abort', onAbort, { once: true })
-  arm()
+  timer = setTimeout(wake, ms)
+  timer.unref?.()
   return {
     signal: controller.signal,
-    touch: arm,
+    touch() {
+      last = performance.now()
+    },
     clear() {
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
