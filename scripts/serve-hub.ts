@@ -193,7 +193,8 @@ function isInside(root: string, path: string): boolean {
 
 /** If-Range (RFC 9110 §13.1.5): a strong ETag equal to ours, or our exact Last-Modified date. */
 function ifRangeMatches(request: IncomingMessage, etag: string, mtime: Date): boolean {
-  const value = request.headers['if-range']
+  const raw: string | string[] | undefined = request.headers['if-range']
+  const value = Array.isArray(raw) ? raw[0] : raw
   if (value === undefined) return true
   if (value.startsWith('"') || value.startsWith('W/')) return value === etag
   return value === mtime.toUTCString()
