@@ -69,13 +69,13 @@ export function itemSegmentIssues(source: SourceItem): SegmentIssue[] {
   const { item } = source
   check(itemFile, 'namespace', source.ref.ns)
   check(itemFile, 'name', source.ref.name)
-  item.owners?.forEach((ns, i) => check(itemFile, `owners[${i}]`, ns))
-  item.tags?.forEach((tag, i) => check(itemFile, `tags[${i}]`, tag))
+  for (const [i, ns] of (item.owners ?? []).entries()) check(itemFile, `owners[${i}]`, ns)
+  for (const [i, tag] of (item.tags ?? []).entries()) check(itemFile, `tags[${i}]`, tag)
   if (item.domain !== undefined) check(itemFile, 'domain', item.domain)
   if (item.kind === 'benchmark') {
-    ;(item as BenchmarkItem).metrics?.forEach((m, i) =>
-      check(itemFile, `metrics[${i}].name`, m.name),
-    )
+    for (const [i, m] of ((item as BenchmarkItem).metrics ?? []).entries()) {
+      check(itemFile, `metrics[${i}].name`, m.name)
+    }
   }
   return issues
 }
