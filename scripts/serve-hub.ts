@@ -62,9 +62,9 @@ const TYPES: Record<string, string> = {
 export async function serveHub(options: ServeHubOptions): Promise<ServedHub> {
   // The real path, so a symlink inside the root cannot lead outside it (checked per request).
   const root = await realpath(resolve(options.root))
-  const security = await headersFor(root)
-  const server = createServer((request, response) => {
-    for (const [name, value] of Object.entries(security)) response.setHeader(name, value)
+  const security = securityHeadersOf(root)
+  const server = createServer(async (request, response) => {
+    for (const [name, value] of Object.entries(await security())) response.setHeader(name, value)
     handle(root, request, response, options.onRequest).catch(() => {
       if (!response.headersSent) response.writeHead(500).end()
       else response.destroy()
@@ -92,12 +92,24 @@ export async function serveHub(options: ServeHubOptions): Promise<ServedHub> {
 /**
  * The security headers every response carries: those the build wrote to
  * `_headers` (the same policy as the pages' meta CSP, with the hub's blob
- * origins), else the policy's defaults for a folder built without it.
+ * origins), else the policy's defaults for a folder built without it. The
+ * file is read again when it changes, so a server started before a build
+ * serves what that build wrote.
  */
-async function headersFor(root: string): Promise<Record<string, string>> {
+function securityHeadersOf(root: string): () => Promise<Record<string, string>> {
   const defaults = securityHeaders({ inlineScripts: [THEME_SCRIPT] })
-  const file = await readFile(join(root, '_headers'), 'utf8').catch(() => undefined)
-  return file === undefined ? defaults : { ...defaults, ...parseHeadersFile(file) }
+  const file = join(root, '_headers')
+  let seen: { mtimeMs: number; headers: Record<string, string> } | undefined
+  return async () => {
+    const info = await stat(file).catch(() => undefined)
+    if (!info?.isFile()) return defaults
+    if (seen?.mtimeMs !== info.mtimeMs) {
+      const text = await readFile(file, 'utf8').catch(() => undefined)
+      if (text === undefined) return defaults
+      seen = { mtimeMs: info.mtimeMs, headers: { ...defaults, ...parseHeadersFile(text) } }
+    }
+    return seen.headers
+  }
 }
 
 async function handle(
