@@ -5,7 +5,15 @@ import { resolve } from 'node:path'
 import sitemap from '@astrojs/sitemap'
 import { defineConfig } from 'astro/config'
 import { parse } from 'yaml'
+import {
+  cspDirectives,
+  SCRIPT_SOURCES,
+  STYLE_SOURCES,
+  scriptHashes,
+} from './core/catalog/security-policy.ts'
+import { THEME_SCRIPT } from './site/lib/theme.ts'
 import { agoraPrune } from './site/integrations/prune.ts'
+import { agoraSecurityHeaders } from './site/integrations/security-headers.ts'
 import { agoraValidators } from './site/integrations/validators.ts'
 
 const projectRoot = import.meta.dirname
@@ -26,6 +34,9 @@ function blobOrigins() {
     return []
   }
 }
+
+/** One policy (core/catalog/security-policy.ts) for the meta CSP, `_headers` and `npm start`. */
+const policy = { blobOrigins: blobOrigins(), inlineScripts: [THEME_SCRIPT] }
 
 export default defineConfig({
   site,
@@ -55,24 +66,20 @@ export default defineConfig({
     sitemap({ filter: (page) => !page.includes('/api/') }),
     agoraPrune(),
     agoraValidators({ schemasDir: resolve(projectRoot, 'registry/schemas') }),
+    agoraSecurityHeaders(policy),
   ],
   experimental: { incrementalBuild: true },
   security: {
     csp: {
       algorithm: 'SHA-256',
-      directives: [
-        "default-src 'self'",
-        `img-src 'self' https: ${blobOrigins().join(' ')}`.trim(),
-        `connect-src 'self' ${blobOrigins().join(' ')}`.trim(),
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "manifest-src 'self'",
-      ],
-      // Pagefind compiles its WebAssembly search engine in the browser.
-      scriptDirective: { resources: ["'self'", "'wasm-unsafe-eval'"] },
-      styleDirective: { resources: ["'self'"] },
+      directives: cspDirectives(policy),
+      // Pagefind compiles its WebAssembly search engine in the browser; the
+      // theme script is inline, allowed by its hash.
+      scriptDirective: {
+        resources: [...SCRIPT_SOURCES],
+        hashes: scriptHashes(policy.inlineScripts),
+      },
+      styleDirective: { resources: [...STYLE_SOURCES] },
     },
   },
 })

@@ -15,6 +15,7 @@ import {
 import { AgoraError, formatIssue, hasErrors } from '#core/errors'
 import type { HubConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
+import { noFollowFs } from '#core/storage'
 import { commitTime, headCommit } from './commands/index-build.ts'
 import { sampleSigningKey } from './sample/hub.ts'
 import { serveHub } from './serve-hub.ts'
@@ -55,7 +56,8 @@ export interface LocalHub {
 export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub> {
   const repoRoot = resolve(options.repoRoot)
   const outDir = resolve(options.outDir)
-  const { registry, issues } = await loadRegistry(repoRoot)
+  // Never following a symbolic link: a linked file is an error, not content.
+  const { registry, issues } = await loadRegistry(repoRoot, { fs: noFollowFs({ root: repoRoot }) })
   if (hasErrors(issues)) {
     const first = issues.find((i) => i.severity === 'error')
     throw new AgoraError(

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { createReadStream } from 'node:fs'
-import { realpath, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
+import { parseHeadersFile, securityHeaders } from '#core/catalog'
+import { THEME_SCRIPT } from '../site/lib/theme.ts'
 
 export interface ServeHubOptions {
   /** Folder served: the built site, `index/` and `blobs/sha256/…`. */
@@ -60,7 +62,9 @@ const TYPES: Record<string, string> = {
 export async function serveHub(options: ServeHubOptions): Promise<ServedHub> {
   // The real path, so a symlink inside the root cannot lead outside it (checked per request).
   const root = await realpath(resolve(options.root))
-  const server = createServer((request, response) => {
+  const security = securityHeadersOf(root)
+  const server = createServer(async (request, response) => {
+    for (const [name, value] of Object.entries(await security())) response.setHeader(name, value)
     handle(root, request, response, options.onRequest).catch(() => {
       if (!response.headersSent) response.writeHead(500).end()
       else response.destroy()
@@ -82,6 +86,29 @@ export async function serveHub(options: ServeHubOptions): Promise<ServedHub> {
         server.close(() => done())
         server.closeAllConnections()
       }),
+  }
+}
+
+/**
+ * The security headers every response carries: those the build wrote to
+ * `_headers` (the same policy as the pages' meta CSP, with the hub's blob
+ * origins), else the policy's defaults for a folder built without it. The
+ * file is read again when it changes, so a server started before a build
+ * serves what that build wrote.
+ */
+function securityHeadersOf(root: string): () => Promise<Record<string, string>> {
+  const defaults = securityHeaders({ inlineScripts: [THEME_SCRIPT] })
+  const file = join(root, '_headers')
+  let seen: { mtimeMs: number; headers: Record<string, string> } | undefined
+  return async () => {
+    const info = await stat(file).catch(() => undefined)
+    if (!info?.isFile()) return defaults
+    if (seen?.mtimeMs !== info.mtimeMs) {
+      const text = await readFile(file, 'utf8').catch(() => undefined)
+      if (text === undefined) return defaults
+      seen = { mtimeMs: info.mtimeMs, headers: { ...defaults, ...parseHeadersFile(text) } }
+    }
+    return seen.headers
   }
 }
 
@@ -150,8 +177,8 @@ async function handle(
   let end = size - 1
   let status = 200
   const range = request.headers.range
-  const ifRange = request.headers['if-range']
-  if (range && (!ifRange || ifRange === etag)) {
+  // Only GET has range semantics (RFC 9110 §14.2); If-Range must match exactly.
+  if (range !== undefined && method === 'GET' && ifRangeMatches(request, etag, info.mtime)) {
     const parsed = parseRange(range, size)
     if (parsed === 'unsatisfiable') {
       response.writeHead(416, { ...headers, 'content-range': `bytes */${size}` }).end()
@@ -176,24 +203,61 @@ function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root + sep)
 }
 
+/** If-Range (RFC 9110 §13.1.5): a strong ETag equal to ours, or our exact Last-Modified date. */
+function ifRangeMatches(request: IncomingMessage, etag: string, mtime: Date): boolean {
+  const raw: string | string[] | undefined = request.headers['if-range']
+  const value = Array.isArray(raw) ? raw[0] : raw
+  if (value === undefined) return true
+  if (value.startsWith('"') || value.startsWith('W/')) return value === etag
+  return value === mtime.toUTCString()
+}
+
 /**
- * One `bytes=` range against a size; undefined for forms we ignore
- * (multiple ranges: the whole file is sent, which HTTP allows).
+ * A `Range` header against a representation of `size` bytes (RFC 9110 §14):
+ * - one satisfiable range: its `[first, last]` (a suffix longer than the
+ *   file, or a last past the end, is cut to the file);
+ * - none satisfiable (a first at or past the end, a zero suffix, any range
+ *   of an empty file): 'unsatisfiable', answered 416 `bytes *\/<size>`;
+ * - several satisfiable ranges: undefined, the whole file is sent with 200
+ *   (which the RFC allows instead of multipart/byteranges);
+ * - not valid syntax, another unit, or a last before its first: undefined,
+ *   the header is ignored.
+ *
+ * @example parseRange('bytes=-5', 3) // [0, 2]
+ * @example parseRange('bytes=-1', 0) // 'unsatisfiable'
  */
-function parseRange(header: string, size: number): [number, number] | 'unsatisfiable' | undefined {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+export function parseRange(
+  header: string,
+  size: number,
+): [number, number] | 'unsatisfiable' | undefined {
+  const match = /^\s*bytes\s*=\s*(.*)$/i.exec(header)
   if (!match) return undefined
-  const [, from, to] = match
-  if (from === '' && to === '') return undefined
-  if (from === '') {
-    const suffix = Number(to)
-    if (suffix === 0) return 'unsatisfiable'
-    return [Math.max(0, size - suffix), size - 1]
+  const specs = (match[1] as string).split(',').map((s) => s.trim())
+  // Empty list elements are allowed (`bytes=0-1, ,2-3`), but at least one spec is needed.
+  const ranges: [number, number][] = []
+  let valid = 0
+  for (const spec of specs) {
+    if (spec === '') continue
+    const m = /^(\d*)-(\d*)$/.exec(spec)
+    if (!m || (m[1] === '' && m[2] === '')) return undefined
+    valid += 1
+    const [, from, to] = m as unknown as [string, string, string]
+    if (from === '') {
+      const suffix = Number(to)
+      if (!Number.isSafeInteger(suffix)) return undefined
+      if (suffix > 0 && size > 0) ranges.push([Math.max(0, size - suffix), size - 1])
+      continue
+    }
+    const first = Number(from)
+    const last = to === '' ? Number.POSITIVE_INFINITY : Number(to)
+    if (!Number.isSafeInteger(first) || (to !== '' && !Number.isSafeInteger(last))) return undefined
+    if (last < first) return undefined
+    if (first < size) ranges.push([first, Math.min(last, size - 1)])
   }
-  const start = Number(from)
-  const end = to === '' ? size - 1 : Math.min(Number(to), size - 1)
-  if (start >= size || end < start) return 'unsatisfiable'
-  return [start, end]
+  if (valid === 0) return undefined
+  if (ranges.length === 0) return 'unsatisfiable'
+  if (ranges.length > 1) return undefined
+  return ranges[0]
 }
 
 if (import.meta.main) {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path'
 import git from 'isomorphic-git'
 import { catalogLoader } from '#core/catalog'
 import { loadRegistry } from '#core/registry'
+import { noFollowFs } from '#core/storage'
 
 const root = resolve(process.env.AGORA_ROOT ?? process.cwd())
 
@@ -25,6 +26,11 @@ const commit = await headCommit()
 
 export const collections = {
   catalog: defineCollection({
-    loader: catalogLoader({ load: () => loadRegistry(root), build: commit ? { commit } : {} }),
+    // Registry files are read without following symbolic links: a linked README
+    // must not publish a file from outside the registry on an item page.
+    loader: catalogLoader({
+      load: () => loadRegistry(root, { fs: noFollowFs({ root }) }),
+      build: commit ? { commit } : {},
+    }),
   }),
 }

@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import type { Loader } from 'astro/loaders'
-import type { Issue } from '#core/errors'
+import { formatIssue, type Issue } from '#core/errors'
 import type { HubConfig, OwnerManifest } from '#core/manifest'
 import { DetailStore } from './detail-store.ts'
 import { buildEntry } from './entry.ts'
 import { EntryStore } from './entry-store.ts'
+import { itemSegmentIssues, segmentProblem } from './segments.ts'
 import type { CatalogDetail, SourceItem, SourceRegistry } from './types.ts'
 
 /** Build facts the pages show that are not in the registry. */
@@ -71,31 +72,59 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
         logger.warn(
           `${errors.length} registry error(s); items that failed to load are left out of the catalog`,
         )
+        // Each with its file, so a refused file (a symlink, a broken manifest) is found at once.
+        for (const issue of errors.slice(0, 50)) logger.warn(formatIssue(issue))
       }
       const keep = new Set<string>()
       const put = (id: string, data: CatalogRecord, digest: string): void => {
         keep.add(id)
         store.set({ id, data: data as unknown as Record<string, unknown>, digest })
       }
+      // A domain whose id cannot be a URL gets no page (its items are skipped below).
+      const domains = registry.hub.domains.filter((d) => {
+        const problem = segmentProblem(d.id)
+        if (problem)
+          logger.warn(`registry/agora.yaml: domain ${JSON.stringify(d.id)} skipped: ${problem}`)
+        return problem === undefined
+      })
       const hubRecord: CatalogRecord = {
         type: 'hub',
-        hub: registry.hub,
+        hub: { ...registry.hub, domains },
         build: options.build ?? {},
         detailsDir: details.dir,
         entriesFile: entries.file,
       }
       put('hub', hubRecord, generateDigest(JSON.stringify(hubRecord)))
       for (const [ns, owner] of registry.owners) {
+        const problem = segmentProblem(ns)
+        if (problem) {
+          logger.warn(`registry/owners/${ns}.yaml: owner skipped: namespace "${ns}" ${problem}`)
+          continue
+        }
         const record: CatalogRecord = { type: 'owner', ns, owner }
         put(`owner:${ns}`, record, generateDigest(JSON.stringify(record)))
       }
       // Details are written in batches so a cold build never holds them all.
       let batch: { digest: string; detail: CatalogDetail }[] = []
       let built = 0
+      let skipped = 0
       const keepDetails = new Set<string>()
       const out = await entries.create()
       try {
         for (const [key, source] of registry.items) {
+          // A name the site cannot put in a URL, or an item buildEntry cannot
+          // build, leaves that item out with a warning: a manifest that
+          // validated must never fail the whole build (nor block other deploys).
+          const unbuildable = itemSegmentIssues(source)
+          if (unbuildable.length > 0) {
+            skipped += 1
+            for (const issue of unbuildable) {
+              logger.warn(
+                `${issue.file}: item ${key} skipped: ${issue.field} ${JSON.stringify(issue.value)} ${issue.problem}, so it cannot be a page's URL`,
+              )
+            }
+            continue
+          }
           const digest = generateDigest(digestSource(source))
           keepDetails.add(digest)
           const old = previous.get(key)
@@ -103,7 +132,18 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
             await out.add(key, digest, old)
             continue
           }
-          const { entry, detail } = buildEntry(source)
+          let result: ReturnType<typeof buildEntry>
+          try {
+            result = buildEntry(source)
+          } catch (error) {
+            skipped += 1
+            keepDetails.delete(digest)
+            logger.warn(
+              `${source.dir}/item.yaml: item ${key} skipped: its page cannot be built (${(error as Error).message})`,
+            )
+            continue
+          }
+          const { entry, detail } = result
           await out.add(key, digest, entry)
           batch.push({ digest, detail })
           built += 1
@@ -123,7 +163,7 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
       // Owners gone from the registry go, and records earlier versions stored.
       for (const id of store.keys()) if (!keep.has(id)) store.delete(id)
       logger.info(
-        `${registry.items.size} items: ${built} built, ${registry.items.size - built} unchanged, ${removed} removed; ${pruned} stale details deleted`,
+        `${registry.items.size} items: ${built} built, ${registry.items.size - built - skipped} unchanged, ${removed} removed; ${pruned} stale details deleted${skipped > 0 ? `; ${skipped} skipped (see the warnings)` : ''}`,
       )
     },
   }

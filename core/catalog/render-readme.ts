@@ -1,5 +1,6 @@
 import { Marked, type Tokens } from 'marked'
 import sanitizeHtml from 'sanitize-html'
+import { contactHref, linkHref } from './links.ts'
 
 /**
  * Ids and names from user content get this prefix, as GitHub does, so a
@@ -137,16 +138,30 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
     'template',
   ],
   transformTags: {
+    // A link stays a link only when its href is an in-page anchor or passes
+    // the same checks as every manifest URL (https, or mailto); anything else
+    // (javascript:, data:, http:, relative paths) becomes its text.
     a: (tagName, attribs) => {
-      const out: Record<string, string> = { ...attribs, rel: USER_LINK_REL }
-      const href = attribs['href']
-      if (href?.startsWith('#')) out['href'] = `#${prefixed(href.slice(1))}`
-      return { tagName, attribs: out }
+      const { href, ...rest } = attribs
+      // A named anchor (`<a name>`) is a target, not a link.
+      if (href === undefined) return { tagName, attribs: { ...rest, rel: USER_LINK_REL } }
+      if (href.startsWith('#')) {
+        return {
+          tagName,
+          attribs: { ...rest, href: `#${prefixed(href.slice(1))}`, rel: USER_LINK_REL },
+        }
+      }
+      const safe = href.toLowerCase().startsWith('mailto:') ? contactHref(href) : linkHref(href)
+      if (safe === undefined) return { tagName: 'span', attribs: {} }
+      return { tagName, attribs: { ...rest, href: safe, rel: USER_LINK_REL } }
     },
-    img: (tagName, attribs) => ({
-      tagName,
-      attribs: { ...attribs, loading: 'lazy', decoding: 'async' },
-    }),
+    // An image from anywhere but an https URL is dropped for its alt text.
+    img: (tagName, attribs) => {
+      if (linkHref(attribs['src']) === undefined) {
+        return { tagName: 'span', attribs: {}, text: attribs['alt'] ?? '' }
+      }
+      return { tagName, attribs: { ...attribs, loading: 'lazy', decoding: 'async' } }
+    },
     input: (tagName, attribs) => {
       // Task-list checkboxes only, never editable.
       const out: Record<string, string> = { type: 'checkbox', disabled: '' }

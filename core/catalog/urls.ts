@@ -1,8 +1,10 @@
 import type { FileEntry, HubConfig } from '#core/manifest'
 import { blobKey } from '#core/storage'
+import { linkHref } from './links.ts'
 
 /**
- * Where a browser can GET a file: the external `url` it declares, else the
+ * Where a browser can GET a file: the external `url` it declares (https
+ * only), else the
  * hub's public blob URL. Private (paid) files and hubs whose store is not
  * served over HTTP have none; the licence service hands those out.
  *
@@ -10,7 +12,8 @@ import { blobKey } from '#core/storage'
  * // 'https://blobs.example.org/blobs/sha256/ab/ab12…'
  */
 export function fileUrl(hub: HubConfig, file: FileEntry): string | undefined {
-  if (file.url) return /^https?:\/\//i.test(file.url) ? file.url : undefined
+  // An external URL comes from the manifest: https only (the hub's own store is configuration).
+  if (file.url) return linkHref(file.url)
   if (file.private) return undefined
   const base = hub.storage.public_url
   if (!base) return undefined

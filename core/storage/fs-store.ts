@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
+import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -18,6 +19,75 @@ export interface FsStoreOptions {
   publicUrl?: string
   /** Sub-folder for private blobs; default `private/`. */
   privatePrefix?: string
+  /** A temp file untouched this long is stale whoever owns it; default one hour. */
+  staleTempMs?: number
+}
+
+/** This host as it appears in temp file names: letters, digits and hyphens. */
+function tempHost(): string {
+  return (
+    hostname()
+      .replace(/[^A-Za-z0-9-]/g, '-')
+      .slice(0, 63) || 'host'
+  )
+}
+
+/**
+ * `<hash>.<host>.<pid>.<random>.tmp`: a temp file says who writes it, so a
+ * later put can tell a dead writer's leftovers from a live upload.
+ * (`<hash>.<random>.tmp` is the older form, cleaned by age only.)
+ */
+const TEMP_NAME = /^[0-9a-f]{64}\.(?:([A-Za-z0-9-]+)\.(\d+)\.)?[0-9a-f]+\.tmp$/
+
+/** Whether a process id is running on this host (EPERM: it runs, as another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return isCode(error, 'EPERM')
+  }
+}
+
+/**
+ * Deletes the temp files of writers that are gone: older than `staleMs`
+ * (any host), or written by a process of this host that no longer runs. A
+ * publish killed mid-upload leaves its temp file; the next put cleans it.
+ * Returns the files removed.
+ *
+ * @example await cleanStaleTemps('.agora/store') // ['blobs/sha256/ab/ab12….host.4242.9f3c.tmp']
+ */
+export async function cleanStaleTemps(
+  dir: string,
+  options: { fs?: StoreFs; staleMs?: number; now?: number } = {},
+): Promise<string[]> {
+  const fs = options.fs ?? nodeFs
+  const staleMs = options.staleMs ?? 60 * 60 * 1000
+  const now = options.now ?? Date.now()
+  const host = tempHost()
+  let entries: nodeFs.Dirent[]
+  try {
+    entries = await fs.promises.readdir(dir, { recursive: true, withFileTypes: true })
+  } catch (error) {
+    if (isCode(error, 'ENOENT')) return []
+    throw error
+  }
+  const removed: string[] = []
+  for (const entry of entries) {
+    const match = TEMP_NAME.exec(entry.name)
+    if (!match || !entry.isFile()) continue
+    const path = join(entry.parentPath, entry.name)
+    const [, owner, pid] = match
+    const info = await fs.promises.lstat(path).catch(() => undefined)
+    if (!info) continue
+    const old = now - info.mtimeMs > staleMs
+    const dead =
+      owner === host && pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid))
+    if (!old && !dead) continue
+    await fs.promises.rm(path, { force: true }).catch(() => undefined)
+    removed.push(path.slice(dir.length).replace(/^[\\/]+/, ''))
+  }
+  return removed
 }
 
 /**
@@ -33,6 +103,15 @@ export interface FsStoreOptions {
  */
 export function createFsStore(options: FsStoreOptions): BlobStore {
   const fs = options.fs ?? nodeFs
+  // The first put of each store (each publish) sweeps the leftovers of killed ones.
+  let swept: Promise<unknown> | undefined
+  const sweep = (): Promise<unknown> => {
+    swept ??= cleanStaleTemps(options.dir, {
+      fs,
+      ...(options.staleTempMs !== undefined ? { staleMs: options.staleTempMs } : {}),
+    }).catch(() => undefined)
+    return swept
+  }
   const privatePrefix = normalizePrefix(options.privatePrefix ?? 'private/')
   const pathOf = (sha256: string, location?: BlobLocation): string => {
     checkHash(sha256)
@@ -54,6 +133,7 @@ export function createFsStore(options: FsStoreOptions): BlobStore {
     stat,
 
     async put(open, expected, putOptions = {}) {
+      await sweep()
       const existing = await stat(expected.sha256, putOptions)
       if (existing) {
         if (existing.size !== expected.size) {
@@ -69,7 +149,7 @@ export function createFsStore(options: FsStoreOptions): BlobStore {
         return { uploaded: false, bytes: 0 }
       }
       const target = pathOf(expected.sha256, putOptions)
-      const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`
+      const temp = `${target}.${tempHost()}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
       try {
         await fs.promises.mkdir(dirname(target), { recursive: true })
         const meter = new HashingStream(

@@ -19,6 +19,7 @@ import {
 import { formatRef, type ItemRef, itemDir, REGISTRY_DIR, validateRegistry } from '#core/registry'
 import type { BlobStore } from './blob-store.ts'
 import { hashFile } from './hash.ts'
+import { NO_FOLLOW_READ, readFileNoFollow } from './no-follow.ts'
 
 /** What to publish: a folder of files as one version of one item. */
 export interface PublishRequest {
@@ -304,7 +305,12 @@ export async function applyPublish(
   const unique = [...new Map(missing.map((f) => [f.sha256, f])).values()]
   await mapLimit(unique, options.concurrency ?? 2, async (file) => {
     const result = await options.store.put(
-      () => fs.createReadStream(file.source, { highWaterMark: 1 << 20 }),
+      // O_NOFOLLOW: a file swapped for a link after planning is refused, not followed.
+      () =>
+        fs.createReadStream(file.source, {
+          flags: NO_FOLLOW_READ as unknown as string,
+          highWaterMark: 1 << 20,
+        }),
       { sha256: file.sha256, size: file.size },
       options.onProgress ? { onProgress: options.onProgress } : {},
     )
@@ -558,11 +564,19 @@ async function listFolder(
   return out
 }
 
+/** Reads a file that may be absent, never through a symbolic link (ELOOP: refused). */
 async function readOptional(path: string): Promise<string | undefined> {
   try {
-    return await nodeFs.promises.readFile(path, 'utf8')
+    return await readFileNoFollow(path, 'utf8')
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined
+    if ((error as { code?: unknown }).code === 'ELOOP') {
+      throw new AgoraError('publish/symlink', `${path} is a symbolic link`, {
+        file: path,
+        hint: 'replace the link with the file itself; a link could publish a file from outside the folder',
+        cause: error,
+      })
+    }
     throw new AgoraError('publish/unreadable', `cannot read ${path}`, {
       file: path,
       hint: 'check permissions',

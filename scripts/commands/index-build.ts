@@ -15,6 +15,7 @@ import {
 import { AgoraError, hasErrors, sortIssues } from '#core/errors'
 import type { HubConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
+import { noFollowFs } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'
@@ -169,7 +170,7 @@ const command: Command = {
       )
     }
     const root = await findRepoRoot(ctx.cwd, values.root)
-    const { registry, issues } = await loadRegistry(root)
+    const { registry, issues } = await loadRegistry(root, { fs: noFollowFs({ root }) })
     if (hasErrors(issues)) {
       const errors = sortIssues(issues).filter((i) => i.severity === 'error')
       report.issues(errors)

@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 import { parseDocument } from 'yaml'
 import { indexSearch } from '../../scripts/search-index.ts'
 import { type ServedHub, serveHub } from '../../scripts/serve-hub.ts'
+
+/** What the symlinked README of the fixture points at; no built file may contain it. */
+export const LINKED_SECRET = 'AGORA_E2E_SECRET=never-on-a-page'
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..')
 
@@ -97,6 +100,14 @@ export async function buildSite(env: Record<string, string> = {}): Promise<Built
       if (!allowed.includes('MIT')) doc.setIn(['licenses', 'allowed'], [...allowed, 'MIT'])
     }
     await writeFile(hubFile, doc.toString())
+
+    // A README.md that is a symbolic link to a secret outside the registry:
+    // the build must refuse it, never render it.
+    await writeFile(join(dir, 'secret.env'), `${LINKED_SECRET}\n`)
+    await symlink(
+      join(dir, 'secret.env'),
+      join(dir, 'registry/models/ma/mallory/linked-card/README.md'),
+    )
 
     const bytes = safetensorsBytes()
     const sha256 = createHash('sha256').update(bytes).digest('hex')

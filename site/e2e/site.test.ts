@@ -1,6 +1,8 @@
 import type { BrowserContext, Page } from 'playwright-core'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BuiltSite, type OpenSite, openSite } from './harness.ts'
+import { type BuiltSite, LINKED_SECRET, type OpenSite, openSite } from './harness.ts'
 
 let site: BuiltSite
 let context: BrowserContext
@@ -287,5 +289,57 @@ describe('site/e2e/pages', () => {
     expect(await page.locator('.cards .card').count()).toBeGreaterThan(0)
     expect(await page.locator('form[data-facets]').isVisible()).toBe(false)
     await noJs.close()
+  })
+})
+
+describe('site/e2e/hardening', () => {
+  it('renders script URLs from a manifest and its README as text, never as links', async () => {
+    const response = await fetch(`${site.url}/models/mallory/evil-contact/`)
+    // Schema validation may refuse the item outright; a page, if built, has no live script link.
+    if (response.status === 404) return
+    const page = await context.newPage()
+    await page.goto(`${site.url}/models/mallory/evil-contact/`)
+    const hrefs = await page
+      .locator('a[href]')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))
+    expect(hrefs.filter((h) => /^\s*(javascript|data|vbscript):/i.test(h))).toEqual([])
+    expect(await page.locator('[data-unsafe-link]').count()).toBeGreaterThan(0)
+    expect(await page.locator('.card-body img').count()).toBe(0)
+    await page.close()
+  })
+
+  it('sends the security headers as HTTP headers and writes the same to _headers', async () => {
+    const response = await fetch(`${site.url}/`)
+    const csp = response.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('x-frame-options')).toBe('DENY')
+    expect(response.headers.get('referrer-policy')).toBeTruthy()
+    const file = await readFile(join(site.out, '_headers'), 'utf8')
+    expect(file).toContain(`Content-Security-Policy: ${csp}`)
+    // The meta policy's directives are the header's (less what a meta cannot say).
+    const html = await response.text()
+    const tag = /<meta[^>]*content-security-policy[^>]*>/i.exec(html)?.[0] ?? ''
+    const meta = /content="([^"]*)"/.exec(tag)?.[1] ?? ''
+    for (const directive of ["default-src 'self'", "object-src 'none'", "base-uri 'none'"]) {
+      expect(meta).toContain(directive)
+      expect(csp).toContain(directive)
+    }
+  })
+
+  it('never renders a README that is a symbolic link', async () => {
+    const files = await readdir(site.out, { recursive: true, withFileTypes: true })
+    const leaks: string[] = []
+    for (const f of files) {
+      if (!f.isFile() || !/\.(html|json|pf_fragment)$/.test(f.name)) continue
+      const text = await readFile(join(f.parentPath, f.name), 'utf8').catch(() => '')
+      if (text.includes(LINKED_SECRET)) leaks.push(join(f.parentPath, f.name))
+    }
+    expect(leaks).toEqual([])
+  })
+
+  it('skips a benchmark whose metric names cannot be URLs, and the build still succeeds', async () => {
+    expect((await fetch(`${site.url}/benchmarks/mallory/dot-metrics/`)).status).toBe(404)
+    expect((await fetch(`${site.url}/models/mallory/evil-card/`)).status).toBe(200)
   })
 })
