@@ -11,10 +11,10 @@ import {
   STYLE_SOURCES,
   scriptHashes,
 } from './core/catalog/security-policy.ts'
-import { THEME_SCRIPT } from './site/lib/theme.ts'
 import { agoraPrune } from './site/integrations/prune.ts'
 import { agoraSecurityHeaders } from './site/integrations/security-headers.ts'
 import { agoraValidators } from './site/integrations/validators.ts'
+import { THEME_SCRIPT } from './site/lib/theme.ts'
 
 const projectRoot = import.meta.dirname
 // AGORA_ROOT points the build at another registry (benchmarks build synthetic hubs).

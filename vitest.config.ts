@@ -7,7 +7,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['core/**/*.test.ts', 'scripts/**/*.test.ts', 'actions/**/*.test.ts', 'registry/**/*.test.ts', '.github/**/*.test.ts'],
+          include: [
+            'core/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            'actions/**/*.test.ts',
+            'registry/**/*.test.ts',
+            '.github/**/*.test.ts',
+          ],
           testTimeout: 30_000,
         },
       },

@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util'
 import {
   buildSparseIndex,
   DEFAULT_BLOB_URL_TEMPLATE,
-  indexExpiry,
   generateSigningKey,
   type IndexSigningKey,
+  indexExpiry,
   loadPrivateKey,
   rawPublicKey,
   type SparseIndexResult,

@@ -21,7 +21,9 @@ export function urlProblem(value: string, options: { mailto?: boolean } = {}): s
     return url.hostname === '' ? 'has no host' : undefined
   }
   if (url.protocol === 'mailto:' && options.mailto === true) {
-    return /^[^@\s]+@[^@\s]+$/.test(decodeURIComponent(url.pathname)) ? undefined : 'is not an e-mail address'
+    return /^[^@\s]+@[^@\s]+$/.test(decodeURIComponent(url.pathname))
+      ? undefined
+      : 'is not an e-mail address'
   }
   return `uses ${url.protocol}, not https${options.mailto === true ? ' or mailto' : ''}`
 }

@@ -1,6 +1,6 @@
-import type { BrowserContext, Page } from 'playwright-core'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BuiltSite, LINKED_SECRET, type OpenSite, openSite } from './harness.ts'
 
