@@ -247,6 +247,62 @@ export const MANIFEST_CODES = {
     summary: 'a list names a file that is not in `files`',
     hint: 'add the file to `files` or fix the path',
   },
+  'change/not-a-regular-file': {
+    summary: 'a registry path is a symbolic link, a submodule or an executable',
+    hint: 'commit a plain file (mode 100644); the registry holds plain files only',
+  },
+  'change/misplaced-file': {
+    summary: 'a changed file is not where a registry document can be',
+    hint: 'run "agora new <kind> <namespace>/<name>" to create an item in the right place, or move the file',
+  },
+  'change/deleted-item': {
+    summary: 'a pull request deletes an item',
+    hint: 'restore it and set status: { state: deprecated, reason: … } in item.yaml; a maintainer handles take-downs',
+  },
+  'change/deleted-version': {
+    summary: 'a pull request deletes a released version',
+    hint: 'restore the file and set status: { state: yanked, reason: … } in it instead',
+  },
+  'change/deleted-owner': {
+    summary: 'a pull request deletes an owner file',
+    hint: 'restore the owner file; namespaces are never removed',
+  },
+  'change/released-version-modified': {
+    summary: 'a released version changes more than its status',
+    hint: 'publish the change as a new version instead; a released version may change only its status block',
+  },
+  'change/author-not-authorized': {
+    summary: 'the author may not make this change',
+    hint: 'change only items and namespaces you own or are a member of; list only your own namespace and your organisations as owners of a new item',
+  },
+  'change/author-unchecked': {
+    summary: 'no author was given, so ownership was not checked',
+    hint: 'pass --author <github-login> to check it as the pull-request check does',
+  },
+  'change/verified-by-non-qa': {
+    summary: 'someone other than the hub QA identity writes or changes a verified result',
+    hint: 'remove verified: true; only the identity in `qa.identity` of registry/agora.yaml writes verified results',
+  },
+  'change/new-namespace': {
+    summary: 'a pull request creates a namespace (a warning: a maintainer reviews it)',
+    hint: 'nothing to fix; add registry/owners/<ns>.yaml describing who the namespace is',
+  },
+  'change/ownership-changed': {
+    summary: 'who may change an item or act for a namespace changes (a warning)',
+    hint: 'nothing to fix: a maintainer reviews and merges ownership changes',
+  },
+  'change/hub-file': {
+    summary: 'a hub-wide file changes (a warning)',
+    hint: 'keep hub settings and schema changes in their own pull request',
+  },
+  'change/outside-registry': {
+    summary: 'a file outside registry/ changes (a warning)',
+    hint: 'send registry changes and code changes in separate pull requests',
+  },
+  'change/head-not-checked-out': {
+    summary: 'the work tree is not at the head commit compared (a warning)',
+    hint: 'check out the head commit before validating the change',
+  },
 } as const satisfies Record<string, CodeInfo>
 
 export type ManifestCode = keyof typeof MANIFEST_CODES

@@ -191,6 +191,7 @@ const hubBase: Complete<Omit<HubConfig, 'storage'>> = {
     { id: 'k', algorithm: 'ed25519', public_key: '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=' },
   ],
   staff_picks: ['acme/x'],
+  qa: { identity: 'agora-qa-bot' },
   reserved_names: ['x-official'],
 }
 const hubs: Record<'fs' | 's3', Complete<HubConfig>> = {
