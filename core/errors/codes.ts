@@ -231,6 +231,10 @@ export const MANIFEST_CODES = {
     summary: 'a result names a version the item does not have',
     hint: 'set `version` to one of the versions in versions/',
   },
+  'manifest/invalid-text': {
+    summary: 'a text holds bidi overrides, zero-width or control characters',
+    hint: 'retype the text without invisible characters: bidi overrides and isolates (U+202A–202E, U+2066–2069), zero-width characters (U+200B–200D, U+2060, U+FEFF) and control characters make it read differently from what it holds',
+  },
   'files/unsafe-path': {
     summary: 'a file path could escape the item or is not portable',
     hint: 'use a relative POSIX path without `..`, `.git`, backslashes or control characters',

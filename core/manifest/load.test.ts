@@ -107,7 +107,10 @@ describe('core/manifest/load', () => {
       'FALSE: a\n"false": b\n',
     ]) {
       const loaded = loadYaml(text, 'x.yaml')
-      expect(loaded.issues.map((i) => i.code), text).toEqual(['yaml/duplicate-key'])
+      expect(
+        loaded.issues.map((i) => i.code),
+        text,
+      ).toEqual(['yaml/duplicate-key'])
       expect(loaded.value, text).toBeUndefined()
     }
     expect(loadYaml('1: a\n"1": b\n', 'x.yaml').issues[0]).toMatchObject({

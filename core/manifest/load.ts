@@ -262,7 +262,8 @@ function toPlain(walk: Walk, node: unknown, depth: number): unknown {
 /** A key as written in the source (`"1"`, `0x1`, `~`), for messages. */
 function keySource(walk: Walk, key: Node | null): string {
   const range = key?.range
-  if (!range || walk.text === undefined) return String((key as { value?: unknown } | null)?.value ?? '')
+  if (!range || walk.text === undefined)
+    return String((key as { value?: unknown } | null)?.value ?? '')
   return walk.text.slice(range[0], range[1])
 }
 

@@ -6,6 +6,7 @@ import { isSpdxId, REDISTRIBUTABLE_LICENSES, suggestSpdxId } from './license.ts'
 import type { Located } from './load.ts'
 import { parseManifestRef } from './refs.ts'
 import { isSafeFilePath } from './safe-path.ts'
+import { textProblem } from './text.ts'
 import type {
   BenchmarkVersion,
   DatasetVersion,
@@ -289,6 +290,49 @@ export const ruleDistTagSyntax: Rule<ItemManifest> = (item, ctx) => {
   for (const [tag, version] of Object.entries(item['dist-tags'] ?? {})) {
     checkSemver(ctx, ['dist-tags', tag], version, `dist-tag ${tag}`)
   }
+}
+
+/**
+ * No key or string anywhere in a document hides bidi overrides, zero-width or
+ * control characters: titles, summaries, names, descriptions and tags are
+ * shown on the site and in terminals as they are written (`manifest/invalid-text`).
+ *
+ * @example ruleText({ title: 'evil\u202Egpj.exe' }, ctx) // manifest/invalid-text at title
+ */
+export const ruleText: Rule<unknown> = (doc, ctx) => {
+  const visit = (value: unknown, path: (string | number)[]) => {
+    if (typeof value === 'string') {
+      const problem = textProblem(value)
+      if (problem) report(ctx, 'manifest/invalid-text', path, `${fieldLabel(path)} ${problem}`)
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(v, [...path, i]))
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        const problem = textProblem(key)
+        if (problem) {
+          const pos = (ctx.located.locateKey ?? ctx.located.locate)([...path, key])
+          ctx.issues.push({
+            code: 'manifest/invalid-text',
+            severity: 'error',
+            message: `key ${JSON.stringify(key)} ${problem}`,
+            hint: hintFor('manifest/invalid-text'),
+            file: ctx.file,
+            line: pos.line,
+            col: pos.col,
+          })
+          continue
+        }
+        visit(v, [...path, key])
+      }
+    }
+  }
+  visit(doc, [])
+}
+
+function fieldLabel(path: Path): string {
+  let out = ''
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg
+  return out || 'the document'
 }
 
 export const ITEM_RULES: readonly Rule<ItemManifest>[] = [

@@ -1,0 +1,42 @@
+/**
+ * Characters that make text read differently from what it holds: bidi
+ * embeddings, overrides and isolates (U+202A–202E, U+2066–2069, the
+ * "Trojan Source" characters), zero-width characters (U+200B–200D, U+2060,
+ * U+FEFF), and control characters other than tab and line feed (C0, DEL, C1).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+const HIDDEN =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200d\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u
+
+const NAMES: Record<number, string> = {
+  0x200b: 'zero-width space',
+  0x200c: 'zero-width non-joiner',
+  0x200d: 'zero-width joiner',
+  0x2060: 'word joiner',
+  0xfeff: 'zero-width no-break space',
+  0x202a: 'left-to-right embedding',
+  0x202b: 'right-to-left embedding',
+  0x202c: 'pop directional formatting',
+  0x202d: 'left-to-right override',
+  0x202e: 'right-to-left override',
+  0x2066: 'left-to-right isolate',
+  0x2067: 'right-to-left isolate',
+  0x2068: 'first strong isolate',
+  0x2069: 'pop directional isolate',
+}
+
+/**
+ * Why a manifest string may not be shown as written, or undefined when it
+ * may: it names the first hidden character and where it is.
+ *
+ * @example textProblem('Tox GNN') // undefined
+ * @example textProblem('abc\u202Edef') // 'holds U+202E (right-to-left override) at character 4'
+ */
+export function textProblem(value: string): string | undefined {
+  const match = HIDDEN.exec(value)
+  if (!match) return undefined
+  const code = match[0].codePointAt(0) as number
+  const hex = code.toString(16).toUpperCase().padStart(4, '0')
+  const name = NAMES[code] ?? 'a control character'
+  return `holds U+${hex} (${name}) at character ${match.index + 1}`
+}
