@@ -237,11 +237,15 @@ export const MANIFEST_CODES = {
   },
   'files/unsafe-path': {
     summary: 'a file path could escape the item or is not portable',
-    hint: 'use a relative POSIX path without `..`, `.git`, backslashes or control characters',
+    hint: 'use a relative POSIX path without `..`, `.git`, backslashes, control characters or Windows device names (CON, NUL, COM1, …)',
   },
   'files/duplicate-path': {
-    summary: 'two files have the same path (ignoring case)',
-    hint: 'give every file a distinct path; case-insensitive file systems merge them',
+    summary: 'two files have the same path after Unicode normalisation and case folding',
+    hint: 'give every file a distinct path; case-insensitive file systems merge them, and so do those that normalise Unicode (ß and ss, ﬁ and fi)',
+  },
+  'files/path-conflict': {
+    summary: 'a path is both a file and a folder holding other files',
+    hint: 'rename the file or the folder: `a` and `a/b` cannot both exist on disk',
   },
   'files/insecure-url': {
     summary: 'an external file URL is not https',

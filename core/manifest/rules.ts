@@ -5,7 +5,8 @@ import { checkName, type Kind } from '#core/registry'
 import { isSpdxId, REDISTRIBUTABLE_LICENSES, suggestSpdxId } from './license.ts'
 import type { Located } from './load.ts'
 import { parseManifestRef } from './refs.ts'
-import { isSafeFilePath } from './safe-path.ts'
+import { foldFilePath, isSafeFilePath, isWindowsReservedName } from './safe-path.ts'
+import { urlProblem } from './safe-url.ts'
 import { textProblem } from './text.ts'
 import type {
   BenchmarkVersion,
@@ -354,14 +355,20 @@ export const ruleFiles: Rule<{ files: FileEntry[] }> = (version, ctx) => {
   const seen = new Map<string, number>()
   version.files.forEach((f, i) => {
     if (!isSafeFilePath(f.path)) {
+      const reserved = f.path.split('/').find(isWindowsReservedName)
       report(
         ctx,
         'files/unsafe-path',
         ['files', i, 'path'],
-        `file path ${JSON.stringify(f.path)} is not safe`,
+        reserved === undefined
+          ? `file path ${JSON.stringify(f.path)} is not safe`
+          : `file path ${JSON.stringify(f.path)} uses "${reserved}", a device name on Windows`,
+        reserved === undefined
+          ? hintFor('files/unsafe-path')
+          : 'rename the file: CON, PRN, AUX, NUL, COM1-9 and LPT1-9 (with any extension, in any case) cannot be files on Windows',
       )
     }
-    const folded = f.path.toLowerCase()
+    const folded = foldFilePath(f.path)
     const first = seen.get(folded)
     if (first !== undefined) {
       report(
@@ -373,8 +380,26 @@ export const ruleFiles: Rule<{ files: FileEntry[] }> = (version, ctx) => {
     } else {
       seen.set(folded, i)
     }
-    if (f.url !== undefined && !f.url.startsWith('https://')) {
-      report(ctx, 'files/insecure-url', ['files', i, 'url'], `file URL "${f.url}" is not https`)
+    if (f.url !== undefined) {
+      const problem = urlProblem(f.url)
+      if (problem) {
+        report(ctx, 'files/insecure-url', ['files', i, 'url'], `file URL "${f.url}" ${problem}`)
+      }
+    }
+  })
+  // A path that is a file and also a folder of another cannot be written to disk.
+  version.files.forEach((f, i) => {
+    const parts = foldFilePath(f.path).split('/')
+    for (let n = 1; n < parts.length; n++) {
+      const file = seen.get(parts.slice(0, n).join('/'))
+      if (file === undefined) continue
+      report(
+        ctx,
+        'files/path-conflict',
+        ['files', i, 'path'],
+        `file path "${f.path}" puts a file under files[${file}] ("${version.files[file]?.path}"), which is a file itself`,
+      )
+      break
     }
   })
 }
