@@ -235,6 +235,10 @@ export const MANIFEST_CODES = {
     summary: 'a text holds bidi overrides, zero-width or control characters',
     hint: 'retype the text without invisible characters: bidi overrides and isolates (U+202A–202E, U+2066–2069), zero-width characters (U+200B–200D, U+2060, U+FEFF) and control characters make it read differently from what it holds',
   },
+  'manifest/invalid-segment': {
+    summary: 'a name that becomes part of a site URL is not in the id alphabet',
+    hint: 'use lower-case a-z and 0-9, with -, _ or . only between them (no `.`, `..`, `/` or spaces)',
+  },
   'files/unsafe-path': {
     summary: 'a file path could escape the item or is not portable',
     hint: 'use a relative POSIX path without `..`, `.git`, backslashes, control characters or Windows device names (CON, NUL, COM1, …)',

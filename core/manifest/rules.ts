@@ -336,7 +336,31 @@ function fieldLabel(path: Path): string {
   return out || 'the document'
 }
 
+/** The id alphabet, for names that become one segment of a site URL. */
+const URL_SEGMENT = /^[a-z0-9](?:[a-z0-9]|[-_.](?=[a-z0-9])){0,63}$/
+
+/**
+ * Tags become site URLs (`/tags/<tag>`), so after lower-casing they use the
+ * id alphabet: a tag `..` or `a/b` would break the build or point elsewhere.
+ * Metric, split, task and score names are held to it by the schemas.
+ *
+ * @example ruleUrlSegments({ …, tags: ['..'] }, ctx) // manifest/invalid-segment
+ */
+export const ruleUrlSegments: Rule<ItemManifest> = (item, ctx) => {
+  for (const [i, tag] of (item.tags ?? []).entries()) {
+    if (URL_SEGMENT.test(tag)) continue
+    report(
+      ctx,
+      'manifest/invalid-segment',
+      ['tags', i],
+      `tag ${JSON.stringify(tag)} cannot be part of a URL`,
+      `write tags with lower-case a-z and 0-9, with -, _ or . only between them, such as "${tag.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'toxicology'}"`,
+    )
+  }
+}
+
 export const ITEM_RULES: readonly Rule<ItemManifest>[] = [
+  ruleUrlSegments,
   ruleLicense,
   rulePricing,
   (item, ctx) => ruleStatusReason(item.status, ctx),

@@ -272,6 +272,8 @@ export function schemaIssues(
         data,
       )
       const known = parentSchema ? knownProperties(root, parentSchema, parentData) : []
+      // A field of a kind's branch counts as unevaluated when that branch failed; its own error says why.
+      if (e.keyword === 'unevaluatedProperties' && known.includes(name)) continue
       const guess = closest(name, known)
       message = `unknown field "${path.length ? `${field}.` : ''}${name}"`
       hint = guess
@@ -298,6 +300,14 @@ export function schemaIssues(
       hint = `use one of: ${allowed.map((v) => String(v)).join(', ')}`
       const guess = typeof e.data === 'string' ? closest(e.data, allowed.map(String)) : undefined
       if (guess) hint = `did you mean "${guess}"? (allowed: ${allowed.map(String).join(', ')})`
+    } else if (e.keyword === 'propertyNames') {
+      // The failing keyword inside propertyNames (a pattern) reports the key itself.
+      continue
+    } else if (e.keyword === 'pattern' && e.propertyName !== undefined) {
+      code = 'schema/pattern'
+      message = `key ${JSON.stringify(e.propertyName)} of ${field} does not have the expected form`
+      hint = `write the keys of ${field} in lower-case a-z and 0-9, with -, _ or . only between them (they become part of site URLs)`
+      pos = (located.locateKey ?? located.locate)([...path, e.propertyName])
     } else if (e.keyword === 'pattern') {
       code = 'schema/pattern'
       message = `${field} ${JSON.stringify(e.data)} does not have the expected form`
