@@ -189,7 +189,7 @@ export const MANIFEST_CODES = {
   },
   'manifest/pricing-missing-contact': {
     summary: 'enterprise pricing gives no contact',
-    hint: 'add `contact` (an https URL or an e-mail address) to pricing',
+    hint: 'add `contact` (an https URL or a mailto: address) to pricing',
   },
   'manifest/pricing-not-sellable': {
     summary: 'a collection has a price',
@@ -235,6 +235,10 @@ export const MANIFEST_CODES = {
     summary: 'a text holds bidi overrides, zero-width or control characters',
     hint: 'retype the text without invisible characters: bidi overrides and isolates (U+202A–202E, U+2066–2069), zero-width characters (U+200B–200D, U+2060, U+FEFF) and control characters make it read differently from what it holds',
   },
+  'manifest/unsafe-url': {
+    summary: 'a URL is not https (or mailto: where a contact is meant)',
+    hint: 'write a full https:// URL (a contact may be mailto:name@example.org); javascript:, data:, http: and relative links are refused',
+  },
   'manifest/invalid-segment': {
     summary: 'a name that becomes part of a site URL is not in the id alphabet',
     hint: 'use lower-case a-z and 0-9, with -, _ or . only between them (no `.`, `..`, `/` or spaces)',
@@ -252,7 +256,7 @@ export const MANIFEST_CODES = {
     hint: 'rename the file or the folder: `a` and `a/b` cannot both exist on disk',
   },
   'files/insecure-url': {
-    summary: 'an external file URL is not https',
+    summary: 'an external file URL is not a plain https URL',
     hint: 'serve external files over https',
   },
   'files/unknown-file': {

@@ -7,6 +7,8 @@ import type { Located } from './load.ts'
 import { parseManifestRef } from './refs.ts'
 import { foldFilePath, isSafeFilePath, isWindowsReservedName } from './safe-path.ts'
 import { urlProblem } from './safe-url.ts'
+import type { DocumentType } from './schema.ts'
+import { urlFieldProblem, urlValues } from './url-fields.ts'
 import { textProblem } from './text.ts'
 import type {
   BenchmarkVersion,
@@ -356,6 +358,29 @@ export const ruleUrlSegments: Rule<ItemManifest> = (item, ctx) => {
       `tag ${JSON.stringify(tag)} cannot be part of a URL`,
       `write tags with lower-case a-z and 0-9, with -, _ or . only between them, such as "${tag.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'toxicology'}"`,
     )
+  }
+}
+
+/**
+ * Every URL field holds an https URL (mailto: for a contact, loopback http
+ * for hub settings): the schema's pattern lets through what only a URL
+ * parser sees, such as user names and passwords or a missing host
+ * (`manifest/unsafe-url`; external file URLs are `files/insecure-url`, in ruleFiles).
+ *
+ * @example ruleUrls('item', item, ctx) // manifest/unsafe-url for links.homepage: https://user:pw@x.example
+ */
+export function ruleUrls(type: DocumentType, doc: unknown, ctx: RuleContext): void {
+  for (const { path, value, field } of urlValues(type, doc)) {
+    if (field.path === 'files[].url') continue
+    const problem = urlFieldProblem(field, value)
+    if (problem) {
+      report(
+        ctx,
+        'manifest/unsafe-url',
+        path,
+        `${fieldLabel(path)} ${JSON.stringify(value)} ${problem}`,
+      )
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import ownerSchema from '../../registry/schemas/owner.schema.json' with { type: 
 import resultSchema from '../../registry/schemas/result.schema.json' with { type: 'json' }
 import versionSchema from '../../registry/schemas/version.schema.json' with { type: 'json' }
 import type { Located } from './load.ts'
+import { type UrlField, urlFieldAt, urlFieldProblem } from './url-fields.ts'
 
 /** The documents of a registry, each with its JSON Schema in registry/schemas/. */
 export type DocumentType = 'hub' | 'owner' | 'item' | 'version' | 'result'
@@ -308,6 +309,16 @@ export function schemaIssues(
       message = `key ${JSON.stringify(e.propertyName)} of ${field} does not have the expected form`
       hint = `write the keys of ${field} in lower-case a-z and 0-9, with -, _ or . only between them (they become part of site URLs)`
       pos = (located.locateKey ?? located.locate)([...path, e.propertyName])
+    } else if (
+      // A refused URL fails both pattern and format; both become the one message below.
+      (e.keyword === 'pattern' || e.keyword === 'format') &&
+      typeof e.data === 'string' &&
+      urlFieldAt(type, path) !== undefined
+    ) {
+      const url = urlFieldAt(type, path) as UrlField
+      code = url.path === 'files[].url' ? 'files/insecure-url' : 'manifest/unsafe-url'
+      message = `${field} ${JSON.stringify(e.data)} ${urlFieldProblem(url, e.data) ?? 'is not a plain https URL'}`
+      hint = hintFor(code)
     } else if (e.keyword === 'pattern') {
       code = 'schema/pattern'
       message = `${field} ${JSON.stringify(e.data)} does not have the expected form`

@@ -59,7 +59,7 @@ function common<K extends Kind>(kind: K): Complete<Omit<ItemCommon, 'kind'>> & {
       currency: 'usd',
       interval: 'month',
       query_limit: 1000,
-      contact: 'sales@acme.example',
+      contact: 'mailto:sales@acme.example',
       payment_link: 'https://buy.stripe.com/test_x',
     },
     links,

@@ -10,6 +10,7 @@ import {
   type Rule,
   type RuleContext,
   ruleText,
+  ruleUrls,
   VERSION_RULES,
 } from './rules.ts'
 import { type DocumentType, getValidator, schemaIssues } from './schema.ts'
@@ -82,6 +83,7 @@ export function validateLoaded<T extends DocumentType>(
   let value = loaded.value as DocumentOf<T>
   if (type === 'item') value = normalizeItem(value as ItemManifest) as DocumentOf<T>
   if (type === 'hub') value = normalizeHub(value as HubConfig) as DocumentOf<T>
+  ruleUrls(type, value, ctx)
   for (const rule of RULES[type] as readonly Rule<DocumentOf<T>>[]) rule(value, ctx)
   return { value, issues: ctx.issues }
 }
