@@ -8,21 +8,21 @@
 const HIDDEN =
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200d\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u
 
-const NAMES: Record<number, string> = {
-  0x200b: 'zero-width space',
-  0x200c: 'zero-width non-joiner',
-  0x200d: 'zero-width joiner',
-  0x2060: 'word joiner',
-  0xfeff: 'zero-width no-break space',
-  0x202a: 'left-to-right embedding',
-  0x202b: 'right-to-left embedding',
-  0x202c: 'pop directional formatting',
-  0x202d: 'left-to-right override',
-  0x202e: 'right-to-left override',
-  0x2066: 'left-to-right isolate',
-  0x2067: 'right-to-left isolate',
-  0x2068: 'first strong isolate',
-  0x2069: 'pop directional isolate',
+const NAMES: Record<string, string> = {
+  '200B': 'zero-width space',
+  '200C': 'zero-width non-joiner',
+  '200D': 'zero-width joiner',
+  '2060': 'word joiner',
+  'FEFF': 'zero-width no-break space',
+  '202A': 'left-to-right embedding',
+  '202B': 'right-to-left embedding',
+  '202C': 'pop directional formatting',
+  '202D': 'left-to-right override',
+  '202E': 'right-to-left override',
+  '2066': 'left-to-right isolate',
+  '2067': 'right-to-left isolate',
+  '2068': 'first strong isolate',
+  '2069': 'pop directional isolate',
 }
 
 /**
@@ -37,6 +37,6 @@ export function textProblem(value: string): string | undefined {
   if (!match) return undefined
   const code = match[0].codePointAt(0) as number
   const hex = code.toString(16).toUpperCase().padStart(4, '0')
-  const name = NAMES[code] ?? 'a control character'
+  const name = NAMES[hex] ?? 'a control character'
   return `holds U+${hex} (${name}) at character ${match.index + 1}`
 }
