@@ -308,7 +308,7 @@ export const ruleText: Rule<unknown> = (doc, ctx) => {
       const problem = textProblem(value)
       if (problem) report(ctx, 'manifest/invalid-text', path, `${fieldLabel(path)} ${problem}`)
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => visit(v, [...path, i]))
+      for (const [i, v] of value.entries()) visit(v, [...path, i])
     } else if (value !== null && typeof value === 'object') {
       for (const [key, v] of Object.entries(value)) {
         const problem = textProblem(key)

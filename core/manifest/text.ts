@@ -4,8 +4,8 @@
  * "Trojan Source" characters), zero-width characters (U+200B–200D, U+2060,
  * U+FEFF), and control characters other than tab and line feed (C0, DEL, C1).
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const HIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200d\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u
 
 const NAMES: Record<string, string> = {
