@@ -95,6 +95,10 @@ export const MANIFEST_CODES = {
     summary: 'a file or folder of the registry cannot be read',
     hint: 'check that the path exists and is readable',
   },
+  'registry/symlink': {
+    summary: 'a file or folder of the registry is a symbolic link',
+    hint: 'replace the link with the file or folder itself; nothing reading the registry follows links',
+  },
   'registry/missing-item': {
     summary: 'an item folder has no item.yaml',
     hint: 'add item.yaml to the folder or remove the folder',
