@@ -51,6 +51,10 @@ export const MANIFEST_CODES = {
     summary: 'a mapping key is not a plain string, number or boolean',
     hint: 'use a plain scalar as the key',
   },
+  'manifest/empty-readme': {
+    summary: 'README.md is empty or holds only whitespace',
+    hint: 'write the card: what the item is, how to use it, its intended use and limits, how it was made and evaluated',
+  },
   'readme/front-matter': {
     summary: 'the README front matter is not a closed YAML mapping',
     hint: 'start README.md with `---`, a YAML mapping, and a closing `---` line, or drop the front matter',

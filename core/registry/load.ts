@@ -369,7 +369,8 @@ async function readItem(
     }
   }
   let readme: ReadmeDoc | undefined
-  if (readmeBytes) {
+  // An empty README reads as '', which must still be checked (and refused).
+  if (readmeBytes !== undefined) {
     const loaded = loadReadme(readmeBytes, `${dir}/README.md`)
     issues.push(...loaded.issues)
     readme = loaded.value

@@ -96,3 +96,19 @@ describe('core/registry/load symbolic links', () => {
     expect(await symlinkOnPath(nodeFs, root, 'registry/owners/acme.yaml')).toBeUndefined()
   })
 })
+
+describe('core/registry/load empty README', () => {
+  it('reports an empty README.md of an item as an error', async () => {
+    const root = await mkdtemp(join(scratch, 'repo-'))
+    await cp(valid, root, { recursive: true })
+    await writeFile(join(root, TOX, 'README.md'), '')
+    await writeFile(join(root, 'registry/datasets/ac/acme/tox21/README.md'), ' \n\n')
+    const { issues } = await validateRegistry(root)
+    expect(
+      issues
+        .filter((i) => i.code === 'manifest/empty-readme')
+        .map((i) => `${i.severity} ${i.file}`)
+        .sort(),
+    ).toEqual(['error registry/datasets/ac/acme/tox21/README.md', `error ${TOX}/README.md`])
+  })
+})
