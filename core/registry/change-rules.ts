@@ -390,10 +390,7 @@ const SPECIAL_WORDS: Record<NonNullable<FileChange['special']>, string> = {
  *
  * @example await checkVerifiedResults({ ...ctx, author: 'mallory' }, issues)
  */
-export async function checkVerifiedResults(
-  ctx: ChangeRuleContext,
-  issues: Issue[],
-): Promise<void> {
+export async function checkVerifiedResults(ctx: ChangeRuleContext, issues: Issue[]): Promise<void> {
   const qa = await qaIdentity(ctx)
   const author = ctx.author?.trim().toLowerCase()
   if (qa !== undefined && author === qa) return
@@ -441,7 +438,10 @@ export async function checkConfusableNewNames(
   ctx: ChangeRuleContext,
   issues: Issue[],
 ): Promise<void> {
-  const existing = (await ctx.list('base', `${REGISTRY_DIR}/owners`))
+  // The owners folder is listed only when a namespace is new: at scale it is the largest tree.
+  const existing = (
+    ctx.changes.newNamespaces.length === 0 ? [] : await ctx.list('base', `${REGISTRY_DIR}/owners`)
+  )
     .filter((n) => n.endsWith('.yaml'))
     .map((n) => n.slice(0, -'.yaml'.length))
   const taken = new Map(existing.map((ns) => [nameSkeleton(ns), ns]))
