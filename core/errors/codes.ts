@@ -51,6 +51,10 @@ export const MANIFEST_CODES = {
     summary: 'a mapping key is not a plain string, number or boolean',
     hint: 'use a plain scalar as the key',
   },
+  'manifest/empty-readme': {
+    summary: 'README.md is empty or holds only whitespace',
+    hint: 'write the card: what the item is, how to use it, its intended use and limits, how it was made and evaluated',
+  },
   'readme/front-matter': {
     summary: 'the README front matter is not a closed YAML mapping',
     hint: 'start README.md with `---`, a YAML mapping, and a closing `---` line, or drop the front matter',
@@ -94,6 +98,10 @@ export const MANIFEST_CODES = {
   'registry/unreadable': {
     summary: 'a file or folder of the registry cannot be read',
     hint: 'check that the path exists and is readable',
+  },
+  'registry/symlink': {
+    summary: 'a file or folder of the registry is a symbolic link',
+    hint: 'replace the link with the file or folder itself; nothing reading the registry follows links',
   },
   'registry/missing-item': {
     summary: 'an item folder has no item.yaml',
@@ -189,7 +197,7 @@ export const MANIFEST_CODES = {
   },
   'manifest/pricing-missing-contact': {
     summary: 'enterprise pricing gives no contact',
-    hint: 'add `contact` (an https URL or an e-mail address) to pricing',
+    hint: 'add `contact` (an https URL or a mailto: address) to pricing',
   },
   'manifest/pricing-not-sellable': {
     summary: 'a collection has a price',
@@ -231,21 +239,93 @@ export const MANIFEST_CODES = {
     summary: 'a result names a version the item does not have',
     hint: 'set `version` to one of the versions in versions/',
   },
+  'manifest/invalid-text': {
+    summary: 'a text holds bidi overrides, zero-width or control characters',
+    hint: 'retype the text without invisible characters: bidi overrides and isolates (U+202A–202E, U+2066–2069), zero-width characters (U+200B–200D, U+2060, U+FEFF) and control characters make it read differently from what it holds',
+  },
+  'manifest/unsafe-url': {
+    summary: 'a URL is not https (or mailto: where a contact is meant)',
+    hint: 'write a full https:// URL (a contact may be mailto:name@example.org); javascript:, data:, http: and relative links are refused',
+  },
+  'manifest/invalid-segment': {
+    summary: 'a name that becomes part of a site URL is not in the id alphabet',
+    hint: 'use lower-case a-z and 0-9, with -, _ or . only between them (no `.`, `..`, `/` or spaces)',
+  },
   'files/unsafe-path': {
     summary: 'a file path could escape the item or is not portable',
-    hint: 'use a relative POSIX path without `..`, `.git`, backslashes or control characters',
+    hint: 'use a relative POSIX path without `..`, `.git`, backslashes, control characters or Windows device names (CON, NUL, COM1, …)',
   },
   'files/duplicate-path': {
-    summary: 'two files have the same path (ignoring case)',
-    hint: 'give every file a distinct path; case-insensitive file systems merge them',
+    summary: 'two files have the same path after Unicode normalisation and case folding',
+    hint: 'give every file a distinct path; case-insensitive file systems merge them, and so do those that normalise Unicode (ß and ss, ﬁ and fi)',
+  },
+  'files/path-conflict': {
+    summary: 'a path is both a file and a folder holding other files',
+    hint: 'rename the file or the folder: `a` and `a/b` cannot both exist on disk',
   },
   'files/insecure-url': {
-    summary: 'an external file URL is not https',
+    summary: 'an external file URL is not a plain https URL',
     hint: 'serve external files over https',
   },
   'files/unknown-file': {
     summary: 'a list names a file that is not in `files`',
     hint: 'add the file to `files` or fix the path',
+  },
+  'change/not-a-regular-file': {
+    summary: 'a registry path is a symbolic link, a submodule or an executable',
+    hint: 'commit a plain file (mode 100644); the registry holds plain files only',
+  },
+  'change/misplaced-file': {
+    summary: 'a changed file is not where a registry document can be',
+    hint: 'run "agora new <kind> <namespace>/<name>" to create an item in the right place, or move the file',
+  },
+  'change/deleted-item': {
+    summary: 'a pull request deletes an item',
+    hint: 'restore it and set status: { state: deprecated, reason: … } in item.yaml; a maintainer handles take-downs',
+  },
+  'change/deleted-version': {
+    summary: 'a pull request deletes a released version',
+    hint: 'restore the file and set status: { state: yanked, reason: … } in it instead',
+  },
+  'change/deleted-owner': {
+    summary: 'a pull request deletes an owner file',
+    hint: 'restore the owner file; namespaces are never removed',
+  },
+  'change/released-version-modified': {
+    summary: 'a released version changes more than its status',
+    hint: 'publish the change as a new version instead; a released version may change only its status block',
+  },
+  'change/author-not-authorized': {
+    summary: 'the author may not make this change',
+    hint: 'change only items and namespaces you own or are a member of; list only your own namespace and your organisations as owners of a new item',
+  },
+  'change/author-unchecked': {
+    summary: 'no author was given, so ownership was not checked',
+    hint: 'pass --author <github-login> to check it as the pull-request check does',
+  },
+  'change/verified-by-non-qa': {
+    summary: 'someone other than the hub QA identity writes or changes a verified result',
+    hint: 'remove verified: true; only the identity in `qa.identity` of registry/agora.yaml writes verified results',
+  },
+  'change/new-namespace': {
+    summary: 'a pull request creates a namespace (a warning: a maintainer reviews it)',
+    hint: 'nothing to fix; add registry/owners/<ns>.yaml describing who the namespace is',
+  },
+  'change/ownership-changed': {
+    summary: 'who may change an item or act for a namespace changes (a warning)',
+    hint: 'nothing to fix: a maintainer reviews and merges ownership changes',
+  },
+  'change/hub-file': {
+    summary: 'a hub-wide file changes (a warning)',
+    hint: 'keep hub settings and schema changes in their own pull request',
+  },
+  'change/outside-registry': {
+    summary: 'a file outside registry/ changes (a warning)',
+    hint: 'send registry changes and code changes in separate pull requests',
+  },
+  'change/head-not-checked-out': {
+    summary: 'the work tree is not at the head commit compared (a warning)',
+    hint: 'check out the head commit before validating the change',
   },
 } as const satisfies Record<string, CodeInfo>
 

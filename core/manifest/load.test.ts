@@ -95,6 +95,32 @@ describe('core/manifest/load', () => {
     expect(codes('? { a: 1 }\n: x\n')).toEqual(['yaml/complex-key'])
   })
 
+  it('refuses keys that differ in YAML but load as the same string', () => {
+    for (const text of [
+      '1: a\n"1": b\n',
+      "true: a\n'true': b\n",
+      'null: a\n~: b\n',
+      '~: a\n"null": b\n',
+      'x:\n  0x1: a\n  "1": b\n',
+      '1: a\n01: b\n',
+      '{ 1: a, "1": b }\n',
+      'FALSE: a\n"false": b\n',
+    ]) {
+      const loaded = loadYaml(text, 'x.yaml')
+      expect(
+        loaded.issues.map((i) => i.code),
+        text,
+      ).toEqual(['yaml/duplicate-key'])
+      expect(loaded.value, text).toBeUndefined()
+    }
+    expect(loadYaml('1: a\n"1": b\n', 'x.yaml').issues[0]).toMatchObject({
+      message: 'key "1" appears more than once in this mapping (written 1 and "1")',
+      line: 2,
+      col: 1,
+    })
+    expect(codes('"1.0": a\n1: b\n"true ": c\n')).toEqual([])
+  })
+
   it('reports syntax errors at their position and returns no value', () => {
     const loaded = loadYaml('a: 1\nb: [1, 2\nc: 3\n', 'x.yaml')
     expect(loaded.value).toBeUndefined()

@@ -215,6 +215,7 @@ function toPlain(walk: Walk, node: unknown, depth: number): unknown {
   }
   if (isMap(n)) {
     const out: Record<string, unknown> = {}
+    const seenKeys = new Map<string, string>()
     for (const pair of n.items) {
       if (!isPair(pair)) continue
       const key = pair.key as Node | null
@@ -237,13 +238,33 @@ function toPlain(walk: Walk, node: unknown, depth: number): unknown {
         )
         continue
       }
-      // Duplicates were reported by the parser; the first one wins here.
-      if (Object.hasOwn(out, name)) continue
+      // The parser compares keys by value, so `1` and `"1"` (or `true` and
+      // `"true"`, `~` and `null`) pass it, yet become one property here.
+      if (Object.hasOwn(out, name)) {
+        walk.issues.push(
+          issueAt(
+            'yaml/duplicate-key',
+            `key ${JSON.stringify(name)} appears more than once in this mapping (written ${seenKeys.get(name)} and ${keySource(walk, key)})`,
+            walk.file,
+            keyPos,
+          ),
+        )
+        continue
+      }
+      seenKeys.set(name, keySource(walk, key))
       out[name] = toPlain(walk, pair.value, depth + 1)
     }
     return out
   }
   return undefined
+}
+
+/** A key as written in the source (`"1"`, `0x1`, `~`), for messages. */
+function keySource(walk: Walk, key: Node | null): string {
+  const range = key?.range
+  if (!range || walk.text === undefined)
+    return String((key as { value?: unknown } | null)?.value ?? '')
+  return walk.text.slice(range[0], range[1])
 }
 
 function pathNode(

@@ -46,3 +46,29 @@ describe('core/manifest/readme', () => {
     ).toEqual(['yaml/not-utf8'])
   })
 })
+
+describe('core/manifest/readme empty cards', () => {
+  it.each(['', '\n', '  \n\t\n', '\u200b\n', '\r\n\r\n'])('refuses the README %j', (text) => {
+    expect(loadReadme(text, 'R.md').issues).toMatchObject([
+      { code: 'manifest/empty-readme', message: 'README is empty', line: 1 },
+    ])
+  })
+
+  it('refuses front matter with no card after it, at the line after the fence', () => {
+    expect(loadReadme('---\nlicense: mit\n---\n\n  \n', 'R.md').issues).toMatchObject([
+      {
+        code: 'manifest/empty-readme',
+        message: 'README has no text after its front matter',
+        line: 4,
+      },
+    ])
+    expect(loadReadme('---\n---\n', 'R.md').issues.map((i) => i.code)).toEqual([
+      'manifest/empty-readme',
+    ])
+  })
+
+  it('accepts a card of one line', () => {
+    expect(loadReadme('# Tox GNN\n', 'R.md').issues).toEqual([])
+    expect(loadReadme('---\nlicense: mit\n---\nA model.', 'R.md').issues).toEqual([])
+  })
+})

@@ -59,7 +59,7 @@ export function loadReadme(
   const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded
   const lines = text.split('\n')
   if (!FENCE.test((lines[0] ?? '').replace(/\r$/, ''))) {
-    return { value: { frontMatter: {}, body: text }, issues: [] }
+    return { value: { frontMatter: {}, body: text }, issues: emptyBody(text, file, 1, false) }
   }
   const close = lines.findIndex((l, i) => i > 0 && FENCE.test(l.replace(/\r$/, '')))
   if (close === -1) {
@@ -84,7 +84,8 @@ export function loadReadme(
   const loaded = loadYaml(yamlText, file, { maxBytes: MAX_FRONT_MATTER_BYTES })
   if (loaded.issues.length > 0) return { value: undefined, issues: loaded.issues }
   const fm = loaded.value
-  if (fm === null || fm === undefined) return { value: { frontMatter: {}, body }, issues: [] }
+  const blank = emptyBody(body, file, close + 2, true)
+  if (fm === null || fm === undefined) return { value: { frontMatter: {}, body }, issues: blank }
   if (typeof fm !== 'object' || Array.isArray(fm)) {
     return {
       value: undefined,
@@ -101,5 +102,24 @@ export function loadReadme(
       ],
     }
   }
-  return { value: { frontMatter: fm as Record<string, unknown>, body }, issues: [] }
+  return { value: { frontMatter: fm as Record<string, unknown>, body }, issues: blank }
+}
+
+/** Whitespace, and the invisible characters that read as nothing. */
+const BLANK = /^[\s\u200b-\u200d\u2060\ufeff]*$/
+
+/** A card with nothing to read is no card: `manifest/empty-readme`, at the line the body starts. */
+function emptyBody(body: string, file: string, line: number, afterFrontMatter: boolean): Issue[] {
+  if (!BLANK.test(body)) return []
+  return [
+    {
+      code: 'manifest/empty-readme',
+      severity: 'error',
+      message: afterFrontMatter ? 'README has no text after its front matter' : 'README is empty',
+      hint: hintFor('manifest/empty-readme'),
+      file,
+      line,
+      col: 1,
+    },
+  ]
 }

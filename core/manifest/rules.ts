@@ -5,7 +5,11 @@ import { checkName, type Kind } from '#core/registry'
 import { isSpdxId, REDISTRIBUTABLE_LICENSES, suggestSpdxId } from './license.ts'
 import type { Located } from './load.ts'
 import { parseManifestRef } from './refs.ts'
-import { isSafeFilePath } from './safe-path.ts'
+import { foldFilePath, isSafeFilePath, isWindowsReservedName } from './safe-path.ts'
+import { urlProblem } from './safe-url.ts'
+import type { DocumentType } from './schema.ts'
+import { urlFieldProblem, urlValues } from './url-fields.ts'
+import { textProblem } from './text.ts'
 import type {
   BenchmarkVersion,
   DatasetVersion,
@@ -291,7 +295,97 @@ export const ruleDistTagSyntax: Rule<ItemManifest> = (item, ctx) => {
   }
 }
 
+/**
+ * No key or string anywhere in a document hides bidi overrides, zero-width or
+ * control characters: titles, summaries, names, descriptions and tags are
+ * shown on the site and in terminals as they are written (`manifest/invalid-text`).
+ *
+ * @example ruleText({ title: 'evil\u202Egpj.exe' }, ctx) // manifest/invalid-text at title
+ */
+export const ruleText: Rule<unknown> = (doc, ctx) => {
+  const visit = (value: unknown, path: (string | number)[]) => {
+    if (typeof value === 'string') {
+      const problem = textProblem(value)
+      if (problem) report(ctx, 'manifest/invalid-text', path, `${fieldLabel(path)} ${problem}`)
+    } else if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) visit(v, [...path, i])
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        const problem = textProblem(key)
+        if (problem) {
+          const pos = (ctx.located.locateKey ?? ctx.located.locate)([...path, key])
+          ctx.issues.push({
+            code: 'manifest/invalid-text',
+            severity: 'error',
+            message: `key ${JSON.stringify(key)} ${problem}`,
+            hint: hintFor('manifest/invalid-text'),
+            file: ctx.file,
+            line: pos.line,
+            col: pos.col,
+          })
+          continue
+        }
+        visit(v, [...path, key])
+      }
+    }
+  }
+  visit(doc, [])
+}
+
+function fieldLabel(path: Path): string {
+  let out = ''
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg
+  return out || 'the document'
+}
+
+/** The id alphabet, for names that become one segment of a site URL. */
+const URL_SEGMENT = /^[a-z0-9](?:[a-z0-9]|[-_.](?=[a-z0-9])){0,63}$/
+
+/**
+ * Tags become site URLs (`/tags/<tag>`), so after lower-casing they use the
+ * id alphabet: a tag `..` or `a/b` would break the build or point elsewhere.
+ * Metric, split, task and score names are held to it by the schemas.
+ *
+ * @example ruleUrlSegments({ …, tags: ['..'] }, ctx) // manifest/invalid-segment
+ */
+export const ruleUrlSegments: Rule<ItemManifest> = (item, ctx) => {
+  for (const [i, tag] of (item.tags ?? []).entries()) {
+    if (URL_SEGMENT.test(tag)) continue
+    report(
+      ctx,
+      'manifest/invalid-segment',
+      ['tags', i],
+      `tag ${JSON.stringify(tag)} cannot be part of a URL`,
+      `write tags with lower-case a-z and 0-9, with -, _ or . only between them, such as "${tag.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'toxicology'}"`,
+    )
+  }
+}
+
+/**
+ * Every URL field holds an https URL (mailto: for a contact, loopback http
+ * for hub settings): the schema's pattern lets through what only a URL
+ * parser sees, such as user names and passwords or a missing host
+ * (`manifest/unsafe-url`; external file URLs are `files/insecure-url`, in ruleFiles).
+ *
+ * @example ruleUrls('item', item, ctx) // manifest/unsafe-url for links.homepage: https://user:pw@x.example
+ */
+export function ruleUrls(type: DocumentType, doc: unknown, ctx: RuleContext): void {
+  for (const { path, value, field } of urlValues(type, doc)) {
+    if (field.path === 'files[].url') continue
+    const problem = urlFieldProblem(field, value)
+    if (problem) {
+      report(
+        ctx,
+        'manifest/unsafe-url',
+        path,
+        `${fieldLabel(path)} ${JSON.stringify(value)} ${problem}`,
+      )
+    }
+  }
+}
+
 export const ITEM_RULES: readonly Rule<ItemManifest>[] = [
+  ruleUrlSegments,
   ruleLicense,
   rulePricing,
   (item, ctx) => ruleStatusReason(item.status, ctx),
@@ -310,14 +404,20 @@ export const ruleFiles: Rule<{ files: FileEntry[] }> = (version, ctx) => {
   const seen = new Map<string, number>()
   version.files.forEach((f, i) => {
     if (!isSafeFilePath(f.path)) {
+      const reserved = f.path.split('/').find(isWindowsReservedName)
       report(
         ctx,
         'files/unsafe-path',
         ['files', i, 'path'],
-        `file path ${JSON.stringify(f.path)} is not safe`,
+        reserved === undefined
+          ? `file path ${JSON.stringify(f.path)} is not safe`
+          : `file path ${JSON.stringify(f.path)} uses "${reserved}", a device name on Windows`,
+        reserved === undefined
+          ? hintFor('files/unsafe-path')
+          : 'rename the file: CON, PRN, AUX, NUL, COM1-9 and LPT1-9 (with any extension, in any case) cannot be files on Windows',
       )
     }
-    const folded = f.path.toLowerCase()
+    const folded = foldFilePath(f.path)
     const first = seen.get(folded)
     if (first !== undefined) {
       report(
@@ -329,8 +429,26 @@ export const ruleFiles: Rule<{ files: FileEntry[] }> = (version, ctx) => {
     } else {
       seen.set(folded, i)
     }
-    if (f.url !== undefined && !f.url.startsWith('https://')) {
-      report(ctx, 'files/insecure-url', ['files', i, 'url'], `file URL "${f.url}" is not https`)
+    if (f.url !== undefined) {
+      const problem = urlProblem(f.url)
+      if (problem) {
+        report(ctx, 'files/insecure-url', ['files', i, 'url'], `file URL "${f.url}" ${problem}`)
+      }
+    }
+  })
+  // A path that is a file and also a folder of another cannot be written to disk.
+  version.files.forEach((f, i) => {
+    const parts = foldFilePath(f.path).split('/')
+    for (let n = 1; n < parts.length; n++) {
+      const file = seen.get(parts.slice(0, n).join('/'))
+      if (file === undefined) continue
+      report(
+        ctx,
+        'files/path-conflict',
+        ['files', i, 'path'],
+        `file path "${f.path}" puts a file under files[${file}] ("${version.files[file]?.path}"), which is a file itself`,
+      )
+      break
     }
   })
 }

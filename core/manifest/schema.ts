@@ -9,6 +9,7 @@ import ownerSchema from '../../registry/schemas/owner.schema.json' with { type: 
 import resultSchema from '../../registry/schemas/result.schema.json' with { type: 'json' }
 import versionSchema from '../../registry/schemas/version.schema.json' with { type: 'json' }
 import type { Located } from './load.ts'
+import { type UrlField, urlFieldAt, urlFieldProblem } from './url-fields.ts'
 
 /** The documents of a registry, each with its JSON Schema in registry/schemas/. */
 export type DocumentType = 'hub' | 'owner' | 'item' | 'version' | 'result'
@@ -272,6 +273,8 @@ export function schemaIssues(
         data,
       )
       const known = parentSchema ? knownProperties(root, parentSchema, parentData) : []
+      // A field of a kind's branch counts as unevaluated when that branch failed; its own error says why.
+      if (e.keyword === 'unevaluatedProperties' && known.includes(name)) continue
       const guess = closest(name, known)
       message = `unknown field "${path.length ? `${field}.` : ''}${name}"`
       hint = guess
@@ -298,6 +301,24 @@ export function schemaIssues(
       hint = `use one of: ${allowed.map((v) => String(v)).join(', ')}`
       const guess = typeof e.data === 'string' ? closest(e.data, allowed.map(String)) : undefined
       if (guess) hint = `did you mean "${guess}"? (allowed: ${allowed.map(String).join(', ')})`
+    } else if (e.keyword === 'propertyNames') {
+      // The failing keyword inside propertyNames (a pattern) reports the key itself.
+      continue
+    } else if (e.keyword === 'pattern' && e.propertyName !== undefined) {
+      code = 'schema/pattern'
+      message = `key ${JSON.stringify(e.propertyName)} of ${field} does not have the expected form`
+      hint = `write the keys of ${field} in lower-case a-z and 0-9, with -, _ or . only between them (they become part of site URLs)`
+      pos = (located.locateKey ?? located.locate)([...path, e.propertyName])
+    } else if (
+      // A refused URL fails both pattern and format; both become the one message below.
+      (e.keyword === 'pattern' || e.keyword === 'format') &&
+      typeof e.data === 'string' &&
+      urlFieldAt(type, path) !== undefined
+    ) {
+      const url = urlFieldAt(type, path) as UrlField
+      code = url.path === 'files[].url' ? 'files/insecure-url' : 'manifest/unsafe-url'
+      message = `${field} ${JSON.stringify(e.data)} ${urlFieldProblem(url, e.data) ?? 'is not a plain https URL'}`
+      hint = hintFor(code)
     } else if (e.keyword === 'pattern') {
       code = 'schema/pattern'
       message = `${field} ${JSON.stringify(e.data)} does not have the expected form`

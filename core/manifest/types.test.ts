@@ -59,7 +59,7 @@ function common<K extends Kind>(kind: K): Complete<Omit<ItemCommon, 'kind'>> & {
       currency: 'usd',
       interval: 'month',
       query_limit: 1000,
-      contact: 'sales@acme.example',
+      contact: 'mailto:sales@acme.example',
       payment_link: 'https://buy.stripe.com/test_x',
     },
     links,
@@ -191,6 +191,7 @@ const hubBase: Complete<Omit<HubConfig, 'storage'>> = {
     { id: 'k', algorithm: 'ed25519', public_key: '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=' },
   ],
   staff_picks: ['acme/x'],
+  qa: { identity: 'agora-qa-bot' },
   reserved_names: ['x-official'],
 }
 const hubs: Record<'fs' | 's3', Complete<HubConfig>> = {

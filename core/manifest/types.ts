@@ -24,6 +24,8 @@ export interface HubConfig {
   keys: PublicKeyConfig[]
   /** Items shown as staff picks on the home page (`[kind/]ns/name`). */
   staff_picks?: string[]
+  /** The QA workflow's GitHub identity, the only one that may write verified results. */
+  qa?: { identity: string }
   /** Names no namespace or item may take, added to the built-in list. */
   reserved_names?: string[]
 }

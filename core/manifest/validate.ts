@@ -9,6 +9,8 @@ import {
   RESULT_RULES,
   type Rule,
   type RuleContext,
+  ruleText,
+  ruleUrls,
   VERSION_RULES,
 } from './rules.ts'
 import { type DocumentType, getValidator, schemaIssues } from './schema.ts'
@@ -58,12 +60,22 @@ export function validateLoaded<T extends DocumentType>(
   context: ValidateContext = {},
 ): { value: DocumentOf<T> | undefined; issues: Issue[] } {
   if (loaded.value === undefined) return { value: undefined, issues: loaded.issues }
+  const ctx: RuleContext = {
+    file,
+    located: loaded,
+    hub: context.hub,
+    kind: type === 'item' ? kindOf(loaded.value) : context.kind,
+    issues: [...loaded.issues],
+  }
+  // First, on the value as written: a hidden character is worth reporting even
+  // when the schema fails, and trimming tags would drop a trailing U+FEFF unseen.
+  ruleText(loaded.value, ctx)
   const validator = getValidator(type, context.kind)
   if (!validator(loaded.value)) {
     return {
       value: undefined,
       issues: [
-        ...loaded.issues,
+        ...ctx.issues,
         ...schemaIssues(validator.errors ?? [], type, loaded.value, loaded, file),
       ],
     }
@@ -71,15 +83,14 @@ export function validateLoaded<T extends DocumentType>(
   let value = loaded.value as DocumentOf<T>
   if (type === 'item') value = normalizeItem(value as ItemManifest) as DocumentOf<T>
   if (type === 'hub') value = normalizeHub(value as HubConfig) as DocumentOf<T>
-  const ctx: RuleContext = {
-    file,
-    located: loaded,
-    hub: context.hub,
-    kind: type === 'item' ? (value as ItemManifest).kind : context.kind,
-    issues: [...loaded.issues],
-  }
+  ruleUrls(type, value, ctx)
   for (const rule of RULES[type] as readonly Rule<DocumentOf<T>>[]) rule(value, ctx)
   return { value, issues: ctx.issues }
+}
+
+function kindOf(value: unknown): Kind | undefined {
+  const kind = (value as { kind?: unknown } | null)?.kind
+  return typeof kind === 'string' ? (kind as Kind) : undefined
 }
 
 /**

@@ -1,8 +1,9 @@
-import type { Issue } from '#core/errors'
-import { ownerFile } from './change-paths.ts'
+import { hintFor, type Issue } from '#core/errors'
+import { ownerFile, REGISTRY_DIR } from './change-paths.ts'
 import type { ChangeSet, ItemChange } from './changes.ts'
 import type { FileChange } from './git-diff.ts'
-import { formatRef } from './paths.ts'
+import { nameSkeleton } from './naming.ts'
+import { formatRef, shardOf } from './paths.ts'
 
 /** Which end of the change a document is read from. */
 export type Side = 'base' | 'head'
@@ -22,6 +23,8 @@ export interface ChangeRuleContext {
   author?: string
   /** A YAML document at base or head, parsed once; undefined when the file is absent there. */
   read(side: Side, path: string): Promise<LoadedDoc | undefined>
+  /** The entry names of a repository folder at base or head; none when it is absent. */
+  list(side: Side, dir: string): Promise<string[]>
 }
 
 /** A named rule: looks at the change set and pushes what it finds. */
@@ -165,8 +168,11 @@ export async function checkAuthor(ctx: ChangeRuleContext, issues: Issue[]): Prom
   }
   const hint =
     'ask an owner of the item to make this change, or to add you to the owning organisation in registry/owners/ in a separate pull request'
+  const qa = await qaIdentity(ctx)
   for (const item of ctx.changes.items) {
     const itemFile = `${item.dir}/item.yaml`
+    // The QA identity writes results into any item; checkVerifiedResults judges those.
+    if (qa !== undefined && author === qa && onlyResults(item)) continue
     const before = await ctx.read('base', itemFile)
     const where = await itemPosition(ctx, item)
     if (before?.value !== undefined) {
@@ -190,6 +196,21 @@ export async function checkAuthor(ctx: ChangeRuleContext, issues: Issue[]): Prom
         severity: 'error',
         message: `${ctx.author} is not among the owners of new item ${formatRef(item.ref)} (owners: ${owners.join(', ') || 'none'})`,
         hint: 'list your own namespace (or an organisation you belong to) in owners of item.yaml',
+        ...where,
+      })
+      continue
+    }
+    // Naming an organisation one does not belong to would hand it an item it never asked for.
+    const strangers: string[] = []
+    for (const ns of owners) {
+      if (!(await anyOwnerHas(ctx, [ns], author, 'base-then-head'))) strangers.push(ns)
+    }
+    if (strangers.length > 0) {
+      issues.push({
+        code: 'change/author-not-authorized',
+        severity: 'error',
+        message: `${ctx.author} names ${strangers.join(', ')} as owner of new item ${formatRef(item.ref)} without being ${strangers.length === 1 ? 'it or one of its members' : 'them or one of their members'}`,
+        hint: 'list only your own namespace and organisations you are a member of; other owners are added later by their members',
         ...where,
       })
       continue
@@ -332,8 +353,10 @@ export async function checkMisplacedFiles(ctx: ChangeRuleContext, issues: Issue[
 }
 
 /**
- * Symbolic links and submodules have no place in a registry: a link can make
- * a checkout read files outside the repository (`change/not-a-regular-file`).
+ * Symbolic links, submodules and executables have no place in a registry: a
+ * link can make a checkout read files outside the repository, and nothing in
+ * it is meant to run (`change/not-a-regular-file`). Judged by the Git mode of
+ * every added or changed path, so a mode change that keeps the blob is caught.
  *
  * @example await checkSpecialFiles(ctx, issues)
  */
@@ -343,10 +366,127 @@ export async function checkSpecialFiles(ctx: ChangeRuleContext, issues: Issue[])
     issues.push({
       code: 'change/not-a-regular-file',
       severity: 'error',
-      message: `${change.path} is a ${change.special === 'symlink' ? 'symbolic link' : 'submodule'}, not a file`,
-      hint: 'commit the file itself; the registry holds plain files only',
+      message: `${change.path} is ${SPECIAL_WORDS[change.special]}, not a plain file`,
+      hint:
+        change.special === 'executable'
+          ? 'clear the executable bit (git update-index --chmod=-x <path>); the registry holds plain files only'
+          : 'commit the file itself; the registry holds plain files only',
       file: change.path,
     })
+  }
+}
+
+const SPECIAL_WORDS: Record<NonNullable<FileChange['special']>, string> = {
+  symlink: 'a symbolic link (mode 120000)',
+  submodule: 'a submodule (mode 160000)',
+  executable: 'executable (mode 100755)',
+}
+
+/**
+ * `verified: true` on a result means the hub's QA workflow produced it, so
+ * only the QA identity (`qa.identity` in agora.yaml, read at **base**) may
+ * write it, or change, move or delete any field of a result that is
+ * verified (`change/verified-by-non-qa`). An owner's own unverified results pass.
+ *
+ * @example await checkVerifiedResults({ ...ctx, author: 'mallory' }, issues)
+ */
+export async function checkVerifiedResults(ctx: ChangeRuleContext, issues: Issue[]): Promise<void> {
+  const qa = await qaIdentity(ctx)
+  const author = ctx.author?.trim().toLowerCase()
+  if (qa !== undefined && author === qa) return
+  for (const item of ctx.changes.items) {
+    const touched = [...item.added, ...item.modified, ...item.deleted].filter((f) =>
+      f.startsWith(`${item.dir}/results/`),
+    )
+    for (const file of touched.sort()) {
+      const [before, after] = await Promise.all([ctx.read('base', file), ctx.read('head', file)])
+      const wasVerified = fieldOf(before?.value, 'verified') === true
+      const isVerified = fieldOf(after?.value, 'verified') === true
+      if (!wasVerified && !isVerified) continue
+      const what = !wasVerified
+        ? 'marks a result verified'
+        : after === undefined
+          ? 'deletes a verified result'
+          : 'changes a verified result'
+      const where =
+        after?.value === undefined
+          ? { line: 1, col: 1 }
+          : after.locate(isVerified ? ['verified'] : [])
+      issues.push({
+        code: 'change/verified-by-non-qa',
+        severity: 'error',
+        message: `${ctx.author ?? 'an unnamed author'} ${what} of ${formatRef(item.ref)}; only ${qa ?? 'the hub QA identity'} may`,
+        hint:
+          qa === undefined
+            ? 'this hub sets no qa.identity in registry/agora.yaml, so no change may write verified: true; remove it'
+            : `remove verified: true (or leave the verified result as it was); ${qa} writes verified results after its own evaluation run`,
+        file,
+        ...where,
+      })
+    }
+  }
+}
+
+/**
+ * New namespaces and new item names may not look like ones that exist at
+ * base, or like each other (`naming/confusable`); the full validation after
+ * merge would only catch the later one in sort order, too late.
+ *
+ * @example await checkConfusableNewNames(ctx, issues) // 0penchem-lab beside openchem-lab
+ */
+export async function checkConfusableNewNames(
+  ctx: ChangeRuleContext,
+  issues: Issue[],
+): Promise<void> {
+  // The owners folder is listed only when a namespace is new: at scale it is the largest tree.
+  const existing = (
+    ctx.changes.newNamespaces.length === 0 ? [] : await ctx.list('base', `${REGISTRY_DIR}/owners`)
+  )
+    .filter((n) => n.endsWith('.yaml'))
+    .map((n) => n.slice(0, -'.yaml'.length))
+  const taken = new Map(existing.map((ns) => [nameSkeleton(ns), ns]))
+  for (const ns of [...ctx.changes.newNamespaces].sort()) {
+    const rival = taken.get(nameSkeleton(ns))
+    if (rival !== undefined && rival !== ns) {
+      const firstItem = ctx.changes.items.find((i) => i.ref.ns === ns)
+      const added = ctx.changes.owners.some((o) => o.ns === ns && o.status === 'added')
+      issues.push({
+        code: 'naming/confusable',
+        severity: 'error',
+        message: `new namespace "${ns}" looks like "${rival}"`,
+        hint: hintFor('naming/confusable'),
+        file: added || !firstItem ? ownerFile(ns) : `${firstItem.dir}/item.yaml`,
+        line: 1,
+        col: 1,
+      })
+    } else {
+      taken.set(nameSkeleton(ns), ns)
+    }
+  }
+  const siblings = new Map<string, Map<string, string>>()
+  for (const item of [...ctx.changes.items].sort((a, b) => (a.dir < b.dir ? -1 : 1))) {
+    if (item.status !== 'added') continue
+    const parent = `${REGISTRY_DIR}/${item.ref.kind}s/${shardOf(item.ref.ns)}/${item.ref.ns}`
+    let names = siblings.get(parent)
+    if (!names) {
+      const listed = await ctx.list('base', parent)
+      names = new Map(listed.map((n) => [nameSkeleton(n), n]))
+      siblings.set(parent, names)
+    }
+    const rival = names.get(nameSkeleton(item.ref.name))
+    if (rival !== undefined && rival !== item.ref.name) {
+      issues.push({
+        code: 'naming/confusable',
+        severity: 'error',
+        message: `new name "${item.ref.name}" looks like "${rival}" in ${formatRef({ ...item.ref, name: rival })}`,
+        hint: hintFor('naming/confusable'),
+        file: `${item.dir}/item.yaml`,
+        line: 1,
+        col: 1,
+      })
+    } else {
+      names.set(nameSkeleton(item.ref.name), item.ref.name)
+    }
   }
 }
 
@@ -357,6 +497,8 @@ export const CHANGE_RULES: readonly ChangeRule[] = [
   checkDeletions,
   checkReleasedVersions,
   checkAuthor,
+  checkVerifiedResults,
+  checkConfusableNewNames,
   checkNewNamespaces,
   checkOwnershipChanges,
   checkHubFiles,
@@ -409,6 +551,21 @@ async function anyOwnerHas(
     if (doc?.value !== undefined && loginsOf(doc.value).has(author)) return true
   }
   return false
+}
+
+/** The hub's QA login from agora.yaml at base, lower-cased; a pull request cannot appoint itself. */
+async function qaIdentity(ctx: ChangeRuleContext): Promise<string | undefined> {
+  const hub = await ctx.read('base', `${REGISTRY_DIR}/agora.yaml`)
+  const identity = fieldOf(fieldOf(hub?.value, 'qa'), 'identity')
+  return typeof identity === 'string' && identity.trim() !== ''
+    ? identity.trim().toLowerCase()
+    : undefined
+}
+
+function onlyResults(item: ItemChange): boolean {
+  return [...item.added, ...item.modified, ...item.deleted].every((f) =>
+    f.startsWith(`${item.dir}/results/`),
+  )
 }
 
 async function itemPosition(

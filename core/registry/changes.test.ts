@@ -485,3 +485,196 @@ describe('core/registry/changes special files', () => {
     }
   })
 })
+
+describe('core/registry/changes trust', () => {
+  let repo: TestRepo & { base: string }
+  beforeEach(async () => {
+    repo = await createTestRepo(fixture)
+  })
+  afterEach(async () => {
+    await repo.remove()
+  })
+  const check = (head: string, author?: string) =>
+    checkChanges({ fs, dir: repo.dir, base: repo.base, head, ...(author ? { author } : {}) })
+  const RESULT = `${TOX}/results/labs/tox-bench.yaml`
+  const result = (verified: boolean, score = 0.8) =>
+    `benchmark: benchmarks/labs/tox-bench\nversion: 1.0.0\nscores:\n  auc: ${score}\ndate: 2026-01-01\nverified: ${verified}\n`
+  /** Commits a mode change of one path, keeping its blob, with git's index alone. */
+  const chmod = (path: string, mode: string) => {
+    const oid = repo.git('rev-parse', `HEAD:${path}`)
+    repo.git('update-index', '--cacheinfo', `${mode},${oid},${path}`)
+    repo.git('commit', '--quiet', '-m', 'mode')
+    return repo.git('rev-parse', 'HEAD')
+  }
+
+  it('lets an owner add an unverified result', async () => {
+    const head = await repo.commit({ [RESULT]: result(false) })
+    expect(errors((await check(head, 'alice')).issues)).toEqual([])
+  })
+
+  it('refuses verified: true written by the item owner, at the verified line', async () => {
+    const head = await repo.commit({ [RESULT]: result(true) })
+    const { issues } = await check(head, 'alice')
+    expect(errors(issues)).toEqual([
+      {
+        code: 'change/verified-by-non-qa',
+        severity: 'error',
+        message: 'alice marks a result verified of acme/tox-gnn; only agora-qa-bot may',
+        hint: 'remove verified: true (or leave the verified result as it was); agora-qa-bot writes verified results after its own evaluation run',
+        file: RESULT,
+        line: 6,
+        col: 11,
+      },
+    ])
+  })
+
+  it('refuses an owner turning an unverified result verified', async () => {
+    await repo.commit({ [RESULT]: result(false) })
+    const base = repo.git('rev-parse', 'HEAD')
+    const head = await repo.commit({ [RESULT]: result(true) })
+    const { issues } = await checkChanges({ fs, dir: repo.dir, base, head, author: 'alice' })
+    expect(codes(errors(issues))).toEqual(['change/verified-by-non-qa'])
+  })
+
+  it('refuses any change, un-verifying or deletion of a verified result by anyone but QA', async () => {
+    await repo.commit({ [RESULT]: result(true) })
+    const base = repo.git('rev-parse', 'HEAD')
+    for (const change of [result(true, 0.99), result(false, 0.8), null]) {
+      repo.git('checkout', '--quiet', base)
+      const head = await repo.commit({ [RESULT]: change })
+      const { issues } = await checkChanges({ fs, dir: repo.dir, base, head, author: 'alice' })
+      expect(codes(errors(issues))).toEqual(['change/verified-by-non-qa'])
+    }
+  })
+
+  it('lets the QA identity write verified results into any item, whatever the case', async () => {
+    const head = await repo.commit({ [RESULT]: result(true) })
+    expect(errors((await check(head, 'Agora-QA-Bot')).issues)).toEqual([])
+  })
+
+  it('does not let a change appoint itself QA in agora.yaml', async () => {
+    const hub = read('registry/agora.yaml').replace('agora-qa-bot', 'alice')
+    const head = await repo.commit({ 'registry/agora.yaml': hub, [RESULT]: result(true) })
+    expect(codes(errors((await check(head, 'alice')).issues))).toEqual([
+      'change/verified-by-non-qa',
+    ])
+  })
+
+  it('refuses a regular file turned into a symbolic link with the same blob', async () => {
+    const head = chmod(`${TOX}/README.md`, '120000')
+    const { issues, changes } = await check(head, 'alice')
+    expect(changes.files).toEqual([
+      expect.objectContaining({ path: `${TOX}/README.md`, status: 'modified', special: 'symlink' }),
+    ])
+    expect(errors(issues)).toEqual([
+      expect.objectContaining({
+        code: 'change/not-a-regular-file',
+        message: `${TOX}/README.md is a symbolic link (mode 120000), not a plain file`,
+      }),
+    ])
+  })
+
+  it('refuses a file made executable, and a new executable file', async () => {
+    const head = chmod(`${TOX}/item.yaml`, '100755')
+    const { issues } = await check(head, 'alice')
+    expect(errors(issues).map((i) => [i.code, i.file])).toEqual([
+      ['change/not-a-regular-file', `${TOX}/item.yaml`],
+    ])
+    expect(errors(issues)[0]?.hint).toMatch(/--chmod=-x/)
+    await repo.commit({ [`${TOX}/notes.md`]: 'x\n' })
+    const next = chmod(`${TOX}/notes.md`, '100755')
+    const again = await checkChanges({ fs, dir: repo.dir, base: head, head: next, author: 'alice' })
+    expect(errors(again.issues).map((i) => i.message)).toEqual([
+      `${TOX}/notes.md is executable (mode 100755), not a plain file`,
+    ])
+  })
+
+  it('refuses a submodule entry in the registry', async () => {
+    const oid = repo.git('rev-parse', 'HEAD')
+    repo.git('update-index', '--add', '--cacheinfo', `160000,${oid},${TOX}/vendor`)
+    repo.git('commit', '--quiet', '-m', 'submodule')
+    const head = repo.git('rev-parse', 'HEAD')
+    const { issues } = await check(head, 'alice')
+    expect(errors(issues).map((i) => i.message)).toContain(
+      `${TOX}/vendor is a submodule (mode 160000), not a plain file`,
+    )
+  })
+
+  it('refuses a new namespace confusable with an existing one, whichever sorts first', async () => {
+    for (const [ns, rival] of [
+      ['4cme', undefined],
+      ['acrne', 'acme'],
+      ['iabs', 'labs'],
+      ['la.bs', undefined],
+    ]) {
+      repo.git('checkout', '--quiet', repo.base)
+      const head = await repo.commit({
+        [`registry/owners/${ns}.yaml`]: `type: user\nname: X\ngithub: mallory\n`,
+      })
+      const { issues } = await check(head, 'mallory')
+      const found = errors(issues).filter((i) => i.code === 'naming/confusable')
+      expect(found.map((i) => [i.message, i.file]), ns).toEqual(
+        rival === undefined
+          ? []
+          : [[`new namespace "${ns}" looks like "${rival}"`, `registry/owners/${ns}.yaml`]],
+      )
+    }
+  })
+
+  it('refuses 0-for-o look-alike namespaces that sort before the existing one', async () => {
+    const head = await repo.commit({
+      'registry/owners/1abs.yaml': 'type: org\nname: L\nmembers: [mallory]\n',
+      'registry/models/1a/1abs/x-model/item.yaml': newItem('1abs/x-model', ['1abs']),
+    })
+    const { issues } = await check(head, 'mallory')
+    expect(errors(issues)).toEqual([
+      expect.objectContaining({
+        code: 'naming/confusable',
+        message: 'new namespace "1abs" looks like "labs"',
+        file: 'registry/owners/1abs.yaml',
+      }),
+    ])
+  })
+
+  it('refuses a new item name confusable with a sibling at base', async () => {
+    const head = await repo.commit({
+      'registry/models/ac/acme/tox_gnn/item.yaml': newItem('acme/tox_gnn', ['acme']),
+      'registry/models/ac/acme/t0x-gnn/item.yaml': newItem('acme/t0x-gnn', ['acme']),
+      'registry/models/ac/acme/fresh/item.yaml': newItem('acme/fresh', ['acme']),
+    })
+    const { issues } = await check(head, 'alice')
+    expect(errors(issues).map((i) => i.message)).toEqual([
+      'new name "t0x-gnn" looks like "tox-gnn" in acme/tox-gnn',
+      'new name "tox_gnn" looks like "tox-gnn" in acme/tox-gnn',
+    ])
+  })
+
+  it('refuses a new item naming an organisation the author is not a member of', async () => {
+    const head = await repo.commit({
+      'registry/models/ac/acme/joint/item.yaml': newItem('acme/joint', ['acme', 'labs']),
+    })
+    const { issues } = await check(head, 'alice')
+    expect(errors(issues)).toEqual([
+      expect.objectContaining({
+        code: 'change/author-not-authorized',
+        message: 'alice names labs as owner of new item acme/joint without being it or one of its members',
+        file: 'registry/models/ac/acme/joint/item.yaml',
+      }),
+    ])
+  })
+
+  it('refuses unknown owners on a new item, and accepts every owner the author belongs to', async () => {
+    const bad = await repo.commit({
+      'registry/models/la/labs/joint/item.yaml': newItem('labs/joint', ['labs', 'ghost']),
+    })
+    expect((await check(bad, 'bob')).issues.map((i) => i.message)).toContain(
+      'bob names ghost as owner of new item labs/joint without being it or one of its members',
+    )
+    repo.git('checkout', '--quiet', repo.base)
+    const good = await repo.commit({
+      'registry/owners/bob.yaml': 'type: user\nname: Bob\ngithub: bob\n',
+      'registry/models/la/labs/joint/item.yaml': newItem('labs/joint', ['labs', 'bob']),
+    })
+    expect(errors((await check(good, 'bob')).issues)).toEqual([])
+  })
+})

@@ -10,7 +10,13 @@ import {
   stringList,
 } from './change-rules.ts'
 import { diffCommits, type FileChange } from './git-diff.ts'
-import { createFileReader, type GitContext, readBlobOid, resolveCommit } from './git-refs.ts'
+import {
+  createFileReader,
+  type FileReader,
+  type GitContext,
+  readBlobOid,
+  resolveCommit,
+} from './git-refs.ts'
 import { formatRef, type ItemRef } from './paths.ts'
 
 export { CHANGE_RULES, type ChangeRule, type ChangeRuleContext } from './change-rules.ts'
@@ -109,12 +115,15 @@ export async function checkChanges(
   ])
   const files = await diffCommits(git, base, head)
   const plan = planChangeSet(base, head, files)
-  const read = createDocReader(git, { base, head }, files)
+  const readFileAt = createFileReader(git)
+  const read = createDocReader(git, { base, head }, files, readFileAt)
   await describeChanges(plan.changes, read)
+  const commits: Record<Side, string> = { base, head }
   const ctx: ChangeRuleContext = {
     changes: plan.changes,
     misplaced: plan.misplaced,
     read,
+    list: (side, dir) => readFileAt.list(commits[side], dir),
     ...(options.author === undefined ? {} : { author: options.author }),
   }
   const issues: Issue[] = []
@@ -308,10 +317,10 @@ function createDocReader(
   git: GitContext,
   commits: Record<Side, string>,
   files: readonly FileChange[],
+  readFileAt: FileReader,
 ): ChangeRuleContext['read'] {
   const byPath = new Map(files.map((f) => [f.path, f]))
   const cache = new Map<string, Promise<LoadedDoc | undefined>>()
-  const readFileAt = createFileReader(git)
   return (side, path) => {
     const key = `${side}:${path}`
     let doc = cache.get(key)

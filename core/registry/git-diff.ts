@@ -10,11 +10,15 @@ export interface FileChange {
   baseOid?: string
   /** Blob id in the head commit; absent for deleted files. */
   headOid?: string
-  /** Set when the head entry is a symbolic link or a submodule rather than a regular file. */
-  special?: 'symlink' | 'submodule'
+  /**
+   * Set when the head entry is not a plain, non-executable file: a symbolic
+   * link (mode 120000), a submodule (160000) or an executable (100755).
+   */
+  special?: 'symlink' | 'submodule' | 'executable'
 }
 
 const SYMLINK_MODE = 0o120000
+const EXECUTABLE_MODE = 0o100755
 
 type EntryType = 'tree' | 'blob' | 'special' | 'commit'
 
@@ -35,14 +39,15 @@ export async function diffCommits(
   const changes: FileChange[] = []
   // git.walk reads a folder's tree when it visits the folder, before `map`
   // can refuse it; so equal subfolders are dropped in `iterate`, from the ids
-  // their parent lists, and are never visited at all.
+  // their parent lists, and are never visited at all. Ids are kept with their
+  // modes: a file turned into a link (or made executable) keeps its blob id.
   const childOids = new Map<string, [string | undefined, string | undefined]>()
   const listChildren = async (dir: string, oid: string | undefined, side: 0 | 1) => {
     if (oid === undefined) return
     for (const entry of treeEntries(await readRawObject(ctx, oid, 'tree'))) {
       const path = dir === '.' ? entry.name : `${dir}/${entry.name}`
       const pair = childOids.get(path) ?? [undefined, undefined]
-      pair[side] = entry.oid
+      pair[side] = `${entry.mode} ${entry.oid}`
       childOids.set(path, pair)
     }
   }
@@ -52,18 +57,21 @@ export async function diffCommits(
     ...(ctx.cache ? { cache: ctx.cache } : {}),
     trees: [git.TREE({ ref: base }), git.TREE({ ref: head })],
     map: async (path, [a, b]) => {
-      const [aType, bType, aOid, bOid] = await Promise.all([
+      const [aType, bType, aOid, bOid, aMode, bMode] = await Promise.all([
         a ? (a.type() as Promise<EntryType>) : undefined,
         b ? (b.type() as Promise<EntryType>) : undefined,
         a?.oid(),
         b?.oid(),
+        a?.mode(),
+        b?.mode(),
       ])
-      if (aType === bType && aOid === bOid) return null
+      if (aType === bType && aOid === bOid && aMode === bMode) return null
       const aFile = aType !== undefined && aType !== 'tree'
       const bFile = bType !== undefined && bType !== 'tree'
       let special: FileChange['special']
       if (bType === 'commit') special = 'submodule'
-      else if (bFile && b && (await b.mode()) === SYMLINK_MODE) special = 'symlink'
+      else if (bFile && bMode === SYMLINK_MODE) special = 'symlink'
+      else if (bFile && bMode === EXECUTABLE_MODE) special = 'executable'
       const extra = special ? { special } : {}
       if (aFile && bFile) {
         changes.push({

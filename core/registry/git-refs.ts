@@ -174,9 +174,7 @@ function unknownRef(ref: string, cause?: unknown): AgoraError {
  * const readAt = createFileReader({ fs, dir })
  * await readAt(baseOid, 'registry/owners/acme.yaml') // Uint8Array or undefined
  */
-export function createFileReader(
-  ctx: GitContext,
-): (commit: string, path: string) => Promise<Uint8Array | undefined> {
+export function createFileReader(ctx: GitContext): FileReader {
   const trees = new Map<string, Promise<Buffer>>()
   const rootTrees = new Map<string, Promise<string>>()
   const treeOf = (oid: string) => {
@@ -202,7 +200,7 @@ export function createFileReader(
     }
     return root
   }
-  return async (commit, path) => {
+  const reader = async (commit: string, path: string) => {
     let oid = await rootOf(commit)
     const parts = path.split('/')
     for (const [i, part] of parts.entries()) {
@@ -213,6 +211,22 @@ export function createFileReader(
     }
     return readBlobOid(ctx, oid)
   }
+  const list = async (commit: string, path: string) => {
+    let oid = await rootOf(commit)
+    for (const part of path.split('/')) {
+      const entry = findTreeEntry(await treeOf(oid), part)
+      if (!entry?.isTree) return []
+      oid = entry.oid
+    }
+    return treeEntries(await treeOf(oid)).map((e) => e.name)
+  }
+  return Object.assign(reader, { list })
+}
+
+/** Reads a file at a commit; `list` names the entries of a folder there (none when absent). */
+export interface FileReader {
+  (commit: string, path: string): Promise<Uint8Array | undefined>
+  list(commit: string, path: string): Promise<string[]>
 }
 
 /**

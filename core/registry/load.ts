@@ -112,6 +112,55 @@ interface Reader {
   fs: FsPromises
   root: string
   issues: Issue[]
+  /** Paths already checked for symbolic links, and whether each is (or sits under) one. */
+  linked: Map<string, Promise<boolean>>
+}
+
+/**
+ * Finds the first symbolic link on a repository-relative path (each folder
+ * and the file itself, by lstat), or undefined when there is none. Nothing
+ * that reads the registry may follow a link: one can point anywhere on the
+ * machine that builds or validates the hub.
+ *
+ * @example await symlinkOnPath(fs, repoRoot, 'registry/models/ac/acme/x/README.md') // undefined
+ */
+export async function symlinkOnPath(
+  fs: Pick<FsPromises, 'lstat'>,
+  root: string,
+  rel: string,
+): Promise<string | undefined> {
+  const parts = rel.split('/')
+  for (let i = 1; i <= parts.length; i++) {
+    const path = parts.slice(0, i).join('/')
+    const stats = await fs.lstat(`${root.replace(/\/+$/, '')}/${path}`).catch(() => undefined)
+    if (stats === undefined) return undefined
+    if (stats.isSymbolicLink()) return path
+  }
+  return undefined
+}
+
+function symlinkIssue(path: string): Issue {
+  return fileIssue('registry/symlink', path, `${path} is a symbolic link`)
+}
+
+/**
+ * True when `rel` or a folder above it is a symbolic link, reporting the
+ * link once. Folders are remembered, so checking every item of a pull
+ * request costs a few lstat calls each.
+ */
+function isLinked(reader: Reader, rel: string): Promise<boolean> {
+  const cached = reader.linked.get(rel)
+  if (cached) return cached
+  const check = (async () => {
+    const slash = rel.lastIndexOf('/')
+    if (slash > 0 && (await isLinked(reader, rel.slice(0, slash)))) return true
+    const stats = await reader.fs.lstat(`${reader.root}/${rel}`).catch(() => undefined)
+    if (!stats?.isSymbolicLink()) return false
+    reader.issues.push(symlinkIssue(rel))
+    return true
+  })()
+  reader.linked.set(rel, check)
+  return check
 }
 
 /**
@@ -192,13 +241,19 @@ async function listItem(
   if (!entries) return undefined
   const listing: ItemListing = { ref, dir, entries: new Set(), versionFiles: [], resultFiles: [] }
   const tasks: Promise<void>[] = []
+  const link = (e: Dirent, path: string) => {
+    if (e.isSymbolicLink()) reader.issues.push(symlinkIssue(path))
+    return e.isSymbolicLink()
+  }
   for (const e of entries) {
+    if (link(e, `${dir}/${e.name}`)) continue
     listing.entries.add(e.name)
     if (e.name === 'versions' && e.isDirectory()) {
       tasks.push(
         listDir(reader, `${dir}/versions`).then((vs) => {
           for (const v of vs ?? []) {
             const file = `${dir}/versions/${v.name}`
+            if (link(v, file)) continue
             if (v.isFile() && v.name.endsWith('.yaml')) listing.versionFiles.push(v.name)
             else
               reader.issues.push(
@@ -217,6 +272,7 @@ async function listItem(
       tasks.push(
         listDir(reader, `${dir}/results`).then(async (nss) => {
           for (const ns of nss ?? []) {
+            if (link(ns, `${dir}/results/${ns.name}`)) continue
             if (!ns.isDirectory()) {
               reader.issues.push(
                 fileIssue(
@@ -230,6 +286,7 @@ async function listItem(
               continue
             }
             for (const r of (await listDir(reader, `${dir}/results/${ns.name}`)) ?? []) {
+              if (link(r, `${dir}/results/${ns.name}/${r.name}`)) continue
               if (r.isFile() && r.name.endsWith('.yaml'))
                 listing.resultFiles.push(`${ns.name}/${r.name}`)
               else
@@ -312,7 +369,8 @@ async function readItem(
     }
   }
   let readme: ReadmeDoc | undefined
-  if (readmeBytes) {
+  // An empty README reads as '', which must still be checked (and refused).
+  if (readmeBytes !== undefined) {
     const loaded = loadReadme(readmeBytes, `${dir}/README.md`)
     issues.push(...loaded.issues)
     readme = loaded.value
@@ -413,6 +471,12 @@ async function kindFolders(
 ): Promise<{ kind: Kind; dir: string }[]> {
   const kindDirs: { kind: Kind; dir: string }[] = []
   for (const e of (await listDir(reader, REGISTRY_DIR)) ?? []) {
+    if (e.isSymbolicLink()) {
+      // agora.yaml and owners/ are checked where they are read.
+      if (e.name !== 'agora.yaml' && e.name !== 'owners')
+        reader.issues.push(symlinkIssue(`${REGISTRY_DIR}/${e.name}`))
+      continue
+    }
     if (['agora.yaml', 'schemas', 'owners', 'README.md'].includes(e.name)) continue
     const kind = e.isDirectory() ? parseKind(e.name) : undefined
     if (kind && e.name === `${kind}s`) {
@@ -470,6 +534,11 @@ async function listKind(reader: Reader, kind: Kind, dir: string): Promise<ItemLi
     }
     const parts = parentParts.length === 0 ? [entry.name] : [...parentParts, entry.name]
     const path = `${dir}/${parts.join('/')}`
+    if (entry.isSymbolicLink()) {
+      // The recursive listing does not descend into links, and nothing under one is read.
+      reader.issues.push(symlinkIssue(path))
+      continue
+    }
     if (parts.length === 1 || parts.length === 2) {
       if (!entry.isDirectory()) {
         unexpected(
@@ -564,6 +633,7 @@ async function loadOwner(
   hub: HubConfig | undefined,
 ): Promise<OwnerManifest | undefined> {
   const file = `${REGISTRY_DIR}/${ownerPath(ns)}`
+  if (await isLinked(reader, file)) return undefined
   const bytes = await readOptional(reader, file)
   if (!bytes) return undefined
   for (const issue of checkName(ns, 'namespace', hub?.reserved_names ?? []))
@@ -589,9 +659,16 @@ export async function loadRegistry(
 ): Promise<{ registry: Registry; issues: Issue[] }> {
   const fs = options.fs ?? nodeFs
   const limit = options.concurrency ?? 64
-  const reader: Reader = { fs, root: repoRoot.replace(/\/+$/, ''), issues: [] }
+  const reader: Reader = {
+    fs,
+    root: repoRoot.replace(/\/+$/, ''),
+    issues: [],
+    linked: new Map(),
+  }
   const hubFile = `${REGISTRY_DIR}/agora.yaml`
-  const hubBytes = await readOptional(reader, hubFile)
+  const hubBytes = (await isLinked(reader, hubFile))
+    ? undefined
+    : await readOptional(reader, hubFile)
   let hub: HubConfig | undefined
   if (hubBytes) hub = validateFile('hub', hubBytes, hubFile, reader.issues, {})
   else
@@ -610,8 +687,12 @@ export async function loadRegistry(
       ref,
       dir: `${REGISTRY_DIR}/${itemDir(ref)}`,
     }))
-    const listed = await mapLimit(targets, limit, (t) => listItem(reader, t.ref, t.dir))
+    const listed = await mapLimit(targets, limit, async (t) =>
+      (await isLinked(reader, t.dir)) ? undefined : listItem(reader, t.ref, t.dir),
+    )
     listings = listed.filter((l): l is ItemListing => l !== undefined)
+  } else if (await isLinked(reader, REGISTRY_DIR)) {
+    listings = []
   } else {
     const kinds = await kindFolders(reader, hub)
     listings = (await Promise.all(kinds.map(({ kind, dir }) => listKind(reader, kind, dir)))).flat()
@@ -631,10 +712,15 @@ export async function loadRegistry(
     for (const item of items.values()) for (const o of item.item.owners) named.add(o)
     ownerNames = [...named].sort()
   } else {
-    const entries = (await listDir(reader, `${REGISTRY_DIR}/owners`)) ?? []
+    const ownersDir = `${REGISTRY_DIR}/owners`
+    const entries = (await isLinked(reader, ownersDir))
+      ? []
+      : ((await listDir(reader, ownersDir)) ?? [])
     ownerNames = []
     for (const e of entries) {
-      if (e.isFile() && e.name.endsWith('.yaml')) ownerNames.push(e.name.slice(0, -'.yaml'.length))
+      if (e.isSymbolicLink()) reader.issues.push(symlinkIssue(`${ownersDir}/${e.name}`))
+      else if (e.isFile() && e.name.endsWith('.yaml'))
+        ownerNames.push(e.name.slice(0, -'.yaml'.length))
       else
         reader.issues.push(
           fileIssue(

@@ -132,6 +132,40 @@ describe('scripts/commands/validate', () => {
     expect(result.stdout).toMatch(/✔ 1 item, 1 warning in 1 file\n$/)
   })
 
+  it('refuses a new namespace that looks like an existing one, before merge', async () => {
+    await repo.commit({
+      'registry/owners/acrne.yaml': 'type: user\nname: Acrne\ngithub: mallory\n',
+      'registry/models/ac/acrne/tox-gnn/item.yaml':
+        'kind: model\nid: acrne/tox-gnn\ntitle: Tox GNN\nsummary: The real one.\nowners: [acrne]\nlicense: MIT\n',
+      'registry/models/ac/acrne/tox-gnn/README.md': '# Tox GNN\n',
+    })
+    const result = await run(repo.dir, '--changed', 'HEAD~1..HEAD', '--author', 'mallory')
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      'registry/owners/acrne.yaml:1:1  naming/confusable  new namespace "acrne" looks like "acme"',
+    )
+  })
+
+  it('refuses a verified result written by the item owner, and accepts it from QA', async () => {
+    const result = (verified: boolean) =>
+      `benchmark: benchmarks/labs/tox-bench\nversion: 1.0.0\nscores:\n  auc: 0.9\ndate: 2026-01-01\nverified: ${verified}\n`
+    await repo.commit({ [`${TOX}/results/labs/tox-bench.yaml`]: result(true) })
+    const byOwner = await run(repo.dir, '--changed', 'HEAD~1..HEAD', '--author', 'alice', '--json')
+    const report = JSON.parse(byOwner.stdout) as ValidateReport
+    expect(report.issues.map((i) => i.code)).toContain('change/verified-by-non-qa')
+    const byQa = await run(
+      repo.dir,
+      '--changed',
+      'HEAD~1..HEAD',
+      '--author',
+      'agora-qa-bot',
+      '--json',
+    )
+    expect((JSON.parse(byQa.stdout) as ValidateReport).issues.map((i) => i.code)).not.toContain(
+      'change/verified-by-non-qa',
+    )
+  })
+
   it('validates everything when the change touches hub settings', async () => {
     await repo.commit({
       'registry/agora.yaml': `${await readFile(join(repo.dir, 'registry/agora.yaml'), 'utf8')}reserved_names: [acme]\n`,

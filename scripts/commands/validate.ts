@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { relative, resolve, sep } from 'node:path'
 import git from 'isomorphic-git'
-import { AgoraError, hasErrors, type Issue, sortIssues } from '#core/errors'
+import { AgoraError, hasErrors, hintFor, type Issue, sortIssues } from '#core/errors'
 import { validateDocument } from '#core/manifest'
 import {
   type ChangeSet,
@@ -12,6 +12,7 @@ import {
   parseKind,
   parseRefRange,
   resolveRange,
+  symlinkOnPath,
   validateRegistry,
   withLazyPacks,
 } from '#core/registry'
@@ -210,6 +211,17 @@ async function validatePaths(
   for (const ns of selection.owners) {
     if (registry.owners.has(ns)) continue
     const file = `registry/owners/${ns}.yaml`
+    const link = await symlinkOnPath(fs.promises, root, file)
+    if (link !== undefined) {
+      issues.push({
+        code: 'registry/symlink',
+        severity: 'error',
+        message: `${link} is a symbolic link`,
+        hint: hintFor('registry/symlink'),
+        file: link,
+      })
+      continue
+    }
     const bytes = await readFile(resolve(root, file)).catch(() => undefined)
     if (!bytes) continue
     for (const issue of checkName(ns, 'namespace', registry.hub.reserved_names ?? [])) {

@@ -123,6 +123,7 @@ export function sampleHubConfig(): HubConfig {
       'neuralzoo/mnist-convnet',
       'collections/curators/admet-starter-kit',
     ],
+    qa: { identity: 'agora-qa-bot' },
   }
 }
 

@@ -45,7 +45,7 @@ function result(
     scores,
     date,
     source: verified
-      ? { name: 'Agora QA', url: 'http://localhost:4321/qa' }
+      ? { name: 'Agora QA', url: 'https://github.com/agora-hub/agora/actions/workflows/qa.yml' }
       : { name: 'self-reported', ...(user ? { user } : {}) },
     verified,
   }

@@ -326,7 +326,7 @@ function res(
     scores,
     date,
     source: verified
-      ? { name: 'Agora QA', url: 'http://localhost:4321/qa' }
+      ? { name: 'Agora QA', url: 'https://github.com/agora-hub/agora/actions/workflows/qa.yml' }
       : { name: 'self-reported', ...(user ? { user } : {}) },
     verified,
   }
