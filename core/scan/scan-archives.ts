@@ -3,7 +3,7 @@ import { makeFinding } from './finding.ts'
 import { KERAS_CONFIG_BYTES, kerasLambdas, latin1 } from './keras.ts'
 import { NPY_MAGIC, readNpyHeader } from './npy.ts'
 import { hasPickleMagic, type PickleScan, scanPickleBytes, walkPickle } from './pickle.ts'
-import { type FormatScan, type Options, plural, RAW_PICKLES, unsafeFormat } from './scan-context.ts'
+import { type FormatScan, type Options, plural, unsafeFormat } from './scan-context.ts'
 import { readTarEntries } from './tar.ts'
 import type { Finding, PickleImport, ScanSource } from './types.ts'
 import { readZipDirectory, readZipEntry, readZipEntryHead } from './zip.ts'
@@ -82,7 +82,7 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
       scan = scanPickleBytes(bytes, {
         file,
         entry: entry.name,
-        maxPickles: RAW_PICKLES,
+        toEnd: true,
         allowGlobals: options.allow,
       })
     }
@@ -176,7 +176,7 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
       file,
       entry: entry.name,
       start,
-      maxPickles: npy ? 1 : RAW_PICKLES,
+      toEnd: true,
       allowGlobals: options.allow,
     })
     pickles++

@@ -19,8 +19,6 @@ const DEFAULTS = {
 }
 /** Pickles a legacy torch file holds: magic, protocol, sys info, data, storage keys. */
 export const LEGACY_PICKLES = 5
-/** Pickles walked in a raw pickle file; loaders that call pickle.load in a loop read several. */
-export const RAW_PICKLES = 64
 
 /** Scan options with every limit filled in. */
 export type Options = Required<

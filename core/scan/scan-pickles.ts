@@ -6,7 +6,6 @@ import {
   type FormatScan,
   LEGACY_PICKLES,
   type Options,
-  RAW_PICKLES,
   unknownFinding,
   unsafeFormat,
 } from './scan-context.ts'
@@ -26,21 +25,27 @@ export async function scanPickleFile(
   const bytes = await source.read(0, Math.min(source.size, options.maxPickleBytes))
   const scan = scanPickleBytes(bytes, {
     file: source.path,
-    maxPickles: format === 'pytorch-legacy' ? LEGACY_PICKLES : RAW_PICKLES,
+    ...(format === 'pytorch-legacy' ? { maxPickles: LEGACY_PICKLES } : { toEnd: true }),
     allowGlobals: options.allow,
   })
   const findings = scan.findings
   const first = scan.pickles[0]
-  if (first && !first.complete && first.atEnd && bytes.length < source.size) {
-    // The cap cut the pickle, not a defect of the file: say so instead of "malformed".
-    const at = findings.findIndex((f) => f.code === 'scan/pickle-malformed')
-    const tooLarge = makeFinding(
-      source.path,
-      'scan/too-large',
-      `pickle runs past the first ${bytes.length} bytes, the limit for inspection`,
+  const cut = bytes.length < source.size
+  if (cut && ((first && !first.complete && first.atEnd) || format === 'pickle')) {
+    // The cap cut the stream, not a defect of the file: say so instead of
+    // "malformed" or "trailing bytes"; what lies past the cap was never walked.
+    for (let i = findings.length - 1; i >= 0; i--) {
+      const code = findings[i]?.code
+      if (code === 'scan/pickle-malformed' || code === 'scan/pickle-trailing-bytes')
+        findings.splice(i, 1)
+    }
+    findings.push(
+      makeFinding(
+        source.path,
+        'scan/too-large',
+        `pickle runs past the first ${bytes.length} bytes, the limit for inspection`,
+      ),
     )
-    if (at >= 0) findings.splice(at, 1, tooLarge)
-    else findings.push(tooLarge)
   }
   findings.push(
     unsafeFormat(
@@ -77,6 +82,7 @@ export async function scanNpyFile(source: ScanSource, options: Options): Promise
   const scan = scanPickleBytes(bytes, {
     file: source.path,
     start: header.dataOffset,
+    toEnd: true,
     allowGlobals: options.allow,
   })
   return {
@@ -178,7 +184,7 @@ export async function scanCompressed(
   }
   const scan = scanPickleBytes(bytes, {
     file,
-    maxPickles: RAW_PICKLES,
+    toEnd: true,
     allowGlobals: options.allow,
   })
   return {
