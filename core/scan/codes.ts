@@ -192,10 +192,6 @@ export const SCAN_CODES = {
     unsafe: true,
     hint: 'the stream expands far beyond its size (over 100:1 or past the size limit); upload the contents uncompressed or split them',
   },
-  'scan/nesting-too-deep': {
-    severity: 'error',
-    hint: 'archives and compressed streams are opened four levels deep at most; upload the inner files themselves',
-  },
   'scan/keras-custom-object': {
     severity: 'error',
     unsafe: true,
@@ -208,6 +204,10 @@ export const SCAN_CODES = {
   'scan/safetensors-too-many-tensors': {
     severity: 'error',
     hint: 'no real model has this many tensors; the header is probably corrupt or hostile',
+  },
+  'scan/stream-corrupt': {
+    severity: 'error',
+    hint: 'the compressed stream is corrupt or truncated, so not all of it could be checked; compress the file again',
   },
   'scan/gguf-bad-magic': {
     severity: 'error',

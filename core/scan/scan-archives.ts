@@ -1,9 +1,9 @@
-import { detectFormat } from './detect.ts'
 import { makeFinding } from './finding.ts'
 import { KERAS_CONFIG_BYTES, kerasLambdas, latin1 } from './keras.ts'
 import { NPY_MAGIC, readNpyHeader } from './npy.ts'
 import { hasPickleMagic, type PickleScan, scanPickleBytes, walkPickle } from './pickle.ts'
 import { type FormatScan, type Options, plural, unsafeFormat } from './scan-context.ts'
+import { innerFormat, isContainer, scanInside } from './scan-nested.ts'
 import { readTarEntries } from './tar.ts'
 import type { Finding, PickleImport, ScanSource } from './types.ts'
 import { readZipDirectory, readZipEntry, readZipEntryHead } from './zip.ts'
@@ -53,7 +53,20 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
     // A .npy header may be up to 64 KiB; read that much only for .npy entries.
     if (npy) head = await readZipEntryHead(source, entry, 12 + 0xffff)
-    if (isArchive(head)) findings.push(nestedArchive(file, entry.name, options))
+    if (isNested(head)) {
+      const read = await readZipEntry(
+        source,
+        entry,
+        Math.min(options.maxPickleBytes, options.budget.left),
+      )
+      findings.push(...read.findings)
+      if (!read.bytes) continue
+      options.budget.left -= read.bytes.length
+      const inner = await scanInside(read.bytes, file, `${entry.name}: `, options, entry.name)
+      findings.push(...inner.findings)
+      imports.push(...(inner.imports ?? []))
+      continue
+    }
     if (!named && !npy && !hasPickleMagic(head)) continue
     let scan: PickleScan | undefined
     if (npy) {
@@ -99,23 +112,13 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
           : `an archive holding ${plural(pickles, 'pickle')}`,
       ),
     )
-  return { format, findings, ...(pickles > 0 ? { imports } : {}) }
+  return { format, findings, ...(pickles > 0 || imports.length > 0 ? { imports } : {}) }
 }
 
-/** Zip, gzip or tar bytes: archives whose own contents a scan does not open. */
-function isArchive(head: Uint8Array): boolean {
-  const format = detectFormat(head)
-  return format === 'zip' || format === 'gzip' || format === 'tar'
-}
-
-function nestedArchive(file: string, entry: string, options: Options): Finding {
-  return makeFinding(
-    file,
-    'scan/nested-archive',
-    `entry "${entry}" is itself an archive; what it holds was not scanned`,
-    undefined,
-    options.strict ? 'error' : 'warning',
-  )
+/** Archives, compressed streams and HDF5 files: bytes holding more to scan. */
+function isNested(head: Uint8Array): boolean {
+  const format = innerFormat(head)
+  return isContainer(format) || format === 'hdf5'
 }
 
 /** Member names of torch's pre-1.0 tar layout. */
@@ -149,19 +152,29 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
     const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
     const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
-    if (isArchive(head)) findings.push(nestedArchive(file, entry.name, options))
-    if (!named && !npy && !hasPickleMagic(head)) continue
-    if (entry.size > options.maxPickleBytes) {
+    const nested = isNested(head)
+    if (!nested && !named && !npy && !hasPickleMagic(head)) continue
+    const limit = nested
+      ? Math.min(options.maxPickleBytes, options.budget.left)
+      : options.maxPickleBytes
+    if (entry.size > limit) {
       findings.push(
         makeFinding(
           file,
           'scan/too-large',
-          `member "${entry.name}" is ${entry.size} bytes, over the limit of ${options.maxPickleBytes} for inspection`,
+          `member "${entry.name}" is ${entry.size} bytes, over the limit of ${limit} for inspection`,
         ),
       )
       continue
     }
     const bytes = await source.read(entry.offset, entry.offset + entry.size)
+    if (nested) {
+      options.budget.left -= bytes.length
+      const inner = await scanInside(bytes, file, `${entry.name}: `, options, entry.name)
+      findings.push(...inner.findings)
+      imports.push(...(inner.imports ?? []))
+      continue
+    }
     let start = 0
     if (npy) {
       const header = readNpyHeader(bytes, file, entry.name)
@@ -185,5 +198,5 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
   }
   if (pickles > 0)
     findings.push(unsafeFormat(file, `an archive holding ${plural(pickles, 'pickle')}`))
-  return { format: 'tar', findings, ...(pickles > 0 ? { imports } : {}) }
+  return { format: 'tar', findings, ...(pickles > 0 || imports.length > 0 ? { imports } : {}) }
 }

@@ -1,0 +1,93 @@
+import { deflateSync, gzipSync, zstdCompressSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import {
+  buildTar,
+  buildZip,
+  concat,
+  EVIL_PICKLE_P0,
+  EVIL_PICKLE_P4,
+  TORCH_STATE_PICKLE,
+} from './__fixtures__/build.ts'
+import { bytesSource, type ScanOptions, type ScanResult, scanFile } from './index.ts'
+
+const scan = (path: string, bytes: Uint8Array, options?: ScanOptions): Promise<ScanResult> =>
+  scanFile(bytesSource(path, bytes), options)
+const codes = (result: ScanResult): string[] => result.findings.map((f) => f.code)
+
+/** Magic bytes of streams node cannot decompress, each followed by filler. */
+export const UNSUPPORTED_STREAMS: Record<string, Uint8Array> = {
+  'model.pkl.bz2': concat('BZh91AY&SY', new Uint8Array(32)),
+  'model.pkl.xz': concat([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], new Uint8Array(32)),
+  'model.pkl.lzma': concat([0x5d, 0x00, 0x00, 0x80, 0x00], new Uint8Array(32)),
+  'model.7z': concat([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], new Uint8Array(32)),
+  'model.pkl.lz4': concat([0x04, 0x22, 0x4d, 0x18], new Uint8Array(32)),
+}
+
+describe('core/scan (containers)', () => {
+  it('opens gzip, zlib and zstd streams and scans what they hold', async () => {
+    for (const [name, bytes] of [
+      ['model.pkl.gz', gzipSync(EVIL_PICKLE_P0)],
+      ['model.joblib', deflateSync(EVIL_PICKLE_P4)],
+      ['model.pkl.zst', zstdCompressSync(EVIL_PICKLE_P0)],
+      ['model.bin', gzipSync(gzipSync(EVIL_PICKLE_P0))],
+    ] as const) {
+      const result = await scan(name, bytes)
+      expect(result.verdict, name).toBe('unsafe')
+      expect(codes(result), name).toContain('scan/pickle-dangerous-import')
+    }
+    const clean = await scan('state.pkl.zst', zstdCompressSync(TORCH_STATE_PICKLE))
+    expect(clean).toMatchObject({ format: 'zstd', verdict: 'safe' })
+  })
+
+  it('scans a zip, a tar or a gzip inside a zip or a tar', async () => {
+    const evilZip = buildZip([{ name: 'data.pkl', data: EVIL_PICKLE_P0 }])
+    const cases: [string, Uint8Array][] = [
+      ['outer.zip', buildZip([{ name: 'inner.zip', data: evilZip, method: 8 }])],
+      ['outer.zip', buildZip([{ name: 'm.pkl.gz', data: gzipSync(EVIL_PICKLE_P0) }])],
+      [
+        'outer.zip',
+        buildZip([{ name: 'm.tar', data: buildTar([{ name: 'x.pkl', data: EVIL_PICKLE_P0 }]) }]),
+      ],
+      ['model.tar.gz', gzipSync(buildTar([{ name: 'model/data.pkl', data: EVIL_PICKLE_P0 }]))],
+      ['outer.tar', buildTar([{ name: 'w.zip', data: evilZip }])],
+      ['outer.tar', buildTar([{ name: 'anything', data: zstdCompressSync(EVIL_PICKLE_P4) }])],
+    ]
+    for (const [name, bytes] of cases) {
+      const result = await scan(name, bytes)
+      expect(result.verdict, name).toBe('unsafe')
+    }
+  })
+
+  it('refuses streams node cannot decompress as scan/unsupported-compression', async () => {
+    for (const [name, bytes] of Object.entries(UNSUPPORTED_STREAMS)) {
+      const result = await scan(name, bytes)
+      expect(result.verdict, name).toBe('error')
+      expect(codes(result), name).toEqual(['scan/unsupported-compression'])
+    }
+    const inZip = await scan(
+      'outer.zip',
+      buildZip([{ name: 'm.bz2', data: UNSUPPORTED_STREAMS['model.pkl.bz2'] as Uint8Array }]),
+    )
+    expect(codes(inZip)).toEqual(['scan/unsupported-compression'])
+  })
+
+  it('caps expansion by ratio (scan/compression-bomb) and by total size (scan/too-large)', async () => {
+    const zeros = gzipSync(new Uint8Array(20 * 1024 * 1024))
+    const bomb = await scan('zeros.gz', zeros)
+    expect(codes(bomb)).toEqual(['scan/compression-bomb'])
+    expect(bomb.verdict).toBe('unsafe')
+    const text = gzipSync(new TextEncoder().encode('a,b\n'.repeat(200_000)))
+    expect(codes(await scan('big.csv.gz', text, { maxPickleBytes: 100_000 }))).toEqual([
+      'scan/too-large',
+    ])
+  })
+
+  it('scans what a corrupt stream holds before the damage', async () => {
+    const gz = gzipSync(EVIL_PICKLE_P0)
+    const cut = gz.subarray(0, gz.length - 4)
+    const result = await scan('model.pkl.gz', cut)
+    expect(codes(result)).toEqual(
+      expect.arrayContaining(['scan/stream-corrupt', 'scan/pickle-dangerous-import']),
+    )
+  })
+})
