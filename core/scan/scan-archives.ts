@@ -1,5 +1,5 @@
 import { makeFinding } from './finding.ts'
-import { KERAS_CONFIG_BYTES, kerasLambdas, latin1 } from './keras.ts'
+import { KERAS_CONFIG_BYTES, kerasConfigFindings } from './keras.ts'
 import { NPY_MAGIC, readNpyHeader } from './npy.ts'
 import { hasPickleMagic, type PickleScan, scanPickleBytes, walkPickle } from './pickle.ts'
 import { type FormatScan, type Options, plural, unsafeFormat } from './scan-context.ts'
@@ -45,7 +45,10 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
       // A .keras archive: its config.json names every layer.
       const read = await readZipEntry(source, entry, KERAS_CONFIG_BYTES)
       findings.push(...read.findings)
-      if (read.bytes) findings.push(...kerasLambdas(latin1.decode(read.bytes), file, entry.name))
+      if (read.bytes)
+        findings.push(
+          ...kerasConfigFindings(new TextDecoder().decode(read.bytes), file, entry.name),
+        )
       continue
     }
     const named = /\.(?:pkl|pickle)$/i.test(entry.name)
