@@ -58,6 +58,13 @@ describe('core/scan/keras (evasion)', () => {
     })
   }
 
+  it('names the finding for a module outside Keras', async () => {
+    const result = await scan('m.keras', keras('{"module": "os", "class_name": "system"}'))
+    expect(codes(result)).toEqual(['scan/keras-custom-object'])
+    const lambda = await scan('m.keras', keras('{"class_name": "\\u004cambda"}'))
+    expect(codes(lambda)).toEqual(['scan/keras-lambda'])
+  })
+
   it('refuses a config that repeats a key or does not parse', async () => {
     const repeated = await scan('m.keras', keras('{"class_name": "Dense", "class_name": "Dense"}'))
     expect(codes(repeated)).toEqual(['scan/keras-malformed'])

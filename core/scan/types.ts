@@ -106,7 +106,7 @@ export interface ScanResult {
 
 /** Limits a scan works within; hostile files are refused before they cost memory. */
 export interface ScanOptions {
-  /** Largest safetensors header, in bytes; default 100 MB as in the reference reader. */
+  /** Largest safetensors header, in bytes; default 16 MiB (the reference reader allows 100 MB, real headers are a few MiB). */
   maxSafetensorsHeader?: number
   /** Largest pickle read into memory, in bytes; default 256 MiB. */
   maxPickleBytes?: number
