@@ -3,25 +3,16 @@ import { describe, expect, it } from 'vitest'
 import {
   buildTar,
   buildZip,
-  concat,
   EVIL_PICKLE_P0,
   EVIL_PICKLE_P4,
   TORCH_STATE_PICKLE,
 } from './__fixtures__/build.ts'
+import { UNSUPPORTED_STREAMS } from './__fixtures__/corpus.ts'
 import { bytesSource, type ScanOptions, type ScanResult, scanFile } from './index.ts'
 
 const scan = (path: string, bytes: Uint8Array, options?: ScanOptions): Promise<ScanResult> =>
   scanFile(bytesSource(path, bytes), options)
 const codes = (result: ScanResult): string[] => result.findings.map((f) => f.code)
-
-/** Magic bytes of streams node cannot decompress, each followed by filler. */
-export const UNSUPPORTED_STREAMS: Record<string, Uint8Array> = {
-  'model.pkl.bz2': concat('BZh91AY&SY', new Uint8Array(32)),
-  'model.pkl.xz': concat([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], new Uint8Array(32)),
-  'model.pkl.lzma': concat([0x5d, 0x00, 0x00, 0x80, 0x00], new Uint8Array(32)),
-  'model.7z': concat([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], new Uint8Array(32)),
-  'model.pkl.lz4': concat([0x04, 0x22, 0x4d, 0x18], new Uint8Array(32)),
-}
 
 describe('core/scan (containers)', () => {
   it('opens gzip, zlib and zstd streams and scans what they hold', async () => {

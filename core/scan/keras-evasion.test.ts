@@ -1,39 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { buildZip, concat } from './__fixtures__/build.ts'
+import {
+  BENIGN_KERAS_CONFIGS,
+  EVIL_KERAS_CONFIGS,
+  kerasArchive as keras,
+  kerasH5 as h5,
+} from './__fixtures__/corpus.ts'
 import { bytesSource, type ScanResult, scanFile } from './index.ts'
 
 const scan = (path: string, bytes: Uint8Array): Promise<ScanResult> =>
   scanFile(bytesSource(path, bytes))
 const codes = (result: ScanResult): string[] => result.findings.map((f) => f.code)
-const keras = (config: string): Uint8Array =>
-  buildZip([
-    { name: 'metadata.json', data: '{"keras_version": "3.4.1"}' },
-    { name: 'config.json', data: config, method: 8 },
-  ])
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
-const h5 = (config: string): Uint8Array =>
-  concat(HDF5_MAGIC, new Uint8Array(64), config, new Uint8Array(64))
-
-/** Configs Keras would load into code: Lambda layers, foreign modules, custom objects. */
-export const EVIL_KERAS_CONFIGS = [
-  '{"class_name": "Lambda", "config": {}}',
-  '{"class_name": "\\u004cambda", "config": {}}',
-  '{"class\\u005fname": "Lambda", "config": {}}',
-  '{"class_name": "TFOpLambda"}',
-  '{"layers": [{"class_name": "__lambda__", "config": {"code": "4wEAAA"}}]}',
-  '{"module": "os", "class_name": "system", "config": "id", "registered_name": null}',
-  '{"module": "\\u006fs", "class_name": "system"}',
-  '{"module": "keras.layers", "class_name": "Dense", "registered_name": "Custom>Evil"}',
-  '{"module": "keras.config", "class_name": "enable_unsafe_deserialization"}',
-  '{"module": "keras.utils", "class_name": "function", "config": "get_file"}',
-]
-
-/** Configs of plain Keras models. */
-export const BENIGN_KERAS_CONFIGS = [
-  '{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "class_name": "Dense", "config": {"units": 4, "activation": "relu"}, "registered_name": null}]}, "registered_name": null}',
-  '{"class_name": "Functional", "config": {"name": "model", "layers": [{"class_name": "InputLayer", "config": {}}]}}',
-  '{"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional"}',
-]
 
 describe('core/scan/keras (evasion)', () => {
   for (const config of EVIL_KERAS_CONFIGS) {

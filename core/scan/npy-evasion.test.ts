@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildZip, concat, EVIL_PICKLE_P0, npy } from './__fixtures__/build.ts'
+import { MALFORMED_DESCRS, OBJECT_DESCRS, PLAIN_DESCRS } from './__fixtures__/corpus.ts'
 import { bytesSource, type ScanResult, scanFile } from './index.ts'
 import { parsePyLiteral } from './py-literal.ts'
 
@@ -7,58 +8,6 @@ const scan = (path: string, bytes: Uint8Array): Promise<ScanResult> =>
   scanFile(bytesSource(path, bytes))
 const codes = (result: ScanResult): string[] => result.findings.map((f) => f.code)
 const EVIL_BODY = concat([0x80, 0x02], EVIL_PICKLE_P0)
-
-/** Every spelling here makes numpy load an object array, whose body is a pickle. */
-export const OBJECT_DESCRS = [
-  "'O'",
-  "'|O'",
-  "'object'",
-  "'O8'",
-  "'<O'",
-  "'\\x4f'",
-  "'\\u004f'",
-  "'\\U0000004f'",
-  "'\\117'",
-  "u'O'",
-  "'' 'O'",
-  "('O')",
-  '"O"',
-  "'''O'''",
-  "[('a', '<f4'), ('b', '|O')]",
-  "[('a', [('inner', 'O')])]",
-  "[(('title', 'a'), '|O')]",
-  "[('a', '|O', (2, 3))]",
-  "('|O', (2,))",
-  "'i4,O'",
-  "'(2,)O'",
-  "[('a', '<f4'), ('b', [('c', '<i8'), ('d', ('\\x4f', (2,)))])]",
-]
-
-/** Headers numpy would refuse or Agora cannot read: never safe. */
-export const MALFORMED_DESCRS = [
-  "b'O'",
-  "{'names': ['a'], 'formats': ['O']}",
-  "'\\N{LATIN CAPITAL LETTER O}'",
-  "'<f4' + 'O'",
-  "f'O'",
-  "'zz9'",
-  "[('a',)]",
-  "'<f4",
-]
-
-/** Benign dtypes as numpy.save writes them. */
-export const PLAIN_DESCRS = [
-  "'<f4'",
-  "'|b1'",
-  "'<U10'",
-  "'|S5'",
-  "'<M8[ns]'",
-  "'<c16'",
-  "'|V16'",
-  "[('a', '<f4'), ('b', '<i8', (3,))]",
-  "[(('t', 'a'), '<f8')]",
-  "('<f4', (2, 2))",
-]
 
 describe('core/scan/npy (evasion)', () => {
   for (const descr of OBJECT_DESCRS) {

@@ -66,9 +66,8 @@ export function readNpyHeader(bytes: Uint8Array, file: string, entry?: string): 
 
 type DtypeKind = 'plain' | 'object' | 'unknown'
 
-const PLAIN_TYPE = new RegExp(
-  `^(?:[?bBhHiIlLqQpPnNefdgFDGSUVacmM]|[biufcSUVamM]\\d+|(?:u?int|float|complex|bool|str|bytes|void|datetime|timedelta|unicode|string)\\d*_?|half|single|double|longdouble|byte|ubyte|short|ushort|intc|uintc|intp|uintp|long|ulong|longlong|ulonglong|csingle|cdouble|clongdouble)$`,
-)
+const PLAIN_TYPE =
+  /^(?:[?bBhHiIlLqQpPnNefdgFDGSUVacmM]|[biufcSUVamM]\d+|(?:u?int|float|complex|bool|str|bytes|void|datetime|timedelta|unicode|string)\d*_?|half|single|double|longdouble|byte|ubyte|short|ushort|intc|uintc|intp|uintp|long|ulong|longlong|ulonglong|csingle|cdouble|clongdouble)$/
 const DTYPE_ITEM =
   /^\s*(?:\(\s*\d+\s*(?:,\s*\d+\s*)*,?\s*\)|\d+)?\s*[<>|=]?([A-Za-z?_][A-Za-z_0-9]*)(?:\[\w*\])?\s*$/
 

@@ -11,10 +11,9 @@
 /** The bytes Python's `int()`/`float()` strip from both ends (Py_ISSPACE). */
 const SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g
 
-const DIGITS = String.raw`\d(?:_?\d)*`
-const PY_INT_0 = new RegExp(
-  String.raw`^([-+]?)(?:0[xX]((?:_?[0-9a-fA-F])+)|0[oO]((?:_?[0-7])+)|0[bB]((?:_?[01])+)|(0(?:_?0)*)|([1-9](?:_?\d)*))$`,
-)
+const DIGITS = '\\d(?:_?\\d)*'
+const PY_INT_0 =
+  /^([-+]?)(?:0[xX]((?:_?[0-9a-fA-F])+)|0[oO]((?:_?[0-7])+)|0[bB]((?:_?[01])+)|(0(?:_?0)*)|([1-9](?:_?\d)*))$/
 const PY_INT_10 = new RegExp(String.raw`^([-+]?)(${DIGITS})$`)
 const PY_FLOAT = new RegExp(
   String.raw`^[-+]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][-+]?${DIGITS})?|inf|infinity|nan)$`,
