@@ -14,7 +14,7 @@ const SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g
 const DIGITS = '\\d(?:_?\\d)*'
 const PY_INT_0 =
   /^([-+]?)(?:0[xX]((?:_?[0-9a-fA-F])+)|0[oO]((?:_?[0-7])+)|0[bB]((?:_?[01])+)|(0(?:_?0)*)|([1-9](?:_?\d)*))$/
-const PY_INT_10 = new RegExp(String.raw`^([-+]?)(${DIGITS})$`)
+const PY_INT_10 = new RegExp(`^([-+]?)(${DIGITS})$`)
 const PY_FLOAT = new RegExp(
   String.raw`^[-+]?(?:(?:${DIGITS}(?:\.(?:${DIGITS})?)?|\.${DIGITS})(?:[eE][-+]?${DIGITS})?|inf|infinity|nan)$`,
   'i',
