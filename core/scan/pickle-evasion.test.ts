@@ -72,6 +72,20 @@ describe('core/scan/pickle (evasion)', () => {
     })
   })
 
+  describe('escaped strings', () => {
+    it('decodes STRING and UNICODE escapes before naming an import', async () => {
+      for (const body of ["S'o\\x73'\nS'sys\\164em'\n", 'Vo\\u0073\nVsystem\n']) {
+        const bytes = concat([0x80, 0x04], body, [0x93], 'N.')
+        const result = await scan('m.pkl', bytes)
+        expect(
+          result.imports?.map((i) => `${i.module}.${i.name}`),
+          body,
+        ).toEqual(['os.system'])
+        expect(codes(result), body).toContain('scan/pickle-dangerous-import')
+      }
+    })
+  })
+
   describe('several pickles in one stream', () => {
     it('walks every pickle to the end of the file, not a fixed number', async () => {
       const benign = latin1('N.')

@@ -232,8 +232,8 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
           pop()
           push(OTHER)
           break
-        case 0x53: // STRING: a quoted repr
-          push({ t: 'str', v: unquote(line()) })
+        case 0x53: // STRING: a quoted repr, its escapes decoded as codecs.escape_decode does
+          push({ t: 'str', v: escapeDecode(unquote(line())) })
           break
         case 0x54: // BINSTRING
           push({ t: 'str', v: latin1.decode(bytes.subarray(need(i32()), pos)) })
@@ -242,7 +242,7 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
           push({ t: 'str', v: latin1.decode(bytes.subarray(need(u8()), pos)) })
           break
         case 0x56: // UNICODE (raw-unicode-escape)
-          push({ t: 'str', v: line() })
+          push({ t: 'str', v: rawUnicodeDecode(line()) })
           break
         case 0x58: // BINUNICODE
           push({ t: 'str', v: text(u32()) })
@@ -413,6 +413,41 @@ function unquote(text: string): string {
     return text.slice(1, -1)
   }
   throw new Malformed(`STRING argument ${JSON.stringify(text.slice(0, 40))} is not quoted`)
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+}
+
+/** `codecs.escape_decode`: so `'o\x73'` names the module `os`, as the loader sees it. */
+function escapeDecode(text: string): string {
+  return text.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|[\s\S])/g, (whole, esc: string) => {
+    if (esc.startsWith('x') && esc.length === 3)
+      return String.fromCharCode(Number.parseInt(esc.slice(1), 16))
+    if (/^[0-7]/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8) & 0xff)
+    return Object.hasOwn(SIMPLE_ESCAPES, esc) ? (SIMPLE_ESCAPES[esc] as string) : whole
+  })
+}
+
+/** The raw-unicode-escape codec: only `\uXXXX` and `\UXXXXXXXX` are escapes. */
+function rawUnicodeDecode(text: string): string {
+  return text.replace(
+    /\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g,
+    (whole, u?: string, big?: string) => {
+      const code = Number.parseInt((u ?? big) as string, 16)
+      return code <= 0x10ffff ? String.fromCodePoint(code) : whole
+    },
+  )
 }
 
 /**
