@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   buildTar,
   buildZip,
+  concat,
   EVIL_PICKLE_P0,
   EVIL_PICKLE_P4,
   TORCH_STATE_PICKLE,
@@ -67,10 +68,18 @@ describe('core/scan (containers)', () => {
     const bomb = await scan('zeros.gz', zeros)
     expect(codes(bomb)).toEqual(['scan/compression-bomb'])
     expect(bomb.verdict).toBe('unsafe')
-    const text = gzipSync(new TextEncoder().encode('a,b\n'.repeat(200_000)))
-    expect(codes(await scan('big.csv.gz', text, { maxPickleBytes: 100_000 }))).toEqual([
+    const pickle = gzipSync(concat([0x80, 0x04], 'N.'.repeat(100_000)))
+    expect(codes(await scan('big.pkl.gz', pickle, { maxPickleBytes: 100_000 }))).toEqual([
       'scan/too-large',
     ])
+  })
+
+  it('streams data that cannot hold code, whatever its size, without buffering it', async () => {
+    const csv = gzipSync(new TextEncoder().encode('a,b\n'.repeat(200_000)))
+    const text = await scan('big.csv.gz', csv, { maxPickleBytes: 100_000 })
+    expect(text).toMatchObject({ format: 'gzip', verdict: 'safe', findings: [] })
+    const binary = zstdCompressSync(Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) % 251))
+    expect(codes(await scan('blob.zst', binary))).toEqual(['scan/unknown-format'])
   })
 
   it('scans what a corrupt stream holds before the damage', async () => {

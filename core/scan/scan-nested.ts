@@ -1,7 +1,16 @@
-import { constants, gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib'
+import {
+  constants,
+  createGunzip,
+  createInflate,
+  createZstdDecompress,
+  gunzipSync,
+  inflateSync,
+  zstdDecompressSync,
+} from 'node:zlib'
 import { detectFormat } from './detect.ts'
 import { makeFinding } from './finding.ts'
-import { type FormatScan, MiB, type Options } from './scan-context.ts'
+import { walkPickle } from './pickle.ts'
+import { type FormatScan, MiB, type Options, unknownFinding } from './scan-context.ts'
 import { bytesSource } from './source.ts'
 import type { Finding, ScanFormat, ScanSource } from './types.ts'
 
@@ -139,9 +148,23 @@ export async function scanCompressed(
   const file = source.path
   const refused = refusal(file, format, '', options)
   if (refused.length > 0) return { format, findings: refused }
-  const compressed = await source.read(0, source.size)
+  const ratioCap = Math.max(MiB, source.size * options.maxZipRatio)
+  const streamed = await scanStreamed(source, format, ratioCap, options)
+  if (streamed) return streamed
   const budget = Math.min(options.budget.left, options.maxPickleBytes)
-  const ratioCap = Math.max(MiB, compressed.length * options.maxZipRatio)
+  if (source.size > budget) {
+    return {
+      format,
+      findings: [
+        makeFinding(
+          file,
+          'scan/too-large',
+          `the ${format} stream of ${source.size} bytes is over the limit of ${budget} for inspection`,
+        ),
+      ],
+    }
+  }
+  const compressed = await source.read(0, source.size)
   const max = Math.min(budget, ratioCap)
   let bytes: Uint8Array
   const findings: Finding[] = []
@@ -197,4 +220,107 @@ export function unsupportedFinding(file: string, format: ScanFormat): Finding {
     'scan/unsupported-compression',
     `${format} data, which Agora cannot decompress; nothing inside it was checked`,
   )
+}
+
+/** Formats that, found inside a stream, need nothing but a look at every byte. */
+const PLAIN_DATA = new Set<ScanFormat>(['unknown', 'text', 'parquet', 'png', 'jpeg', 'empty'])
+const SNIFF_BYTES = MiB
+
+function inflater(format: Decompressible) {
+  if (format === 'gzip') return createGunzip()
+  if (format === 'zstd') return createZstdDecompress()
+  return createInflate()
+}
+
+/**
+ * Streams that hold data rather than code (a `.csv.gz` of any size) are
+ * decompressed chunk by chunk, never held in memory: every byte is seen,
+ * the ratio cap still applies, and the result is text or an unknown binary
+ * format. Returns undefined when the head looks like anything that could
+ * hold code (a pickle, an archive, a model), which is then buffered and
+ * scanned in full.
+ */
+async function scanStreamed(
+  source: ScanSource,
+  format: Decompressible,
+  ratioCap: number,
+  options: Options,
+): Promise<FormatScan | undefined> {
+  const file = source.path
+  const input = source.stream()
+  const output = inflater(format)
+  input.on('error', (error) => output.destroy(error))
+  input.pipe(output)
+  const head: Uint8Array[] = []
+  let headLength = 0
+  let decided = false
+  let total = 0
+  let text = true
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  const decide = (): boolean => {
+    decided = true
+    const bytes = Buffer.concat(head)
+    const inner = innerFormat(bytes.subarray(0, 512))
+    if (!PLAIN_DATA.has(inner)) return false
+    const walk = walkPickle(bytes, 0)
+    const identifier = /^[A-Za-z_][\w.]*$/
+    const pickle =
+      walk.complete ||
+      walk.imports.some((i) => identifier.test(i.module) && identifier.test(i.name)) ||
+      (walk.atEnd === true && bytes.length >= SNIFF_BYTES)
+    return !pickle
+  }
+  try {
+    for await (const chunk of output as AsyncIterable<Buffer>) {
+      total += chunk.length
+      if (!decided) {
+        head.push(chunk)
+        headLength += chunk.length
+        if (headLength >= SNIFF_BYTES && !decide()) return undefined
+      }
+      if (total > ratioCap) {
+        return {
+          format,
+          findings: [
+            makeFinding(
+              file,
+              'scan/compression-bomb',
+              `the ${format} stream of ${source.size} bytes expands past ${ratioCap} bytes (over ${options.maxZipRatio}:1)`,
+            ),
+          ],
+        }
+      }
+      if (text) {
+        try {
+          if (chunk.includes(0)) text = false
+          else decoder.decode(chunk, { stream: true })
+        } catch {
+          text = false
+        }
+      }
+    }
+    if (!decided && !decide()) return undefined
+    if (text) {
+      try {
+        decoder.decode()
+      } catch {
+        text = false
+      }
+    }
+  } catch {
+    // Corrupt streams take the buffered path, which scans what comes before the damage.
+    return undefined
+  } finally {
+    input.destroy()
+    output.destroy()
+  }
+  if (text || total === 0) return { format, findings: [] }
+  const inner = innerFormat(Buffer.concat(head).subarray(0, 512))
+  if (inner !== 'unknown') return { format, findings: [] }
+  return {
+    format,
+    findings: [
+      unknownFinding(file, `${format} data of a binary format Agora does not recognise`, options),
+    ],
+  }
 }
