@@ -7,6 +7,7 @@ import {
   EVIL_PICKLE_P0,
   EVIL_PICKLE_P4,
   TORCH_STATE_PICKLE,
+  u64,
 } from './__fixtures__/build.ts'
 import { UNSUPPORTED_STREAMS } from './__fixtures__/corpus.ts'
 import { bytesSource, type ScanOptions, type ScanResult, scanFile } from './index.ts'
@@ -50,6 +51,15 @@ describe('core/scan (containers)', () => {
     }
   })
 
+  it('walks protocol 0 pickles in entries with no pickle name or magic', async () => {
+    const zip = await scan('o.zip', buildZip([{ name: 'model', data: EVIL_PICKLE_P0, method: 8 }]))
+    expect(zip.verdict).toBe('unsafe')
+    const tar = await scan('o.tar', buildTar([{ name: 'weights', data: EVIL_PICKLE_P0 }]))
+    expect(tar.verdict).toBe('unsafe')
+    const text = await scan('o.zip', buildZip([{ name: 'notes', data: 'I like cats\n' }]))
+    expect(text.verdict).toBe('safe')
+  })
+
   it('refuses streams node cannot decompress as scan/unsupported-compression', async () => {
     for (const [name, bytes] of Object.entries(UNSUPPORTED_STREAMS)) {
       const result = await scan(name, bytes)
@@ -64,10 +74,14 @@ describe('core/scan (containers)', () => {
   })
 
   it('caps expansion by ratio (scan/compression-bomb) and by total size (scan/too-large)', async () => {
-    const zeros = gzipSync(new Uint8Array(20 * 1024 * 1024))
+    const zeros = gzipSync(new Uint8Array(80 * 1024 * 1024))
     const bomb = await scan('zeros.gz', zeros)
     expect(codes(bomb)).toEqual(['scan/compression-bomb'])
     expect(bomb.verdict).toBe('unsafe')
+    const pickleBomb = gzipSync(
+      concat([0x80, 0x04, 0x8e], u64(4 * 1024 * 1024), new Uint8Array(4 * 1024 * 1024), '.'),
+    )
+    expect(codes(await scan('bomb.pkl.gz', pickleBomb))).toEqual(['scan/compression-bomb'])
     const pickle = gzipSync(concat([0x80, 0x04], 'N.'.repeat(100_000)))
     expect(codes(await scan('big.pkl.gz', pickle, { maxPickleBytes: 100_000 }))).toEqual([
       'scan/too-large',

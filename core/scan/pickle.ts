@@ -459,6 +459,20 @@ export function hasPickleMagic(bytes: Uint8Array, start = 0): boolean {
   return bytes[start] === 0x80 && (bytes[start + 1] ?? 0) >= 2 && (bytes[start + 1] ?? 0) <= 5
 }
 
+/**
+ * Whether bytes with no pickle magic still walk as a protocol 0/1 pickle:
+ * to STOP, or far enough to import a plausible global.
+ *
+ * @example sniffsAsPickle(new TextEncoder().encode('cos\nsystem\n')) // true
+ */
+export function sniffsAsPickle(bytes: Uint8Array): boolean {
+  const walk = walkPickle(bytes, 0)
+  const identifier = /^[A-Za-z_][\w.]*$/
+  return (
+    walk.complete || walk.imports.some((i) => identifier.test(i.module) && identifier.test(i.name))
+  )
+}
+
 export interface PickleScan {
   imports: PickleImport[]
   findings: Finding[]

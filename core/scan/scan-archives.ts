@@ -1,7 +1,13 @@
 import { makeFinding } from './finding.ts'
 import { KERAS_CONFIG_BYTES, kerasConfigFindings } from './keras.ts'
 import { NPY_MAGIC, readNpyHeader } from './npy.ts'
-import { hasPickleMagic, type PickleScan, scanPickleBytes, walkPickle } from './pickle.ts'
+import {
+  hasPickleMagic,
+  type PickleScan,
+  scanPickleBytes,
+  sniffsAsPickle,
+  walkPickle,
+} from './pickle.ts'
 import { type FormatScan, type Options, plural, unsafeFormat } from './scan-context.ts'
 import { innerFormat, isContainer, scanInside } from './scan-nested.ts'
 import { readTarEntries } from './tar.ts'
@@ -56,7 +62,7 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
     // A .npy header may be up to 64 KiB; read that much only for .npy entries.
     if (npy) head = await readZipEntryHead(source, entry, 12 + 0xffff)
-    if (isNested(head)) {
+    if (isNested(head, entry.name)) {
       const read = await readZipEntry(
         source,
         entry,
@@ -70,7 +76,7 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
       imports.push(...(inner.imports ?? []))
       continue
     }
-    if (!named && !npy && !hasPickleMagic(head)) continue
+    if (!named && !npy && !hasPickleMagic(head) && !sniffsAsPickle(head)) continue
     let scan: PickleScan | undefined
     if (npy) {
       const header = readNpyHeader(head, file, entry.name)
@@ -118,10 +124,14 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
   return { format, findings, ...(pickles > 0 || imports.length > 0 ? { imports } : {}) }
 }
 
-/** Archives, compressed streams and HDF5 files: bytes holding more to scan. */
-function isNested(head: Uint8Array): boolean {
+/**
+ * Archives, compressed streams and HDF5 files: bytes holding more to scan.
+ * A `.keras` archive's `model.weights.h5` holds weights only (Keras reads
+ * the config from config.json), so it is not read into memory.
+ */
+function isNested(head: Uint8Array, name: string): boolean {
   const format = innerFormat(head)
-  return isContainer(format) || format === 'hdf5'
+  return isContainer(format) || (format === 'hdf5' && !/\.weights\.h5$/i.test(name))
 }
 
 /** Member names of torch's pre-1.0 tar layout. */
@@ -155,8 +165,8 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
     const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
     const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
-    const nested = isNested(head)
-    if (!nested && !named && !npy && !hasPickleMagic(head)) continue
+    const nested = isNested(head, entry.name)
+    if (!nested && !named && !npy && !hasPickleMagic(head) && !sniffsAsPickle(head)) continue
     const limit = nested
       ? Math.min(options.maxPickleBytes, options.budget.left)
       : options.maxPickleBytes

@@ -135,8 +135,8 @@ function decompress(
  * Decompresses a gzip, zlib or zstd stream (joblib, pandas and torch users
  * write all three) and scans what it holds like any file, recursively. The
  * output is capped by the scan's remaining byte budget (`scan/too-large`)
- * and by `maxZipRatio` times the input, for streams over 1 MiB
- * (`scan/compression-bomb`).
+ * and by `maxZipRatio` times the input, past 1 MiB for contents that are
+ * buffered and 64 MiB for data that is streamed (`scan/compression-bomb`).
  *
  * @example const { findings } = await scanCompressed(source, 'gzip', options)
  */
@@ -148,8 +148,11 @@ export async function scanCompressed(
   const file = source.path
   const refused = refusal(file, format, '', options)
   if (refused.length > 0) return { format, findings: refused }
+  // Streamed data costs no memory, so small repetitive files (a CSV of
+  // zeros) are let through up to 64 MiB; buffered contents get 1 MiB.
+  const streamCap = Math.max(64 * MiB, source.size * options.maxZipRatio)
+  const streamed = await scanStreamed(source, format, streamCap, options)
   const ratioCap = Math.max(MiB, source.size * options.maxZipRatio)
-  const streamed = await scanStreamed(source, format, ratioCap, options)
   if (streamed) return streamed
   const budget = Math.min(options.budget.left, options.maxPickleBytes)
   if (source.size > budget) {

@@ -236,7 +236,8 @@ export function buildCorpus(): CorpusFile[] {
   add('container/tar-zip', 'o.tar', buildTar([{ name: 'w.zip', data: evilZip }]), true)
   add('container/tar-zstd', 'o.tar', buildTar([{ name: 'x', data: zstdCompressSync(EVIL_P2) }]), true)
   add('container/npz-in-zip', 'o.zip', buildZip([{ name: 'x.npz', data: buildZip([{ name: 'o.npy', data: npy("'O'", EVIL_P2) }]) }]), true)
-  add('container/bomb', 'zeros.gz', gzipSync(new Uint8Array(20 * 1024 * 1024)), true)
+  add('container/bomb', 'zeros.gz', gzipSync(new Uint8Array(80 * 1024 * 1024)), true)
+  add('container/pickle-bomb', 'm.pkl.gz', gzipSync(concat([0x80, 0x04, 0x8e], u64(1 << 22), new Uint8Array(1 << 22), '.')), true)
   add('container/corrupt-gz', 'm.pkl.gz', gzipSync(EVIL_PICKLE_P0).subarray(0, 20), true)
   let deep = buildZip([{ name: 'a.txt', data: 'a' }])
   for (let level = 0; level < 5; level++) deep = buildZip([{ name: `l${level}.zip`, data: deep }])
@@ -244,6 +245,10 @@ export function buildCorpus(): CorpusFile[] {
   for (const [path, bytes] of Object.entries(UNSUPPORTED_STREAMS)) {
     add(`container/unsupported-${path}`, path, bytes, true)
   }
+  add('container/zip-p0-unnamed', 'o.zip', buildZip([{ name: 'model', data: EVIL_PICKLE_P0, method: 8 }]), true)
+  add('container/tar-p0-unnamed', 'o.tar', buildTar([{ name: 'weights', data: EVIL_PICKLE_P0 }]), true)
+  add('container/big-csv-gz', 'big.csv.gz', gzipSync('a,b\n'.repeat(300_000)), false)
+  add('container/zip-notes', 'o.zip', buildZip([{ name: 'notes', data: 'I like cats\n' }]), false)
   add('container/csv-gz', 'data.csv.gz', gzipSync('a,b\n1,2\n'), false)
   add('container/state-zstd', 'state.pkl.zst', zstdCompressSync(TORCH_STATE_PICKLE), false)
   add('container/state-tgz', 'm.tar.gz', gzipSync(buildTar([{ name: 'd.pkl', data: TORCH_STATE_PICKLE }])), false)
