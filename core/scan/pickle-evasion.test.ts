@@ -130,7 +130,7 @@ describe('core/scan/pickle (evasion)', () => {
     })
 
     it('flags a frame that starts inside another', async () => {
-      const bytes = concat([0x80, 0x04, 0x95], u64(12), [0x95], u64(2), 'N.')
+      const bytes = concat([0x80, 0x04, 0x95], u64(11), [0x95], u64(2), 'N.')
       const result = await scan('m.pkl', bytes)
       expect(codes(result)).toContain('scan/pickle-frame-mismatch')
       expect(result.verdict).not.toBe('safe')

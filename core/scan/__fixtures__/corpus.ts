@@ -191,7 +191,7 @@ export function buildCorpus(): CorpusFile[] {
   const frame = (length: number, ...body: (Uint8Array | string | number[])[]): Uint8Array =>
     concat([0x80, 0x04, 0x95], u64(length), ...body)
   add('frame/straddle', 'm.pkl', frame(3, [0x8c, 5], 'posix', [0x30], 'N.'), true)
-  add('frame/nested', 'm.pkl', frame(12, [0x95], u64(2), 'N.'), true)
+  add('frame/nested', 'm.pkl', frame(11, [0x95], u64(2), 'N.'), true)
   add('frame/short-evil', 'm.pkl', frame(1, EVIL_PICKLE_P4.subarray(2)), true)
   add('frame/exact', 'm.pkl', frame(2, 'N.'), false)
   add('frame/two', 'm.pkl', concat(frame(1, 'N'), [0x95], u64(1), '.'), false)
