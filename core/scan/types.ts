@@ -19,7 +19,9 @@ export interface ScanSource {
 /**
  * What a file turned out to be, from its bytes alone. `pytorch-zip` and
  * `pytorch-legacy` are the layouts `torch.load` reads; `zip` and `tar` are
- * other archives; `text` is valid UTF-8 without NUL bytes.
+ * other archives; `gzip`, `zlib` and `zstd` are streams Agora opens, `bz2`,
+ * `xz`, `lzma`, `7z` and `lz4` ones it cannot; `text` is valid UTF-8 without
+ * NUL bytes.
  */
 export type ScanFormat =
   | 'safetensors'
