@@ -92,6 +92,11 @@ describe('core/scan (containers)', () => {
     const csv = gzipSync(new TextEncoder().encode('a,b\n'.repeat(200_000)))
     const text = await scan('big.csv.gz', csv, { maxPickleBytes: 100_000 })
     expect(text).toMatchObject({ format: 'gzip', verdict: 'safe', findings: [] })
+    const small = { maxPickleBytes: 1000 }
+    const inZip = await scan('d.zip', buildZip([{ name: 'big.csv.gz', data: csv }]), small)
+    expect(inZip).toMatchObject({ verdict: 'safe', findings: [] })
+    const inTar = await scan('d.tar', buildTar([{ name: 'big.csv.gz', data: csv }]), small)
+    expect(inTar).toMatchObject({ verdict: 'safe', findings: [] })
     const binary = zstdCompressSync(Uint8Array.from({ length: 4096 }, (_, i) => (i * 7) % 251))
     expect(codes(await scan('blob.zst', binary))).toEqual(['scan/unknown-format'])
   })

@@ -10,6 +10,7 @@ import {
 } from './pickle.ts'
 import { type FormatScan, type Options, plural, unsafeFormat } from './scan-context.ts'
 import { innerFormat, isContainer, scanInside } from './scan-nested.ts'
+import { sliceSource } from './source.ts'
 import { readTarEntries } from './tar.ts'
 import type { Finding, PickleImport, ScanSource } from './types.ts'
 import { readZipDirectory, readZipEntry, readZipEntryHead } from './zip.ts'
@@ -62,6 +63,14 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
     // A .npy header may be up to 64 KiB; read that much only for .npy entries.
     if (npy) head = await readZipEntryHead(source, entry, 12 + 0xffff)
+    if (isNested(head, entry.name) && entry.method === 0) {
+      // Stored bytes are read in place, on demand, never copied whole.
+      const stored = sliceSource(source, entry.dataOffset, entry.compressedSize)
+      const inner = await scanInside(stored, file, `${entry.name}: `, options, entry.name)
+      findings.push(...inner.findings)
+      imports.push(...(inner.imports ?? []))
+      continue
+    }
     if (isNested(head, entry.name)) {
       const read = await readZipEntry(
         source,
@@ -165,11 +174,15 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
     const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
     const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
-    const nested = isNested(head, entry.name)
-    if (!nested && !named && !npy && !hasPickleMagic(head) && !sniffsAsPickle(head)) continue
-    const limit = nested
-      ? Math.min(options.maxPickleBytes, options.budget.left)
-      : options.maxPickleBytes
+    if (isNested(head, entry.name)) {
+      const member = sliceSource(source, entry.offset, entry.size)
+      const inner = await scanInside(member, file, `${entry.name}: `, options, entry.name)
+      findings.push(...inner.findings)
+      imports.push(...(inner.imports ?? []))
+      continue
+    }
+    if (!named && !npy && !hasPickleMagic(head) && !sniffsAsPickle(head)) continue
+    const limit = options.maxPickleBytes
     if (entry.size > limit) {
       findings.push(
         makeFinding(
@@ -181,13 +194,6 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
       continue
     }
     const bytes = await source.read(entry.offset, entry.offset + entry.size)
-    if (nested) {
-      options.budget.left -= bytes.length
-      const inner = await scanInside(bytes, file, `${entry.name}: `, options, entry.name)
-      findings.push(...inner.findings)
-      imports.push(...(inner.imports ?? []))
-      continue
-    }
     let start = 0
     if (npy) {
       const header = readNpyHeader(bytes, file, entry.name)

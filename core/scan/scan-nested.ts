@@ -99,15 +99,17 @@ function refusal(file: string, format: ScanFormat, where: string, options: Optio
  * @example const inner = await scanInside(bytes, 'model.zip', 'inner.zip: ', options)
  */
 export async function scanInside(
-  bytes: Uint8Array,
+  contents: Uint8Array | ScanSource,
   file: string,
   where: string,
   options: Options,
   entry?: string,
 ): Promise<FormatScan> {
-  const refused = refusal(file, innerFormat(bytes.subarray(0, 512)), where, options)
+  const source = contents instanceof Uint8Array ? bytesSource(file, contents) : contents
+  const head = await source.read(0, Math.min(source.size, 512))
+  const refused = refusal(file, innerFormat(head), where, options)
   if (refused.length > 0) return { format: 'unknown', findings: refused }
-  const inner = await options.scanInner(bytesSource(file, bytes), {
+  const inner = await options.scanInner(source, {
     ...options,
     depth: options.depth + 1,
   })
