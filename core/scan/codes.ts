@@ -146,8 +146,8 @@ export const SCAN_CODES = {
     hint: 'the entry does not match its CRC-32; the archive is damaged, create it again',
   },
   'scan/nested-archive': {
-    severity: 'warning',
-    hint: 'upload the inner files themselves so each is scanned, rather than an archive inside an archive',
+    severity: 'error',
+    hint: 'archives inside archives are opened four levels deep; upload the inner files themselves so each is scanned',
   },
   'scan/zip-encrypted': {
     severity: 'error',

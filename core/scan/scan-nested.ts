@@ -83,8 +83,6 @@ function refusal(file: string, format: ScanFormat, where: string, options: Optio
         file,
         'scan/nested-archive',
         `${where}${format} nested more than ${MAX_NESTING} levels deep; what it holds was not scanned`,
-        undefined,
-        'error',
       ),
     ]
   }
