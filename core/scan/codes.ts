@@ -40,7 +40,7 @@ export const SCAN_CODES = {
   },
   'scan/safetensors-header-too-large': {
     severity: 'error',
-    hint: 'a safetensors header is at most 100 MB; the length prefix is probably corrupt',
+    hint: 'real safetensors headers are a few MiB; Agora reads at most 16 MiB (the format allows 100 MB), so the length prefix is probably corrupt or hostile',
   },
   'scan/safetensors-bad-header': {
     severity: 'error',
@@ -146,8 +146,8 @@ export const SCAN_CODES = {
     hint: 'the entry does not match its CRC-32; the archive is damaged, create it again',
   },
   'scan/nested-archive': {
-    severity: 'warning',
-    hint: 'upload the inner files themselves so each is scanned, rather than an archive inside an archive',
+    severity: 'error',
+    hint: 'archives inside archives are opened four levels deep; upload the inner files themselves so each is scanned',
   },
   'scan/zip-encrypted': {
     severity: 'error',
@@ -173,6 +173,41 @@ export const SCAN_CODES = {
     severity: 'error',
     unsafe: true,
     hint: 'Lambda layers carry Python bytecode that runs when the model is loaded with safe_mode off; rebuild the layer as a registered custom layer in code',
+  },
+  'scan/pickle-trailing-bytes': {
+    severity: 'error',
+    hint: 'bytes after the last pickle are not a pickle; loaders that read until the end would try them, so remove them or re-save the file',
+  },
+  'scan/pickle-frame-mismatch': {
+    severity: 'error',
+    unsafe: true,
+    hint: 'a FRAME length disagrees with the opcodes inside it, so the C and Python unpicklers read different things; re-save with a standard pickler',
+  },
+  'scan/unsupported-compression': {
+    severity: 'error',
+    hint: 'Agora cannot decompress this stream (bz2, xz, lzma, lz4, 7z), so its contents were not checked; upload the files uncompressed, or gzip/zstd them',
+  },
+  'scan/compression-bomb': {
+    severity: 'error',
+    unsafe: true,
+    hint: 'the stream expands far beyond its size (over 100:1 or past the size limit); upload the contents uncompressed or split them',
+  },
+  'scan/keras-custom-object': {
+    severity: 'error',
+    unsafe: true,
+    hint: 'the config names a class or module outside Keras, which Keras imports when loading; register the layer in code shipped separately, or publish the weights as safetensors',
+  },
+  'scan/keras-malformed': {
+    severity: 'error',
+    hint: 'the Keras config is not valid JSON; save the model again with model.save',
+  },
+  'scan/safetensors-too-many-tensors': {
+    severity: 'error',
+    hint: 'no real model has this many tensors; the header is probably corrupt or hostile',
+  },
+  'scan/stream-corrupt': {
+    severity: 'error',
+    hint: 'the compressed stream is corrupt or truncated, so not all of it could be checked; compress the file again',
   },
   'scan/gguf-bad-magic': {
     severity: 'error',

@@ -34,6 +34,16 @@ export function detectFormat(head: Uint8Array): ScanFormat {
   if (startsWith(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png'
   if (startsWith(head, [0xff, 0xd8, 0xff])) return 'jpeg'
   if (startsWith(head, [0x1f, 0x8b])) return 'gzip'
+  if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd'
+  if (startsWith(head, [0x42, 0x5a, 0x68]) && (head[3] ?? 0) >= 0x31 && (head[3] ?? 0) <= 0x39)
+    return 'bz2'
+  if (startsWith(head, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz'
+  // The .lzma "alone" format has no magic; joblib and Python's lzma write
+  // properties 0x5d and a dictionary size below 16 MiB, never text.
+  if (startsWith(head, [0x5d, 0x00, 0x00])) return 'lzma'
+  if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z'
+  if (startsWith(head, [0x04, 0x22, 0x4d, 0x18]) || startsWith(head, [0x02, 0x21, 0x4c, 0x18]))
+    return 'lz4'
   if (isTarHeader(head)) return 'tar'
   if (looksLikeOnnx(head)) return 'onnx'
   return 'unknown'

@@ -1,5 +1,6 @@
 import { makeFinding } from './finding.ts'
 import { isAllowedGlobal, isDangerousGlobal } from './pickle-globals.ts'
+import { isPickleFloat, pickleInt, pickleLong, pickleMemoKey } from './py-number.ts'
 import type { Finding, PickleImport } from './types.ts'
 
 type StackItem =
@@ -26,6 +27,8 @@ export interface PickleWalk {
   problem?: string
   /** It stopped because the bytes ran out, not on a bad opcode. */
   atEnd?: boolean
+  /** Where a FRAME's length disagreed with the opcodes inside it (the C and Python loaders then differ). */
+  frameMismatch?: string
 }
 
 class Malformed extends Error {
@@ -85,14 +88,30 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
     return Number(value)
   }
   // Text files start with letters that are also opcodes; a numeric argument
-  // that is not a number tells them apart from protocol 0 pickles.
-  const numberLine = (pattern: RegExp): void => {
+  // that neither CPython loader reads as a number tells them apart from
+  // protocol 0 pickles. Anything either loader accepts must be accepted here,
+  // or the walk would stop where a loader carries on.
+  const notNumber = (value: string): Malformed =>
+    new Malformed(
+      `numeric argument ${JSON.stringify(value.slice(0, 40))} is not a number at byte ${pos}`,
+    )
+  const numberLine = (accepts: (value: string) => boolean): void => {
     const value = line()
-    if (!pattern.test(value))
-      throw new Malformed(
-        `numeric argument ${JSON.stringify(value.slice(0, 40))} is not a number at byte ${pos}`,
-      )
+    if (!accepts(value)) throw notNumber(value)
     push(OTHER)
+  }
+  const memoKey = (): number => {
+    const value = line()
+    const key = pickleMemoKey(value)
+    if (key === undefined) throw notNumber(value)
+    if (key < 0n) throw new Malformed(`negative memo key at byte ${pos}`)
+    // A key past 2^53 cannot be told apart from its neighbours as a number.
+    return key > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(key)
+  }
+  let frameEnd = -1
+  let frameMismatch: string | undefined
+  const mismatch = (message: string): void => {
+    frameMismatch ??= message
   }
   const text = (n: number): string => decoder.decode(bytes.subarray(need(n), pos))
   const skip = (n: number): void => {
@@ -129,11 +148,22 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
 
   try {
     for (;;) {
+      if (frameEnd >= 0 && pos >= frameEnd) {
+        if (pos > frameEnd) mismatch(`an opcode runs past the end of its frame at byte ${frameEnd}`)
+        frameEnd = -1
+      }
       if (pos >= bytes.length) throw new Malformed('pickle ends without STOP', true)
       const op = bytes[pos++] as number
       switch (op) {
         case 0x2e: // STOP
-          return { end: pos, complete: true, imports, unresolved, extensions }
+          return {
+            end: pos,
+            complete: true,
+            imports,
+            unresolved,
+            extensions,
+            ...(frameMismatch ? { frameMismatch } : {}),
+          }
         case 0x28: // MARK
           push(MARK)
           break
@@ -147,13 +177,13 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
           push(top())
           break
         case 0x46: // FLOAT
-          numberLine(/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^-?(?:inf|nan)$/)
+          numberLine(isPickleFloat)
           break
         case 0x49: // INT
-          numberLine(/^[-+]?\d+$/)
+          numberLine((v) => pickleInt(v) !== undefined)
           break
         case 0x4c: // LONG
-          numberLine(/^[-+]?\d+L?$/)
+          numberLine((v) => pickleLong(v) !== undefined)
           break
         case 0x4a: // BININT
           skip(4)
@@ -202,8 +232,8 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
           pop()
           push(OTHER)
           break
-        case 0x53: // STRING: a quoted repr
-          push({ t: 'str', v: unquote(line()) })
+        case 0x53: // STRING: a quoted repr, its escapes decoded as codecs.escape_decode does
+          push({ t: 'str', v: escapeDecode(unquote(line())) })
           break
         case 0x54: // BINSTRING
           push({ t: 'str', v: latin1.decode(bytes.subarray(need(i32()), pos)) })
@@ -212,7 +242,7 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
           push({ t: 'str', v: latin1.decode(bytes.subarray(need(u8()), pos)) })
           break
         case 0x56: // UNICODE (raw-unicode-escape)
-          push({ t: 'str', v: line() })
+          push({ t: 'str', v: rawUnicodeDecode(line()) })
           break
         case 0x58: // BINUNICODE
           push({ t: 'str', v: text(u32()) })
@@ -291,7 +321,7 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
           push(OTHER)
           break
         case 0x67: // GET
-          get(parseDecimal(line()))
+          get(memoKey())
           break
         case 0x68: // BINGET
           get(u8())
@@ -300,7 +330,7 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
           get(u32())
           break
         case 0x70: // PUT
-          memo.set(parseDecimal(line()), top())
+          memo.set(memoKey(), top())
           break
         case 0x71: // BINPUT
           memo.set(u8(), top())
@@ -317,9 +347,14 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
           if (protocol > 5) throw new Malformed(`unknown pickle protocol ${protocol}`)
           break
         }
-        case 0x95: // FRAME
-          u64()
+        case 0x95: {
+          // FRAME
+          if (frameEnd >= 0 && pos - 1 < frameEnd)
+            mismatch(`a FRAME at byte ${pos - 1} starts before the frame ending at ${frameEnd}`)
+          const length = u64()
+          frameEnd = pos + length
           break
+        }
         case 0x81: // NEWOBJ
           pop()
           pop()
@@ -359,14 +394,17 @@ export function walkPickle(bytes: Uint8Array, start: number): PickleWalk {
   } catch (error) {
     const problem = error instanceof Malformed ? error.message : `unreadable: ${String(error)}`
     const atEnd = error instanceof Malformed && error.atEnd
-    return { end: pos, complete: false, imports, unresolved, extensions, problem, atEnd }
+    return {
+      end: pos,
+      complete: false,
+      imports,
+      unresolved,
+      extensions,
+      problem,
+      atEnd,
+      ...(frameMismatch ? { frameMismatch } : {}),
+    }
   }
-}
-
-function parseDecimal(text: string): number {
-  const value = Number(text.trim())
-  if (!Number.isSafeInteger(value) || value < 0) throw new Malformed(`bad memo key "${text}"`)
-  return value
 }
 
 function unquote(text: string): string {
@@ -375,6 +413,41 @@ function unquote(text: string): string {
     return text.slice(1, -1)
   }
   throw new Malformed(`STRING argument ${JSON.stringify(text.slice(0, 40))} is not quoted`)
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+}
+
+/** `codecs.escape_decode`: so `'o\x73'` names the module `os`, as the loader sees it. */
+function escapeDecode(text: string): string {
+  return text.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|[\s\S])/g, (whole, esc: string) => {
+    if (esc.startsWith('x') && esc.length === 3)
+      return String.fromCharCode(Number.parseInt(esc.slice(1), 16))
+    if (/^[0-7]/.test(esc)) return String.fromCharCode(Number.parseInt(esc, 8) & 0xff)
+    return Object.hasOwn(SIMPLE_ESCAPES, esc) ? (SIMPLE_ESCAPES[esc] as string) : whole
+  })
+}
+
+/** The raw-unicode-escape codec: only `\uXXXX` and `\UXXXXXXXX` are escapes. */
+function rawUnicodeDecode(text: string): string {
+  return text.replace(
+    /\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g,
+    (whole, u?: string, big?: string) => {
+      const code = Number.parseInt((u ?? big) as string, 16)
+      return code <= 0x10ffff ? String.fromCodePoint(code) : whole
+    },
+  )
 }
 
 /**
@@ -386,6 +459,20 @@ export function hasPickleMagic(bytes: Uint8Array, start = 0): boolean {
   return bytes[start] === 0x80 && (bytes[start + 1] ?? 0) >= 2 && (bytes[start + 1] ?? 0) <= 5
 }
 
+/**
+ * Whether bytes with no pickle magic still walk as a protocol 0/1 pickle:
+ * to STOP, or far enough to import a plausible global.
+ *
+ * @example sniffsAsPickle(new TextEncoder().encode('cos\nsystem\n')) // true
+ */
+export function sniffsAsPickle(bytes: Uint8Array): boolean {
+  const walk = walkPickle(bytes, 0)
+  const identifier = /^[A-Za-z_][\w.]*$/
+  return (
+    walk.complete || walk.imports.some((i) => identifier.test(i.module) && identifier.test(i.name))
+  )
+}
+
 export interface PickleScan {
   imports: PickleImport[]
   findings: Finding[]
@@ -394,13 +481,15 @@ export interface PickleScan {
 }
 
 /**
- * Scans a pickle stream: one or, with `maxPickles`, several pickles in a row
- * (legacy torch files hold five), turning their imports into findings.
- * A problem in the first pickle fails closed; after that, bytes that do not
- * walk as a pickle are data (the raw storages of a legacy torch file).
+ * Scans a pickle stream, turning imports into findings. With `toEnd`, every
+ * pickle up to the last byte is walked (loaders that call pickle.load until
+ * EOF run them all) and bytes after the last STOP that do not walk as a
+ * pickle are `scan/pickle-trailing-bytes`; with `maxPickles`, that many are
+ * walked and the rest is data (legacy torch files: five pickles, then raw
+ * storages). A problem in the first pickle fails closed.
  *
  * @example
- * const { findings } = scanPickleBytes(bytes, { file: 'model.bin' })
+ * const { findings } = scanPickleBytes(bytes, { file: 'model.bin', toEnd: true })
  */
 export function scanPickleBytes(
   bytes: Uint8Array,
@@ -409,6 +498,7 @@ export function scanPickleBytes(
     entry?: string
     start?: number
     maxPickles?: number
+    toEnd?: boolean
     allowGlobals?: ReadonlySet<string>
   },
 ): PickleScan {
@@ -418,7 +508,7 @@ export function scanPickleBytes(
   const imports: PickleImport[] = []
   const pickles: PickleWalk[] = []
   let pos = options.start ?? 0
-  const max = options.maxPickles ?? 1
+  const max = options.toEnd ? Number.POSITIVE_INFINITY : (options.maxPickles ?? 1)
   for (let n = 0; n < max && pos < bytes.length; n++) {
     const walk = walkPickle(bytes, pos)
     pickles.push(walk)
@@ -453,6 +543,11 @@ export function scanPickleBytes(
         ),
       )
     }
+    if (walk.frameMismatch) {
+      findings.push(
+        makeFinding(file, 'scan/pickle-frame-mismatch', `${where}${walk.frameMismatch}`),
+      )
+    }
     if (!walk.complete) {
       if (n === 0) {
         findings.push(
@@ -460,6 +555,14 @@ export function scanPickleBytes(
             file,
             'scan/pickle-malformed',
             `${where}${walk.problem ?? 'pickle is malformed'}`,
+          ),
+        )
+      } else if (options.toEnd) {
+        findings.push(
+          makeFinding(
+            file,
+            'scan/pickle-trailing-bytes',
+            `${where}${bytes.length - pos} bytes after pickle ${n} (from byte ${pos}) are not a pickle: ${walk.problem ?? 'malformed'}`,
           ),
         )
       }

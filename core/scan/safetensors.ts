@@ -26,8 +26,14 @@ export const SAFETENSORS_DTYPE_BITS: Readonly<Record<string, number>> = {
   U64: 64,
 }
 
-/** The reference reader refuses headers over 100 MB; so does Agora. */
-export const DEFAULT_MAX_SAFETENSORS_HEADER = 100_000_000
+/**
+ * The reference reader allows headers up to 100 MB, but parsing that much
+ * JSON costs tens of seconds and gigabytes; real headers (tens of thousands
+ * of tensors at most) are a few MiB, so Agora stops at 16 MiB.
+ */
+export const DEFAULT_MAX_SAFETENSORS_HEADER = 16 * 1024 * 1024
+/** More tensors than any real checkpoint holds in one file. */
+export const MAX_SAFETENSORS_TENSORS = 200_000
 
 export interface SafetensorsHeader {
   tensors: TensorInfo[]
@@ -140,6 +146,17 @@ export function checkSafetensorsHeader(
     )
   }
   if (!isJsonObject(root)) return bad('header is not a JSON object')
+  const count = Object.keys(root).filter((key) => key !== '__metadata__').length
+  if (count > MAX_SAFETENSORS_TENSORS) {
+    findings.push(
+      makeFinding(
+        file,
+        'scan/safetensors-too-many-tensors',
+        `header lists ${count} tensors, over the limit of ${MAX_SAFETENSORS_TENSORS}`,
+      ),
+    )
+    return { tensors, metadata, findings }
+  }
 
   const ranges: { name: string; begin: number; end: number }[] = []
   for (const [name, entry] of Object.entries(root)) {

@@ -1,9 +1,16 @@
-import { detectFormat } from './detect.ts'
 import { makeFinding } from './finding.ts'
-import { KERAS_CONFIG_BYTES, kerasLambdas, latin1 } from './keras.ts'
+import { KERAS_CONFIG_BYTES, kerasConfigFindings } from './keras.ts'
 import { NPY_MAGIC, readNpyHeader } from './npy.ts'
-import { hasPickleMagic, type PickleScan, scanPickleBytes, walkPickle } from './pickle.ts'
-import { type FormatScan, type Options, plural, RAW_PICKLES, unsafeFormat } from './scan-context.ts'
+import {
+  hasPickleMagic,
+  type PickleScan,
+  scanPickleBytes,
+  sniffsAsPickle,
+  walkPickle,
+} from './pickle.ts'
+import { type FormatScan, type Options, plural, unsafeFormat } from './scan-context.ts'
+import { innerFormat, isContainer, scanInside } from './scan-nested.ts'
+import { sliceSource } from './source.ts'
 import { readTarEntries } from './tar.ts'
 import type { Finding, PickleImport, ScanSource } from './types.ts'
 import { readZipDirectory, readZipEntry, readZipEntryHead } from './zip.ts'
@@ -45,7 +52,10 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
       // A .keras archive: its config.json names every layer.
       const read = await readZipEntry(source, entry, KERAS_CONFIG_BYTES)
       findings.push(...read.findings)
-      if (read.bytes) findings.push(...kerasLambdas(latin1.decode(read.bytes), file, entry.name))
+      if (read.bytes)
+        findings.push(
+          ...kerasConfigFindings(new TextDecoder().decode(read.bytes), file, entry.name),
+        )
       continue
     }
     const named = /\.(?:pkl|pickle)$/i.test(entry.name)
@@ -53,8 +63,29 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
     // A .npy header may be up to 64 KiB; read that much only for .npy entries.
     if (npy) head = await readZipEntryHead(source, entry, 12 + 0xffff)
-    if (isArchive(head)) findings.push(nestedArchive(file, entry.name, options))
-    if (!named && !npy && !hasPickleMagic(head)) continue
+    if (isNested(head, entry.name) && entry.method === 0) {
+      // Stored bytes are read in place, on demand, never copied whole.
+      const stored = sliceSource(source, entry.dataOffset, entry.compressedSize)
+      const inner = await scanInside(stored, file, `${entry.name}: `, options, entry.name)
+      findings.push(...inner.findings)
+      imports.push(...(inner.imports ?? []))
+      continue
+    }
+    if (isNested(head, entry.name)) {
+      const read = await readZipEntry(
+        source,
+        entry,
+        Math.min(options.maxPickleBytes, options.budget.left),
+      )
+      findings.push(...read.findings)
+      if (!read.bytes) continue
+      options.budget.left -= read.bytes.length
+      const inner = await scanInside(read.bytes, file, `${entry.name}: `, options, entry.name)
+      findings.push(...inner.findings)
+      imports.push(...(inner.imports ?? []))
+      continue
+    }
+    if (!named && !npy && !hasPickleMagic(head) && !sniffsAsPickle(head)) continue
     let scan: PickleScan | undefined
     if (npy) {
       const header = readNpyHeader(head, file, entry.name)
@@ -82,7 +113,7 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
       scan = scanPickleBytes(bytes, {
         file,
         entry: entry.name,
-        maxPickles: RAW_PICKLES,
+        toEnd: true,
         allowGlobals: options.allow,
       })
     }
@@ -99,23 +130,17 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
           : `an archive holding ${plural(pickles, 'pickle')}`,
       ),
     )
-  return { format, findings, ...(pickles > 0 ? { imports } : {}) }
+  return { format, findings, ...(pickles > 0 || imports.length > 0 ? { imports } : {}) }
 }
 
-/** Zip, gzip or tar bytes: archives whose own contents a scan does not open. */
-function isArchive(head: Uint8Array): boolean {
-  const format = detectFormat(head)
-  return format === 'zip' || format === 'gzip' || format === 'tar'
-}
-
-function nestedArchive(file: string, entry: string, options: Options): Finding {
-  return makeFinding(
-    file,
-    'scan/nested-archive',
-    `entry "${entry}" is itself an archive; what it holds was not scanned`,
-    undefined,
-    options.strict ? 'error' : 'warning',
-  )
+/**
+ * Archives, compressed streams and HDF5 files: bytes holding more to scan.
+ * A `.keras` archive's `model.weights.h5` holds weights only (Keras reads
+ * the config from config.json), so it is not read into memory.
+ */
+function isNested(head: Uint8Array, name: string): boolean {
+  const format = innerFormat(head)
+  return isContainer(format) || (format === 'hdf5' && !/\.weights\.h5$/i.test(name))
 }
 
 /** Member names of torch's pre-1.0 tar layout. */
@@ -149,14 +174,21 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
     const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
     const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))
     const npy = NPY_MAGIC.every((b, i) => head[i] === b)
-    if (isArchive(head)) findings.push(nestedArchive(file, entry.name, options))
-    if (!named && !npy && !hasPickleMagic(head)) continue
-    if (entry.size > options.maxPickleBytes) {
+    if (isNested(head, entry.name)) {
+      const member = sliceSource(source, entry.offset, entry.size)
+      const inner = await scanInside(member, file, `${entry.name}: `, options, entry.name)
+      findings.push(...inner.findings)
+      imports.push(...(inner.imports ?? []))
+      continue
+    }
+    if (!named && !npy && !hasPickleMagic(head) && !sniffsAsPickle(head)) continue
+    const limit = options.maxPickleBytes
+    if (entry.size > limit) {
       findings.push(
         makeFinding(
           file,
           'scan/too-large',
-          `member "${entry.name}" is ${entry.size} bytes, over the limit of ${options.maxPickleBytes} for inspection`,
+          `member "${entry.name}" is ${entry.size} bytes, over the limit of ${limit} for inspection`,
         ),
       )
       continue
@@ -176,7 +208,7 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
       file,
       entry: entry.name,
       start,
-      maxPickles: npy ? 1 : RAW_PICKLES,
+      toEnd: true,
       allowGlobals: options.allow,
     })
     pickles++
@@ -185,5 +217,5 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
   }
   if (pickles > 0)
     findings.push(unsafeFormat(file, `an archive holding ${plural(pickles, 'pickle')}`))
-  return { format: 'tar', findings, ...(pickles > 0 ? { imports } : {}) }
+  return { format: 'tar', findings, ...(pickles > 0 || imports.length > 0 ? { imports } : {}) }
 }

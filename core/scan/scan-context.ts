@@ -4,7 +4,7 @@
  * Internal to core/scan; not re-exported.
  */
 import { makeFinding } from './finding.ts'
-import type { Finding, ScanOptions, ScanResult } from './types.ts'
+import type { Finding, ScanOptions, ScanResult, ScanSource } from './types.ts'
 
 export const MiB = 1024 * 1024
 const GiB = 1024 * MiB
@@ -19,14 +19,20 @@ const DEFAULTS = {
 }
 /** Pickles a legacy torch file holds: magic, protocol, sys info, data, storage keys. */
 export const LEGACY_PICKLES = 5
-/** Pickles walked in a raw pickle file; loaders that call pickle.load in a loop read several. */
-export const RAW_PICKLES = 64
 
 /** Scan options with every limit filled in. */
 export type Options = Required<
   Omit<ScanOptions, 'allowGlobals' | 'strict' | 'maxSafetensorsHeader'>
 > &
-  Pick<ScanOptions, 'maxSafetensorsHeader' | 'strict'> & { allow: ReadonlySet<string> }
+  Pick<ScanOptions, 'maxSafetensorsHeader' | 'strict'> & {
+    allow: ReadonlySet<string>
+    /** How many containers (archives, compressed streams) this scan is inside. */
+    depth: number
+    /** Bytes that decompressing nested streams may still produce, shared by the whole scan. */
+    budget: { left: number }
+    /** Scans bytes found inside a container as a file of their own (scan-file's dispatcher). */
+    scanInner: (source: ScanSource, options: Options) => Promise<FormatScan>
+  }
 
 /** What a format's scanner finds; scanFile adds the path, verdict and verifiedFormat. */
 export type FormatScan = Omit<ScanResult, 'path' | 'verdict' | 'verifiedFormat'>
@@ -37,7 +43,14 @@ export type FormatScan = Omit<ScanResult, 'path' | 'verdict' | 'verifiedFormat'>
  * @example resolveOptions({ strict: true }).maxPickleBytes // 268435456
  */
 export function resolveOptions(options: ScanOptions): Options {
-  return { ...DEFAULTS, ...stripUndefined(options), allow: new Set(options.allowGlobals ?? []) }
+  const resolved = { ...DEFAULTS, ...stripUndefined(options) }
+  return {
+    ...resolved,
+    allow: new Set(options.allowGlobals ?? []),
+    depth: 0,
+    budget: { left: resolved.maxPickleBytes },
+    scanInner: () => Promise.reject(new Error('no scanner for nested files')),
+  }
 }
 
 /**

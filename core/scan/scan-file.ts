@@ -13,14 +13,8 @@ import {
   resolveOptions,
   unknownFinding,
 } from './scan-context.ts'
-import {
-  compressedHead,
-  looksLikeZlib,
-  opensPickle,
-  scanCompressed,
-  scanNpyFile,
-  scanPickleFile,
-} from './scan-pickles.ts'
+import { isZlibStream, scanCompressed, unsupportedFinding } from './scan-nested.ts'
+import { scanNpyFile, scanPickleFile } from './scan-pickles.ts'
 import { openPath } from './source.ts'
 import type { ScanFormat, ScanOptions, ScanResult, ScanSource } from './types.ts'
 
@@ -45,7 +39,7 @@ const PROMISED: Readonly<Record<string, ScanFormat>> = {
  * if (result.verdict !== 'safe') console.log(result.findings)
  */
 export async function scanFile(source: ScanSource, options: ScanOptions = {}): Promise<ScanResult> {
-  const resolved = resolveOptions(options)
+  const resolved = { ...resolveOptions(options), scanInner: scanByFormat }
   let scanned: FormatScan
   try {
     scanned = await scanByFormat(source, resolved)
@@ -189,7 +183,14 @@ async function scanByFormat(original: ScanSource, options: Options): Promise<For
     case 'tar':
       return scanTar(source, options)
     case 'gzip':
-      return scanCompressed(source, 'gzip', options)
+    case 'zstd':
+      return scanCompressed(source, format, options)
+    case 'bz2':
+    case 'xz':
+    case 'lzma':
+    case '7z':
+    case 'lz4':
+      return { format, findings: [unsupportedFinding(file, format)] }
     case 'hdf5':
       return { format, findings: await scanStreamForLambdas(source) }
     default:
@@ -203,9 +204,8 @@ async function scanUnknown(
   options: Options,
 ): Promise<FormatScan> {
   const file = source.path
-  if (looksLikeZlib(head) && opensPickle(await compressedHead(source, 'zlib'))) {
+  if (isZlibStream(await source.read(0, Math.min(source.size, 4096))))
     return scanCompressed(source, 'zlib', options)
-  }
   const sniff = await source.read(0, Math.min(source.size, SNIFF_BYTES))
   const walk = walkPickle(sniff, 0)
   const identifier = /^[A-Za-z_][\w.]*$/

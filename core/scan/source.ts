@@ -60,3 +60,29 @@ export function bytesSource(path: string, bytes: Uint8Array): ScanSource {
     stream: () => Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]),
   }
 }
+
+/**
+ * A window `[start, start + length)` of another source, read on demand: a
+ * stored zip entry or a tar member scanned as a file of its own without
+ * copying it into memory.
+ *
+ * @example await scanFile(sliceSource(tarSource, member.offset, member.size))
+ */
+export function sliceSource(source: ScanSource, start: number, length: number): ScanSource {
+  const size = Math.max(0, Math.min(length, source.size - start))
+  const chunk = 1024 * 1024
+  return {
+    path: source.path,
+    size,
+    read: (from, to) => source.read(start + Math.min(from, size), start + Math.min(to, size)),
+    stream: () =>
+      Readable.from(
+        (async function* () {
+          for (let at = 0; at < size; at += chunk) {
+            const bytes = await source.read(start + at, start + Math.min(size, at + chunk))
+            yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+          }
+        })(),
+      ),
+  }
+}

@@ -19,7 +19,9 @@ export interface ScanSource {
 /**
  * What a file turned out to be, from its bytes alone. `pytorch-zip` and
  * `pytorch-legacy` are the layouts `torch.load` reads; `zip` and `tar` are
- * other archives; `text` is valid UTF-8 without NUL bytes.
+ * other archives; `gzip`, `zlib` and `zstd` are streams Agora opens, `bz2`,
+ * `xz`, `lzma`, `7z` and `lz4` ones it cannot; `text` is valid UTF-8 without
+ * NUL bytes.
  */
 export type ScanFormat =
   | 'safetensors'
@@ -37,6 +39,12 @@ export type ScanFormat =
   | 'jpeg'
   | 'gzip'
   | 'zlib'
+  | 'zstd'
+  | 'bz2'
+  | 'xz'
+  | 'lzma'
+  | '7z'
+  | 'lz4'
   | 'text'
   | 'empty'
   | 'unknown'
@@ -100,7 +108,7 @@ export interface ScanResult {
 
 /** Limits a scan works within; hostile files are refused before they cost memory. */
 export interface ScanOptions {
-  /** Largest safetensors header, in bytes; default 100 MB as in the reference reader. */
+  /** Largest safetensors header, in bytes; default 16 MiB (the reference reader allows 100 MB, real headers are a few MiB). */
   maxSafetensorsHeader?: number
   /** Largest pickle read into memory, in bytes; default 256 MiB. */
   maxPickleBytes?: number
