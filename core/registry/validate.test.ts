@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,15 +19,30 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true })
 })
 
-/** A copy of the valid registry in a temp folder, with an overlay's files added and its delete.txt paths removed. */
+/**
+ * A copy of the valid registry in a temp folder, with an overlay's files
+ * added, its delete.txt paths removed and its link.txt lines (`path target`)
+ * made symbolic links.
+ */
 async function repoWith(overlay?: string): Promise<string> {
   const root = await mkdtemp(join(scratch, 'repo-'))
   await cp(valid, root, { recursive: true })
   if (overlay) {
-    await cp(overlay, root, { recursive: true, filter: (src) => !src.endsWith('delete.txt') })
+    await cp(overlay, root, {
+      recursive: true,
+      filter: (src) => !src.endsWith('delete.txt') && !src.endsWith('link.txt'),
+    })
     const deletions = await readFile(join(overlay, 'delete.txt'), 'utf8').catch(() => '')
     for (const line of deletions.split('\n').filter(Boolean))
       await rm(join(root, line), { recursive: true })
+    const links = await readFile(join(overlay, 'link.txt'), 'utf8').catch(() => '')
+    for (const [path = '', target = ''] of links
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' '))) {
+      await rm(join(root, path), { force: true })
+      await symlink(target, join(root, path))
+    }
   }
   return root
 }
@@ -84,6 +99,7 @@ describe('core/registry/validate', () => {
     'registry/kind-mismatch',
     'registry/missing-item',
     'registry/missing-readme',
+    'registry/symlink',
     'registry/unexpected-file',
     'registry/unreadable',
     'registry/wrong-shard',
