@@ -228,6 +228,8 @@ interface ItemListing {
   ref: ItemRef
   dir: string
   entries: Set<string>
+  /** Names that are symbolic links: reported once as such, never read. */
+  linked: Set<string>
   versionFiles: string[]
   resultFiles: string[]
 }
@@ -239,14 +241,24 @@ async function listItem(
 ): Promise<ItemListing | undefined> {
   const entries = await listDir(reader, dir)
   if (!entries) return undefined
-  const listing: ItemListing = { ref, dir, entries: new Set(), versionFiles: [], resultFiles: [] }
+  const listing: ItemListing = {
+    ref,
+    dir,
+    entries: new Set(),
+    linked: new Set(),
+    versionFiles: [],
+    resultFiles: [],
+  }
   const tasks: Promise<void>[] = []
   const link = (e: Dirent, path: string) => {
     if (e.isSymbolicLink()) reader.issues.push(symlinkIssue(path))
     return e.isSymbolicLink()
   }
   for (const e of entries) {
-    if (link(e, `${dir}/${e.name}`)) continue
+    if (link(e, `${dir}/${e.name}`)) {
+      listing.linked.add(e.name)
+      continue
+    }
     listing.entries.add(e.name)
     if (e.name === 'versions' && e.isDirectory()) {
       tasks.push(
@@ -374,7 +386,7 @@ async function readItem(
     const loaded = loadReadme(readmeBytes, `${dir}/README.md`)
     issues.push(...loaded.issues)
     readme = loaded.value
-  } else if (!listing.entries.has('README.md')) {
+  } else if (!listing.entries.has('README.md') && !listing.linked.has('README.md')) {
     issues.push(fileIssue('registry/missing-readme', `${dir}/README.md`, `${dir} has no README.md`))
   }
   const versions = new Map<string, VersionManifest>()
@@ -523,6 +535,7 @@ async function listKind(reader: Reader, kind: Kind, dir: string): Promise<ItemLi
   const items = new Map<string, ItemListing>()
   const wrongShard = new Set<string>()
   const deferred: { parts: string[]; entry: Dirent; path: string }[] = []
+  const linked: string[][] = []
   // Entries of one folder come together: split each parent path once, not once per entry.
   let lastParent = ''
   let parentParts: string[] = []
@@ -537,6 +550,7 @@ async function listKind(reader: Reader, kind: Kind, dir: string): Promise<ItemLi
     if (entry.isSymbolicLink()) {
       // The recursive listing does not descend into links, and nothing under one is read.
       reader.issues.push(symlinkIssue(path))
+      if (parts.length === 4) linked.push(parts)
       continue
     }
     if (parts.length === 1 || parts.length === 2) {
@@ -569,6 +583,7 @@ async function listKind(reader: Reader, kind: Kind, dir: string): Promise<ItemLi
         ref,
         dir: path,
         entries: new Set(),
+        linked: new Set(),
         versionFiles: [],
         resultFiles: [],
       })
@@ -576,6 +591,7 @@ async function listKind(reader: Reader, kind: Kind, dir: string): Promise<ItemLi
       deferred.push({ parts, entry, path })
     }
   }
+  for (const parts of linked) items.get(parts.slice(0, 3).join('/'))?.linked.add(parts[3] as string)
   for (const { parts, entry, path } of deferred) {
     const listing = items.get(parts.slice(0, 3).join('/'))
     if (!listing) continue
