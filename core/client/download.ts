@@ -172,12 +172,10 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
           isTerminated(error),
       },
     )
-    const handle = await fs.promises.open(partial, 'r+')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
+    // Not fsynced: waiting for the disk would cost a sixth of a cold pull.
+    // A crash can leave a renamed blob cut short (file systems grow the
+    // size on disk only once the data is written), which its size and
+    // fingerprint show: the next pull hashes it and fetches it again.
     await fs.promises.rename(partial, target)
     return result
   } catch (error) {

@@ -9,7 +9,10 @@
  * the first blob byte, a warm (all cached) pull, and the load average
  * before and after each run: a figure counts only from an idle machine.
  *
- *   node scripts/bench/pull.ts [--files 4] [--size-mib 256] [--runs 2] [--cold-start]
+ * Before each run it waits (up to --idle-wait seconds) for the 1-minute load
+ * average to fall under 1.
+ *
+ *   node scripts/bench/pull.ts [--files 4] [--size-mib 256] [--runs 2] [--cold-start] [--idle-wait 240]
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
@@ -37,11 +40,20 @@ const { values } = parseArgs({
     'size-mib': { type: 'string', default: '256' },
     runs: { type: 'string', default: '2' },
     'cold-start': { type: 'boolean', default: false },
+    'idle-wait': { type: 'string', default: '240' },
   },
 })
 const fileCount = Number(values.files)
 const size = Number(values['size-mib']) * 1024 * 1024
 const runs = Number(values.runs)
+const idleWaitMs = Number(values['idle-wait']) * 1000
+
+/** Waits until the 1-minute load average is under 1, or the wait runs out. */
+async function waitForIdle(): Promise<void> {
+  const until = Date.now() + idleWaitMs
+  while ((loadavg()[0] ?? 0) >= 1 && Date.now() < until)
+    await new Promise((done) => setTimeout(done, 5_000))
+}
 
 /** Writes `size` random bytes, hashing them on the way; returns the hash. */
 function writeRandom(path: string, bytes: number): string {
@@ -108,7 +120,7 @@ try {
   process.stdout.write(
     `writing ${fileCount} × ${values['size-mib']} MiB of random bytes in ${work}\n`,
   )
-  const files = []
+  const files: { path: string; size: number; sha256: string }[] = []
   for (let i = 0; i < fileCount; i++) {
     const staging = join(work, `staging-${i}`)
     const sha256 = writeRandom(staging, size)
@@ -159,9 +171,14 @@ try {
   for (let run = 1; run <= runs; run++) {
     const dir = join(work, `run-${run}`)
     mkdirSync(dir)
+    await waitForIdle()
     const loadBefore = loadavg()[0] ?? 0
     let curlSeconds = 0
-    const floor = await (async () => {
+    // Each measurement starts with no dirty pages to write back (`sync`,
+    // not timed), and the order alternates, so neither pays for the other's
+    // writes.
+    const measureFloor = async () => {
+      await exec('sync', [])
       const started = process.hrtime.bigint()
       const curl = await exec(
         'curl',
@@ -185,8 +202,7 @@ try {
       for (const [i, f] of files.entries())
         if (!sums.stdout.includes(f.sha256)) throw new Error(`curl file ${i} has the wrong hash`)
       return Number(process.hrtime.bigint() - started) / 1e9
-    })()
-    requests.length = 0
+    }
     const args = [
       join(repo, 'scripts/agora.ts'),
       'pull',
@@ -201,11 +217,25 @@ try {
       join(dir, 'agora.lock'),
       '--json',
     ]
-    const cold = await timed(node, args, dir)
+    const measurePull = async () => {
+      await exec('sync', [])
+      requests.length = 0
+      return timed(node, args, dir)
+    }
+    let floor: number
+    let cold: Awaited<ReturnType<typeof measurePull>>
+    if (run % 2 === 1) {
+      floor = await measureFloor()
+      cold = await measurePull()
+    } else {
+      cold = await measurePull()
+      floor = await measureFloor()
+    }
     const before = requests.findIndex((p) => p.startsWith('/blobs/'))
     const report = JSON.parse(cold.stdout) as { downloaded_bytes: number }
     if (report.downloaded_bytes !== size * fileCount)
       throw new Error('the pull did not download everything')
+    await exec('sync', [])
     const warm = await timed(node, args, dir)
     results.push({
       pull: cold.seconds,
