@@ -3,8 +3,9 @@
  * Benchmark: `agora pull` of a 1 GiB item (4 × 256 MiB random files) from
  * the loopback hub server, cold cache, against two floors in the same run:
  * curl of the same files in parallel alone (the transfer), and that curl
- * followed by sha256sum of them (transfer, then verification). The pull
- * hashes while it downloads, so it should come close to curl alone. Also
+ * followed by sha256sum of them (transfer, then verification), and Node's
+ * own fetch of them with the bytes thrown away (the runtime's floor). The
+ * pull hashes while it downloads, so it should come close to curl alone. Also
  * reports the pull's peak RSS (GNU time), the HTTP requests it made before
  * the first blob byte, a warm (all cached) pull, and the load average
  * before and after each run: a figure counts only from an idle machine.
@@ -163,6 +164,7 @@ try {
     pull: number
     curl: number
     floor: number
+    fetch: number
     rss: number
     warm: number
     before: number
@@ -203,6 +205,20 @@ try {
         if (!sums.stdout.includes(f.sha256)) throw new Error(`curl file ${i} has the wrong hash`)
       return Number(process.hrtime.bigint() - started) / 1e9
     }
+    // The runtime's own floor: Node's fetch of the same files, bytes thrown
+    // away (no hash, no disk), so what the pull adds on top shows apart from
+    // what Node's HTTP stack costs against curl.
+    const measureNodeFetch = async () => {
+      const started = process.hrtime.bigint()
+      const fetched = await exec(node, [
+        '--input-type=module',
+        '-e',
+        'await Promise.all(process.argv.slice(1).map(async (u) => { const r = await fetch(u); for await (const _ of r.body); }))',
+        ...urls,
+      ])
+      if (fetched.status !== 0) throw new Error(`node fetch failed: ${fetched.stderr}`)
+      return Number(process.hrtime.bigint() - started) / 1e9
+    }
     const args = [
       join(repo, 'scripts/agora.ts'),
       'pull',
@@ -231,6 +247,7 @@ try {
       cold = await measurePull()
       floor = await measureFloor()
     }
+    const nodeFetch = await measureNodeFetch()
     const before = requests.findIndex((p) => p.startsWith('/blobs/'))
     const report = JSON.parse(cold.stdout) as { downloaded_bytes: number }
     if (report.downloaded_bytes !== size * fileCount)
@@ -241,6 +258,7 @@ try {
       pull: cold.seconds,
       curl: curlSeconds,
       floor,
+      fetch: nodeFetch,
       rss: cold.rssMiB,
       warm: warm.seconds,
       before,
@@ -255,11 +273,11 @@ try {
     `\nagora pull of ${gib.toFixed(2)} GiB (${fileCount} files) from ${hub.url}, cold cache\n`,
   )
   process.stdout.write(
-    'run  load 1m before/after  pull s  curl s  curl+sha256sum s  pull/curl  pull/(curl+sha)  peak RSS MiB  requests before blobs  warm pull s\n',
+    'run  load 1m before/after  pull s  curl s  curl+sha256sum s  node fetch s  pull/curl  pull/(curl+sha)  pull/(node fetch)  peak RSS MiB  requests before blobs  warm pull s\n',
   )
   for (const [i, r] of results.entries()) {
     process.stdout.write(
-      `${String(i + 1).padStart(3)}  ${`${r.load[0].toFixed(2)} / ${r.load[1].toFixed(2)}`.padStart(20)}  ${r.pull.toFixed(2).padStart(6)}  ${r.curl.toFixed(2).padStart(6)}  ${r.floor.toFixed(2).padStart(16)}  ${(r.pull / r.curl).toFixed(2).padStart(9)}  ${(r.pull / r.floor).toFixed(2).padStart(15)}  ${r.rss.toFixed(0).padStart(12)}  ${String(r.before).padStart(21)}  ${r.warm.toFixed(2).padStart(11)}\n`,
+      `${String(i + 1).padStart(3)}  ${`${r.load[0].toFixed(2)} / ${r.load[1].toFixed(2)}`.padStart(20)}  ${r.pull.toFixed(2).padStart(6)}  ${r.curl.toFixed(2).padStart(6)}  ${r.floor.toFixed(2).padStart(16)}  ${r.fetch.toFixed(2).padStart(12)}  ${(r.pull / r.curl).toFixed(2).padStart(9)}  ${(r.pull / r.floor).toFixed(2).padStart(15)}  ${(r.pull / r.fetch).toFixed(2).padStart(17)}  ${r.rss.toFixed(0).padStart(12)}  ${String(r.before).padStart(21)}  ${r.warm.toFixed(2).padStart(11)}\n`,
     )
   }
   const median = (values: number[]): number => {
@@ -270,7 +288,7 @@ try {
       : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
   }
   process.stdout.write(
-    `median pull/curl ${median(results.map((r) => r.pull / r.curl)).toFixed(2)} (goal ≤ 1.25); median pull/(curl+sha256sum) ${median(results.map((r) => r.pull / r.floor)).toFixed(2)} (goal ≤ 1.0); max peak RSS ${Math.max(...results.map((r) => r.rss)).toFixed(0)} MiB (goal ≤ 200); requests before blobs ${Math.max(...results.map((r) => r.before))} (goal ≤ 2)\n` +
+    `median pull/curl ${median(results.map((r) => r.pull / r.curl)).toFixed(2)} (goal ≤ 1.25); median pull/(curl+sha256sum) ${median(results.map((r) => r.pull / r.floor)).toFixed(2)} (goal ≤ 1.0); median pull/(node fetch) ${median(results.map((r) => r.pull / r.fetch)).toFixed(2)}; max peak RSS ${Math.max(...results.map((r) => r.rss)).toFixed(0)} MiB (goal ≤ 200); requests before blobs ${Math.max(...results.map((r) => r.before))} (goal ≤ 2)\n` +
       'a goal counts only when the load before each run was under 1 (the run itself adds about 1)\n',
   )
 } finally {
