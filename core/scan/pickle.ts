@@ -1,5 +1,6 @@
 import { makeFinding } from './finding.ts'
 import { isAllowedGlobal, isDangerousGlobal } from './pickle-globals.ts'
+import { SIMPLE_ESCAPES } from './py-literal.ts'
 import { isPickleFloat, pickleInt, pickleLong, pickleMemoKey } from './py-number.ts'
 import type { Finding, PickleImport } from './types.ts'
 
@@ -413,20 +414,6 @@ function unquote(text: string): string {
     return text.slice(1, -1)
   }
   throw new Malformed(`STRING argument ${JSON.stringify(text.slice(0, 40))} is not quoted`)
-}
-
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  '\n': '',
-  '\\': '\\',
-  "'": "'",
-  '"': '"',
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  v: '\v',
 }
 
 /** `codecs.escape_decode`: so `'o\x73'` names the module `os`, as the loader sees it. */

@@ -16,6 +16,21 @@ export type PyValue =
   | { t: 'tuple'; v: PyValue[] }
   | { t: 'dict'; v: [PyValue, PyValue][] }
 
+/** Python's one-character string escapes, as the pickle loader and `ast.literal_eval` read them. */
+export const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+}
+
 export class PyLiteralError extends Error {}
 
 const MAX_DEPTH = 64
@@ -180,22 +195,8 @@ export function parsePyLiteral(text: string): PyValue {
         continue
       }
       pos += 2
-      const simple: Record<string, string> = {
-        '\n': '',
-        '\\': '\\',
-        "'": "'",
-        '"': '"',
-        a: '\x07',
-        b: '\b',
-        f: '\f',
-        n: '\n',
-        r: '\r',
-        t: '\t',
-        v: '\v',
-      }
-      const mapped = simple[next as string]
-      if (mapped !== undefined && Object.hasOwn(simple, next as string)) {
-        out += mapped
+      if (Object.hasOwn(SIMPLE_ESCAPES, next as string)) {
+        out += SIMPLE_ESCAPES[next as string]
         continue
       }
       if (next !== undefined && /[0-7]/.test(next)) {
