@@ -27,6 +27,22 @@ export class HttpStatusError extends Error {
 }
 
 /**
+ * The HttpStatusError of an answer that is not a success, its body
+ * released so the connection can be reused.
+ *
+ * @example if (!answer.ok) throw await statusError(answer, url)
+ */
+export async function statusError(answer: Response, url: string): Promise<HttpStatusError> {
+  await answer.body?.cancel()
+  return new HttpStatusError(
+    url,
+    answer.status,
+    answer.statusText,
+    answer.headers.get('retry-after'),
+  )
+}
+
+/**
  * Seconds or an HTTP date, as Retry-After allows, in milliseconds.
  *
  * @example parseRetryAfter('2') // 2000
@@ -246,15 +262,7 @@ async function fetchText(
     await answer.body?.cancel()
     return { status: 304, text: undefined, etag: options.etag }
   }
-  if (!answer.ok) {
-    await answer.body?.cancel()
-    throw new HttpStatusError(
-      url,
-      answer.status,
-      answer.statusText,
-      answer.headers.get('retry-after'),
-    )
-  }
+  if (!answer.ok) throw await statusError(answer, url)
   return {
     status: 200,
     text: await readCapped(answer, url, what, options.maxBytes ?? MAX_DOCUMENT_BYTES, guard),
