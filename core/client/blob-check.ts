@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import type { ClientFs } from './cache.ts'
+import { type ClientFs, writeFileAtomic } from './cache.ts'
 
 /**
  * What the cache knew of a blob when it last hashed it. A blob whose size,
@@ -57,10 +57,7 @@ export async function sealBlob(blob: string, sha256: string, fs: ClientFs = node
     ino: String(info.ino),
     verified_at: new Date().toISOString(),
   }
-  const path = fingerprintPath(blob)
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-  await fs.promises.writeFile(temp, `${JSON.stringify(fingerprint)}\n`)
-  await fs.promises.rename(temp, path)
+  await writeFileAtomic(fingerprintPath(blob), `${JSON.stringify(fingerprint)}\n`, fs)
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { AgoraError } from '#core/errors'
-import type { ClientFs } from './cache.ts'
+import { acquireLock, type ClientFs, writeFileAtomic } from './cache.ts'
 import { assertInside } from './inside.ts'
 
 /** What a client holds about one hub and key: the newest sequence it accepted. */
@@ -50,10 +50,7 @@ export async function checkFreshness(options: {
   if (!options.cacheDir) return sequence
   const file = join(hubCacheDir(options.cacheDir, options.base), 'freshness.json')
   const fs = options.fs ?? nodeFs
-  const records = await fs.promises
-    .readFile(file, 'utf8')
-    .then((text) => JSON.parse(text) as Record<string, FreshnessRecord>)
-    .catch(() => ({}) as Record<string, FreshnessRecord>)
+  const records = await readRecords(fs, file)
   const known = Number(records[options.keyName]?.sequence ?? 0)
   if (options.allowRollback) return sequence
   if (sequence < known) {
@@ -66,11 +63,11 @@ export async function checkFreshness(options: {
     )
   }
   if (sequence > known || records[options.keyName] === undefined) {
-    records[options.keyName] = {
+    const record: FreshnessRecord = {
       sequence,
       ...(typeof options.config.expires === 'string' ? { expires: options.config.expires } : {}),
     }
-    await writeAtomic(fs, file, `${JSON.stringify(records, null, 2)}\n`)
+    return Math.max(sequence, await recordSequence(fs, file, options.keyName, record))
   }
   return Math.max(sequence, known)
 }
@@ -137,18 +134,43 @@ function readSequence(value: unknown, url: string): number {
   return value
 }
 
-async function writeAtomic(fs: ClientFs, path: string, text: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`
+/**
+ * Raises the stored sequence of one key under `freshness.json.lock`, reading
+ * the file again there: pulls running at once never lower what another just
+ * recorded. Returns the sequence now stored.
+ */
+async function recordSequence(
+  fs: ClientFs,
+  file: string,
+  keyName: string,
+  record: FreshnessRecord,
+): Promise<number> {
   try {
-    await fs.promises.mkdir(dirname(path), { recursive: true })
-    await fs.promises.writeFile(temp, text)
-    await fs.promises.rename(temp, path)
+    const held = await acquireLock(`${file}.lock`, { fs })
+    try {
+      const records = await readRecords(fs, file)
+      const stored = records[keyName]
+      if (stored !== undefined && Number(stored.sequence) >= record.sequence)
+        return Number(stored.sequence)
+      records[keyName] = record
+      await writeFileAtomic(file, `${JSON.stringify(records, null, 2)}\n`, fs)
+      return record.sequence
+    } finally {
+      await held.release()
+    }
   } catch (error) {
-    await fs.promises.rm(temp, { force: true }).catch(() => undefined)
-    throw new AgoraError('client/write-failed', `cannot write ${path}`, {
-      file: path,
+    if (error instanceof AgoraError) throw error
+    throw new AgoraError('client/write-failed', `cannot write ${file}`, {
+      file,
       hint: 'check that the cache folder is writable (--cache or AGORA_CACHE)',
       cause: error,
     })
   }
+}
+
+async function readRecords(fs: ClientFs, file: string): Promise<Record<string, FreshnessRecord>> {
+  return fs.promises
+    .readFile(file, 'utf8')
+    .then((text) => JSON.parse(text) as Record<string, FreshnessRecord>)
+    .catch(() => ({}) as Record<string, FreshnessRecord>)
 }

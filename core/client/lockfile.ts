@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { dirname } from 'node:path'
 import { AgoraError } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import { formatRef, type ItemRef, parseRef, refKey } from '../registry/paths.ts'
-import type { ClientFs } from './cache.ts'
+import { type ClientFs, writeFileAtomic } from './cache.ts'
 
 /** Format version of agora.lock. */
 export const LOCKFILE_VERSION = 1
@@ -121,14 +119,10 @@ export async function writeLockfile(
   const text = formatLockfile(lock)
   const current = await fs.promises.readFile(path, 'utf8').catch(() => undefined)
   if (current === text) return false
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await fs.promises.mkdir(dirname(path), { recursive: true })
-    await fs.promises.writeFile(temp, text, { flag: 'wx' })
-    await fs.promises.rename(temp, path)
+    await writeFileAtomic(path, text, fs)
     return true
   } catch (error) {
-    await fs.promises.rm(temp, { force: true }).catch(() => undefined)
     throw new AgoraError('client/lockfile-write-failed', `cannot write ${path}`, {
       file: path,
       hint: 'check that the folder is writable',

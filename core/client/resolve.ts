@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import semver from 'semver'
 import { AgoraError, formatIssue, hasErrors } from '#core/errors'
 import type {
@@ -24,7 +24,7 @@ import { isSafeFilePath } from '../manifest/safe-path.ts'
 import { kindPlural } from '../registry/kinds.ts'
 import { formatRef, type ItemRef, type ItemSpec, itemDir, parseRef } from '../registry/paths.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
-import { type ClientFs, itemCacheDir } from './cache.ts'
+import { type ClientFs, itemCacheDir, writeFileAtomic } from './cache.ts'
 import { checkIndexItem, isValidVersion } from './documents.ts'
 import { checkExpiry, checkFreshness, checkItemSequence, hubCacheDir } from './freshness.ts'
 import { type ClientRetryOptions, getText } from './http.ts'
@@ -618,13 +618,5 @@ async function readJson<T>(fs: ClientFs | undefined, path: string): Promise<T | 
 
 /** Cache bookkeeping is written atomically; a failure only costs a later request. */
 async function writeJson(fs: ClientFs | undefined, path: string, value: unknown): Promise<void> {
-  const use = fs ?? nodeFs
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`
-  try {
-    await use.promises.mkdir(dirname(path), { recursive: true })
-    await use.promises.writeFile(temp, JSON.stringify(value))
-    await use.promises.rename(temp, path)
-  } catch {
-    await use.promises.rm(temp, { force: true }).catch(() => undefined)
-  }
+  await writeFileAtomic(path, JSON.stringify(value), fs ?? nodeFs).catch(() => undefined)
 }

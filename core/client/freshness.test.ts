@@ -1,0 +1,39 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { checkFreshness, hubCacheDir } from './freshness.ts'
+
+describe('core/client/freshness with pulls running at once', () => {
+  let cacheDir: string
+  beforeEach(async () => {
+    cacheDir = await mkdtemp(join(tmpdir(), 'agora-freshness-'))
+  })
+  afterEach(async () => {
+    await rm(cacheDir, { recursive: true, force: true })
+  })
+
+  const check = (sequence: number) =>
+    checkFreshness({
+      cacheDir,
+      base: 'https://hub.example',
+      keyName: 'key-1',
+      config: { sequence, expires: new Date(Date.now() + 86_400_000).toISOString() },
+      url: 'https://hub.example/index/config.json',
+    })
+
+  it('records the highest sequence whatever order the writers finish in', async () => {
+    const sequences = Array.from({ length: 24 }, (_, i) => 100 + ((i * 7) % 24))
+    await Promise.all(sequences.map(check))
+    const stored = JSON.parse(
+      await readFile(join(hubCacheDir(cacheDir, 'https://hub.example'), 'freshness.json'), 'utf8'),
+    )
+    expect(stored['key-1'].sequence).toBe(123)
+    await expect(check(122)).rejects.toMatchObject({ code: 'client/index-rollback' })
+  })
+
+  it('never fails when many pulls record the same sequence at the same moment', async () => {
+    const floors = await Promise.all(Array.from({ length: 16 }, () => check(500)))
+    expect(floors).toEqual(Array(16).fill(500))
+  })
+})
