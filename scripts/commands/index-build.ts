@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process'
 import * as fs from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -107,7 +108,9 @@ export async function commitTime(root: string, ref: string): Promise<number | un
     const { commit } = await git.readCommit({ fs, dir: root, oid })
     return commit.committer.timestamp
   } catch {
-    return undefined
+    // isomorphic-git cannot read a linked worktree; the git binary can, where there is one.
+    const seconds = Number(await gitCli(root, ['log', '-1', '--format=%ct', ref]))
+    return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : undefined
   }
 }
 
@@ -117,7 +120,19 @@ export async function commitTime(root: string, ref: string): Promise<number | un
  * @example await headCommit('.') // '4dd909513eef91f3793bfa13c68cd60ed1d15622'
  */
 export async function headCommit(root: string): Promise<string | undefined> {
-  return git.resolveRef({ fs, dir: root, ref: 'HEAD' }).catch(() => undefined)
+  const oid =
+    (await git.resolveRef({ fs, dir: root, ref: 'HEAD' }).catch(() => undefined)) ??
+    (await gitCli(root, ['rev-parse', 'HEAD']))
+  return oid !== undefined && /^[0-9a-f]{40}$/.test(oid) ? oid : undefined
+}
+
+/** What `git <args>` prints in `root`, trimmed, or undefined when it fails or git is absent. */
+function gitCli(root: string, args: string[]): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile('git', ['-C', root, ...args], { timeout: 10_000 }, (error, stdout) =>
+      done(error ? undefined : stdout.trim()),
+    )
+  })
 }
 
 const command: Command = {
@@ -199,6 +214,11 @@ const command: Command = {
     const commit = values.commit ?? (await headCommit(root))
     const sequence =
       sequenceText === undefined ? await commitTime(root, commit ?? 'HEAD') : Number(sequenceText)
+    if (sequence === undefined) {
+      report.warn(
+        'warning: no sequence (not a Git checkout, and no --sequence): clients that saw a sequenced index from this hub will refuse this one',
+      )
+    }
     const expires = indexExpiry(days)
     const result: SparseIndexResult = await buildSparseIndex(registry, {
       outDir,

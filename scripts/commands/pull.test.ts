@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobKey } from '#core/storage'
 import { main } from '../agora.ts'
 import { type ServedHub, serveHub } from '../serve-hub.ts'
-import { commitTime } from './index-build.ts'
+import { commitTime, headCommit } from './index-build.ts'
 import type { PullReport } from './pull.ts'
 
 const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url))
@@ -74,10 +74,17 @@ describe('scripts/commands/index-build and pull', () => {
       join(fixtures, 'index-test-key.pem'),
       '--commit',
       'a'.repeat(40),
+      '--sequence',
+      '1767225600',
       '--blob-url',
       '{base}/blobs/sha256/{prefix}/{sha256}',
       '--json',
     ]
+    const unsequenced = await run(
+      args.filter((a, i) => a !== '--sequence' && args[i - 1] !== '--sequence'),
+      work,
+    )
+    expect(unsequenced.stderr).toContain('warning: no sequence')
     const first = await run(args, work)
     expect(first.stderr).toBe('')
     expect(first.code).toBe(0)
@@ -254,7 +261,14 @@ describe('scripts/commands/index-build and pull', () => {
     expect(await commitTime(repo, 'HEAD')).toBe(1767225600)
     git(['commit', '-q', '--allow-empty', '-m', 'two'], '2026-01-02T00:00:00Z')
     expect(await commitTime(repo, 'HEAD')).toBe(1767312000)
+    // A linked worktree, which isomorphic-git cannot read: the git binary can.
+    git(['worktree', 'add', '-q', join(work, 'linked')], '')
+    expect(await commitTime(join(work, 'linked'), 'HEAD')).toBe(1767312000)
+    expect(await headCommit(join(work, 'linked'))).toBe(
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim(),
+    )
     expect(await commitTime(join(work, 'nowhere'), 'HEAD')).toBeUndefined()
+    expect(await headCommit(join(work, 'nowhere'))).toBeUndefined()
   })
 
   it('writes a sequence and an expiry that a daily rebuild moves on, and checks them', async () => {
