@@ -25,6 +25,9 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 600_000,
           fileParallelism: false,
+          // Pages fill in as their scripts load; on a busy 2-core machine that
+          // can take longer than the default 1 s a poll waits.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],
