@@ -20,12 +20,17 @@ describe('core/manifest/text', () => {
     expect(textProblem('x\u0007')).toBe('holds U+0007 (a control character) at character 2')
     expect(textProblem('x\u0085y')).toBe('holds U+0085 (a control character) at character 2')
     expect(textProblem('x\ry')).toBe('holds U+000D (a control character) at character 2')
+    expect(textProblem('ab\u200fc')).toBe('holds U+200F (right-to-left mark) at character 3')
+    expect(textProblem('a\u2028b')).toBe('holds U+2028 (line separator) at character 2')
+    // Right-to-left scripts themselves are text, not hidden characters.
+    expect(textProblem('نموذج סמל')).toBeUndefined()
   })
 
   it('refuses every bidi, zero-width and control character listed', () => {
     const codes = [
       0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200b, 0x200c,
-      0x200d, 0xfeff, 0x2060, 0x00, 0x1b, 0x7f, 0x9b,
+      0x200d, 0xfeff, 0x2060, 0x00, 0x1b, 0x7f, 0x9b, 0x200e, 0x200f, 0x061c, 0x2028, 0x2029,
+      0x2061, 0x2064,
     ]
     for (const c of codes)
       expect(textProblem(`a${String.fromCodePoint(c)}b`), c.toString(16)).toBeDefined()

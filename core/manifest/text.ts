@@ -1,19 +1,30 @@
 /**
  * Characters that make text read differently from what it holds: bidi
  * embeddings, overrides and isolates (U+202A–202E, U+2066–2069, the
- * "Trojan Source" characters), zero-width characters (U+200B–200D, U+2060,
- * U+FEFF), and control characters other than tab and line feed (C0, DEL, C1).
+ * "Trojan Source" characters), the zero-width direction marks (U+200E, U+200F,
+ * U+061C), zero-width characters (U+200B–200D, U+2060–2064, U+FEFF), the line
+ * and paragraph separators (U+2028, U+2029), and control characters other
+ * than tab and line feed (C0, DEL, C1).
  */
 const HIDDEN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200d\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u
 
 const NAMES: Record<string, string> = {
   '200B': 'zero-width space',
   '200C': 'zero-width non-joiner',
   '200D': 'zero-width joiner',
+  '200E': 'left-to-right mark',
+  '200F': 'right-to-left mark',
+  '061C': 'Arabic letter mark',
+  '2028': 'line separator',
+  '2029': 'paragraph separator',
   '2060': 'word joiner',
-  'FEFF': 'zero-width no-break space',
+  '2061': 'invisible function application',
+  '2062': 'invisible times',
+  '2063': 'invisible separator',
+  '2064': 'invisible plus',
+  FEFF: 'zero-width no-break space',
   '202A': 'left-to-right embedding',
   '202B': 'right-to-left embedding',
   '202C': 'pop directional formatting',
