@@ -241,7 +241,7 @@ export const MANIFEST_CODES = {
   },
   'manifest/invalid-text': {
     summary: 'a text holds bidi overrides, zero-width or control characters',
-    hint: 'retype the text without invisible characters: bidi overrides and isolates (U+202A–202E, U+2066–2069), zero-width characters (U+200B–200D, U+2060, U+FEFF) and control characters make it read differently from what it holds',
+    hint: 'retype the text without invisible characters: bidi overrides and isolates (U+202A–202E, U+2066–2069), direction marks (U+200E, U+200F, U+061C), zero-width characters (U+200B–200D, U+2060–2064, U+FEFF), line separators (U+2028, U+2029) and control characters make it read differently from what it holds',
   },
   'manifest/unsafe-url': {
     summary: 'a URL is not https (or mailto: where a contact is meant)',
