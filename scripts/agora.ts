@@ -6,22 +6,30 @@ import { formatIssue, isAgoraError } from '#core/errors'
 // The leaf module, not the #core/client barrel: the entry point must start fast.
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../core/client/terminal-text.ts'
 import { type CommandContext, EXIT_FAILED, EXIT_OK } from './commands/context.ts'
-import { COMMANDS } from './commands/index.ts'
+import { ALIASES, COMMANDS, closestCommands } from './commands/index.ts'
 
 /** Parses argv, dispatches to scripts/commands/<command>.ts and owns the exit code. */
 export async function main(argv: string[], ctx: Omit<CommandContext, 'argv'>): Promise<number> {
-  const [name, ...rest] = argv
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  const [first, ...more] = argv
+  // `agora help <command>` is `agora <command> --help`.
+  const words = first === 'help' && more.length > 0 ? [more[0] as string, '--help'] : argv
+  const [given, ...rest] = words
+  if (!given || given === '--help' || given === '-h' || given === 'help') {
     ctx.stdout.write(await usage())
-    return name ? EXIT_OK : EXIT_FAILED
+    return given ? EXIT_OK : EXIT_FAILED
   }
-  if (name === '--version') {
+  if (given === '--version') {
     ctx.stdout.write('agora 0.1.0\n')
     return EXIT_OK
   }
-  const load = COMMANDS[name]
+  const name = (Object.hasOwn(ALIASES, given) ? ALIASES[given] : undefined) ?? given
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
   if (!load) {
-    ctx.stderr.write(`agora: unknown command "${name}"\n  hint: run "agora --help" for the list\n`)
+    const near = closestCommands(given)
+    const shown = sanitizeForTerminal(given)
+    ctx.stderr.write(
+      `agora: unknown command "${shown}"\n  hint: ${near.length > 0 ? `did you mean ${near.map((n) => `"agora ${n}"`).join(' or ')}? ` : ''}run "agora --help" for the list\n`,
+    )
     return EXIT_FAILED
   }
   const command = await load()
@@ -57,7 +65,13 @@ async function usage(): Promise<string> {
     const command = await load().catch(() => undefined)
     if (command) lines.push(`  ${name.padEnd(10)} ${command.summary}`)
   }
-  lines.push('', 'Run "agora <command> --help" for the options of a command.', '')
+  for (const [alias, name] of Object.entries(ALIASES))
+    lines.push(`  ${alias.padEnd(10)} the same as "agora ${name}"`)
+  lines.push(
+    '',
+    'Run "agora <command> --help" (or "agora help <command>") for the options of a command.',
+    '',
+  )
   return lines.join('\n')
 }
 
