@@ -35,7 +35,7 @@ describe('scripts/agora', () => {
       ['instal', 'install'],
       ['cahce', 'cache'],
       ['sacn', 'scan'],
-    ]) {
+    ] as const) {
       const result = await run([typo])
       expect(result.code).toBe(2)
       expect(result.stderr).toContain(`unknown command "${typo}"`)
