@@ -119,6 +119,63 @@ describe('scripts/commands/new', () => {
     const missing = await run(root, 'new', 'model', 'newco/first')
     expect(missing.code).toBe(0)
     expect(missing.stderr).toContain('registry/owners/newco.yaml does not exist yet')
+    expect(missing.stderr).toContain('agora new owner newco')
+  })
+
+  it('creates the owner file a newcomer needs, so their first item validates', async () => {
+    const owner = await run(root, 'new', 'owner', 'newco', '--github', 'new-coder')
+    expect(owner).toMatchObject({ code: 0, stderr: '' })
+    expect(await readFile(join(root, 'registry/owners/newco.yaml'), 'utf8')).toBe(
+      '# yaml-language-server: $schema=../schemas/owner.schema.json\ntype: user\nname: Newco\ngithub: "new-coder"\n',
+    )
+    const item = await run(root, 'new', 'model', 'newco/first')
+    expect(item.stderr).toBe('')
+    await fill(join(root, 'registry/models/ne/newco/first'), COMMON)
+    const checked = await run(root, 'validate', 'registry/models/ne/newco/first')
+    expect(checked.stdout).toBe('✔ 1 item, 0 problems\n')
+    const org = await run(
+      root,
+      'new',
+      'owner',
+      'northwind',
+      '--org',
+      '--github',
+      'octocat',
+      '--name',
+      'Labs Inc',
+      '--json',
+    )
+    expect(JSON.parse(org.stdout)).toEqual({
+      ok: true,
+      owner: 'northwind',
+      file: 'registry/owners/northwind.yaml',
+    })
+    expect(await readFile(join(root, 'registry/owners/northwind.yaml'), 'utf8')).toContain(
+      'type: org\nname: Labs Inc\nmembers: ["octocat"]\n',
+    )
+    expect((await run(root, 'validate')).code).toBe(0)
+  })
+
+  it('refuses an owner that exists, a bad name or login, and an org without members', async () => {
+    const before = await readFile(join(root, 'registry/owners/acme.yaml'), 'utf8')
+    const taken = await run(root, 'new', 'owner', 'acme')
+    expect(taken.code).toBe(2)
+    expect(taken.stderr).toContain('cli/owner-exists')
+    expect(await readFile(join(root, 'registry/owners/acme.yaml'), 'utf8')).toBe(before)
+    for (const [argv, code] of [
+      [['Bad_NS'], 'naming/invalid'],
+      [['../etc'], 'naming/invalid'],
+      [['newco', '--github=-nope'], 'schema/pattern'],
+      [['newco', '--org'], 'cli/bad-argument'],
+    ] as const) {
+      const refused = await run(root, 'new', 'owner', ...argv)
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain(code)
+    }
+    expect((await readdir(join(root, 'registry/owners'))).sort()).not.toContain('newco.yaml')
+    expect(
+      (await readdir(join(root, 'registry/owners'))).filter((f) => f.endsWith('.tmp')),
+    ).toEqual([])
   })
 
   it('refuses to overwrite an existing item and leaves it as it was', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { AgoraError, type Issue } from '#core/errors'
 import { type HubConfig, validateDocument } from '#core/manifest'
@@ -19,6 +19,7 @@ import { findRepoRoot } from '../cli/root.ts'
 import { type Command, EXIT_OK } from './context.ts'
 
 const help = `Usage: agora new <kind> <namespace>/<name> [options]
+       agora new owner <namespace> [--org] [--github LOGIN] [--name NAME]
 
 Creates a new item folder with item.yaml, a README.md card and, for every
 kind but collections, versions/0.1.0.yaml with an empty files list. Fill in
@@ -27,19 +28,28 @@ the empty fields (each has a comment saying what goes there), then run
 
 Kinds: ${KINDS.join(', ')} (singular or plural).
 
+"agora new owner" writes registry/owners/<namespace>.yaml, which every item
+needs for its namespace: a user (github: your login, the namespace by
+default) or, with --org, an organisation whose members are the logins given.
+
 Options:
   --owner NS    namespace listed in owners (default: the item's namespace)
+  --org         (owner) an organisation rather than a user
+  --github L    (owner) your GitHub login: a user's github, an org's member
+  --name TEXT   (owner) display name (default: from the namespace)
   --root DIR    hub repository root (default: nearest folder holding
                 registry/agora.yaml)
   --json        print { ok, ref, dir, files } and nothing else
   -h, --help    show this help
 
-Exit status: 0 created, 2 could not create (bad kind or name, item exists).
+Exit status: 0 created, 2 could not create (bad kind or name, item or owner exists).
 
 Examples:
   agora new model acme/tox-gnn
   agora new dataset acme/tox21 --owner acme-labs
   agora new lora acme/legal-7b --json
+  agora new owner jdoe
+  agora new owner acme --org --github octocat --name "Acme Research"
 `
 
 /** The version a new item starts at, as `npm init` does. */
@@ -52,7 +62,14 @@ const command: Command = {
     const { values, positionals } = parseCommandArgs(
       'new',
       ctx.argv,
-      { owner: { type: 'string' }, root: { type: 'string' }, json: { type: 'boolean' } },
+      {
+        owner: { type: 'string' },
+        org: { type: 'boolean' },
+        github: { type: 'string' },
+        name: { type: 'string' },
+        root: { type: 'string' },
+        json: { type: 'boolean' },
+      },
       { positionals: { min: 2, max: 2 } },
     )
     const report = createReporter({
@@ -61,6 +78,19 @@ const command: Command = {
       json: values.json === true,
     })
     const [kindArg, idArg] = positionals as [string, string]
+    if (kindArg === 'owner') {
+      const root = await findRepoRoot(ctx.cwd, values.root)
+      const file = await createOwner(root, idArg, {
+        org: values.org === true,
+        github: values.github,
+        name: values.name,
+        reserved: (await readHub(root)).reserved_names ?? [],
+      })
+      report.info(`✔ created ${file}`)
+      report.info(`next: add a bio and links if you like, then run: agora validate`)
+      report.result({ ok: true, owner: idArg, file })
+      return EXIT_OK
+    }
     const kind = parseKind(kindArg)
     if (!kind || (kindArg !== kind && kindArg !== kindPlural(kind))) {
       throw new AgoraError('cli/unknown-kind', `agora new: "${kindArg}" is not a kind`, {
@@ -97,7 +127,7 @@ const command: Command = {
     const ownerExists = await exists(join(root, 'registry', 'owners', `${owner}.yaml`))
     if (!ownerExists) {
       report.warn(
-        `note: registry/owners/${owner}.yaml does not exist yet; add it (type: user, name, github: <login>) in the same pull request; new namespaces are reviewed by a maintainer`,
+        `note: registry/owners/${owner}.yaml does not exist yet; create it with "agora new owner ${owner} --github <your login>" (add --org for an organisation) in the same pull request; new namespaces are reviewed by a maintainer`,
       )
     }
     report.info(`✔ created ${dir} (${formatRef(ref)})`)
@@ -114,6 +144,69 @@ const command: Command = {
 }
 
 export default command
+
+/**
+ * Writes `registry/owners/<ns>.yaml` for a new namespace: a user whose
+ * GitHub login is `github` (the namespace by default), or an org whose one
+ * member is `github`. Refuses a bad or reserved name, an owner file that
+ * exists, and a document the owner schema would refuse; the file appears
+ * whole or not at all. Returns its repository-relative path.
+ *
+ * @example await createOwner(root, 'jdoe', { org: false, reserved: [] }) // 'registry/owners/jdoe.yaml'
+ */
+export async function createOwner(
+  root: string,
+  ns: string,
+  options: {
+    org: boolean
+    github?: string | undefined
+    name?: string | undefined
+    reserved: string[]
+  },
+): Promise<string> {
+  refuseBadName(checkName(ns, 'namespace', options.reserved))
+  if (options.org && options.github === undefined) {
+    throw new AgoraError('cli/bad-argument', 'agora new owner --org needs --github LOGIN', {
+      hint: 'an organisation lists the GitHub logins of its members; give yours, e.g. --github octocat',
+    })
+  }
+  const file = `registry/owners/${ns}.yaml`
+  const name = options.name ?? titleOf(ns)
+  const login = options.github ?? ns
+  const text = [
+    '# yaml-language-server: $schema=../schemas/owner.schema.json',
+    `type: ${options.org ? 'org' : 'user'}`,
+    `name: ${yamlString(name)}`,
+    options.org ? `members: [${JSON.stringify(login)}]` : `github: ${JSON.stringify(login)}`,
+    '',
+  ].join('\n')
+  const { issues } = validateDocument('owner', Buffer.from(text), file)
+  const problem = issues.find((i) => i.severity === 'error')
+  if (problem) {
+    throw new AgoraError(problem.code, `agora new owner: ${problem.message}`, {
+      hint: problem.hint ?? 'check --github and --name',
+    })
+  }
+  const path = join(root, file)
+  await mkdir(dirname(path), { recursive: true })
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  try {
+    await writeFile(temp, text, { flag: 'wx' })
+    // link() fails when the name exists, so an owner file is never replaced.
+    await link(temp, path)
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EEXIST') {
+      throw new AgoraError('cli/owner-exists', `${file} already exists`, {
+        file,
+        hint: 'the namespace is taken; to be added to an organisation, ask one of its members',
+      })
+    }
+    throw error
+  } finally {
+    await rm(temp, { force: true })
+  }
+  return file
+}
 
 function refuseBadName(issues: Issue[]): void {
   const first = issues[0]
