@@ -12,6 +12,9 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   cache: async () => (await import('./cache.ts')).default,
   index: async () => (await import('./index-build.ts')).default,
   scan: async () => (await import('./scan.ts')).default,
+  yank: async () => (await import('./status.ts')).statusCommand('yank'),
+  deprecate: async () => (await import('./status.ts')).statusCommand('deprecate'),
+  undeprecate: async () => (await import('./status.ts')).statusCommand('undeprecate'),
 }
 
 /** Other names a command answers to: `install` is the word adapters and pipelines use for `pull`. */
