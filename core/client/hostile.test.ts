@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -463,6 +463,74 @@ describe('core/client against a hostile hub', () => {
       })
       expect(done.transferred).toBe(blob.length)
     })
+  })
+
+  describe('links planted in the cache or in --to before the pull', () => {
+    const nested = { ...file, path: 'sub/model.onnx' }
+    const serveNested = () =>
+      serveSigned(ITEM, item({ versions: { '1.0.0': { files: [nested] } } }))
+    const outside = () => join(work, 'outside')
+    const itemDir = () => join(work, 'cache', 'models--acme--tox-gnn')
+
+    it.each([
+      ['a folder in --to', () => join(work, 'to', 'sub')],
+      ['a snapshot folder', () => join(itemDir(), 'snapshots', '1.0.0')],
+      ['a folder inside a snapshot', () => join(itemDir(), 'snapshots', '1.0.0', 'sub')],
+      ['the blobs folder', () => join(itemDir(), 'blobs')],
+      ['the item folder', () => itemDir()],
+      ['the blob locks folder', () => join(work, 'cache', '.locks', 'models--acme--tox-gnn')],
+      ['the index folder', () => join(work, 'cache', '.index')],
+    ])('refuses to write through a link at %s', async (_what, where) => {
+      serveNested()
+      await mkdir(outside())
+      await mkdir(join(where(), '..'), { recursive: true })
+      await symlink(outside(), where())
+      await expect(pull('acme/tox-gnn', options({ to: join(work, 'to') }))).rejects.toMatchObject({
+        code: 'client/unsafe-path',
+      })
+      expect(await readdir(outside(), { recursive: true })).toEqual([])
+    })
+
+    it('refuses a link in --to even with --force, before downloading', async () => {
+      serveNested()
+      let fetched = 0
+      routes.set(`/blobs/sha256/${file.sha256.slice(0, 2)}/${file.sha256}`, (_q, response) => {
+        fetched++
+        response.writeHead(200, { 'content-length': blob.length }).end(blob)
+      })
+      await mkdir(outside())
+      await mkdir(join(work, 'to'))
+      await symlink(outside(), join(work, 'to', 'sub'))
+      await expect(
+        pull('acme/tox-gnn', options({ to: join(work, 'to'), force: true })),
+      ).rejects.toMatchObject({ code: 'client/unsafe-path' })
+      expect(fetched).toBe(0)
+      expect(await readdir(outside())).toEqual([])
+    })
+
+    it('still replaces a file --link symlink placed before', async () => {
+      await pull('acme/tox-gnn', options({ to: join(work, 'to'), link: 'symlink' }))
+      expect((await lstat(join(work, 'to', 'model.onnx'))).isSymbolicLink()).toBe(true)
+      await pull('acme/tox-gnn', options({ to: join(work, 'to'), link: 'copy' }))
+      expect((await lstat(join(work, 'to', 'model.onnx'))).isFile()).toBe(true)
+    })
+
+    it.each([
+      ['empty', ''],
+      ['a partial prefix', blob.subarray(0, 5).toString()],
+      ['longer than the blob', 'x'.repeat(blob.length + 10)],
+    ])(
+      'never writes through a link planted at blobs/<sha256>.partial (target %s)',
+      async (_what, text) => {
+        const victim = join(work, 'victim.txt')
+        await writeFile(victim, text)
+        await mkdir(join(itemDir(), 'blobs'), { recursive: true })
+        await symlink(victim, join(itemDir(), 'blobs', `${file.sha256}.partial`))
+        await pull('acme/tox-gnn', options())
+        expect(await readFile(victim, 'utf8')).toBe(text)
+        expect(await readFile(join(itemDir(), 'blobs', file.sha256), 'utf8')).toBe(blob.toString())
+      },
+    )
   })
 
   describe('terminal injection', () => {
