@@ -19,6 +19,7 @@ import { checkIndexItem, isValidId, isValidTag, isValidVersion } from './documen
 import { downloadBlob } from './download.ts'
 import { getText } from './http.ts'
 import { type PullOptions, pull } from './pull.ts'
+import { checkFiles } from './resolve.ts'
 import { sanitizeForTerminal } from './terminal-text.ts'
 
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
@@ -233,6 +234,42 @@ describe('core/client against a hostile hub', () => {
       expect(() => checkIndexItem({ ...item(), versions: null } as never, 'entry.json')).toThrow(
         expect.objectContaining({ code: 'client/invalid-document' }),
       )
+    })
+  })
+
+  describe('paths one file system takes for the same file', () => {
+    const entry = (path: string) => ({ ...file, path })
+    it.each([
+      ['NFC and NFD', 'caf\u00e9.onnx', 'cafe\u0301.onnx'],
+      ['case', 'Model.onnx', 'model.onnx'],
+      ['full case folding', 'stra\u00dfe.onnx', 'STRASSE.onnx'],
+      ['a ligature', '\ufb01le.onnx', 'file.onnx'],
+      ['the Kelvin sign', '\u212a.onnx', 'k.onnx'],
+      ['case in a folder', 'Sub/a.onnx', 'sub/a.onnx'],
+      ['a file and a folder', 'weights', 'Weights/a.onnx'],
+      ['a folder and a file', 'weights/a.onnx', 'WEIGHTS'],
+    ])('refuses two files that collide by %s', async (_what, first, second) => {
+      const versions = { '1.0.0': { files: [entry(first), entry(second)] } }
+      expect(() => checkIndexItem(item({ versions }) as never, 'entry.json')).toThrow(
+        expect.objectContaining({ code: 'client/invalid-document' }),
+      )
+      expect(() =>
+        checkFiles({ kind: 'model', ns: 'acme', name: 'tox-gnn' }, '1.0.0', [
+          entry(first),
+          entry(second),
+        ]),
+      ).toThrow(expect.objectContaining({ code: 'client/unsafe-path' }))
+      serveSigned(ITEM, item({ versions }))
+      await expect(pull('acme/tox-gnn', options())).rejects.toMatchObject({
+        code: 'client/invalid-document',
+      })
+    })
+
+    it('accepts distinct files side by side and in one folder', () => {
+      const files = ['a.onnx', 'sub/a.onnx', 'sub/b.onnx', 'sub2/a.onnx', 'sub.onnx'].map(entry)
+      expect(() =>
+        checkIndexItem(item({ versions: { '1.0.0': { files } } }) as never, 'entry.json'),
+      ).not.toThrow()
     })
   })
 

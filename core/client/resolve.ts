@@ -25,7 +25,7 @@ import { kindPlural } from '../registry/kinds.ts'
 import { formatRef, type ItemRef, type ItemSpec, itemDir, parseRef } from '../registry/paths.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir, writeFileAtomic } from './cache.ts'
-import { checkIndexItem, isValidVersion } from './documents.ts'
+import { checkIndexItem, isValidVersion, pathClash } from './documents.ts'
 import { checkExpiry, checkFreshness, checkItemSequence, hubCacheDir } from './freshness.ts'
 import { type ClientRetryOptions, getText } from './http.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
@@ -587,13 +587,12 @@ export function checkFiles(
     if (
       typeof file.path !== 'string' ||
       !isSafeFilePath(file.path) ||
-      seen.has(file.path.toLowerCase())
+      pathClash(seen, file.path) !== undefined
     ) {
       throw new AgoraError('client/unsafe-path', `${where} has an unsafe or duplicate path`, {
         hint: 'the index is damaged or hostile; refusing to write it. Report it to the hub',
       })
     }
-    seen.add(file.path.toLowerCase())
     if (
       !Number.isSafeInteger(file.size) ||
       file.size < 0 ||
