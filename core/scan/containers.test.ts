@@ -6,6 +6,7 @@ import {
   concat,
   EVIL_PICKLE_P0,
   EVIL_PICKLE_P4,
+  npy,
   TORCH_STATE_PICKLE,
   u64,
 } from './__fixtures__/build.ts'
@@ -49,6 +50,22 @@ describe('core/scan (containers)', () => {
       const result = await scan(name, bytes)
       expect(result.verdict, name).toBe('unsafe')
     }
+  })
+
+  it('scans a zip entry named like a folder that holds bytes', async () => {
+    // Python's zipfile (and so np.load of an .npz) reads such an entry's bytes like any other.
+    for (const [name, data] of [
+      ['data.pkl/', EVIL_PICKLE_P0],
+      ['archive/', EVIL_PICKLE_P4],
+      ['x.npy/', npy("'|O'", EVIL_PICKLE_P4)],
+    ] as const) {
+      for (const method of [0, 8] as const) {
+        const result = await scan('o.zip', buildZip([{ name, data, method }]))
+        expect(result.verdict, `${name} ${method}`).toBe('unsafe')
+      }
+    }
+    const folder = await scan('o.zip', buildZip([{ name: 'weights/', data: '' }]))
+    expect(folder.verdict).toBe('safe')
   })
 
   it('walks protocol 0 pickles in entries with no pickle name or magic', async () => {
