@@ -68,6 +68,37 @@ describe('core/scan (containers)', () => {
     expect(folder.verdict).toBe('safe')
   })
 
+  it('refuses a tar member that extractors would read past differently', async () => {
+    // Python's tarfile reads the next header straight after a folder, link or device
+    // header, whatever size it claims: bytes hidden there are members to it.
+    const hidden = buildTar([{ name: 'evil.pkl', data: EVIL_PICKLE_P0 }]).subarray(0, -1024)
+    for (const [name, type] of [
+      ['weights', '5'],
+      ['weights/', '\0'],
+      ['link', '1'],
+      ['link', '2'],
+      ['tty', '3'],
+      ['disk', '4'],
+      ['pipe', '6'],
+    ] as const) {
+      const result = await scan('o.tar', buildTar([{ name, type, data: hidden }]))
+      expect(result.verdict, `${name} ${type}`).not.toBe('safe')
+      expect(codes(result), `${name} ${type}`).toContain('scan/tar-malformed')
+    }
+    const folder = await scan('o.tar', buildTar([{ name: 'weights', type: '5' }]))
+    expect(folder.verdict).toBe('safe')
+  })
+
+  it('scans tar members of a type extractors take for a regular file', async () => {
+    for (const type of ['Z', 'S', '\0']) {
+      const result = await scan(
+        'o.tar',
+        buildTar([{ name: 'weights', type, data: EVIL_PICKLE_P0 }]),
+      )
+      expect(result.verdict, type).toBe('unsafe')
+    }
+  })
+
   it('walks protocol 0 pickles in entries with no pickle name or magic', async () => {
     const zip = await scan('o.zip', buildZip([{ name: 'model', data: EVIL_PICKLE_P0, method: 8 }]))
     expect(zip.verdict).toBe('unsafe')
