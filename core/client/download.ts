@@ -44,10 +44,15 @@ export interface DownloadResult {
 
 /** The server's bytes stopped before the expected size without an error; resume. */
 const NO_FOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0
-const WRITE_NO_FOLLOW =
-  nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_TRUNC | NO_FOLLOW
-const APPEND_NO_FOLLOW =
-  nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_APPEND | NO_FOLLOW
+// fs.open takes numeric flags, as createWriteStream passes them on; its types only name strings.
+const WRITE_NO_FOLLOW = (nodeFs.constants.O_WRONLY |
+  nodeFs.constants.O_CREAT |
+  nodeFs.constants.O_TRUNC |
+  NO_FOLLOW) as unknown as string
+const APPEND_NO_FOLLOW = (nodeFs.constants.O_WRONLY |
+  nodeFs.constants.O_CREAT |
+  nodeFs.constants.O_APPEND |
+  NO_FOLLOW) as unknown as string
 
 class ShortBodyError extends Error {
   override name = 'ShortBodyError'
