@@ -3,7 +3,7 @@ import { AgoraError } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import type { IndexItem } from '../catalog/sparse-index.ts'
-import { isSafeFilePath } from '../manifest/safe-path.ts'
+import { foldFilePath, isSafeFilePath } from '../manifest/safe-path.ts'
 import { KINDS, type Kind } from '../registry/kinds.ts'
 import { isValidName } from '../registry/naming.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
@@ -82,9 +82,8 @@ export function checkFileList(where: string, files: unknown): void {
         { hint: 'the index is damaged or hostile; refusing to write it. Report it to the hub' },
       )
     }
-    if (seen.has(file.path.toLowerCase()))
-      throw invalid(where, `file "${file.path}" is listed twice`)
-    seen.add(file.path.toLowerCase())
+    const clash = pathClash(seen, file.path)
+    if (clash) throw invalid(where, `file "${file.path}" ${clash}`)
     if (
       !Number.isSafeInteger(file.size) ||
       (file.size as number) < 0 ||
@@ -100,6 +99,29 @@ export function checkFileList(where: string, files: unknown): void {
       )
     }
   }
+}
+
+/**
+ * Records `path` in `seen` and says how it clashes with a path seen before,
+ * as a file system that ignores case or Unicode normalisation (macOS,
+ * Windows) would see them: the same file twice (`café` in NFC and NFD,
+ * `Model.bin` and `model.bin`, `straße` and `STRASSE`), or a file where
+ * another path needs a folder (`a` and `A/b`). Either way one write would
+ * land on another's file. Returns undefined when there is no clash.
+ *
+ * @example pathClash(new Set(['model.bin']), 'MODEL.bin') // 'is listed twice'
+ */
+export function pathClash(seen: Set<string>, path: string): string | undefined {
+  const folded = foldFilePath(path)
+  const parts = folded.split('/')
+  const folders = parts.slice(0, -1).map((_, i) => `${parts.slice(0, i + 1).join('/')}/`)
+  let clash: string | undefined
+  if (seen.has(folded)) clash = 'is listed twice'
+  else if (seen.has(`${folded}/`) || folders.some((folder) => seen.has(folder.slice(0, -1))))
+    clash = 'is both a file and a folder'
+  seen.add(folded)
+  for (const folder of folders) seen.add(folder)
+  return clash
 }
 
 /**

@@ -43,6 +43,17 @@ export interface DownloadResult {
 }
 
 /** The server's bytes stopped before the expected size without an error; resume. */
+const NO_FOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0
+// fs.open takes numeric flags, as createWriteStream passes them on; its types only name strings.
+const WRITE_NO_FOLLOW = (nodeFs.constants.O_WRONLY |
+  nodeFs.constants.O_CREAT |
+  nodeFs.constants.O_TRUNC |
+  NO_FOLLOW) as unknown as string
+const APPEND_NO_FOLLOW = (nodeFs.constants.O_WRONLY |
+  nodeFs.constants.O_CREAT |
+  nodeFs.constants.O_APPEND |
+  NO_FOLLOW) as unknown as string
+
 class ShortBodyError extends Error {
   override name = 'ShortBodyError'
 }
@@ -69,6 +80,10 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
   const partial = `${target}.partial`
   const result: DownloadResult = { transferred: 0, resumedFrom: 0 }
   await fs.promises.mkdir(dirname(target), { recursive: true })
+  // A link planted at the .partial name would carry the bytes (or an append) elsewhere:
+  // drop it, and never open the name through a link.
+  const planted = await fs.promises.lstat(partial).catch(() => undefined)
+  if (planted && !planted.isFile()) await fs.promises.rm(partial, { force: true })
   let first = true
   try {
     await withRetry(
@@ -122,7 +137,7 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
               }),
               meter,
               fs.createWriteStream(partial, {
-                flags: offset > 0 ? 'a' : 'w',
+                flags: offset > 0 ? APPEND_NO_FOLLOW : WRITE_NO_FOLLOW,
                 highWaterMark: 1 << 18,
               }),
             )
@@ -243,7 +258,8 @@ function rangeStartsAt(answer: Response, offset: number): boolean {
 
 async function sizeOf(fs: ClientFs, path: string): Promise<number> {
   try {
-    return (await fs.promises.stat(path)).size
+    const info = await fs.promises.lstat(path)
+    return info.isFile() ? info.size : 0
   } catch {
     return 0
   }

@@ -3,7 +3,7 @@ import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import { AgoraError } from '#core/errors'
 import { acquireLock, type ClientFs, writeFileAtomic } from './cache.ts'
-import { assertInside } from './inside.ts'
+import { assertInside, assertNoLinkInside } from './inside.ts'
 
 /** What a client holds about one hub and key: the newest sequence it accepted. */
 export interface FreshnessRecord {
@@ -50,6 +50,8 @@ export async function checkFreshness(options: {
   if (!options.cacheDir) return sequence
   const file = join(hubCacheDir(options.cacheDir, options.base), 'freshness.json')
   const fs = options.fs ?? nodeFs
+  // A link planted at .index/<hub> would move the record (and its lock) out of the cache.
+  await assertNoLinkInside(options.cacheDir, file, { fs, what: 'the freshness record', self: true })
   const records = await readRecords(fs, file)
   const known = Number(records[options.keyName]?.sequence ?? 0)
   if (options.allowRollback) return sequence

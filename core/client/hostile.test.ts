@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -19,6 +19,7 @@ import { checkIndexItem, isValidId, isValidTag, isValidVersion } from './documen
 import { downloadBlob } from './download.ts'
 import { getText } from './http.ts'
 import { type PullOptions, pull } from './pull.ts'
+import { checkFiles } from './resolve.ts'
 import { sanitizeForTerminal } from './terminal-text.ts'
 
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
@@ -233,6 +234,42 @@ describe('core/client against a hostile hub', () => {
       expect(() => checkIndexItem({ ...item(), versions: null } as never, 'entry.json')).toThrow(
         expect.objectContaining({ code: 'client/invalid-document' }),
       )
+    })
+  })
+
+  describe('paths one file system takes for the same file', () => {
+    const entry = (path: string) => ({ ...file, path })
+    it.each([
+      ['NFC and NFD', 'caf\u00e9.onnx', 'cafe\u0301.onnx'],
+      ['case', 'Model.onnx', 'model.onnx'],
+      ['full case folding', 'stra\u00dfe.onnx', 'STRASSE.onnx'],
+      ['a ligature', '\ufb01le.onnx', 'file.onnx'],
+      ['the Kelvin sign', '\u212a.onnx', 'k.onnx'],
+      ['case in a folder', 'Sub/a.onnx', 'sub/a.onnx'],
+      ['a file and a folder', 'weights', 'Weights/a.onnx'],
+      ['a folder and a file', 'weights/a.onnx', 'WEIGHTS'],
+    ])('refuses two files that collide by %s', async (_what, first, second) => {
+      const versions = { '1.0.0': { files: [entry(first), entry(second)] } }
+      expect(() => checkIndexItem(item({ versions }) as never, 'entry.json')).toThrow(
+        expect.objectContaining({ code: 'client/invalid-document' }),
+      )
+      expect(() =>
+        checkFiles({ kind: 'model', ns: 'acme', name: 'tox-gnn' }, '1.0.0', [
+          entry(first),
+          entry(second),
+        ]),
+      ).toThrow(expect.objectContaining({ code: 'client/unsafe-path' }))
+      serveSigned(ITEM, item({ versions }))
+      await expect(pull('acme/tox-gnn', options())).rejects.toMatchObject({
+        code: 'client/invalid-document',
+      })
+    })
+
+    it('accepts distinct files side by side and in one folder', () => {
+      const files = ['a.onnx', 'sub/a.onnx', 'sub/b.onnx', 'sub2/a.onnx', 'sub.onnx'].map(entry)
+      expect(() =>
+        checkIndexItem(item({ versions: { '1.0.0': { files } } }) as never, 'entry.json'),
+      ).not.toThrow()
     })
   })
 
@@ -463,6 +500,74 @@ describe('core/client against a hostile hub', () => {
       })
       expect(done.transferred).toBe(blob.length)
     })
+  })
+
+  describe('links planted in the cache or in --to before the pull', () => {
+    const nested = { ...file, path: 'sub/model.onnx' }
+    const serveNested = () =>
+      serveSigned(ITEM, item({ versions: { '1.0.0': { files: [nested] } } }))
+    const outside = () => join(work, 'outside')
+    const itemDir = () => join(work, 'cache', 'models--acme--tox-gnn')
+
+    it.each([
+      ['a folder in --to', () => join(work, 'to', 'sub')],
+      ['a snapshot folder', () => join(itemDir(), 'snapshots', '1.0.0')],
+      ['a folder inside a snapshot', () => join(itemDir(), 'snapshots', '1.0.0', 'sub')],
+      ['the blobs folder', () => join(itemDir(), 'blobs')],
+      ['the item folder', () => itemDir()],
+      ['the blob locks folder', () => join(work, 'cache', '.locks', 'models--acme--tox-gnn')],
+      ['the index folder', () => join(work, 'cache', '.index')],
+    ])('refuses to write through a link at %s', async (_what, where) => {
+      serveNested()
+      await mkdir(outside())
+      await mkdir(join(where(), '..'), { recursive: true })
+      await symlink(outside(), where())
+      await expect(pull('acme/tox-gnn', options({ to: join(work, 'to') }))).rejects.toMatchObject({
+        code: 'client/unsafe-path',
+      })
+      expect(await readdir(outside(), { recursive: true })).toEqual([])
+    })
+
+    it('refuses a link in --to even with --force, before downloading', async () => {
+      serveNested()
+      let fetched = 0
+      routes.set(`/blobs/sha256/${file.sha256.slice(0, 2)}/${file.sha256}`, (_q, response) => {
+        fetched++
+        response.writeHead(200, { 'content-length': blob.length }).end(blob)
+      })
+      await mkdir(outside())
+      await mkdir(join(work, 'to'))
+      await symlink(outside(), join(work, 'to', 'sub'))
+      await expect(
+        pull('acme/tox-gnn', options({ to: join(work, 'to'), force: true })),
+      ).rejects.toMatchObject({ code: 'client/unsafe-path' })
+      expect(fetched).toBe(0)
+      expect(await readdir(outside())).toEqual([])
+    })
+
+    it('still replaces a file --link symlink placed before', async () => {
+      await pull('acme/tox-gnn', options({ to: join(work, 'to'), link: 'symlink' }))
+      expect((await lstat(join(work, 'to', 'model.onnx'))).isSymbolicLink()).toBe(true)
+      await pull('acme/tox-gnn', options({ to: join(work, 'to'), link: 'copy' }))
+      expect((await lstat(join(work, 'to', 'model.onnx'))).isFile()).toBe(true)
+    })
+
+    it.each([
+      ['empty', ''],
+      ['a partial prefix', blob.subarray(0, 5).toString()],
+      ['longer than the blob', 'x'.repeat(blob.length + 10)],
+    ])(
+      'never writes through a link planted at blobs/<sha256>.partial (target %s)',
+      async (_what, text) => {
+        const victim = join(work, 'victim.txt')
+        await writeFile(victim, text)
+        await mkdir(join(itemDir(), 'blobs'), { recursive: true })
+        await symlink(victim, join(itemDir(), 'blobs', `${file.sha256}.partial`))
+        await pull('acme/tox-gnn', options())
+        expect(await readFile(victim, 'utf8')).toBe(text)
+        expect(await readFile(join(itemDir(), 'blobs', file.sha256), 'utf8')).toBe(blob.toString())
+      },
+    )
   })
 
   describe('terminal injection', () => {

@@ -18,7 +18,7 @@ import {
 import { markSnapshotUsed } from './cache-scan.ts'
 import { checkLockedEntry } from './documents.ts'
 import { downloadBlob } from './download.ts'
-import { assertInside } from './inside.ts'
+import { assertInside, assertNoLinkInside } from './inside.ts'
 import { diffLocked, type LockedItem, type Lockfile, lockKey, readLockfile } from './lockfile.ts'
 import { updateLockfile } from './lockfile-update.ts'
 import { assertNoConflicts, findTargetConflicts } from './place-check.ts'
@@ -221,6 +221,8 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
       }),
     )
   }
+  // Lexical checks cannot see a link planted in the cache or in --to; refuse one before any byte moves.
+  await refuseLinks(ref, resolution.version, wanted, options, fs)
   options.onEvent?.({
     type: 'resolved',
     resolution,
@@ -282,10 +284,15 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
       'a blob',
     )
     const inSnapshot = assertInside(snapshot, file.path, `the snapshot path of ${file.path}`)
+    await assertNoLinkInside(options.cacheDir, inSnapshot, {
+      fs,
+      what: `the snapshot path of ${file.path}`,
+    })
     await linkSnapshot(fs, blob, inSnapshot)
     let location = inSnapshot
     if (options.to) {
       location = assertInside(options.to, file.path, `the --to path of ${file.path}`)
+      await assertNoLinkInside(options.to, location, { fs, what: `the --to path of ${file.path}` })
       await placeFile(blob, location, options.link ?? 'copy', fs)
     }
     const cached = !fetchedNow.has(file.sha256)
@@ -354,6 +361,40 @@ async function resolveFor(
     useLocked && lockedItem ? { ...ref, version: lockedItem.version } : parsed,
     options,
   )
+}
+
+/**
+ * Refuses a symbolic link on the way to any path the pull will write: the
+ * blob, its lock, its snapshot link and its --to file. The last part may be
+ * a link (snapshots are links; `--link symlink` placed links): it is
+ * replaced by a rename, never written through.
+ */
+async function refuseLinks(
+  ref: ItemRef,
+  version: string,
+  files: readonly { path: string; sha256: string }[],
+  options: PullOptions,
+  fs: ClientFs,
+): Promise<void> {
+  const cache = options.cacheDir
+  const snapshot = snapshotDir(cache, ref, version)
+  for (const file of files) {
+    await assertNoLinkInside(cache, blobCachePath(cache, ref, file.sha256), { fs, what: 'a blob' })
+    await assertNoLinkInside(cache, blobLockPath(cache, ref, file.sha256), {
+      fs,
+      what: 'a blob lock',
+    })
+    await assertNoLinkInside(cache, assertInside(snapshot, file.path), {
+      fs,
+      what: `the snapshot path of ${file.path}`,
+    })
+    if (options.to) {
+      await assertNoLinkInside(options.to, assertInside(options.to, file.path), {
+        fs,
+        what: `the --to path of ${file.path}`,
+      })
+    }
+  }
 }
 
 /** A dist-tag rather than a version or range: lower-case letters, digits and dashes, starting with a letter. */

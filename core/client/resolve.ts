@@ -25,10 +25,10 @@ import { kindPlural } from '../registry/kinds.ts'
 import { formatRef, type ItemRef, type ItemSpec, itemDir, parseRef } from '../registry/paths.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir, writeFileAtomic } from './cache.ts'
-import { checkIndexItem, isValidVersion } from './documents.ts'
+import { checkIndexItem, isValidVersion, pathClash } from './documents.ts'
 import { checkExpiry, checkFreshness, checkItemSequence, hubCacheDir } from './freshness.ts'
 import { type ClientRetryOptions, getText } from './http.ts'
-import { assertInside } from './inside.ts'
+import { assertInside, assertNoLinkInside } from './inside.ts'
 import { sanitizeForTerminal } from './terminal-text.ts'
 
 /** Where and how to look an item up. */
@@ -214,7 +214,7 @@ async function resolveFromIndex(
   }
   if (cachePath && (answer.status === 200 || cached?.expires !== config.expires)) {
     const record: CachedEntry = { text, etag: answer.etag, expires: config.expires }
-    await writeJson(options.fs, cachePath, record)
+    await writeJson(options, cachePath, record)
   }
   return fromIndexEntry(spec, entry, {
     base,
@@ -297,7 +297,7 @@ async function loadConfig(
     allowRollback: options.allowRollback,
     fs: options.fs,
   })
-  if (cachePath && record !== cached) await writeJson(options.fs, cachePath, record)
+  if (cachePath && record !== cached) await writeJson(options, cachePath, record)
   return { config, publicKey, warnings, floor }
 }
 
@@ -587,13 +587,12 @@ export function checkFiles(
     if (
       typeof file.path !== 'string' ||
       !isSafeFilePath(file.path) ||
-      seen.has(file.path.toLowerCase())
+      pathClash(seen, file.path) !== undefined
     ) {
       throw new AgoraError('client/unsafe-path', `${where} has an unsafe or duplicate path`, {
         hint: 'the index is damaged or hostile; refusing to write it. Report it to the hub',
       })
     }
-    seen.add(file.path.toLowerCase())
     if (
       !Number.isSafeInteger(file.size) ||
       file.size < 0 ||
@@ -617,6 +616,13 @@ async function readJson<T>(fs: ClientFs | undefined, path: string): Promise<T | 
 }
 
 /** Cache bookkeeping is written atomically; a failure only costs a later request. */
-async function writeJson(fs: ClientFs | undefined, path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value), fs ?? nodeFs).catch(() => undefined)
+async function writeJson(
+  options: { fs?: ClientFs | undefined; cacheDir?: string | undefined },
+  path: string,
+  value: unknown,
+): Promise<void> {
+  const fs = options.fs ?? nodeFs
+  // Never through a link planted in the cache: the write would land outside it.
+  if (options.cacheDir) await assertNoLinkInside(options.cacheDir, path, { fs, self: true })
+  await writeFileAtomic(path, JSON.stringify(value), fs)
 }

@@ -6,6 +6,7 @@ import {
   concat,
   EVIL_PICKLE_P0,
   EVIL_PICKLE_P4,
+  npy,
   TORCH_STATE_PICKLE,
   u64,
 } from './__fixtures__/build.ts'
@@ -48,6 +49,53 @@ describe('core/scan (containers)', () => {
     for (const [name, bytes] of cases) {
       const result = await scan(name, bytes)
       expect(result.verdict, name).toBe('unsafe')
+    }
+  })
+
+  it('scans a zip entry named like a folder that holds bytes', async () => {
+    // Python's zipfile (and so np.load of an .npz) reads such an entry's bytes like any other.
+    for (const [name, data] of [
+      ['data.pkl/', EVIL_PICKLE_P0],
+      ['archive/', EVIL_PICKLE_P4],
+      ['x.npy/', npy("'|O'", EVIL_PICKLE_P4)],
+    ] as const) {
+      for (const method of [0, 8] as const) {
+        const result = await scan('o.zip', buildZip([{ name, data, method }]))
+        expect(result.verdict, `${name} ${method}`).toBe('unsafe')
+      }
+    }
+    const folder = await scan('o.zip', buildZip([{ name: 'weights/', data: '' }]))
+    expect(folder.verdict).toBe('safe')
+  })
+
+  it('refuses a tar member that extractors would read past differently', async () => {
+    // Python's tarfile reads the next header straight after a folder, link or device
+    // header, whatever size it claims: bytes hidden there are members to it.
+    const hidden = buildTar([{ name: 'evil.pkl', data: EVIL_PICKLE_P0 }]).subarray(0, -1024)
+    for (const [name, type] of [
+      ['weights', '5'],
+      ['weights/', '\0'],
+      ['link', '1'],
+      ['link', '2'],
+      ['tty', '3'],
+      ['disk', '4'],
+      ['pipe', '6'],
+    ] as const) {
+      const result = await scan('o.tar', buildTar([{ name, type, data: hidden }]))
+      expect(result.verdict, `${name} ${type}`).not.toBe('safe')
+      expect(codes(result), `${name} ${type}`).toContain('scan/tar-malformed')
+    }
+    const folder = await scan('o.tar', buildTar([{ name: 'weights', type: '5' }]))
+    expect(folder.verdict).toBe('safe')
+  })
+
+  it('scans tar members of a type extractors take for a regular file', async () => {
+    for (const type of ['Z', 'S', '\0']) {
+      const result = await scan(
+        'o.tar',
+        buildTar([{ name: 'weights', type, data: EVIL_PICKLE_P0 }]),
+      )
+      expect(result.verdict, type).toBe('unsafe')
     }
   })
 

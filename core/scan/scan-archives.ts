@@ -11,7 +11,7 @@ import {
 import { type FormatScan, type Options, plural, unsafeFormat } from './scan-context.ts'
 import { innerFormat, isContainer, scanInside } from './scan-nested.ts'
 import { sliceSource } from './source.ts'
-import { readTarEntries } from './tar.ts'
+import { NOT_FILES, readTarEntries } from './tar.ts'
 import type { Finding, PickleImport, ScanSource } from './types.ts'
 import { readZipDirectory, readZipEntry, readZipEntryHead } from './zip.ts'
 
@@ -169,7 +169,8 @@ export async function scanTar(source: ScanSource, options: Options): Promise<For
     )
   }
   for (const entry of entries) {
-    if (entry.type !== '0' && entry.type !== '7' && entry.type !== '\0') continue
+    // Any other type, unknown ones included, is extracted as a regular file by tarfile.
+    if (NOT_FILES.has(entry.type)) continue
     const base = entry.name.split('/').pop() ?? ''
     const named = /\.(?:pkl|pickle)$/i.test(base) || LEGACY_TAR_MEMBERS.has(base)
     const head = await source.read(entry.offset, entry.offset + Math.min(entry.size, 12 + 0xffff))

@@ -63,15 +63,26 @@ export async function readTarEntries(
             : (paxPath(utf8.decode(data)) ?? longName)
         continue
       }
-      if (type === 'g') continue
+      if (type === 'g' || type === 'K') continue
       const prefix = cString(header.subarray(345, 500))
       const base = cString(header.subarray(0, 100))
       const name = longName ?? (prefix ? `${prefix}/${base}` : base)
       longName = undefined
+      // An old-style file named like a folder is one, as Python's tarfile reads it.
+      const kind = header[156] === 0 && name.endsWith('/') ? '5' : type
+      if (NOT_FILES.has(kind) && size > 0) {
+        // tarfile reads the next header right after such a header, whatever size it
+        // claims, so bytes it skips here would be members there (and the other way round).
+        stop(
+          file,
+          'scan/tar-malformed',
+          `member "${printable(name)}" is a ${NOT_FILES.get(kind)} yet claims ${size} bytes; extractors disagree on where the next member starts`,
+        )
+      }
       if (entries.length >= maxEntries) {
         stop(file, 'scan/zip-too-many-entries', `archive has more than ${maxEntries} members`)
       }
-      entries.push({ name, offset: dataOffset, size, type })
+      entries.push({ name, offset: dataOffset, size, type: kind })
       if (isUnsafeEntryPath(name.replace(/^\.\//, ''))) {
         findings.push(
           makeFinding(
@@ -101,6 +112,16 @@ export async function readTarEntries(
   }
   return { entries, findings }
 }
+
+/** Typeflags of members that are not files: hard and symbolic links, devices, folders, FIFOs. */
+export const NOT_FILES: ReadonlyMap<string, string> = new Map([
+  ['1', 'hard link'],
+  ['2', 'symbolic link'],
+  ['3', 'character device'],
+  ['4', 'block device'],
+  ['5', 'folder'],
+  ['6', 'FIFO'],
+])
 
 function octal(field: Uint8Array, file: string, at: number): number {
   // Sizes over 8 GiB use base-256 with the high bit set (a GNU extension).

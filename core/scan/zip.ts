@@ -200,7 +200,9 @@ function parseCentralDirectory(directory: Uint8Array, count: number, file: strin
       size,
       localOffset,
       dataOffset: -1,
-      isDirectory: name.endsWith('/'),
+      // A folder holds no bytes: an entry named like one that does is read by Python's
+      // zipfile (np.load of an .npz included) like any file, so it is scanned as one.
+      isDirectory: name.endsWith('/') && size === 0,
       isSymlink,
     })
     pos = end
