@@ -273,6 +273,57 @@ describe('site/e2e/pages', () => {
     expect(errors.filter((e) => !e.includes('/no-such-page/: Failed to load resource'))).toEqual([])
   })
 
+  it('fits a 390 px phone screen on every item page and every other page kind', async () => {
+    const items = await allItems()
+    const paths = [
+      '/',
+      '/browse/',
+      '/models/',
+      '/stats/',
+      '/tags/',
+      '/owners/',
+      '/owners/mallory/',
+      '/contribute/',
+      '/docs/api/',
+      ...items.map((i) => new URL(i.url).pathname),
+      ...items
+        .filter((i) => i.kind === 'benchmark')
+        .map((i) => `${new URL(i.url).pathname}leaderboard/`),
+    ]
+    const phone = await (open as OpenSite).browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 1,
+      isMobile: true,
+    })
+    const page = await phone.newPage()
+    const wide: string[] = []
+    for (const path of paths) {
+      await page.goto(`${site.url}${path}`)
+      const width = await page.evaluate(() => document.documentElement.scrollWidth)
+      if (width <= 390) continue
+      // Name the outermost element that sticks out, so a failure says where to look.
+      const culprit = await page.evaluate(() => {
+        for (const el of document.querySelectorAll('body *')) {
+          const box = el.getBoundingClientRect()
+          if (box.right > 391 && box.width > 0) {
+            const names: string[] = []
+            for (let at: Element | null = el; at && names.length < 4; at = at.parentElement) {
+              const cls = typeof at.className === 'string' ? at.className.trim() : ''
+              names.unshift(
+                `${at.tagName.toLowerCase()}${cls ? `.${cls.split(/\s+/).join('.')}` : ''}`,
+              )
+            }
+            return names.join(' > ')
+          }
+        }
+        return 'unknown'
+      })
+      wide.push(`${path} ${width}px (${culprit})`)
+    }
+    await phone.close()
+    expect(wide).toEqual([])
+  })
+
   it('browses home → listing → item page with JavaScript disabled', async () => {
     const noJs = await (open as OpenSite).browser.newContext({ javaScriptEnabled: false })
     const page = await noJs.newPage()
