@@ -48,6 +48,8 @@ export async function hashFile(path: string, fs: ClientFs = nodeFs): Promise<str
  * @example await sealBlob(blobCachePath(cache, ref, sha), sha)
  */
 export async function sealBlob(blob: string, sha256: string, fs: ClientFs = nodeFs): Promise<void> {
+  // chmod follows links: never change the mode of a file outside the cache.
+  if (!(await fs.promises.lstat(blob)).isFile()) throw new Error(`${blob} is not a regular file`)
   await fs.promises.chmod(blob, 0o444)
   const info = await fs.promises.stat(blob, { bigint: true })
   const fingerprint: BlobFingerprint = {
@@ -74,8 +76,10 @@ export async function checkCachedBlob(
   expected: { sha256: string; size: number },
   fs: ClientFs = nodeFs,
 ): Promise<BlobState> {
-  const info = await fs.promises.stat(blob, { bigint: true }).catch(() => undefined)
-  if (!info?.isFile()) return 'missing'
+  // lstat: a link planted at a blob's name is not the cache's own bytes.
+  const info = await fs.promises.lstat(blob, { bigint: true }).catch(() => undefined)
+  if (!info) return 'missing'
+  if (!info.isFile()) return info.isSymbolicLink() ? 'corrupt' : 'missing'
   if (Number(info.size) !== expected.size) return 'corrupt'
   const recorded = await readFingerprint(blob, fs)
   if (

@@ -1,5 +1,16 @@
 import * as fs from 'node:fs'
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -102,6 +113,22 @@ describe('core/client/pull (cache integrity and --to)', () => {
       ])
       expect(await readFile(join(again.snapshot, 'model.bin'))).toEqual(weights)
       expect((await stat(blob(weights))).mode & 0o777).toBe(0o444)
+    })
+
+    it('a link planted at a blob is replaced by the bytes, and its target left alone', async () => {
+      await pull('acme/tox@1.0.0', options())
+      const outside = join(work, 'outside-weights.bin')
+      await writeFile(outside, weights)
+      await chmod(outside, 0o640)
+      await rm(blob(weights), { force: true })
+      await rm(`${blob(weights)}.verified`, { force: true })
+      await symlink(outside, blob(weights))
+      hub.requests.length = 0
+      const again = await pull('acme/tox@1.0.0', options())
+      expect(blobFetches()).toBe(1)
+      expect((await lstat(blob(weights))).isSymbolicLink()).toBe(false)
+      expect(await readFile(join(again.snapshot, 'model.bin'))).toEqual(weights)
+      expect((await stat(outside)).mode & 0o777).toBe(0o640)
     })
 
     it('an edit through an opt-in hard link is noticed, and the cache heals', async () => {
