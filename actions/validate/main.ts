@@ -12,14 +12,12 @@ import { fileURLToPath } from 'node:url'
 import { formatIssue, isAgoraError } from '#core/errors'
 import {
   annotationsOf,
-  createPublicBlobReader,
   formatAnnotation,
+  openValidationStore,
   renderSummary,
   type ValidationReport,
   validatePullRequest,
 } from '#core/github'
-import type { StorageConfig } from '#core/manifest'
-import { type BlobStore, createStore } from '#core/storage'
 
 export interface ValidateIo {
   env: Record<string, string | undefined>
@@ -122,30 +120,12 @@ export async function runValidate(io: ValidateIo): Promise<number> {
 }
 
 /**
- * The store validation reads blobs from. Fork pull requests have no storage
- * credentials, so without them a store with a public URL is read over HTTP;
- * with them (or for a local fs store) the hub's own store is used.
+ * The store validation reads blobs from; kept under this name for callers of
+ * the action's module. See {@link openValidationStore}.
  *
- * @example openStoreFor({ type: 's3', bucket: 'b', region: 'r', private_prefix: 'p/', public_url: 'https://b.example' }, { root, env: {}, fetch })
+ * @example openStoreFor(hub.storage, { root, env: process.env, fetch })
  */
-export function openStoreFor(
-  storage: StorageConfig,
-  options: {
-    root: string
-    env: Record<string, string | undefined>
-    fetch: typeof globalThis.fetch
-  },
-): BlobStore {
-  const { env } = options
-  const credentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
-  const localBlobs =
-    storage.type === 'fs' &&
-    (env.AGORA_STORE_DIR !== undefined || nodeFs.existsSync(resolve(options.root, storage.path)))
-  if (storage.public_url && !credentials && !localBlobs) {
-    return createPublicBlobReader(storage.public_url, { fetch: options.fetch })
-  }
-  return createStore(storage, { repoRoot: options.root, env })
-}
+export const openStoreFor = openValidationStore
 
 /** Temp file and rename, so a reader never sees half a report. */
 async function writeAtomically(path: string, text: string): Promise<void> {

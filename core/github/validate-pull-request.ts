@@ -1,19 +1,13 @@
 import type * as nodeFs from 'node:fs'
-import { Readable } from 'node:stream'
 import git from 'isomorphic-git'
 import { AgoraError, type Issue } from '#core/errors'
-import type { FileEntry, StorageConfig } from '#core/manifest'
+import type { StorageConfig } from '#core/manifest'
 import { checkChanges, type ItemRef, refKey, validateRegistry } from '#core/registry'
-import {
-  type BlobCheck,
-  type ScanOptions,
-  type ScanSource,
-  scanFile,
-  verifyBlobs,
-} from '#core/scan'
+import type { ScanOptions } from '#core/scan'
 import type { BlobStore } from '#core/storage'
 import { type BlobInput, buildReport, type ScanInput } from './build-report.ts'
-import type { BlobStatus, ValidationReport } from './report-schema.ts'
+import { checkStoredFiles, type StoredFile } from './check-stored-files.ts'
+import type { ValidationReport } from './report-schema.ts'
 
 export interface ValidatePullRequestOptions {
   /** Node's fs; isomorphic-git reads the repository through it and the registry loader through its promises. */
@@ -82,7 +76,7 @@ export async function validatePullRequest(
       items: refs,
     })
     issues.push(...registryIssues)
-    const files: { manifest: string; file: FileEntry }[] = []
+    const files: StoredFile[] = []
     for (const item of present) {
       const loaded = registry.items.get(refKey(item.ref))
       if (!loaded) continue
@@ -107,7 +101,15 @@ export async function validatePullRequest(
           file: 'registry/agora.yaml',
         })
       }
-      if (store) await checkFiles(store, files, blobs, scans, options.scan ?? {})
+      if (store) {
+        const checked = await checkStoredFiles(files, {
+          store,
+          concurrency: CONCURRENCY,
+          ...(options.scan === undefined ? {} : { scanOptions: options.scan }),
+        })
+        blobs.push(...checked.blobs)
+        scans.push(...checked.scans)
+      }
     }
   }
 
@@ -124,78 +126,4 @@ export async function validatePullRequest(
     scans,
     now: options.now,
   })
-}
-
-async function checkFiles(
-  store: BlobStore,
-  files: { manifest: string; file: FileEntry }[],
-  blobs: BlobInput[],
-  scans: ScanInput[],
-  scanOptions: ScanOptions,
-): Promise<void> {
-  const ordered = [...files].sort(
-    (a, b) => a.manifest.localeCompare(b.manifest) || a.file.path.localeCompare(b.file.path),
-  )
-  // One call, so a blob listed by several versions is fetched and hashed once.
-  const checks = await verifyBlobs(
-    ordered.map((f) => f.file),
-    { store, concurrency: CONCURRENCY },
-  )
-  const scanned = new Map<string, Promise<ScanInput['result']>>()
-  for (const [index, { manifest, file }] of ordered.entries()) {
-    const check = checks[index]
-    if (!check || check.skipped) continue
-    const status = statusOf(check)
-    const message = check.issues[0]?.message
-    blobs.push({
-      path: file.path,
-      manifest,
-      sha256: file.sha256,
-      size: file.size,
-      status,
-      ...(message === undefined ? {} : { message }),
-    })
-    if (status !== 'ok') continue
-    let result = scanned.get(file.sha256)
-    if (!result) {
-      result = scanFile(storeSource(store, file), scanOptions)
-      scanned.set(file.sha256, result)
-    }
-    scans.push({ manifest, sha256: file.sha256, result: { ...(await result), path: file.path } })
-  }
-}
-
-/** The report's one-word status of a blob check. */
-function statusOf(check: BlobCheck): BlobStatus {
-  if (check.exists && check.sizeOk && check.hashOk) return 'ok'
-  const codes = check.issues.map((i) => i.code)
-  if (codes.includes('blob/missing')) return 'missing'
-  if (codes.includes('blob/read-failed') || !check.exists) return 'error'
-  if (!check.sizeOk) return 'size-mismatch'
-  return 'hash-mismatch'
-}
-
-/** A scan source over a stored blob: ranged reads for headers, a stream for whole-file formats. */
-function storeSource(store: BlobStore, file: FileEntry): ScanSource {
-  const where = file.private ? { private: true } : {}
-  return {
-    path: file.path,
-    size: file.size,
-    async read(start, end) {
-      const last = Math.min(end, file.size) - 1
-      if (last < start) return new Uint8Array(0)
-      const chunks: Uint8Array[] = []
-      for await (const chunk of await store.get(file.sha256, { ...where, start, end: last })) {
-        chunks.push(chunk as Uint8Array)
-      }
-      return Buffer.concat(chunks)
-    },
-    stream() {
-      return Readable.from(
-        (async function* () {
-          yield* await store.get(file.sha256, where)
-        })(),
-      )
-    },
-  }
 }

@@ -17,6 +17,7 @@ import {
   validateDocument,
 } from '#core/manifest'
 import { formatRef, type ItemRef, itemDir, REGISTRY_DIR, validateRegistry } from '#core/registry'
+import { type ScanVerdict, scanPath } from '#core/scan'
 import type { BlobStore } from './blob-store.ts'
 import { hashFile } from './hash.ts'
 import { NO_FOLLOW_READ, readFileNoFollow } from './no-follow.ts'
@@ -43,6 +44,19 @@ export interface PublishRequest {
   onHashProgress?: ((bytes: number) => void) | undefined
   /** Told the total size of the files before hashing starts, for a progress bar with an ETA. */
   onHashStart?: ((totalBytes: number) => void) | undefined
+  /**
+   * Publish files the scan finds unsafe or cannot vouch for: their
+   * `publish/unsafe-file` issues become warnings instead of errors.
+   */
+  allowUnsafe?: boolean | undefined
+}
+
+/** The scan of one file of the version, as publish saw it before uploading. */
+export interface PublishScan {
+  path: string
+  format: string
+  verdict: ScanVerdict
+  findings: { code: string; severity: Issue['severity']; message: string }[]
 }
 
 /** A file of the version and where its bytes are. */
@@ -69,6 +83,8 @@ export interface PublishPlan {
   writes: PlannedWrite[]
   /** Problems found; with an error nothing may be applied. */
   issues: Issue[]
+  /** The scan of every file, in path order. */
+  scans: PublishScan[]
   /** Bytes that must go to the store. */
   uploadBytes: number
   /** The version is already published with exactly these files. */
@@ -181,6 +197,7 @@ export async function planPublish(
     return { path: s.path, size: info.size, sha256: info.sha256, source: s.source, present }
   })
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const scans = await scanFiles(files, versionFile, request, issues)
 
   const readmeSource = await readOptional(join(request.dir, 'README.md'))
   let card: ReadmeDoc | undefined
@@ -260,9 +277,62 @@ export async function planPublish(
     files,
     writes,
     issues,
+    scans,
     uploadBytes: files.filter((f) => !f.present).reduce((n, f) => n + f.size, 0),
     unchanged,
   }
+}
+
+/**
+ * Scans every file with the pull-request check's scanner before anything is
+ * uploaded, so an unsafe or unscannable file is refused here rather than in
+ * review. One `publish/unsafe-file` issue per finding that makes the verdict
+ * (unsafe imports, or what the scan could not vouch for); warnings under
+ * `allowUnsafe`, which the pull-request check does not honour.
+ */
+async function scanFiles(
+  files: readonly PlannedFile[],
+  versionFile: string,
+  request: PublishRequest,
+  issues: Issue[],
+): Promise<PublishScan[]> {
+  const results = await mapLimit(files, request.concurrency ?? 4, (f) =>
+    scanPath(f.source, { displayPath: f.path }),
+  )
+  const scans: PublishScan[] = []
+  for (const [index, result] of results.entries()) {
+    const path = (files[index] as PlannedFile).path
+    scans.push({
+      path,
+      format: result.format,
+      verdict: result.verdict,
+      findings: result.findings.map((f) => ({
+        code: f.code,
+        severity: f.severity,
+        message: f.message,
+      })),
+    })
+    if (result.verdict === 'safe') continue
+    const what = result.verdict === 'unsafe' ? 'unsafe' : 'not scannable'
+    const decisive = result.findings.filter((f) =>
+      result.verdict === 'unsafe' ? f.unsafe : f.severity === 'error',
+    )
+    for (const finding of decisive.length > 0 ? decisive : result.findings) {
+      const message = finding.message.startsWith(`${path}: `)
+        ? finding.message.slice(path.length + 2)
+        : finding.message
+      issues.push({
+        code: 'publish/unsafe-file',
+        severity: request.allowUnsafe ? 'warning' : 'error',
+        message: `${path} is ${what} (${finding.code}): ${message}`,
+        hint: request.allowUnsafe
+          ? `published anyway under --allow-unsafe; the pull-request check will still refuse it (${finding.hint ?? finding.code})`
+          : `${finding.hint ?? 'publish the file in a format Agora can check, such as safetensors'}; --allow-unsafe publishes it anyway, but the pull-request check will still refuse it`,
+        file: versionFile,
+      })
+    }
+  }
+  return scans
 }
 
 export interface ApplyOptions {

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { validateRegistry } from '#core/registry'
 import { blobKey } from '#core/storage'
 import { checkRequest } from '../../core/github/testing/github-stub.ts'
+import { EVIL_PICKLE_P0 } from '../../core/scan/__fixtures__/build.ts'
 import { main } from '../agora.ts'
 import type { PublishReport } from './publish.ts'
 
@@ -230,6 +231,57 @@ describe('scripts/commands/publish', () => {
     expect(stdout).toContain('manifest/unknown-license  license "MITT" is not an SPDX id')
     expect(await files(join(root, '.agora'))).toEqual([])
     await expect(stat(join(root, 'registry/models/ac/acme/sol-net'))).rejects.toThrow()
+  })
+
+  it('scans every file first and refuses a pickle calling os.system: nothing uploaded or written', async () => {
+    await writeFile(join(input, 'weights/extra.pkl'), EVIL_PICKLE_P0)
+    const before = await files(root)
+    const text = await run(
+      publishArgs().filter((a) => a !== '--json'),
+      work,
+    )
+    expect(text.code).toBe(1)
+    expect(text.stdout).toContain(
+      'registry/models/ac/acme/sol-net/versions/0.1.0.yaml  publish/unsafe-file  weights/extra.pkl is unsafe (scan/pickle-dangerous-import): pickle imports os.system, which can run code when loaded\n  hint: ',
+    )
+    expect(text.stdout).toContain('--allow-unsafe')
+    expect(await files(root)).toEqual(before)
+
+    const { code, stdout } = await run(publishArgs(), work)
+    expect(code).toBe(1)
+    const report = JSON.parse(stdout) as PublishReport
+    expect(report.ok).toBe(false)
+    expect(report.issues).toEqual([
+      expect.objectContaining({ code: 'publish/unsafe-file', severity: 'error' }),
+    ])
+    expect(report.scans).toContainEqual({
+      path: 'weights/extra.pkl',
+      format: 'pickle',
+      verdict: 'unsafe',
+      findings: expect.arrayContaining([
+        expect.objectContaining({ code: 'scan/pickle-dangerous-import' }),
+      ]),
+    })
+    expect(await files(root)).toEqual(before)
+  })
+
+  it('publishes an unsafe file with --allow-unsafe, warning about it', async () => {
+    await writeFile(join(input, 'weights/extra.pkl'), EVIL_PICKLE_P0)
+    const { code, stdout } = await run(publishArgs('--allow-unsafe'), work)
+    expect(code).toBe(0)
+    const report = JSON.parse(stdout) as PublishReport
+    expect(report.ok).toBe(true)
+    expect(report.issues).toEqual([
+      expect.objectContaining({
+        code: 'publish/unsafe-file',
+        severity: 'warning',
+        message: expect.stringContaining('weights/extra.pkl is unsafe'),
+        hint: expect.stringContaining('the pull-request check will still refuse it'),
+      }),
+    ])
+    expect(await files(join(root, '.agora/blobs'))).toContain(
+      blobKey(sha(Buffer.from(EVIL_PICKLE_P0))),
+    )
   })
 
   it('leaves the registry as it was when the store cannot be written', async () => {

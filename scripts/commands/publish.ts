@@ -8,7 +8,13 @@ import { AgoraError, hasErrors, type Issue, sortIssues } from '#core/errors'
 import { commitToBranch, openPullRequest, publishPullRequestBody, pushBranch } from '#core/github'
 import { type HubConfig, validateDocument } from '#core/manifest'
 import { formatRef, type ItemRef, kindPlural, parseKind } from '#core/registry'
-import { applyPublish, createStore, type PublishPlan, planPublish } from '#core/storage'
+import {
+  applyPublish,
+  createStore,
+  type PublishPlan,
+  type PublishScan,
+  planPublish,
+} from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes } from '../cli/format.ts'
 import type { Progress } from '../cli/progress.ts'
@@ -19,7 +25,9 @@ import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
 const help = `Usage: agora publish <dir> --kind KIND --id NS/NAME --version VERSION [options]
 
 Publishes the files in <dir> as one version of an item: hashes every file,
-builds item.yaml (for a new item from the flags and README.md front matter;
+scans it with the pull-request check's scanner (pickle imports, safetensors,
+GGUF, ONNX, archives …) and refuses unsafe or unscannable files
+(publish/unsafe-file), builds item.yaml (for a new item from the flags and README.md front matter;
 for an existing one by moving dist-tags.latest) and versions/VERSION.yaml,
 validates them like the pull-request check does, and only then uploads the
 blobs the store lacks and writes the manifests. README.md in <dir> becomes
@@ -33,6 +41,8 @@ Options:
   --pr                commit them on a new branch, push it and open a pull request
                       (needs GITHUB_TOKEN; the working tree is not touched)
   --dry-run           show what would be uploaded and written; change nothing
+  --allow-unsafe      publish files the scan finds unsafe or cannot check, with a
+                      warning for each; the pull-request check still refuses them
   --title TEXT        title of a new item (default: front matter, else the name)
   --summary TEXT      one-sentence summary of a new item
   --license SPDX      licence of a new item (default: front matter license)
@@ -64,6 +74,8 @@ export interface PublishReport {
   manifests: string[]
   branch: string | null
   pull_request: { number: number; url: string } | null
+  /** Every file's scan, done before anything is uploaded. */
+  scans: PublishScan[]
   issues: Issue[]
 }
 
@@ -81,6 +93,7 @@ const command: Command = {
         local: { type: 'boolean' },
         pr: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        'allow-unsafe': { type: 'boolean' },
         title: { type: 'string' },
         summary: { type: 'string' },
         license: { type: 'string' },
@@ -142,6 +155,7 @@ const command: Command = {
           hub,
           fields: { title: values.title, summary: values.summary, license: values.license },
           changelog: values.changelog,
+          allowUnsafe: values['allow-unsafe'] === true,
           onHashStart: (total) => {
             hashing = report.progress({ label: 'hashing', total })
           },
@@ -170,6 +184,7 @@ const command: Command = {
       manifests: plan.writes.map((w) => w.path),
       branch: null,
       pull_request: null,
+      scans: plan.scans,
       issues,
       ...extra,
     })

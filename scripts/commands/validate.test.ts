@@ -1,8 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestRepo, type TestRepo } from '../../core/registry/git-test-repo.ts'
+import { EVIL_PICKLE_P0, safetensors } from '../../core/scan/__fixtures__/build.ts'
 import { main } from '../agora.ts'
 import { captureStream } from '../cli/capture.ts'
 import type { ValidateReport } from './validate.ts'
@@ -13,11 +16,15 @@ const fixture = fileURLToPath(
 const TOX = 'registry/models/ac/acme/tox-gnn'
 
 async function run(cwd: string, ...argv: string[]) {
+  return runWith({}, cwd, ...argv)
+}
+
+async function runWith(env: Record<string, string>, cwd: string, ...argv: string[]) {
   const stdout = captureStream()
   const stderr = captureStream()
   const code = await main(['validate', ...argv], {
     cwd,
-    env: {},
+    env,
     stdout,
     stderr,
     fetch: globalThis.fetch,
@@ -203,5 +210,142 @@ describe('scripts/commands/validate', () => {
     const result = await run(repo.dir, '--help')
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('agora validate --changed origin/main...HEAD --author octocat')
+  })
+
+  describe('--blobs, --scan and --like-ci', () => {
+    let storeDir: string
+    const env = () => ({ AGORA_STORE_DIR: storeDir })
+    const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+    /** Puts bytes in the fs store under `key` (their own hash unless a wrong one is wanted). */
+    async function store(bytes: Uint8Array, key = sha(bytes)): Promise<string> {
+      const dir = join(storeDir, 'blobs', 'sha256', key.slice(0, 2))
+      await mkdir(dir, { recursive: true })
+      await writeFile(join(dir, key), bytes)
+      return key
+    }
+    const WEIGHTS = safetensors({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 8)
+    /** Commits version 1.1.0 of acme/tox-gnn listing one file. */
+    async function addVersion(path: string, size: number, sha256: string): Promise<void> {
+      await repo.commit({
+        [`${TOX}/versions/1.1.0.yaml`]: `version: 1.1.0\nfiles:\n  - path: ${path}\n    size: ${size}\n    sha256: ${sha256}\n`,
+        [`${TOX}/item.yaml`]: (await readFile(join(repo.dir, TOX, 'item.yaml'), 'utf8')).replace(
+          '1.0.0',
+          '1.1.0',
+        ),
+      })
+    }
+
+    beforeEach(async () => {
+      storeDir = await mkdtemp(join(tmpdir(), 'agora-validate-store-'))
+      // Version 1.0.0 of the fixture names blobs that are in no store; make it name stored ones.
+      const config = new TextEncoder().encode('{"hidden": 8}')
+      await repo.commit({
+        [`${TOX}/versions/1.0.0.yaml`]: `version: 1.0.0\nreleased: 2026-01-31\nfiles:\n  - path: model.safetensors\n    size: ${WEIGHTS.length}\n    sha256: ${await store(WEIGHTS)}\n  - path: config.json\n    size: ${config.length}\n    sha256: ${await store(config)}\n`,
+      })
+    })
+    afterEach(async () => {
+      await rm(storeDir, { recursive: true, force: true })
+    })
+
+    it('refuses with --blobs a stored blob whose bytes do not hash to the manifest’s sha256, naming it', async () => {
+      const claimed = sha(new TextEncoder().encode('the bytes that were meant'))
+      const stored = new Uint8Array(WEIGHTS.length).fill(7)
+      await store(stored, claimed)
+      await addVersion('model.safetensors', stored.length, claimed)
+
+      // By default the blobs are not read: the wrong hash passes.
+      expect((await runWith(env(), repo.dir, TOX)).code).toBe(0)
+
+      const result = await runWith(env(), repo.dir, TOX, '--blobs', '--json')
+      expect(result.code).toBe(1)
+      const report = JSON.parse(result.stdout) as ValidateReport
+      expect(report.ok).toBe(false)
+      expect(report.issues).toEqual([
+        expect.objectContaining({
+          code: 'blob/hash-mismatch',
+          severity: 'error',
+          file: `${TOX}/versions/1.1.0.yaml`,
+          message: `blob ${claimed} (model.safetensors): expected sha256 ${claimed}, the stored bytes hash to ${sha(stored)}`,
+        }),
+      ])
+      expect(report.blobs).toContainEqual(
+        expect.objectContaining({
+          path: 'model.safetensors',
+          status: 'hash-mismatch',
+          sha256: claimed,
+        }),
+      )
+      expect(report.blobs?.filter((b) => b.status === 'ok')).toHaveLength(2)
+    })
+
+    it('refuses with --blobs a stored blob whose size is not the manifest’s, naming it', async () => {
+      const weights = await store(WEIGHTS)
+      await addVersion('model.safetensors', WEIGHTS.length + 1, weights)
+      const result = await runWith(env(), repo.dir, '--blobs')
+      expect(result.code).toBe(1)
+      expect(result.stdout).toContain(
+        `registry/models/ac/acme/tox-gnn/versions/1.1.0.yaml  blob/size-mismatch  blob ${weights} (model.safetensors): the manifest says ${WEIGHTS.length + 1} bytes, the stored blob has ${WEIGHTS.length}\n  hint: the manifest and the stored blob disagree`,
+      )
+    })
+
+    it('refuses with --scan and --like-ci a pickle calling os.system in a --changed range, with the action’s code', async () => {
+      const pickle = await store(EVIL_PICKLE_P0)
+      await addVersion('model.pkl', EVIL_PICKLE_P0.length, pickle)
+      const range = ['--changed', 'HEAD~1..HEAD', '--author', 'alice']
+
+      // By default files are not scanned: the pickle passes.
+      expect((await runWith(env(), repo.dir, ...range)).code).toBe(0)
+
+      const scanned = await runWith(env(), repo.dir, ...range, '--scan')
+      expect(scanned.code).toBe(1)
+      expect(scanned.stdout).toContain(
+        `registry/models/ac/acme/tox-gnn/versions/1.1.0.yaml  scan/pickle-dangerous-import  model.pkl (unsafe): pickle imports os.system, which can run code when loaded\n  hint: `,
+      )
+
+      const likeCi = await runWith(env(), repo.dir, ...range, '--like-ci', '--json')
+      expect(likeCi.code).toBe(1)
+      const report = JSON.parse(likeCi.stdout) as ValidateReport
+      expect(report.ok).toBe(false)
+      expect(report.issues.map((i) => i.code)).toEqual(['scan/pickle-dangerous-import'])
+      expect(report.ci?.ok).toBe(false)
+      expect(report.ci?.labels).toContain('validation-failed')
+      const scan = report.ci?.scans.find((s) => s.path === 'model.pkl')
+      expect(scan).toMatchObject({ format: 'pickle', verdict: 'unsafe' })
+      expect(scan?.findings.map((f) => f.code)).toContain('scan/pickle-dangerous-import')
+      expect(report.scans).toEqual(report.ci?.scans)
+    })
+
+    it('passes a clean change under --like-ci, reading and scanning its blob', async () => {
+      const clean = safetensors({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 16)
+      await addVersion('model.safetensors', clean.length, await store(clean))
+      const result = await runWith(
+        env(),
+        repo.dir,
+        '--changed',
+        'HEAD~1..HEAD',
+        '--author',
+        'alice',
+        '--like-ci',
+        '--json',
+      )
+      const report = JSON.parse(result.stdout) as ValidateReport
+      expect(report.issues).toEqual([])
+      expect(result.code).toBe(0)
+      expect(report.ci).toMatchObject({
+        ok: true,
+        labels: ['validation-passed', 'auto-merge'],
+        blobs: [expect.objectContaining({ path: 'model.safetensors', status: 'ok' })],
+        scans: [expect.objectContaining({ path: 'model.safetensors', verdict: 'safe' })],
+      })
+    })
+
+    it('refuses --like-ci without --changed and --author', async () => {
+      const alone = await runWith(env(), repo.dir, '--like-ci')
+      expect(alone.code).toBe(2)
+      expect(alone.stderr).toContain('--like-ci needs --changed')
+      const noAuthor = await runWith(env(), repo.dir, '--changed', 'HEAD~1..HEAD', '--like-ci')
+      expect(noAuthor.code).toBe(2)
+      expect(noAuthor.stderr).toContain('--like-ci needs --author')
+    })
   })
 })
