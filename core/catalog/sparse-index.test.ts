@@ -132,6 +132,38 @@ describe('core/catalog/sparse-index', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow()
   })
 
+  it("carries a collection's members and their pins in its signed document", async () => {
+    const kit: SourceItem = {
+      ...item('collection', 'curators', 'kit', {}),
+      item: {
+        kind: 'collection',
+        id: 'curators/kit',
+        title: 'kit',
+        summary: 's',
+        owners: ['curators'],
+        license: 'CC0-1.0',
+        items: [
+          { ref: 'acme/tox-gnn@1.0.0', note: 'pinned' },
+          { ref: 'datasets/acme/tox21@^1.0.0' },
+          { ref: 'pipelines/acme/prep' },
+        ],
+      } as ItemManifest,
+    }
+    await buildSparseIndex(registry([tox(), kit]), { outDir: out, signingKey })
+    const path = join(out, indexItemPath(kit.ref))
+    const entry = openDocument<IndexItem>(await readFile(path, 'utf8'), { file: path, publicKey })
+    expect(entry).toMatchObject({ kind: 'collection', id: 'curators/kit', versions: {} })
+    expect(entry.members).toEqual([
+      { kind: 'model', id: 'acme/tox-gnn', version: '1.0.0' },
+      { kind: 'dataset', id: 'acme/tox21', version: '^1.0.0' },
+      { kind: 'pipeline', id: 'acme/prep' },
+    ])
+    const model = join(out, indexItemPath(tox().ref))
+    expect(openDocument<IndexItem>(await readFile(model, 'utf8'), { file: model }).members).toBe(
+      undefined,
+    )
+  })
+
   it('fills URL templates', () => {
     expect(
       fillTemplate('{base}/blobs/sha256/{prefix}/{sha256}', { base: 'http://h', sha256: HASH_A }),

@@ -8,7 +8,7 @@ import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manife
 // functions, and `agora pull` must not load ajv or isomorphic-git to start.
 import type { Kind } from '../registry/kinds.ts'
 import { kindPlural } from '../registry/kinds.ts'
-import { type ItemRef, refKey, shardOf } from '../registry/paths.ts'
+import { type ItemRef, parseRef, refKey, shardOf } from '../registry/paths.ts'
 import { rawPublicKey, signBytes, verifyBytes } from './signing.ts'
 import type { SourceItem, SourceRegistry } from './types.ts'
 
@@ -55,6 +55,17 @@ export interface IndexVersion {
   status?: VersionStatus
 }
 
+/**
+ * A member of a collection as its item.yaml lists it: the member's kind and
+ * id, and the version, range or dist-tag it is pinned to (none: its latest).
+ */
+export interface IndexMember {
+  kind: Kind
+  /** `ns/name`. */
+  id: string
+  version?: string
+}
+
 /** `index/<kind>s/<shard>/<ns>/<name>.json`: everything about one item a download needs. */
 export interface IndexItem {
   v: number
@@ -69,6 +80,8 @@ export interface IndexItem {
   /** config.json's sequence of the build that wrote it; never below the config's a client holds. */
   sequence?: number
   versions: Record<string, IndexVersion>
+  /** A collection's members, in the order item.yaml lists them; collections have no versions. */
+  members?: IndexMember[]
 }
 
 /** The signature beside a signed document's payload. */
@@ -254,6 +267,26 @@ export function buildIndexItem(source: SourceItem, commit?: string, sequence?: n
     ...(commit === undefined ? {} : { commit }),
     ...(sequence === undefined ? {} : { sequence }),
     versions,
+    ...(source.item.kind === 'collection'
+      ? { members: source.item.items.map((entry) => indexMember(entry.ref)) }
+      : {}),
+  }
+}
+
+/**
+ * A collection entry's `[kind/]ns/name[@version]` as the index carries it.
+ * Validation has already refused a reference that does not parse; one that
+ * slips through is kept as written, for the client to refuse by name.
+ *
+ * @example indexMember('datasets/acme/tox21@1.0.0') // { kind: 'dataset', id: 'acme/tox21', version: '1.0.0' }
+ */
+export function indexMember(ref: string): IndexMember {
+  const parsed = parseRef(ref)
+  if (!parsed) return { kind: 'model', id: ref }
+  return {
+    kind: parsed.kind,
+    id: `${parsed.ns}/${parsed.name}`,
+    ...(parsed.version === undefined ? {} : { version: parsed.version }),
   }
 }
 

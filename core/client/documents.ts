@@ -157,7 +157,64 @@ export function checkIndexItem(entry: IndexItem, where: string): IndexItem {
       throw invalid(where, `version ${version} is not an object`)
     checkFileList(`${where} (${version})`, body.files)
   }
+  if (entry.kind === 'collection') checkMembers(where, entry.members)
+  else if (entry.members !== undefined) throw invalid(where, `a ${entry.kind} has no members`)
   return entry
+}
+
+/** More members than any curated list needs; a bound on what one document can make a pull do. */
+const MAX_MEMBERS = 1000
+
+/**
+ * Checks a collection's member list with the rules for everything else from
+ * the index: known kinds, ids in the registry alphabet, pins that are a
+ * version, a range or a dist-tag, no member listed twice.
+ *
+ * @example checkMembers('entry.json', [{ kind: 'dataset', id: 'acme/tox21', version: '1.0.0' }])
+ */
+export function checkMembers(where: string, members: unknown): void {
+  if (!Array.isArray(members) || members.length === 0)
+    throw invalid(where, 'a collection lists no members')
+  if (members.length > MAX_MEMBERS)
+    throw invalid(where, `${members.length} members, more than ${MAX_MEMBERS}`)
+  const seen = new Set<string>()
+  for (const member of members as { kind?: unknown; id?: unknown; version?: unknown }[]) {
+    if (typeof member !== 'object' || member === null)
+      throw invalid(where, 'a member is not an object')
+    if (!isKnownKind(member.kind)) {
+      throw new AgoraError(
+        'client/unknown-kind',
+        `${where}: member ${String(member.id)} has unknown kind "${String(member.kind)}"`,
+        {
+          file: where,
+          hint: `this agora knows ${KINDS.join(', ')}; upgrade agora, or report the index to the hub`,
+        },
+      )
+    }
+    if (!isValidId(member.id))
+      throw invalid(where, `member "${String(member.id)}" is not an ns/name id`)
+    if (member.version !== undefined && !isValidPin(member.version))
+      throw invalid(
+        where,
+        `member ${member.id} is pinned to "${String(member.version)}", not a version, range or tag`,
+      )
+    const key = `${member.kind}/${member.id}`
+    if (seen.has(key)) throw invalid(where, `member ${key} is listed twice`)
+    seen.add(key)
+  }
+}
+
+/**
+ * True for what a collection may pin a member to: a version, a semver range
+ * (`^1.2.0`, `>=1 <2`) or a dist-tag.
+ *
+ * @example isValidPin('^1.2.0') // true
+ * @example isValidPin('../x') // false
+ */
+export function isValidPin(pin: unknown): pin is string {
+  if (typeof pin !== 'string' || pin.length > 128) return false
+  if (isValidVersion(pin) || isValidTag(pin)) return true
+  return /^[0-9A-Za-z.+\-^~<>=| *x]+$/.test(pin) && semver.validRange(pin) !== null
 }
 
 /**
@@ -179,4 +236,34 @@ export function checkLockedEntry(
   )
     throw invalid(where, `"${String(item.commit)}" is not a commit hash`)
   checkFileList(where, item.files)
+}
+
+/**
+ * Checks one agora.lock collection entry: a list of members, each the lock
+ * key of a non-collection item and the version it resolved to.
+ *
+ * @example checkLockedCollection('agora.lock: collection/acme/kit', { members: [{ item: 'model/acme/x', version: '1.0.0' }] })
+ */
+export function checkLockedCollection(where: string, entry: { members?: unknown }): void {
+  if (typeof entry !== 'object' || entry === null)
+    throw invalid(where, 'the entry is not an object')
+  if (!Array.isArray(entry.members) || entry.members.length > MAX_MEMBERS)
+    throw invalid(where, 'members is not a list')
+  for (const member of entry.members as { item?: unknown; version?: unknown }[]) {
+    if (typeof member !== 'object' || member === null)
+      throw invalid(where, 'a member is not an object')
+    const [kind, ns, name, ...rest] = typeof member.item === 'string' ? member.item.split('/') : []
+    if (
+      !isKnownKind(kind) ||
+      kind === 'collection' ||
+      rest.length > 0 ||
+      !isValidId(`${ns}/${name}`)
+    )
+      throw invalid(where, `member "${String(member.item)}" is not a kind/ns/name key`)
+    if (!isValidVersion(member.version))
+      throw invalid(
+        where,
+        `member ${member.item} is locked at "${String(member.version)}", not a version`,
+      )
+  }
 }

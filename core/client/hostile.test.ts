@@ -19,6 +19,7 @@ import { checkIndexItem, isValidId, isValidTag, isValidVersion } from './documen
 import { downloadBlob } from './download.ts'
 import { getText } from './http.ts'
 import { type PullOptions, pull } from './pull.ts'
+import { pullCollection } from './pull-collection.ts'
 import { checkFiles } from './resolve.ts'
 import { sanitizeForTerminal } from './terminal-text.ts'
 
@@ -234,6 +235,120 @@ describe('core/client against a hostile hub', () => {
       expect(() => checkIndexItem({ ...item(), versions: null } as never, 'entry.json')).toThrow(
         expect.objectContaining({ code: 'client/invalid-document' }),
       )
+    })
+  })
+
+  describe('a collection document is checked like every other', () => {
+    const KIT = '/index/collections/cu/curators/kit.json'
+    const collection = (members: unknown, extra: Record<string, unknown> = {}) => ({
+      v: 1,
+      kind: 'collection',
+      id: 'curators/kit',
+      'dist-tags': {},
+      sequence: 1000,
+      versions: {},
+      members,
+      ...extra,
+    })
+
+    it('pulls the honest collection into <to>/<kind>s/<ns>/<name>', async () => {
+      serveSigned(KIT, collection([{ kind: 'model', id: 'acme/tox-gnn', version: '1.0.0' }]))
+      const result = await pullCollection(
+        'collections/curators/kit',
+        options({ to: join(work, 'to') }),
+      )
+      expect(result.members.map((m) => m.version)).toEqual(['1.0.0'])
+      expect(
+        await readFile(join(work, 'to', 'models', 'acme', 'tox-gnn', 'model.onnx'), 'utf8'),
+      ).toBe(blob.toString())
+    })
+
+    it.each([
+      ['a member id that climbs out', [{ kind: 'model', id: '../../etc' }]],
+      ['a member id with ..', [{ kind: 'model', id: 'acme/..' }]],
+      ['a member id with three parts', [{ kind: 'model', id: 'acme/tox-gnn/x' }]],
+      ['a pin that climbs out', [{ kind: 'model', id: 'acme/tox-gnn', version: '../../x' }]],
+      ['a pin that is not a string', [{ kind: 'model', id: 'acme/tox-gnn', version: 1 }]],
+      [
+        'a member listed twice',
+        [
+          { kind: 'model', id: 'acme/tox-gnn' },
+          { kind: 'model', id: 'acme/tox-gnn', version: '1.0.0' },
+        ],
+      ],
+      ['no members', []],
+      ['members that are not a list', { kind: 'model', id: 'acme/tox-gnn' }],
+      ['a member that is not an object', ['acme/tox-gnn']],
+    ])('refuses %s with client/invalid-document and writes nothing', async (_name, members) => {
+      serveSigned(KIT, collection(members))
+      await expect(
+        pullCollection('collections/curators/kit', options({ to: join(work, 'to') })),
+      ).rejects.toMatchObject({ code: 'client/invalid-document' })
+      expect(await escaped()).toEqual([])
+      expect(existsSync(join(work, 'agora.lock'))).toBe(false)
+    })
+
+    it.each([['widget'], ['../models'], [42]])('refuses the member kind %s', async (kind) => {
+      serveSigned(KIT, collection([{ kind, id: 'acme/tox-gnn' }]))
+      await expect(pullCollection('collections/curators/kit', options())).rejects.toMatchObject({
+        code: 'client/unknown-kind',
+      })
+    })
+
+    it('refuses members on an item that is not a collection', async () => {
+      serveSigned(ITEM, item({ members: [{ kind: 'model', id: 'acme/other' }] }))
+      await expect(pull('acme/tox-gnn', options())).rejects.toMatchObject({
+        code: 'client/invalid-document',
+        message: expect.stringContaining('a model has no members'),
+      })
+    })
+
+    it('refuses a collection that includes itself', async () => {
+      serveSigned(KIT, collection([{ kind: 'collection', id: 'curators/kit' }]))
+      await expect(pullCollection('collections/curators/kit', options())).rejects.toMatchObject({
+        code: 'client/collection-cycle',
+        message:
+          'collections include each other: collections/curators/kit -> collections/curators/kit',
+      })
+    })
+
+    it('refuses collections nested past one level, without fetching past it', async () => {
+      serveSigned(KIT, collection([{ kind: 'collection', id: 'curators/mid' }]))
+      serveSigned(
+        '/index/collections/cu/curators/mid.json',
+        collection([{ kind: 'collection', id: 'curators/low' }], { id: 'curators/mid' }),
+      )
+      let lowFetched = false
+      routes.set('/index/collections/cu/curators/low.json', (_q, response) => {
+        lowFetched = true
+        response.writeHead(404).end()
+      })
+      await expect(pullCollection('collections/curators/kit', options())).rejects.toMatchObject({
+        code: 'client/collection-too-deep',
+      })
+      expect(lowFetched).toBe(false)
+    })
+
+    it('refuses a hand-edited lock entry for a collection', async () => {
+      serveSigned(KIT, collection([{ kind: 'model', id: 'acme/tox-gnn' }]))
+      await pullCollection('collections/curators/kit', options())
+      const lockPath = join(work, 'agora.lock')
+      const honest = JSON.parse(await readFile(lockPath, 'utf8'))
+      for (const member of [
+        { item: 'model/acme/../../x', version: '1.0.0' },
+        { item: 'collection/curators/kit', version: '1.0.0' },
+        { item: 'model/acme/tox-gnn', version: '../..' },
+      ]) {
+        const lock = structuredClone(honest)
+        lock.collections['collection/curators/kit'].members = [member]
+        await writeFile(lockPath, JSON.stringify(lock))
+        await expect(
+          pullCollection('collections/curators/kit', options({ locked: true })),
+        ).rejects.toMatchObject({
+          code: expect.stringMatching(/^client\/(invalid-document|lockfile-invalid)$/),
+        })
+      }
+      expect(await escaped()).toEqual([])
     })
   })
 

@@ -13,6 +13,35 @@ describe('core/client/lockfile', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  it('writes collections sorted beside the items, and only when there are any', async () => {
+    const items = { 'model/acme/a': { version: '1.0.0', files: [] } }
+    expect(formatLockfile({ lockfile: 1, items })).not.toContain('collections')
+    const text = formatLockfile({
+      lockfile: 1,
+      items,
+      collections: {
+        'collection/cu/z': { members: [{ item: 'model/acme/a', version: '1.0.0' }] },
+        'collection/cu/a': {
+          commit: 'c'.repeat(40),
+          members: [
+            { item: 'model/acme/b', version: '2.0.0' },
+            { item: 'dataset/acme/a', version: '1.0.0' },
+          ],
+        },
+      },
+    })
+    const parsed = JSON.parse(text)
+    expect(Object.keys(parsed.collections)).toEqual(['collection/cu/a', 'collection/cu/z'])
+    expect(parsed.collections['collection/cu/a'].members[0].item).toBe('dataset/acme/a')
+    const path = join(dir, 'agora.lock')
+    await writeFile(path, text)
+    expect((await readLockfile(path)).collections?.['collection/cu/z']?.members).toHaveLength(1)
+    await writeFile(path, JSON.stringify({ ...parsed, collections: { '../x': { members: [] } } }))
+    await expect(readLockfile(path)).rejects.toMatchObject({ code: 'client/lockfile-invalid' })
+    await writeFile(path, JSON.stringify({ ...parsed, collections: [] }))
+    await expect(readLockfile(path)).rejects.toMatchObject({ code: 'client/lockfile-invalid' })
+  })
+
   it('writes sorted, stable JSON and rewrites only on change', async () => {
     const path = join(dir, 'agora.lock')
     const lock = {

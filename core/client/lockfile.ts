@@ -23,6 +23,20 @@ export interface LockedItem {
   files: LockedFile[]
 }
 
+/** A member of a locked collection: the item's lock key and the version it resolved to. */
+export interface LockedMember {
+  /** `kind/ns/name`, also a key of `items`. */
+  item: string
+  version: string
+}
+
+/** One locked collection: its members as they resolved, each also locked in `items`. */
+export interface LockedCollection {
+  /** Registry commit the collection was resolved at, when known. */
+  commit?: string | undefined
+  members: LockedMember[]
+}
+
 /**
  * agora.lock: JSON with items keyed by `kind/ns/name` and files by path, both
  * sorted, so the file diffs cleanly and two pulls of the same thing write
@@ -31,6 +45,8 @@ export interface LockedItem {
 export interface Lockfile {
   lockfile: number
   items: Record<string, LockedItem>
+  /** Collections pulled, keyed by `collection/ns/name`; absent when none was. */
+  collections?: Record<string, LockedCollection> | undefined
 }
 
 /**
@@ -75,7 +91,17 @@ export async function readLockfile(path: string, fs: ClientFs = nodeFs): Promise
       },
     )
   }
-  for (const key of Object.keys(parsed.items)) {
+  const collections = parsed.collections
+  if (
+    collections !== undefined &&
+    (typeof collections !== 'object' || collections === null || Array.isArray(collections))
+  ) {
+    throw new AgoraError('client/lockfile-invalid', `${path}: collections is not an object`, {
+      file: path,
+      hint: 'restore it from version control, or delete it and pull again to recreate it',
+    })
+  }
+  for (const key of [...Object.keys(parsed.items), ...Object.keys(collections ?? {})]) {
     if (key.split('/').length !== 3 || !parseRef(key)) {
       throw new AgoraError('client/lockfile-invalid', `${path}: "${key}" is not an item key`, {
         file: path,
@@ -103,7 +129,25 @@ export function formatLockfile(lock: Lockfile): string {
       version: item.version,
     }
   }
-  return `${JSON.stringify({ items, lockfile: LOCKFILE_VERSION }, null, 2)}\n`
+  const collections: Record<string, LockedCollection> = {}
+  for (const key of Object.keys(lock.collections ?? {}).sort()) {
+    const collection = lock.collections?.[key] as LockedCollection
+    collections[key] = {
+      ...(collection.commit ? { commit: collection.commit } : {}),
+      members: [...collection.members]
+        .sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0))
+        .map((m) => ({ item: m.item, version: m.version })),
+    }
+  }
+  return `${JSON.stringify(
+    {
+      ...(Object.keys(collections).length > 0 ? { collections } : {}),
+      items,
+      lockfile: LOCKFILE_VERSION,
+    },
+    null,
+    2,
+  )}\n`
 }
 
 /**

@@ -71,6 +71,8 @@ export type PullEvent =
   | { type: 'progress'; bytes: number }
   | { type: 'file'; path: string; cached: boolean }
   | { type: 'warning'; message: string }
+  /** A collection pull starts on its `index`th member (from 0) of `total`. */
+  | { type: 'member'; collection: ItemRef; ref: ItemSpec; index: number; total: number }
 
 export interface PulledFile {
   path: string
@@ -110,10 +112,43 @@ export interface PullResult {
 export async function pull(spec: string | ItemSpec, options: PullOptions): Promise<PullResult> {
   const fs = options.fs ?? nodeFs
   const parsed = parseSpec(spec)
-  const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
+  if (parsed.kind === 'collection') {
+    throw new AgoraError('client/is-collection', `${formatRef(parsed)} is a collection`, {
+      hint: 'pull its members with pullCollection(); agora pull does this for you',
+    })
+  }
   const lock: Lockfile | undefined = options.lockFile
     ? await readLockfile(options.lockFile, fs)
     : undefined
+  const { result, entry } = await pullItem(parsed, lock, options)
+  let lockChanged = false
+  if (options.lockFile && lock && !options.locked) {
+    // Merged into the lock as it is now, under its lock: other pulls may have written since we read it.
+    lockChanged = await updateLockfile(
+      options.lockFile,
+      (current) => {
+        current.items[lockKey(result.ref)] = entry
+      },
+      { fs, staleMs: options.lockStaleMs, signal: options.signal },
+    )
+  }
+  return { ...result, lockChanged }
+}
+
+/**
+ * Pulls one item (never a collection) and returns what agora.lock should
+ * record for it; writes no lock, so a collection can record all its members
+ * at once or none.
+ *
+ * @example const { result, entry } = await pullItem(parseSpec('acme/x'), lock, options)
+ */
+export async function pullItem(
+  parsed: ItemSpec,
+  lock: Lockfile | undefined,
+  options: PullOptions,
+): Promise<{ result: PullResult; entry: LockedItem }> {
+  const fs = options.fs ?? nodeFs
+  const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
   const lockedItem: LockedItem | undefined = lock?.items[lockKey(ref)]
   // A hand-edited lock is as untrusted as the index: check it before its strings become paths.
   if (lockedItem) checkLockedEntry(`${options.lockFile}: ${lockKey(ref)}`, lockedItem)
@@ -301,31 +336,23 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
   }
 
   await markSnapshotUsed(snapshot, fs)
-  let lockChanged = false
-  if (options.lockFile && lock && !options.locked) {
-    const entry: LockedItem = {
-      version: resolution.version,
-      commit: resolution.commit,
-      files: resolution.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
-    }
-    // Merged into the lock as it is now, under its lock: other pulls may have written since we read it.
-    lockChanged = await updateLockfile(
-      options.lockFile,
-      (current) => {
-        current.items[lockKey(ref)] = entry
-      },
-      { fs, staleMs: options.lockStaleMs, signal: options.signal },
-    )
-  }
-  return {
-    ref,
+  const entry: LockedItem = {
     version: resolution.version,
     commit: resolution.commit,
-    snapshot,
-    files,
-    downloadedBytes,
-    warnings,
-    lockChanged,
+    files: resolution.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
+  }
+  return {
+    result: {
+      ref,
+      version: resolution.version,
+      commit: resolution.commit,
+      snapshot,
+      files,
+      downloadedBytes,
+      warnings,
+      lockChanged: false,
+    },
+    entry,
   }
 }
 

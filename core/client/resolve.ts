@@ -17,6 +17,7 @@ import {
   fillTemplate,
   type IndexConfig,
   type IndexItem,
+  type IndexMember,
   type IndexVersion,
   openDocument,
 } from '../catalog/sparse-index.ts'
@@ -183,16 +184,31 @@ async function resolveFromIndex(
   indexUrl: string,
   options: ResolveOptions,
 ): Promise<Resolution> {
+  const { entry, base, config, warnings } = await loadIndexEntry(spec, indexUrl, options)
+  return fromIndexEntry(spec, entry, {
+    base,
+    blobs: config.blobs,
+    source: base,
+    warnings,
+    commit: entry.commit ?? config.commit,
+  })
+}
+
+/** Fetches (or revalidates) an item's signed index document, checks it and caches it. */
+async function loadIndexEntry(
+  ref: ItemRef,
+  indexUrl: string,
+  options: ResolveOptions,
+): Promise<{ entry: IndexItem; base: string; config: IndexConfig; warnings: string[] }> {
   const base = indexBase(indexUrl)
   const { config, publicKey, warnings, floor } = await loadConfig(base, options)
   const url = fillTemplate(config.items, {
     base,
-    kinds: kindPlural(spec.kind),
-    kind: spec.kind,
-    ns: spec.ns,
-    name: spec.name,
+    kinds: kindPlural(ref.kind),
+    kind: ref.kind,
+    ns: ref.ns,
+    name: ref.name,
   })
-  const ref: ItemRef = { kind: spec.kind, ns: spec.ns, name: spec.name }
   const cachePath = options.cacheDir ? entryCachePath(options.cacheDir, ref) : undefined
   const cached = cachePath ? await readJson<CachedEntry>(options.fs, cachePath) : undefined
   const answer = await getText(options.fetch, url, {
@@ -216,13 +232,7 @@ async function resolveFromIndex(
     const record: CachedEntry = { text, etag: answer.etag, expires: config.expires }
     await writeJson(options, cachePath, record)
   }
-  return fromIndexEntry(spec, entry, {
-    base,
-    blobs: config.blobs,
-    source: base,
-    warnings,
-    commit: entry.commit ?? config.commit,
-  })
+  return { entry, base, config, warnings }
 }
 
 /**
@@ -353,12 +363,29 @@ function fromIndexEntry(
  */
 export async function resolveOffline(
   spec: string | ItemSpec,
-  options: Pick<ResolveOptions, 'publicKey' | 'indexUrl' | 'fs' | 'allowRollback'> & {
-    cacheDir: string
-  },
+  options: OfflineOptions,
 ): Promise<Resolution> {
   const parsed = parseSpec(spec)
-  const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
+  const { entry, cachePath } = await openCachedEntry(parsed, options)
+  return fromIndexEntry(parsed, entry, {
+    base: '',
+    blobs: 'offline:{sha256}',
+    source: cachePath,
+    warnings: [],
+    commit: entry.commit,
+  })
+}
+
+type OfflineOptions = Pick<ResolveOptions, 'publicKey' | 'indexUrl' | 'fs' | 'allowRollback'> & {
+  cacheDir: string
+}
+
+/** An item's index document as an earlier online pull cached it, its signature and expiry checked again. */
+async function openCachedEntry(
+  spec: ItemSpec,
+  options: OfflineOptions,
+): Promise<{ entry: IndexItem; cachePath: string }> {
+  const ref: ItemRef = { kind: spec.kind, ns: spec.ns, name: spec.name }
   const cachePath = entryCachePath(options.cacheDir, ref)
   const cached = await readJson<CachedEntry>(options.fs, cachePath)
   if (!cached) {
@@ -386,15 +413,96 @@ export async function resolveOffline(
     openDocument<IndexItem>(cached.text, { file: cachePath, publicKey }),
     cachePath,
   )
+  if (entry.kind !== ref.kind || entry.id !== `${ref.ns}/${ref.name}`) {
+    throw new AgoraError(
+      'index/wrong-item',
+      `${cachePath} describes ${entry.kind} ${entry.id}, not ${formatRef(ref)}`,
+      { hint: 'the cache is damaged; pull again with network access' },
+    )
+  }
   // The index this copy came through had an expiry; offline use honours it too.
   checkExpiry(cached.expires, cachePath, new Date(), options.allowRollback)
-  return fromIndexEntry(parsed, entry, {
-    base: '',
-    blobs: 'offline:{sha256}',
-    source: cachePath,
-    warnings: [],
-    commit: entry.commit,
-  })
+  return { entry, cachePath }
+}
+
+/**
+ * Refuses a spec that is not a bare collection reference: another kind, or a
+ * version (collections have none; they pin their members').
+ *
+ * @example checkCollectionSpec(parseSpec('collections/curators/kit'))
+ */
+export function checkCollectionSpec(parsed: ItemSpec): ItemRef {
+  const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
+  if (ref.kind !== 'collection') {
+    throw new AgoraError('client/not-a-collection', `${formatRef(ref)} is not a collection`, {
+      hint: 'pull it as an item',
+    })
+  }
+  if (parsed.version !== undefined) {
+    throw new AgoraError(
+      'client/bad-spec',
+      `${formatRef(ref)}@${parsed.version}: collections have no versions`,
+      { hint: `pull ${formatRef(ref)}; the collection pins the version of each member` },
+    )
+  }
+  return ref
+}
+
+/** What a collection resolved to: its members and what each is pinned to. */
+export interface CollectionResolution {
+  ref: ItemRef
+  members: IndexMember[]
+  commit?: string | undefined
+  warnings: string[]
+  source: string
+}
+
+/**
+ * Resolves a collection to its members (each `{ kind, id, version? }` as its
+ * item.yaml pins it) through the hub's signed index, or, offline, through
+ * the copy an earlier pull cached. Collections have no versions, so a spec
+ * with one is refused; raw Git URLs do not serve collections.
+ *
+ * @example
+ * const { members } = await resolveCollection('collections/curators/kit', { fetch, indexUrl, cacheDir })
+ */
+export async function resolveCollection(
+  spec: string | ItemSpec,
+  options: ResolveOptions & { offline?: boolean | undefined },
+): Promise<CollectionResolution> {
+  const parsed = parseSpec(spec)
+  const ref = checkCollectionSpec(parsed)
+  let entry: IndexItem
+  let source: string
+  let commit: string | undefined
+  let warnings: string[] = []
+  if (options.offline) {
+    if (!options.cacheDir)
+      throw new AgoraError('client/offline-missing', 'no cache to read offline', {
+        hint: 'pass --cache',
+      })
+    ;({ entry, cachePath: source } = await openCachedEntry(parsed, {
+      ...options,
+      cacheDir: options.cacheDir,
+    }))
+    commit = entry.commit
+  } else if (options.indexUrl) {
+    const loaded = await loadIndexEntry(ref, options.indexUrl, options)
+    entry = loaded.entry
+    source = loaded.base
+    warnings = loaded.warnings
+    commit = entry.commit ?? loaded.config.commit
+  } else {
+    throw new AgoraError(
+      'client/no-source',
+      `${formatRef(ref)}: collections resolve through the index`,
+      {
+        hint: 'pass --index <url> (or set AGORA_INDEX_URL); raw Git URLs serve items, not collections',
+      },
+    )
+  }
+  checkItemStatus(ref, entry.status, warnings)
+  return { ref, members: entry.members ?? [], commit, warnings, source }
 }
 
 async function resolveFromRaw(

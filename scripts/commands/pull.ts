@@ -1,6 +1,16 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type LinkMode, type PullEvent, type PullResult, pull } from '#core/client'
+import {
+  type CollectionPullResult,
+  type LinkMode,
+  memberFolder,
+  type PullEvent,
+  type PullOptions,
+  type PullResult,
+  parseSpec,
+  pull,
+  pullCollection,
+} from '#core/client'
 import { AgoraError, hasErrors } from '#core/errors'
 // The leaf module, not the #core/registry barrel: pull must start fast and never uses the rest.
 import { formatRef } from '../../core/registry/paths.ts'
@@ -50,6 +60,13 @@ Options:
   --json              print the result as JSON and nothing else
   -h, --help          show this help
 
+A collection (collections/<ns>/<name>) pulls each of its members, pinned as
+the collection says (its latest when it pins nothing), and records them all
+in agora.lock with an entry for the collection, so --locked and --offline
+replay the same set. With --to, each member lands in
+DIR/<kind>s/<ns>/<name>/. If one member fails, the pull fails naming it and
+agora.lock is left as it was.
+
 Exit status: 0 pulled, 2 could not pull.
 
 Examples:
@@ -57,6 +74,7 @@ Examples:
   agora pull datasets/acme/tox21@1.0.0 --to data/tox21
   agora pull acme/tox-gnn --include "*.onnx" --index http://localhost:4321
   agora pull acme/tox-gnn --locked --offline
+  agora pull collections/curators/admet-starter-kit --to kit
 `
 
 /** What `--json` prints. */
@@ -68,6 +86,17 @@ export interface PullReport {
   snapshot: string
   downloaded_bytes: number
   files: PullResult['files']
+  warnings: string[]
+  lock_changed: boolean
+}
+
+/** What `--json` prints for a collection: one report per member, in order. */
+export interface CollectionPullReport {
+  ok: true
+  collection: string
+  commit: string | null
+  downloaded_bytes: number
+  members: Omit<PullReport, 'ok' | 'lock_changed'>[]
   warnings: string[]
   lock_changed: boolean
 }
@@ -158,56 +187,101 @@ const command: Command = {
     let bar: Progress | undefined
     const onEvent = (event: PullEvent): void => {
       if (event.type === 'warning') report.warn(`warning: ${event.message}`)
-      else if (event.type === 'resolved' && event.fetchBytes > 0) {
+      else if (event.type === 'member') {
+        report.info(
+          `[${event.index + 1}/${event.total}] ${formatRef(event.ref)}${event.ref.version ? `@${event.ref.version}` : ''}`,
+        )
+      } else if (event.type === 'resolved' && event.fetchBytes > 0) {
+        bar?.done()
         bar = report.progress({
           label: `${formatRef(event.resolution.ref)}@${event.resolution.version}`,
           total: event.fetchBytes,
         })
       } else if (event.type === 'progress') bar?.tick(event.bytes)
     }
+    const spec = positionals[0] as string
+    const to = values.to === undefined ? undefined : resolve(ctx.cwd, values.to)
+    const options: PullOptions = {
+      fetch: ctx.fetch,
+      indexUrl,
+      rawUrlTemplate: values.raw,
+      commit: values.commit,
+      publicKey,
+      cacheDir,
+      to,
+      link,
+      force: values.force === true,
+      include: values.include,
+      lockFile: resolve(ctx.cwd, values.lock ?? 'agora.lock'),
+      locked: values.locked === true,
+      offline: values.offline === true,
+      concurrency,
+      stallTimeoutMs: Math.round(stallSeconds * 1000),
+      allowRollback: values['allow-rollback'] === true,
+      onEvent,
+    }
+    if (parseSpec(spec).kind === 'collection') {
+      let collection: CollectionPullResult
+      try {
+        collection = await pullCollection(spec, options)
+      } finally {
+        bar?.done()
+      }
+      for (const member of collection.members) {
+        report.info(
+          `${pulledLine(member)}\n  ${to === undefined ? member.snapshot : join(to, memberFolder(member.ref))}`,
+        )
+      }
+      const total = collection.members.reduce((n, m) => n + m.files.length, 0)
+      report.info(
+        `pulled ${formatRef(collection.ref)}: ${collection.members.length} member${collection.members.length === 1 ? '' : 's'}, ${total} file${total === 1 ? '' : 's'} (${formatBytes(collection.downloadedBytes)} downloaded)`,
+      )
+      const json: CollectionPullReport = {
+        ok: true,
+        collection: formatRef(collection.ref),
+        commit: collection.commit ?? null,
+        downloaded_bytes: collection.downloadedBytes,
+        members: collection.members.map((m) => {
+          const { ok: _ok, lock_changed: _changed, ...rest } = itemReport(m)
+          return rest
+        }),
+        warnings: collection.warnings,
+        lock_changed: collection.lockChanged,
+      }
+      report.result(json)
+      return EXIT_OK
+    }
     let result: PullResult
     try {
-      result = await pull(positionals[0] as string, {
-        fetch: ctx.fetch,
-        indexUrl,
-        rawUrlTemplate: values.raw,
-        commit: values.commit,
-        publicKey,
-        cacheDir,
-        to: values.to === undefined ? undefined : resolve(ctx.cwd, values.to),
-        link,
-        force: values.force === true,
-        include: values.include,
-        lockFile: resolve(ctx.cwd, values.lock ?? 'agora.lock'),
-        locked: values.locked === true,
-        offline: values.offline === true,
-        concurrency,
-        stallTimeoutMs: Math.round(stallSeconds * 1000),
-        allowRollback: values['allow-rollback'] === true,
-        onEvent,
-      })
+      result = await pull(spec, options)
     } finally {
       bar?.done()
     }
-    const total = result.files.reduce((n, f) => n + f.size, 0)
-    report.info(
-      `pulled ${formatRef(result.ref)}@${result.version}: ${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${formatBytes(total)} (${formatBytes(result.downloadedBytes)} downloaded)`,
-    )
-    report.info(`  ${values.to === undefined ? result.snapshot : resolve(ctx.cwd, values.to)}`)
-    const json: PullReport = {
-      ok: true,
-      item: formatRef(result.ref),
-      version: result.version,
-      commit: result.commit ?? null,
-      snapshot: result.snapshot,
-      downloaded_bytes: result.downloadedBytes,
-      files: result.files,
-      warnings: result.warnings,
-      lock_changed: result.lockChanged,
-    }
-    report.result(json)
+    report.info(pulledLine(result))
+    report.info(`  ${to ?? result.snapshot}`)
+    report.result(itemReport(result))
     return EXIT_OK
   },
+}
+
+/** "pulled acme/x@1.0.0: 2 files, 3 kB (1 kB downloaded)". */
+function pulledLine(result: PullResult): string {
+  const total = result.files.reduce((n, f) => n + f.size, 0)
+  return `pulled ${formatRef(result.ref)}@${result.version}: ${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${formatBytes(total)} (${formatBytes(result.downloadedBytes)} downloaded)`
+}
+
+function itemReport(result: PullResult): PullReport {
+  return {
+    ok: true,
+    item: formatRef(result.ref),
+    version: result.version,
+    commit: result.commit ?? null,
+    snapshot: result.snapshot,
+    downloaded_bytes: result.downloadedBytes,
+    files: result.files,
+    warnings: result.warnings,
+    lock_changed: result.lockChanged,
+  }
 }
 
 export default command

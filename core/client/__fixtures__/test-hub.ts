@@ -10,11 +10,15 @@ import {
   type SourceRegistry,
 } from '#core/catalog'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
+import { type ItemRef, kindPlural, parseRef } from '#core/registry'
 import { blobKey } from '#core/storage'
 import { type ServedHub, serveHub } from '../../../scripts/serve-hub.ts'
 
-/** Models of a test hub: `ns/name` -> version -> path -> bytes. */
+/** Items of a test hub: `[kind/]ns/name` (models by default) -> version -> path -> bytes. */
 export type TestItems = Record<string, Record<string, Record<string, Buffer | string>>>
+
+/** Collections of a test hub: `ns/name` -> member references as item.yaml writes them. */
+export type TestCollections = Record<string, string[]>
 
 export interface TestHub {
   url: string
@@ -22,7 +26,7 @@ export interface TestHub {
   /** Every request the hub answered, in order. */
   requests: { method: string; path: string }[]
   /** Replaces what the hub serves; the latest version of each item is `latest`. */
-  publish(items: TestItems): Promise<void>
+  publish(items: TestItems, collections?: TestCollections): Promise<void>
   close(): Promise<void>
 }
 
@@ -33,14 +37,18 @@ export const sha256 = (bytes: Buffer | string): string =>
  * A signed static index and its blobs, served on loopback by the same server
  * `agora serve-hub` uses, for tests that pull for real.
  */
-export async function startTestHub(items: TestItems): Promise<TestHub> {
+export async function startTestHub(
+  items: TestItems,
+  collections: TestCollections = {},
+): Promise<TestHub> {
   const root = await mkdtemp(join(tmpdir(), 'agora-test-hub-'))
   const key = generateSigningKey()
   const requests: TestHub['requests'] = []
-  const publish = async (all: TestItems) => {
+  const publish = async (all: TestItems, lists: TestCollections = {}) => {
     const entries = new Map<string, SourceItem>()
-    for (const [id, versions] of Object.entries(all)) {
-      const [ns, name] = id.split('/') as [string, string]
+    for (const [text, versions] of Object.entries(all)) {
+      const { kind, ns, name } = parseRef(text) as ItemRef
+      const id = `${ns}/${name}`
       const manifests = new Map<string, VersionManifest>()
       for (const [version, files] of Object.entries(versions)) {
         const list = []
@@ -53,11 +61,11 @@ export async function startTestHub(items: TestItems): Promise<TestHub> {
         manifests.set(version, { version, files: list } as VersionManifest)
       }
       const latest = [...manifests.keys()].at(-1) as string
-      entries.set(`model/${id}`, {
-        ref: { kind: 'model', ns, name },
-        dir: `registry/models/${ns.slice(0, 2)}/${id}`,
+      entries.set(`${kind}/${id}`, {
+        ref: { kind, ns, name },
+        dir: `registry/${kindPlural(kind)}/${ns.slice(0, 2)}/${id}`,
         item: {
-          kind: 'model',
+          kind,
           id,
           title: name,
           summary: 's',
@@ -66,6 +74,24 @@ export async function startTestHub(items: TestItems): Promise<TestHub> {
           'dist-tags': { latest },
         } as ItemManifest,
         versions: manifests,
+        results: [],
+      })
+    }
+    for (const [id, refs] of Object.entries(lists)) {
+      const [ns, name] = id.split('/') as [string, string]
+      entries.set(`collection/${id}`, {
+        ref: { kind: 'collection', ns, name },
+        dir: `registry/collections/${ns.slice(0, 2)}/${id}`,
+        item: {
+          kind: 'collection',
+          id,
+          title: name,
+          summary: 's',
+          owners: [ns],
+          license: 'CC0-1.0',
+          items: refs.map((ref) => ({ ref })),
+        } as ItemManifest,
+        versions: new Map(),
         results: [],
       })
     }
@@ -81,7 +107,7 @@ export async function startTestHub(items: TestItems): Promise<TestHub> {
       commit: 'c'.repeat(40),
     })
   }
-  await publish(items)
+  await publish(items, collections)
   const served: ServedHub = await serveHub({
     root,
     onRequest: (r) => requests.push({ method: r.method, path: r.path }),
