@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { concat, EVIL_PICKLE_P0, latin1, u64 } from './__fixtures__/build.ts'
+import { PICKLE_NUMBER_PREFIXES } from './__fixtures__/corpus.ts'
 import { bytesSource, type ScanResult, scanFile, walkPickle } from './index.ts'
 import { isPickleFloat, pickleInt, pickleLong, pickleMemoKey } from './py-number.ts'
 
@@ -10,29 +11,7 @@ const codes = (result: ScanResult): string[] => result.findings.map((f) => f.cod
 describe('core/scan/pickle (evasion)', () => {
   describe('protocol 0 numbers as CPython reads them', () => {
     // Each prefix pushes a number and POPs it, then the os.system pickle follows.
-    const prefixes = [
-      'I0x10\n',
-      'I1_0\n',
-      'I 5\r\n',
-      'I010\n',
-      'I01\n',
-      'I+7\n',
-      'I-0o17\n',
-      'I0b101\n',
-      'I5\0junk\n',
-      'L10L\n',
-      'L0x10L\n',
-      'L1_000\n',
-      'Finf\n',
-      'F-inf\n',
-      'Fnan\n',
-      'F-Infinity\n',
-      'F1_0.5\n',
-      'F nan\r\n',
-      'F+1E5\n',
-      'F.5\n',
-      'F1e5\0x\n',
-    ]
+    const prefixes = PICKLE_NUMBER_PREFIXES
     for (const prefix of prefixes) {
       it(`walks past ${JSON.stringify(prefix)} to the import behind it`, async () => {
         const result = await scan('model.bin', concat(prefix, '0', EVIL_PICKLE_P0))

@@ -1,34 +1,17 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { sha256, startTestHub, type TestHub } from '../../core/client/__fixtures__/test-hub.ts'
 import { main } from '../agora.ts'
+import { captureStream } from '../cli/capture.ts'
 import type { CacheListReport } from './cache.ts'
 
 async function run(argv: string[], cwd: string) {
-  let stdout = ''
-  let stderr = ''
-  const stream = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _e, callback) {
-        append(String(chunk))
-        callback()
-      },
-    })
-  const code = await main(argv, {
-    cwd,
-    env: {},
-    stdout: stream((s) => {
-      stdout += s
-    }),
-    stderr: stream((s) => {
-      stderr += s
-    }),
-    fetch: globalThis.fetch,
-  })
-  return { code, stdout, stderr }
+  const stdout = captureStream()
+  const stderr = captureStream()
+  const code = await main(argv, { cwd, env: {}, stdout, stderr, fetch: globalThis.fetch })
+  return { code, stdout: stdout.text(), stderr: stderr.text() }
 }
 
 const w1 = 'weights one'
