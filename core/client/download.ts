@@ -42,7 +42,7 @@ export interface DownloadResult {
   resumedFrom: number
 }
 
-/** The server's bytes stopped before the expected size without an error; resume. */
+/** Opening `.partial` never follows a link planted at its name. */
 const NO_FOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0
 // fs.open takes numeric flags, as createWriteStream passes them on; its types only name strings.
 const WRITE_NO_FOLLOW = (nodeFs.constants.O_WRONLY |
@@ -54,6 +54,7 @@ const APPEND_NO_FOLLOW = (nodeFs.constants.O_WRONLY |
   nodeFs.constants.O_APPEND |
   NO_FOLLOW) as unknown as string
 
+/** The server's bytes stopped before the expected size without an error; resume. */
 class ShortBodyError extends Error {
   override name = 'ShortBodyError'
 }
