@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseReport, type ValidationReport } from '#core/github'
+import { openValidationStore, parseReport, type ValidationReport } from '#core/github'
 import { createFsStore } from '#core/storage'
-import { EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, openStoreFor, runValidate } from './main.ts'
+import { EXIT_FAILED, EXIT_OK, EXIT_PROBLEMS, runValidate } from './main.ts'
 
 const FIXTURES = fileURLToPath(new URL('__fixtures__/', import.meta.url))
 const BLOBS: Record<string, string> = {
@@ -296,7 +296,7 @@ describe('actions/validate/main', () => {
       private_prefix: 'private/',
       public_url: 'https://blobs.example.org',
     } as const
-    const store = openStoreFor(s3, { root: repo, env: {}, fetch: fetchStub })
+    const store = openValidationStore(s3, { root: repo, env: {}, fetch: fetchStub })
     expect(await store.stat(BLOBS['model.pkl'] as string)).toBeUndefined()
     expect(asked).toEqual([`https://blobs.example.org/blobs/sha256/67/${BLOBS['model.pkl']}`])
     const fs = {
@@ -304,7 +304,7 @@ describe('actions/validate/main', () => {
       path: '.agora/blobs',
       public_url: 'https://blobs.example.org',
     } as const
-    const local = openStoreFor(fs, {
+    const local = openValidationStore(fs, {
       root: repo,
       env: { AGORA_STORE_DIR: storeDir },
       fetch: fetchStub,

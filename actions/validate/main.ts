@@ -73,7 +73,7 @@ export async function runValidate(io: ValidateIo): Promise<number> {
       author,
       number,
       openStore: (hub) =>
-        openStoreFor(hub.storage, { root, env, fetch: io.fetch ?? globalThis.fetch }),
+        openValidationStore(hub.storage, { root, env, fetch: io.fetch ?? globalThis.fetch }),
       now: io.now?.() ?? new Date(),
     })
   } catch (error) {
@@ -118,14 +118,6 @@ export async function runValidate(io: ValidateIo): Promise<number> {
   }
   return report.ok ? EXIT_OK : EXIT_PROBLEMS
 }
-
-/**
- * The store validation reads blobs from; kept under this name for callers of
- * the action's module. See {@link openValidationStore}.
- *
- * @example openStoreFor(hub.storage, { root, env: process.env, fetch })
- */
-export const openStoreFor = openValidationStore
 
 /** Temp file and rename, so a reader never sees half a report. */
 async function writeAtomically(path: string, text: string): Promise<void> {
