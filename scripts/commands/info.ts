@@ -3,6 +3,7 @@ import {
   type FileInfo,
   type ItemInfo,
   loadItem,
+  sanitizeForTerminal,
   type VersionInfo,
 } from '#core/client'
 import type { Pricing } from '#core/manifest'
@@ -114,7 +115,7 @@ export function formatInfo(info: ItemInfo): string {
     for (const v of info.versions) {
       const notes = [
         v.tags.length > 0 ? `(${v.tags.join(', ')})` : '',
-        v.released ? `released ${v.released}` : '',
+        v.released ? `released ${hub(v.released)}` : '',
         v.status && v.status.state !== 'active' ? statusText(v.status) : '',
       ].filter(Boolean)
       lines.push(`  ${[v.version.padEnd(width), ...notes].join('  ')}`.trimEnd())
@@ -130,7 +131,7 @@ export function formatInfo(info: ItemInfo): string {
     const sizeWidth = Math.max(0, ...sizes.map((s) => s.length))
     files.forEach((f, i) => {
       lines.push(
-        `  ${f.path.padEnd(pathWidth)}  ${(sizes[i] as string).padStart(sizeWidth)}  sha256:${f.sha256}${f.private ? '  (private)' : ''}`,
+        `  ${hub(f.path).padEnd(pathWidth)}  ${(sizes[i] as string).padStart(sizeWidth)}  sha256:${f.sha256}${f.private ? '  (private)' : ''}`,
       )
     })
   }
@@ -166,9 +167,18 @@ function infoReport(info: ItemInfo): InfoReport {
   }
 }
 
-/** "yanked: bad weights (use acme/x)". */
+/**
+ * "yanked: bad weights (use acme/x)". Hub words are escaped here, line breaks
+ * included, since the reporter keeps the breaks of the text it is given.
+ */
 function statusText(status: { state: string; reason?: string; replacement?: string }): string {
-  return `${status.state}${status.reason ? `: ${status.reason}` : ''}${status.replacement ? ` (use ${status.replacement})` : ''}`
+  return hub(
+    `${status.state}${status.reason ? `: ${status.reason}` : ''}${status.replacement ? ` (use ${status.replacement})` : ''}`,
+  )
+}
+
+function hub(value: unknown): string {
+  return sanitizeForTerminal(String(value))
 }
 
 /** "subscription, 10 USD a month, 1000 queries". */
@@ -180,10 +190,10 @@ function pricingText(p: Pricing): string {
     )
   if (p.query_limit !== undefined) parts.push(`${p.query_limit} queries`)
   if (p.contact) parts.push(`contact ${p.contact}`)
-  return parts.join(', ')
+  return hub(parts.join(', '))
 }
 
 function memberText(m: { kind: ItemInfo['ref']['kind']; id: string; version?: string }): string {
   const [ns = '', name = ''] = m.id.split('/')
-  return `${formatRef({ kind: m.kind, ns, name })}${m.version ? `@${m.version}` : ''}`
+  return hub(`${formatRef({ kind: m.kind, ns, name })}${m.version ? `@${m.version}` : ''}`)
 }
