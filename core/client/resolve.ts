@@ -505,6 +505,67 @@ export async function resolveCollection(
   return { ref, members: entry.members ?? [], commit, warnings, source }
 }
 
+/** An item's signed index document, as looked up for `agora info`. */
+export interface LoadedItem {
+  ref: ItemRef
+  /** What the spec asked for beyond the item: a version, tag or range. */
+  wanted?: string | undefined
+  entry: IndexItem
+  commit?: string | undefined
+  warnings: string[]
+  /** The index base, or the cached file read offline. */
+  source: string
+}
+
+/**
+ * Reads an item's index document with every check a pull makes (signature,
+ * freshness, sequence, document rules), from the hub or, offline, from the
+ * copy an earlier lookup cached. Unlike resolve it refuses nothing for the
+ * item's status: a taken-down item can still be described.
+ *
+ * @example
+ * const { entry } = await loadItem('acme/tox-gnn', { fetch, indexUrl, cacheDir })
+ */
+export async function loadItem(
+  spec: string | ItemSpec,
+  options: ResolveOptions & { offline?: boolean | undefined },
+): Promise<LoadedItem> {
+  const parsed = parseSpec(spec)
+  const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
+  if (options.offline) {
+    if (!options.cacheDir)
+      throw new AgoraError('client/offline-missing', 'no cache to read offline', {
+        hint: 'pass --cache',
+      })
+    const { entry, cachePath } = await openCachedEntry(parsed, {
+      ...options,
+      cacheDir: options.cacheDir,
+    })
+    return {
+      ref,
+      wanted: parsed.version,
+      entry,
+      commit: entry.commit,
+      warnings: [],
+      source: cachePath,
+    }
+  }
+  if (!options.indexUrl) {
+    throw new AgoraError('client/no-source', `${formatRef(ref)}: no index to read`, {
+      hint: 'pass --index <url> (or set AGORA_INDEX_URL)',
+    })
+  }
+  const loaded = await loadIndexEntry(ref, options.indexUrl, options)
+  return {
+    ref,
+    wanted: parsed.version,
+    entry: loaded.entry,
+    commit: loaded.entry.commit ?? loaded.config.commit,
+    warnings: loaded.warnings,
+    source: loaded.base,
+  }
+}
+
 async function resolveFromRaw(
   spec: ItemSpec,
   template: string,

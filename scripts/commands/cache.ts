@@ -7,10 +7,10 @@ import { verifyCache } from '../../core/client/cache-verify.ts'
 import { parseRef } from '../../core/registry/paths.ts'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes, plural } from '../cli/format.ts'
+import { defaultCache } from '../cli/hub-source.ts'
 import type { Progress } from '../cli/progress.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
-import { defaultCache } from './pull.ts'
 
 const help = `Usage: agora cache <ls|verify|rm> [options]
 

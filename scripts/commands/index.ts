@@ -9,6 +9,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   new: async () => (await import('./new.ts')).default,
   publish: async () => (await import('./publish.ts')).default,
   pull: async () => (await import('./pull.ts')).default,
+  info: async () => (await import('./info.ts')).default,
   cache: async () => (await import('./cache.ts')).default,
   index: async () => (await import('./index-build.ts')).default,
   scan: async () => (await import('./scan.ts')).default,

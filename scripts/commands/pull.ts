@@ -1,4 +1,3 @@
-import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import {
   type CollectionPullResult,
@@ -11,14 +10,14 @@ import {
   pull,
   pullCollection,
 } from '#core/client'
-import { AgoraError, hasErrors } from '#core/errors'
+import { AgoraError } from '#core/errors'
 // The leaf module, not the #core/registry barrel: pull must start fast and never uses the rest.
 import { formatRef } from '../../core/registry/paths.ts'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes } from '../cli/format.ts'
+import { HUB_SOURCE_OPTIONS, hubSource } from '../cli/hub-source.ts'
 import type { Progress } from '../cli/progress.ts'
 import { createReporter } from '../cli/reporter.ts'
-import { findRepoRoot } from '../cli/root.ts'
 import { type Command, EXIT_OK } from './context.ts'
 
 const help = `Usage: agora pull <[kind/]ns/name[@version|@tag|@range]> [options]
@@ -114,19 +113,14 @@ const command: Command = {
         to: { type: 'string' },
         include: { type: 'string', multiple: true },
         locked: { type: 'boolean' },
-        offline: { type: 'boolean' },
-        index: { type: 'string' },
-        key: { type: 'string' },
+        ...HUB_SOURCE_OPTIONS,
         raw: { type: 'string' },
         commit: { type: 'string' },
-        cache: { type: 'string' },
         lock: { type: 'string' },
         link: { type: 'string' },
         force: { type: 'boolean' },
         concurrency: { type: 'string' },
         'stall-timeout': { type: 'string' },
-        'allow-rollback': { type: 'boolean' },
-        json: { type: 'boolean' },
       },
       { positionals: { min: 1, max: 1 } },
     )
@@ -169,20 +163,11 @@ const command: Command = {
         hint: 'raw Git URLs are always pinned to a full commit hash: add --commit <sha>',
       })
     }
-    const local = await localHub(ctx.cwd)
-    const indexUrl = values.raw
-      ? undefined
-      : (values.index ?? ctx.env.AGORA_INDEX_URL ?? local?.baseUrl)
-    const publicKey =
-      values.key ??
-      ctx.env.AGORA_INDEX_KEY ??
-      (indexUrl && indexUrl === local?.baseUrl ? local.publicKey : undefined)
-    if (!indexUrl && !values.raw && !values.offline) {
-      throw new AgoraError('client/no-source', 'agora pull: no index to pull from', {
-        hint: 'pass --index <url> (e.g. http://localhost:4321), set AGORA_INDEX_URL, or run inside a hub checkout',
-      })
-    }
-    const cacheDir = resolve(ctx.cwd, values.cache ?? ctx.env.AGORA_CACHE ?? defaultCache(ctx.env))
+    const { indexUrl, publicKey, cacheDir } = await hubSource(ctx, values, {
+      command: 'pull',
+      verb: 'pull from',
+      raw: values.raw !== undefined,
+    })
 
     let bar: Progress | undefined
     const onEvent = (event: PullEvent): void => {
@@ -285,24 +270,3 @@ function itemReport(result: PullResult): PullReport {
 }
 
 export default command
-
-/** The cache folder when neither --cache nor AGORA_CACHE names one. */
-export function defaultCache(env: Record<string, string | undefined>): string {
-  return join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'agora')
-}
-
-/** The hub around the current folder, if any: its index URL and signing key. */
-async function localHub(
-  cwd: string,
-): Promise<{ baseUrl: string; publicKey: string | undefined } | undefined> {
-  const root = await findRepoRoot(cwd).catch(() => undefined)
-  if (!root) return undefined
-  const { readFile } = await import('node:fs/promises')
-  const file = join(root, 'registry', 'agora.yaml')
-  const text = await readFile(file).catch(() => undefined)
-  if (!text) return undefined
-  const { validateDocument } = await import('#core/manifest')
-  const { value, issues } = validateDocument('hub', text, file)
-  if (!value || hasErrors(issues)) return undefined
-  return { baseUrl: value.base_url, publicKey: value.keys[0]?.public_key }
-}

@@ -20,13 +20,20 @@ export type TestItems = Record<string, Record<string, Record<string, Buffer | st
 /** Collections of a test hub: `ns/name` -> member references as item.yaml writes them. */
 export type TestCollections = Record<string, string[]>
 
+/**
+ * Manifest fields beyond the files, keyed as TestItems: `[kind/]ns/name`
+ * for item.yaml fields (status, pricing, dist-tags), `…@version` for a
+ * version's (status, released).
+ */
+export type TestExtras = Record<string, Record<string, unknown>>
+
 export interface TestHub {
   url: string
   publicKey: string
   /** Every request the hub answered, in order. */
   requests: { method: string; path: string }[]
   /** Replaces what the hub serves; the latest version of each item is `latest`. */
-  publish(items: TestItems, collections?: TestCollections): Promise<void>
+  publish(items: TestItems, collections?: TestCollections, extras?: TestExtras): Promise<void>
   close(): Promise<void>
 }
 
@@ -40,11 +47,12 @@ export const sha256 = (bytes: Buffer | string): string =>
 export async function startTestHub(
   items: TestItems,
   collections: TestCollections = {},
+  extras: TestExtras = {},
 ): Promise<TestHub> {
   const root = await mkdtemp(join(tmpdir(), 'agora-test-hub-'))
   const key = generateSigningKey()
   const requests: TestHub['requests'] = []
-  const publish = async (all: TestItems, lists: TestCollections = {}) => {
+  const publish = async (all: TestItems, lists: TestCollections = {}, more: TestExtras = {}) => {
     const entries = new Map<string, SourceItem>()
     for (const [text, versions] of Object.entries(all)) {
       const { kind, ns, name } = parseRef(text) as ItemRef
@@ -58,7 +66,11 @@ export async function startTestHub(
           await writeFile(blob, bytes)
           list.push({ path, size: Buffer.byteLength(bytes), sha256: sha256(bytes) })
         }
-        manifests.set(version, { version, files: list } as VersionManifest)
+        manifests.set(version, {
+          version,
+          files: list,
+          ...more[`${text}@${version}`],
+        } as VersionManifest)
       }
       const latest = [...manifests.keys()].at(-1) as string
       entries.set(`${kind}/${id}`, {
@@ -72,6 +84,7 @@ export async function startTestHub(
           owners: [ns],
           license: 'MIT',
           'dist-tags': { latest },
+          ...more[text],
         } as ItemManifest,
         versions: manifests,
         results: [],
@@ -107,7 +120,7 @@ export async function startTestHub(
       commit: 'c'.repeat(40),
     })
   }
-  await publish(items, collections)
+  await publish(items, collections, extras)
   const served: ServedHub = await serveHub({
     root,
     onRequest: (r) => requests.push({ method: r.method, path: r.path }),

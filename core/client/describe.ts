@@ -1,0 +1,111 @@
+import semver from 'semver'
+import type { ItemStatus, Pricing, VersionStatus } from '#core/manifest'
+// Leaf modules, not the area barrels, for the same start-up reason as resolve.ts.
+import type { IndexMember } from '../catalog/sparse-index.ts'
+import type { ItemRef } from '../registry/paths.ts'
+import { checkCollectionSpec, checkFiles, type LoadedItem, pickVersion } from './resolve.ts'
+
+/** One version of an item as the index lists it. */
+export interface VersionInfo {
+  version: string
+  released?: string | undefined
+  status?: VersionStatus | undefined
+  /** The dist-tags pointing at it. */
+  tags: string[]
+}
+
+/** A file of the version a spec selects. */
+export interface FileInfo {
+  path: string
+  size: number
+  sha256: string
+  private?: boolean
+}
+
+/**
+ * What the hub's signed index says about an item. The index carries what a
+ * download needs; title, summary, owners, licence and tags live in the
+ * catalog, not in it.
+ */
+export interface ItemInfo {
+  ref: ItemRef
+  status?: ItemStatus | undefined
+  pricing?: Pricing | undefined
+  distTags: Record<string, string>
+  /** Newest first. */
+  versions: VersionInfo[]
+  /** The version the spec selects (latest by default) and its files; none for a collection. */
+  selected?: {
+    version: string
+    status?: VersionStatus | undefined
+    files: FileInfo[]
+    totalSize: number
+  }
+  /** A collection's members, in the order it lists them. */
+  members?: IndexMember[]
+  commit?: string | undefined
+  warnings: string[]
+  source: string
+}
+
+/**
+ * Turns a loaded index document into the summary `agora info` prints:
+ * versions newest first with their tags and status, and the files of the
+ * version the spec selects (a dist-tag, exact version or range, as pull
+ * picks it). Throws `client/unknown-version` for a spec that selects nothing.
+ *
+ * @example
+ * describeItem(await loadItem('acme/tox-gnn@^1', { fetch, indexUrl })).selected?.version // '1.4.2'
+ */
+export function describeItem(loaded: LoadedItem): ItemInfo {
+  const { ref, entry } = loaded
+  const distTags = { ...entry['dist-tags'] }
+  const tagsOf = (version: string) =>
+    Object.keys(distTags).filter((tag) => distTags[tag] === version)
+  const versions = Object.keys(entry.versions)
+    .sort(semver.rcompare)
+    .map((version) => {
+      const v = entry.versions[version]
+      return {
+        version,
+        ...(v?.released === undefined ? {} : { released: v.released }),
+        ...(v?.status === undefined ? {} : { status: v.status }),
+        tags: tagsOf(version),
+      }
+    })
+  const info: ItemInfo = {
+    ref,
+    ...(entry.status === undefined ? {} : { status: entry.status }),
+    ...(entry.pricing === undefined ? {} : { pricing: entry.pricing }),
+    distTags,
+    versions,
+    commit: loaded.commit,
+    warnings: loaded.warnings,
+    source: loaded.source,
+  }
+  if (ref.kind === 'collection') {
+    checkCollectionSpec({
+      ...ref,
+      ...(loaded.wanted === undefined ? {} : { version: loaded.wanted }),
+    })
+    return { ...info, members: entry.members ?? [] }
+  }
+  // The chosen version's status is shown beside it; pick's warnings would only repeat it.
+  const version = pickVersion(ref, loaded.wanted, distTags, entry.versions, [])
+  const chosen = entry.versions[version]
+  const files: FileInfo[] = checkFiles(ref, version, chosen?.files ?? []).map((f) => ({
+    path: f.path,
+    size: f.size,
+    sha256: f.sha256,
+    ...(f.private ? { private: true } : {}),
+  }))
+  return {
+    ...info,
+    selected: {
+      version,
+      ...(chosen?.status === undefined ? {} : { status: chosen.status }),
+      files,
+      totalSize: files.reduce((n, f) => n + f.size, 0),
+    },
+  }
+}
