@@ -85,7 +85,13 @@ export class EntryStore {
         await rename(temp, this.file)
       },
       abort: async () => {
-        out.destroy()
+        // The stream may still be opening the temp file: wait until it is
+        // closed, or the file appears after it was removed.
+        if (!out.closed) {
+          const closed = new Promise<void>((done) => out.once('close', () => done()))
+          out.destroy()
+          await closed
+        }
         await rm(temp, { force: true })
       },
     }

@@ -218,6 +218,10 @@ describe('core/catalog/sparse-index', () => {
       id: 'acme/tox-gnn',
       commit: 'c0ffee',
       'dist-tags': { latest: '1.1.0' },
+      title: 'tox-gnn',
+      summary: 'the tox-gnn item',
+      owners: ['acme'],
+      license: 'MIT',
       versions: {
         '1.0.0': { files: [{ path: 'model.safetensors', size: 10, sha256: HASH_A }] },
         '1.1.0': {

@@ -73,6 +73,12 @@ export interface IndexItem {
   /** `ns/name`. */
   id: string
   'dist-tags': Record<string, string>
+  /** What the card says of it, so a client can describe the item without the site. */
+  title?: string
+  summary?: string
+  owners?: string[]
+  license?: string
+  tags?: string[]
   status?: ItemStatus
   pricing?: Pricing
   /** The registry commit the item was read at, when known. */
@@ -262,6 +268,11 @@ export function buildIndexItem(source: SourceItem, commit?: string, sequence?: n
     kind: source.ref.kind,
     id: `${source.ref.ns}/${source.ref.name}`,
     'dist-tags': { ...(source.item['dist-tags'] ?? {}) },
+    title: source.item.title,
+    summary: source.item.summary,
+    owners: [...source.item.owners],
+    license: source.item.license,
+    ...(source.item.tags === undefined ? {} : { tags: [...source.item.tags] }),
     ...(source.item.status === undefined ? {} : { status: source.item.status }),
     ...(source.item.pricing === undefined ? {} : { pricing: source.item.pricing }),
     ...(commit === undefined ? {} : { commit }),

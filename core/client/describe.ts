@@ -23,12 +23,17 @@ export interface FileInfo {
 }
 
 /**
- * What the hub's signed index says about an item. The index carries what a
- * download needs; title, summary, owners, licence and tags live in the
- * catalog, not in it.
+ * What the hub's signed index says about an item: its card's title,
+ * summary, owners, licence and tags (absent from indexes built before they
+ * were added), and what a download needs.
  */
 export interface ItemInfo {
   ref: ItemRef
+  title?: string | undefined
+  summary?: string | undefined
+  owners?: string[] | undefined
+  license?: string | undefined
+  tags?: string[] | undefined
   status?: ItemStatus | undefined
   pricing?: Pricing | undefined
   distTags: Record<string, string>
@@ -73,8 +78,21 @@ export function describeItem(loaded: LoadedItem): ItemInfo {
         tags: tagsOf(version),
       }
     })
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
+  const list = (value: unknown) =>
+    Array.isArray(value) && value.every((v) => typeof v === 'string')
+      ? (value as string[])
+      : undefined
+  const card = {
+    title: text(entry.title),
+    summary: text(entry.summary),
+    owners: list(entry.owners),
+    license: text(entry.license),
+    tags: list(entry.tags),
+  }
   const info: ItemInfo = {
     ref,
+    ...Object.fromEntries(Object.entries(card).filter(([, v]) => v !== undefined)),
     ...(entry.status === undefined ? {} : { status: entry.status }),
     ...(entry.pricing === undefined ? {} : { pricing: entry.pricing }),
     distTags,

@@ -58,12 +58,16 @@ describe('scripts/commands/info', () => {
       { 'curators/kit': ['acme/tox@^1.0.0', 'datasets/acme/evil'] },
       {
         'acme/tox': {
+          title: 'Tox GNN',
+          summary: 'Predicts Tox21 endpoints.',
+          tags: ['toxicology', 'gnn'],
           'dist-tags': { latest: '2.0.0', stable: '1.0.0' },
           pricing: { model: 'per-download', price: 5, currency: 'USD' },
         },
         'acme/tox@1.1.0': { status: { state: 'yanked', reason: 'wrong labels' } },
         'acme/tox@2.0.0': { released: '2026-03-01' },
         'datasets/acme/evil': {
+          title: 'Evil \u001b[31mOK',
           status: { state: 'deprecated', reason: 'see \u001b[2Jhere\nok 1.0.0' },
         },
         'datasets/acme/evil@1.0.0': { status: { state: 'yanked', reason: 'bad\u202erow' } },
@@ -80,7 +84,11 @@ describe('scripts/commands/info', () => {
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
     expect(stdout).toBe(
       [
-        'acme/tox (model)',
+        'acme/tox (model): Tox GNN',
+        'Predicts Tox21 endpoints.',
+        'owners: acme',
+        'license: MIT',
+        'tags: toxicology, gnn',
         'pricing: per-download, 5 USD',
         'dist-tags: latest 2.0.0, stable 1.0.0',
         'versions:',
@@ -105,6 +113,11 @@ describe('scripts/commands/info', () => {
       item: 'acme/tox',
       kind: 'model',
       id: 'acme/tox',
+      title: 'Tox GNN',
+      summary: 'Predicts Tox21 endpoints.',
+      owners: ['acme'],
+      license: 'MIT',
+      tags: ['toxicology', 'gnn'],
       status: null,
       pricing: { model: 'per-download', price: 5, currency: 'USD' },
       dist_tags: { latest: '2.0.0', stable: '1.0.0' },
@@ -150,6 +163,7 @@ describe('scripts/commands/info', () => {
   it('prints escape sequences and line breaks from the hub escaped', async () => {
     const { code, stdout } = await info('datasets/acme/evil')
     expect(code).toBe(0)
+    expect(stdout).toContain('datasets/acme/evil (dataset): Evil \\x1b[31mOK\n')
     expect(stdout).toContain('status: deprecated: see \\x1b[2Jhere\\x0aok 1.0.0\n')
     expect(stdout).toContain('  1.0.0  (latest)  yanked: bad\\u202erow\n')
     expect(stdout.includes('\u001b') || stdout.includes('\u202e')).toBe(false)
@@ -165,7 +179,10 @@ describe('scripts/commands/info', () => {
     expect(code).toBe(0)
     expect(stdout).toBe(
       [
-        'collections/curators/kit (collection)',
+        'collections/curators/kit (collection): kit',
+        's',
+        'owners: curators',
+        'license: CC0-1.0',
         'members: 2',
         '  acme/tox@^1.0.0',
         '  datasets/acme/evil',

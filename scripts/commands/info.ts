@@ -23,8 +23,8 @@ SHA-256) of the version the spec selects, latest by default. For a
 collection, its members. The index is checked as for a pull (signature,
 freshness, document rules); nothing is downloaded but the item's index file.
 
-Title, summary, owners, licence and tags are not in the index: see the
-item's page on the hub's site.
+With its card's title, summary, owners, licence and tags (an index built
+before they were added lacks them).
 
 Options:
   --offline           read the copy of the index an earlier pull or info cached
@@ -51,6 +51,11 @@ export interface InfoReport {
   item: string
   kind: string
   id: string
+  title: string | null
+  summary: string | null
+  owners: string[] | null
+  license: string | null
+  tags: string[] | null
   status: ItemInfo['status'] | null
   pricing: Pricing | null
   dist_tags: Record<string, string>
@@ -103,7 +108,13 @@ export default command
  * @example formatInfo(describeItem(loaded)) // 'acme/tox (model)\ndist-tags: latest 1.0.0\n…'
  */
 export function formatInfo(info: ItemInfo): string {
-  const lines = [`${formatRef(info.ref)} (${info.ref.kind})`]
+  const lines = [
+    `${formatRef(info.ref)} (${info.ref.kind})${info.title ? `: ${hub(info.title)}` : ''}`,
+  ]
+  if (info.summary) lines.push(hub(info.summary))
+  if (info.owners?.length) lines.push(`owners: ${hub(info.owners.join(', '))}`)
+  if (info.license) lines.push(`license: ${hub(info.license)}`)
+  if (info.tags?.length) lines.push(`tags: ${hub(info.tags.join(', '))}`)
   if (info.status && info.status.state !== 'active')
     lines.push(`status: ${statusText(info.status)}`)
   if (info.pricing) lines.push(`pricing: ${pricingText(info.pricing)}`)
@@ -149,6 +160,11 @@ function infoReport(info: ItemInfo): InfoReport {
     item: formatRef(info.ref),
     kind: info.ref.kind,
     id: `${info.ref.ns}/${info.ref.name}`,
+    title: info.title ?? null,
+    summary: info.summary ?? null,
+    owners: info.owners ?? null,
+    license: info.license ?? null,
+    tags: info.tags ?? null,
     status: info.status ?? null,
     pricing: info.pricing ?? null,
     dist_tags: info.distTags,
