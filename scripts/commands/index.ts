@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   yank: async () => (await import('./status.ts')).statusCommand('yank'),
   deprecate: async () => (await import('./status.ts')).statusCommand('deprecate'),
   undeprecate: async () => (await import('./status.ts')).statusCommand('undeprecate'),
+  completion: async () => (await import('./completion.ts')).default,
 }
 
 /** Other names a command answers to: `install` is the word adapters and pipelines use for `pull`. */
