@@ -56,6 +56,8 @@ export function scriptHashes(scripts: readonly string[]): `sha256-${string}`[] {
  * The policy as an HTTP header value: the shared directives, script and
  * style sources with the inline scripts' hashes, and `frame-ancestors
  * 'none'`, which only a header can say.
+ *
+ * @example contentSecurityPolicy() // "default-src 'self'; … frame-ancestors 'none'"
  */
 export function contentSecurityPolicy(options: SecurityPolicyOptions = {}): string {
   const hashes = scriptHashes(options.inlineScripts ?? []).map((h) => `'${h}'`)

@@ -70,7 +70,11 @@ function looksLikeSafetensors(head: Uint8Array): boolean {
   return !prefix.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d)
 }
 
-/** PROTO 2–5, the way every binary pickle since Python 2.3 begins. */
+/**
+ * PROTO 2–5, the way every binary pickle since Python 2.3 begins.
+ *
+ * @example startsLikePickle(Uint8Array.of(0x80, 0x04, 0x95)) // true
+ */
 export function startsLikePickle(head: Uint8Array): boolean {
   return head[0] === 0x80 && (head[1] ?? 0) >= 2 && (head[1] ?? 0) <= 5
 }

@@ -7,6 +7,8 @@ type FsPromises = typeof import('node:fs/promises')
 /**
  * The error every no-follow read raises on a symbolic link: ELOOP, as the
  * kernel reports it for O_NOFOLLOW, naming the path and why.
+ *
+ * @example throw symlinkRefused('registry/models/ac/acme/x/README.md')
  */
 export function symlinkRefused(path: string, cause?: unknown): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(

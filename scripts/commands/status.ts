@@ -46,7 +46,11 @@ Then commit the change and open a pull request; the change rules allow it to
 an item's owners.
 `
 
-/** The `agora yank`, `agora deprecate` or `agora undeprecate` command. */
+/**
+ * The `agora yank`, `agora deprecate` or `agora undeprecate` command.
+ *
+ * @example COMMANDS.yank = async () => statusCommand('yank')
+ */
 export function statusCommand(action: Action): Command {
   return {
     summary:
