@@ -22,8 +22,8 @@ export function assertInside(root: string, path: string, what = 'a path'): strin
 }
 
 /**
- * Checks that no folder between `root` and `path` (and not `path` itself
- * when `self` is set) is a symbolic link, so a link planted in the cache or
+ * Checks that no folder between `root` and `path` (and, when `self` is
+ * set, `path` itself) is a symbolic link, so a link planted in the cache or
  * in `--to` before a pull (`to/weights -> ~/.ssh`) cannot carry a write
  * outside the folder that assertInside checked lexically. Parts that do not
  * exist yet are fine: they will be created as real folders. Throws

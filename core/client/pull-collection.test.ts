@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -80,6 +80,25 @@ describe('core/client/pull-collection', () => {
     )
     expect(existsSync(join(work, 'to', 'pipelines', 'acme', 'prep', 'pipeline.json'))).toBe(true)
     expect(result.lockChanged).toBe(true)
+  })
+
+  it('never writes a member through a link planted between --to and its folder', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'agora-outside-'))
+    try {
+      for (const planted of ['models', 'datasets/acme', 'pipelines/acme/prep']) {
+        const to = await mkdtemp(join(work, 'to-'))
+        await mkdir(join(to, planted, '..'), { recursive: true })
+        await symlink(outside, join(to, planted))
+        const error = await pullCollection('collections/curators/kit', options({ to })).catch(
+          (e) => e,
+        )
+        expect(error, planted).toMatchObject({ code: 'client/unsafe-path' })
+        expect(await readdir(outside)).toEqual([])
+      }
+      expect(existsSync(lockPath())).toBe(false)
+    } finally {
+      await rm(outside, { recursive: true, force: true })
+    }
   })
 
   it('records each member and the collection in agora.lock', async () => {

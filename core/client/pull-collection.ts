@@ -5,6 +5,7 @@ import { AgoraError } from '#core/errors'
 import { kindPlural } from '../registry/kinds.ts'
 import { formatRef, type ItemRef, type ItemSpec, parseRef, refKey } from '../registry/paths.ts'
 import { checkLockedCollection } from './documents.ts'
+import { assertNoLinkInside } from './inside.ts'
 import {
   type LockedCollection,
   type LockedItem,
@@ -80,6 +81,17 @@ export async function pullCollection(
     commit = plan.commit
   }
 
+  // Each member's pull checks links from its own folder down; the folders
+  // between --to and it are checked here, for every member before any pull.
+  if (options.to !== undefined) {
+    for (const member of members) {
+      await assertNoLinkInside(options.to, join(options.to, memberFolder(member)), {
+        fs: options.fs ?? nodeFs,
+        what: `the --to folder of ${formatRef(member)}`,
+        self: true,
+      })
+    }
+  }
   const results: PullResult[] = []
   const entries = new Map<string, LockedItem>()
   for (const [index, member] of members.entries()) {
