@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -124,6 +124,22 @@ describe('scripts/commands/status: yank, deprecate, undeprecate', () => {
       expect(result.stderr).not.toContain('\u001b')
     }
     expect(await files()).toEqual(start)
+    const itemFile = join(repo.dir, TOX, 'item.yaml')
+    const item = await readFile(itemFile, 'utf8')
+    for (const state of ['taken-down', 'flagged']) {
+      await writeFile(itemFile, `${item}status:\n  state: ${state}\n  reason: legal request\n`)
+      for (const argv of [
+        ['deprecate', 'acme/tox-gnn', '--reason', 'old'],
+        ['undeprecate', 'acme/tox-gnn'],
+      ]) {
+        const refused = await run(repo.dir, ...argv)
+        expect(refused.code).toBe(2)
+        expect(refused.stderr).toContain(`cli/bad-status`)
+        expect(refused.stderr).toContain(`is ${state} by the hub's maintainers`)
+      }
+      expect(await readFile(itemFile, 'utf8')).toContain(`state: ${state}`)
+    }
+    await writeFile(itemFile, item)
     await run(repo.dir, 'yank', 'acme/tox-gnn@1.0.0', '--reason', 'wrong weights')
     for (const argv of [
       ['undeprecate', 'acme/tox-gnn@1.0.0'],

@@ -189,6 +189,12 @@ function setStatus(
 ): string {
   const doc = YAML.parseDocument(text)
   const current = doc.getIn(['status', 'state'])
+  if (current === 'taken-down' || current === 'flagged') {
+    throw new AgoraError('cli/bad-status', `${file} is ${current} by the hub's maintainers`, {
+      hint: 'only a maintainer changes that state; ask one in the item’s pull request or an issue',
+      file,
+    })
+  }
   if (action === 'undeprecate') {
     if (current === undefined || current === 'active') return text
     if (current !== 'deprecated') {
