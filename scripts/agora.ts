@@ -37,24 +37,35 @@ export async function main(argv: string[], ctx: Omit<CommandContext, 'argv'>): P
     ctx.stdout.write(`${command.help.trimEnd()}\n`)
     return EXIT_OK
   }
+  const json = rest.some((a) => a === '--json' || a.startsWith('--json='))
   try {
     return await command.run({ ...ctx, argv: rest })
   } catch (error) {
-    if (isAgoraError(error)) {
-      if (rest.includes('--json')) {
-        ctx.stdout.write(
-          `${escapeJsonForTerminal(JSON.stringify({ ok: false, error: error.toIssue() }, null, 2))}\n`,
-        )
-      } else {
-        // Messages quote hub documents (reasons, paths): never let them drive the terminal.
-        ctx.stderr.write(
-          `${sanitizeForTerminal(formatIssue(error.toIssue()), { keepNewlines: true })}\n`,
-        )
-      }
-      return EXIT_FAILED
+    const issue = isAgoraError(error)
+      ? error.toIssue()
+      : {
+          code: 'cli/internal',
+          severity: 'error' as const,
+          message: `agora ${name}: ${error instanceof Error ? error.message : String(error)}`,
+        }
+    if (json) {
+      ctx.stdout.write(
+        `${escapeJsonForTerminal(JSON.stringify({ ok: false, error: issue }, null, 2))}\n`,
+      )
+    } else {
+      // Messages quote hub documents (reasons, paths, ids): a line break or an
+      // escape sequence in them must not draw a line of its own on the terminal.
+      ctx.stderr.write(
+        `${sanitizeForTerminal(
+          formatIssue({
+            ...issue,
+            message: sanitizeForTerminal(issue.message),
+            ...(issue.file === undefined ? {} : { file: sanitizeForTerminal(issue.file) }),
+          }),
+          { keepNewlines: true },
+        )}\n`,
+      )
     }
-    const message = error instanceof Error ? error.message : String(error)
-    ctx.stderr.write(`agora ${name}: ${sanitizeForTerminal(message, { keepNewlines: true })}\n`)
     return EXIT_FAILED
   }
 }

@@ -756,6 +756,26 @@ describe('core/client against a hostile hub', () => {
       expect(JSON.parse(json.stdout).error.message).toContain('bad\\x1b[2J')
     })
 
+    it('never lets a line break in a hub path or id draw a line of its own', async () => {
+      for (const bad of [
+        item({
+          versions: {
+            '1.0.0': {
+              files: [{ ...file, path: 'x\n✔ pulled acme/tox-gnn@1.0.0 (all files verified)' }],
+            },
+          },
+        }),
+        item({ id: 'acme/tox-gnn\n✔ verified OK' }),
+      ]) {
+        serveSigned(ITEM, bad)
+        const text = await cli(args())
+        expect(text.code).toBe(2)
+        const lines = text.stderr.replace(PROGRESS_BAR, '').split('\n').filter(Boolean)
+        expect(lines.filter((l) => l.includes('✔'))).toEqual([expect.stringMatching(/^\S.*\\x0a✔/)])
+        expect(lines.filter((l) => !l.startsWith('  hint:')).length).toBe(1)
+      }
+    })
+
     it('escapes what --json prints of hub text: the same data, nothing raw', async () => {
       serveSigned(
         ITEM,

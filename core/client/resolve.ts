@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import semver from 'semver'
-import { AgoraError, formatIssue, hasErrors } from '#core/errors'
+import { AgoraError, hasErrors } from '#core/errors'
 import type {
   HubConfig,
   ItemManifest,
@@ -669,7 +669,9 @@ async function validated<T>(
     const first = issues.find((i) => i.severity === 'error')
     throw new AgoraError('client/invalid-manifest', `${file} at the pinned commit is not valid`, {
       file,
-      hint: first ? formatIssue(first) : 'the manifest does not match its schema',
+      hint: first
+        ? `${first.code}: ${first.message}${first.line === undefined ? '' : ` (line ${first.line})`}`
+        : 'the manifest does not match its schema',
     })
   }
   return value as T
