@@ -55,6 +55,20 @@ describe('scripts/serve-hub', () => {
       expect(cached.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
     })
 
+    it('answers 500 and stays up when _headers holds a header Node cannot send', async () => {
+      const built = await mkdtemp(join(tmpdir(), 'agora-serve-hub-bad-headers-'))
+      await writeFile(join(built, '_headers'), '/*\n  Bad Name: x\n  X-Ok: caf\u00e9\u4e2d\n')
+      await writeFile(join(built, 'index.html'), 'hub')
+      const other = await serveHub({ root: built })
+      try {
+        expect((await fetch(`${other.url}/`)).status).toBe(500)
+        expect((await fetch(`${other.url}/index.html`)).status).toBe(500)
+      } finally {
+        await other.close()
+        await rm(built, { recursive: true, force: true })
+      }
+    })
+
     it('serves the headers the build wrote to _headers', async () => {
       const built = await mkdtemp(join(tmpdir(), 'agora-serve-hub-headers-'))
       const expected = securityHeaders({ blobOrigins: ['https://blobs.example.org'] })

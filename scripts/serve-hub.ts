@@ -63,9 +63,13 @@ export async function serveHub(options: ServeHubOptions): Promise<ServedHub> {
   // The real path, so a symlink inside the root cannot lead outside it (checked per request).
   const root = await realpath(resolve(options.root))
   const security = securityHeadersOf(root)
-  const server = createServer(async (request, response) => {
-    for (const [name, value] of Object.entries(await security())) response.setHeader(name, value)
-    handle(root, request, response, options.onRequest).catch(() => {
+  const server = createServer((request, response) => {
+    // Nothing a request or a broken _headers file does may reject unhandled and end the process.
+    const answer = async () => {
+      for (const [name, value] of Object.entries(await security())) response.setHeader(name, value)
+      await handle(root, request, response, options.onRequest)
+    }
+    answer().catch(() => {
       if (!response.headersSent) response.writeHead(500).end()
       else response.destroy()
     })

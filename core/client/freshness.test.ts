@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { checkFreshness, hubCacheDir } from './freshness.ts'
 
@@ -30,6 +30,17 @@ describe('core/client/freshness with pulls running at once', () => {
     )
     expect(stored['key-1'].sequence).toBe(123)
     await expect(check(122)).rejects.toMatchObject({ code: 'client/index-rollback' })
+  })
+
+  it('takes a damaged freshness.json for none, and writes it anew', async () => {
+    const file = join(hubCacheDir(cacheDir, 'https://hub.example'), 'freshness.json')
+    for (const damaged of ['null', '[]', '"x"', '{']) {
+      await mkdir(dirname(file), { recursive: true })
+      await writeFile(file, damaged)
+      expect(await check(7)).toBe(7)
+      expect(JSON.parse(await readFile(file, 'utf8'))['key-1'].sequence).toBe(7)
+      await rm(file)
+    }
   })
 
   it('never fails when many pulls record the same sequence at the same moment', async () => {

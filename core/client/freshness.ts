@@ -173,6 +173,12 @@ async function recordSequence(
 async function readRecords(fs: ClientFs, file: string): Promise<Record<string, FreshnessRecord>> {
   return fs.promises
     .readFile(file, 'utf8')
-    .then((text) => JSON.parse(text) as Record<string, FreshnessRecord>)
+    .then((text) => {
+      const parsed: unknown = JSON.parse(text)
+      // A damaged file counts as none: the next accepted index writes it anew.
+      return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, FreshnessRecord>)
+        : {}
+    })
     .catch(() => ({}) as Record<string, FreshnessRecord>)
 }

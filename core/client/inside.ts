@@ -15,7 +15,8 @@ export function assertInside(root: string, path: string, what = 'a path'): strin
   const base = resolve(root)
   const target = resolve(base, path)
   const rel = relative(base, target)
-  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return target
+  // `..foo` is a name inside; only `..` itself or `../…` climbs out.
+  if (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) return target
   throw new AgoraError('client/unsafe-path', `${what} would leave ${base}: ${path}`, {
     hint: 'the hub or lockfile sent a path that escapes its folder; do not use this hub until its operator fixes it',
   })

@@ -413,6 +413,11 @@ describe('core/client/pull', () => {
     await pull('acme/tox-gnn@1.0.0', options())
     const locked = await pull('acme/tox-gnn', options({ locked: true }))
     expect(locked.version).toBe('1.0.0')
+    // A range the locked version satisfies replays it; one it does not is a mismatch.
+    expect((await pull('acme/tox-gnn@^1.0.0', options({ locked: true }))).version).toBe('1.0.0')
+    await expect(pull('acme/tox-gnn@>=1.1.0', options({ locked: true }))).rejects.toMatchObject({
+      code: 'client/lock-mismatch',
+    })
     await expect(pull('acme/tox-gnn@1.1.0', options({ locked: true }))).rejects.toMatchObject({
       code: 'client/lock-mismatch',
     })

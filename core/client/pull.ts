@@ -1,6 +1,7 @@
 import * as nodeFs from 'node:fs'
 import { dirname, relative } from 'node:path'
 import picomatch from 'picomatch'
+import semver from 'semver'
 import { AgoraError } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
@@ -162,7 +163,14 @@ export async function pullItem(
         },
       )
     }
-    if (parsed.version && parsed.version !== lockedItem.version && !isTag(parsed.version)) {
+    // A tag, or a range the locked version satisfies, is what `--locked` replays as is.
+    const asked = parsed.version
+    const fits =
+      asked === undefined ||
+      asked === lockedItem.version ||
+      isTag(asked) ||
+      (semver.validRange(asked) !== null && semver.satisfies(lockedItem.version, asked))
+    if (!fits) {
       throw new AgoraError(
         'client/lock-mismatch',
         `${formatRef(ref)}@${parsed.version} was asked for, ${lockedItem.version} is locked`,

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs'
 import * as fsp from 'node:fs/promises'
-import { dirname, relative, resolve, sep } from 'node:path'
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
 
 type FsPromises = typeof import('node:fs/promises')
 
@@ -79,7 +79,8 @@ export function noFollowFs(options: { root?: string; fs?: FsPromises } = {}): Fs
   const checkDir = (dir: string): Promise<void> => {
     if (root === undefined || realRoot === undefined) return Promise.resolve()
     const rel = relative(root, dir)
-    if (rel.startsWith('..') || rel === '..' || resolve(dir) === root) return Promise.resolve()
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel) || resolve(dir) === root)
+      return Promise.resolve()
     let done = checked.get(dir)
     if (!done) {
       done = (async () => {
