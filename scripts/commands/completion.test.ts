@@ -68,6 +68,8 @@ describe('scripts/commands/completion', () => {
       expect(fish).toContain(`-n __fish_use_subcommand -a ${name} -d '`)
     }
     expect(fish).toContain("complete -c agora -n '__fish_seen_subcommand_from pull' -l index")
+    const listed = [...fish.matchAll(/-n __fish_use_subcommand -a (\S+)/g)].map((m) => m[1])
+    expect(listed).toEqual([...new Set(listed)])
     expect(fish).toContain('-d \'the same as "agora pull"\'')
   })
 

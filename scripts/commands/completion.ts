@@ -42,11 +42,8 @@ export interface CompletionSpec {
 export async function completionSpecs(): Promise<CompletionSpec[]> {
   const names = Object.keys(COMMANDS)
   const specs: CompletionSpec[] = []
-  for (const name of [...names, 'completion']) {
-    const command =
-      name === 'completion'
-        ? { summary: 'print a shell completion script', help }
-        : await (COMMANDS[name] as () => Promise<Command>)()
+  for (const name of names) {
+    const command = await (COMMANDS[name] as () => Promise<Command>)()
     const flags = [...new Set(command.help.match(/--[a-z][a-z-]*/g) ?? [])].sort()
     const usage = new RegExp(`^Usage: agora ${name} <([a-z|]+)>`, 'm').exec(command.help)
     let words = usage?.[1]?.includes('|') ? usage[1].split('|') : []
