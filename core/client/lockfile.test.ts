@@ -118,3 +118,24 @@ describe('core/client/lockfile', () => {
     ])
   })
 })
+
+describe('core/client/lockfile entries', () => {
+  it.each([
+    ['files that are not a list', { version: '1.0.0', files: 'x' }],
+    ['no version', { files: [] }],
+    ['a file that is not an object', { version: '1.0.0', files: [3] }],
+    ['an entry that is not an object', 'model'],
+  ])('refuses an item with %s, naming it, before a writer merges into it', async (_, entry) => {
+    const dir = await mkdtemp(join(tmpdir(), 'agora-lock-entry-'))
+    try {
+      const path = join(dir, 'agora.lock')
+      await writeFile(path, JSON.stringify({ lockfile: 1, items: { 'model/acme/other': entry } }))
+      await expect(readLockfile(path)).rejects.toMatchObject({
+        code: 'client/lockfile-invalid',
+        message: `${path}: "model/acme/other" is not a locked item`,
+      })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

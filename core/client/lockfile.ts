@@ -109,6 +109,23 @@ export async function readLockfile(path: string, fs: ClientFs = nodeFs): Promise
       })
     }
   }
+  // Every entry has the shape a writer rewrites, so merging one item never
+  // trips over another that was edited by hand; its values are checked when used.
+  for (const [key, entry] of Object.entries(parsed.items)) {
+    const files = (entry as { files?: unknown } | null)?.files
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      typeof entry.version !== 'string' ||
+      !Array.isArray(files) ||
+      !files.every((f) => typeof f === 'object' && f !== null)
+    ) {
+      throw new AgoraError('client/lockfile-invalid', `${path}: "${key}" is not a locked item`, {
+        file: path,
+        hint: 'each item needs version and files [{ path, size, sha256 }]; restore the file from version control, or remove that item and pull it again',
+      })
+    }
+  }
   return parsed
 }
 
