@@ -123,11 +123,7 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       }
     }
     if (await isStale(fs, path, staleMs)) {
-      // Rename before removing, so two waiters that both judge the lock stale
-      // cannot both remove it and then both create theirs.
-      const grave = `${path}.${randomBytes(4).toString('hex')}.stale`
-      await fs.promises.rename(path, grave).catch(() => undefined)
-      await fs.promises.rm(grave, { force: true }).catch(() => undefined)
+      await breakStaleLock(fs, path, staleMs, owner)
       continue
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs))
@@ -146,6 +142,33 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       const current = await fs.promises.readFile(path, 'utf8').catch(() => undefined)
       if (current === owner) await fs.promises.rm(path, { force: true })
     },
+  }
+}
+
+/**
+ * Removes a stale lock under a second lock, `<lock>.break`, re-judging it
+ * there: two waiters that both found it stale cannot both remove it (the
+ * second would remove the first one's fresh lock and both would hold it).
+ * A breaker left by a crash is itself removed once stale.
+ */
+async function breakStaleLock(
+  fs: ClientFs,
+  path: string,
+  staleMs: number,
+  owner: string,
+): Promise<void> {
+  const breaker = `${path}.break`
+  try {
+    await fs.promises.writeFile(breaker, owner, { flag: 'wx' })
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'EEXIST') throw error
+    if (await isStale(fs, breaker, staleMs)) await fs.promises.rm(breaker, { force: true })
+    return
+  }
+  try {
+    if (await isStale(fs, path, staleMs)) await fs.promises.rm(path, { force: true })
+  } finally {
+    await fs.promises.rm(breaker, { force: true })
   }
 }
 

@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process'
+import * as nodeFs from 'node:fs'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { acquireLock } from './cache.ts'
 import { formatLockfile, readLockfile } from './lockfile.ts'
 import { lockfileLockPath, updateLockfile } from './lockfile-update.ts'
 
@@ -114,6 +117,62 @@ describe('core/client/lockfile-update', () => {
     await rm(lockfileLockPath(path))
     await waiting
     expect(Object.keys((await readLockfile(path)).items)).toEqual(['model/acme/a', 'model/acme/b'])
+  })
+
+  it('lets one holder at a time through when many waiters find a dead writer’s lock', async () => {
+    const lockPath = join(dirname(path), 'blob.lock')
+    for (let round = 0; round < 5; round++) {
+      await writeFile(lockPath, `${hostname()} 999999999 dead`)
+      let holders = 0
+      let most = 0
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const held = await acquireLock(lockPath, { pollMs: 1 })
+          holders++
+          most = Math.max(most, holders)
+          await new Promise((resolve) => setTimeout(resolve, 3))
+          holders--
+          await held.release()
+        }),
+      )
+      expect(most).toBe(1)
+      expect(existsSync(`${lockPath}.break`)).toBe(false)
+    }
+  })
+
+  it('never removes a fresh lock that a slower waiter judged stale before it was taken', async () => {
+    const lockPath = join(dirname(path), 'slow.lock')
+    await writeFile(lockPath, `${hostname()} 999999999 dead`)
+    // B looks at the dead writer's lock, then stalls before acting on what it saw.
+    let first = true
+    const slowFs = {
+      ...nodeFs,
+      promises: {
+        ...nodeFs.promises,
+        stat: (async (...args: Parameters<typeof nodeFs.promises.stat>) => {
+          const info = await nodeFs.promises.stat(...args)
+          if (first) {
+            first = false
+            await new Promise((resolve) => setTimeout(resolve, 100))
+          }
+          return info
+        }) as typeof nodeFs.promises.stat,
+      },
+    }
+    let holders = 0
+    let most = 0
+    const hold = async (options: Parameters<typeof acquireLock>[1]) => {
+      const held = await acquireLock(lockPath, { pollMs: 5, ...options })
+      holders++
+      most = Math.max(most, holders)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      holders--
+      await held.release()
+    }
+    const slow = hold({ fs: slowFs })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await Promise.all([slow, hold({})])
+    expect(most).toBe(1)
   })
 
   it('releases the lock when the change throws, and leaves the file as it was', async () => {
