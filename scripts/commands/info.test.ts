@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256, startTestHub, type TestHub } from '../../core/client/__fixtures__/test-hub.ts'
 import { main } from '../agora.ts'
+import { captureStream } from '../cli/capture.ts'
 import type { InfoReport } from './info.ts'
 
 const weights = 'weights of version two'
@@ -14,27 +14,10 @@ const offlineFetch = (() => {
 }) as unknown as typeof fetch
 
 async function run(argv: string[], cwd: string, fetch: typeof globalThis.fetch = globalThis.fetch) {
-  let stdout = ''
-  let stderr = ''
-  const stream = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _e, callback) {
-        append(String(chunk))
-        callback()
-      },
-    })
-  const code = await main(argv, {
-    cwd,
-    env: {},
-    stdout: stream((s) => {
-      stdout += s
-    }),
-    stderr: stream((s) => {
-      stderr += s
-    }),
-    fetch,
-  })
-  return { code, stdout, stderr }
+  const stdout = captureStream()
+  const stderr = captureStream()
+  const code = await main(argv, { cwd, env: {}, stdout, stderr, fetch })
+  return { code, stdout: stdout.text(), stderr: stderr.text() }
 }
 
 describe('scripts/commands/info', () => {

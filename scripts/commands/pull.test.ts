@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto'
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobKey } from '#core/storage'
 import { main } from '../agora.ts'
+import { captureStream } from '../cli/capture.ts'
 import { type ServedHub, serveHub } from '../serve-hub.ts'
 import { commitTime, headCommit } from './index-build.ts'
 import type { PullReport } from './pull.ts'
@@ -16,27 +16,10 @@ const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url))
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
 
 async function run(argv: string[], cwd: string, env: Record<string, string> = {}) {
-  let stdout = ''
-  let stderr = ''
-  const stream = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _e, callback) {
-        append(String(chunk))
-        callback()
-      },
-    })
-  const code = await main(argv, {
-    cwd,
-    env,
-    stdout: stream((s) => {
-      stdout += s
-    }),
-    stderr: stream((s) => {
-      stderr += s
-    }),
-    fetch: globalThis.fetch,
-  })
-  return { code, stdout, stderr }
+  const stdout = captureStream()
+  const stderr = captureStream()
+  const code = await main(argv, { cwd, env, stdout, stderr, fetch: globalThis.fetch })
+  return { code, stdout: stdout.text(), stderr: stderr.text() }
 }
 
 describe('scripts/commands/index-build and pull', () => {
