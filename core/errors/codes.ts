@@ -303,6 +303,10 @@ export const MANIFEST_CODES = {
     summary: 'no author was given, so ownership was not checked',
     hint: 'pass --author <github-login> to check it as the pull-request check does',
   },
+  'change/maintainer-status': {
+    summary: 'a change lifts a taken-down or flagged status',
+    hint: 'leave the status as it is; ask a maintainer in the pull request to review the take-down',
+  },
   'change/verified-by-non-qa': {
     summary: 'someone other than the hub QA identity writes or changes a verified result',
     hint: 'remove verified: true; only the identity in `qa.identity` of registry/agora.yaml writes verified results',

@@ -427,6 +427,39 @@ export async function checkVerifiedResults(ctx: ChangeRuleContext, issues: Issue
   }
 }
 
+/** States only the hub's maintainers set and lift. */
+const MAINTAINER_STATES = new Set(['taken-down', 'flagged'])
+
+/**
+ * An item or version a maintainer took down or flagged stays so until a
+ * maintainer says otherwise: a pull request that changes that state is an
+ * error (`change/maintainer-status`), whoever opens it; a maintainer merges
+ * it past the check when the change is theirs.
+ *
+ * @example await checkMaintainerStatus(ctx, issues) // status: taken-down -> deprecated
+ */
+export async function checkMaintainerStatus(
+  ctx: ChangeRuleContext,
+  issues: Issue[],
+): Promise<void> {
+  for (const item of ctx.changes.items) {
+    for (const file of [...item.modified].sort()) {
+      const [before, after] = await Promise.all([ctx.read('base', file), ctx.read('head', file)])
+      const was = fieldOf(fieldOf(before?.value, 'status'), 'state')
+      const now = fieldOf(fieldOf(after?.value, 'status'), 'state')
+      if (typeof was !== 'string' || !MAINTAINER_STATES.has(was) || now === was) continue
+      issues.push({
+        code: 'change/maintainer-status',
+        severity: 'error',
+        message: `${formatRef(item.ref)} is ${was} by the hub's maintainers; this change makes it ${typeof now === 'string' ? now : 'active'}`,
+        hint: 'leave the status as it is; ask a maintainer in this pull request to review the take-down',
+        file,
+        ...(after?.value === undefined ? { line: 1, col: 1 } : after.locate(['status'])),
+      })
+    }
+  }
+}
+
 /**
  * New namespaces and new item names may not look like ones that exist at
  * base, or like each other (`naming/confusable`); the full validation after
@@ -498,6 +531,7 @@ export const CHANGE_RULES: readonly ChangeRule[] = [
   checkReleasedVersions,
   checkAuthor,
   checkVerifiedResults,
+  checkMaintainerStatus,
   checkConfusableNewNames,
   checkNewNamespaces,
   checkOwnershipChanges,

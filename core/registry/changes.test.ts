@@ -1,4 +1,5 @@
 import * as fs from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -507,6 +508,48 @@ describe('core/registry/changes trust', () => {
     return repo.git('rev-parse', 'HEAD')
   }
 
+  it('refuses a change that lifts a take-down or a flag, whoever the author', async () => {
+    const item = await readFile(join(repo.dir, TOX, 'item.yaml'), 'utf8')
+    for (const state of ['taken-down', 'flagged']) {
+      const down = await repo.commit({
+        [`${TOX}/item.yaml`]: `${item}status:\n  state: ${state}\n  reason: legal request\n`,
+      })
+      for (const [lifted, now] of [
+        [item, 'active'],
+        [`${item}status:\n  state: deprecated\n  reason: old\n`, 'deprecated'],
+      ] as const) {
+        const head = await repo.commit({ [`${TOX}/item.yaml`]: lifted })
+        const { issues } = await checkChanges({
+          fs,
+          dir: repo.dir,
+          base: down,
+          head,
+          author: 'alice',
+        })
+        expect(errors(issues).map((i) => [i.code, i.message])).toEqual([
+          [
+            'change/maintainer-status',
+            `acme/tox-gnn is ${state} by the hub's maintainers; this change makes it ${now}`,
+          ],
+        ])
+        repo.git('reset', '--quiet', '--hard', down)
+      }
+      // Its reason may still be edited, and the state kept, without the rule firing.
+      const reworded = await repo.commit({
+        [`${TOX}/item.yaml`]: `${item}status:\n  state: ${state}\n  reason: court order 12\n`,
+      })
+      const kept = await checkChanges({
+        fs,
+        dir: repo.dir,
+        base: down,
+        head: reworded,
+        author: 'alice',
+      })
+      expect(errors(kept.issues).map((i) => i.code)).not.toContain('change/maintainer-status')
+      repo.git('reset', '--quiet', '--hard', repo.base)
+    }
+  })
+
   it('lets an owner add an unverified result', async () => {
     const head = await repo.commit({ [RESULT]: result(false) })
     expect(errors((await check(head, 'alice')).issues)).toEqual([])
@@ -613,7 +656,10 @@ describe('core/registry/changes trust', () => {
       })
       const { issues } = await check(head, 'mallory')
       const found = errors(issues).filter((i) => i.code === 'naming/confusable')
-      expect(found.map((i) => [i.message, i.file]), ns).toEqual(
+      expect(
+        found.map((i) => [i.message, i.file]),
+        ns,
+      ).toEqual(
         rival === undefined
           ? []
           : [[`new namespace "${ns}" looks like "${rival}"`, `registry/owners/${ns}.yaml`]],
@@ -657,7 +703,8 @@ describe('core/registry/changes trust', () => {
     expect(errors(issues)).toEqual([
       expect.objectContaining({
         code: 'change/author-not-authorized',
-        message: 'alice names labs as owner of new item acme/joint without being it or one of its members',
+        message:
+          'alice names labs as owner of new item acme/joint without being it or one of its members',
         file: 'registry/models/ac/acme/joint/item.yaml',
       }),
     ])
