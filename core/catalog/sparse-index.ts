@@ -1,7 +1,6 @@
 import type { KeyObject } from 'node:crypto'
-import { randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { dirname, join, relative, sep } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import { AgoraError } from '#core/errors'
 import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manifest'
 // Leaf modules, not the area barrels: the client reads the index with these
@@ -9,6 +8,7 @@ import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manife
 import type { Kind } from '../registry/kinds.ts'
 import { kindPlural } from '../registry/kinds.ts'
 import { type ItemRef, parseRef, refKey, shardOf } from '../registry/paths.ts'
+import { writeFileAtomic } from '../storage/atomic.ts'
 import { rawPublicKey, signBytes, verifyBytes } from './signing.ts'
 import type { SourceItem, SourceRegistry } from './types.ts'
 
@@ -400,13 +400,9 @@ async function writeAtomic(
   target: string,
   text: string,
 ): Promise<void> {
-  await fs.promises.mkdir(dirname(target), { recursive: true })
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await fs.promises.writeFile(temp, text, { flag: 'wx' })
-    await fs.promises.rename(temp, target)
+    await writeFileAtomic(target, text, fs)
   } catch (error) {
-    await fs.promises.rm(temp, { force: true }).catch(() => undefined)
     throw new AgoraError('index/write-failed', `cannot write ${target}`, {
       file: target,
       hint: 'check that the output folder is writable and the disk has space',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { type ClientFs, writeFileAtomic } from './cache.ts'
+import { writeFileAtomic } from '../storage/atomic.ts'
+import type { ClientFs } from './cache.ts'
 
 /**
  * What the cache knew of a blob when it last hashed it. A blob whose size,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import { AgoraError } from '#core/errors'
-import { acquireLock, type ClientFs, writeFileAtomic } from './cache.ts'
+import { writeFileAtomic } from '../storage/atomic.ts'
+import { acquireLock, type ClientFs } from './cache.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
 
 /** What a client holds about one hub and key: the newest sequence it accepted. */

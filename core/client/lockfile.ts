@@ -3,7 +3,8 @@ import { AgoraError } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import { formatRef, type ItemRef, parseRef, refKey } from '../registry/paths.ts'
-import { type ClientFs, writeFileAtomic } from './cache.ts'
+import { writeFileAtomic } from '../storage/atomic.ts'
+import type { ClientFs } from './cache.ts'
 
 /** Format version of agora.lock. */
 export const LOCKFILE_VERSION = 1

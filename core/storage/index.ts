@@ -1,3 +1,4 @@
+export * from './atomic.ts'
 export * from './blob-store.ts'
 export * from './create-store.ts'
 export * from './fs-store.ts'

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,6 +17,7 @@ import {
 } from '#core/manifest'
 import { formatRef, type ItemRef, itemDir, REGISTRY_DIR, validateRegistry } from '#core/registry'
 import { type ScanVerdict, scanPath } from '#core/scan'
+import { writeFileAtomic } from './atomic.ts'
 import type { BlobStore } from './blob-store.ts'
 import { hashFile } from './hash.ts'
 import { NO_FOLLOW_READ, readFileNoFollow } from './no-follow.ts'
@@ -402,7 +402,7 @@ async function writeAll(
   const done: PlannedWrite[] = []
   try {
     for (const write of writes) {
-      await writeAtomic(fs, join(root, write.path), write.content)
+      await writeFileAtomic(join(root, write.path), write.content, fs)
       done.push(write)
     }
   } catch (error) {
@@ -410,7 +410,7 @@ async function writeAll(
       const target = join(root, write.path)
       if (write.previous === undefined)
         await fs.promises.rm(target, { force: true }).catch(() => undefined)
-      else await writeAtomic(fs, target, write.previous).catch(() => undefined)
+      else await writeFileAtomic(target, write.previous, fs).catch(() => undefined)
     }
     throw new AgoraError(
       'publish/write-failed',
@@ -420,22 +420,6 @@ async function writeAll(
         cause: error,
       },
     )
-  }
-}
-
-async function writeAtomic(
-  fs: Pick<typeof nodeFs, 'promises'>,
-  target: string,
-  content: string,
-): Promise<void> {
-  await fs.promises.mkdir(dirname(target), { recursive: true })
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`
-  try {
-    await fs.promises.writeFile(temp, content, { flag: 'wx' })
-    await fs.promises.rename(temp, target)
-  } catch (error) {
-    await fs.promises.rm(temp, { force: true }).catch(() => undefined)
-    throw error
   }
 }
 

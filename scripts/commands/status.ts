@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import semver from 'semver'
 import YAML from 'yaml'
 import { AgoraError } from '#core/errors'
 import { validateDocument } from '#core/manifest'
 import { checkName, formatRef, itemDir, parseRef } from '#core/registry'
+import { writeFileAtomic } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'
@@ -159,7 +159,7 @@ export function statusCommand(action: Action): Command {
           file,
         })
       }
-      if (edited !== text) await writeAtomic(join(root, file), edited)
+      if (edited !== text) await writeFileAtomic(join(root, file), edited)
       const ref = `${formatRef(spec)}${spec.version === undefined ? '' : `@${spec.version}`}`
       report.info(
         edited === text
@@ -256,15 +256,4 @@ function refuseTaggedVersion(itemText: string, version: string, itemFile: string
       file: itemFile,
     },
   )
-}
-
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-  try {
-    await writeFile(temp, text, { flag: 'wx' })
-    await rename(temp, path)
-  } catch (error) {
-    await rm(temp, { force: true })
-    throw error
-  }
 }
