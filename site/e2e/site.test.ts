@@ -34,6 +34,21 @@ async function resultTitles(page: Page): Promise<string[]> {
   return page.locator('[data-results] .card h2 a, .cards .card h2 a').allTextContents()
 }
 
+/** A page of every kind that is not an item page, as the sample and hostile fixtures build them. */
+const OTHER_PAGES = [
+  '/',
+  '/browse/',
+  '/models/',
+  '/browse/sort/newest/',
+  '/stats/',
+  '/tags/',
+  '/owners/',
+  '/owners/mallory/',
+  '/contribute/',
+  '/docs/api/',
+  '/tags/security-fixture/',
+]
+
 async function shownTotal(page: Page): Promise<number> {
   const status = (await page.locator('[data-status]').textContent()) ?? ''
   const match = /of (\d+)/.exec(status)
@@ -227,20 +242,7 @@ describe('site/e2e/pages', () => {
   it('shows every page kind without console errors or CSP violations', async () => {
     const items = await allItems()
     const firstOf = (kind: string) => items.find((i) => i.kind === kind)
-    const paths = [
-      '/',
-      '/browse/',
-      '/models/',
-      '/browse/sort/newest/',
-      '/stats/',
-      '/tags/',
-      '/owners/',
-      '/owners/mallory/',
-      '/contribute/',
-      '/docs/api/',
-      '/tags/security-fixture/',
-      '/no-such-page/',
-    ]
+    const paths = [...OTHER_PAGES, '/no-such-page/']
     for (const kind of [
       'model',
       'dataset',
@@ -276,15 +278,7 @@ describe('site/e2e/pages', () => {
   it('fits a 390 px phone screen on every item page and every other page kind', async () => {
     const items = await allItems()
     const paths = [
-      '/',
-      '/browse/',
-      '/models/',
-      '/stats/',
-      '/tags/',
-      '/owners/',
-      '/owners/mallory/',
-      '/contribute/',
-      '/docs/api/',
+      ...OTHER_PAGES,
       ...items.map((i) => new URL(i.url).pathname),
       ...items
         .filter((i) => i.kind === 'benchmark')
