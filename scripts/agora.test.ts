@@ -41,7 +41,7 @@ describe('scripts/agora', () => {
       expect(result.stderr).toContain(`unknown command "${typo}"`)
       expect(result.stderr).toContain(`did you mean "agora ${meant}"`)
     }
-    expect(closestCommands('pu')).toEqual(['pull', 'publish'])
+    expect(await closestCommands('pu')).toEqual(['pull', 'publish'])
     expect((await run(['frobnicate'])).stderr).not.toContain('did you mean')
   })
 

@@ -25,7 +25,7 @@ export async function main(argv: string[], ctx: Omit<CommandContext, 'argv'>): P
   const name = (Object.hasOwn(ALIASES, given) ? ALIASES[given] : undefined) ?? given
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
   if (!load) {
-    const near = closestCommands(given)
+    const near = await closestCommands(given)
     const shown = sanitizeForTerminal(given)
     ctx.stderr.write(
       `agora: unknown command "${shown}"\n  hint: ${near.length > 0 ? `did you mean ${near.map((n) => `"agora ${n}"`).join(' or ')}? ` : ''}run "agora --help" for the list\n`,

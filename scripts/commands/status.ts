@@ -4,7 +4,7 @@ import semver from 'semver'
 import YAML from 'yaml'
 import { AgoraError } from '#core/errors'
 import { validateDocument } from '#core/manifest'
-import { checkName, formatRef, itemDir, parseRef } from '#core/registry'
+import { formatRef, isValidName, itemDir, parseRef } from '#core/registry'
 import { writeFileAtomic } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { createReporter } from '../cli/reporter.ts'
@@ -78,7 +78,7 @@ export function statusCommand(action: Action): Command {
         json: values.json === true,
       })
       const spec = parseRef(positionals[0] as string)
-      if (!spec || !isNameOk(spec.ns) || !isNameOk(spec.name)) {
+      if (!spec || !isValidName(spec.ns) || !isValidName(spec.name)) {
         throw new AgoraError(
           'cli/bad-argument',
           `agora ${action}: "${positionals[0]}" is not a reference`,
@@ -172,10 +172,6 @@ export function statusCommand(action: Action): Command {
   }
 }
 
-function isNameOk(name: string): boolean {
-  return checkName(name, 'name').length === 0
-}
-
 /**
  * The document with its status block set (or, for undeprecate, removed),
  * edited in place so comments and key order stay. Undeprecating something
@@ -226,8 +222,8 @@ async function refuseUnknownItem(root: string, text: string): Promise<void> {
   const known =
     ref !== undefined &&
     ref.version === undefined &&
-    isNameOk(ref.ns) &&
-    isNameOk(ref.name) &&
+    isValidName(ref.ns) &&
+    isValidName(ref.name) &&
     (await readFile(join(root, 'registry', itemDir(ref), 'item.yaml')).then(
       () => true,
       () => false,
