@@ -321,3 +321,25 @@ describe('actions/workflows', () => {
     expect(results.map((r) => [r.kind, r.line])).toEqual([['expression', 16]])
   })
 })
+
+describe('.github/workflows/deploy.yml', () => {
+  it('rebuilds and re-signs the index daily, well inside the 7 days before it expires', () => {
+    const deploy = parse(read(`${WORKFLOWS}/deploy.yml`)) as {
+      on: { schedule?: { cron: string }[] }
+      jobs: Record<string, { steps: { run?: string }[] }>
+    }
+    const crons = (deploy.on.schedule ?? []).map((s) => s.cron.split(/\s+/))
+    // minute hour * * *: once a day, every day.
+    expect(
+      crons.some(
+        (c) =>
+          c.length === 5 &&
+          /^\d+$/.test(c[0] ?? '') &&
+          /^\d+$/.test(c[1] ?? '') &&
+          c.slice(2).every((f) => f === '*'),
+      ),
+    ).toBe(true)
+    const runs = Object.values(deploy.jobs).flatMap((job) => job.steps.map((s) => s.run ?? ''))
+    expect(runs).toContain('npm run build')
+  })
+})
