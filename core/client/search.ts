@@ -135,16 +135,27 @@ export function searchIndex(
   const terms = wanted.length > 0 ? wanted : all
   if (terms.length === 0) return []
   const phrase = all.join(' ')
+  // Hub vocabularies repeat (tags, owners, title words): each word is compared once per term.
+  const memo = terms.map(() => new Map<string, number>())
+  const match = (t: number, word: string): number => {
+    const seen = memo[t] as Map<string, number>
+    let value = seen.get(word)
+    if (value === undefined) {
+      value = wordMatch(terms[t] as string, word)
+      seen.set(word, value)
+    }
+    return value
+  }
   const hits: SearchHit[] = []
   for (const entry of index.items) {
     if (entry.status === 'taken-down' || !matchesFilters(entry, filters)) continue
     const fields = fieldWords(entry)
     let score = 0
-    for (const term of terms) {
+    for (let t = 0; t < terms.length; t++) {
       let best = 0
       for (const field of Object.keys(FIELD_WEIGHTS) as Field[]) {
         for (const word of fields[field]) {
-          const value = FIELD_WEIGHTS[field] * wordMatch(term, word)
+          const value = FIELD_WEIGHTS[field] * match(t, word)
           if (value > best) best = value
         }
       }
@@ -219,10 +230,11 @@ export function closestIds(index: Pick<SearchIndex, 'items'>, ref: ItemRef, limi
     if (name === ref.name || (ns === ref.ns && ref.name.length >= 3 && name.startsWith(ref.name)))
       distance = Math.min(distance, 1)
     if (distance > allowed) continue
-    // The same id under another kind is the likeliest slip of all.
+    // Another kind counts half an edit, except for the very same id: the likeliest slip of all.
+    const otherKind = entry.kind !== ref.kind && distance > 0
     near.push({
       text: `${kindPlural(entry.kind)}/${entry.id}`,
-      distance: distance + (entry.kind === ref.kind ? 0.5 : 0),
+      distance: distance + (otherKind ? 0.5 : 0),
     })
   }
   return near

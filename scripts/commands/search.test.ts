@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestHub, type TestHub } from '../../core/client/__fixtures__/test-hub.ts'
+import { loadSearch } from '../../core/client/resolve.ts'
 import { main } from '../agora.ts'
 import { captureStream } from '../cli/capture.ts'
 import type { ListReport } from './list.ts'
@@ -305,6 +306,35 @@ describe('scripts/commands/search and list', () => {
     const offline = await run(['info', 'acme/tox-gn', '--offline', ...source()], work, offlineFetch)
     expect(offline.stderr).toContain('client/offline-missing')
     expect(offline.stderr).toContain('hint: did you mean models/acme/tox-gnn?')
+  })
+
+  it('checks the search document like every index document: signature and size cap', async () => {
+    const other = await startTestHub({ 'acme/x': files })
+    try {
+      const options = { fetch, indexUrl: other.url, publicKey: other.publicKey }
+      await expect(loadSearch({ ...options, maxDocumentBytes: 64 })).rejects.toMatchObject({
+        code: 'client/document-too-large',
+      })
+      const path = join(other.root, 'index', 'search.json')
+      await writeFile(path, (await readFile(path, 'utf8')).replace('"title":"x"', '"title":"y"'))
+      const { code, stderr } = await run(
+        [
+          'search',
+          'y',
+          '--index',
+          other.url,
+          '--key',
+          other.publicKey,
+          '--cache',
+          join(work, 'c2'),
+        ],
+        work,
+      )
+      expect(code).toBe(2)
+      expect(stderr).toContain('index/bad-signature')
+    } finally {
+      await other.close()
+    }
   })
 
   it('a hub without a search document gets a clear error and a hint', async () => {
