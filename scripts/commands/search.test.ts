@@ -351,6 +351,15 @@ describe('scripts/commands/search and list', () => {
         expect(stderr).toContain('client/no-search-index')
         expect(stderr).toContain("hint: the hub's index was built by an agora without search")
       }
+      // An index from before search: config.json names no search document.
+      const configPath = join(bare.root, 'index', 'config.json')
+      const { signed } = JSON.parse(await readFile(configPath, 'utf8'))
+      const { search: _, public_key: __, key_id: ___, ...older } = signed
+      await writeFile(configPath, JSON.stringify({ signed: older }))
+      const old = await run(['list', '--index', bare.url, '--cache', join(work, 'old')], work)
+      expect(old.code).toBe(2)
+      expect(old.stderr).toContain('client/no-search-index')
+      expect(old.stderr).toContain('/index/config.json names no search document')
       // Without it, an unknown id still fails with the plain hint.
       const info = await run(['info', 'acme/y', ...args], work)
       expect(info.stderr).toContain('client/not-found')
