@@ -31,6 +31,12 @@ export interface IndexConfig {
   blobs: string
   /** Item file template with `{base}`, `{kinds}`, `{shard}`, `{ns}` and `{name}`. */
   items: string
+  /**
+   * The search document (`{base}/index/search.json`): every item's title,
+   * summary, tags and dates, for `agora search` and `agora list`. Absent in
+   * an index built before there was one.
+   */
+  search?: string
   /** Id and raw base64 Ed25519 key that sign every index document, when signed. */
   key_id?: string
   public_key?: string
@@ -147,6 +153,12 @@ export function indexItemPath(ref: ItemRef): string {
 
 /** The `items` template written into config.json; mirrors indexItemPath. */
 export const ITEM_URL_TEMPLATE = '{base}/index/{kinds}/{shard}/{ns}/{name}.json'
+
+/** Where the search document is served, relative to the served root. */
+export const SEARCH_INDEX_PATH = 'index/search.json'
+
+/** The `search` template written into config.json; mirrors SEARCH_INDEX_PATH. */
+export const SEARCH_URL_TEMPLATE = '{base}/index/search.json'
 
 /**
  * Fills a config.json template for one item or blob.
@@ -327,8 +339,8 @@ export interface SparseIndexResult {
 }
 
 /**
- * Writes the static sparse index: `index/config.json` and one signed file per
- * item. Files whose bytes would not change are not rewritten (their mtime
+ * Writes the static sparse index: `index/config.json`, one signed file per
+ * item and the signed search document (`index/search.json`). Files whose bytes would not change are not rewritten (their mtime
  * and ETag stay), every write is atomic, and item files of items that left
  * the registry are removed.
  *
@@ -346,6 +358,7 @@ export async function buildSparseIndex(
     hub: registry.hub.name,
     blobs: options.blobUrlTemplate ?? DEFAULT_BLOB_URL_TEMPLATE,
     items: ITEM_URL_TEMPLATE,
+    search: SEARCH_URL_TEMPLATE,
     ...(key
       ? { key_id: key.keyId, public_key: rawPublicKey(key.privateKey).toString('base64') }
       : {}),
@@ -363,6 +376,12 @@ export async function buildSparseIndex(
       sealDocument(buildIndexItem(item, options.commit, options.sequence), key),
     )
   }
+  // Loaded here, not at the top: the client reads this module and must not load the catalog.
+  const { buildSearchIndex } = await import('./search-index.ts')
+  documents.set(
+    SEARCH_INDEX_PATH,
+    sealDocument(buildSearchIndex(registry, options.commit, options.sequence), key),
+  )
   const result: SparseIndexResult = { written: [], unchanged: [], removed: [] }
   for (const [path, text] of documents) {
     const target = join(options.outDir, path)

@@ -8,6 +8,7 @@ import itemSchema from '../../registry/schemas/item.schema.json' with { type: 'j
 import ownerSchema from '../../registry/schemas/owner.schema.json' with { type: 'json' }
 import resultSchema from '../../registry/schemas/result.schema.json' with { type: 'json' }
 import versionSchema from '../../registry/schemas/version.schema.json' with { type: 'json' }
+import { editDistance } from './edit-distance.ts'
 import type { Located } from './load.ts'
 import { type UrlField, urlFieldAt, urlFieldProblem } from './url-fields.ts'
 
@@ -97,29 +98,6 @@ export function fieldName(path: readonly (string | number)[]): string {
   let out = ''
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg
   return out || 'document'
-}
-
-/**
- * Edit distance, for "did you mean" hints on misspelt fields and licences.
- *
- * @example editDistance('licence', 'license') // 1
- */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number
-    prev[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] as number
-      prev[j] = Math.min(
-        up + 1,
-        (prev[j - 1] as number) + 1,
-        diag + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-      diag = up
-    }
-  }
-  return prev[b.length] as number
 }
 
 /**

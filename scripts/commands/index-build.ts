@@ -24,10 +24,11 @@ import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
 
 const help = `Usage: agora index build [options]
 
-Writes the static sparse index consumers pull through: <out>/index/config.json
-and one signed JSON file per item (index/<kind>s/<shard>/<ns>/<name>.json)
-with every version, file, size, hash, status and dist-tag. Files whose bytes
-do not change are left alone, so their ETags stay valid.
+Writes the static sparse index consumers pull through: <out>/index/config.json,
+one signed JSON file per item (index/<kind>s/<shard>/<ns>/<name>.json) with
+every version, file, size, hash, status and dist-tag, and the signed search
+document (index/search.json) "agora search" and "agora list" read. Files
+whose bytes do not change are left alone, so their ETags stay valid.
 
 Options:
   --out DIR           output folder, usually the built site (default: dist)

@@ -10,6 +10,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   publish: async () => (await import('./publish.ts')).default,
   pull: async () => (await import('./pull.ts')).default,
   info: async () => (await import('./info.ts')).default,
+  search: async () => (await import('./search.ts')).default,
+  list: async () => (await import('./list.ts')).default,
   cache: async () => (await import('./cache.ts')).default,
   index: async () => (await import('./index-build.ts')).default,
   scan: async () => (await import('./scan.ts')).default,

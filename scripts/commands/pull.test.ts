@@ -73,7 +73,7 @@ describe('scripts/commands/index-build and pull', () => {
     expect(first.code).toBe(0)
     expect(JSON.parse(first.stdout)).toMatchObject({
       ok: true,
-      written: ['index/config.json', 'index/models/ac/acme/tox-gnn.json'],
+      written: ['index/config.json', 'index/models/ac/acme/tox-gnn.json', 'index/search.json'],
       removed: [],
     })
     const config = JSON.parse(await readFile(join(site, 'index/config.json'), 'utf8'))
@@ -85,7 +85,7 @@ describe('scripts/commands/index-build and pull', () => {
     const again = await run(args, work)
     expect(JSON.parse(again.stdout)).toMatchObject({
       written: [],
-      unchanged: ['index/config.json', 'index/models/ac/acme/tox-gnn.json'],
+      unchanged: ['index/config.json', 'index/models/ac/acme/tox-gnn.json', 'index/search.json'],
     })
     const unsigned = await run(
       ['index', 'build', '--out', join(work, 'unsigned'), '--root', root],
