@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 import { parseDocument } from 'yaml'
+import { writeSampleBlobs } from '../../scripts/gen-sample.ts'
 import { indexSearch } from '../../scripts/search-index.ts'
 import { type ServedHub, serveHub } from '../../scripts/serve-hub.ts'
 
@@ -31,7 +32,50 @@ export interface BuiltSite {
   hub: ServedHub
   /** The safetensors file the fixture item publishes. */
   tensor: { sha256: string; size: number }
+  /** The files of the hostile dataset fixture (datasets/mallory/evil-rows). */
+  rows: Record<'csv' | 'jsonl', FixtureFile>
   close(): Promise<void>
+}
+
+export interface FixtureFile {
+  path: string
+  sha256: string
+  size: number
+  bytes: Uint8Array
+}
+
+/** A Kekulé SMILES the preview draws (aspirin). */
+export const FIXTURE_SMILES = 'CC(=O)OC1=CC=CC=C1C(=O)O'
+
+/**
+ * The hostile dataset's files: a CSV far larger than the preview reads, whose
+ * first rows carry markup and script in every column (the SMILES one too),
+ * and a small JSON Lines file with markup in keys and values.
+ */
+function rowsFixture(): Record<'csv' | 'jsonl', FixtureFile> {
+  const lines = [
+    'id,name,smiles,note',
+    `1,aspirin,${FIXTURE_SMILES},"<script>window.__pwned = 'csv'</script>"`,
+    '2,"<img src=x onerror=""window.__pwned = \'img\'"">","<b>C</b>","a, quoted ""note"""',
+    '3,benzene (aromatic form),c1ccccc1,not drawn: shown as text',
+  ]
+  for (let k = 4; lines.length < 6000; k++) lines.push(`${k},filler ${k},CCO,${'x'.repeat(40)}`)
+  const jsonl = [
+    { '<i>key</i>': '<svg onload="window.__pwned = 1">', smiles: 'C=O' },
+    { '<i>key</i>': 'plain', smiles: '[Na+].[Cl-]', extra: { nested: ['<b>'] } },
+  ]
+    .map((o) => JSON.stringify(o))
+    .join('\n')
+  const file = (path: string, text: string): FixtureFile => {
+    const bytes = new TextEncoder().encode(text)
+    return {
+      path,
+      bytes,
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    }
+  }
+  return { csv: file('rows.csv', `${lines.join('\n')}\n`), jsonl: file('rows.jsonl', `${jsonl}\n`) }
 }
 
 /** A tiny but real safetensors file: two tensors, exact offsets. */
@@ -80,6 +124,7 @@ export async function buildSite(env: Record<string, string> = {}): Promise<Built
   const out = join(dir, 'dist')
   await mkdir(out, { recursive: true })
   const hub = await serveHub({ root: out, port: 0, host: '127.0.0.1' })
+  const rows = rowsFixture()
   try {
     const sample = join(PROJECT_ROOT, 'registry')
     const base = existsSync(join(sample, 'agora.yaml'))
@@ -121,6 +166,17 @@ export async function buildSite(env: Record<string, string> = {}): Promise<Built
     await mkdir(blobDir, { recursive: true })
     await writeFile(join(blobDir, sha256), bytes)
 
+    const rowsDir = join(dir, 'registry/datasets/ma/mallory/evil-rows')
+    await mkdir(join(rowsDir, 'versions'), { recursive: true })
+    await writeFile(
+      join(rowsDir, 'versions/1.0.0.yaml'),
+      `version: 1.0.0\nreleased: 2025-02-01\nchangelog: First release.\nnum_datapoints: 5999\nfiles:\n${Object.values(
+        rows,
+      )
+        .map((f) => `  - { path: ${f.path}, size: ${f.size}, sha256: ${f.sha256} }\n`)
+        .join('')}`,
+    )
+
     await run(process.execPath, [join(PROJECT_ROOT, 'node_modules/astro/bin/astro.mjs'), 'build'], {
       AGORA_ROOT: dir,
       AGORA_OUT_DIR: out,
@@ -129,9 +185,20 @@ export async function buildSite(env: Record<string, string> = {}): Promise<Built
     })
     const splitAbove = env.AGORA_SEARCH_SPLIT_ABOVE
     await indexSearch(out, splitAbove ? { splitAbove: Number(splitAbove) } : {})
-    // astro build empties outDir; put the blob back where the hub serves blobs.
+    // astro build empties outDir; put the blobs back where the hub serves blobs.
     await mkdir(blobDir, { recursive: true })
     await writeFile(join(blobDir, sha256), bytes)
+    if (base === sample) {
+      // The sample hub's public files, served beside the site as `npm start` does.
+      const store = join(dir, 'store')
+      await writeSampleBlobs(store)
+      await cp(join(store, 'blobs'), join(out, 'blobs'), { recursive: true })
+    }
+    for (const f of Object.values(rows)) {
+      const fileDir = join(out, 'blobs/sha256', f.sha256.slice(0, 2))
+      await mkdir(fileDir, { recursive: true })
+      await writeFile(join(fileDir, f.sha256), f.bytes)
+    }
   } catch (error) {
     await hub.close()
     await rm(dir, { recursive: true, force: true })
@@ -146,6 +213,7 @@ export async function buildSite(env: Record<string, string> = {}): Promise<Built
       sha256: createHash('sha256').update(safetensorsBytes()).digest('hex'),
       size: safetensorsBytes().length,
     },
+    rows,
     async close() {
       await hub.close()
       await rm(dir, { recursive: true, force: true })
