@@ -8,7 +8,7 @@ import { type Browser, type BrowserContext, chromium } from 'playwright-core'
 import { parseDocument } from 'yaml'
 import { writeSampleBlobs } from '../../scripts/gen-sample.ts'
 import { indexSearch } from '../../scripts/search-index.ts'
-import { type ServedHub, serveHub } from '../../scripts/serve-hub.ts'
+import { serveHub } from '../../scripts/serve-hub.ts'
 
 /** What the symlinked README of the fixture points at; no built file may contain it. */
 export const LINKED_SECRET = 'AGORA_E2E_SECRET=never-on-a-page'
@@ -29,7 +29,6 @@ export interface BuiltSite {
   dir: string
   out: string
   url: string
-  hub: ServedHub
   /** The safetensors file the fixture item publishes. */
   tensor: { sha256: string; size: number }
   /** The files of the hostile dataset fixture (datasets/mallory/evil-rows). */
@@ -204,20 +203,27 @@ export async function buildSite(env: Record<string, string> = {}): Promise<Built
     await rm(dir, { recursive: true, force: true })
     throw error
   }
+  return describeSite({ dir, out, url: hub.url }, async () => {
+    await hub.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+}
+
+/** Where a built site lies and is served: what the shared build hands to every e2e file. */
+export interface SiteLocation {
+  dir: string
+  out: string
+  url: string
+}
+
+/** The fixtures of a built site, recomputed (they are deterministic) from where it lies. */
+function describeSite(at: SiteLocation, close: () => Promise<void>): BuiltSite {
+  const tensor = safetensorsBytes()
   return {
-    dir,
-    out,
-    url: hub.url,
-    hub,
-    tensor: {
-      sha256: createHash('sha256').update(safetensorsBytes()).digest('hex'),
-      size: safetensorsBytes().length,
-    },
-    rows,
-    async close() {
-      await hub.close()
-      await rm(dir, { recursive: true, force: true })
-    },
+    ...at,
+    tensor: { sha256: createHash('sha256').update(tensor).digest('hex'), size: tensor.length },
+    rows: rowsFixture(),
+    close,
   }
 }
 
@@ -246,12 +252,18 @@ export interface OpenSite {
 }
 
 /**
- * Builds the site (`env` as for `buildSite`) and opens a browser context on it.
+ * Opens a browser context on a built site. Without `env` every e2e file
+ * shares the one site the e2e project's global setup built
+ * (site/e2e/global-setup.ts); with `env` (as for `buildSite`) the file builds
+ * its own.
  *
  * @example const open = await openSite(); …; await open.close()
  */
 export async function openSite(env: Record<string, string> = {}): Promise<OpenSite> {
-  const site = await buildSite(env)
+  const site =
+    Object.keys(env).length === 0
+      ? describeSite((await import('vitest')).inject('e2eSite'), async () => {})
+      : await buildSite(env)
   const browser = await launchBrowser().catch(async (error) => {
     await site.close()
     throw error

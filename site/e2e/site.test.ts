@@ -316,7 +316,8 @@ describe('site/e2e/pages', () => {
     }
     await phone.close()
     expect(wide).toEqual([])
-  })
+    // Every page of the sample hub, one after another: minutes on a busy 2-core machine.
+  }, 300_000)
 
   it('browses home → listing → item page with JavaScript disabled', async () => {
     const noJs = await (open as OpenSite).browser.newContext({ javaScriptEnabled: false })
