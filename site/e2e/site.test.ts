@@ -2,7 +2,14 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BuiltSite, LINKED_SECRET, type OpenSite, openSite } from './harness.ts'
+import {
+  type BuiltSite,
+  LINKED_SECRET,
+  type OpenSite,
+  openSite,
+  phoneContext,
+  phoneOverflow,
+} from './harness.ts'
 
 let site: BuiltSite
 let context: BrowserContext
@@ -284,35 +291,13 @@ describe('site/e2e/pages', () => {
         .filter((i) => i.kind === 'benchmark')
         .map((i) => `${new URL(i.url).pathname}leaderboard/`),
     ]
-    const phone = await (open as OpenSite).browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 1,
-      isMobile: true,
-    })
+    const phone = await phoneContext((open as OpenSite).browser)
     const page = await phone.newPage()
     const wide: string[] = []
     for (const path of paths) {
       await page.goto(`${site.url}${path}`)
-      const width = await page.evaluate(() => document.documentElement.scrollWidth)
-      if (width <= 390) continue
-      // Name the outermost element that sticks out, so a failure says where to look.
-      const culprit = await page.evaluate(() => {
-        for (const el of document.querySelectorAll('body *')) {
-          const box = el.getBoundingClientRect()
-          if (box.right > 391 && box.width > 0) {
-            const names: string[] = []
-            for (let at: Element | null = el; at && names.length < 4; at = at.parentElement) {
-              const cls = typeof at.className === 'string' ? at.className.trim() : ''
-              names.unshift(
-                `${at.tagName.toLowerCase()}${cls ? `.${cls.split(/\s+/).join('.')}` : ''}`,
-              )
-            }
-            return names.join(' > ')
-          }
-        }
-        return 'unknown'
-      })
-      wide.push(`${path} ${width}px (${culprit})`)
+      const overflow = await phoneOverflow(page)
+      if (overflow) wide.push(`${path} ${overflow}`)
     }
     await phone.close()
     expect(wide).toEqual([])
