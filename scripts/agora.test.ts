@@ -72,6 +72,10 @@ describe('scripts/agora through npx in a checkout', () => {
     .split(delimiter)
     .filter((dir) => !dir.includes(`node_modules${sep}`) && !dir.endsWith('node_modules'))
     .join(delimiter)
+  // Settings an npm script passes down (npm_config_call under `npm exec -c`) are not the user's.
+  const npmFree = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)),
+  )
   const systemNode = spawnSync('node', ['--version'], { env: { PATH: path }, encoding: 'utf8' })
   const olderNode =
     systemNode.status === 0 && !satisfies(systemNode.stdout.trim(), PACKAGE_NODE_RANGE)
@@ -83,7 +87,7 @@ describe('scripts/agora through npx in a checkout', () => {
       try {
         const result = spawnSync('npx', ['agora', '--version'], {
           cwd: resolve(import.meta.dirname, '..'),
-          env: { ...process.env, PATH: path, npm_config_cache: cache, npm_config_offline: 'true' },
+          env: { ...npmFree, PATH: path, npm_config_cache: cache, npm_config_offline: 'true' },
           encoding: 'utf8',
           timeout: 120_000,
         })

@@ -80,8 +80,15 @@ async function run(
   cwd: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   // The installed bin starts with `#!/usr/bin/env node`: this Node comes first.
+  // Under `npm test` the environment carries the project's npm settings
+  // (npm_config_local_prefix=<repository>, lifecycle variables): the consumer's
+  // npm must act on its own folder, keeping only the user's cache and registry.
+  const inherited = Object.entries(process.env).filter(
+    ([name]) =>
+      !/^npm_/i.test(name) || /^npm_config_(cache|registry|offline|userconfig)$/i.test(name),
+  )
   const env = {
-    ...process.env,
+    ...Object.fromEntries(inherited),
     PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`,
     AGORA_CACHE: join(cwd, 'cache'),
     npm_config_update_notifier: 'false',
