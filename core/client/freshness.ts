@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { AgoraError } from '#core/errors'
 import { writeFileAtomic } from '../storage/atomic.ts'
 import { acquireLock, type ClientFs } from './cache.ts'
@@ -20,7 +20,7 @@ export interface FreshnessRecord {
 export function hubCacheDir(cacheDir: string, base: string): string {
   return assertInside(
     cacheDir,
-    join(cacheDir, '.index', createHash('sha256').update(base).digest('hex').slice(0, 16)),
+    resolve(cacheDir, '.index', createHash('sha256').update(base).digest('hex').slice(0, 16)),
     'the index cache',
   )
 }

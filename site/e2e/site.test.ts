@@ -172,6 +172,22 @@ describe('site/e2e/item-page', () => {
     await page.close()
   })
 
+  it('shows how to install the client package and pull the item with it, anywhere', async () => {
+    const page = await context.newPage()
+    await page.goto(`${site.url}/models/mallory/evil-card/`)
+    const [command, library] = await page.locator('.snippet pre code').allTextContents()
+    expect(command).toMatch(/^npm i -g agora-hub\nagora pull mallory\/evil-card@\S+ --index (\S+)$/)
+    expect(command).toContain(`--index ${site.url}`)
+    expect(library).toContain("// npm i agora-hub\nimport { pull } from 'agora-hub'\n")
+    expect(library).toContain(`indexUrl: '${site.url}'`)
+    await page.goto(`${site.url}/collections/curators/admet-starter-kit/`)
+    const snippet = (await page.locator('.snippet').textContent()) ?? ''
+    expect(snippet).toContain("import { pullCollection } from 'agora-hub'")
+    expect(snippet).not.toContain('checkout')
+    expect(snippet).not.toContain('#core/')
+    await page.close()
+  })
+
   it('renders a hostile README inert: no dialog, no script, no navigation', async () => {
     const page = await context.newPage()
     let dialogs = 0
