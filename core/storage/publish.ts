@@ -214,7 +214,10 @@ export async function planPublish(
   const writes: PlannedWrite[] = []
   let unchanged = false
 
-  if (currentVersion !== undefined) {
+  // `agora new` scaffolds versions/<v>.yaml with `files: []`: a version without
+  // files is a draft publish completes, keeping what the author wrote in it.
+  const draft = currentVersion === undefined ? undefined : draftVersion(currentVersion)
+  if (currentVersion !== undefined && draft === undefined) {
     const existing = validateDocument('version', currentVersion, versionFile, {
       kind: ref.kind,
       hub: request.hub,
@@ -240,8 +243,10 @@ export async function planPublish(
     for (const key of VERSION_KEYS) if (front[key] !== undefined) versionDoc[key] = front[key]
     writes.push({
       path: versionFile,
-      content: `# yaml-language-server: $schema=../../../../../schemas/version.schema.json\n${YAML.stringify(versionDoc, { lineWidth: 0 })}`,
-      previous: undefined,
+      content: draft
+        ? fillDraft(draft, versionDoc)
+        : `# yaml-language-server: $schema=../../../../../schemas/version.schema.json\n${YAML.stringify(versionDoc, { lineWidth: 0 })}`,
+      previous: currentVersion,
     })
     const itemText =
       currentItem === undefined
@@ -421,6 +426,35 @@ async function writeAll(
       },
     )
   }
+}
+
+/**
+ * The parsed document of a version file that lists no files yet (as
+ * `agora new` writes it), or undefined when it lists files (released, so
+ * immutable) or cannot be read as YAML (then it is checked as a release).
+ */
+function draftVersion(text: string): YAML.Document | undefined {
+  const doc = YAML.parseDocument(text)
+  if (doc.errors.length > 0) return undefined
+  const files = doc.get('files')
+  if (files === undefined || (YAML.isSeq(files) && files.items.length === 0)) return doc
+  return undefined
+}
+
+/**
+ * Completes a draft version in place, so its comments, changelog and
+ * kind-specific fields stay: files are set, `released`, `--changelog` and
+ * front-matter fields are added, and what the author wrote wins over the
+ * front matter (a conflict with adapter_config.json is reported elsewhere).
+ */
+function fillDraft(doc: YAML.Document, fresh: Record<string, unknown>): string {
+  for (const [key, value] of Object.entries(fresh)) {
+    const mine = doc.get(key)
+    const emptyList = YAML.isSeq(mine) && mine.items.length === 0
+    if (key === 'files' || (key === 'changelog' && value !== undefined)) doc.set(key, value)
+    else if (!doc.has(key) || emptyList) doc.set(key, value)
+  }
+  return doc.toString({ lineWidth: 0 })
 }
 
 function sameFiles(a: readonly FileEntry[], b: readonly FileEntry[]): boolean {

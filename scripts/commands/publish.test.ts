@@ -203,6 +203,50 @@ describe('scripts/commands/publish', () => {
     expect(await files(join(root, '.agora'))).toEqual([])
   })
 
+  it('fills the empty version agora new scaffolded, keeping what the author wrote in it', async () => {
+    expect((await run(['new', 'model', 'acme/fresh', '--root', root], work)).code).toBe(0)
+    const dir = join(root, 'registry/models/ac/acme/fresh')
+    const item = join(dir, 'item.yaml')
+    await writeFile(
+      item,
+      (await readFile(item, 'utf8'))
+        .replace('summary: ""', 'summary: Something useful.')
+        .replace('license: ""', 'license: MIT'),
+    )
+    const draft = join(dir, 'versions/0.1.0.yaml')
+    await writeFile(
+      draft,
+      (await readFile(draft, 'utf8')).replace('changelog: First release.', 'changelog: Hello.'),
+    )
+    const { code, stdout } = await run(
+      ['publish', input, '--id', 'acme/fresh', '--version', '0.1.0', '--root', root, '--json'],
+      work,
+    )
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: true,
+      manifests: [
+        'registry/models/ac/acme/fresh/versions/0.1.0.yaml',
+        'registry/models/ac/acme/fresh/README.md',
+      ],
+    })
+    const filled = await readFile(draft, 'utf8')
+    expect(filled).toContain('# What changed in this version.\nchangelog: Hello.\n')
+    expect(filled).toContain(`sha256: ${sha('{"inputs": ["smiles"]}\n')}`)
+    expect(filled).toMatch(/^released: \d{4}-\d\d-\d\d$/m)
+    const { issues } = await validateRegistry(root)
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([])
+
+    // Once it has files the version is released: other files are refused.
+    await writeFile(join(input, 'config.json'), 'changed')
+    const again = await run(
+      ['publish', input, '--id', 'acme/fresh', '--version', '0.1.0', '--root', root],
+      work,
+    )
+    expect(again.code).toBe(1)
+    expect(again.stdout).toContain('publish/version-exists')
+  })
+
   it('with --dry-run shows the plan and touches nothing', async () => {
     const before = await files(root)
     const { code, stdout } = await run(publishArgs('--dry-run'), work)
