@@ -32,7 +32,9 @@ const FILL: Record<Kind, [string, string][]> = {
   adapter: [],
   lora: [
     ['base_model: ""', 'base_model: acme/tox-gnn'],
-    ['target_modules: []', 'target_modules: [q_proj, v_proj]'],
+    ['# r: 8', 'r: 8'],
+    ['# lora_alpha: 16', 'lora_alpha: 16'],
+    ['# target_modules: [q_proj, v_proj]', 'target_modules: [q_proj, v_proj]'],
   ],
   pipeline: [
     ['use_case: ""', 'use_case: Toxicity screening'],
