@@ -324,6 +324,18 @@ describe('scripts/commands/publish', () => {
     })
   })
 
+  it('with --pr checks for GITHUB_TOKEN before hashing or uploading anything', async () => {
+    const before = await files(root)
+    const { code, stdout } = await run(publishArgs('--pr'), work, {})
+    expect(code).toBe(2)
+    expect(JSON.parse(stdout).error).toMatchObject({
+      code: 'publish/no-token',
+      hint: 'export GITHUB_TOKEN with a token that may push and open pull requests, or use --local; nothing was uploaded',
+    })
+    expect(await files(root)).toEqual(before)
+    expect(await files(join(root, '.agora'))).toEqual([])
+  })
+
   it('with --dry-run shows the plan and touches nothing', async () => {
     const before = await files(root)
     const { code, stdout } = await run(publishArgs('--dry-run'), work)

@@ -140,6 +140,9 @@ const command: Command = {
     })
     const root = await findRepoRoot(ctx.cwd, values.root)
     const hub = await readHub(root)
+    // Everything --pr needs is checked before hashing, so a missing token never costs an upload.
+    const target =
+      mode === 'pr' && !dryRun ? await pullRequestTarget(ctx, root, hub, values.remote) : undefined
     const ref: ItemRef = { kind, ns, name }
     const store = createStore(hub.storage, { repoRoot: root, env: ctx.env })
 
@@ -243,10 +246,9 @@ const command: Command = {
     const pr = await openPublishPullRequest(
       ctx,
       root,
-      hub,
+      target as PullRequestTarget,
       plan,
       toUpload,
-      values.remote,
       values.base,
     )
     report.info(`opened pull request #${pr.number}: ${pr.url}`)
@@ -284,20 +286,24 @@ function describePlan(plan: PublishPlan): string {
   return lines.join('\n')
 }
 
-/** Commits the manifests on a new branch, pushes it and opens the pull request; undoes the branch on failure. */
-async function openPublishPullRequest(
+/** Where --pr pushes and opens the pull request, and the token it does that with. */
+interface PullRequestTarget {
+  token: string
+  remote: string
+  repository: { owner: string; name: string; default_branch: string }
+}
+
+/** The token, remote and repository --pr needs; refused before anything is hashed or uploaded. */
+async function pullRequestTarget(
   ctx: Parameters<Command['run']>[0],
   root: string,
   hub: HubConfig,
-  plan: PublishPlan,
-  uploaded: Set<string>,
   remoteOption: string | undefined,
-  baseOption: string | undefined,
-): Promise<{ number: number; url: string; branch: string }> {
+): Promise<PullRequestTarget> {
   const token = ctx.env.GITHUB_TOKEN
   if (!token) {
     throw new AgoraError('publish/no-token', 'agora publish --pr needs GITHUB_TOKEN', {
-      hint: 'export GITHUB_TOKEN with a token that may push and open pull requests, or use --local',
+      hint: 'export GITHUB_TOKEN with a token that may push and open pull requests, or use --local; nothing was uploaded',
     })
   }
   const remote =
@@ -318,6 +324,18 @@ async function openPublishPullRequest(
       },
     )
   }
+  return { token, remote, repository }
+}
+
+/** Commits the manifests on a new branch, pushes it and opens the pull request; undoes the branch on failure. */
+async function openPublishPullRequest(
+  ctx: Parameters<Command['run']>[0],
+  root: string,
+  { token, remote, repository }: PullRequestTarget,
+  plan: PublishPlan,
+  uploaded: Set<string>,
+  baseOption: string | undefined,
+): Promise<{ number: number; url: string; branch: string }> {
   const branch = `publish/${kindPlural(plan.ref.kind)}-${plan.ref.ns}-${plan.ref.name}-${plan.version}`
   const author = {
     name:
