@@ -113,7 +113,9 @@ export function checkPeftAdapter(
       makeFinding(
         weightsFile,
         'scan/peft-no-lora-tensors',
-        `none of the ${input.weights.length} tensors is a lora_A or lora_B weight`,
+        input.weights.length === 1
+          ? 'the one tensor is not a lora_A or lora_B weight'
+          : `none of the ${input.weights.length} tensors is a lora_A or lora_B weight`,
       ),
     )
   }

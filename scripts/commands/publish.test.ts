@@ -148,6 +148,9 @@ describe('scripts/commands/publish', () => {
     expect(drawn).toMatch(/hashing \[#+\] {2}100% {2}68\.4 KiB\/68\.4 KiB/)
     expect(drawn).toMatch(/uploading acme\/sol-net@0\.1\.0 \[#+\] {2}100% {2}68\.4 KiB\/68\.4 KiB/)
     expect(out.text()).not.toContain('\r')
+    expect(out.text()).toContain(
+      'acme/sol-net@0.1.0: 2 files, 2 uploaded (68.4 KiB), 0 already stored',
+    )
   })
 
   it('bumps dist-tags.latest of an existing item and keeps its comments', async () => {

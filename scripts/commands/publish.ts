@@ -16,7 +16,7 @@ import {
   planPublish,
 } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
-import { formatBytes } from '../cli/format.ts'
+import { formatBytes, plural } from '../cli/format.ts'
 import type { Progress } from '../cli/progress.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'
@@ -223,7 +223,7 @@ const command: Command = {
       uploading.done()
     }
     report.info(
-      `${formatRef(ref)}@${plan.version}: ${plan.files.length} file(s), ${uploaded.uploaded} uploaded (${formatBytes(uploaded.uploadedBytes)}), ${plan.files.length - toUpload.size} already stored`,
+      `${formatRef(ref)}@${plan.version}: ${plural(plan.files.length, 'file')}, ${uploaded.uploaded} uploaded (${formatBytes(uploaded.uploadedBytes)}), ${plan.files.length - toUpload.size} already stored`,
     )
     if (plan.writes.length === 0) {
       report.info(

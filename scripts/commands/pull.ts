@@ -14,7 +14,7 @@ import { AgoraError } from '#core/errors'
 // The leaf module, not the #core/registry barrel: pull must start fast and never uses the rest.
 import { formatRef } from '../../core/registry/paths.ts'
 import { parseCommandArgs } from '../cli/args.ts'
-import { formatBytes } from '../cli/format.ts'
+import { formatBytes, plural } from '../cli/format.ts'
 import { HUB_SOURCE_OPTIONS, hubSource } from '../cli/hub-source.ts'
 import type { Progress } from '../cli/progress.ts'
 import { createReporter } from '../cli/reporter.ts'
@@ -219,7 +219,7 @@ const command: Command = {
       }
       const total = collection.members.reduce((n, m) => n + m.files.length, 0)
       report.info(
-        `pulled ${formatRef(collection.ref)}: ${collection.members.length} member${collection.members.length === 1 ? '' : 's'}, ${total} file${total === 1 ? '' : 's'} (${formatBytes(collection.downloadedBytes)} downloaded)`,
+        `pulled ${formatRef(collection.ref)}: ${plural(collection.members.length, 'member')}, ${plural(total, 'file')} (${formatBytes(collection.downloadedBytes)} downloaded)`,
       )
       const json: CollectionPullReport = {
         ok: true,
@@ -252,7 +252,7 @@ const command: Command = {
 /** "pulled acme/x@1.0.0: 2 files, 3 kB (1 kB downloaded)". */
 function pulledLine(result: PullResult): string {
   const total = result.files.reduce((n, f) => n + f.size, 0)
-  return `pulled ${formatRef(result.ref)}@${result.version}: ${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${formatBytes(total)} (${formatBytes(result.downloadedBytes)} downloaded)`
+  return `pulled ${formatRef(result.ref)}@${result.version}: ${plural(result.files.length, 'file')}, ${formatBytes(total)} (${formatBytes(result.downloadedBytes)} downloaded)`
 }
 
 function itemReport(result: PullResult): PullReport {
