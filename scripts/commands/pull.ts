@@ -45,6 +45,10 @@ Options:
   --raw TEMPLATE      raw Git URL template with {commit} and {path}, instead of
                       the index (needs --commit)
   --commit SHA        the commit raw URLs are pinned to
+  --blob-url TEMPLATE with --raw, where the blobs are: a URL with {sha256},
+                      {prefix} (its first two characters) and {base} (the
+                      hub's base_url), as for "agora index build"; default
+                      storage.public_url of agora.yaml at the commit
   --cache DIR         cache folder (default: AGORA_CACHE, else ~/.cache/agora)
   --lock FILE         lock file to read and update (default: ./agora.lock)
   --link MODE         how --to places files: copy (default), hardlink or
@@ -116,6 +120,7 @@ const command: Command = {
         ...HUB_SOURCE_OPTIONS,
         raw: { type: 'string' },
         commit: { type: 'string' },
+        'blob-url': { type: 'string' },
         lock: { type: 'string' },
         link: { type: 'string' },
         force: { type: 'boolean' },
@@ -163,6 +168,22 @@ const command: Command = {
         hint: 'raw Git URLs are always pinned to a full commit hash: add --commit <sha>',
       })
     }
+    const blobUrl = values['blob-url']
+    if (blobUrl !== undefined && values.raw === undefined) {
+      throw new AgoraError('cli/bad-argument', 'agora pull: --blob-url applies to --raw', {
+        hint: "the index's config.json says where its blobs are; use --blob-url with --raw and --commit",
+      })
+    }
+    if (
+      blobUrl !== undefined &&
+      (!/^(https?:\/\/|\{base\})/.test(blobUrl) || !blobUrl.includes('{sha256}'))
+    ) {
+      throw new AgoraError(
+        'cli/bad-argument',
+        `agora pull: --blob-url "${blobUrl}" is not an http(s) URL template with {sha256}`,
+        { hint: 'e.g. --blob-url https://cdn.example.org/blobs/sha256/{prefix}/{sha256}' },
+      )
+    }
     const { indexUrl, publicKey, cacheDir } = await hubSource(ctx, values, {
       command: 'pull',
       verb: 'pull from',
@@ -191,6 +212,7 @@ const command: Command = {
       indexUrl,
       rawUrlTemplate: values.raw,
       commit: values.commit,
+      blobUrlTemplate: blobUrl,
       publicKey,
       cacheDir,
       to,
