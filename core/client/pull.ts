@@ -20,7 +20,14 @@ import { markSnapshotUsed } from './cache-scan.ts'
 import { checkLockedEntry } from './documents.ts'
 import { downloadBlob } from './download.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
-import { diffLocked, type LockedItem, type Lockfile, lockKey, readLockfile } from './lockfile.ts'
+import {
+  diffLocked,
+  type LockedItem,
+  type Lockfile,
+  lockKey,
+  pinItem,
+  readLockfile,
+} from './lockfile.ts'
 import { updateLockfile } from './lockfile-update.ts'
 import { assertNoConflicts, findTargetConflicts } from './place-check.ts'
 import {
@@ -128,7 +135,7 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
     lockChanged = await updateLockfile(
       options.lockFile,
       (current) => {
-        current.items[lockKey(result.ref)] = entry
+        pinItem(current, lockKey(result.ref), entry)
       },
       { fs, staleMs: options.lockStaleMs, signal: options.signal },
     )

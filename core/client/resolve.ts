@@ -28,7 +28,13 @@ import { writeFileAtomic } from '../storage/atomic.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'
 import { checkIndexItem, isValidVersion, pathClash } from './documents.ts'
-import { checkExpiry, checkFreshness, checkItemSequence, hubCacheDir } from './freshness.ts'
+import {
+  checkExpiry,
+  checkFreshness,
+  checkItemSequence,
+  hubCacheDir,
+  itemFloor,
+} from './freshness.ts'
 import { type ClientRetryOptions, getText } from './http.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
 import { sanitizeForTerminal } from './terminal-text.ts'
@@ -219,7 +225,12 @@ async function loadIndexEntry(
   })
   const text = answer.status === 304 && cached ? cached.text : (answer.text ?? '')
   const entry = checkIndexItem(openDocument<IndexItem>(text, { file: url, publicKey }), url)
-  checkItemSequence(entry.sequence, floor, url, options.allowRollback)
+  checkItemSequence(
+    entry.sequence,
+    itemFloor(config, floor, `${base}/index/config.json`),
+    url,
+    options.allowRollback,
+  )
   if (entry.kind !== ref.kind || entry.id !== `${ref.ns}/${ref.name}`) {
     throw new AgoraError(
       'index/wrong-item',
