@@ -31,7 +31,11 @@ GGUF, ONNX, archives …) and refuses unsafe or unscannable files
 for an existing one by moving dist-tags.latest) and versions/VERSION.yaml,
 validates them like the pull-request check does, and only then uploads the
 blobs the store lacks and writes the manifests. README.md in <dir> becomes
-the card. Publishing unchanged files again uploads nothing.
+the card. Publishing unchanged files again uploads nothing. A version file
+that lists no files yet (as "agora new" writes it) is filled in, keeping what
+it says; one with files is released and never changed. For a LoRA,
+adapter_config.json gives r, lora_alpha, target_modules and base_model, and
+a manifest value that disagrees with it is an error.
 
 Options:
   --kind KIND         model, dataset, adapter, lora, pipeline or benchmark (default model)
