@@ -467,7 +467,7 @@ describe('core/client/pull', () => {
     ).catch((e) => e)
     expect(error).toMatchObject({
       code: 'client/offline-missing',
-      message: 'acme/tox-gnn@1.1.0: 1 file(s) not in the cache: tokenizer/vocab.bin',
+      message: 'acme/tox-gnn@1.1.0: 1 file not in the cache: tokenizer/vocab.bin',
     })
   })
 

@@ -29,7 +29,13 @@ import { writeFileAtomic } from '../storage/atomic.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'
 import { checkIndexItem, isValidVersion, pathClash } from './documents.ts'
-import { checkExpiry, checkFreshness, checkItemSequence, hubCacheDir } from './freshness.ts'
+import {
+  checkExpiry,
+  checkFreshness,
+  checkItemSequence,
+  hubCacheDir,
+  itemFloor,
+} from './freshness.ts'
 import { type ClientRetryOptions, getText } from './http.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
 import { checkSearchIndex, closestIds } from './search.ts'
@@ -44,7 +50,7 @@ export interface ResolveOptions {
   rawUrlTemplate?: string | undefined
   /** … and the commit it is pinned to (a full hash). */
   commit?: string | undefined
-  /** Blob URL template for the raw path; default from agora.yaml `storage.public_url` at the commit. */
+  /** Blob URL template for the raw path, with `{prefix}`, `{sha256}` and `{base}` (the hub's base_url); default from agora.yaml `storage.public_url` at the commit. */
   blobUrlTemplate?: string | undefined
   /**
    * The hub's Ed25519 public key (base64 or a KeyObject). Without one the
@@ -225,7 +231,12 @@ async function loadIndexEntry(
   })
   const text = answer.status === 304 && cached ? cached.text : (answer.text ?? '')
   const entry = checkIndexItem(openDocument<IndexItem>(text, { file: url, publicKey }), url)
-  checkItemSequence(entry.sequence, floor, url, options.allowRollback)
+  checkItemSequence(
+    entry.sequence,
+    itemFloor(config, floor, `${base}/index/config.json`),
+    url,
+    options.allowRollback,
+  )
   if (entry.kind !== ref.kind || entry.id !== `${ref.ns}/${ref.name}`) {
     throw new AgoraError(
       'index/wrong-item',
@@ -782,21 +793,26 @@ async function resolveFromRaw(
   if (manifest.status && manifest.status.state !== 'active') {
     warnings.push(statusLine(`${formatRef(ref)}@${version}`, manifest.status))
   }
-  let blobs = options.blobUrlTemplate
-  if (!blobs) {
+  const readHub = async (): Promise<HubConfig> => {
     const hubFile = 'registry/agora.yaml'
     const hubText = await getText(options.fetch, raw(hubFile), {
       ...limits(options),
       what: 'agora.yaml',
     })
-    const hub = await validated<HubConfig>('hub', hubText.text ?? '', hubFile, {})
-    const publicUrl = hub.storage.public_url
+    return validated<HubConfig>('hub', hubText.text ?? '', hubFile, {})
+  }
+  let blobs = options.blobUrlTemplate
+  if (blobs?.includes('{base}')) {
+    // As in the index build: {base} is the hub's base_url, here from agora.yaml at the commit.
+    blobs = fillTemplate(blobs, { base: (await readHub()).base_url.replace(/\/+$/, '') })
+  } else if (!blobs) {
+    const publicUrl = (await readHub()).storage.public_url
     if (!publicUrl) {
       throw new AgoraError(
         'client/no-blob-url',
-        `${hubFile} at ${commit.slice(0, 12)} gives no storage.public_url`,
+        `registry/agora.yaml at ${commit.slice(0, 12)} gives no storage.public_url`,
         {
-          hint: "pass a blob URL template, or pull through the hub's index (--index)",
+          hint: "say where the blobs are with --blob-url TEMPLATE (e.g. https://cdn.example.org/blobs/sha256/{prefix}/{sha256}), or pull through the hub's index (--index)",
         },
       )
     }

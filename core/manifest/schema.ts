@@ -155,6 +155,16 @@ function knownProperties(root: SchemaNode, schema: SchemaNode, data: unknown): s
   return [...names]
 }
 
+/** `1` -> `1.0.0`, `1.2` -> `1.2.0`: the semantic version a number was meant to be. */
+function semverOf(written: string): string {
+  const parts = written.split('.').filter((p) => /^\d+$/.test(p))
+  while (parts.length < 3) parts.push('0')
+  return parts
+    .slice(0, 3)
+    .map((p) => String(Number(p)))
+    .join('.')
+}
+
 function describeType(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
@@ -205,7 +215,7 @@ export function schemaIssues(
   errors: readonly ErrorObject[],
   type: DocumentType,
   data: unknown,
-  located: Pick<Located<unknown>, 'locate' | 'locateKey'>,
+  located: Pick<Located<unknown>, 'locate' | 'locateKey' | 'written'>,
   file: string,
 ): Issue[] {
   const root = SCHEMAS[type]
@@ -267,8 +277,19 @@ export function schemaIssues(
         .split(',')
         .map((t) => TYPE_WORDS[t] ?? t)
         .join(' or ')
-      message = `${field} must be ${want}, found ${describeType(e.data)}`
+      // YAML reads `1.0` as the number 1: show what the author wrote, not what it became.
+      const asWritten =
+        typeof e.data === 'number' || typeof e.data === 'boolean'
+          ? located.written?.(path)
+          : undefined
+      message = `${field} must be ${want}, found ${asWritten === undefined ? describeType(e.data) : `${typeof e.data} ${asWritten}`}`
       hint = exampleHint(parentSchema)
+      if (asWritten !== undefined && want === 'a string') {
+        hint =
+          field === 'version' || field.endsWith('.version')
+            ? `YAML reads ${asWritten} as a ${typeof e.data}; use a semantic version such as ${semverOf(asWritten)}, which YAML keeps as a string`
+            : `YAML reads ${asWritten} as a ${typeof e.data}; quote it to keep it as written: "${asWritten}"`
+      }
     } else if (e.keyword === 'enum' || e.keyword === 'const') {
       code = 'schema/enum'
       const allowed =

@@ -13,7 +13,7 @@ import {
   rawPublicKey,
   type SparseIndexResult,
 } from '#core/catalog'
-import { AgoraError, hasErrors, sortIssues } from '#core/errors'
+import { AgoraError, hasErrors, plural, sortIssues } from '#core/errors'
 import type { HubConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'
@@ -191,7 +191,7 @@ const command: Command = {
       const errors = sortIssues(issues).filter((i) => i.severity === 'error')
       report.issues(errors)
       report.info(
-        `not building the index: the registry has ${errors.length} error(s); run "agora validate"`,
+        `not building the index: the registry has ${plural(errors.length, 'error')}; run "agora validate"`,
       )
       report.result({ ok: false, issues: errors })
       return EXIT_PROBLEMS
