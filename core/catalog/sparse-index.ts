@@ -456,7 +456,7 @@ async function readPrevious(
   const items = new Map<string, PreviousItem>()
   for (const file of await listJson(fs, join(outDir, 'index'))) {
     const rel = relative(outDir, file).split(sep).join('/')
-    if (rel === 'index/config.json') continue
+    if (rel === 'index/config.json' || rel === SEARCH_INDEX_PATH) continue
     const text = await fs.promises.readFile(file, 'utf8').catch(() => undefined)
     const signed = text === undefined ? undefined : signedOf<IndexItem>(text)
     if (text !== undefined && signed) items.set(rel, { text, signed })

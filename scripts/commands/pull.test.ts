@@ -281,7 +281,12 @@ describe('scripts/commands/index-build and pull', () => {
       }
 
       const first = await build('b', 100)
-      expect(first.written).toEqual(['index/config.json', 'index/models/ac/acme/tox-gnn.json'])
+      // config.json and the search document carry the build's commit and sequence: both change every build.
+      expect(first.written).toEqual([
+        'index/config.json',
+        'index/models/ac/acme/tox-gnn.json',
+        'index/search.json',
+      ])
       expect(first.config).toMatchObject({ sequence: 100, item_floor: 100 })
       const itemBytes = await readFile(itemFile)
       const itemTime = (await stat(itemFile)).mtimeMs
@@ -291,7 +296,7 @@ describe('scripts/commands/index-build and pull', () => {
 
       // An empty commit: only config.json carries the new commit and sequence.
       const empty = await build('c', 200)
-      expect(empty.written).toEqual(['index/config.json'])
+      expect(empty.written).toEqual(['index/config.json', 'index/search.json'])
       expect(empty.config).toMatchObject({ commit: 'c'.repeat(40), sequence: 200, item_floor: 100 })
       expect(await readFile(itemFile)).toEqual(itemBytes)
       expect((await stat(itemFile)).mtimeMs).toBe(itemTime)
@@ -303,7 +308,11 @@ describe('scripts/commands/index-build and pull', () => {
         (await readFile(itemYaml, 'utf8')).replace('title: Tox GNN', 'title: Tox GNN 2'),
       )
       const retitled = await build('d', 300)
-      expect(retitled.written).toEqual(['index/config.json', 'index/models/ac/acme/tox-gnn.json'])
+      expect(retitled.written).toEqual([
+        'index/config.json',
+        'index/models/ac/acme/tox-gnn.json',
+        'index/search.json',
+      ])
       expect(retitled.item).toMatchObject({ commit: 'd'.repeat(40), sequence: 300 })
       expect(retitled.config.item_floor).toBe(100)
 
