@@ -155,10 +155,9 @@ export function checkStripeRequest(method: string, path: string, params: Json): 
         problems.push(`query parameter ${key} is not declared by ${name}`)
         continue
       }
-      const fn = validator(`${name}?${key}`, p.schema)
-      const holder = { value }
-      if (!validator(`${name}?${key}`, { type: 'object', properties: { value: p.schema } })(holder))
-        problems.push(`query ${key}: ${JSON.stringify(fn.errors ?? [])}`)
+      const fn = validator(`${name}?${key}`, { type: 'object', properties: { value: p.schema } })
+      if (!fn({ value }))
+        problems.push(`query ${key}: ${fn.errors?.map((e) => e.message).join(', ')}`)
     }
     return problems
   }
@@ -434,6 +433,10 @@ export function createStripeFake(): StripeFake {
       if (!o) return missing(payment_link as string)
       if (p.active !== undefined) o.active = bool(p.active, true)
       if (p.metadata) o.metadata = { ...(o.metadata as Json), ...metadataOf(p) }
+      for (const key of ['payment_intent_data', 'subscription_data'] as const) {
+        const data = p[key] as Json | undefined
+        if (data?.metadata) o[key] = { ...((o[key] as Json | null) ?? {}), metadata: data.metadata }
+      }
       return { body: o }
     },
     'POST /v1/billing/meters': (p) => {
