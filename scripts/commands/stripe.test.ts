@@ -98,6 +98,37 @@ describe('scripts/commands/stripe', () => {
     expect(second.stdout).toMatch(/charges_enabled: false/)
   })
 
+  it('plans under --dry-run without a Stripe write or a links file, and refuses an unknown subcommand', async () => {
+    const dry = await mkdtemp(join(tmpdir(), 'agora-stripe-dry-'))
+    try {
+      await cp(join(import.meta.dirname, '../../registry'), join(dry, 'registry'), {
+        recursive: true,
+      })
+      const fresh = createStripeFake().expect(
+        'GET /v1/accounts/{account}',
+        'GET /v1/products/{id}',
+        'GET /v1/payment_links',
+        'GET /v1/billing/meters',
+      )
+      fresh.addAccount({ id: 'acct_1SampleMolForge01', charges_enabled: true })
+      fresh.addAccount({ id: 'acct_1SampleLexicaAI02', charges_enabled: true })
+      fresh.addAccount({ id: 'acct_1SampleInkwell03', charges_enabled: true })
+      const result = await run(['stripe', 'sync', '--dry-run'], dry, fresh)
+      fresh.assertDone()
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('would model/molforge/retro-transformer: create payment link')
+      expect(result.stdout).toMatch(/writes planned; nothing written \(dry run\)/)
+      await expect(readFile(join(dry, 'payments/links.json'), 'utf8')).rejects.toThrow()
+      const bad = await run(['stripe', 'push'], dry, fresh)
+      expect(bad.code).toBe(2)
+      expect(bad.stdout + bad.stderr).toMatch(
+        /unknown subcommand "push"[\s\S]*hint: use agora stripe sync/,
+      )
+    } finally {
+      await rm(dry, { recursive: true, force: true })
+    }
+  })
+
   it('needs the secret key and says where to get it', async () => {
     const result = await run(['stripe', 'sync'], work, createStripeFake(), {})
     expect(result.code).toBe(2)
