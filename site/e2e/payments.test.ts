@@ -91,4 +91,27 @@ describe('site/e2e/payments', () => {
     }
     expect(errors).toEqual([])
   })
+
+  it('fits the Buy panel on a 390 px phone screen', async () => {
+    const phone = await (open as OpenSite).browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+    })
+    const page = await phone.newPage()
+    for (const path of [
+      '/models/molforge/retro-transformer/',
+      '/loras/lexica-ai/case-law-summarizer-llama-3.1-8b/',
+      '/models/molforge/affinity-predictor-pro/',
+      '/datasets/lexica-ai/case-law-summaries/',
+    ]) {
+      await page.goto(`${site.url}${path}`)
+      const box = await page.locator('.buy').boundingBox()
+      expect(box && box.x + box.width, path).toBeLessThanOrEqual(390)
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth),
+        path,
+      ).toBeLessThanOrEqual(390)
+    }
+    await phone.close()
+  })
 })
