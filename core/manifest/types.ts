@@ -125,7 +125,7 @@ export interface Pricing {
   query_limit?: number
   /** Where to ask for an enterprise quote. */
   contact?: string
-  /** Checkout page (a Stripe Payment Link) the site's buy button opens. */
+  /** Deprecated and ignored by the site: `agora stripe sync` writes payments/links.json. */
   payment_link?: string
 }
 

@@ -176,6 +176,10 @@ export async function buildInto(
   await cp(join(import.meta.dirname, '__fixtures__/evil/registry'), join(dir, 'registry'), {
     recursive: true,
   })
+  // What `agora stripe sync` would write beside registry/ (payments/links.json).
+  await cp(join(import.meta.dirname, '__fixtures__/payments'), join(dir, 'payments'), {
+    recursive: true,
+  })
 
   const hubFile = join(dir, 'registry/agora.yaml')
   const doc = parseDocument(await readFile(hubFile, 'utf8'))
