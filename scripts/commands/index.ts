@@ -19,6 +19,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   deprecate: async () => (await import('./status.ts')).statusCommand('deprecate'),
   undeprecate: async () => (await import('./status.ts')).statusCommand('undeprecate'),
   completion: async () => (await import('./completion.ts')).default,
+  serve: async () => (await import('./serve.ts')).default,
+  verify: async () => (await import('./verify.ts')).default,
 }
 
 /** Other names a command answers to: `install` is the word adapters and pipelines use for `pull`. */
