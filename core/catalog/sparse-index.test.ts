@@ -15,6 +15,7 @@ import {
   verifyBytes,
 } from './signing.ts'
 import {
+  buildIndexItem,
   buildSparseIndex,
   canonicalJson,
   fillTemplate,
@@ -163,6 +164,30 @@ describe('core/catalog/sparse-index', () => {
     expect(openDocument<IndexItem>(await readFile(model, 'utf8'), { file: model }).members).toBe(
       undefined,
     )
+  })
+
+  it("carries the item's Hugging Face card fields, and none when it has none", () => {
+    const lora: SourceItem = {
+      ...item('lora', 'acme', 'tuned', {}),
+      item: {
+        kind: 'lora',
+        id: 'acme/tuned',
+        title: 'tuned',
+        summary: 's',
+        owners: ['acme'],
+        license: 'MIT',
+        base_model: 'hf:mistralai/Mistral-7B-v0.3',
+        base_model_relation: 'adapter',
+        datasets: ['datasets/acme/tox21'],
+        domain: 'chemistry',
+      } as ItemManifest,
+    }
+    expect(buildIndexItem(lora).card).toEqual({
+      base_model: 'hf:mistralai/Mistral-7B-v0.3',
+      base_model_relation: 'adapter',
+      datasets: ['datasets/acme/tox21'],
+    })
+    expect(buildIndexItem(tox()).card).toBeUndefined()
   })
 
   it('fills URL templates', () => {

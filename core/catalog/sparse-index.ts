@@ -103,7 +103,29 @@ export interface IndexItem {
   versions: Record<string, IndexVersion>
   /** A collection's members, in the order item.yaml lists them; collections have no versions. */
   members?: IndexMember[]
+  /**
+   * The item's Hugging Face card metadata (the fields of item.yaml that
+   * share the Hub's names), so the Hub protocol server answers model and
+   * dataset info from the signed index alone. Absent when item.yaml has none.
+   */
+  card?: IndexCard
 }
+
+/** Item fields named as Hugging Face card metadata, copied into the index as written. */
+export const INDEX_CARD_FIELDS = [
+  'library_name',
+  'pipeline_tag',
+  'base_model',
+  'base_model_relation',
+  'datasets',
+  'language',
+  'license_name',
+  'license_link',
+  'task_categories',
+  'size_categories',
+] as const
+
+export type IndexCard = Partial<Record<(typeof INDEX_CARD_FIELDS)[number], string | string[]>>
 
 /** The signature beside a signed document's payload. */
 export interface IndexSignature {
@@ -302,7 +324,20 @@ export function buildIndexItem(source: SourceItem, commit?: string, sequence?: n
     ...(source.item.kind === 'collection'
       ? { members: source.item.items.map((entry) => indexMember(entry.ref)) }
       : {}),
+    ...cardOf(source.item),
   }
+}
+
+function cardOf(item: SourceItem['item']): { card?: IndexCard } {
+  const card: IndexCard = {}
+  const fields = item as unknown as Record<string, unknown>
+  for (const field of INDEX_CARD_FIELDS) {
+    const value = fields[field]
+    if (typeof value === 'string') card[field] = value
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+      card[field] = [...value]
+  }
+  return Object.keys(card).length === 0 ? {} : { card }
 }
 
 /**

@@ -21,6 +21,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   completion: async () => (await import('./completion.ts')).default,
   stripe: async () => (await import('./stripe.ts')).default,
   sales: async () => (await import('./sales.ts')).default,
+  serve: async () => (await import('./serve.ts')).default,
+  verify: async () => (await import('./verify.ts')).default,
 }
 
 /** Other names a command answers to: `install` is the word adapters and pipelines use for `pull`. */
