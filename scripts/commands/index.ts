@@ -15,6 +15,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   cache: async () => (await import('./cache.ts')).default,
   index: async () => (await import('./index-build.ts')).default,
   scan: async () => (await import('./scan.ts')).default,
+  eval: async () => (await import('./eval.ts')).default,
   yank: async () => (await import('./status.ts')).statusCommand('yank'),
   deprecate: async () => (await import('./status.ts')).statusCommand('deprecate'),
   undeprecate: async () => (await import('./status.ts')).statusCommand('undeprecate'),
