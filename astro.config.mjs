@@ -65,7 +65,7 @@ export default defineConfig({
   integrations: [
     sitemap({ filter: (page) => !page.includes('/api/') }),
     agoraPrune(),
-    agoraValidators({ schemasDir: resolve(projectRoot, 'registry/schemas') }),
+    agoraValidators(),
     agoraSecurityHeaders(policy),
   ],
   experimental: { incrementalBuild: true },

@@ -1,21 +1,11 @@
 /// <reference types="astro/client" />
 
 declare module 'virtual:agora-validators' {
-  /** A compiled JSON Schema validator (ajv standalone). */
-  interface Validator {
-    (data: unknown): boolean
-    errors?:
-      | {
-          instancePath: string
-          keyword: string
-          message?: string
-          params: Record<string, unknown>
-        }[]
-      | null
-  }
-  export const hub: Validator
-  export const owner: Validator
-  export const item: Validator
-  export const version: Validator
-  export const result: Validator
+  /** Standalone validators compiled from createAjv (core/manifest/schema.ts): verbose errors. */
+  type ValidateFunction = import('ajv/dist/2020.js').ValidateFunction
+  export const hub: ValidateFunction
+  export const owner: ValidateFunction
+  export const item: ValidateFunction
+  export const version: ValidateFunction
+  export const result: ValidateFunction
 }

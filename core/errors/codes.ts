@@ -311,6 +311,10 @@ export const MANIFEST_CODES = {
     summary: 'someone other than the hub QA identity writes or changes a verified result',
     hint: 'remove verified: true; only the identity in `qa.identity` of registry/agora.yaml writes verified results',
   },
+  'change/item-exists': {
+    summary: 'a new item takes the id of an item that already exists',
+    hint: 'pick another name; to change an item you own, edit its files in the registry repository, and add versions with agora publish',
+  },
   'change/new-namespace': {
     summary: 'a pull request creates a namespace (a warning: a maintainer reviews it)',
     hint: 'nothing to fix; add registry/owners/<ns>.yaml describing who the namespace is',

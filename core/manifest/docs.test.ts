@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { MANIFEST_CODES } from '../errors/codes.ts'
-import { SCHEMAS, type SchemaNode } from './schema.ts'
+import { SCHEMAS, type SchemaNode } from './schema-issues.ts'
 
 const docs = readFileSync(fileURLToPath(new URL('../../docs/manifest.md', import.meta.url)), 'utf8')
 

@@ -1,6 +1,6 @@
 import spdxDeprecated from 'spdx-license-ids/deprecated.json' with { type: 'json' }
 import spdxIds from 'spdx-license-ids/index.json' with { type: 'json' }
-import { closest } from './schema.ts'
+import { closest } from './schema-issues.ts'
 
 const SPDX = new Set<string>([...spdxIds, ...spdxDeprecated])
 const BY_LOWER = new Map([...SPDX].map((id) => [id.toLowerCase(), id]))

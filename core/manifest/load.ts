@@ -52,6 +52,7 @@ const CORE_TAGS = new Set([
 ])
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+const encoder = new TextEncoder()
 
 function issueAt(
   code: ManifestCode,
@@ -370,7 +371,8 @@ export function loadYaml(
   if (
     typeof source === 'string' &&
     text.length * 3 > maxBytes &&
-    Buffer.byteLength(text) > maxBytes
+    // TextEncoder rather than Buffer: the loader also runs in the browser.
+    encoder.encode(text).byteLength > maxBytes
   ) {
     return failed(
       issueAt('yaml/too-large', `file is over the limit of ${maxBytes} bytes`, file, origin()),

@@ -1,4 +1,8 @@
-import { checkName, type ItemSpec, type Kind, parseRef } from '#core/registry'
+// The files, not #core/registry: its index reads the disk and Git, and these
+// rules also run in the Contribute form's browser bundle.
+import type { Kind } from '../registry/kinds.ts'
+import { checkName } from '../registry/naming.ts'
+import { type ItemSpec, parseRef } from '../registry/paths.ts'
 
 /** A reference to a model outside the hub, such as `hf:meta-llama/Llama-3.1-8B`; never resolved. */
 export interface ExternalRef {

@@ -1,14 +1,16 @@
 import semver from 'semver'
 import type { Issue, Severity } from '#core/errors'
 import { hintFor, type ManifestCode } from '#core/errors'
-import { checkName, type Kind } from '#core/registry'
+// The files, not #core/registry: its index reads the disk and Git, and these
+// rules also run in the Contribute form's browser bundle.
+import type { Kind } from '../registry/kinds.ts'
+import { checkName } from '../registry/naming.ts'
 import { isSpdxId, REDISTRIBUTABLE_LICENSES, suggestSpdxId } from './license.ts'
 import type { Located } from './load.ts'
 import { parseManifestRef } from './refs.ts'
 import { foldFilePath, isSafeFilePath, isWindowsReservedName } from './safe-path.ts'
 import { urlProblem } from './safe-url.ts'
-import type { DocumentType } from './schema.ts'
-import { urlFieldProblem, urlValues } from './url-fields.ts'
+import type { DocumentType } from './schema-issues.ts'
 import { textProblem } from './text.ts'
 import type {
   BenchmarkVersion,
@@ -22,6 +24,7 @@ import type {
   ResultManifest,
   VersionManifest,
 } from './types.ts'
+import { urlFieldProblem, urlValues } from './url-fields.ts'
 
 type Path = readonly (string | number)[]
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Kind } from '#core/registry'
-import { getValidator, SCHEMAS, type SchemaNode } from './schema.ts'
+import { getValidator } from './schema.ts'
+import { SCHEMAS, type SchemaNode } from './schema-issues.ts'
 import type {
   AdapterItem,
   AdapterVersion,

@@ -1,5 +1,5 @@
 import { urlProblem } from './safe-url.ts'
-import type { DocumentType } from './schema.ts'
+import type { DocumentType } from './schema-issues.ts'
 
 /** One field of a document that holds a URL, and what it may hold. */
 export interface UrlField {

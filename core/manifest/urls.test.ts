@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { SCHEMAS, type SchemaNode } from './schema.ts'
+import { SCHEMAS, type SchemaNode } from './schema-issues.ts'
 import { URL_FIELDS } from './url-fields.ts'
 import { validateDocument } from './validate.ts'
 

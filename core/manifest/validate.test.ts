@@ -6,7 +6,7 @@ import { formatIssue, type Issue } from '#core/errors'
 import { parseKind } from '#core/registry'
 import { loadYaml } from './load.ts'
 import { loadReadme } from './readme.ts'
-import type { DocumentType } from './schema.ts'
+import type { DocumentType } from './schema-issues.ts'
 import type { HubConfig } from './types.ts'
 import { validateDocument } from './validate.ts'
 

@@ -1,7 +1,8 @@
-import { hintFor, type Issue } from '#core/errors'
+import type { Issue } from '#core/errors'
 import { ownerFile, REGISTRY_DIR } from './change-paths.ts'
 import type { ChangeSet, ItemChange } from './changes.ts'
 import type { FileChange } from './git-diff.ts'
+import { confusableNewNameIssue, confusableNewNamespaceIssue } from './item-issues.ts'
 import { nameSkeleton } from './naming.ts'
 import { formatRef, shardOf } from './paths.ts'
 
@@ -483,15 +484,13 @@ export async function checkConfusableNewNames(
     if (rival !== undefined && rival !== ns) {
       const firstItem = ctx.changes.items.find((i) => i.ref.ns === ns)
       const added = ctx.changes.owners.some((o) => o.ns === ns && o.status === 'added')
-      issues.push({
-        code: 'naming/confusable',
-        severity: 'error',
-        message: `new namespace "${ns}" looks like "${rival}"`,
-        hint: hintFor('naming/confusable'),
-        file: added || !firstItem ? ownerFile(ns) : `${firstItem.dir}/item.yaml`,
-        line: 1,
-        col: 1,
-      })
+      issues.push(
+        confusableNewNamespaceIssue(
+          ns,
+          rival,
+          added || !firstItem ? ownerFile(ns) : `${firstItem.dir}/item.yaml`,
+        ),
+      )
     } else {
       taken.set(nameSkeleton(ns), ns)
     }
@@ -508,15 +507,7 @@ export async function checkConfusableNewNames(
     }
     const rival = names.get(nameSkeleton(item.ref.name))
     if (rival !== undefined && rival !== item.ref.name) {
-      issues.push({
-        code: 'naming/confusable',
-        severity: 'error',
-        message: `new name "${item.ref.name}" looks like "${rival}" in ${formatRef({ ...item.ref, name: rival })}`,
-        hint: hintFor('naming/confusable'),
-        file: `${item.dir}/item.yaml`,
-        line: 1,
-        col: 1,
-      })
+      issues.push(confusableNewNameIssue(item.ref, rival, `${item.dir}/item.yaml`))
     } else {
       names.set(nameSkeleton(item.ref.name), item.ref.name)
     }

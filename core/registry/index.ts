@@ -1,4 +1,6 @@
 export * from './changes.ts'
+export * from './contribution.ts'
+export * from './item-issues.ts'
 export * from './kinds.ts'
 export * from './load.ts'
 export * from './naming.ts'

@@ -16,6 +16,7 @@ import {
   type VersionManifest,
   validateLoaded,
 } from '#core/manifest'
+import { missingReadmeIssue } from './item-issues.ts'
 import { KINDS, type Kind, parseKind } from './kinds.ts'
 import { checkName } from './naming.ts'
 import { type ItemRef, itemDir, ownerPath, refKey, shardOf } from './paths.ts'
@@ -387,7 +388,7 @@ async function readItem(
     issues.push(...loaded.issues)
     readme = loaded.value
   } else if (!listing.entries.has('README.md') && !listing.linked.has('README.md')) {
-    issues.push(fileIssue('registry/missing-readme', `${dir}/README.md`, `${dir} has no README.md`))
+    issues.push(missingReadmeIssue(dir))
   }
   const versions = new Map<string, VersionManifest>()
   if (ref.kind === 'collection' && listing.versionFiles.length > 0) {

@@ -12,6 +12,7 @@ import {
   parseManifestRef,
   validateLoaded,
 } from '#core/manifest'
+import { unknownOwners } from './item-issues.ts'
 import type { Kind } from './kinds.ts'
 import {
   type FsPromises,
@@ -223,25 +224,12 @@ const itemFile = (item: LoadedItem) => `${item.dir}/item.yaml`
  */
 export const ruleOwnersExist: RegistryRule = async (ctx) => {
   for (const it of ctx.checked) {
-    if (!(await ctx.resolver.hasOwner(it.ref.ns))) {
-      await push(
-        ctx,
-        'ref/unknown-owner',
-        itemFile(it),
-        ['id'],
-        `namespace "${it.ref.ns}" has no ${REGISTRY_DIR}/${ownerPath(it.ref.ns)}`,
-      )
+    const known = new Set<string>()
+    for (const ns of new Set([it.ref.ns, ...it.item.owners])) {
+      if (await ctx.resolver.hasOwner(ns)) known.add(ns)
     }
-    for (const [i, o] of it.item.owners.entries()) {
-      if (o !== it.ref.ns && !(await ctx.resolver.hasOwner(o))) {
-        await push(
-          ctx,
-          'ref/unknown-owner',
-          itemFile(it),
-          ['owners', i],
-          `owner "${o}" has no ${REGISTRY_DIR}/${ownerPath(o)}`,
-        )
-      }
+    for (const { path, message } of unknownOwners(it.ref, it.item.owners, (ns) => known.has(ns))) {
+      await push(ctx, 'ref/unknown-owner', itemFile(it), path, message)
     }
   }
 }

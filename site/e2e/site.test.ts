@@ -226,41 +226,6 @@ describe('site/e2e/item-page', () => {
   })
 })
 
-describe('site/e2e/contribute', () => {
-  it('flags a schema error next to its field, then yields YAML the validator accepts', async () => {
-    const page = await context.newPage()
-    await page.goto(`${site.url}/contribute/`)
-    await page.selectOption('#f-kind', 'dataset')
-    await page.fill('#f-ns', 'acme')
-    await page.fill('#f-name', 'new-set')
-    await page.fill('#f-title', 'New set')
-    await page.fill('#f-summary', 'A new dataset of molecules.')
-    await page.fill('#f-owners', 'acme')
-    await page.click('#contribute button[type="submit"]')
-    const error = page.locator('#err-format')
-    await expect.poll(() => error.isVisible()).toBe(true)
-    expect(await error.textContent()).toMatch(/format/)
-    expect(await page.locator('#f-format').getAttribute('aria-invalid')).toBe('true')
-    await page.fill('#f-format', 'smiles_csv')
-    await page.click('#contribute button[type="submit"]')
-    await expect.poll(() => page.locator('#contribute-result').isVisible()).toBe(true)
-    expect(await error.isVisible()).toBe(false)
-    const path = (await page.locator('#contribute-path').textContent()) ?? ''
-    const yaml = (await page.locator('#contribute-yaml').textContent()) ?? ''
-    expect(path).toBe('registry/datasets/ac/acme/new-set/item.yaml')
-    const { validateDocument } = await import('#core/manifest')
-    const { parse } = await import('yaml')
-    const hub = parse(
-      await (await import('node:fs/promises')).readFile(`${site.dir}/registry/agora.yaml`, 'utf8'),
-    )
-    const result = validateDocument('item', yaml, path, { kind: 'dataset', hub })
-    expect(result.issues.filter((i) => i.severity === 'error')).toEqual([])
-    const github = await page.locator('#contribute-github').getAttribute('href')
-    if (github) expect(new URL(github).searchParams.get('value')).toBe(yaml)
-    await page.close()
-  })
-})
-
 describe('site/e2e/pages', () => {
   it('shows every page kind without console errors or CSP violations', async () => {
     const items = await allItems()

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import Ajv2020 from 'ajv/dist/2020.js'
 import standaloneCode from 'ajv/dist/standalone/index.js'
-import addFormats from 'ajv-formats'
 import type { AstroIntegration } from 'astro'
+import { createAjv } from '../../core/manifest/schema.ts'
 
 const VIRTUAL_ID = 'virtual:agora-validators'
 const RESOLVED_ID = `\0${VIRTUAL_ID}`
@@ -13,11 +10,13 @@ const DOCUMENTS = ['hub', 'owner', 'item', 'version', 'result'] as const
  * Compiles the registry's JSON Schemas to standalone validator code at build
  * time and serves it as `virtual:agora-validators`, so the Contribute form
  * validates with the very same schemas in the browser without `new Function`
- * (which a strict Content-Security-Policy forbids).
+ * (which a strict Content-Security-Policy forbids). The ajv instance is the
+ * CLI's own (createAjv: same options and formats), so its errors carry what
+ * schemaIssues needs to word them as `agora validate` does.
  *
- * @example import { item } from 'virtual:agora-validators'; item(manifest) || item.errors
+ * @example import { item } from 'virtual:agora-validators'; validateWith(item, 'item', loaded, file)
  */
-export function agoraValidators(options: { schemasDir: string }): AstroIntegration {
+export function agoraValidators(): AstroIntegration {
   return {
     name: 'agora-validators',
     hooks: {
@@ -30,21 +29,10 @@ export function agoraValidators(options: { schemasDir: string }): AstroIntegrati
                 resolveId: (id: string) => (id === VIRTUAL_ID ? RESOLVED_ID : undefined),
                 load: (id: string) => {
                   if (id !== RESOLVED_ID) return undefined
-                  const ajv = new Ajv2020({
-                    allErrors: true,
-                    strict: false,
-                    code: { source: true, esm: true },
-                  })
-                  addFormats.default(ajv)
-                  const refs: Record<string, string> = {}
-                  for (const doc of DOCUMENTS) {
-                    const schema = JSON.parse(
-                      readFileSync(join(options.schemasDir, `${doc}.schema.json`), 'utf8'),
-                    )
-                    ajv.addSchema(schema)
-                    refs[doc] = schema.$id
-                  }
-                  return standaloneCode(ajv, refs)
+                  const refs = Object.fromEntries(
+                    DOCUMENTS.map((doc) => [doc, `${doc}.schema.json`]),
+                  )
+                  return standaloneCode(createAjv({ source: true, esm: true }), refs)
                 },
               },
             ],

@@ -16,9 +16,9 @@ export interface FormField {
 }
 
 /**
- * The Contribute form, field by field. The JSON Schema stays the judge: the
- * form only gathers values, and every error shown comes from the schema
- * validator (plus the naming rule for namespace and name).
+ * The Contribute form, field by field. The registry's rules stay the judge:
+ * the form only gathers values, and every problem shown comes from
+ * validateContribution, the checks `agora validate` runs.
  *
  * @example contributeFields(hub.domains, hub.licenses.allowed).map((f) => f.name) // ['ns', 'name', 'title', …]
  */
@@ -40,7 +40,7 @@ export function contributeFields(
       label: 'Name',
       type: 'text',
       required: true,
-      help: 'Lower-case letters, digits and hyphens.',
+      help: 'Lower-case letters and digits, with -, _ or . between them; 2 to 64 characters.',
       placeholder: 'tox-gnn',
     },
     { name: 'title', label: 'Title', type: 'text', required: true, placeholder: 'Tox GNN' },
@@ -183,6 +183,14 @@ export function contributeFields(
       required: true,
       help: 'One reference per line ([kind/]ns/name), optionally followed by a note after “ - ”.',
       placeholder: 'datasets/acme/tox21 - training data',
+    },
+    {
+      name: 'readme',
+      label: 'README.md',
+      type: 'textarea',
+      required: true,
+      help: 'The item’s card in Markdown: what it is, its intended use and limits. Every item needs one.',
+      placeholder: '# Tox GNN',
     },
   ]
 }

@@ -1,12 +1,15 @@
 // Direct file imports, not #core/*: the area indexes pull in Node-only
-// modules (fs, S3) that must not reach the browser bundle.
-import { item as validateItem } from 'virtual:agora-validators'
+// modules (fs, Git, S3) and the ajv compiler, which must not reach the
+// browser bundle. contribution.ts and what it imports are browser-safe.
+import { item as itemValidator } from 'virtual:agora-validators'
 import { newFileUrl, type RepositoryRef } from '../../core/catalog/new-file-url.ts'
 import { toYaml } from '../../core/catalog/to-yaml.ts'
+import { formatLocation, type Issue } from '../../core/errors/issue.ts'
+import { type ContributionFacts, validateContribution } from '../../core/registry/contribution.ts'
 import type { Kind } from '../../core/registry/kinds.ts'
-import { itemDir } from '../../core/registry/paths.ts'
 
-const NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
+/** The first line of every item.yaml the form writes; issues' line numbers count it. */
+const YAML_HEADER = '# yaml-language-server: $schema=../../../../schemas/item.schema.json\n'
 
 function list(text: string): string[] {
   return text
@@ -86,19 +89,71 @@ export function buildManifest(form: HTMLFormElement): Record<string, unknown> {
   return out
 }
 
-/** Which form field an error at a JSON pointer (or a missing property) belongs to. */
-function fieldFor(pointer: string, missing: unknown): string {
-  const top = pointer.split('/')[1] ?? (typeof missing === 'string' ? missing : '')
-  if (top === 'id') return 'name'
-  if (top === 'pricing') return pointer.includes('/price') ? 'price' : 'pricing'
-  return top || 'form'
+/**
+ * The form field an issue belongs to: README issues to the README, the
+ * others by the top-level key of the item.yaml line they point at.
+ */
+function fieldFor(issue: Issue, yaml: string): string {
+  if (issue.file?.endsWith('/README.md')) return 'readme'
+  if (issue.code === 'naming/confusable') {
+    return issue.message.startsWith('new namespace') ? 'ns' : 'name'
+  }
+  const missing = /missing required field "([^"]+)"$/.exec(issue.message)?.[1]
+  if (missing !== undefined) return missing === 'id' ? 'name' : missing
+  if (issue.line === undefined) return 'form'
+  const all = yaml.split('\n')
+  const own = all[issue.line - 1] ?? ''
+  if (/^\s+price:/.test(own)) return 'price'
+  for (let i = issue.line - 1; i >= 0; i--) {
+    const key = /^([A-Za-z_-]+):/.exec(all[i] ?? '')?.[1]
+    if (key === undefined) continue
+    if (key === 'id') return /namespace/.test(issue.message) ? 'ns' : 'name'
+    return key
+  }
+  return 'form'
+}
+
+/** One issue as the CLI prints it: location, code, message, then the hint. */
+function issueItem(issue: Issue): HTMLLIElement {
+  const li = document.createElement('li')
+  li.dataset['code'] = issue.code
+  li.dataset['severity'] = issue.severity
+  if (issue.line !== undefined) li.dataset['line'] = String(issue.line)
+  const where = formatLocation(issue)
+  if (where) {
+    const loc = document.createElement('code')
+    loc.textContent = where
+    li.append(loc, ' ')
+  }
+  const code = document.createElement('strong')
+  code.textContent = issue.code
+  const message = document.createElement('span')
+  message.className = 'message'
+  message.textContent = issue.message
+  li.append(code, ' ', message)
+  if (issue.hint) {
+    const hint = document.createElement('span')
+    hint.className = 'hint'
+    hint.textContent = `hint: ${issue.hint}`
+    li.append(hint)
+  }
+  return li
+}
+
+/** Points a download link at fresh text, releasing the previous object URL. */
+function offer(link: HTMLElement | null, text: string, type: string): void {
+  if (!(link instanceof HTMLAnchorElement)) return
+  if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href)
+  link.href = URL.createObjectURL(new Blob([text], { type }))
 }
 
 /**
- * The Contribute form: shows the fields of the chosen kind, validates the
- * manifest with the registry's own JSON Schema (compiled at build time),
- * puts each error next to its field, and on success offers the YAML as a
- * GitHub new-file link and a download.
+ * The Contribute form: shows the fields of the chosen kind, writes item.yaml
+ * and checks it with validateContribution, the rules `agora validate` runs
+ * (item schema compiled at build time, hub settings, owners and taken ids
+ * from /contribute.json). Every issue is listed with its code, line and
+ * hint and put next to its field; a clean item is offered as a GitHub
+ * new-file link and downloads.
  *
  * @example initContribute()
  */
@@ -109,6 +164,15 @@ export function initContribute(): void {
   const kindSelect = form.querySelector<HTMLSelectElement>('#f-kind')
   const repoText = form.dataset['repo']
   const repo = repoText ? (JSON.parse(repoText) as RepositoryRef) : undefined
+  const facts: Promise<ContributionFacts> = fetch(form.dataset['facts'] ?? '/contribute.json').then(
+    (response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`)
+      return response.json() as Promise<ContributionFacts>
+    },
+  )
+  // Reported when a check needs the facts, not as an unhandled rejection now.
+  facts.catch(() => undefined)
+  const report = document.getElementById('contribute-report')
   const result = document.getElementById('contribute-result')
   const showKind = (): void => {
     const kind = kindSelect?.value ?? ''
@@ -128,59 +192,84 @@ export function initContribute(): void {
     for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid')
   }
   const addError = (field: string, message: string): void => {
+    const input = form.querySelector<HTMLElement>(`#f-${CSS.escape(field)}`)
     const target =
-      form.querySelector<HTMLElement>(`#err-${CSS.escape(field)}`) ??
-      form.querySelector<HTMLElement>('#err-form')
+      (input && !input.closest('[hidden]')
+        ? form.querySelector<HTMLElement>(`#err-${CSS.escape(field)}`)
+        : null) ?? form.querySelector<HTMLElement>('#err-form')
     if (!target) return
     target.hidden = false
     target.textContent = target.textContent ? `${target.textContent}; ${message}` : message
-    form.querySelector(`#f-${CSS.escape(field)}`)?.setAttribute('aria-invalid', 'true')
+    input?.setAttribute('aria-invalid', 'true')
   }
 
-  form.addEventListener('submit', (event) => {
+  form.addEventListener('submit', async (event) => {
     event.preventDefault()
     clearErrors()
+    if (report) report.hidden = true
     if (result) result.hidden = true
     const manifest = buildManifest(form)
-    const [ns = '', name = ''] = String(manifest['id']).split('/')
-    let ok = true
-    if (!NAME.test(ns)) {
-      addError('ns', 'use lower-case letters, digits and hyphens (2–64 characters)')
-      ok = false
+    const data = new FormData(form)
+    const kind = manifest['kind'] as Kind
+    const ns = String(data.get('ns') ?? '').trim()
+    const name = String(data.get('name') ?? '').trim()
+    const readme = String(data.get('readme') ?? '')
+    const yaml = `${YAML_HEADER}${toYaml(manifest)}`
+    let known: ContributionFacts
+    try {
+      known = await facts
+    } catch (error) {
+      addError(
+        'form',
+        `could not load the registry's owners and ids (${error instanceof Error ? error.message : String(error)}); reload the page to check again`,
+      )
+      return
     }
-    if (!NAME.test(name)) {
-      addError('name', 'use lower-case letters, digits and hyphens (2–64 characters)')
-      ok = false
+    const checked = validateContribution(
+      { kind, ns, name, item: yaml, readme },
+      known,
+      itemValidator,
+    )
+    const errors = checked.issues.filter((i) => i.severity === 'error')
+    const verdict = document.getElementById('contribute-verdict')
+    if (verdict) {
+      verdict.dataset['ok'] = String(checked.ok)
+      const warnings = checked.issues.length - errors.length
+      verdict.textContent = checked.ok
+        ? warnings > 0
+          ? `Valid, with ${warnings} warning${warnings === 1 ? '' : 's'}.`
+          : 'Valid.'
+        : `${errors.length} problem${errors.length === 1 ? '' : 's'} to fix before this item can be merged.`
     }
-    if (!validateItem(manifest)) {
-      ok = false
-      for (const error of validateItem.errors ?? []) {
-        // if/then branches repeat their children's errors; the children say more.
-        if (error.keyword === 'if') continue
-        addError(
-          fieldFor(error.instancePath, error.params['missingProperty']),
-          error.message ?? error.keyword,
-        )
-      }
+    document.getElementById('contribute-issues')?.replaceChildren(...checked.issues.map(issueItem))
+    const pathEl = document.getElementById('contribute-path')
+    const yamlEl = document.getElementById('contribute-yaml')
+    if (pathEl) pathEl.textContent = checked.file
+    if (yamlEl) {
+      // One span per line, numbered by CSS, so the issues' line numbers can be read off.
+      const flagged = new Set(errors.filter((i) => i.file === checked.file).map((i) => i.line))
+      yamlEl.replaceChildren(
+        ...yaml.split(/(?<=\n)/).map((text, i) => {
+          const line = document.createElement('span')
+          line.className = 'line'
+          if (flagged.has(i + 1)) line.dataset['issue'] = 'true'
+          line.textContent = text
+          return line
+        }),
+      )
     }
-    if (!ok) {
+    if (report) report.hidden = false
+    for (const issue of errors) addError(fieldFor(issue, yaml), `${issue.code}: ${issue.message}`)
+    if (!checked.ok) {
       form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus()
       return
     }
-    const kind = manifest['kind'] as Kind
-    const path = `registry/${itemDir({ kind, ns, name })}/item.yaml`
-    const yaml = `# yaml-language-server: $schema=../../../../schemas/item.schema.json\n${toYaml(manifest)}`
-    const pathEl = document.getElementById('contribute-path')
-    const yamlEl = document.getElementById('contribute-yaml')
-    if (pathEl) pathEl.textContent = path
-    if (yamlEl) yamlEl.textContent = yaml
     const github = document.getElementById('contribute-github')
-    if (github instanceof HTMLAnchorElement && repo) github.href = newFileUrl(repo, path, yaml)
-    const download = document.getElementById('contribute-download')
-    if (download instanceof HTMLAnchorElement) {
-      if (download.href.startsWith('blob:')) URL.revokeObjectURL(download.href)
-      download.href = URL.createObjectURL(new Blob([yaml], { type: 'application/yaml' }))
+    if (github instanceof HTMLAnchorElement && repo) {
+      github.href = newFileUrl(repo, checked.file, yaml)
     }
+    offer(document.getElementById('contribute-download'), yaml, 'application/yaml')
+    offer(document.getElementById('contribute-readme'), readme, 'text/markdown')
     if (result) {
       result.hidden = false
       result.scrollIntoView({ block: 'nearest' })
