@@ -141,6 +141,15 @@ const versions: { [K in Exclude<Kind, 'collection'>]: object } = {
     ...versionCommon,
     training_data_size: 10,
     parameters: 100,
+    inference: {
+      runtime: 'onnx',
+      file: 'a.bin',
+      input: 'X',
+      features: { type: 'morgan', column: 'smiles', radius: 2, bits: 2048, columns: ['mw'] },
+      output: 'Y',
+      tasks: [{ name: 'herg', index: 0 }],
+      batch_size: 4096,
+    },
   } satisfies Complete<ModelVersion>,
   dataset: {
     ...versionCommon,
@@ -259,6 +268,7 @@ const result: Complete<ResultManifest> = {
     test_set_sha256: SHA,
     item: { ref: 'models/acme/m', version: '1.0.0', manifest_sha256: SHA },
     predictions_sha256: SHA,
+    model_sha256: SHA,
     commit: '0123456789abcdef0123456789abcdef01234567',
     time: '2025-01-01T00:00:00.000Z',
   },

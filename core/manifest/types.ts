@@ -284,6 +284,38 @@ export interface ModelVersion extends VersionCommon {
   /** Number of training examples. */
   training_data_size?: number
   parameters?: number
+  /** How `agora eval --run` feeds a test set to the model and reads its scores. */
+  inference?: InferenceSpec
+}
+
+/** Input featurisation of `agora eval --run`: a fingerprint of a SMILES column, or numeric columns. */
+export interface InferenceFeatures {
+  /** `morgan`: circular fingerprint of `column` (docs/evaluation.md); `columns`: `columns` as numbers. */
+  type: 'morgan' | 'columns'
+  /** The SMILES column of the test set (`morgan`). */
+  column?: string
+  /** Radius in bonds (`morgan`). */
+  radius?: number
+  /** Fingerprint length in bits (`morgan`). */
+  bits?: number
+  /** Numeric test-set columns, in input order (`columns`). */
+  columns?: string[]
+}
+
+/** The `inference` block of a model version. */
+export interface InferenceSpec {
+  runtime: 'onnx'
+  /** Path (in `files`) of the ONNX model. */
+  file: string
+  /** Name of the graph input fed a float32 [rows, features] batch. */
+  input: string
+  features: InferenceFeatures
+  /** Name of the graph output read, float32 [rows, outputs]. */
+  output: string
+  /** Which output column is the score of each benchmark task. */
+  tasks: { name: string; index: number }[]
+  /** Rows per batch (default: the whole test set, up to 65,536 rows a batch). */
+  batch_size?: number
 }
 
 export interface DatasetSplit {
@@ -425,11 +457,14 @@ export interface PinnedVersion {
 }
 
 export interface ResultProvenance {
-  runner: 'predictions'
+  /** `predictions` (a submitted file) or `onnxruntime-node <version>` (`agora eval --run`). */
+  runner: string
   benchmark: PinnedVersion
   test_set_sha256?: string
   item: PinnedVersion
   predictions_sha256: string
+  /** SHA-256 of the model file run (`agora eval --run`). */
+  model_sha256?: string
   commit?: string
   time: string
 }
