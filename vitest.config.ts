@@ -22,6 +22,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['site/**/*.test.ts'],
+          // One build of the sample site, shared by every e2e file.
+          globalSetup: ['site/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 600_000,
           fileParallelism: false,

@@ -1,7 +1,13 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { delimiter, join, resolve, sep } from 'node:path'
+import { satisfies } from 'semver'
 import { describe, expect, it } from 'vitest'
 import { main } from './agora.ts'
 import { captureStream } from './cli/capture.ts'
 import { closestCommands } from './commands/index.ts'
+import { PACKAGE_NODE_RANGE } from './package/build.ts'
 
 async function run(argv: string[]) {
   const stdout = captureStream()
@@ -55,4 +61,42 @@ describe('scripts/agora', () => {
     expect(escaped.stderr).toContain('unknown command "\\x1b[2Jok"')
     expect(escaped.stderr).not.toContain('\u001b')
   })
+})
+
+describe('scripts/agora through npx in a checkout', () => {
+  // npm runs on whatever Node the system has; the checkout's own commands run
+  // on the `node` dev dependency. A first `npx agora` links the checkout into
+  // npm's npx cache and checks its package.json `engines` against the Node
+  // running npm, warning (EBADENGINE) before the command prints a thing.
+  const path = (process.env['PATH'] ?? '')
+    .split(delimiter)
+    .filter((dir) => !dir.includes(`node_modules${sep}`) && !dir.endsWith('node_modules'))
+    .join(delimiter)
+  // Settings an npm script passes down (npm_config_call under `npm exec -c`) are not the user's.
+  const npmFree = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)),
+  )
+  const systemNode = spawnSync('node', ['--version'], { env: { PATH: path }, encoding: 'utf8' })
+  const olderNode =
+    systemNode.status === 0 && !satisfies(systemNode.stdout.trim(), PACKAGE_NODE_RANGE)
+
+  it.skipIf(!olderNode)(
+    'prints only the command output when npm runs on an older Node',
+    async () => {
+      const cache = await mkdtemp(join(tmpdir(), 'agora-npx-cache-'))
+      try {
+        const result = spawnSync('npx', ['agora', '--version'], {
+          cwd: resolve(import.meta.dirname, '..'),
+          env: { ...npmFree, PATH: path, npm_config_cache: cache, npm_config_offline: 'true' },
+          encoding: 'utf8',
+          timeout: 120_000,
+        })
+        expect(result.stderr).toBe('')
+        expect(result.stdout).toBe('agora 0.1.0\n')
+      } finally {
+        await rm(cache, { recursive: true, force: true })
+      }
+    },
+    150_000,
+  )
 })

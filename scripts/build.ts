@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { plural } from '#core/errors'
 import { buildLocalHub, type LocalHub } from './local-hub.ts'
 import { indexSearch } from './search-index.ts'
 
@@ -35,7 +36,7 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
   await indexSearch(outDir, { log })
   const hub = await buildLocalHub({ repoRoot, outDir, sampleBlobs: options.sampleBlobs ?? false })
   log(
-    `index: ${hub.index.written.length} files written, ${hub.index.unchanged.length} unchanged; ${hub.blobs} blobs servable`,
+    `index: ${plural(hub.index.written.length, 'file')} written, ${hub.index.unchanged.length} unchanged; ${plural(hub.blobs, 'blob')} servable`,
   )
   return hub
 }

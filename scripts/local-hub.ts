@@ -12,7 +12,7 @@ import {
   rawPublicKey,
   type SparseIndexResult,
 } from '#core/catalog'
-import { AgoraError, formatIssue, hasErrors } from '#core/errors'
+import { AgoraError, formatIssue, hasErrors, plural } from '#core/errors'
 import type { HubConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'
@@ -163,7 +163,7 @@ if (import.meta.main) {
   })
   const built = await buildLocalHub({ repoRoot: values.root, outDir: values.out })
   process.stdout.write(
-    `index: ${built.index.written.length} written, ${built.index.unchanged.length} unchanged; ${built.blobs} blobs; key ${built.keyId}${built.keyInHub ? '' : ' (not in agora.yaml: clients trust it on first use)'}\n`,
+    `index: ${built.index.written.length} written, ${built.index.unchanged.length} unchanged; ${plural(built.blobs, 'blob')}; key ${built.keyId}${built.keyInHub ? '' : ' (not in agora.yaml: clients trust it on first use)'}\n`,
   )
   if (values.serve) {
     const hub = await serveHub({ root: values.out, port: Number(values.port) })

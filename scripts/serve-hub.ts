@@ -7,6 +7,7 @@ import { extname, join, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import { parseHeadersFile, securityHeaders } from '#core/catalog'
+import { createHfHandler, type HfHandlerOptions, parseByteRange } from '#core/hf'
 import { THEME_SCRIPT } from '../site/lib/theme.ts'
 
 export interface ServeHubOptions {
@@ -18,6 +19,11 @@ export interface ServeHubOptions {
   host?: string
   /** Told of every request, for request counting in tests and benchmarks. */
   onRequest?: (request: { method: string; path: string; range: string | undefined }) => void
+  /**
+   * The Hugging Face download protocol (`/{id}/resolve/…`, `/api/models/…`)
+   * from the root's signed index: on by default; false turns it off.
+   */
+  hf?: Omit<HfHandlerOptions, 'root' | 'fs'> | false
 }
 
 export interface ServedHub {
@@ -63,10 +69,19 @@ export async function serveHub(options: ServeHubOptions): Promise<ServedHub> {
   // The real path, so a symlink inside the root cannot lead outside it (checked per request).
   const root = await realpath(resolve(options.root))
   const security = securityHeadersOf(root)
+  const hf = options.hf === false ? undefined : createHfHandler({ ...options.hf, root })
   const server = createServer((request, response) => {
     // Nothing a request or a broken _headers file does may reject unhandled and end the process.
     const answer = async () => {
       for (const [name, value] of Object.entries(await security())) response.setHeader(name, value)
+      if (hf && (await hf(request, response))) {
+        options.onRequest?.({
+          method: request.method ?? 'GET',
+          path: request.url ?? '/',
+          range: request.headers.range,
+        })
+        return
+      }
       await handle(root, request, response, options.onRequest)
     }
     answer().catch(() => {
@@ -183,7 +198,7 @@ async function handle(
   const range = request.headers.range
   // Only GET has range semantics (RFC 9110 §14.2); If-Range must match exactly.
   if (range !== undefined && method === 'GET' && ifRangeMatches(request, etag, info.mtime)) {
-    const parsed = parseRange(range, size)
+    const parsed = parseByteRange(range, size)
     if (parsed === 'unsatisfiable') {
       response.writeHead(416, { ...headers, 'content-range': `bytes */${size}` }).end()
       return
@@ -216,53 +231,8 @@ function ifRangeMatches(request: IncomingMessage, etag: string, mtime: Date): bo
   return value === mtime.toUTCString()
 }
 
-/**
- * A `Range` header against a representation of `size` bytes (RFC 9110 §14):
- * - one satisfiable range: its `[first, last]` (a suffix longer than the
- *   file, or a last past the end, is cut to the file);
- * - none satisfiable (a first at or past the end, a zero suffix, any range
- *   of an empty file): 'unsatisfiable', answered 416 `bytes *\/<size>`;
- * - several satisfiable ranges: undefined, the whole file is sent with 200
- *   (which the RFC allows instead of multipart/byteranges);
- * - not valid syntax, another unit, or a last before its first: undefined,
- *   the header is ignored.
- *
- * @example parseRange('bytes=-5', 3) // [0, 2]
- * @example parseRange('bytes=-1', 0) // 'unsatisfiable'
- */
-export function parseRange(
-  header: string,
-  size: number,
-): [number, number] | 'unsatisfiable' | undefined {
-  const match = /^\s*bytes\s*=\s*(.*)$/i.exec(header)
-  if (!match) return undefined
-  const specs = (match[1] as string).split(',').map((s) => s.trim())
-  // Empty list elements are allowed (`bytes=0-1, ,2-3`), but at least one spec is needed.
-  const ranges: [number, number][] = []
-  let valid = 0
-  for (const spec of specs) {
-    if (spec === '') continue
-    const m = /^(\d*)-(\d*)$/.exec(spec)
-    if (!m || (m[1] === '' && m[2] === '')) return undefined
-    valid += 1
-    const [, from, to] = m as unknown as [string, string, string]
-    if (from === '') {
-      const suffix = Number(to)
-      if (!Number.isSafeInteger(suffix)) return undefined
-      if (suffix > 0 && size > 0) ranges.push([Math.max(0, size - suffix), size - 1])
-      continue
-    }
-    const first = Number(from)
-    const last = to === '' ? Number.POSITIVE_INFINITY : Number(to)
-    if (!Number.isSafeInteger(first) || (to !== '' && !Number.isSafeInteger(last))) return undefined
-    if (last < first) return undefined
-    if (first < size) ranges.push([first, Math.min(last, size - 1)])
-  }
-  if (valid === 0) return undefined
-  if (ranges.length === 0) return 'unsatisfiable'
-  if (ranges.length > 1) return undefined
-  return ranges[0]
-}
+/** Kept under its old name for the importers of this module. */
+export const parseRange = parseByteRange
 
 if (import.meta.main) {
   const { values } = parseArgs({
@@ -270,8 +240,15 @@ if (import.meta.main) {
       root: { type: 'string', default: 'dist' },
       port: { type: 'string', default: '4321' },
       host: { type: 'string', default: '127.0.0.1' },
+      key: { type: 'string' },
+      'blob-base': { type: 'string' },
     },
   })
-  const hub = await serveHub({ root: values.root, port: Number(values.port), host: values.host })
+  const hub = await serveHub({
+    root: values.root,
+    port: Number(values.port),
+    host: values.host,
+    hf: { publicKey: values.key, blobBase: values['blob-base'] },
+  })
   process.stdout.write(`serving ${resolve(values.root)} at ${hub.url}\n`)
 }

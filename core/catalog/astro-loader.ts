@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import type { Loader } from 'astro/loaders'
-import { formatIssue, type Issue } from '#core/errors'
+import { formatIssue, type Issue, plural } from '#core/errors'
 import type { HubConfig, OwnerManifest } from '#core/manifest'
 import { DetailStore } from './detail-store.ts'
 import { buildEntry } from './entry.ts'
@@ -70,7 +70,7 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
       const errors = issues.filter((i) => i.severity === 'error')
       if (errors.length > 0) {
         logger.warn(
-          `${errors.length} registry error(s); items that failed to load are left out of the catalog`,
+          `${plural(errors.length, 'registry error')}; items that failed to load are left out of the catalog`,
         )
         // Each with its file, so a refused file (a symlink, a broken manifest) is found at once.
         for (const issue of errors.slice(0, 50)) logger.warn(formatIssue(issue))
@@ -163,7 +163,7 @@ export function catalogLoader(options: CatalogLoaderOptions): Loader {
       // Owners gone from the registry go, and records earlier versions stored.
       for (const id of store.keys()) if (!keep.has(id)) store.delete(id)
       logger.info(
-        `${registry.items.size} items: ${built} built, ${registry.items.size - built - skipped} unchanged, ${removed} removed; ${pruned} stale details deleted${skipped > 0 ? `; ${skipped} skipped (see the warnings)` : ''}`,
+        `${plural(registry.items.size, 'item')}: ${built} built, ${registry.items.size - built - skipped} unchanged, ${removed} removed; ${pruned} stale details deleted${skipped > 0 ? `; ${skipped} skipped (see the warnings)` : ''}`,
       )
     },
   }

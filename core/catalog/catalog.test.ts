@@ -111,7 +111,10 @@ describe('core/catalog/catalog-index', () => {
     expect(doc.downloads).toBeNull()
     expect(doc.versions[0]?.files[0]).toMatchObject({
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-      download_url: null,
+      // The fixture hub keeps blobs in a folder, served beside the site.
+      download_url: expect.stringMatching(
+        /^https:\/\/hub\.example\.org\/blobs\/sha256\/([0-9a-f]{2})\/\1[0-9a-f]{62}$/,
+      ),
     })
   })
 

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
 import type { Kind } from '#core/registry'
+import type { SearchIndex } from './search-index.ts'
 import {
   generateSigningKey,
   keyIdOf,
@@ -14,6 +15,7 @@ import {
   verifyBytes,
 } from './signing.ts'
 import {
+  buildIndexItem,
   buildSparseIndex,
   canonicalJson,
   fillTemplate,
@@ -164,6 +166,30 @@ describe('core/catalog/sparse-index', () => {
     )
   })
 
+  it("carries the item's Hugging Face card fields, and none when it has none", () => {
+    const lora: SourceItem = {
+      ...item('lora', 'acme', 'tuned', {}),
+      item: {
+        kind: 'lora',
+        id: 'acme/tuned',
+        title: 'tuned',
+        summary: 's',
+        owners: ['acme'],
+        license: 'MIT',
+        base_model: 'hf:mistralai/Mistral-7B-v0.3',
+        base_model_relation: 'adapter',
+        datasets: ['datasets/acme/tox21'],
+        domain: 'chemistry',
+      } as ItemManifest,
+    }
+    expect(buildIndexItem(lora).card).toEqual({
+      base_model: 'hf:mistralai/Mistral-7B-v0.3',
+      base_model_relation: 'adapter',
+      datasets: ['datasets/acme/tox21'],
+    })
+    expect(buildIndexItem(tox()).card).toBeUndefined()
+  })
+
   it('fills URL templates', () => {
     expect(
       fillTemplate('{base}/blobs/sha256/{prefix}/{sha256}', { base: 'http://h', sha256: HASH_A }),
@@ -178,7 +204,7 @@ describe('core/catalog/sparse-index', () => {
     ).toBe('b/index/models/ac/acme/x.json')
   })
 
-  it('writes config.json and one signed file per item', async () => {
+  it('writes config.json, one signed file per item and the signed search document', async () => {
     const result = await buildSparseIndex(
       registry([
         tox(),
@@ -196,6 +222,7 @@ describe('core/catalog/sparse-index', () => {
       'index/config.json',
       'index/datasets/zo/zoo/cells.json',
       'index/models/ac/acme/tox-gnn.json',
+      'index/search.json',
     ])
     const configText = await readFile(join(out, 'index/config.json'), 'utf8')
     const config = openDocument<IndexConfig>(configText, { file: 'config.json', publicKey })
@@ -204,6 +231,7 @@ describe('core/catalog/sparse-index', () => {
       hub: 'Agora Test Hub',
       blobs: '{base}/blobs/sha256/{prefix}/{sha256}',
       items: '{base}/index/{kinds}/{shard}/{ns}/{name}.json',
+      search: '{base}/index/search.json',
       key_id: 'agora-test',
       public_key: generated.publicKey,
       commit: 'c0ffee',
@@ -234,6 +262,36 @@ describe('core/catalog/sparse-index', () => {
         },
       },
     })
+    const searchText = await readFile(join(out, 'index/search.json'), 'utf8')
+    expect(openDocument<SearchIndex>(searchText, { file: 'search.json', publicKey })).toEqual({
+      v: 1,
+      hub: 'Agora Test Hub',
+      commit: 'c0ffee',
+      items: [
+        {
+          kind: 'dataset',
+          id: 'zoo/cells',
+          title: 'cells',
+          summary: 'the cells item',
+          owners: ['zoo'],
+          license: 'MIT',
+          latest: '0.1.0',
+        },
+        {
+          kind: 'model',
+          id: 'acme/tox-gnn',
+          title: 'tox-gnn',
+          summary: 'the tox-gnn item',
+          owners: ['acme'],
+          license: 'MIT',
+          formats: ['safetensors', 'json'],
+          latest: '1.1.0',
+          created: '2026-01-02',
+          updated: '2026-01-02',
+          trending: 1,
+        },
+      ],
+    })
   })
 
   it('leaves unchanged files alone, rewrites changed ones and removes gone items', async () => {
@@ -246,7 +304,8 @@ describe('core/catalog/sparse-index', () => {
     changed.item['dist-tags'] = { latest: '1.0.0' }
     const again = await buildSparseIndex(registry([changed]), { outDir: out, signingKey })
     expect(again).toEqual({
-      written: ['index/models/ac/acme/tox-gnn.json'],
+      // The search document lists items, so it changes with them.
+      written: ['index/models/ac/acme/tox-gnn.json', 'index/search.json'],
       unchanged: ['index/config.json'],
       removed: ['index/models/ac/acme/other.json'],
     })

@@ -31,6 +31,12 @@ export interface IndexConfig {
   blobs: string
   /** Item file template with `{base}`, `{kinds}`, `{shard}`, `{ns}` and `{name}`. */
   items: string
+  /**
+   * The search document (`{base}/index/search.json`): every item's title,
+   * summary, tags and dates, for `agora search` and `agora list`. Absent in
+   * an index built before there was one.
+   */
+  search?: string
   /** Id and raw base64 Ed25519 key that sign every index document, when signed. */
   key_id?: string
   public_key?: string
@@ -42,6 +48,15 @@ export interface IndexConfig {
    * index, so a replayed one cannot bring back a yanked version.
    */
   sequence?: number
+  /**
+   * The least `sequence` an item document may carry. Item documents keep the
+   * sequence of the build that last changed them (so their bytes and ETags
+   * stay across builds); the floor rises to `sequence`, rewriting them all,
+   * whenever a build could otherwise let an old copy bring back something
+   * taken away: a version or item yanked, flagged, removed or changed other
+   * than by adding versions. Absent: every item document carries `sequence`.
+   */
+  item_floor?: number
   /** ISO time after which clients refuse this document; re-signing moves it on. */
   expires?: string
   /** Keys that sign licences (agora.yaml `payments.licence_keys`), pinned through this signed document. */
@@ -87,12 +102,34 @@ export interface IndexItem {
   pricing?: Pricing
   /** The registry commit the item was read at, when known. */
   commit?: string
-  /** config.json's sequence of the build that wrote it; never below the config's a client holds. */
+  /** The sequence of the build that last changed this document; never below config.json's item_floor. */
   sequence?: number
   versions: Record<string, IndexVersion>
   /** A collection's members, in the order item.yaml lists them; collections have no versions. */
   members?: IndexMember[]
+  /**
+   * The item's Hugging Face card metadata (the fields of item.yaml that
+   * share the Hub's names), so the Hub protocol server answers model and
+   * dataset info from the signed index alone. Absent when item.yaml has none.
+   */
+  card?: IndexCard
 }
+
+/** Item fields named as Hugging Face card metadata, copied into the index as written. */
+export const INDEX_CARD_FIELDS = [
+  'library_name',
+  'pipeline_tag',
+  'base_model',
+  'base_model_relation',
+  'datasets',
+  'language',
+  'license_name',
+  'license_link',
+  'task_categories',
+  'size_categories',
+] as const
+
+export type IndexCard = Partial<Record<(typeof INDEX_CARD_FIELDS)[number], string | string[]>>
 
 /** The signature beside a signed document's payload. */
 export interface IndexSignature {
@@ -151,6 +188,12 @@ export function indexItemPath(ref: ItemRef): string {
 
 /** The `items` template written into config.json; mirrors indexItemPath. */
 export const ITEM_URL_TEMPLATE = '{base}/index/{kinds}/{shard}/{ns}/{name}.json'
+
+/** Where the search document is served, relative to the served root. */
+export const SEARCH_INDEX_PATH = 'index/search.json'
+
+/** The `search` template written into config.json; mirrors SEARCH_INDEX_PATH. */
+export const SEARCH_URL_TEMPLATE = '{base}/index/search.json'
 
 /**
  * Fills a config.json template for one item or blob.
@@ -285,7 +328,20 @@ export function buildIndexItem(source: SourceItem, commit?: string, sequence?: n
     ...(source.item.kind === 'collection'
       ? { members: source.item.items.map((entry) => indexMember(entry.ref)) }
       : {}),
+    ...cardOf(source.item),
   }
+}
+
+function cardOf(item: SourceItem['item']): { card?: IndexCard } {
+  const card: IndexCard = {}
+  const fields = item as unknown as Record<string, unknown>
+  for (const field of INDEX_CARD_FIELDS) {
+    const value = fields[field]
+    if (typeof value === 'string') card[field] = value
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+      card[field] = [...value]
+  }
+  return Object.keys(card).length === 0 ? {} : { card }
 }
 
 /**
@@ -331,8 +387,8 @@ export interface SparseIndexResult {
 }
 
 /**
- * Writes the static sparse index: `index/config.json` and one signed file per
- * item. Files whose bytes would not change are not rewritten (their mtime
+ * Writes the static sparse index: `index/config.json`, one signed file per
+ * item and the signed search document (`index/search.json`). Files whose bytes would not change are not rewritten (their mtime
  * and ETag stay), every write is atomic, and item files of items that left
  * the registry are removed.
  *
@@ -350,6 +406,7 @@ export async function buildSparseIndex(
     hub: registry.hub.name,
     blobs: options.blobUrlTemplate ?? DEFAULT_BLOB_URL_TEMPLATE,
     items: ITEM_URL_TEMPLATE,
+    search: SEARCH_URL_TEMPLATE,
     ...(key
       ? { key_id: key.keyId, public_key: rawPublicKey(key.privateKey).toString('base64') }
       : {}),
@@ -363,16 +420,38 @@ export async function buildSparseIndex(
       ? { licence_service: registry.hub.payments.licence_service }
       : {}),
   }
-  const documents = new Map<string, string>([['index/config.json', sealDocument(config, key)]])
   const items = [...registry.items.values()].sort((a, b) =>
     refKey(a.ref).localeCompare(refKey(b.ref)),
   )
+  const previous = await readPrevious(fs, options.outDir)
+  // Each item first as the previous build wrote it, when only the commit and sequence would change.
+  const planned = new Map<string, { item: SourceItem; kept: KeptItem | undefined }>()
+  let raise = previous === undefined || options.sequence === undefined
   for (const item of items) {
+    const path = indexItemPath(item.ref)
+    const before = previous?.items.get(path)
+    const kept = before && keepItem(item, before, key, options.sequence)
+    planned.set(path, { item, kept })
+    if (!kept && before && weakens(before.signed, buildIndexItem(item))) raise = true
+  }
+  for (const path of previous?.items.keys() ?? []) if (!planned.has(path)) raise = true
+  const floor = raise ? options.sequence : previous?.floor
+  if (floor !== undefined) config.item_floor = floor
+  const documents = new Map<string, string>([['index/config.json', sealDocument(config, key)]])
+  for (const [path, { item, kept }] of planned) {
     documents.set(
-      indexItemPath(item.ref),
-      sealDocument(buildIndexItem(item, options.commit, options.sequence), key),
+      path,
+      kept && floor !== undefined && kept.sequence >= floor
+        ? kept.text
+        : sealDocument(buildIndexItem(item, options.commit, options.sequence), key),
     )
   }
+  // Loaded here, not at the top: the client reads this module and must not load the catalog.
+  const { buildSearchIndex } = await import('./search-index.ts')
+  documents.set(
+    SEARCH_INDEX_PATH,
+    sealDocument(buildSearchIndex(registry, options.commit, options.sequence), key),
+  )
   const result: SparseIndexResult = { written: [], unchanged: [], removed: [] }
   for (const [path, text] of documents) {
     const target = join(options.outDir, path)
@@ -391,6 +470,97 @@ export async function buildSparseIndex(
     result.removed.push(rel)
   }
   return result
+}
+
+/** An item document the previous build wrote, as it stands in the output folder. */
+interface PreviousItem {
+  text: string
+  signed: IndexItem
+}
+
+/** An item document whose bytes stay: only its commit and sequence would have changed. */
+interface KeptItem {
+  text: string
+  sequence: number
+}
+
+/**
+ * The previous build's item documents and item floor, read from the output
+ * folder; undefined when there is none to build on (no config.json, or one
+ * without a sequence or item_floor, as builds before item floors wrote).
+ */
+async function readPrevious(
+  fs: Pick<typeof nodeFs, 'promises'>,
+  outDir: string,
+): Promise<{ floor: number; items: Map<string, PreviousItem> } | undefined> {
+  const configText = await fs.promises
+    .readFile(join(outDir, 'index/config.json'), 'utf8')
+    .catch(() => undefined)
+  const config = configText === undefined ? undefined : signedOf<IndexConfig>(configText)
+  if (!config || typeof config.item_floor !== 'number') return undefined
+  const items = new Map<string, PreviousItem>()
+  for (const file of await listJson(fs, join(outDir, 'index'))) {
+    const rel = relative(outDir, file).split(sep).join('/')
+    if (rel === 'index/config.json' || rel === SEARCH_INDEX_PATH) continue
+    const text = await fs.promises.readFile(file, 'utf8').catch(() => undefined)
+    const signed = text === undefined ? undefined : signedOf<IndexItem>(text)
+    if (text !== undefined && signed) items.set(rel, { text, signed })
+  }
+  return { floor: config.item_floor, items }
+}
+
+/** The payload of a sealed document, without checking its signature (the build re-seals to compare). */
+function signedOf<T>(text: string): T | undefined {
+  try {
+    const parsed = JSON.parse(text) as { signed?: unknown }
+    return parsed !== null && typeof parsed.signed === 'object' && parsed.signed !== null
+      ? (parsed.signed as T)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The previous document of an item, when sealing the item as it is now with
+ * the previous document's commit and sequence gives its very bytes (same
+ * content, same key: Ed25519 signatures are deterministic).
+ */
+function keepItem(
+  item: SourceItem,
+  before: PreviousItem,
+  key: IndexSigningKey | undefined,
+  sequence: number | undefined,
+): KeptItem | undefined {
+  const { commit, sequence: kept } = before.signed
+  if (typeof kept !== 'number' || sequence === undefined || kept > sequence) return undefined
+  const again = sealDocument(buildIndexItem(item, commit, kept), key)
+  return again === before.text ? { text: before.text, sequence: kept } : undefined
+}
+
+/**
+ * Whether an item's new document takes anything away that an old copy would
+ * bring back: an item or version status, a version's files or release, a
+ * removed version, dist-tag or member, the owners, licence or pricing.
+ * Adding versions (and moving dist-tags to them) and editing the title,
+ * summary or tags take nothing away.
+ */
+function weakens(before: IndexItem, after: IndexItem): boolean {
+  const same = (a: unknown, b: unknown) =>
+    a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b)
+  for (const field of ['status', 'owners', 'license', 'pricing', 'members'] as const) {
+    if (!same(before[field], after[field])) return true
+  }
+  for (const [version, entry] of Object.entries(before.versions ?? {})) {
+    if (!same(entry, after.versions[version])) return true
+  }
+  for (const [tag, version] of Object.entries(before['dist-tags'] ?? {})) {
+    const moved = after['dist-tags'][tag]
+    if (moved === version) continue
+    // A tag may only move to a version this build adds.
+    if (moved === undefined || before.versions?.[moved] !== undefined) return true
+  }
+  return false
 }
 
 /**

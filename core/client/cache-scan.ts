@@ -1,5 +1,5 @@
 import * as nodeFs from 'node:fs'
-import { basename, dirname, join, relative } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseKind } from '../registry/kinds.ts'
 import { formatRef, type ItemRef } from '../registry/paths.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'
@@ -61,7 +61,7 @@ export async function scanCache(cacheDir: string, fs: ClientFs = nodeFs): Promis
   for (const entry of entries) {
     if (!entry.isDirectory()) continue
     const ref = parseItemDir(entry.name)
-    if (!ref || itemCacheDir(cacheDir, ref) !== join(cacheDir, entry.name)) continue
+    if (!ref || itemCacheDir(cacheDir, ref) !== resolve(cacheDir, entry.name)) continue
     items.push(await scanItem(cacheDir, ref, fs))
   }
   items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))

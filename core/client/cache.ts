@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { hostname } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { AgoraError } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
@@ -19,7 +19,9 @@ export type ClientFs = Pick<typeof nodeFs, 'promises' | 'createReadStream' | 'cr
  * // '/home/me/.cache/agora/models--acme--x'
  */
 export function itemCacheDir(cacheDir: string, ref: ItemRef): string {
-  return join(cacheDir, `${kindPlural(ref.kind)}--${ref.ns}--${ref.name}`)
+  // Absolute, so a cache given relative to the current folder (`.agora/cache`)
+  // is not taken a second time relative to itself by assertInside.
+  return resolve(cacheDir, `${kindPlural(ref.kind)}--${ref.ns}--${ref.name}`)
 }
 
 /**
@@ -46,7 +48,7 @@ export function snapshotDir(cacheDir: string, ref: ItemRef, version: string): st
  * @example blobLockPath(cache, ref, 'ab12…') // '<cache>/.locks/models--acme--x/ab12….lock'
  */
 export function blobLockPath(cacheDir: string, ref: ItemRef, sha256: string): string {
-  return join(
+  return resolve(
     cacheDir,
     '.locks',
     `${kindPlural(ref.kind)}--${ref.ns}--${ref.name}`,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { AgoraError } from '#core/errors'
 import { writeFileAtomic } from '../storage/atomic.ts'
 import { acquireLock, type ClientFs } from './cache.ts'
@@ -20,7 +20,7 @@ export interface FreshnessRecord {
 export function hubCacheDir(cacheDir: string, base: string): string {
   return assertInside(
     cacheDir,
-    join(cacheDir, '.index', createHash('sha256').update(base).digest('hex').slice(0, 16)),
+    resolve(cacheDir, '.index', createHash('sha256').update(base).digest('hex').slice(0, 16)),
     'the index cache',
   )
 }
@@ -76,9 +76,9 @@ export async function checkFreshness(options: {
 }
 
 /**
- * Refuses an item document older than the index it was reached through
- * (`client/index-rollback`): a replayed item file cannot bring back a
- * version yanked since.
+ * Refuses an item document older than the floor of the index it was
+ * reached through (`client/index-rollback`; see itemFloor): a replayed item
+ * file cannot bring back a version yanked since.
  *
  * @example checkItemSequence(entry.sequence, floor, url)
  */
@@ -92,12 +92,36 @@ export function checkItemSequence(
   if (value < floor && !allowRollback) {
     throw new AgoraError(
       'client/index-rollback',
-      `${url} has sequence ${value}, older than the index's ${floor}`,
+      `${url} has sequence ${value}, older than the index's floor ${floor}`,
       {
         hint: 'an old copy of this item is being served (a replay, or a cache that has not caught up with a deploy); try again in a few minutes, or pull with --allow-rollback if you know why',
       },
     )
   }
+}
+
+/**
+ * The least sequence an item document reached through this config may
+ * carry: config.json's `item_floor` (item documents keep the sequence of the
+ * build that last changed them), or, for an index without one, the config's
+ * own sequence as before. A floor above the config's sequence is refused.
+ *
+ * @example itemFloor({ sequence: 20, item_floor: 10 }, 20, url) // 10
+ */
+export function itemFloor(
+  config: { sequence?: unknown; item_floor?: unknown },
+  floor: number,
+  url: string,
+): number {
+  if (config.item_floor === undefined) return floor
+  const value = readSequence(config.item_floor, url)
+  if (value > readSequence(config.sequence, url)) {
+    throw new AgoraError('client/invalid-document', `${url}: "item_floor" is above "sequence"`, {
+      file: url,
+      hint: 'the index is damaged or hostile; report it to the hub',
+    })
+  }
+  return value
 }
 
 /**

@@ -426,11 +426,28 @@ describe('core/client against a hostile hub', () => {
       )
       await expect(pull('acme/tox-gnn', options())).rejects.toMatchObject({
         code: 'client/index-rollback',
-        message: `${base}${ITEM} has sequence 1000, older than the index's 2000`,
+        message: `${base}${ITEM} has sequence 1000, older than the index's floor 2000`,
       })
       serveSigned(ITEM, item({ sequence: undefined }))
       await expect(pull('acme/tox-gnn', options())).rejects.toMatchObject({
         code: 'client/index-rollback',
+      })
+    })
+
+    it('takes item files down to item_floor, refuses older ones and a floor above the sequence', async () => {
+      serveSigned('/index/config.json', config({ sequence: 2000, item_floor: 1500 }))
+      // An item unchanged since build 1600 keeps that sequence (and its bytes).
+      serveSigned(ITEM, item({ sequence: 1600 }))
+      expect((await pull('acme/tox-gnn', options())).version).toBe('1.0.0')
+      serveSigned(ITEM, item({ sequence: 1000 }))
+      await expect(pull('acme/tox-gnn', options())).rejects.toMatchObject({
+        code: 'client/index-rollback',
+        message: `${base}${ITEM} has sequence 1000, older than the index's floor 1500`,
+      })
+      serveSigned('/index/config.json', config({ sequence: 3000, item_floor: 3001 }))
+      await expect(pull('acme/tox-gnn', options())).rejects.toMatchObject({
+        code: 'client/invalid-document',
+        message: `${base}/index/config.json: "item_floor" is above "sequence"`,
       })
     })
 

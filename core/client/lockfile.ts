@@ -230,3 +230,36 @@ export function diffLocked(
   for (const path of got.keys()) if (!want.has(path)) out.push(`${path} is listed but not locked`)
   return out.map((line) => `${formatRef(ref)}: ${line}`)
 }
+
+/**
+ * Records `entry` under `key` unless the lock already pins the same version
+ * and files there: the commit an item was resolved at is a note, not a pin,
+ * so re-pulling what is locked (after the hub's index moved to a new commit)
+ * leaves agora.lock byte for byte as it was.
+ *
+ * @example pinItem(lock, 'model/acme/x', { version: '1.0.0', commit: 'abc…', files })
+ */
+export function pinItem(lock: Lockfile, key: string, entry: LockedItem): void {
+  const current = lock.items[key]
+  if (current && current.version === entry.version && sameFiles(current.files, entry.files)) return
+  lock.items[key] = entry
+}
+
+/**
+ * Records a collection's entry unless its members already resolve to the
+ * same versions (the commit alone changing is no change), as {@link pinItem}.
+ *
+ * @example pinCollection(lock, 'collection/curators/kit', { commit, members })
+ */
+export function pinCollection(lock: Lockfile, key: string, entry: LockedCollection): void {
+  const current = lock.collections?.[key]
+  const members = (c: LockedCollection) => c.members.map((m) => `${m.item}@${m.version}`).join('\n')
+  if (current && members(current) === members(entry)) return
+  lock.collections = { ...lock.collections, [key]: entry }
+}
+
+function sameFiles(a: readonly LockedFile[], b: readonly LockedFile[]): boolean {
+  const key = (f: LockedFile) => `${f.path}\0${f.size}\0${f.sha256}`
+  const left = a.map(key).sort().join('\n')
+  return left === b.map(key).sort().join('\n')
+}

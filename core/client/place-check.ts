@@ -1,5 +1,5 @@
 import * as nodeFs from 'node:fs'
-import { AgoraError } from '#core/errors'
+import { AgoraError, plural } from '#core/errors'
 import { hashFile } from './blob-check.ts'
 import type { ClientFs } from './cache.ts'
 import { assertInside } from './inside.ts'
@@ -69,7 +69,7 @@ export function assertNoConflicts(to: string, conflicts: readonly string[]): voi
   if (conflicts.length === 0) return
   throw new AgoraError(
     'client/target-exists',
-    `${conflicts.length} file${conflicts.length === 1 ? '' : 's'} already there with other content: ${conflicts.join(', ')}`,
+    `${plural(conflicts.length, 'file')} already there with other content: ${conflicts.join(', ')}`,
     {
       file: to,
       hint: 'move or rename them, pull into another folder with --to, or pass --force to overwrite them',

@@ -11,6 +11,8 @@ import {
   type LockedItem,
   type Lockfile,
   lockKey,
+  pinCollection,
+  pinItem,
   readLockfile,
 } from './lockfile.ts'
 import { updateLockfile } from './lockfile-update.ts'
@@ -124,8 +126,8 @@ export async function pullCollection(
     lockChanged = await updateLockfile(
       options.lockFile,
       (current) => {
-        for (const [item, locked] of entries) current.items[item] = locked
-        current.collections = { ...current.collections, [key]: entry }
+        for (const [item, locked] of entries) pinItem(current, item, locked)
+        pinCollection(current, key, entry)
       },
       { fs, staleMs: options.lockStaleMs, signal: options.signal },
     )

@@ -14,7 +14,7 @@ import {
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -27,9 +27,10 @@ import {
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
 import { blobKey } from '#core/storage'
 import { blobCachePath, blobLockPath, type ClientFs, snapshotDir } from './cache.ts'
+import { verifyCache } from './cache-verify.ts'
 import { readLockfile } from './lockfile.ts'
 import { type PullOptions, pull } from './pull.ts'
-import { resolve } from './resolve.ts'
+import { resolve, resolveOffline } from './resolve.ts'
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 const MiB = 1024 * 1024
@@ -211,6 +212,18 @@ describe('core/client/pull', () => {
     expect(again.files.every((f) => f.cached)).toBe(true)
     // config.json is cached; the item file is revalidated with its ETag.
     expect(requests.map((r) => r.path)).toEqual(['/index/models/ac/acme/tox-gnn.json'])
+  })
+
+  it('takes a cache folder relative to the current one, as a library user gives it', async () => {
+    const cacheDir = relative(process.cwd(), join(work, 'cache'))
+    const result = await pull('acme/tox-gnn@1.0.0', options({ cacheDir }))
+    expect(result.snapshot).toBe(snapshotDir(join(work, 'cache'), ref, '1.0.0'))
+    expect(await readdir(join(work, 'cache'))).toContain('models--acme--tox-gnn')
+    expect(await resolveOffline('acme/tox-gnn@1.0.0', { cacheDir, indexUrl: base })).toMatchObject({
+      version: '1.0.0',
+    })
+    const verified = await verifyCache(cacheDir)
+    expect(verified).toMatchObject({ checked: 2, corrupt: [] })
   })
 
   it('honours tags, ranges and --include', async () => {
@@ -454,7 +467,7 @@ describe('core/client/pull', () => {
     ).catch((e) => e)
     expect(error).toMatchObject({
       code: 'client/offline-missing',
-      message: 'acme/tox-gnn@1.1.0: 1 file(s) not in the cache: tokenizer/vocab.bin',
+      message: 'acme/tox-gnn@1.1.0: 1 file not in the cache: tokenizer/vocab.bin',
     })
   })
 

@@ -2,7 +2,7 @@ import * as nodeFs from 'node:fs'
 import { dirname, relative } from 'node:path'
 import picomatch from 'picomatch'
 import semver from 'semver'
-import { AgoraError } from '#core/errors'
+import { AgoraError, plural } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import { formatRef, type ItemRef, type ItemSpec } from '../registry/paths.ts'
@@ -27,7 +27,14 @@ import {
   refreshRevocations,
   verifyForResolution,
 } from './licensed.ts'
-import { diffLocked, type LockedItem, type Lockfile, lockKey, readLockfile } from './lockfile.ts'
+import {
+  diffLocked,
+  type LockedItem,
+  type Lockfile,
+  lockKey,
+  pinItem,
+  readLockfile,
+} from './lockfile.ts'
 import { updateLockfile } from './lockfile-update.ts'
 import { assertNoConflicts, findTargetConflicts } from './place-check.ts'
 import {
@@ -141,7 +148,7 @@ export async function pull(spec: string | ItemSpec, options: PullOptions): Promi
     lockChanged = await updateLockfile(
       options.lockFile,
       (current) => {
-        current.items[lockKey(result.ref)] = entry
+        pinItem(current, lockKey(result.ref), entry)
       },
       { fs, staleMs: options.lockStaleMs, signal: options.signal },
     )
@@ -270,7 +277,7 @@ export async function pullItem(
     const missing = wanted.filter((f) => toFetch.has(f.sha256)).map((f) => f.path)
     throw new AgoraError(
       'client/offline-missing',
-      `${formatRef(ref)}@${resolution.version}: ${missing.length} file(s) not in the cache: ${missing.join(', ')}`,
+      `${formatRef(ref)}@${resolution.version}: ${plural(missing.length, 'file')} not in the cache: ${missing.join(', ')}`,
       { hint: 'run the pull again with network access (without --offline)' },
     )
   }

@@ -11,6 +11,7 @@ import type {
   VersionManifest,
   VersionStatus,
 } from '#core/manifest'
+import type { SearchIndex } from '../catalog/search-index.ts'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import { loadPublicKey, rawPublicKey } from '../catalog/signing.ts'
@@ -29,9 +30,16 @@ import { writeFileAtomic } from '../storage/atomic.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'
 import { checkIndexItem, isValidVersion, pathClash } from './documents.ts'
-import { checkExpiry, checkFreshness, checkItemSequence, hubCacheDir } from './freshness.ts'
+import {
+  checkExpiry,
+  checkFreshness,
+  checkItemSequence,
+  hubCacheDir,
+  itemFloor,
+} from './freshness.ts'
 import { type ClientRetryOptions, getText } from './http.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
+import { checkSearchIndex, closestIds } from './search.ts'
 import { sanitizeForTerminal } from './terminal-text.ts'
 
 /** Where and how to look an item up. */
@@ -43,7 +51,7 @@ export interface ResolveOptions {
   rawUrlTemplate?: string | undefined
   /** … and the commit it is pinned to (a full hash). */
   commit?: string | undefined
-  /** Blob URL template for the raw path; default from agora.yaml `storage.public_url` at the commit. */
+  /** Blob URL template for the raw path, with `{prefix}`, `{sha256}` and `{base}` (the hub's base_url); default from agora.yaml `storage.public_url` at the commit. */
   blobUrlTemplate?: string | undefined
   /**
    * The hub's Ed25519 public key (base64 or a KeyObject). Without one the
@@ -259,10 +267,19 @@ async function loadIndexEntry(
     etag: cached?.etag,
     ...limits(options),
     what: `the index entry of ${formatRef(ref)}`,
+  }).catch(async (error: unknown) => {
+    throw await withSuggestions(error, ref, () =>
+      fetchSearchIndex(base, { config, publicKey, floor }, options),
+    )
   })
   const text = answer.status === 304 && cached ? cached.text : (answer.text ?? '')
   const entry = checkIndexItem(openDocument<IndexItem>(text, { file: url, publicKey }), url)
-  checkItemSequence(entry.sequence, floor, url, options.allowRollback)
+  checkItemSequence(
+    entry.sequence,
+    itemFloor(config, floor, `${base}/index/config.json`),
+    url,
+    options.allowRollback,
+  )
   if (entry.kind !== ref.kind || entry.id !== `${ref.ns}/${ref.name}`) {
     throw new AgoraError(
       'index/wrong-item',
@@ -442,13 +459,21 @@ async function openCachedEntry(
   const cachePath = entryCachePath(options.cacheDir, ref)
   const cached = await readJson<CachedEntry>(options.fs, cachePath)
   if (!cached) {
-    throw new AgoraError(
+    const missing = new AgoraError(
       'client/offline-missing',
       `${formatRef(ref)} was never pulled into ${options.cacheDir}`,
       {
         hint: 'pull it once with network access, or pull with --locked from an agora.lock that lists it',
       },
     )
+    throw options.indexUrl
+      ? await withSuggestions(
+          missing,
+          ref,
+          async () =>
+            (await openCachedSearch({ ...options, indexUrl: options.indexUrl as string })).index,
+        )
+      : missing
   }
   let publicKey: KeyObject | undefined
   if (options.publicKey) {
@@ -619,6 +644,156 @@ export async function loadItem(
   }
 }
 
+/** The search document a lookup read, and where from. */
+export interface LoadedSearch {
+  index: SearchIndex
+  /** The index base, or the cached file read offline. */
+  source: string
+  warnings: string[]
+}
+
+/**
+ * Reads the hub's signed search document (`index/search.json`, named by
+ * config.json) with the checks every index document gets: the signature
+ * with the same key, the size cap, a sequence no older than config.json's,
+ * and the document rules (checkSearchIndex). It is cached beside config.json
+ * and revalidated by ETag; offline, the cached copy is checked again,
+ * expiry included. A hub whose index has none gets `client/no-search-index`.
+ *
+ * @example
+ * const { index } = await loadSearch({ fetch, indexUrl: 'http://127.0.0.1:4321', cacheDir })
+ */
+export async function loadSearch(
+  options: ResolveOptions & { offline?: boolean | undefined },
+): Promise<LoadedSearch> {
+  if (options.offline) {
+    if (!options.cacheDir || !options.indexUrl) {
+      throw new AgoraError('client/offline-missing', 'no hub named to search offline', {
+        hint: 'pass --index <url> (or set AGORA_INDEX_URL) of the hub an earlier search cached, and --cache if it is not the default',
+      })
+    }
+    const { index, cachePath } = await openCachedSearch({
+      ...options,
+      cacheDir: options.cacheDir,
+      indexUrl: options.indexUrl,
+    })
+    return { index, source: cachePath, warnings: [] }
+  }
+  if (!options.indexUrl) {
+    throw new AgoraError('client/no-source', 'no index to search', {
+      hint: 'pass --index <url> (or set AGORA_INDEX_URL)',
+    })
+  }
+  const base = indexBase(options.indexUrl)
+  const loaded = await loadConfig(base, options)
+  const index = await fetchSearchIndex(base, loaded, options)
+  return { index, source: base, warnings: loaded.warnings }
+}
+
+const NO_SEARCH_HINT =
+  'the hub\'s index was built by an agora without search; ask the hub to rebuild it ("agora index build"), or look an item up by id with "agora info <ns/name>"'
+
+async function fetchSearchIndex(
+  base: string,
+  loaded: { config: IndexConfig; publicKey: KeyObject | undefined; floor: number },
+  options: ResolveOptions,
+): Promise<SearchIndex> {
+  const { config, publicKey, floor } = loaded
+  if (typeof config.search !== 'string') {
+    throw new AgoraError(
+      'client/no-search-index',
+      `${base}/index/config.json names no search document`,
+      { hint: NO_SEARCH_HINT },
+    )
+  }
+  const url = fillTemplate(config.search, { base })
+  const cachePath = options.cacheDir ? searchCachePath(options.cacheDir, base) : undefined
+  const cached = cachePath ? await readJson<CachedEntry>(options.fs, cachePath) : undefined
+  const answer = await getText(options.fetch, url, {
+    etag: cached?.etag,
+    ...limits(options),
+    what: 'the search document',
+  }).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code !== 'client/not-found') throw error
+    throw new AgoraError('client/no-search-index', `the hub serves no search document at ${url}`, {
+      hint: NO_SEARCH_HINT,
+      cause: error,
+    })
+  })
+  const text = answer.status === 304 && cached ? cached.text : (answer.text ?? '')
+  const index = checkSearchIndex(openDocument<SearchIndex>(text, { file: url, publicKey }), url)
+  checkItemSequence(index.sequence, floor, url, options.allowRollback)
+  if (cachePath && (answer.status === 200 || cached?.expires !== config.expires)) {
+    const record: CachedEntry = { text, etag: answer.etag, expires: config.expires }
+    await writeJson(options, cachePath, record)
+  }
+  return index
+}
+
+function searchCachePath(cacheDir: string, base: string): string {
+  return join(hubCacheDir(cacheDir, base), 'search.json')
+}
+
+/** The search document an earlier online search cached, its signature and expiry checked again. */
+async function openCachedSearch(
+  options: OfflineOptions & { indexUrl: string },
+): Promise<{ index: SearchIndex; cachePath: string }> {
+  const base = indexBase(options.indexUrl)
+  const cachePath = searchCachePath(options.cacheDir, base)
+  const cached = await readJson<CachedEntry>(options.fs, cachePath)
+  if (!cached) {
+    throw new AgoraError(
+      'client/offline-missing',
+      `no search document of ${base} is cached in ${options.cacheDir}`,
+      { hint: 'search or list once with network access; the copy is kept for --offline' },
+    )
+  }
+  let publicKey: KeyObject | undefined
+  if (options.publicKey) {
+    publicKey =
+      typeof options.publicKey === 'string' ? loadPublicKey(options.publicKey) : options.publicKey
+  } else {
+    const config = await readJson<CachedConfig>(
+      options.fs,
+      join(hubCacheDir(options.cacheDir, base), 'config.json'),
+    )
+    if (config?.trustedKey) publicKey = loadPublicKey(config.trustedKey)
+  }
+  const index = checkSearchIndex(
+    openDocument<SearchIndex>(cached.text, { file: cachePath, publicKey }),
+    cachePath,
+  )
+  checkExpiry(cached.expires, cachePath, new Date(), options.allowRollback)
+  return { index, cachePath }
+}
+
+/**
+ * An unknown-item error with the closest ids of the search document in its
+ * hint ("did you mean datasets/acme/tox21?"). Best effort: any other error,
+ * or no search document, leaves the error as it was.
+ */
+async function withSuggestions(
+  error: unknown,
+  ref: ItemRef,
+  search: () => Promise<SearchIndex>,
+): Promise<unknown> {
+  const code = (error as { code?: unknown }).code
+  if (
+    !(error instanceof AgoraError) ||
+    (code !== 'client/not-found' && code !== 'client/offline-missing')
+  )
+    return error
+  const near = await search()
+    .then((index) => closestIds(index, ref))
+    .catch(() => [])
+  if (near.length === 0) return error
+  return new AgoraError(error.code, error.message, {
+    hint: `did you mean ${near.join(' or ')}? ${error.hint ?? ''}`.trim(),
+    cause: error,
+    ...(error.file === undefined ? {} : { file: error.file }),
+  })
+}
+
 async function resolveFromRaw(
   spec: ItemSpec,
   template: string,
@@ -670,21 +845,26 @@ async function resolveFromRaw(
   if (manifest.status && manifest.status.state !== 'active') {
     warnings.push(statusLine(`${formatRef(ref)}@${version}`, manifest.status))
   }
-  let blobs = options.blobUrlTemplate
-  if (!blobs) {
+  const readHub = async (): Promise<HubConfig> => {
     const hubFile = 'registry/agora.yaml'
     const hubText = await getText(options.fetch, raw(hubFile), {
       ...limits(options),
       what: 'agora.yaml',
     })
-    const hub = await validated<HubConfig>('hub', hubText.text ?? '', hubFile, {})
-    const publicUrl = hub.storage.public_url
+    return validated<HubConfig>('hub', hubText.text ?? '', hubFile, {})
+  }
+  let blobs = options.blobUrlTemplate
+  if (blobs?.includes('{base}')) {
+    // As in the index build: {base} is the hub's base_url, here from agora.yaml at the commit.
+    blobs = fillTemplate(blobs, { base: (await readHub()).base_url.replace(/\/+$/, '') })
+  } else if (!blobs) {
+    const publicUrl = (await readHub()).storage.public_url
     if (!publicUrl) {
       throw new AgoraError(
         'client/no-blob-url',
-        `${hubFile} at ${commit.slice(0, 12)} gives no storage.public_url`,
+        `registry/agora.yaml at ${commit.slice(0, 12)} gives no storage.public_url`,
         {
-          hint: "pass a blob URL template, or pull through the hub's index (--index)",
+          hint: "say where the blobs are with --blob-url TEMPLATE (e.g. https://cdn.example.org/blobs/sha256/{prefix}/{sha256}), or pull through the hub's index (--index)",
         },
       )
     }

@@ -1,7 +1,7 @@
 import type * as nodeFs from 'node:fs'
 import type { Octokit } from '@octokit/rest'
 import git, { type HttpClient, type TreeEntry } from 'isomorphic-git'
-import { AgoraError } from '#core/errors'
+import { AgoraError, plural } from '#core/errors'
 import { codeSpan, escapeMarkdown } from './escape-markdown.ts'
 
 /** A file to commit: repository-relative POSIX path and its new content. */
@@ -253,7 +253,7 @@ export function publishPullRequestBody(input: {
   return [
     `Publishes ${codeSpan(input.item)} version ${codeSpan(input.version)}${input.itemIsNew ? ' (a new item)' : ''}.`,
     '',
-    `${input.files.length} file${input.files.length === 1 ? '' : 's'}, ${total.toLocaleString('en-US')} bytes in all:`,
+    `${plural(input.files.length, 'file')}, ${total.toLocaleString('en-US')} bytes in all:`,
     '',
     '| file | bytes | sha256 | blob |',
     '| --- | ---: | --- | --- |',

@@ -1,3 +1,4 @@
+import { plural } from '#core/errors'
 import { codeSpan, escapeMarkdown } from './escape-markdown.ts'
 import { decideLabels, type Label } from './labels.ts'
 import type { ReportIssue, ValidationReport } from './report-schema.ts'
@@ -41,7 +42,7 @@ export function renderComment(report: ValidationReport, options: RenderOptions =
     `### ${passed ? '✅ Agora validation passed' : '❌ Agora validation failed'}`,
     '',
     `Commit ${codeSpan(pr.headSha.slice(0, 12))} against base ${codeSpan(pr.baseSha.slice(0, 12))}, ` +
-      `${report.changes.filesChanged} file${report.changes.filesChanged === 1 ? '' : 's'} changed` +
+      `${plural(report.changes.filesChanged, 'file')} changed` +
       (options.runUrl && /^https:\/\/[^\s()<>]+$/.test(options.runUrl)
         ? ` ([workflow run](${options.runUrl}))`
         : '') +
@@ -67,7 +68,7 @@ export function renderSummary(report: ValidationReport): string {
   const lines = [
     `## Agora validation: ${report.ok ? 'passed' : 'failed'}`,
     '',
-    `${errors} error${errors === 1 ? '' : 's'}, ${report.issues.length - errors} other issue${report.issues.length - errors === 1 ? '' : 's'}; ` +
+    `${plural(errors, 'error')}, ${plural(report.issues.length - errors, 'other issue')}; ` +
       `labels the report workflow will set: ${labels.map((l) => codeSpan(l)).join(' ') || 'none'}`,
   ]
   lines.push(...renderDetails(report, 200))

@@ -39,31 +39,38 @@ export interface StripeEvent {
   data: { object: Record<string, unknown> }
 }
 
-/** The kinds of item a metadata `agora_item` may name, by their plural folder. */
-const KIND_OF: Record<string, string> = {
-  models: 'model',
-  datasets: 'dataset',
-  adapters: 'adapter',
-  loras: 'lora',
-  pipelines: 'pipeline',
-  benchmarks: 'benchmark',
-  collections: 'collection',
-  spaces: 'space',
-}
+const KINDS = [
+  'model',
+  'dataset',
+  'adapter',
+  'lora',
+  'pipeline',
+  'benchmark',
+  'collection',
+  'space',
+]
+/** The kinds of item a metadata `agora_item` may name, singular (as the Stripe sync writes them) or plural. */
+const KIND_OF: Record<string, string> = Object.fromEntries(
+  KINDS.flatMap((k) => [
+    [k, k],
+    [`${k}s`, k],
+  ]),
+)
 const PART = /^[a-z0-9](?:[a-z0-9._-]{0,98}[a-z0-9])?$/
 const TYPES: readonly string[] = ['per-download', 'subscription', 'per-query']
 
 /**
- * Reads `agora_item` (`[kinds/]ns/name`) into an item reference.
+ * Reads `agora_item` (`kind/ns/name`, the kind singular or plural, or
+ * `ns/name` for a model) into an item reference.
  *
- * @example parseItemMetadata('loras/acme/x') // { kind: 'lora', ns: 'acme', name: 'x' }
+ * @example parseItemMetadata('lora/acme/x') // { kind: 'lora', ns: 'acme', name: 'x' }
  */
 export function parseItemMetadata(
   text: string,
 ): { kind: string; ns: string; name: string } | undefined {
   const parts = text.split('/')
-  const [kinds, ns, name] = parts.length === 2 ? ['models', ...parts] : parts
-  const kind = kinds === undefined ? undefined : KIND_OF[kinds]
+  const [kinds, ns, name] = parts.length === 2 ? ['model', ...parts] : parts
+  const kind = kinds === undefined || !Object.hasOwn(KIND_OF, kinds) ? undefined : KIND_OF[kinds]
   if (parts.length > 3 || !kind || !ns || !name || !PART.test(ns) || !PART.test(name))
     return undefined
   if (ns.includes('..') || name.includes('..')) return undefined

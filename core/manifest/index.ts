@@ -1,3 +1,4 @@
+export * from './edit-distance.ts'
 export * from './fast-yaml.ts'
 export * from './license.ts'
 export * from './load.ts'

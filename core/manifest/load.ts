@@ -22,6 +22,8 @@ export interface Located<T> {
   locate(path: readonly (string | number)[]): { line: number; col: number }
   /** Like locate, but for a mapping key: points at the key itself rather than its value. */
   locateKey?(path: readonly (string | number)[]): { line: number; col: number }
+  /** The source text of the scalar at `path` as written (`1.0`, not the number 1), if it is one. */
+  written?(path: readonly (string | number)[]): string | undefined
 }
 
 export interface LoadYamlOptions {
@@ -294,7 +296,10 @@ function pathNode(
  * finds them runs only when something asks, which is when an issue is
  * reported, so clean documents never pay for it.
  */
-function lazyLocators(text: string, file: string): Pick<Located<unknown>, 'locate' | 'locateKey'> {
+function lazyLocators(
+  text: string,
+  file: string,
+): Pick<Located<unknown>, 'locate' | 'locateKey' | 'written'> {
   let cached: { doc: Document; walk: Walk } | undefined
   const parsed = () => {
     if (!cached) {
@@ -314,7 +319,14 @@ function lazyLocators(text: string, file: string): Pick<Located<unknown>, 'locat
       const { node, key } = pathNode(doc, path)
       return posOf(walk, (key ?? node)?.range?.[0])
     },
+    written: (path) => scalarText(text, pathNode(parsed().doc, path).node),
   }
+}
+
+/** The text of a scalar node as it stands in the source. */
+function scalarText(text: string, node: unknown): string | undefined {
+  if (!isScalar(node) || !node.range) return undefined
+  return text.slice(node.range[0], node.range[1])
 }
 
 /**
@@ -421,5 +433,6 @@ export function loadYaml(
     const { node, key } = pathNode(doc, path)
     return posOf(walk, (key ?? node)?.range?.[0])
   }
-  return { value: issues.length === 0 ? value : undefined, issues, locate, locateKey }
+  const written = (path: readonly (string | number)[]) => scalarText(text, pathNode(doc, path).node)
+  return { value: issues.length === 0 ? value : undefined, issues, locate, locateKey, written }
 }

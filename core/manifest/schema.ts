@@ -8,6 +8,7 @@ import itemSchema from '../../registry/schemas/item.schema.json' with { type: 'j
 import ownerSchema from '../../registry/schemas/owner.schema.json' with { type: 'json' }
 import resultSchema from '../../registry/schemas/result.schema.json' with { type: 'json' }
 import versionSchema from '../../registry/schemas/version.schema.json' with { type: 'json' }
+import { editDistance } from './edit-distance.ts'
 import type { Located } from './load.ts'
 import { type UrlField, urlFieldAt, urlFieldProblem } from './url-fields.ts'
 
@@ -100,29 +101,6 @@ export function fieldName(path: readonly (string | number)[]): string {
 }
 
 /**
- * Edit distance, for "did you mean" hints on misspelt fields and licences.
- *
- * @example editDistance('licence', 'license') // 1
- */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number
-    prev[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] as number
-      prev[j] = Math.min(
-        up + 1,
-        (prev[j - 1] as number) + 1,
-        diag + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-      diag = up
-    }
-  }
-  return prev[b.length] as number
-}
-
-/**
  * The closest candidate within a distance proportional to the word's length.
  *
  * @example closest('licence', ['license', 'links']) // 'license'
@@ -177,6 +155,16 @@ function knownProperties(root: SchemaNode, schema: SchemaNode, data: unknown): s
   return [...names]
 }
 
+/** `1` -> `1.0.0`, `1.2` -> `1.2.0`: the semantic version a number was meant to be. */
+function semverOf(written: string): string {
+  const parts = written.split('.').filter((p) => /^\d+$/.test(p))
+  while (parts.length < 3) parts.push('0')
+  return parts
+    .slice(0, 3)
+    .map((p) => String(Number(p)))
+    .join('.')
+}
+
 function describeType(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
@@ -227,7 +215,7 @@ export function schemaIssues(
   errors: readonly ErrorObject[],
   type: DocumentType,
   data: unknown,
-  located: Pick<Located<unknown>, 'locate' | 'locateKey'>,
+  located: Pick<Located<unknown>, 'locate' | 'locateKey' | 'written'>,
   file: string,
 ): Issue[] {
   const root = SCHEMAS[type]
@@ -289,8 +277,19 @@ export function schemaIssues(
         .split(',')
         .map((t) => TYPE_WORDS[t] ?? t)
         .join(' or ')
-      message = `${field} must be ${want}, found ${describeType(e.data)}`
+      // YAML reads `1.0` as the number 1: show what the author wrote, not what it became.
+      const asWritten =
+        typeof e.data === 'number' || typeof e.data === 'boolean'
+          ? located.written?.(path)
+          : undefined
+      message = `${field} must be ${want}, found ${asWritten === undefined ? describeType(e.data) : `${typeof e.data} ${asWritten}`}`
       hint = exampleHint(parentSchema)
+      if (asWritten !== undefined && want === 'a string') {
+        hint =
+          field === 'version' || field.endsWith('.version')
+            ? `YAML reads ${asWritten} as a ${typeof e.data}; use a semantic version such as ${semverOf(asWritten)}, which YAML keeps as a string`
+            : `YAML reads ${asWritten} as a ${typeof e.data}; quote it to keep it as written: "${asWritten}"`
+      }
     } else if (e.keyword === 'enum' || e.keyword === 'const') {
       code = 'schema/enum'
       const allowed =

@@ -174,7 +174,27 @@ const versions: { [K in Exclude<Kind, 'collection'>]: object } = {
     expected_runtime_s: 1,
     success_rate: 1,
   } satisfies Complete<PipelineVersion>,
-  benchmark: { ...versionCommon, test_files: ['a.bin'] } satisfies Complete<BenchmarkVersion>,
+  benchmark: {
+    ...versionCommon,
+    test_files: ['a.bin'],
+    evaluation: {
+      test_set: 'a.bin',
+      id_column: 'id',
+      predictions: { format: 'csv', id_column: 'id', higher_is_better: false },
+      tasks: [{ name: 'nr-ar', label: 'NR-AR', prediction: 'NR-AR' }],
+      metrics: [
+        {
+          name: 'ef1',
+          function: 'enrichment_factor',
+          k: 1,
+          fraction: 0.01,
+          alpha: 20,
+          threshold: 0.5,
+          tasks: ['nr-ar'],
+        },
+      ],
+    },
+  } satisfies Complete<BenchmarkVersion>,
 }
 
 const hubBase: Complete<Omit<HubConfig, 'storage'>> = {
@@ -245,6 +265,15 @@ const result: Complete<ResultManifest> = {
   date: '2025-01-01',
   source: { name: 'QA', url: 'https://ci.example.org/1', user: 'octocat' },
   verified: false,
+  provenance: {
+    runner: 'predictions',
+    benchmark: { ref: 'benchmarks/acme/b', version: '1.0.0', manifest_sha256: SHA },
+    test_set_sha256: SHA,
+    item: { ref: 'models/acme/m', version: '1.0.0', manifest_sha256: SHA },
+    predictions_sha256: SHA,
+    commit: '0123456789abcdef0123456789abcdef01234567',
+    time: '2025-01-01T00:00:00.000Z',
+  },
 }
 
 /** Property names the schema allows at this node for this data (following $ref and matching if/then). */

@@ -131,7 +131,7 @@ export interface Pricing {
   query_limit?: number
   /** Where to ask for an enterprise quote. */
   contact?: string
-  /** Checkout page (a Stripe Payment Link) the site's buy button opens. */
+  /** Deprecated and ignored by the site: `agora stripe sync` writes payments/links.json. */
   payment_link?: string
 }
 
@@ -341,9 +341,62 @@ export interface PipelineVersion extends VersionCommon {
   success_rate?: number
 }
 
+/** Metric functions `agora eval` computes, by their names in a benchmark contract. */
+export type EvaluationFunction =
+  | 'roc_auc'
+  | 'average_precision'
+  | 'accuracy'
+  | 'balanced_accuracy'
+  | 'f1_binary'
+  | 'f1_macro'
+  | 'f1_micro'
+  | 'mcc'
+  | 'log_loss'
+  | 'brier'
+  | 'mae'
+  | 'rmse'
+  | 'r2'
+  | 'pearson'
+  | 'spearman'
+  | 'precision_at_k'
+  | 'recall_at_k'
+  | 'enrichment_factor'
+  | 'bedroc'
+
+/** How a benchmark version is scored from a predictions file. */
+export interface EvaluationContract {
+  /** Path (in `files`) of the labelled test set: CSV with a header, or JSON Lines. */
+  test_set: string
+  /** Column of the test set that identifies a row. */
+  id_column: string
+  predictions: {
+    format: 'csv' | 'jsonl'
+    /** Column (CSV) or key (JSONL) of the row id; defaults to the test set's. */
+    id_column?: string
+    /** False when a lower prediction means "more likely active" (docking scores). */
+    higher_is_better?: boolean
+  }
+  /** One entry per label column; a metric over several tasks is their mean. */
+  tasks: { name: string; label: string; prediction?: string }[]
+  metrics: {
+    /** A metric name of the benchmark item. */
+    name: string
+    function: EvaluationFunction
+    k?: number
+    fraction?: number
+    alpha?: number
+    /** Threshold turning scores into classes for label metrics (default 0.5). */
+    threshold?: number
+    /** Names of the tasks this metric averages over; all tasks when left out. */
+    tasks?: string[]
+  }[]
+}
+
 export interface BenchmarkVersion extends VersionCommon {
   /** Paths (in `files`) of the test set. */
   test_files?: string[]
+  /** The contract `agora eval` scores predictions by. */
+  evaluation?: EvaluationContract
 }
 
 export type VersionManifest =
@@ -366,6 +419,25 @@ export interface ResultManifest {
   source?: { name?: string; url?: string; user?: string }
   /** True only when written by the hub's QA workflow. */
   verified?: boolean
+  /** How `agora eval` produced the scores. */
+  provenance?: ResultProvenance
+}
+
+/** An item version pinned by the hash of its version manifest. */
+export interface PinnedVersion {
+  ref: string
+  version: string
+  manifest_sha256: string
+}
+
+export interface ResultProvenance {
+  runner: 'predictions'
+  benchmark: PinnedVersion
+  test_set_sha256?: string
+  item: PinnedVersion
+  predictions_sha256: string
+  commit?: string
+  time: string
 }
 
 /** README.md split into its front matter and Markdown body. */

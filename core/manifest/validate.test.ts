@@ -97,6 +97,21 @@ describe('core/manifest/validate', () => {
     ])
   })
 
+  it('shows a number where a string belongs as written, with a hint to write it as one', () => {
+    const source = 'version: 1.0\nfiles: []\nchangelog: 2.50\n'
+    const issues = validateDocument('version', source, 'v.yaml', { kind: 'model' }).issues
+    expect(issues.map((i) => formatIssue(i)).join('\n')).toBe(
+      [
+        'v.yaml:1:10  schema/type  version must be a string, found number 1.0',
+        '  hint: YAML reads 1.0 as a number; use a semantic version such as 1.0.0, which YAML keeps as a string',
+        'v.yaml:3:12  schema/type  changelog must be a string, found number 2.50',
+        '  hint: YAML reads 2.50 as a number; quote it to keep it as written: "2.50"',
+      ].join('\n'),
+    )
+    // The full parse (taken when the fast path declines a document) gives the same text.
+    expect(loadYaml(source, 'v.yaml', { fast: false }).written?.(['version'])).toBe('1.0')
+  })
+
   it('points a missing nested field at its parent mapping', () => {
     const source = 'type: org\nname: Acme\nmembers: [octocat]\npayout:\n  account: acct_1\n'
     const issues = validateDocument('owner', source, 'owners/acme.yaml').issues

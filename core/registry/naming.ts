@@ -1,5 +1,5 @@
 import type { Issue } from '#core/errors'
-import { hintFor } from '#core/errors'
+import { hintFor, plural } from '#core/errors'
 
 /**
  * Names no namespace or item may take: they collide with site routes, static
@@ -104,7 +104,7 @@ export function checkName(
     issues.push({
       code: 'naming/invalid',
       severity: 'error',
-      message: `${what} "${name}" is ${name.length} characters long; it must be 2 to 64`,
+      message: `${what} "${name}" is ${plural(name.length, 'character')} long; it must be 2 to 64`,
       hint: hintFor('naming/invalid'),
     })
   }

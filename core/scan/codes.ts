@@ -281,7 +281,7 @@ export const SCAN_CODES = {
   },
   'scan/peft-manifest-mismatch': {
     severity: 'error',
-    hint: 'make r and target_modules in the version manifest agree with adapter_config.json',
+    hint: 'make r, lora_alpha and target_modules in the version manifest agree with adapter_config.json',
   },
 } as const satisfies Record<string, ScanCodeInfo>
 

@@ -113,6 +113,18 @@ describe('core/scan/peft', () => {
     ])
   })
 
+  it('holds lora_alpha against the manifest and reads hf: base models as Hub ids', () => {
+    const weights = [...layer('q_proj', 8), ...layer('v_proj', 8)]
+    const { issues } = checkPeftAdapter({
+      adapterConfig: config(),
+      weights,
+      manifest: { base_model: 'hf:meta-llama/Llama-3.1-8B', r: 8, lora_alpha: 32 },
+    })
+    expect(issues.map((i) => i.message)).toEqual([
+      'the manifest says lora_alpha: 32, adapter_config.json says 16',
+    ])
+  })
+
   it('refuses configs that are not LoRA JSON objects', () => {
     for (const bad of [
       'not json',

@@ -7,6 +7,7 @@ import type { Finding, TensorInfo } from './types.ts'
 export interface LoraManifestFields {
   base_model?: string | readonly string[]
   r?: number
+  lora_alpha?: number
   target_modules?: readonly string[]
 }
 
@@ -112,7 +113,9 @@ export function checkPeftAdapter(
       makeFinding(
         weightsFile,
         'scan/peft-no-lora-tensors',
-        `none of the ${input.weights.length} tensors is a lora_A or lora_B weight`,
+        input.weights.length === 1
+          ? 'the one tensor is not a lora_A or lora_B weight'
+          : `none of the ${input.weights.length} tensors is a lora_A or lora_B weight`,
       ),
     )
   }
@@ -188,6 +191,19 @@ export function checkPeftAdapter(
       ),
     )
   }
+  if (
+    manifest?.lora_alpha !== undefined &&
+    loraAlpha !== undefined &&
+    manifest.lora_alpha !== loraAlpha
+  ) {
+    issues.push(
+      makeFinding(
+        configFile,
+        'scan/peft-manifest-mismatch',
+        `the manifest says lora_alpha: ${manifest.lora_alpha}, adapter_config.json says ${loraAlpha}`,
+      ),
+    )
+  }
   if (manifest?.target_modules !== undefined && Array.isArray(targetModules)) {
     const a = [...new Set(manifest.target_modules)].sort()
     const b = [...new Set(targetModules)].sort()
@@ -212,11 +228,12 @@ function rankFor(module: string, pattern: Record<string, JsonValue>): number | u
   return undefined
 }
 
-/** `models/acme/llama@1.0.0`, `acme/llama` and `Acme/Llama` name the same model. */
+/** `models/acme/llama@1.0.0`, `acme/llama`, `Acme/Llama` (and `hf:acme/llama` for `acme/llama`) name the same model. */
 function normalizeModelId(id: string): string {
   return id
     .trim()
     .toLowerCase()
+    .replace(/^hf:/, '')
     .replace(/^models\//, '')
     .replace(/@.*$/, '')
 }

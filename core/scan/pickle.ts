@@ -1,3 +1,4 @@
+import { plural } from '#core/errors'
 import { makeFinding } from './finding.ts'
 import { isAllowedGlobal, isDangerousGlobal } from './pickle-globals.ts'
 import { SIMPLE_ESCAPES } from './py-literal.ts'
@@ -517,7 +518,7 @@ export function scanPickleBytes(
         makeFinding(
           file,
           'scan/pickle-unresolved-global',
-          `${where}${walk.unresolved} STACK_GLOBAL import${walk.unresolved > 1 ? 's' : ''} whose module or name is computed, not a literal string`,
+          `${where}${plural(walk.unresolved, 'STACK_GLOBAL import')} whose module or name is computed, not a literal string`,
         ),
       )
     }
@@ -526,7 +527,7 @@ export function scanPickleBytes(
         makeFinding(
           file,
           'scan/pickle-extension',
-          `${where}pickle imports through ${walk.extensions} copyreg extension code${walk.extensions > 1 ? 's' : ''}`,
+          `${where}pickle imports through ${plural(walk.extensions, 'copyreg extension code')}`,
         ),
       )
     }

@@ -1,3 +1,4 @@
+import { plural } from '#core/errors'
 import { makeFinding } from './finding.ts'
 import { KERAS_CONFIG_BYTES, kerasConfigFindings } from './keras.ts'
 import { NPY_MAGIC, readNpyHeader } from './npy.ts'
@@ -8,7 +9,7 @@ import {
   sniffsAsPickle,
   walkPickle,
 } from './pickle.ts'
-import { type FormatScan, type Options, plural, unsafeFormat } from './scan-context.ts'
+import { type FormatScan, type Options, unsafeFormat } from './scan-context.ts'
 import { innerFormat, isContainer, scanInside } from './scan-nested.ts'
 import { sliceSource } from './source.ts'
 import { NOT_FILES, readTarEntries } from './tar.ts'
@@ -40,7 +41,7 @@ export async function scanZip(source: ScanSource, options: Options): Promise<For
       makeFinding(
         file,
         'scan/torchscript',
-        `TorchScript archive with ${code.length} code file${code.length > 1 ? 's' : ''} (e.g. ${code[0]?.name})`,
+        `TorchScript archive with ${plural(code.length, 'code file')} (e.g. ${code[0]?.name})`,
       ),
     )
   }

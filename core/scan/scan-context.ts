@@ -67,13 +67,6 @@ export function unsafeFormat(file: string, what: string): Finding {
 }
 
 /**
- * @example plural(2, 'pickle') // '2 pickles'
- */
-export function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`
-}
-
-/**
  * The finding for a format Agora cannot look inside: a warning, an error under `strict`.
  *
  * @example unknownFinding('x.dat', 'a binary format', resolveOptions({ strict: true })).severity // 'error'

@@ -16,11 +16,12 @@ import {
   validateDocument,
 } from '#core/manifest'
 import { formatRef, type ItemRef, itemDir, REGISTRY_DIR, validateRegistry } from '#core/registry'
-import { type ScanVerdict, scanPath } from '#core/scan'
+import { type LoraManifestFields, type ScanVerdict, scanPath } from '#core/scan'
 import { writeFileAtomic } from './atomic.ts'
 import type { BlobStore } from './blob-store.ts'
 import { hashFile } from './hash.ts'
 import { NO_FOLLOW_READ, readFileNoFollow } from './no-follow.ts'
+import { baseModelRef, readLoraConfig } from './publish-lora.ts'
 
 /** What to publish: a folder of files as one version of one item. */
 export interface PublishRequest {
@@ -214,7 +215,10 @@ export async function planPublish(
   const writes: PlannedWrite[] = []
   let unchanged = false
 
-  if (currentVersion !== undefined) {
+  // `agora new` scaffolds versions/<v>.yaml with `files: []`: a version without
+  // files is a draft publish completes, keeping what the author wrote in it.
+  const draft = currentVersion === undefined ? undefined : draftVersion(currentVersion)
+  if (currentVersion !== undefined && draft === undefined) {
     const existing = validateDocument('version', currentVersion, versionFile, {
       kind: ref.kind,
       hub: request.hub,
@@ -231,6 +235,22 @@ export async function planPublish(
     }
     unchanged = same === true
   } else {
+    // A LoRA's adapter_config.json fills r, lora_alpha, target_modules and base_model.
+    const lora =
+      ref.kind === 'lora'
+        ? await readLoraConfig(files, loraGiven(front, draft, currentItem), versionFile, issues)
+        : undefined
+    const loraBase =
+      lora?.baseModel === undefined
+        ? undefined
+        : await baseModelRef(lora.baseModel, (ns, name) =>
+            nodeFs.promises
+              .stat(join(repoRoot, REGISTRY_DIR, itemDir({ kind: 'model', ns, name })))
+              .then(
+                () => true,
+                () => false,
+              ),
+          )
     const versionDoc: Record<string, unknown> = {
       version,
       released: (request.now ?? new Date()).toISOString().slice(0, 10),
@@ -238,15 +258,27 @@ export async function planPublish(
       files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
     }
     for (const key of VERSION_KEYS) if (front[key] !== undefined) versionDoc[key] = front[key]
+    for (const [key, value] of Object.entries(lora?.version ?? {}))
+      if (versionDoc[key] === undefined) versionDoc[key] = value
     writes.push({
       path: versionFile,
-      content: `# yaml-language-server: $schema=../../../../../schemas/version.schema.json\n${YAML.stringify(versionDoc, { lineWidth: 0 })}`,
-      previous: undefined,
+      content: draft
+        ? fillDraft(draft, versionDoc)
+        : `# yaml-language-server: $schema=../../../../../schemas/version.schema.json\n${YAML.stringify(versionDoc, { lineWidth: 0 })}`,
+      previous: currentVersion,
     })
+    const itemFront =
+      loraBase === undefined || hasBaseModel(front.base_model)
+        ? front
+        : {
+            ...front,
+            base_model: loraBase,
+            base_model_relation: front.base_model_relation ?? 'adapter',
+          }
     const itemText =
       currentItem === undefined
-        ? newItemYaml(request, front, card)
-        : bumpLatest(currentItem, version)
+        ? newItemYaml(request, itemFront, card)
+        : bumpLatest(currentItem, version, loraBase)
     if (itemText !== currentItem)
       writes.push({ path: itemFile, content: itemText, previous: currentItem })
     const readmeText =
@@ -423,6 +455,70 @@ async function writeAll(
   }
 }
 
+/**
+ * The parsed document of a version file that lists no files yet (as
+ * `agora new` writes it), or undefined when it lists files (released, so
+ * immutable) or cannot be read as YAML (then it is checked as a release).
+ */
+function draftVersion(text: string): YAML.Document | undefined {
+  const doc = YAML.parseDocument(text)
+  if (doc.errors.length > 0) return undefined
+  const files = doc.get('files')
+  if (files === undefined || (YAML.isSeq(files) && files.items.length === 0)) return doc
+  return undefined
+}
+
+/**
+ * Completes a draft version in place, so its comments, changelog and
+ * kind-specific fields stay: files are set, `released`, `--changelog` and
+ * front-matter fields are added, and what the author wrote wins over the
+ * front matter (a conflict with adapter_config.json is reported elsewhere).
+ */
+function fillDraft(doc: YAML.Document, fresh: Record<string, unknown>): string {
+  for (const [key, value] of Object.entries(fresh)) {
+    const mine = doc.get(key)
+    const emptyList = YAML.isSeq(mine) && mine.items.length === 0
+    if (key === 'files' || (key === 'changelog' && value !== undefined)) doc.set(key, value)
+    else if (!doc.has(key) || emptyList) doc.set(key, value)
+  }
+  return doc.toString({ lineWidth: 0 })
+}
+
+function hasBaseModel(value: unknown): boolean {
+  return (
+    (typeof value === 'string' && value.trim() !== '') || (Array.isArray(value) && value.length > 0)
+  )
+}
+
+/**
+ * The LoRA fields the author gave, to be held against adapter_config.json:
+ * a draft version file's values first, then the README front matter;
+ * base_model from item.yaml, else the front matter. Empty values count as not given.
+ */
+function loraGiven(
+  front: Record<string, unknown>,
+  draft: YAML.Document | undefined,
+  currentItem: string | undefined,
+): LoraManifestFields {
+  const pick = (key: string): unknown => {
+    const mine = draft?.toJS()?.[key]
+    return mine === undefined || (Array.isArray(mine) && mine.length === 0) ? front[key] : mine
+  }
+  const given: LoraManifestFields = {}
+  const r = pick('r')
+  if (typeof r === 'number') given.r = r
+  const alpha = pick('lora_alpha')
+  if (typeof alpha === 'number') given.lora_alpha = alpha
+  const targets = pick('target_modules')
+  if (Array.isArray(targets) && targets.length > 0 && targets.every((t) => typeof t === 'string'))
+    given.target_modules = targets
+  const itemBase =
+    currentItem === undefined ? undefined : YAML.parseDocument(currentItem).toJS()?.base_model
+  const base = hasBaseModel(itemBase) ? itemBase : front.base_model
+  if (hasBaseModel(base)) given.base_model = base as string | string[]
+  return given
+}
+
 function sameFiles(a: readonly FileEntry[], b: readonly FileEntry[]): boolean {
   if (a.length !== b.length) return false
   const key = (f: FileEntry) => `${f.path}\0${f.size}\0${f.sha256}`
@@ -457,8 +553,14 @@ function newItemYaml(
  * Moves `dist-tags.latest` to the new version when it is higher and not a
  * pre-release, editing the document in place so comments and order stay.
  */
-function bumpLatest(text: string, version: string): string {
+function bumpLatest(text: string, version: string, baseModel?: string): string {
   const doc = YAML.parseDocument(text)
+  // An item agora new scaffolded leaves base_model empty until a LoRA's config names it.
+  if (baseModel !== undefined && !hasBaseModel(doc.get('base_model'))) {
+    doc.set('base_model', baseModel)
+    const fill = doc.toString({ lineWidth: 0, flowCollectionPadding: false })
+    return bumpLatest(fill, version)
+  }
   const latest = doc.getIn(['dist-tags', 'latest'])
   const current = typeof latest === 'string' && semver.valid(latest) ? latest : undefined
   if (semver.prerelease(version) || (current && !semver.gt(version, current))) return text

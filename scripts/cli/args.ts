@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { AgoraError } from '#core/errors'
+import { AgoraError, plural } from '#core/errors'
 
 /** One option of a command, as `node:util` parseArgs takes it. */
 export interface OptionSpec {
@@ -61,7 +61,7 @@ export function parseCommandArgs<T extends OptionSpecs>(
   if (parsed.positionals.length < min) {
     throw new AgoraError(
       'cli/bad-argument',
-      `agora ${command}: expected ${min === max ? min : `at least ${min}`} argument${min === 1 ? '' : 's'}, got ${parsed.positionals.length}`,
+      `agora ${command}: expected ${min === max ? '' : 'at least '}${plural(min, 'argument')}, got ${parsed.positionals.length}`,
       { hint: `run "agora ${command} --help" for the usage` },
     )
   }

@@ -159,6 +159,23 @@ describe('scripts/cli/progress', () => {
     expect(frames[2]).toMatch(/ 50% .*\n$/)
   })
 
+  it.each([0, undefined, Number.NaN])(
+    'draws a full line at 80 columns when the terminal reports %s columns',
+    (columns) => {
+      const stream = captureStream({ isTTY: true })
+      stream.columns = columns as number
+      const bar = createProgress({ stream, label: 'model.bin', total: 100, now: () => 0 })
+      bar.update(50)
+      bar.done()
+      const frames = stream.text().split('\r').filter(Boolean)
+      expect(frames.length).toBeGreaterThan(0)
+      for (const frame of frames) expect(frame).toMatch(/^model\.bin \[#+\.+\] +50%/)
+      expect(renderProgressLine({ label: 'x', done: 1, total: 2, elapsedMs: 0, columns: 0 })).toBe(
+        renderProgressLine({ label: 'x', done: 1, total: 2, elapsedMs: 0, columns: 80 }),
+      )
+    },
+  )
+
   it('draws nothing when the stream is not a TTY', () => {
     const stream = captureStream()
     const bar = createProgress({ stream, label: 'f', total: 100 })

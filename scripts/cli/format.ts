@@ -1,4 +1,4 @@
-import { formatIssue, type Issue, sortIssues } from '#core/errors'
+import { formatIssue, type Issue, plural, sortIssues } from '#core/errors'
 
 /** Counts of a list of issues by severity, and how many files they touch. */
 export interface IssueSummary {
@@ -69,14 +69,8 @@ export function formatSummary(summary: IssueSummary, scope: { items?: number } =
   return `✖ ${counts.join(', ')}${where}`
 }
 
-/**
- * `1 item`, `2 items`.
- *
- * @example plural(2, 'error') // '2 errors'
- */
-export function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`
-}
+// One plural helper for the CLI and core; re-exported for the commands.
+export { plural }
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
 

@@ -58,7 +58,7 @@ export function createProgress(options: ProgressOptions): Progress {
       label,
       done,
       elapsedMs: t - started,
-      columns: stream.columns ?? 80,
+      columns: terminalWidth(stream.columns),
       ...(total === undefined ? {} : { total }),
     })
     stream.write(`\r${line}\x1b[K`)
@@ -84,8 +84,23 @@ export function createProgress(options: ProgressOptions): Progress {
   }
 }
 
+/** Terminals that report no width (undefined, 0, as some CI pseudo-terminals do) get the classic 80. */
+const FALLBACK_COLUMNS = 80
+
 /**
- * The text of one progress line, fitted to `columns`:
+ * The width to draw in: the terminal's, or 80 when it reports none, so a
+ * bar never shrinks to an empty line.
+ *
+ * @example terminalWidth(0) // 80
+ */
+export function terminalWidth(columns: number | undefined): number {
+  return columns !== undefined && Number.isFinite(columns) && columns >= 1
+    ? Math.floor(columns)
+    : FALLBACK_COLUMNS
+}
+
+/**
+ * The text of one progress line, fitted to `columns` (80 when it is not a width):
  * `label [#####.....]  45%  12.3 MiB/27.0 MiB  4.50 MiB/s  ETA 3s`.
  *
  * @example
@@ -98,6 +113,7 @@ export function renderProgressLine(state: {
   elapsedMs: number
   columns: number
 }): string {
+  const columns = terminalWidth(state.columns)
   const seconds = state.elapsedMs / 1000
   const rate = seconds > 0 ? state.done / seconds : 0
   const parts: string[] = []
@@ -113,7 +129,7 @@ export function renderProgressLine(state: {
   }
   const stats = parts.join('  ')
   // The label gives way first on narrow terminals, then the bar; the figures stay.
-  const room = Math.max(0, state.columns - 1 - stats.length - 2)
+  const room = Math.max(0, columns - 1 - stats.length - 2)
   const barWidth =
     state.total !== undefined && state.total > 0 ? Math.min(30, Math.max(0, room - 12)) : 0
   const labelWidth = Math.max(0, room - (barWidth > 0 ? barWidth + 3 : 0))
@@ -128,5 +144,5 @@ export function renderProgressLine(state: {
     const filled = Math.round(Math.min(1, state.done / state.total) * barWidth)
     bar = ` [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`
   }
-  return `${label}${bar}  ${stats}`.trimStart().slice(0, Math.max(0, state.columns - 1))
+  return `${label}${bar}  ${stats}`.trimStart().slice(0, Math.max(0, columns - 1))
 }

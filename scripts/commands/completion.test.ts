@@ -56,6 +56,11 @@ describe('scripts/commands/completion', () => {
     expect(complete('agora help ca')).toEqual(['cache'])
     expect(complete('agora validate --like')).toEqual(['--like-ci'])
     expect(complete('agora scan --repair')).toEqual([])
+    expect(complete('agora sea')).toEqual(['search'])
+    expect(complete('agora li')).toEqual(['licence', 'list'])
+    expect(complete('agora licence v')).toEqual(['verify'])
+    expect(complete('agora list --so')).toEqual(['--sort'])
+    expect(complete('agora search --li')).toEqual(['--license', '--limit'])
   })
 
   it('names every command in every shell, and zsh loads bash completion', async () => {

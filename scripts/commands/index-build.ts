@@ -13,7 +13,7 @@ import {
   rawPublicKey,
   type SparseIndexResult,
 } from '#core/catalog'
-import { AgoraError, hasErrors, sortIssues } from '#core/errors'
+import { AgoraError, hasErrors, plural, sortIssues } from '#core/errors'
 import type { HubConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'
@@ -24,10 +24,11 @@ import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
 
 const help = `Usage: agora index build [options]
 
-Writes the static sparse index consumers pull through: <out>/index/config.json
-and one signed JSON file per item (index/<kind>s/<shard>/<ns>/<name>.json)
-with every version, file, size, hash, status and dist-tag. Files whose bytes
-do not change are left alone, so their ETags stay valid.
+Writes the static sparse index consumers pull through: <out>/index/config.json,
+one signed JSON file per item (index/<kind>s/<shard>/<ns>/<name>.json) with
+every version, file, size, hash, status and dist-tag, and the signed search
+document (index/search.json) "agora search" and "agora list" read. Files
+whose bytes do not change are left alone, so their ETags stay valid.
 
 Options:
   --out DIR           output folder, usually the built site (default: dist)
@@ -190,7 +191,7 @@ const command: Command = {
       const errors = sortIssues(issues).filter((i) => i.severity === 'error')
       report.issues(errors)
       report.info(
-        `not building the index: the registry has ${errors.length} error(s); run "agora validate"`,
+        `not building the index: the registry has ${plural(errors.length, 'error')}; run "agora validate"`,
       )
       report.result({ ok: false, issues: errors })
       return EXIT_PROBLEMS

@@ -10,14 +10,21 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   publish: async () => (await import('./publish.ts')).default,
   pull: async () => (await import('./pull.ts')).default,
   info: async () => (await import('./info.ts')).default,
+  search: async () => (await import('./search.ts')).default,
+  list: async () => (await import('./list.ts')).default,
   cache: async () => (await import('./cache.ts')).default,
   index: async () => (await import('./index-build.ts')).default,
   scan: async () => (await import('./scan.ts')).default,
+  eval: async () => (await import('./eval.ts')).default,
   yank: async () => (await import('./status.ts')).statusCommand('yank'),
   deprecate: async () => (await import('./status.ts')).statusCommand('deprecate'),
   undeprecate: async () => (await import('./status.ts')).statusCommand('undeprecate'),
   licence: async () => (await import('./licence.ts')).default,
   completion: async () => (await import('./completion.ts')).default,
+  stripe: async () => (await import('./stripe.ts')).default,
+  sales: async () => (await import('./sales.ts')).default,
+  serve: async () => (await import('./serve.ts')).default,
+  verify: async () => (await import('./verify.ts')).default,
 }
 
 /** Other names a command answers to: `install` is the word adapters and pipelines use for `pull`. */

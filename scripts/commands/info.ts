@@ -10,7 +10,7 @@ import type { Pricing } from '#core/manifest'
 // The leaf module, not the #core/registry barrel: info must start fast, like pull.
 import { formatRef } from '../../core/registry/paths.ts'
 import { parseCommandArgs } from '../cli/args.ts'
-import { formatBytes } from '../cli/format.ts'
+import { formatBytes, plural } from '../cli/format.ts'
 import { HUB_SOURCE_OPTIONS, hubSource } from '../cli/hub-source.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { type Command, EXIT_OK } from './context.ts'
@@ -134,9 +134,7 @@ export function formatInfo(info: ItemInfo): string {
   }
   if (info.selected) {
     const { version, files, totalSize } = info.selected
-    lines.push(
-      `files of ${version}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(totalSize)}`,
-    )
+    lines.push(`files of ${version}: ${plural(files.length, 'file')}, ${formatBytes(totalSize)}`)
     const pathWidth = Math.max(0, ...files.map((f) => f.path.length))
     const sizes = files.map((f) => formatBytes(f.size))
     const sizeWidth = Math.max(0, ...sizes.map((s) => s.length))

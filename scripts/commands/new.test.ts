@@ -32,7 +32,9 @@ const FILL: Record<Kind, [string, string][]> = {
   adapter: [],
   lora: [
     ['base_model: ""', 'base_model: acme/tox-gnn'],
-    ['target_modules: []', 'target_modules: [q_proj, v_proj]'],
+    ['# r: 8', 'r: 8'],
+    ['# lora_alpha: 16', 'lora_alpha: 16'],
+    ['# target_modules: [q_proj, v_proj]', 'target_modules: [q_proj, v_proj]'],
   ],
   pipeline: [
     ['use_case: ""', 'use_case: Toxicity screening'],
@@ -85,6 +87,8 @@ describe('scripts/commands/new', () => {
       const unfilled = await run(root, 'validate', dir)
       expect(unfilled.code).toBe(1)
       expect(unfilled.stdout).toMatch(/item\.yaml:\d+:\d+ {2}\S+ {2}summary/)
+      // An empty kind field is reported as itself, never its siblings as unknown fields.
+      expect(unfilled.stdout).not.toContain('unknown field')
 
       await fill(join(root, dir), [...COMMON, ...FILL[kind]])
       const filled = await run(root, 'validate', dir)

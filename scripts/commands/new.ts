@@ -284,7 +284,8 @@ const KIND_FIELDS: Record<Kind, string> = {
     'protocol_version: "1.0"',
   ].join('\n'),
   lora: [
-    '# The model this LoRA adapts: a registry ref (ns/name) or hf:org/name.',
+    '# The model this LoRA adapts: a registry ref (ns/name) or hf:org/name;',
+    "# agora publish fills it from adapter_config.json's base_model_name_or_path.",
     'base_model: ""',
     'base_model_relation: adapter',
     '# Words that trigger the style or concept (optional).',
@@ -328,10 +329,11 @@ const VERSION_FIELDS: Record<Exclude<Kind, 'collection'>, string> = {
   dataset: ['# Number of rows, molecules or examples.', 'num_datapoints: 0'].join('\n'),
   adapter: '',
   lora: [
-    '# Rank and scaling of the adapter, and the modules it targets.',
-    'r: 8',
-    'lora_alpha: 16',
-    'target_modules: []',
+    '# Rank, scaling and adapted modules: agora publish reads them from the',
+    '# adapter_config.json it publishes. Without one, write them here, e.g.:',
+    '# r: 8',
+    '# lora_alpha: 16',
+    '# target_modules: [q_proj, v_proj]',
   ].join('\n'),
   pipeline: [
     '# Steps run in order, e.g. - { id: featurize, uses: acme/featurizer, version: ^1.0.0 }',

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { validateRegistry } from '#core/registry'
 import { blobKey } from '#core/storage'
 import { checkRequest } from '../../core/github/testing/github-stub.ts'
-import { EVIL_PICKLE_P0 } from '../../core/scan/__fixtures__/build.ts'
+import { EVIL_PICKLE_P0, safetensors } from '../../core/scan/__fixtures__/build.ts'
 import { main } from '../agora.ts'
 import type { PublishReport } from './publish.ts'
 
@@ -148,6 +148,9 @@ describe('scripts/commands/publish', () => {
     expect(drawn).toMatch(/hashing \[#+\] {2}100% {2}68\.4 KiB\/68\.4 KiB/)
     expect(drawn).toMatch(/uploading acme\/sol-net@0\.1\.0 \[#+\] {2}100% {2}68\.4 KiB\/68\.4 KiB/)
     expect(out.text()).not.toContain('\r')
+    expect(out.text()).toContain(
+      'acme/sol-net@0.1.0: 2 files, 2 uploaded (68.4 KiB), 0 already stored',
+    )
   })
 
   it('bumps dist-tags.latest of an existing item and keeps its comments', async () => {
@@ -200,6 +203,139 @@ describe('scripts/commands/publish', () => {
     expect(code).toBe(1)
     expect(stdout).toContain('publish/version-exists')
     expect(stdout).toContain('hint: released versions are immutable')
+    expect(await files(join(root, '.agora'))).toEqual([])
+  })
+
+  it('fills the empty version agora new scaffolded, keeping what the author wrote in it', async () => {
+    expect((await run(['new', 'model', 'acme/fresh', '--root', root], work)).code).toBe(0)
+    const dir = join(root, 'registry/models/ac/acme/fresh')
+    const item = join(dir, 'item.yaml')
+    await writeFile(
+      item,
+      (await readFile(item, 'utf8'))
+        .replace('summary: ""', 'summary: Something useful.')
+        .replace('license: ""', 'license: MIT'),
+    )
+    const draft = join(dir, 'versions/0.1.0.yaml')
+    await writeFile(
+      draft,
+      (await readFile(draft, 'utf8')).replace('changelog: First release.', 'changelog: Hello.'),
+    )
+    const { code, stdout } = await run(
+      ['publish', input, '--id', 'acme/fresh', '--version', '0.1.0', '--root', root, '--json'],
+      work,
+    )
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: true,
+      manifests: [
+        'registry/models/ac/acme/fresh/versions/0.1.0.yaml',
+        'registry/models/ac/acme/fresh/README.md',
+      ],
+    })
+    const filled = await readFile(draft, 'utf8')
+    expect(filled).toContain('# What changed in this version.\nchangelog: Hello.\n')
+    expect(filled).toContain(`sha256: ${sha('{"inputs": ["smiles"]}\n')}`)
+    expect(filled).toMatch(/^released: \d{4}-\d\d-\d\d$/m)
+    const { issues } = await validateRegistry(root)
+    expect(issues.filter((i) => i.severity === 'error')).toEqual([])
+
+    // Once it has files the version is released: other files are refused.
+    await writeFile(join(input, 'config.json'), 'changed')
+    const again = await run(
+      ['publish', input, '--id', 'acme/fresh', '--version', '0.1.0', '--root', root],
+      work,
+    )
+    expect(again.code).toBe(1)
+    expect(again.stdout).toContain('publish/version-exists')
+  })
+
+  describe('a LoRA', () => {
+    let lora: string
+    beforeEach(async () => {
+      lora = join(work, 'legal-lora')
+      await mkdir(lora, { recursive: true })
+      const tensors = ['q_proj', 'v_proj'].flatMap((m, i) => [
+        [`base_model.model.layers.0.self_attn.${m}.lora_A.weight`, [8, 16], i * 2],
+        [`base_model.model.layers.0.self_attn.${m}.lora_B.weight`, [16, 8], i * 2 + 1],
+      ]) as [string, number[], number][]
+      const header = Object.fromEntries(
+        tensors.map(([name, shape, n]) => [
+          name,
+          { dtype: 'F32', shape, data_offsets: [n * 512, (n + 1) * 512] },
+        ]),
+      )
+      await writeFile(join(lora, 'adapter_model.safetensors'), safetensors(header, 4 * 512))
+      await writeFile(
+        join(lora, 'adapter_config.json'),
+        JSON.stringify({
+          peft_type: 'LORA',
+          base_model_name_or_path: 'meta-llama/Llama-3.1-8B',
+          r: 8,
+          lora_alpha: 16,
+          target_modules: ['v_proj', 'q_proj'],
+        }),
+      )
+    })
+    const loraArgs = (...extra: string[]) => [
+      'publish',
+      lora,
+      '--kind',
+      'lora',
+      '--id',
+      'acme/legal-lora',
+      '--version',
+      '1.0.0',
+      '--license',
+      'MIT',
+      '--summary',
+      'Legal style.',
+      '--root',
+      root,
+      ...extra,
+    ]
+
+    it('takes r, lora_alpha, target_modules and base_model from adapter_config.json', async () => {
+      const { code, stdout } = await run(loraArgs(), work)
+      expect(stdout).not.toContain('error')
+      expect(code).toBe(0)
+      const dir = join(root, 'registry/loras/ac/acme/legal-lora')
+      const version = await readFile(join(dir, 'versions/1.0.0.yaml'), 'utf8')
+      expect(version).toContain('r: 8\nlora_alpha: 16\ntarget_modules:\n  - v_proj\n  - q_proj\n')
+      const item = await readFile(join(dir, 'item.yaml'), 'utf8')
+      expect(item).toContain('base_model: hf:meta-llama/Llama-3.1-8B\n')
+      expect(item).toContain('base_model_relation: adapter\n')
+      const { issues } = await validateRegistry(root)
+      expect(issues.filter((i) => i.severity === 'error')).toEqual([])
+    })
+
+    it('refuses a manifest that disagrees with adapter_config.json, naming both values', async () => {
+      await writeFile(
+        join(lora, 'README.md'),
+        '---\nr: 4\nbase_model: hf:mistralai/Mistral-7B-v0.1\n---\n# Legal\n',
+      )
+      const { code, stdout } = await run(loraArgs(), work)
+      expect(code).toBe(1)
+      const file = 'registry/loras/ac/acme/legal-lora/versions/1.0.0.yaml'
+      expect(stdout).toContain(
+        `${file}  scan/peft-manifest-mismatch  adapter_config.json: the manifest says r: 4, adapter_config.json says 8\n  hint: make r, lora_alpha and target_modules in the version manifest agree with adapter_config.json`,
+      )
+      expect(stdout).toContain(
+        `${file}  scan/peft-base-model-mismatch  adapter_config.json: base_model_name_or_path is "meta-llama/Llama-3.1-8B" but the item's base_model is "hf:mistralai/Mistral-7B-v0.1"`,
+      )
+      expect(await files(join(root, '.agora'))).toEqual([])
+    })
+  })
+
+  it('with --pr checks for GITHUB_TOKEN before hashing or uploading anything', async () => {
+    const before = await files(root)
+    const { code, stdout } = await run(publishArgs('--pr'), work, {})
+    expect(code).toBe(2)
+    expect(JSON.parse(stdout).error).toMatchObject({
+      code: 'publish/no-token',
+      hint: 'export GITHUB_TOKEN with a token that may push and open pull requests, or use --local; nothing was uploaded',
+    })
+    expect(await files(root)).toEqual(before)
     expect(await files(join(root, '.agora'))).toEqual([])
   })
 

@@ -16,7 +16,7 @@ import {
   planPublish,
 } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
-import { formatBytes } from '../cli/format.ts'
+import { formatBytes, plural } from '../cli/format.ts'
 import type { Progress } from '../cli/progress.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'
@@ -31,7 +31,11 @@ GGUF, ONNX, archives …) and refuses unsafe or unscannable files
 for an existing one by moving dist-tags.latest) and versions/VERSION.yaml,
 validates them like the pull-request check does, and only then uploads the
 blobs the store lacks and writes the manifests. README.md in <dir> becomes
-the card. Publishing unchanged files again uploads nothing.
+the card. Publishing unchanged files again uploads nothing. A version file
+that lists no files yet (as "agora new" writes it) is filled in, keeping what
+it says; one with files is released and never changed. For a LoRA,
+adapter_config.json gives r, lora_alpha, target_modules and base_model, and
+a manifest value that disagrees with it is an error.
 
 Options:
   --kind KIND         model, dataset, adapter, lora, pipeline or benchmark (default model)
@@ -140,6 +144,9 @@ const command: Command = {
     })
     const root = await findRepoRoot(ctx.cwd, values.root)
     const hub = await readHub(root)
+    // Everything --pr needs is checked before hashing, so a missing token never costs an upload.
+    const target =
+      mode === 'pr' && !dryRun ? await pullRequestTarget(ctx, root, hub, values.remote) : undefined
     const ref: ItemRef = { kind, ns, name }
     const store = createStore(hub.storage, { repoRoot: root, env: ctx.env })
 
@@ -220,7 +227,7 @@ const command: Command = {
       uploading.done()
     }
     report.info(
-      `${formatRef(ref)}@${plan.version}: ${plan.files.length} file(s), ${uploaded.uploaded} uploaded (${formatBytes(uploaded.uploadedBytes)}), ${plan.files.length - toUpload.size} already stored`,
+      `${formatRef(ref)}@${plan.version}: ${plural(plan.files.length, 'file')}, ${uploaded.uploaded} uploaded (${formatBytes(uploaded.uploadedBytes)}), ${plan.files.length - toUpload.size} already stored`,
     )
     if (plan.writes.length === 0) {
       report.info(
@@ -243,10 +250,9 @@ const command: Command = {
     const pr = await openPublishPullRequest(
       ctx,
       root,
-      hub,
+      target as PullRequestTarget,
       plan,
       toUpload,
-      values.remote,
       values.base,
     )
     report.info(`opened pull request #${pr.number}: ${pr.url}`)
@@ -284,20 +290,24 @@ function describePlan(plan: PublishPlan): string {
   return lines.join('\n')
 }
 
-/** Commits the manifests on a new branch, pushes it and opens the pull request; undoes the branch on failure. */
-async function openPublishPullRequest(
+/** Where --pr pushes and opens the pull request, and the token it does that with. */
+interface PullRequestTarget {
+  token: string
+  remote: string
+  repository: { owner: string; name: string; default_branch: string }
+}
+
+/** The token, remote and repository --pr needs; refused before anything is hashed or uploaded. */
+async function pullRequestTarget(
   ctx: Parameters<Command['run']>[0],
   root: string,
   hub: HubConfig,
-  plan: PublishPlan,
-  uploaded: Set<string>,
   remoteOption: string | undefined,
-  baseOption: string | undefined,
-): Promise<{ number: number; url: string; branch: string }> {
+): Promise<PullRequestTarget> {
   const token = ctx.env.GITHUB_TOKEN
   if (!token) {
     throw new AgoraError('publish/no-token', 'agora publish --pr needs GITHUB_TOKEN', {
-      hint: 'export GITHUB_TOKEN with a token that may push and open pull requests, or use --local',
+      hint: 'export GITHUB_TOKEN with a token that may push and open pull requests, or use --local; nothing was uploaded',
     })
   }
   const remote =
@@ -318,6 +328,18 @@ async function openPublishPullRequest(
       },
     )
   }
+  return { token, remote, repository }
+}
+
+/** Commits the manifests on a new branch, pushes it and opens the pull request; undoes the branch on failure. */
+async function openPublishPullRequest(
+  ctx: Parameters<Command['run']>[0],
+  root: string,
+  { token, remote, repository }: PullRequestTarget,
+  plan: PublishPlan,
+  uploaded: Set<string>,
+  baseOption: string | undefined,
+): Promise<{ number: number; url: string; branch: string }> {
   const branch = `publish/${kindPlural(plan.ref.kind)}-${plan.ref.ns}-${plan.ref.name}-${plan.version}`
   const author = {
     name:

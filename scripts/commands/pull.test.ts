@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -73,7 +73,7 @@ describe('scripts/commands/index-build and pull', () => {
     expect(first.code).toBe(0)
     expect(JSON.parse(first.stdout)).toMatchObject({
       ok: true,
-      written: ['index/config.json', 'index/models/ac/acme/tox-gnn.json'],
+      written: ['index/config.json', 'index/models/ac/acme/tox-gnn.json', 'index/search.json'],
       removed: [],
     })
     const config = JSON.parse(await readFile(join(site, 'index/config.json'), 'utf8'))
@@ -85,7 +85,7 @@ describe('scripts/commands/index-build and pull', () => {
     const again = await run(args, work)
     expect(JSON.parse(again.stdout)).toMatchObject({
       written: [],
-      unchanged: ['index/config.json', 'index/models/ac/acme/tox-gnn.json'],
+      unchanged: ['index/config.json', 'index/models/ac/acme/tox-gnn.json', 'index/search.json'],
     })
     const unsigned = await run(
       ['index', 'build', '--out', join(work, 'unsigned'), '--root', root],
@@ -220,6 +220,118 @@ describe('scripts/commands/index-build and pull', () => {
       const stall = await run(['pull', 'acme/tox-gnn', ...argv], work, env)
       expect(stall.code).toBe(2)
       expect(stall.stderr).toContain('--stall-timeout (AGORA_STALL_TIMEOUT) must be a number')
+    }
+  })
+
+  it('keeps the bytes of unchanged item files across commits, and agora.lock when its pins stay', async () => {
+    const hubRoot = join(work, 'etag-hub')
+    const out = join(work, 'etag-site')
+    await cp(join(fixtures, 'hub'), hubRoot, { recursive: true })
+    const blob = join(out, blobKey(sha('hello world')))
+    await mkdir(join(blob, '..'), { recursive: true })
+    await writeFile(blob, 'hello world')
+    const served = await serveHub({ root: out })
+    try {
+      const itemFile = join(out, 'index/models/ac/acme/tox-gnn.json')
+      const build = async (commit: string, sequence: number) => {
+        const built = await run(
+          [
+            'index',
+            'build',
+            '--out',
+            out,
+            '--root',
+            hubRoot,
+            '--json',
+            '--key-file',
+            join(fixtures, 'index-test-key.pem'),
+            '--commit',
+            commit.repeat(40),
+            '--sequence',
+            String(sequence),
+          ],
+          work,
+        )
+        expect(built.code).toBe(0)
+        const config = JSON.parse(await readFile(join(out, 'index/config.json'), 'utf8')).signed
+        const item = JSON.parse(await readFile(itemFile, 'utf8')).signed
+        return { written: JSON.parse(built.stdout).written as string[], config, item }
+      }
+      const consumer = join(work, 'etag-consumer')
+      await mkdir(consumer)
+      const lockFile = join(consumer, 'agora.lock')
+      const pull = async (cache: string) => {
+        const pulled = await run(
+          [
+            'pull',
+            'acme/tox-gnn',
+            '--index',
+            served.url,
+            '--key',
+            publicKey,
+            '--cache',
+            cache,
+            '--json',
+          ],
+          consumer,
+        )
+        expect(pulled.stderr).toBe('')
+        expect(pulled.code).toBe(0)
+        return JSON.parse(pulled.stdout) as PullReport
+      }
+
+      const first = await build('b', 100)
+      // config.json and the search document carry the build's commit and sequence: both change every build.
+      expect(first.written).toEqual([
+        'index/config.json',
+        'index/models/ac/acme/tox-gnn.json',
+        'index/search.json',
+      ])
+      expect(first.config).toMatchObject({ sequence: 100, item_floor: 100 })
+      const itemBytes = await readFile(itemFile)
+      const itemTime = (await stat(itemFile)).mtimeMs
+      expect((await pull('cache-1')).lock_changed).toBe(true)
+      const lockBytes = await readFile(lockFile)
+      const lockTime = (await stat(lockFile)).mtimeMs
+
+      // An empty commit: only config.json carries the new commit and sequence.
+      const empty = await build('c', 200)
+      expect(empty.written).toEqual(['index/config.json', 'index/search.json'])
+      expect(empty.config).toMatchObject({ commit: 'c'.repeat(40), sequence: 200, item_floor: 100 })
+      expect(await readFile(itemFile)).toEqual(itemBytes)
+      expect((await stat(itemFile)).mtimeMs).toBe(itemTime)
+
+      // A new title rewrites the item file at the new commit, but takes nothing away: the floor stays.
+      const itemYaml = join(hubRoot, 'registry/models/ac/acme/tox-gnn/item.yaml')
+      await writeFile(
+        itemYaml,
+        (await readFile(itemYaml, 'utf8')).replace('title: Tox GNN', 'title: Tox GNN 2'),
+      )
+      const retitled = await build('d', 300)
+      expect(retitled.written).toEqual([
+        'index/config.json',
+        'index/models/ac/acme/tox-gnn.json',
+        'index/search.json',
+      ])
+      expect(retitled.item).toMatchObject({ commit: 'd'.repeat(40), sequence: 300 })
+      expect(retitled.config.item_floor).toBe(100)
+
+      // Pulling the same version again, resolved at another commit, leaves agora.lock alone.
+      const again = await pull('cache-2')
+      expect(again).toMatchObject({ version: '1.0.0', commit: 'd'.repeat(40), lock_changed: false })
+      expect(await readFile(lockFile)).toEqual(lockBytes)
+      expect((await stat(lockFile)).mtimeMs).toBe(lockTime)
+
+      // A change that takes something away (the licence) raises the floor: old copies are refused.
+      await writeFile(
+        itemYaml,
+        (await readFile(itemYaml, 'utf8')).replace('license: MIT', 'license: Apache-2.0'),
+      )
+      const relicensed = await build('e', 400)
+      expect(relicensed.config.item_floor).toBe(400)
+      expect(relicensed.item.sequence).toBe(400)
+    } finally {
+      await served.close()
     }
   })
 

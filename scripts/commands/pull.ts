@@ -15,7 +15,7 @@ import { AgoraError } from '#core/errors'
 // The leaf module, not the #core/registry barrel: pull must start fast and never uses the rest.
 import { formatRef } from '../../core/registry/paths.ts'
 import { parseCommandArgs } from '../cli/args.ts'
-import { formatBytes } from '../cli/format.ts'
+import { formatBytes, plural } from '../cli/format.ts'
 import { HUB_SOURCE_OPTIONS, hubSource } from '../cli/hub-source.ts'
 import type { Progress } from '../cli/progress.ts'
 import { createReporter } from '../cli/reporter.ts'
@@ -46,6 +46,10 @@ Options:
   --raw TEMPLATE      raw Git URL template with {commit} and {path}, instead of
                       the index (needs --commit)
   --commit SHA        the commit raw URLs are pinned to
+  --blob-url TEMPLATE with --raw, where the blobs are: a URL with {sha256},
+                      {prefix} (its first two characters) and {base} (the
+                      hub's base_url), as for "agora index build"; default
+                      storage.public_url of agora.yaml at the commit
   --cache DIR         cache folder (default: AGORA_CACHE, else ~/.cache/agora)
   --lock FILE         lock file to read and update (default: ./agora.lock)
   --link MODE         how --to places files: copy (default), hardlink or
@@ -123,6 +127,7 @@ const command: Command = {
         ...HUB_SOURCE_OPTIONS,
         raw: { type: 'string' },
         commit: { type: 'string' },
+        'blob-url': { type: 'string' },
         lock: { type: 'string' },
         link: { type: 'string' },
         force: { type: 'boolean' },
@@ -171,6 +176,22 @@ const command: Command = {
         hint: 'raw Git URLs are always pinned to a full commit hash: add --commit <sha>',
       })
     }
+    const blobUrl = values['blob-url']
+    if (blobUrl !== undefined && values.raw === undefined) {
+      throw new AgoraError('cli/bad-argument', 'agora pull: --blob-url applies to --raw', {
+        hint: "the index's config.json says where its blobs are; use --blob-url with --raw and --commit",
+      })
+    }
+    if (
+      blobUrl !== undefined &&
+      (!/^(https?:\/\/|\{base\})/.test(blobUrl) || !blobUrl.includes('{sha256}'))
+    ) {
+      throw new AgoraError(
+        'cli/bad-argument',
+        `agora pull: --blob-url "${blobUrl}" is not an http(s) URL template with {sha256}`,
+        { hint: 'e.g. --blob-url https://cdn.example.org/blobs/sha256/{prefix}/{sha256}' },
+      )
+    }
     const { indexUrl, publicKey, cacheDir } = await hubSource(ctx, values, {
       command: 'pull',
       verb: 'pull from',
@@ -215,6 +236,7 @@ const command: Command = {
       indexUrl,
       rawUrlTemplate: values.raw,
       commit: values.commit,
+      blobUrlTemplate: blobUrl,
       publicKey,
       cacheDir,
       to,
@@ -244,7 +266,7 @@ const command: Command = {
       }
       const total = collection.members.reduce((n, m) => n + m.files.length, 0)
       report.info(
-        `pulled ${formatRef(collection.ref)}: ${collection.members.length} member${collection.members.length === 1 ? '' : 's'}, ${total} file${total === 1 ? '' : 's'} (${formatBytes(collection.downloadedBytes)} downloaded)`,
+        `pulled ${formatRef(collection.ref)}: ${plural(collection.members.length, 'member')}, ${plural(total, 'file')} (${formatBytes(collection.downloadedBytes)} downloaded)`,
       )
       const json: CollectionPullReport = {
         ok: true,
@@ -277,7 +299,7 @@ const command: Command = {
 /** "pulled acme/x@1.0.0: 2 files, 3 kB (1 kB downloaded)". */
 function pulledLine(result: PullResult): string {
   const total = result.files.reduce((n, f) => n + f.size, 0)
-  return `pulled ${formatRef(result.ref)}@${result.version}: ${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${formatBytes(total)} (${formatBytes(result.downloadedBytes)} downloaded)`
+  return `pulled ${formatRef(result.ref)}@${result.version}: ${plural(result.files.length, 'file')}, ${formatBytes(total)} (${formatBytes(result.downloadedBytes)} downloaded)`
 }
 
 function itemReport(result: PullResult): PullReport {

@@ -33,7 +33,7 @@ import {
 } from '#core/registry'
 import { SCAN_CODES, type ScanCode } from '#core/scan'
 import { parseCommandArgs } from '../cli/args.ts'
-import { formatSummary, summarizeIssues } from '../cli/format.ts'
+import { formatSummary, plural, summarizeIssues } from '../cli/format.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'
 import { type Command, type CommandContext, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
@@ -455,7 +455,7 @@ function toReportScan({ manifest, sha256, result }: ScanInput): ReportScan {
 function describeFiles(blobs: readonly ReportBlob[], scans: readonly ReportScan[]): string {
   const bad = blobs.filter((b) => b.status !== 'ok').length
   const unsafe = scans.filter((s) => s.verdict !== 'safe').length
-  return `blobs: ${blobs.length} checked, ${bad} failed; scans: ${scans.length} files, ${unsafe} not safe`
+  return `blobs: ${blobs.length} checked, ${bad} failed; scans: ${plural(scans.length, 'file')}, ${unsafe} not safe`
 }
 
 async function validatePaths(root: string, selection: Selection): Promise<Validated> {

@@ -104,6 +104,31 @@ function solubilityRows(): (string | number)[][] {
   })
 }
 
+/**
+ * One labelled table for the ADMET suite: every molecule, the 12 Tox21
+ * endpoints on the Tox21-mini test split (empty elsewhere), the hERG blocker
+ * label and log S, so one predictions file scores all three tasks.
+ */
+function admetLabels(): string {
+  const toxTest = new Map(
+    tox21Rows()
+      .filter((r) => split3(`tox:${r[1]}`) === 'test')
+      .map((r) => [String(r[1]), r.slice(2)]),
+  )
+  const herg = new Map(hergRows().map((r) => [String(r[0]), r[4] as number]))
+  const logS = new Map(solubilityRows().map((r) => [String(r[0]), r[3] as number]))
+  const rows = MOLECULES.map((m) => {
+    const id = molId(m)
+    return [
+      id,
+      ...(toxTest.get(id) ?? TOX21_TASKS.map(() => null)),
+      herg.get(id) ?? null,
+      logS.get(m.name) ?? null,
+    ]
+  })
+  return csv(['mol_id', ...TOX21_TASKS, 'blocker', 'logS'], rows)
+}
+
 function reactionRows(): (string | number)[][] {
   const rng = createRng('data:reactions')
   const rows: (string | number)[][] = []
@@ -685,11 +710,29 @@ if __name__ == "__main__":
             version: '1.0.0',
             released: '2025-04-01',
             changelog: 'First release.',
-            test_files: ['actives.smi', 'decoys.smi'],
+            test_files: ['actives.smi', 'decoys.smi', 'labels.csv'],
+            evaluation: {
+              test_set: 'labels.csv',
+              id_column: 'name',
+              predictions: { format: 'csv', higher_is_better: false },
+              tasks: [{ name: 'egfr', label: 'active', prediction: 'score' }],
+              metrics: [
+                { name: 'ef1', function: 'enrichment_factor', fraction: 0.01 },
+                { name: 'bedroc20', function: 'bedroc', alpha: 20 },
+                { name: 'auroc', function: 'roc_auc' },
+              ],
+            },
           },
           files: [
             textFile('actives.smi', smi(actives)),
             textFile('decoys.smi', smi(decoys)),
+            textFile(
+              'labels.csv',
+              csv(
+                ['name', 'active'],
+                [...actives.map((m) => [m.name, 1]), ...decoys.map((m) => [m.name, 0])],
+              ),
+            ),
             textFile('score.py', scorePy),
             textFile(
               'eval.yaml',
@@ -764,9 +807,25 @@ if __name__ == "__main__":
             version: '1.0.0',
             released: '2025-07-15',
             changelog: 'First release.',
-            test_files: ['tasks.json'],
+            test_files: ['tasks.json', 'test_labels.csv'],
+            evaluation: {
+              test_set: 'test_labels.csv',
+              id_column: 'mol_id',
+              predictions: { format: 'csv' },
+              tasks: [
+                ...TOX21_TASKS.map((t) => ({ name: t, label: t })),
+                { name: 'herg', label: 'blocker' },
+                { name: 'solubility', label: 'logS' },
+              ],
+              metrics: [
+                { name: 'tox21_mean_auroc', function: 'roc_auc', tasks: [...TOX21_TASKS] },
+                { name: 'herg_auroc', function: 'roc_auc', tasks: ['herg'] },
+                { name: 'solubility_rmse', function: 'rmse', tasks: ['solubility'] },
+              ],
+            },
           },
           files: [
+            textFile('test_labels.csv', admetLabels()),
             jsonFile('tasks.json', {
               tasks: [
                 {

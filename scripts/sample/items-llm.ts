@@ -325,9 +325,7 @@ function res(
     version,
     scores,
     date,
-    source: verified
-      ? { name: 'Agora QA', url: 'https://github.com/agora-hub/agora/actions/workflows/qa.yml' }
-      : { name: 'self-reported', ...(user ? { user } : {}) },
+    source: verified ? { name: 'Agora QA' } : { name: 'self-reported', ...(user ? { user } : {}) },
     verified,
   }
 }

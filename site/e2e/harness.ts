@@ -4,10 +4,14 @@ import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type Browser, type BrowserContext, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { parseDocument } from 'yaml'
+import { buildSparseIndex } from '#core/catalog'
+import { loadRegistry } from '#core/registry'
+import { noFollowFs } from '#core/storage'
+import { writeSampleBlobs } from '../../scripts/gen-sample.ts'
 import { indexSearch } from '../../scripts/search-index.ts'
-import { type ServedHub, serveHub } from '../../scripts/serve-hub.ts'
+import { serveHub } from '../../scripts/serve-hub.ts'
 
 /** What the symlinked README of the fixture points at; no built file may contain it. */
 export const LINKED_SECRET = 'AGORA_E2E_SECRET=never-on-a-page'
@@ -28,10 +32,52 @@ export interface BuiltSite {
   dir: string
   out: string
   url: string
-  hub: ServedHub
   /** The safetensors file the fixture item publishes. */
   tensor: { sha256: string; size: number }
+  /** The files of the hostile dataset fixture (datasets/mallory/evil-rows). */
+  rows: Record<'csv' | 'jsonl', FixtureFile>
   close(): Promise<void>
+}
+
+export interface FixtureFile {
+  path: string
+  sha256: string
+  size: number
+  bytes: Uint8Array
+}
+
+/** A Kekulé SMILES the preview draws (aspirin). */
+export const FIXTURE_SMILES = 'CC(=O)OC1=CC=CC=C1C(=O)O'
+
+/**
+ * The hostile dataset's files: a CSV far larger than the preview reads, whose
+ * first rows carry markup and script in every column (the SMILES one too),
+ * and a small JSON Lines file with markup in keys and values.
+ */
+function rowsFixture(): Record<'csv' | 'jsonl', FixtureFile> {
+  const lines = [
+    'id,name,smiles,note',
+    `1,aspirin,${FIXTURE_SMILES},"<script>window.__pwned = 'csv'</script>"`,
+    '2,"<img src=x onerror=""window.__pwned = \'img\'"">","<b>C</b>","a, quoted ""note"""',
+    '3,benzene (aromatic form),c1ccccc1,not drawn: shown as text',
+  ]
+  for (let k = 4; lines.length < 6000; k++) lines.push(`${k},filler ${k},CCO,${'x'.repeat(40)}`)
+  const jsonl = [
+    { '<i>key</i>': '<svg onload="window.__pwned = 1">', smiles: 'C=O' },
+    { '<i>key</i>': 'plain', smiles: '[Na+].[Cl-]', extra: { nested: ['<b>'] } },
+  ]
+    .map((o) => JSON.stringify(o))
+    .join('\n')
+  const file = (path: string, text: string): FixtureFile => {
+    const bytes = new TextEncoder().encode(text)
+    return {
+      path,
+      bytes,
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    }
+  }
+  return { csv: file('rows.csv', `${lines.join('\n')}\n`), jsonl: file('rows.jsonl', `${jsonl}\n`) }
 }
 
 /** A tiny but real safetensors file: two tensors, exact offsets. */
@@ -68,6 +114,13 @@ function run(command: string, args: string[], env: Record<string, string>): Prom
   })
 }
 
+/** Where a site is built and the loopback URL that serves it. */
+export interface SiteFolder {
+  dir: string
+  out: string
+  url: string
+}
+
 /**
  * Builds the sample hub plus the hostile fixture item into a temp folder and
  * serves it on loopback: the e2e tests run against the real built site. The
@@ -81,76 +134,150 @@ export async function buildSite(env: Record<string, string> = {}): Promise<Built
   await mkdir(out, { recursive: true })
   const hub = await serveHub({ root: out, port: 0, host: '127.0.0.1' })
   try {
-    const sample = join(PROJECT_ROOT, 'registry')
-    const base = existsSync(join(sample, 'agora.yaml'))
-      ? sample
-      : join(PROJECT_ROOT, 'core/registry/__fixtures__/valid/registry')
-    await cp(base, join(dir, 'registry'), { recursive: true })
-    await cp(join(import.meta.dirname, '__fixtures__/evil/registry'), join(dir, 'registry'), {
-      recursive: true,
-    })
-
-    const hubFile = join(dir, 'registry/agora.yaml')
-    const doc = parseDocument(await readFile(hubFile, 'utf8'))
-    doc.set('base_url', hub.url)
-    doc.setIn(['storage', 'public_url'], hub.url)
-    const licenses = doc.getIn(['licenses', 'allowed'])
-    if (licenses && typeof licenses === 'object' && 'items' in licenses) {
-      const allowed = (doc.toJS().licenses?.allowed ?? []) as string[]
-      if (!allowed.includes('MIT')) doc.setIn(['licenses', 'allowed'], [...allowed, 'MIT'])
-    }
-    await writeFile(hubFile, doc.toString())
-
-    // A README.md that is a symbolic link to a secret outside the registry:
-    // the build must refuse it, never render it.
-    await writeFile(join(dir, 'secret.env'), `${LINKED_SECRET}\n`)
-    await symlink(
-      join(dir, 'secret.env'),
-      join(dir, 'registry/models/ma/mallory/linked-card/README.md'),
-    )
-
-    const bytes = safetensorsBytes()
-    const sha256 = createHash('sha256').update(bytes).digest('hex')
-    const itemDir = join(dir, 'registry/models/ma/mallory/evil-card')
-    await mkdir(join(itemDir, 'versions'), { recursive: true })
-    await writeFile(
-      join(itemDir, 'versions/1.0.0.yaml'),
-      `version: 1.0.0\nreleased: 2025-02-01\nchangelog: First release.\nfiles:\n  - { path: model.safetensors, size: ${bytes.length}, sha256: ${sha256} }\n`,
-    )
-    const blobDir = join(out, 'blobs/sha256', sha256.slice(0, 2))
-    await mkdir(blobDir, { recursive: true })
-    await writeFile(join(blobDir, sha256), bytes)
-
-    await run(process.execPath, [join(PROJECT_ROOT, 'node_modules/astro/bin/astro.mjs'), 'build'], {
-      AGORA_ROOT: dir,
-      AGORA_OUT_DIR: out,
-      AGORA_COMMIT: '0123456789abcdef0123456789abcdef01234567',
-      ...env,
-    })
-    const splitAbove = env.AGORA_SEARCH_SPLIT_ABOVE
-    await indexSearch(out, splitAbove ? { splitAbove: Number(splitAbove) } : {})
-    // astro build empties outDir; put the blob back where the hub serves blobs.
-    await mkdir(blobDir, { recursive: true })
-    await writeFile(join(blobDir, sha256), bytes)
+    await buildInto({ dir, out, url: hub.url }, env)
   } catch (error) {
     await hub.close()
     await rm(dir, { recursive: true, force: true })
     throw error
   }
   return {
-    dir,
-    out,
-    url: hub.url,
-    hub,
-    tensor: {
-      sha256: createHash('sha256').update(safetensorsBytes()).digest('hex'),
-      size: safetensorsBytes().length,
-    },
+    ...siteIn({ dir, out, url: hub.url }),
     async close() {
       await hub.close()
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+function siteIn(folder: SiteFolder): Omit<BuiltSite, 'close'> {
+  const bytes = safetensorsBytes()
+  return {
+    ...folder,
+    tensor: { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length },
+    rows: rowsFixture(),
+  }
+}
+
+/**
+ * Builds the site into `folder` (already served at `folder.url`): the pages
+ * and search as `astro build` and the search step write them, then the
+ * sparse index as `npm run build` adds it.
+ */
+export async function buildInto(
+  folder: SiteFolder,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const { dir, out, url } = folder
+  const sample = join(PROJECT_ROOT, 'registry')
+  const base = existsSync(join(sample, 'agora.yaml'))
+    ? sample
+    : join(PROJECT_ROOT, 'core/registry/__fixtures__/valid/registry')
+  await cp(base, join(dir, 'registry'), { recursive: true })
+  await cp(join(import.meta.dirname, '__fixtures__/evil/registry'), join(dir, 'registry'), {
+    recursive: true,
+  })
+  // What `agora stripe sync` would write beside registry/ (payments/links.json).
+  await cp(join(import.meta.dirname, '__fixtures__/payments'), join(dir, 'payments'), {
+    recursive: true,
+  })
+
+  const hubFile = join(dir, 'registry/agora.yaml')
+  const doc = parseDocument(await readFile(hubFile, 'utf8'))
+  doc.set('base_url', url)
+  doc.setIn(['storage', 'public_url'], url)
+  const licenses = doc.getIn(['licenses', 'allowed'])
+  if (licenses && typeof licenses === 'object' && 'items' in licenses) {
+    const allowed = (doc.toJS().licenses?.allowed ?? []) as string[]
+    if (!allowed.includes('MIT')) doc.setIn(['licenses', 'allowed'], [...allowed, 'MIT'])
+  }
+  await writeFile(hubFile, doc.toString())
+
+  // A README.md that is a symbolic link to a secret outside the registry:
+  // the build must refuse it, never render it.
+  await writeFile(join(dir, 'secret.env'), `${LINKED_SECRET}\n`)
+  await symlink(
+    join(dir, 'secret.env'),
+    join(dir, 'registry/models/ma/mallory/linked-card/README.md'),
+  )
+
+  const bytes = safetensorsBytes()
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  const itemDir = join(dir, 'registry/models/ma/mallory/evil-card')
+  await mkdir(join(itemDir, 'versions'), { recursive: true })
+  await writeFile(
+    join(itemDir, 'versions/1.0.0.yaml'),
+    `version: 1.0.0\nreleased: 2025-02-01\nchangelog: First release.\nfiles:\n  - { path: model.safetensors, size: ${bytes.length}, sha256: ${sha256} }\n`,
+  )
+  const blobDir = join(out, 'blobs/sha256', sha256.slice(0, 2))
+  await mkdir(blobDir, { recursive: true })
+  await writeFile(join(blobDir, sha256), bytes)
+
+  const rows = rowsFixture()
+  const rowsDir = join(dir, 'registry/datasets/ma/mallory/evil-rows')
+  await mkdir(join(rowsDir, 'versions'), { recursive: true })
+  await writeFile(
+    join(rowsDir, 'versions/1.0.0.yaml'),
+    `version: 1.0.0\nreleased: 2025-02-01\nchangelog: First release.\nnum_datapoints: 5999\nfiles:\n${Object.values(
+      rows,
+    )
+      .map((f) => `  - { path: ${f.path}, size: ${f.size}, sha256: ${f.sha256} }\n`)
+      .join('')}`,
+  )
+
+  await run(process.execPath, [join(PROJECT_ROOT, 'node_modules/astro/bin/astro.mjs'), 'build'], {
+    AGORA_ROOT: dir,
+    AGORA_OUT_DIR: out,
+    AGORA_COMMIT: '0123456789abcdef0123456789abcdef01234567',
+    ...env,
+  })
+  const splitAbove = env.AGORA_SEARCH_SPLIT_ABOVE
+  await indexSearch(out, splitAbove ? { splitAbove: Number(splitAbove) } : {})
+  // The item pages link their sparse index entries: write them as a hub build does.
+  // The hostile fixtures make the registry invalid; the index takes what loads.
+  const { registry } = await loadRegistry(dir, { fs: noFollowFs({ root: dir }) })
+  await buildSparseIndex(registry, { outDir: out })
+  // astro build empties outDir; put the blobs back where the hub serves blobs.
+  await mkdir(blobDir, { recursive: true })
+  await writeFile(join(blobDir, sha256), bytes)
+  if (base === sample) {
+    // The sample hub's public files, served beside the site as `npm start` does.
+    const store = join(dir, 'store')
+    await writeSampleBlobs(store)
+    await cp(join(store, 'blobs'), join(out, 'blobs'), { recursive: true })
+  }
+  for (const f of Object.values(rows)) {
+    const fileDir = join(out, 'blobs/sha256', f.sha256.slice(0, 2))
+    await mkdir(fileDir, { recursive: true })
+    await writeFile(join(fileDir, f.sha256), f.bytes)
+  }
+}
+
+/** What the e2e global setup shares: one folder, served for the whole run, built once. */
+export const SHARED_SITE = 'agoraSharedSite'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    [SHARED_SITE]: SiteFolder | undefined
+  }
+}
+
+/**
+ * The default site, built once per test run into the folder the global
+ * setup serves (site/e2e/global-setup.ts) and reused by every e2e file; a
+ * fresh build when no global setup ran. Files run one at a time, so the
+ * first to ask builds it.
+ */
+async function sharedSite(): Promise<BuiltSite> {
+  const { inject } = await import('vitest')
+  const folder = inject(SHARED_SITE)
+  if (!folder) return buildSite()
+  const marker = join(folder.dir, 'built')
+  if (!existsSync(marker)) {
+    await buildInto(folder)
+    await writeFile(marker, '')
+  }
+  // The global teardown removes it, after the last file.
+  return { ...siteIn(folder), close: async () => undefined }
 }
 
 /** Debian's chromium through playwright-core. */
@@ -178,12 +305,13 @@ export interface OpenSite {
 }
 
 /**
- * Builds the site (`env` as for `buildSite`) and opens a browser context on it.
+ * Opens a browser context on the built site: the run's shared build, or with
+ * `env` (as for `buildSite`) a build of this file's own.
  *
  * @example const open = await openSite(); …; await open.close()
  */
 export async function openSite(env: Record<string, string> = {}): Promise<OpenSite> {
-  const site = await buildSite(env)
+  const site = Object.keys(env).length === 0 ? await sharedSite() : await buildSite(env)
   const browser = await launchBrowser().catch(async (error) => {
     await site.close()
     throw error
@@ -199,4 +327,38 @@ export async function openSite(env: Record<string, string> = {}): Promise<OpenSi
       await site.close()
     },
   }
+}
+
+/** A phone-sized context (390 × 844 CSS px), for the checks that pages fit a phone. */
+export function phoneContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 1,
+    isMobile: true,
+  })
+}
+
+/**
+ * What makes the page wider than a 390 px phone screen: '' when it fits,
+ * else its width and the outermost element that sticks out, so a failure
+ * says where to look.
+ */
+export async function phoneOverflow(page: Page): Promise<string> {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth)
+  if (width <= 390) return ''
+  const culprit = await page.evaluate(() => {
+    for (const el of document.querySelectorAll('body *')) {
+      const box = el.getBoundingClientRect()
+      if (box.right > 391 && box.width > 0) {
+        const names: string[] = []
+        for (let at: Element | null = el; at && names.length < 4; at = at.parentElement) {
+          const cls = typeof at.className === 'string' ? at.className.trim() : ''
+          names.unshift(`${at.tagName.toLowerCase()}${cls ? `.${cls.split(/\s+/).join('.')}` : ''}`)
+        }
+        return names.join(' > ')
+      }
+    }
+    return 'unknown'
+  })
+  return `${width}px (${culprit})`
 }

@@ -2,7 +2,14 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BuiltSite, LINKED_SECRET, type OpenSite, openSite } from './harness.ts'
+import {
+  type BuiltSite,
+  LINKED_SECRET,
+  type OpenSite,
+  openSite,
+  phoneContext,
+  phoneOverflow,
+} from './harness.ts'
 
 let site: BuiltSite
 let context: BrowserContext
@@ -165,6 +172,22 @@ describe('site/e2e/item-page', () => {
     await page.close()
   })
 
+  it('shows how to install the client package and pull the item with it, anywhere', async () => {
+    const page = await context.newPage()
+    await page.goto(`${site.url}/models/mallory/evil-card/`)
+    const [command, library] = await page.locator('.snippet pre code').allTextContents()
+    expect(command).toMatch(/^npm i -g agora-hub\nagora pull mallory\/evil-card@\S+ --index (\S+)$/)
+    expect(command).toContain(`--index ${site.url}`)
+    expect(library).toContain("// npm i agora-hub\nimport { pull } from 'agora-hub'\n")
+    expect(library).toContain(`indexUrl: '${site.url}'`)
+    await page.goto(`${site.url}/collections/curators/admet-starter-kit/`)
+    const snippet = (await page.locator('.snippet').textContent()) ?? ''
+    expect(snippet).toContain("import { pullCollection } from 'agora-hub'")
+    expect(snippet).not.toContain('checkout')
+    expect(snippet).not.toContain('#core/')
+    await page.close()
+  })
+
   it('renders a hostile README inert: no dialog, no script, no navigation', async () => {
     const page = await context.newPage()
     let dialogs = 0
@@ -284,39 +307,18 @@ describe('site/e2e/pages', () => {
         .filter((i) => i.kind === 'benchmark')
         .map((i) => `${new URL(i.url).pathname}leaderboard/`),
     ]
-    const phone = await (open as OpenSite).browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 1,
-      isMobile: true,
-    })
+    const phone = await phoneContext((open as OpenSite).browser)
     const page = await phone.newPage()
     const wide: string[] = []
     for (const path of paths) {
       await page.goto(`${site.url}${path}`)
-      const width = await page.evaluate(() => document.documentElement.scrollWidth)
-      if (width <= 390) continue
-      // Name the outermost element that sticks out, so a failure says where to look.
-      const culprit = await page.evaluate(() => {
-        for (const el of document.querySelectorAll('body *')) {
-          const box = el.getBoundingClientRect()
-          if (box.right > 391 && box.width > 0) {
-            const names: string[] = []
-            for (let at: Element | null = el; at && names.length < 4; at = at.parentElement) {
-              const cls = typeof at.className === 'string' ? at.className.trim() : ''
-              names.unshift(
-                `${at.tagName.toLowerCase()}${cls ? `.${cls.split(/\s+/).join('.')}` : ''}`,
-              )
-            }
-            return names.join(' > ')
-          }
-        }
-        return 'unknown'
-      })
-      wide.push(`${path} ${width}px (${culprit})`)
+      const overflow = await phoneOverflow(page)
+      if (overflow) wide.push(`${path} ${overflow}`)
     }
     await phone.close()
     expect(wide).toEqual([])
-  })
+    // Every page of the sample hub, one after another: minutes on a busy 2-core machine.
+  }, 300_000)
 
   it('browses home → listing → item page with JavaScript disabled', async () => {
     const noJs = await (open as OpenSite).browser.newContext({ javaScriptEnabled: false })

@@ -1,5 +1,6 @@
 import { getCollection } from 'astro:content'
 import { createHash } from 'node:crypto'
+import { resolve } from 'node:path'
 import {
   type BuildInfo,
   type CatalogDetail,
@@ -13,6 +14,7 @@ import {
   indexCatalog,
 } from '#core/catalog'
 import type { OwnerManifest } from '#core/manifest'
+import { type LinkEntry, readLinksFile } from '#core/payments'
 
 export interface SiteCatalog extends CatalogIndex {
   build: BuildInfo
@@ -28,6 +30,8 @@ export interface SiteCatalog extends CatalogIndex {
   cacheKeyOf(key: string): string
   /** A key over several entries, for listing pages. */
   cacheKeyOfList(keys: readonly string[], extra?: unknown): string
+  /** What payments/links.json (written by `agora stripe sync`) says of an item, by key. */
+  sales: Map<string, LinkEntry>
 }
 
 let cached: Promise<SiteCatalog> | undefined
@@ -52,6 +56,9 @@ async function load(): Promise<SiteCatalog> {
     digests.set(`item:${key}`, digest)
   }
   const index = indexCatalog(entries, hubRecord.hub, owners)
+  // The sync's output sits beside registry/ under the same root the loader reads.
+  const links = await readLinksFile(resolve(process.env.AGORA_ROOT ?? process.cwd()))
+  const sales = new Map(Object.entries(links.items))
   const base = `${digests.get('hub')}|${index.asOf}`
   const hash = (text: string): string => createHash('sha1').update(text).digest('base64url')
   const keys = new Map<string, string>()
@@ -67,7 +74,7 @@ async function load(): Promise<SiteCatalog> {
       ...(entry?.parents.map((p) => p.key ?? p.text) ?? []),
       ...(entry?.members.map((m) => m.key ?? m.text) ?? []),
     ]
-    const parts = [base, digests.get(`item:${key}`)]
+    const parts = [base, digests.get(`item:${key}`), JSON.stringify(sales.get(key) ?? null)]
     for (const k of related) parts.push(k, digests.get(`item:${k}`))
     for (const ns of entry?.item.owners ?? []) parts.push(ns, digests.get(`owner:${ns}`))
     const value = hash(parts.join('|'))
@@ -92,6 +99,7 @@ async function load(): Promise<SiteCatalog> {
     stats: computeStats(index.entries),
     cacheKeyOf,
     cacheKeyOfList,
+    sales,
   }
 }
 

@@ -1,5 +1,11 @@
+import { inlineCode } from '../lib/inline-code.ts'
 import type { SearchSource } from '../lib/search-indexes.ts'
-import { loadPagefind, type PagefindResultData } from './pagefind.ts'
+import {
+  loadPagefind,
+  type Pagefind,
+  type PagefindResultData,
+  type PagefindSearch,
+} from './pagefind.ts'
 
 const PAGE_SIZE = 24
 const FACETS = [
@@ -33,6 +39,72 @@ function loadOrder(folder: string, key: string): Promise<Map<string, number>> {
     order.catch(() => orders.delete(key))
   }
   return order
+}
+
+/** Pagefind filters for a state, leaving out one facet group (to count that group's values). */
+function filtersOf(
+  state: State,
+  scopeKind: string | undefined,
+  without?: string,
+): Record<string, unknown> {
+  const filters: Record<string, unknown> = {}
+  if (scopeKind) filters['kind'] = scopeKind
+  for (const [key, values] of state.filters) if (key !== without) filters[key] = { any: values }
+  return filters
+}
+
+/**
+ * Each facet value's count: the results there would be with that value
+ * ticked. Values of one group combine with "any", so a ticked group's
+ * counts come from the search without that group; an unticked group's
+ * come from the current results.
+ */
+async function facetCounts(
+  pagefind: Pagefind,
+  state: State,
+  scopeKind: string | undefined,
+  current: PagefindSearch,
+): Promise<Record<string, Record<string, number>>> {
+  const counts: Record<string, Record<string, number>> = { ...current.filters }
+  await Promise.all(
+    [...state.filters.keys()].map(async (key) => {
+      const wider = await pagefind.search(state.q || null, {
+        filters: filtersOf(state, scopeKind, key),
+      })
+      counts[key] = wider.filters[key] ?? {}
+    }),
+  )
+  return counts
+}
+
+const unmatched = new Map<string, Promise<boolean>>()
+
+/**
+ * Whether a query word matches only one-letter words. When no indexed word
+ * starts with a search word, Pagefind falls back to the longest indexed word
+ * that the search word starts with: for `xyzzy` that is the `x` of
+ * `batch X`, for `apple` the article `a`. Such one-letter words are real
+ * page text (variables, articles, digits), so they stay in the index and
+ * excerpts; a word whose only match is one of them is a word that matched
+ * nothing. The fallback is all or nothing, so one result tells.
+ */
+function matchesOnlyOneLetter(pagefind: Pagefind, word: string): Promise<boolean> {
+  if ([...word].length < 2) return Promise.resolve(false)
+  let answer = unmatched.get(word)
+  if (!answer) {
+    answer = (async () => {
+      const first = (await pagefind.search(word)).results[0]
+      if (!first) return false
+      const data = await first.data()
+      const words = data.content.split(/\s+/)
+      const hits = data.locations.map(
+        (at) => [...(words[at] ?? '').replace(/[^\p{L}\p{N}]/gu, '')].length,
+      )
+      return hits.length > 0 && hits.every((length) => length <= 1)
+    })()
+    unmatched.set(word, answer)
+  }
+  return answer
 }
 
 interface State {
@@ -83,7 +155,9 @@ function text(tag: string, content: string, className?: string): HTMLElement {
 function renderCard(data: PagefindResultData, excerpt: boolean): HTMLLIElement {
   const li = document.createElement('li')
   li.className = 'card'
+  // The same markup as ItemCard.astro, so both look alike.
   const h = document.createElement('h2')
+  h.className = 'card-title'
   const a = document.createElement('a')
   a.href = data.url
   a.textContent = data.meta['title'] ?? data.url
@@ -93,7 +167,11 @@ function renderCard(data: PagefindResultData, excerpt: boolean): HTMLLIElement {
   if (excerpt && data.excerpt) {
     // Pagefind escapes page text and adds only <mark>; keep nothing else.
     p.innerHTML = data.excerpt.replace(/<(?!\/?mark>)[^>]*>/g, '')
-  } else p.textContent = data.meta['summary'] ?? ''
+  } else {
+    // As InlineText.astro renders a summary: backticks mark code.
+    for (const part of inlineCode(data.meta['summary'] ?? ''))
+      p.append(part.code ? text('code', part.text) : part.text)
+  }
   li.append(p)
   const meta = document.createElement('ul')
   meta.className = 'meta'
@@ -126,6 +204,7 @@ export function initBrowse(): void {
   const status = root?.querySelector<HTMLElement>('[data-status]')
   const staticPager = root?.querySelector<HTMLElement>('[data-static-pagination]')
   const clientPager = root?.querySelector<HTMLElement>('[data-client-pagination]')
+  const headingCount = document.querySelector<HTMLElement>('[data-total]')
   if (!root || !form || !status || !clientPager) return
   const scopeKind = root.dataset['kind'] || undefined
   const source = JSON.parse(root.dataset['search'] ?? 'null') as SearchSource | null
@@ -155,25 +234,32 @@ export function initBrowse(): void {
     }
     status.textContent = 'Searching…'
     const pagefind = await loadPagefind(indexes)
-    const filters: Record<string, unknown> = {}
-    if (scopeKind) filters['kind'] = scopeKind
-    for (const [key, values] of state.filters) filters[key] = { any: values }
     const sortKey = state.sort ?? (state.q ? undefined : 'trending')
-    const [search, order] = await Promise.all([
-      pagefind.search(state.q || null, { filters }),
+    const words = state.q.split(/\s+/).filter(Boolean)
+    const [search, order, junk] = await Promise.all([
+      pagefind.search(state.q || null, { filters: filtersOf(state, scopeKind) }),
       // Without its order file (a failed fetch) the results stay in Pagefind's order.
       sortKey ? loadOrder(sortFolder, sortKey).catch(() => undefined) : undefined,
+      Promise.all(words.map((w) => matchesOnlyOneLetter(pagefind, w))),
     ])
     if (mine !== generation) return
+    // Pagefind needs every word to match; one that matched nothing means no results.
+    const nothing = junk.includes(true)
+    const found = nothing ? [] : search.results
     const last = order?.size ?? 0
     const ranked = order
-      ? [...search.results].sort((a, b) => (order.get(a.id) ?? last) - (order.get(b.id) ?? last))
-      : search.results
+      ? [...found].sort((a, b) => (order.get(a.id) ?? last) - (order.get(b.id) ?? last))
+      : found
     const total = ranked.length
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
     state.page = Math.min(state.page, pages)
     const slice = ranked.slice((state.page - 1) * PAGE_SIZE, state.page * PAGE_SIZE)
-    const data = await Promise.all(slice.map((r) => r.data()))
+    const [data, counts] = await Promise.all([
+      Promise.all(slice.map((r) => r.data())),
+      nothing
+        ? ({} as Record<string, Record<string, number>>)
+        : facetCounts(pagefind, state, scopeKind, search),
+    ])
     if (mine !== generation) return
     if (!results) {
       results = document.createElement('ul')
@@ -189,8 +275,9 @@ export function initBrowse(): void {
     for (const label of form.querySelectorAll<HTMLLabelElement>('label')) {
       const box = label.querySelector('input')
       const count = label.querySelector('[data-count]')
-      if (box && count) count.textContent = String(search.filters[box.name]?.[box.value] ?? 0)
+      if (box && count) count.textContent = String(counts[box.name]?.[box.value] ?? 0)
     }
+    if (headingCount) headingCount.textContent = `(${total})`
     for (const link of root.querySelectorAll<HTMLAnchorElement>('[data-sort-link]')) {
       if (link.dataset['sortLink'] === (state.sort ?? (state.q ? '' : 'trending')))
         link.setAttribute('aria-current', 'true')

@@ -2,6 +2,9 @@
 export interface PagefindResultData {
   url: string
   excerpt: string
+  /** The page's indexed text; `locations` index its whitespace-separated words. */
+  content: string
+  locations: number[]
   meta: Record<string, string | undefined>
   filters: Record<string, string[]>
 }
@@ -17,6 +20,7 @@ export interface Pagefind {
   init(): Promise<void>
   mergeIndex(url: string, options?: Record<string, unknown>): Promise<void>
   preload(term: string): Promise<void>
+  filters(): Promise<Record<string, Record<string, number>>>
   search(
     term: string | null,
     options?: { filters?: Record<string, unknown>; sort?: Record<string, 'asc' | 'desc'> },
@@ -46,6 +50,9 @@ export function loadPagefind(indexes: readonly string[]): Promise<Pagefind> {
     await pagefind.options({ excerptLength: 24, noWorker: true })
     await pagefind.init()
     for (const other of others) await pagefind.mergeIndex(new URL(other, location.href).href)
+    // Pagefind loads a filter's index only when a search uses that filter, and
+    // counts only loaded filters: without this every other facet counts 0.
+    await pagefind.filters()
     return pagefind
   })()
   return loading

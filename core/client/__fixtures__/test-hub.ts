@@ -29,6 +29,8 @@ export type TestExtras = Record<string, Record<string, unknown>>
 
 export interface TestHub {
   url: string
+  /** The folder served: `index/`, `blobs/`. */
+  root: string
   publicKey: string
   /** Every request the hub answered, in order. */
   requests: { method: string; path: string }[]
@@ -127,6 +129,7 @@ export async function startTestHub(
   })
   return {
     url: served.url,
+    root,
     publicKey: key.publicKey,
     requests,
     publish,

@@ -1,0 +1,5 @@
+export * from './byte-range.ts'
+export * from './handler.ts'
+export * from './hf-cache-verify.ts'
+export * from './hub-index.ts'
+export * from './repo-info.ts'

@@ -1,0 +1,3 @@
+export * from './delimited.ts'
+export * from './head.ts'
+export * from './jsonl.ts'

@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto'
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type BuiltSite, FIXTURE_SMILES, type OpenSite, openSite, watchErrors } from './harness.ts'
+
+// Item pages: download links, copy buttons, dataset previews read with a
+// Range request, and SMILES drawn as SVG, at desktop width and on a phone.
+let site: BuiltSite
+let browser: Browser
+let open: OpenSite | undefined
+
+const ROWS_PAGE = '/datasets/mallory/evil-rows/'
+
+beforeAll(async () => {
+  open = await openSite()
+  ;({ site, browser } = open)
+})
+
+afterAll(async () => {
+  await open?.close()
+})
+
+const VIEWPORTS = [
+  { name: 'desktop', viewport: { width: 1280, height: 900 }, isMobile: false },
+  { name: '390 px phone', viewport: { width: 390, height: 844 }, isMobile: true },
+] as const
+
+async function withContext<T>(
+  viewport: (typeof VIEWPORTS)[number],
+  use: (context: BrowserContext, errors: string[]) => Promise<T>,
+): Promise<T> {
+  const context = await browser.newContext({
+    viewport: viewport.viewport,
+    isMobile: viewport.isMobile,
+    deviceScaleFactor: 1,
+  })
+  const errors = watchErrors(context)
+  try {
+    return await use(context, errors)
+  } finally {
+    await context.close()
+  }
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+
+/** The table a `<details data-preview>` fills once its rows are read. */
+function previewOf(page: Page, path: string) {
+  return page
+    .locator('details.preview')
+    .filter({ has: page.locator(`summary code`, { hasText: path }) })
+}
+
+describe('site/e2e/item-page/download', () => {
+  it('links each public file to its blob, whose bytes hash to the listed sha256', async () => {
+    await withContext(VIEWPORTS[0], async (context) => {
+      const page = await context.newPage()
+      await page.goto(`${site.url}${ROWS_PAGE}`)
+      for (const file of Object.values(site.rows)) {
+        const row = page.locator('table.files tbody tr').filter({ hasText: file.path })
+        const link = row.locator('a[data-download]')
+        const href = await link.getAttribute('href')
+        expect(href).toBe(`/blobs/sha256/${file.sha256.slice(0, 2)}/${file.sha256}`)
+        const response = await page.request.get(new URL(href ?? '', page.url()).href)
+        expect(response.status()).toBe(200)
+        const body = new Uint8Array(await response.body())
+        expect(sha256(body)).toBe(file.sha256)
+        expect(await row.locator('.hash').textContent()).toBe(sha256(body))
+      }
+      await page.close()
+    })
+  })
+
+  it('shows paid files with a licence note and no link', async () => {
+    await withContext(VIEWPORTS[0], async (context) => {
+      const page = await context.newPage()
+      await page.goto(`${site.url}/datasets/lexica-ai/case-law-summaries/`)
+      const rows = page.locator('table.files tbody tr')
+      expect(await rows.count()).toBeGreaterThan(0)
+      for (const row of await rows.all()) {
+        expect(await row.locator('a').count()).toBe(0)
+        expect(await row.locator('.licence-required').textContent()).toContain('licence required')
+      }
+      await page.close()
+    })
+  })
+})
+
+describe('site/e2e/item-page/copy', () => {
+  it('copies a command snippet and a README code block from the keyboard, saying Copied', async () => {
+    await withContext(VIEWPORTS[0], async (context) => {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.url })
+      const page = await context.newPage()
+      await page.goto(`${site.url}${ROWS_PAGE}`)
+      const blocks = [
+        page.locator('.snippet .code-block').first(),
+        page.locator('.card-body .code-block').first(),
+      ]
+      for (const block of blocks) {
+        const expected = await block.locator('pre').textContent()
+        const button = block.locator('button.copy-code')
+        expect(await button.textContent()).toBe('Copy')
+        await button.focus()
+        await page.keyboard.press('Enter')
+        await expect.poll(() => button.textContent()).toBe('Copied')
+        expect(await block.locator('[role="status"]').textContent()).toBe('Copied to the clipboard')
+        expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(expected)
+      }
+      expect(await page.locator('.snippet pre').first().textContent()).toBe(
+        'agora pull datasets/mallory/evil-rows@1.0.0',
+      )
+      await page.close()
+    })
+  })
+})
+
+describe('site/e2e/item-page/preview', () => {
+  for (const viewport of VIEWPORTS) {
+    it(`shows the first rows of a large CSV from one Range request, SMILES drawn, hostile cells as text (${viewport.name})`, async () => {
+      await withContext(viewport, async (context, errors) => {
+        const page = await context.newPage()
+        const file = site.rows.csv
+        const blobPath = `/blobs/sha256/${file.sha256.slice(0, 2)}/${file.sha256}`
+        const requests: Request[] = []
+        page.on('request', (r) => {
+          if (new URL(r.url()).pathname === blobPath) requests.push(r)
+        })
+        let dialogs = 0
+        page.on('dialog', (d) => {
+          dialogs += 1
+          void d.dismiss()
+        })
+        await page.goto(`${site.url}${ROWS_PAGE}`)
+        const preview = previewOf(page, file.path)
+        const table = preview.locator('table')
+        await expect.poll(() => table.locator('tbody tr').count()).toBe(20)
+
+        expect(requests).toHaveLength(1)
+        const request = requests[0] as Request
+        expect(request.headers()['range']).toBe('bytes=0-65535')
+        const response = await request.response()
+        expect(response?.status()).toBe(206)
+        const fetched = (await request.sizes()).responseBodySize
+        expect(fetched).toBeLessThanOrEqual(65536)
+        expect(fetched * 4).toBeLessThan(file.size)
+
+        expect(await table.locator('thead th').allTextContents()).toEqual([
+          'id',
+          'name',
+          'smiles',
+          'note',
+        ])
+        const cells = (row: number) => table.locator('tbody tr').nth(row).locator('td')
+        // A Kekulé SMILES becomes a drawing with its text beneath.
+        const drawn = cells(0).nth(2)
+        expect(await drawn.locator('svg.molecule line').count()).toBeGreaterThan(12)
+        expect(await drawn.locator('svg.molecule text').allTextContents()).toEqual([
+          'O',
+          'O',
+          'O',
+          'O',
+        ])
+        expect(await drawn.locator('code').textContent()).toBe(FIXTURE_SMILES)
+        // Markup in any column, the SMILES one included, is text.
+        expect(await cells(0).nth(3).textContent()).toBe("<script>window.__pwned = 'csv'</script>")
+        expect(await cells(1).nth(1).textContent()).toBe(
+          `<img src=x onerror="window.__pwned = 'img'">`,
+        )
+        expect(await cells(1).nth(2).textContent()).toBe('<b>C</b>')
+        expect(await cells(1).nth(2).locator('svg').count()).toBe(0)
+        expect(await cells(1).nth(3).textContent()).toBe('a, quoted "note"')
+        // Outside the subset drawn (aromatic form): the text alone.
+        expect(await cells(2).nth(2).textContent()).toBe('c1ccccc1')
+        expect(await cells(2).nth(2).locator('svg').count()).toBe(0)
+        expect(await preview.locator('script, img, b, iframe').count()).toBe(0)
+
+        // The second file, JSON Lines, is read when opened.
+        const jsonl = previewOf(page, site.rows.jsonl.path)
+        await jsonl.locator('summary').click()
+        const jsonTable = jsonl.locator('table')
+        await expect.poll(() => jsonTable.locator('tbody tr').count()).toBe(2)
+        expect(await jsonTable.locator('thead th').allTextContents()).toEqual([
+          '<i>key</i>',
+          'smiles',
+          'extra',
+        ])
+        expect(
+          await jsonTable.locator('tbody tr').first().locator('td').first().textContent(),
+        ).toBe('<svg onload="window.__pwned = 1">')
+        expect(await jsonTable.locator('svg.molecule').count()).toBe(2)
+        expect(await jsonl.locator('i, svg:not(.molecule)').count()).toBe(0)
+
+        await page.waitForLoadState('networkidle')
+        expect(dialogs).toBe(0)
+        expect(
+          await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned),
+        ).toBeUndefined()
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          viewport.viewport.width,
+        )
+        expect(errors).toEqual([])
+        await page.close()
+      })
+    })
+  }
+
+  it('draws the SMILES of a sample chemistry dataset', async () => {
+    await withContext(VIEWPORTS[0], async (context, errors) => {
+      const page = await context.newPage()
+      await page.goto(`${site.url}/datasets/moleval/herg-inhibition/`)
+      const table = previewOf(page, 'herg.csv').locator('table')
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(20)
+      expect(await table.locator('td.smiles svg.molecule').count()).toBe(20)
+      expect(errors).toEqual([])
+      await page.close()
+    })
+  })
+})

@@ -1,0 +1,92 @@
+import type { Pricing } from '#core/manifest'
+import {
+  applicationFeeAmount,
+  formatMoney,
+  type LinkEntry,
+  minorUnitsPerMajor,
+} from '#core/payments'
+
+/** What the item page says about buying an item. */
+export type SaleView =
+  | {
+      status: 'on-sale'
+      url: string
+      /** `$49.00`, `$19.00 / month`, `$0.005 per query`. */
+      price: string
+      /** `seller gets $44.10, hub fee $4.90 (10%)`. */
+      split: string
+      /** What one payment buys. */
+      terms: string
+    }
+  | { status: 'contact'; contact: string | undefined }
+  | { status: 'not-on-sale'; reason: string | undefined }
+
+function perUnit(minorDecimal: string, currency: string): string {
+  return new Intl.NumberFormat('en', {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    maximumFractionDigits: 6,
+  }).format(Number(minorDecimal) / minorUnitsPerMajor(currency))
+}
+
+/**
+ * Turns the sync's entry for an item (payments/links.json) into the Buy
+ * panel's text. Only the sync's file puts an item on sale: a payment link
+ * typed into item.yaml by its owner is not trusted, since it could bypass the
+ * seller account and fee the hub checked. `safeHref` decides whether the
+ * link may be rendered at all.
+ *
+ * @example saleView(entry, pricing, linkHref).split // 'seller gets $44.10, hub fee $4.90 (10%)'
+ */
+export function saleView(
+  entry: LinkEntry | undefined,
+  pricing: Pricing | undefined,
+  safeHref: (url: unknown) => string | undefined,
+): SaleView {
+  if (pricing?.model === 'enterprise' || entry?.status === 'contact') {
+    return {
+      status: 'contact',
+      contact: pricing?.contact ?? (entry?.status === 'contact' ? entry.contact : undefined),
+    }
+  }
+  if (!entry || entry.status === 'not-on-sale') {
+    return {
+      status: 'not-on-sale',
+      reason: entry?.status === 'not-on-sale' ? entry.reason : undefined,
+    }
+  }
+  const url = safeHref(entry.url)
+  if (!url) return { status: 'not-on-sale', reason: 'its payment link is not a safe web address' }
+  const money = (n: number) => formatMoney(n, entry.currency)
+  const pct = `${entry.fee_percent}%`
+  if (entry.model === 'per-download' && entry.amount !== undefined) {
+    const fee = entry.fee_amount ?? applicationFeeAmount(entry.amount, entry.fee_percent)
+    return {
+      status: 'on-sale',
+      url,
+      price: money(entry.amount),
+      split: `seller gets ${money(entry.amount - fee)}, hub fee ${money(fee)} (${pct})`,
+      terms: `One payment for a licence to download and use version ${entry.version || 'latest'} and its files.`,
+    }
+  }
+  if (entry.model === 'subscription' && entry.amount !== undefined) {
+    const fee = applicationFeeAmount(entry.amount, entry.fee_percent)
+    const interval = entry.interval ?? 'month'
+    return {
+      status: 'on-sale',
+      url,
+      price: `${money(entry.amount)} / ${interval}`,
+      split: `seller gets ${money(entry.amount - fee)}, hub fee ${money(fee)} (${pct} of each invoice)`,
+      terms: `Billed every ${interval} until cancelled; the licence is valid while the subscription is paid.`,
+    }
+  }
+  const unit = entry.unit_amount_decimal ?? '0'
+  return {
+    status: 'on-sale',
+    url,
+    price: `${perUnit(unit, entry.currency)} per query`,
+    split: `seller gets ${100 - entry.fee_percent}%, hub fee ${pct} of each monthly invoice`,
+    terms:
+      'Billed monthly for the queries used; the licence is valid while the subscription is paid.',
+  }
+}
