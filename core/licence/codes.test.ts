@@ -6,8 +6,13 @@ import { LICENCE_CODES } from './index.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const repo = join(here, '..', '..')
-/** Tests outside this folder that exercise licence codes end to end. */
-const ELSEWHERE = ['core/client/licensed.test.ts', 'scripts/commands/licence.test.ts']
+/** Tests outside this folder that exercise licence codes: the service's and end to end. */
+const ELSEWHERE = [
+  'core/billing/service.test.ts',
+  'core/billing/stripe-events.test.ts',
+  'core/client/licensed.test.ts',
+  'scripts/commands/licence.test.ts',
+]
 
 describe('core/licence/codes', () => {
   it('has a test asserting every licence code', async () => {

@@ -17,16 +17,16 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
-import { licenceIdFor } from '../../core/licence/licence.ts'
-import { openPostgres, openSqlite } from '../../core/licence/sql-driver.ts'
-import { createStore } from '../../core/licence/store.ts'
-import { hasPostgres, startPostgres } from '../../core/licence/testing/postgres.ts'
+import { openPostgres, openSqlite } from '../../core/billing/sql-driver.ts'
+import { createStore } from '../../core/billing/store.ts'
+import { hasPostgres, startPostgres } from '../../core/billing/testing/postgres.ts'
 import {
   PAID_SHA,
   paidSession,
   startService,
   WEBHOOK_SECRET,
-} from '../../core/licence/testing/service.ts'
+} from '../../core/billing/testing/service.ts'
+import { licenceIdFor } from '../../core/licence/licence.ts'
 
 const { values } = parseArgs({
   options: {

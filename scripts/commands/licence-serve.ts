@@ -3,19 +3,18 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import Stripe from 'stripe'
-import { loadPrivateKey, rawPublicKey } from '#core/catalog'
-import { AgoraError, hasErrors } from '#core/errors'
 import {
   createLicenceHandler,
   createStore as createLicenceStore,
-  keyringOf,
-  LICENCE_CODES,
   openPostgres,
   openSqlite,
   registryCatalog,
   stripeCalls,
   urlKeyFor,
-} from '#core/licence'
+} from '#core/billing'
+import { loadPrivateKey, rawPublicKey } from '#core/catalog'
+import { AgoraError, hasErrors } from '#core/errors'
+import { keyringOf, LICENCE_CODES } from '#core/licence'
 import { validateDocument } from '#core/manifest'
 import { createStore } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'

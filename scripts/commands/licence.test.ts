@@ -16,7 +16,7 @@ import {
 import { licenceIdFor } from '#core/licence'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
 import { blobKey } from '#core/storage'
-import { openSqlite } from '../../core/licence/sql-driver.ts'
+import { openSqlite } from '../../core/billing/sql-driver.ts'
 import {
   type Harness,
   PAID,
@@ -24,7 +24,7 @@ import {
   paidSession,
   startService,
   stripeEvent,
-} from '../../core/licence/testing/service.ts'
+} from '../../core/billing/testing/service.ts'
 import { main } from '../agora.ts'
 import { captureStream } from '../cli/capture.ts'
 

@@ -2,11 +2,16 @@ import { createHash, type KeyObject, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Stripe from 'stripe'
 import { AgoraError, isAgoraError } from '#core/errors'
+import type { Keyring } from '#core/licence'
+import {
+  LICENCE_CODES,
+  type LicenceCode,
+  signLicence,
+  signRevocations,
+  type VerifiedLicence,
+  verifyLicence,
+} from '#core/licence'
 import type { BlobStore } from '../storage/blob-store.ts'
-import { LICENCE_CODES, type LicenceCode } from './codes.ts'
-import type { Keyring } from './envelope.ts'
-import { signLicence, type VerifiedLicence, verifyLicence } from './licence.ts'
-import { signRevocations } from './revocations.ts'
 import type { LicenceStore } from './store.ts'
 import type { StripeCalls } from './stripe-calls.ts'
 import { hashClaim, type ItemCatalog, planEvent } from './stripe-events.ts'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseItemMetadata } from './stripe-events.ts'
 
-describe('core/licence/stripe-events', () => {
+describe('core/billing/stripe-events', () => {
   it('reads agora_item with a singular or plural kind, or none for a model', () => {
     expect(parseItemMetadata('lora/acme/x')).toEqual({ kind: 'lora', ns: 'acme', name: 'x' })
     expect(parseItemMetadata('datasets/acme/tox21')).toEqual({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { LicencePayload, LicenceType } from './licence.ts'
-import { licenceIdFor } from './licence.ts'
+import type { LicencePayload, LicenceType } from '#core/licence'
+import { licenceIdFor } from '#core/licence'
 import type { EventEffect } from './store.ts'
 
 /**

@@ -3,8 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { licenceIdFor, verifyLicence } from './licence.ts'
-import { verifyRevocations } from './revocations.ts'
+import { licenceIdFor, verifyLicence, verifyRevocations } from '#core/licence'
 import { openPostgres, openSqlite, type SqlDriver } from './sql-driver.ts'
 import type { LicenceStore } from './store.ts'
 import { hasPostgres, startPostgres, type TempPostgres } from './testing/postgres.ts'
@@ -57,7 +56,7 @@ async function post(h: Harness, path: string, body: unknown): Promise<Response> 
   })
 }
 
-describe.each(backends)('core/licence/service on $name', (backend) => {
+describe.each(backends)('core/billing/service on $name', (backend) => {
   let h: Harness | undefined
   const skip = () => backend.name === 'postgres' && !pgServer
   const start = async (options: Parameters<typeof startService>[1] = {}) => {
@@ -423,7 +422,7 @@ describe.each(backends)('core/licence/service on $name', (backend) => {
   })
 })
 
-describe('core/licence/service on a full SQLite disk', () => {
+describe('core/billing/service on a full SQLite disk', () => {
   it('answers 5xx, not 200, when the database file cannot grow', async () => {
     const file = join(tmp, 'full.db')
     const driver = openSqlite(file, { maxPageCount: 12 })
@@ -447,7 +446,7 @@ describe('core/licence/service on a full SQLite disk', () => {
   })
 })
 
-describe('core/licence/testing stripe stub', () => {
+describe('core/billing/testing stripe stub', () => {
   it("refuses requests Stripe's OpenAPI description refuses", async () => {
     const { checkStripeRequest } = await import('./testing/service.ts')
     expect(

@@ -1,4 +1,4 @@
-import type { LicencePayload } from './licence.ts'
+import type { LicencePayload } from '#core/licence'
 import type { Query, SqlDriver } from './sql-driver.ts'
 
 /** A licence to write: its unsigned payload (signed when served) and how to find it again. */
