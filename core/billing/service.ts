@@ -1,7 +1,7 @@
 import { createHash, type KeyObject, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Stripe from 'stripe'
-import { AgoraError, isAgoraError } from '#core/errors'
+import { AgoraError, isAgoraError, plural } from '#core/errors'
 import type { Keyring } from '#core/licence'
 import {
   LICENCE_CODES,
@@ -177,7 +177,7 @@ export function createLicenceHandler(
       if (outside.length > 0) {
         throw new AgoraError(
           'licence/not-covered',
-          `${payload.id} does not cover ${outside.length} file(s) asked for`,
+          `${payload.id} does not cover ${plural(outside.length, 'file')} asked for`,
           {
             hint: LICENCE_CODES['licence/not-covered'].hint,
           },

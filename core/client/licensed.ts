@@ -1,6 +1,6 @@
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
-import { AgoraError } from '#core/errors'
+import { AgoraError, plural } from '#core/errors'
 // Leaf modules, not the area barrel: the barrel also loads the licence service.
 import type { Keyring } from '../licence/envelope.ts'
 import { checkCovers, keyringOf, type VerifiedLicence, verifyLicence } from '../licence/licence.ts'
@@ -176,7 +176,7 @@ export async function presignedUrls(options: {
   if (missing.length > 0) {
     throw new AgoraError(
       'licence/service-failed',
-      `${url} gave no URL for ${missing.length} file(s)`,
+      `${url} gave no URL for ${plural(missing.length, 'file')}`,
       {
         hint: 'the licence may not cover them; tell the hub operator',
       },

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto'
-import { AgoraError } from '#core/errors'
+import { AgoraError, plural } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` and `agora licence verify`
 // must start fast and never need the rest of those areas.
 import { loadPublicKey } from '../catalog/signing.ts'
@@ -171,7 +171,7 @@ export function checkCovers(
   if (missing.length > 0) {
     throw new AgoraError(
       'licence/not-covered',
-      `${payload.id} does not cover ${missing.length} file(s) of ${version}`,
+      `${payload.id} does not cover ${plural(missing.length, 'file')} of ${version}`,
       {
         ...where,
         hint: 'the files changed since the licence was issued; ask the licence service for a new one',
