@@ -16,6 +16,12 @@ export const PARQUET_TAIL_BYTES = 16 * 1024
 /** A footer (the file's metadata) larger than this is not read. */
 export const PARQUET_FOOTER_MAX = 1024 * 1024
 
+/** A server that ignores Range sends the whole file: read whole only up to this size. */
+export const PARQUET_WHOLE_FILE_MAX = 2 * 1024 * 1024
+
+/** Bytes the preview of one Parquet file receives at most (footer and first pages). */
+export const PARQUET_READ_MAX = 8 * 1024 * 1024
+
 /** The codecs hyparquet decodes without extra decompressors. */
 const CODECS: ReadonlySet<CompressionCodec> = new Set(['UNCOMPRESSED', 'SNAPPY'])
 
