@@ -106,7 +106,7 @@ describe('site/e2e/item-page/copy', () => {
         expect(await block.locator('[role="status"]').textContent()).toBe('Copied to the clipboard')
         expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(expected)
       }
-      expect(await page.locator('.snippet pre').first().textContent()).toBe(
+      expect(await page.locator('.snippet pre').first().textContent()).toContain(
         'agora pull datasets/mallory/evil-rows@1.0.0',
       )
       await page.close()
