@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { AgoraError } from '#core/errors'
-import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manifest'
+import type { FileEntry, ItemStatus, Pricing, PublicKeyConfig, VersionStatus } from '#core/manifest'
 // Leaf modules, not the area barrels: the client reads the index with these
 // functions, and `agora pull` must not load ajv or isomorphic-git to start.
 import type { Kind } from '../registry/kinds.ts'
@@ -59,6 +59,10 @@ export interface IndexConfig {
   item_floor?: number
   /** ISO time after which clients refuse this document; re-signing moves it on. */
   expires?: string
+  /** Keys that sign licences (agora.yaml `payments.licence_keys`), pinned through this signed document. */
+  licence_keys?: PublicKeyConfig[]
+  /** Where paid files are fetched with a licence (agora.yaml `payments.licence_service`). */
+  licence_service?: string
 }
 
 /** One file of a version, as a client needs it to download and verify. */
@@ -409,6 +413,12 @@ export async function buildSparseIndex(
     ...(options.commit ? { commit: options.commit } : {}),
     ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
     ...(options.expires === undefined ? {} : { expires: options.expires.toISOString() }),
+    ...(registry.hub.payments?.licence_keys?.length
+      ? { licence_keys: registry.hub.payments.licence_keys }
+      : {}),
+    ...(registry.hub.payments?.licence_service
+      ? { licence_service: registry.hub.payments.licence_service }
+      : {}),
   }
   const items = [...registry.items.values()].sort((a, b) =>
     refKey(a.ref).localeCompare(refKey(b.ref)),
