@@ -1,5 +1,6 @@
 export * from './byte-range.ts'
 export * from './card-map.ts'
+export * from './export-card.ts'
 export * from './handler.ts'
 export * from './hf-cache-verify.ts'
 export * from './hub-api.ts'
