@@ -230,7 +230,7 @@ describe('scripts/commands/export (agora export hf)', () => {
     expect(put?.url).toBe(`https://lfs.example/${sha256(weights)}`)
     expect(sha256(put?.body as Uint8Array)).toBe(sha256(weights))
     const commit = hub.seen.find((r) => r.url.endsWith('/commit/main'))
-    const lines = (commit?.body as string)
+    const lines = String(commit?.body ?? '')
       .split('\n')
       .map((l) => JSON.parse(l) as { key: string; value: Record<string, unknown> })
     expect(lines[0]).toMatchObject({
