@@ -1,13 +1,6 @@
 import { loadSearch, sanitizeForTerminal, searchIndex } from '#core/client'
 import { AgoraError } from '#core/errors'
-import {
-  DEFAULT_HF_ENDPOINT,
-  type HubItemSummary,
-  type HubSearchHit,
-  markOnHub,
-  searchHub,
-} from '#core/hf'
-import { formatRef, loadRegistry } from '#core/registry'
+import type { HubItemSummary, HubSearchHit } from '#core/hf'
 import { parseCommandArgs } from '../cli/args.ts'
 import { hubSource } from '../cli/hub-source.ts'
 import {
@@ -49,7 +42,7 @@ Options:
   --allow-rollback    accept an index older than one already seen, or expired
   --json              print { ok, query, total, results } and nothing else
   --hf                search the Hugging Face Hub instead (HF_ENDPOINT, default
-                      ${DEFAULT_HF_ENDPOINT}): models, or datasets with --kind dataset;
+                      https://huggingface.co): models, or datasets with --kind dataset;
                       repositories already on this hub (imported from them, by the
                       Hub page import records, or of the same id) are marked
   -h, --help          show this help
@@ -175,6 +168,9 @@ async function searchHf(
       },
     )
   }
+  // Loaded only here, so a plain search starts as fast as before.
+  const { DEFAULT_HF_ENDPOINT, markOnHub, searchHub } = await import('#core/hf')
+  const { formatRef, loadRegistry } = await import('#core/registry')
   const client = {
     endpoint: ctx.env.HF_ENDPOINT || DEFAULT_HF_ENDPOINT,
     fetch: ctx.fetch,
