@@ -155,7 +155,7 @@ export function mapCardToFields(
         path: key,
         reason:
           key === 'model-index'
-            ? 'model-index results need a benchmark item on this hub; kept in the card only'
+            ? 'results are filed only under benchmark items of this hub (agora import hf does that)'
             : 'Agora has no such field',
       })
     }

@@ -26,6 +26,8 @@ export function buildHubCard(
   results: ResultManifest[],
   ownFront: Record<string, unknown>,
   body: string,
+  /** The Hub dataset id a result's benchmark reference stands for. */
+  datasetOf: (benchmark: string) => string = (b) => b,
 ): { front: Record<string, unknown>; text: string } {
   const kind = hubKindOf(item.kind)
   const fields = { ...(item as unknown as CardFields), title: item.title }
@@ -41,7 +43,7 @@ export function buildHubCard(
         name: item.id.split('/')[1],
         results: results.map((r) => ({
           task: { type: task },
-          dataset: { type: r.benchmark, name: r.benchmark },
+          dataset: { type: datasetOf(r.benchmark), name: datasetOf(r.benchmark) },
           metrics: Object.entries(r.scores).map(([type, value]) => ({
             type,
             value,

@@ -20,6 +20,7 @@ import {
   hubRepoUrl,
   hubResolveUrl,
 } from './hub-api.ts'
+import { type BenchmarkTarget, mapModelIndex } from './model-index.ts'
 
 /** Git-stored files above this are refused rather than hashed in memory. */
 const MAX_GIT_FILE_BYTES = 32 * 1024 * 1024
@@ -36,6 +37,8 @@ export interface ImportRequest {
   today: string
   /** Leave file URLs out: the blobs are copied into the hub's store. */
   mirror: boolean
+  /** Benchmarks of this hub that the card's model-index results may be filed under. */
+  benchmarks?: BenchmarkTarget[]
 }
 
 export interface ImportFile {
@@ -155,6 +158,15 @@ export async function planHfImport(client: HubClient, request: ImportRequest): P
     'README.md': body.trim() === '' ? `# ${title}\n\nImported from ${repoUrl}.\n` : body,
     [`versions/${request.version}.yaml`]: `# yaml-language-server: $schema=../../../../../schemas/version.schema.json\n${stringify(version)}`,
   }
+  let dropped = mapped.dropped
+  if (repo.kind === 'model' && front['model-index'] !== undefined) {
+    const index = mapModelIndex(front['model-index'], request.benchmarks ?? [], request)
+    dropped = dropped.flatMap((d) => (d.path === 'model-index' ? index.dropped : [d]))
+    for (const result of index.results) {
+      documents[result.path] =
+        `# yaml-language-server: $schema=../../../../../../schemas/result.schema.json\n${stringify(result.value)}`
+    }
+  }
   const checks = [
     validateDocument('item', documents['item.yaml'] as string, `${dir}/item.yaml`),
     validateDocument(
@@ -163,12 +175,15 @@ export async function planHfImport(client: HubClient, request: ImportRequest): P
       `${dir}/versions/${request.version}.yaml`,
       { kind: repo.kind },
     ),
+    ...Object.keys(documents)
+      .filter((path) => path.startsWith('results/'))
+      .map((path) => validateDocument('result', documents[path] as string, `${dir}/${path}`)),
   ]
   for (const { issues } of checks) {
     const error = issues.find((i) => i.severity === 'error')
     if (error) throw issueError(error, 'the imported manifest would not validate')
   }
-  return { repo, documents, files, dropped: mapped.dropped }
+  return { repo, documents, files, dropped }
 }
 
 /** A finding that refuses a file, as publish reports it. */

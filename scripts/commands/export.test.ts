@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
 import { loadReadme } from '#core/manifest'
 import { type FakeRepo, fakeHubFetch } from '../../core/hf/__fixtures__/fake-hub-fetch.ts'
 import { safetensors } from '../../core/scan/__fixtures__/build.ts'
@@ -134,9 +135,11 @@ describe('scripts/commands/export (agora export hf)', () => {
       '--json',
     )
     expect(imported.code).toBe(0)
+    // No benchmark on this hub stands for the card's datasets, so every result is dropped.
     expect(JSON.parse(imported.stdout).dropped.map((d: { path: string }) => d.path)).toEqual([
       'widget',
-      'model-index',
+      'model-index[0].name',
+      ...Array.from({ length: 9 }, (_, r) => `model-index[0].results[${r}]`),
     ])
 
     const exported = await run(
@@ -166,6 +169,93 @@ describe('scripts/commands/export (agora export hf)', () => {
     expect(card.issues).toEqual([])
     expect(card.value?.frontMatter).toEqual(kept)
     expect(card.value?.body).toContain('# Model Card for Zephyr 7B β')
+  })
+
+  it("files model-index results under this hub's benchmarks as community results, and export gives them back", async () => {
+    const LEADERBOARD =
+      'https://huggingface.co/spaces/HuggingFaceH4/open_llm_leaderboard?query=HuggingFaceH4/zephyr-7b-beta'
+    for (const [name, dataset, metric] of [
+      ['arc', 'ai2_arc', 'acc_norm'],
+      ['gsm8k', 'gsm8k', 'acc'],
+    ] as const) {
+      const dir = join(root, 'registry/benchmarks/hf/hf', name)
+      await mkdir(dir, { recursive: true })
+      await writeFile(join(dir, 'README.md'), `# ${name}\n\nA benchmark.\n`)
+      await writeFile(
+        join(dir, 'item.yaml'),
+        `kind: benchmark\nid: hf/${name}\ntitle: ${name}\nsummary: A benchmark.\nowners: [labs]\nlicense: MIT\nlinks:\n  homepage: https://huggingface.co/datasets/${dataset}\ntask: reasoning\nmetrics:\n  - name: ${metric}\n    higher_is_better: true\n`,
+      )
+    }
+    const repo = await zephyrRepo()
+    const hub = fakeHubFetch([repo])
+    const imported = await run(
+      root,
+      hub.fetch,
+      {},
+      'import',
+      'hf',
+      repo.id,
+      '--as',
+      'acme/zephyr',
+      '--json',
+    )
+    expect(imported.code).toBe(0)
+    const described = (r: number) => [
+      `model-index[0].results[${r}].task.name`,
+      `model-index[0].results[${r}].dataset.name`,
+      `model-index[0].results[${r}].dataset.config`,
+      `model-index[0].results[${r}].dataset.split`,
+      `model-index[0].results[${r}].dataset.args`,
+      `model-index[0].results[${r}].metrics[0].name`,
+    ]
+    expect(JSON.parse(imported.stdout).dropped.map((d: { path: string }) => d.path)).toEqual([
+      'widget',
+      'model-index[0].name',
+      ...described(0),
+      'model-index[0].results[1]',
+      'model-index[0].results[2]',
+      'model-index[0].results[3]',
+      ...described(4),
+      'model-index[0].results[5]',
+      'model-index[0].results[6]',
+      'model-index[0].results[7]',
+      'model-index[0].results[8]',
+    ])
+    const item = join(root, 'registry/models/ac/acme/zephyr')
+    expect(parse(await readFile(join(item, 'results/hf/arc.yaml'), 'utf8'))).toEqual({
+      benchmark: 'benchmarks/hf/arc',
+      version: '1.0.0',
+      scores: { acc_norm: 62.03071672354948 },
+      date: new Date().toISOString().slice(0, 10),
+      source: { name: 'Open LLM Leaderboard', url: LEADERBOARD },
+      verified: false,
+    })
+    const validated = await run(root, hub.fetch, {}, 'validate', 'registry/models/ac/acme/zephyr')
+    expect(validated.stdout).toBe('✔ 1 item, 0 problems\n')
+
+    const exported = await run(root, hub.fetch, {}, 'export', 'hf', 'acme/zephyr', '--out', 'out')
+    expect(exported.code).toBe(0)
+    const card = loadReadme(await readFile(join(root, 'out/README.md')), 'README.md')
+    const source = { name: 'Open LLM Leaderboard', url: LEADERBOARD }
+    expect(card.value?.frontMatter['model-index']).toEqual([
+      {
+        name: 'zephyr',
+        results: [
+          {
+            task: { type: 'text-generation' },
+            dataset: { type: 'ai2_arc', name: 'ai2_arc' },
+            metrics: [{ type: 'acc_norm', value: 62.03071672354948, verified: false }],
+            source,
+          },
+          {
+            task: { type: 'text-generation' },
+            dataset: { type: 'gsm8k', name: 'gsm8k' },
+            metrics: [{ type: 'acc', value: 12.736921910538287, verified: false }],
+            source,
+          },
+        ],
+      },
+    ])
   })
 
   it('refuses a file whose bytes differ from the manifest and removes the folder', async () => {

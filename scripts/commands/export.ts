@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { sanitizeForTerminal } from '#core/client'
 import { AgoraError } from '#core/errors'
-import { buildHubCard, DEFAULT_HF_ENDPOINT, hubKindOf } from '#core/hf'
+import { buildHubCard, DEFAULT_HF_ENDPOINT, hubDatasetOf, hubKindOf } from '#core/hf'
 import { isSafeFilePath } from '#core/manifest'
 import { loadRegistry, parseRef, refKey } from '#core/registry'
 import { createStore } from '#core/storage'
@@ -97,7 +97,7 @@ const command: Command = {
       })
     }
     const root = await findRepoRoot(ctx.cwd, values.root)
-    const { registry } = await loadRegistry(root, { items: [ref] })
+    const { registry } = await loadRegistry(root)
     const loaded = registry.items.get(refKey(ref))
     if (!loaded) {
       throw new AgoraError('cli/unknown-item', `${refText} is not in this registry`, {
@@ -128,6 +128,16 @@ const command: Command = {
       loaded.results.map((r) => r.value),
       (loaded.readme?.frontMatter ?? {}) as Record<string, unknown>,
       loaded.readme?.body ?? '',
+      (benchmark) => {
+        const target = parseRef(benchmark, 'benchmark')
+        const item = target ? registry.items.get(refKey(target)) : undefined
+        return target && item
+          ? hubDatasetOf({
+              ...target,
+              ...(item.item.links?.homepage ? { homepage: item.item.links.homepage } : {}),
+            })
+          : benchmark
+      },
     )
     const store = createStore(registry.hub.storage, { repoRoot: root, env: ctx.env })
     const written: string[] = []

@@ -10,7 +10,7 @@ import {
   scanDownloaded,
   type UnsafeFile,
 } from '#core/hf'
-import { checkName, formatRef, itemDir } from '#core/registry'
+import { checkName, formatRef, itemDir, loadRegistry } from '#core/registry'
 import { createStore } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { createReporter } from '../cli/reporter.ts'
@@ -136,6 +136,20 @@ const command: Command = {
       fetch: ctx.fetch,
       token: ctx.env.HF_TOKEN || undefined,
     }
+    // model-index results are filed under the benchmarks this hub already has.
+    const { registry } = await loadRegistry(root)
+    const benchmarks = [...registry.items.values()].flatMap((it) =>
+      it.item.kind === 'benchmark'
+        ? [
+            {
+              ns: it.ref.ns,
+              name: it.ref.name,
+              metrics: it.item.metrics.map((m) => m.name),
+              ...(it.item.links?.homepage ? { homepage: it.item.links.homepage } : {}),
+            },
+          ]
+        : [],
+    )
     const mirror = values.mirror === true
     const allowUnsafe = values['allow-unsafe'] === true
     const plan = await planHfImport(client, {
@@ -147,6 +161,7 @@ const command: Command = {
       version: values.version ?? '1.0.0',
       today: new Date().toISOString().slice(0, 10),
       mirror,
+      benchmarks,
     })
 
     let unsafe: UnsafeFile[] = await scanDownloaded(plan.files)
