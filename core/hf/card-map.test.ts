@@ -69,12 +69,11 @@ describe('core/hf/card-map round trip on real cards', () => {
     })
   })
 
-  it('the imdb dataset card keeps licence, title, tasks and size and drops the loader and curation keys', () => {
+  it('the imdb dataset card keeps licence, title, language, tasks and size and drops the loader and curation keys', () => {
     const { imported, exported } = roundTrip('imdb.md', 'dataset', 'stanfordnlp/imdb')
     expect(imported.dropped.map((d) => d.path)).toEqual([
       'annotations_creators',
       'language_creators',
-      'language',
       'multilinguality',
       'source_datasets',
       'task_ids',
@@ -88,9 +87,29 @@ describe('core/hf/card-map round trip on real cards', () => {
       license_name: 'stanfordnlp/imdb licence',
       license_link: 'https://huggingface.co/datasets/stanfordnlp/imdb/blob/main/README.md',
       pretty_name: 'IMDB',
+      language: ['en'],
       size_categories: '10K<n<100K',
       task_categories: ['text-classification'],
     })
+  })
+
+  it('drops a task category outside the task alphabet and repeated languages', () => {
+    const imported = mapCardToFields(
+      {
+        license: 'mit',
+        task_categories: ['text-classification', 'Text Classification'],
+        language: ['en', 'en', 'fr'],
+      },
+      'dataset',
+      'org/data',
+    )
+    expect(imported.fields).toMatchObject({
+      task_categories: ['text-classification'],
+      language: ['en', 'fr'],
+    })
+    expect(imported.dropped).toEqual([
+      { path: 'task_categories[1]', reason: '"Text Classification" is not a lower-case task word' },
+    ])
   })
 
   it('a Hub licence id that is not SPDX goes back as the same id', () => {

@@ -12,10 +12,10 @@ export interface CardFields {
   base_model?: string | string[]
   base_model_relation?: 'adapter' | 'finetune' | 'merge' | 'quantized'
   datasets?: string[]
+  language?: string[]
   /** Models only. */
   library_name?: string
   pipeline_tag?: string
-  language?: string[]
   /** Datasets only. */
   task_categories?: string[]
   size_categories?: string
@@ -127,11 +127,18 @@ export function mapCardToFields(
     if (typeof library === 'string') fields.library_name = library
     const pipeline = take('pipeline_tag')
     if (typeof pipeline === 'string') fields.pipeline_tag = pipeline
-    const language = stringList(take('language'))
-    if (language.length > 0) fields.language = language
   } else {
     const tasks = stringList(take('task_categories'))
-    if (tasks.length > 0) fields.task_categories = tasks
+    const keptTasks: string[] = []
+    tasks.forEach((task, i) => {
+      if (ID_WORD.test(task)) keptTasks.push(task)
+      else
+        dropped.push({
+          path: `task_categories[${i}]`,
+          reason: `"${task}" is not a lower-case task word`,
+        })
+    })
+    if (keptTasks.length > 0) fields.task_categories = [...new Set(keptTasks)]
     const size = take('size_categories')
     const sizes = stringList(size)
     if (sizes.length > 0) {
@@ -141,6 +148,9 @@ export function mapCardToFields(
       })
     }
   }
+
+  const language = stringList(take('language'))
+  if (language.length > 0) fields.language = [...new Set(language)]
 
   let title: string | undefined
   for (const key of ['pretty_name', 'model_name']) {
@@ -204,11 +214,11 @@ export function mapFieldsToCard(
   if (kind === 'model') {
     if (fields.library_name) card.library_name = fields.library_name
     if (fields.pipeline_tag) card.pipeline_tag = fields.pipeline_tag
-    if (fields.language?.length) card.language = [...fields.language]
   } else {
     if (fields.task_categories?.length) card.task_categories = [...fields.task_categories]
     if (fields.size_categories) card.size_categories = fields.size_categories
   }
+  if (fields.language?.length) card.language = [...fields.language]
   return card
 }
 

@@ -136,6 +136,7 @@ export async function planHfImport(client: HubClient, request: ImportRequest): P
     item.format = formatOf(files.map((f) => f.path))
     if (mapped.fields.task_categories) item.task_categories = mapped.fields.task_categories
     if (mapped.fields.size_categories) item.size_categories = mapped.fields.size_categories
+    if (mapped.fields.language) item.language = mapped.fields.language
   }
   item['dist-tags'] = { latest: request.version }
 
