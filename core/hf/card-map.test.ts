@@ -112,6 +112,25 @@ describe('core/hf/card-map round trip on real cards', () => {
     ])
   })
 
+  it('a licence named and linked by the card (license: other) goes back as it came, with the lineage', () => {
+    // Written from the Hub's card spec (huggingface/hub-docs modelcard.md), not a published card.
+    const front = {
+      license: 'other',
+      license_name: 'health-ai-developer-foundations',
+      license_link: 'https://developers.google.com/health-ai-developer-foundations/terms',
+      base_model: ['google/medgemma-4b-pt', 'google/medgemma-4b-it'],
+      base_model_relation: 'merge',
+      library_name: 'transformers',
+    }
+    const imported = mapCardToFields(front, 'model', 'org/merged')
+    expect(imported.dropped).toEqual([])
+    expect(imported.fields.base_model).toEqual([
+      'hf:google/medgemma-4b-pt',
+      'hf:google/medgemma-4b-it',
+    ])
+    expect(mapFieldsToCard(imported.fields, 'model')).toEqual(front)
+  })
+
   it('a Hub licence id that is not SPDX goes back as the same id', () => {
     const imported = mapCardToFields({ license: 'llama3' }, 'model', 'meta-llama/Meta-Llama-3-8B')
     expect(imported.fields).toMatchObject({ license: 'other', license_name: 'llama3' })

@@ -336,6 +336,29 @@ describe('scripts/commands/export (agora export hf)', () => {
     )
   })
 
+  it('refuses to export a paid item, whose files the Hub would give away', async () => {
+    const repo = await zephyrRepo()
+    await run(root, fakeHubFetch([repo]).fetch, {}, 'import', 'hf', repo.id, '--as', 'acme/zephyr')
+    const itemFile = join(root, 'registry/models/ac/acme/zephyr/item.yaml')
+    await writeFile(
+      itemFile,
+      `${await readFile(itemFile, 'utf8')}pricing:\n  model: per-download\n  price: 10\n  currency: usd\n`,
+    )
+    const result = await run(
+      root,
+      fakeHubFetch([repo]).fetch,
+      {},
+      'export',
+      'hf',
+      'acme/zephyr',
+      '--out',
+      'out',
+    )
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('export/paid-item')
+    expect(await readdir(root)).not.toContain('out')
+  })
+
   it('--push without HF_TOKEN says what is missing before writing anything', async () => {
     const result = await run(
       root,

@@ -104,6 +104,16 @@ const command: Command = {
         hint: 'check the kind and id with agora list',
       })
     }
+    const pricing = loaded.item.pricing
+    if (pricing && pricing.model !== 'free') {
+      throw new AgoraError(
+        'export/paid-item',
+        `${refText} is sold (${pricing.model}); its files cannot go to the Hub`,
+        {
+          hint: 'only free items are exported: the Hub would give away what the seller charges for',
+        },
+      )
+    }
     const versionName =
       values.version ?? ref.version ?? loaded.item['dist-tags']?.latest ?? undefined
     const version = versionName === undefined ? undefined : loaded.versions.get(versionName)

@@ -249,6 +249,33 @@ describe('scripts/commands/import (agora import hf)', () => {
     })
   })
 
+  it("pins --revision to the commit it names and escapes the card's text on the terminal", async () => {
+    const hostile: FakeRepo = {
+      ...bert,
+      files: {
+        ...bert.files,
+        'README.md': { bytes: '---\nlicense: mit\ntags:\n- "evil\\e[2Jtag"\n---\n# X\n' },
+      },
+    }
+    const result = await run(
+      root,
+      [hostile],
+      'import',
+      'hf',
+      bert.id,
+      '--as',
+      'acme/bert',
+      '--revision',
+      SHA,
+    )
+    expect(result.code).toBe(0)
+    expect(result.calls[0]).toBe(
+      `https://huggingface.co/api/models/google-bert/bert-base-uncased/revision/${SHA}?blobs=true`,
+    )
+    expect(result.stdout).toContain('dropped tags[0]: "evil')
+    expect(result.stdout).not.toContain('\u001b')
+  })
+
   it('says the repository is not on the Hub, with a hint, and writes nothing', async () => {
     const result = await run(root, [], 'import', 'hf', 'nobody/nothing', '--as', 'acme/nothing')
     expect(result.code).toBe(2)

@@ -198,7 +198,7 @@ const command: Command = {
     )
     for (const path of Object.keys(plan.documents)) report.info(`  ${dir}/${path}`)
     for (const d of plan.dropped)
-      report.info(`  dropped ${sanitizeForTerminal(d.path)}: ${d.reason}`)
+      report.info(`  dropped ${sanitizeForTerminal(d.path)}: ${sanitizeForTerminal(d.reason)}`)
     if (unscanned.length > 0) {
       report.warn(
         `note: ${unscanned.length} LFS file(s) were not downloaded and not scanned (agora pull does not scan either); import with --mirror to scan them: ${unscanned.map((p) => sanitizeForTerminal(p)).join(', ')}`,
