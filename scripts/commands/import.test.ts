@@ -230,6 +230,7 @@ describe('scripts/commands/import (agora import hf)', () => {
       '--json',
     )
     expect(result.code).toBe(0)
+    expect(result.stderr).toContain('note: registry/owners/stanfordnlp.yaml does not exist yet')
     const dir = join(root, 'registry/datasets/st/stanfordnlp/imdb')
     expect(parse(await readFile(join(dir, 'item.yaml'), 'utf8'))).toMatchObject({
       kind: 'dataset',

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sanitizeForTerminal } from '#core/client'
 import { AgoraError } from '#core/errors'
@@ -202,6 +203,11 @@ const command: Command = {
     if (unscanned.length > 0) {
       report.warn(
         `note: ${unscanned.length} LFS file(s) were not downloaded and not scanned (agora pull does not scan either); import with --mirror to scan them: ${unscanned.map((p) => sanitizeForTerminal(p)).join(', ')}`,
+      )
+    }
+    if (!(await stat(join(root, 'registry', 'owners', `${ns}.yaml`)).catch(() => undefined))) {
+      report.warn(
+        `note: registry/owners/${ns}.yaml does not exist yet; create it with "agora new owner ${ns} --github <your login>" in the same pull request, or import with --as <your namespace>/${name}`,
       )
     }
     report.info(`next: run agora validate ${dir}`)
