@@ -6,7 +6,6 @@ import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { sanitizeForTerminal } from '#core/client'
 import { AgoraError } from '#core/errors'
-import { buildHubCard, DEFAULT_HF_ENDPOINT, hubDatasetOf, hubKindOf } from '#core/hf'
 import { isSafeFilePath } from '#core/manifest'
 import { loadRegistry, parseRef, refKey } from '#core/registry'
 import { createStore } from '#core/storage'
@@ -37,7 +36,7 @@ Options:
   --json           print { ok, ref, version, out, files, pushed } and nothing else
   -h, --help       show this help
 
-Environment: HF_ENDPOINT (default ${DEFAULT_HF_ENDPOINT}), HF_TOKEN (--push),
+Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (--push),
 AGORA_STORE_DIR and AWS_* for the store.
 
 Exit status: 0 written (and pushed), 2 could not export.
@@ -96,6 +95,8 @@ const command: Command = {
         hint: 'name the item as in agora info, e.g. datasets/acme/tox21',
       })
     }
+    // The Hub code loads only when the command runs, so other commands start as fast as before.
+    const { buildHubCard, DEFAULT_HF_ENDPOINT, hubDatasetOf, hubKindOf } = await import('#core/hf')
     const root = await findRepoRoot(ctx.cwd, values.root)
     const { registry } = await loadRegistry(root)
     const loaded = registry.items.get(refKey(ref))
