@@ -104,6 +104,7 @@ const items: {
     format: 'parquet',
     task_categories: ['text-classification'],
     size_categories: 'n<1K',
+    language: ['en'],
     usage_restrictions: 'Research only.',
   },
   adapter: {

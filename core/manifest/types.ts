@@ -217,6 +217,8 @@ export interface DatasetItem extends ItemCommon {
   format: string
   task_categories?: string[]
   size_categories?: string
+  /** Languages of the data (ISO 639-1). */
+  language?: string[]
   usage_restrictions?: string
 }
 
