@@ -129,7 +129,17 @@ export async function startLocalPayments(options: LocalPaymentsOptions): Promise
 
   const server = createServer()
   await new Promise<void>((done, fail) => {
-    server.once('error', fail)
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      fail(
+        error.code === 'EADDRINUSE'
+          ? new AgoraError(
+              'local-hub/port-in-use',
+              `port ${options.port} for the local licence service is taken`,
+              { hint: 'pass --licence-port with a free port (0 picks one), or stop what holds it' },
+            )
+          : error,
+      ),
+    )
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => done())
   })
   const address = server.address() as AddressInfo
@@ -428,7 +438,7 @@ async function successPage(
   itemOf: (key: string) => { kind: string; ns: string; name: string; title: string },
 ): Promise<void> {
   const session = ctx.fake.objects('checkout.session').find((s) => s.id === sessionId)
-  if (!session || session.payment_status !== 'paid') {
+  if (session?.payment_status !== 'paid') {
     page(res, 404, 'No such payment', '<p>This checkout session is unknown or unpaid.</p>')
     return
   }
