@@ -38,6 +38,26 @@ describe('scripts/local-payments', () => {
     })
   })
 
+  for (const [item, type] of [
+    ['lora/lexica-ai/case-law-summarizer-llama-3.1-8b', 'subscription'],
+    ['adapter/molforge/retro-planner-api', 'per-query'],
+  ] as const) {
+    it(`sells a ${type} item through the fake checkout: paid, webhook delivered, licence claimable`, async () => {
+      const doc = JSON.parse(await readFile(payments.linksFile, 'utf8'))
+      const paid = await fetch(doc.items[item].url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'email=buyer%40example.org',
+        redirect: 'manual',
+      })
+      expect(paid.status).toBe(303)
+      const success = await fetch(new URL(paid.headers.get('location') as string, payments.url))
+      const html = await success.text()
+      expect(html).toMatch(/Your licence for .* is ready/)
+      expect(html).toContain(`${type} · version`)
+    })
+  }
+
   it('answers 404 for a payment link it did not make', async () => {
     const answer = await fetch(`${payments.url}/checkout/plink_unknown`)
     expect(answer.status).toBe(404)
