@@ -91,7 +91,11 @@ export interface PaymentsConfig {
   licence_service?: string
   /** Ed25519 keys that sign licences and revocation lists; several while rotating. */
   licence_keys?: PublicKeyConfig[]
-  /** Stripe Billing meter event name for per-query use. */
+  /**
+   * Deprecated and ignored: the Stripe sync names each per-query item's meter
+   * (payments/links.json `meter_event_name`) and the licence service reports
+   * usage under that same name.
+   */
   meter_event?: string
 }
 
