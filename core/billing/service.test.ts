@@ -124,6 +124,38 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     })
   })
 
+  it('keeps the later renewal when an older invoice arrives after it', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    const now = Math.floor(Date.now() / 1000)
+    const invoice = (id: string, end: number, paymentIntent: string, created: number) => ({
+      ...stripeEvent('invoice.paid', {
+        id,
+        object: 'invoice',
+        customer: 'cus_2',
+        subscription: 'sub_1',
+        payment_intent: paymentIntent,
+        subscription_details: {
+          metadata: { agora_item: 'acme/tox', agora_price_type: 'subscription' },
+        },
+        lines: { data: [{ period: { start: end - 30 * 86400, end } }] },
+      }),
+      created,
+    })
+    const later = now + 60 * 86400
+    await s.deliver(invoice('in_2', later, 'pi_sub_2', now - 10))
+    expect(
+      (await s.deliver(invoice('in_1', now + 30 * 86400, 'pi_sub_1', now - 86400))).status,
+    ).toBe(200)
+    const sub = await s.store.licence(licenceIdFor('sub_1'))
+    expect(sub?.payload.period_end).toBe(new Date(later * 1000).toISOString())
+    expect(sub?.paymentIntent).toBe('pi_sub_2')
+    await s.deliver(
+      stripeEvent('charge.refunded', { id: 'ch_2', object: 'charge', payment_intent: 'pi_sub_2' }),
+    )
+    expect((await s.store.licence(licenceIdFor('sub_1')))?.revoked).toBe(true)
+  })
+
   it('records a replayed event once and issues no second licence', async (t) => {
     if (skip()) return t.skip()
     const s = await start()
