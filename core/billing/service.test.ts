@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +15,7 @@ import {
   paidSession,
   startService,
   stripeEvent,
+  WEBHOOK_SECRET,
 } from './testing/service.ts'
 
 const LICENCE_ID = licenceIdFor('cs_test_paid_1')
@@ -451,6 +453,88 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe(
       'licence/wrong-type',
     )
+  })
+})
+
+describe('core/billing/service against hostile requests', () => {
+  let h: Harness | undefined
+  const start = async (options: Parameters<typeof startService>[1] = {}) => {
+    h = await startService(openSqlite(join(tmp, `hostile-${++n}.db`)), options)
+    return h
+  }
+  afterEach(async () => {
+    await h?.close()
+    h = undefined
+  })
+
+  it('refuses a signature header with a second, future timestamp behind a current one', async () => {
+    const s = await start()
+    const event = stripeEvent('checkout.session.completed', paidSession())
+    const ahead = Math.floor(Date.now() / 1000) + 3600
+    const signed = s.stripe.webhooks.generateTestHeaderString({
+      payload: JSON.stringify(event),
+      secret: WEBHOOK_SECRET,
+      timestamp: ahead,
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const answer = await s.deliver(event, { header: `t=${now},${signed}` })
+    expect(answer.status).toBe(400)
+    expect(((await answer.json()) as { error: { message: string } }).error.message).toBe(
+      'the Stripe-Signature header has more than one timestamp',
+    )
+    expect((await s.store.counts()).events).toBe(0)
+  })
+
+  it('keeps the database error out of the answer and puts it in the log', async () => {
+    const lines: string[] = []
+    const s = await start({
+      service: { log: (line) => lines.push(line) },
+      wrapStore: (store) => ({
+        ...store,
+        recordEvent: async () => {
+          throw new Error('SQLITE_IOERR: disk I/O error at /srv/agora/licences.db')
+        },
+      }),
+    })
+    const answer = await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    expect(answer.status).toBe(503)
+    const text = await answer.text()
+    expect(text).not.toContain('/srv/agora')
+    expect(text).not.toContain('SQLITE')
+    expect(lines.join('\n')).toContain('SQLITE_IOERR: disk I/O error at /srv/agora/licences.db')
+  })
+
+  it('hands out one URL per file however often the body repeats it', async () => {
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const licence = await (await claim(s)).text()
+    const answer = await post(s, '/downloads', { licence, files: Array(5000).fill(PAID_SHA) })
+    const { urls } = (await answer.json()) as { urls: { sha256: string }[] }
+    expect(urls.map((u) => u.sha256)).toEqual([PAID_SHA])
+  })
+
+  it('answers a body over 1 MiB with 400 while it streams in, and stores nothing', async () => {
+    const s = await start()
+    const status = await new Promise<number | string>((done) => {
+      const req = request(`${s.url}/stripe/webhook`, { method: 'POST' })
+      req.on('response', (res) => {
+        res.resume()
+        done(res.statusCode ?? 0)
+      })
+      req.on('error', (error) => done(String(error)))
+      const chunk = Buffer.alloc(64 * 1024, 0x20)
+      let sent = 0
+      const pump = (): void => {
+        while (sent < 4 * 1024 * 1024) {
+          sent += chunk.length
+          if (!req.write(chunk)) return void req.once('drain', pump)
+        }
+        req.end()
+      }
+      pump()
+    })
+    expect(status).toBe(400)
+    expect((await s.store.counts()).events).toBe(0)
   })
 })
 
