@@ -251,6 +251,18 @@ describe('core/hf protocol', () => {
         },
       ])
     })
+
+    it('answers each path of paths-info once, however often a body repeats it', async () => {
+      const response = await call('/api/models/acme/tox-gnn/paths-info/1.0.0', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Array(50_000).fill('paths=config.json').join('&'),
+      })
+      expect(response.status).toBe(200)
+      expect(((await response.json()) as { path: string }[]).map((e) => e.path)).toEqual([
+        'config.json',
+      ])
+    })
   })
 
   describe('kinds', () => {
