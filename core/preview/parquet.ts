@@ -6,6 +6,7 @@ import {
   parquetMetadata,
   parquetRead,
   parquetSchema,
+  snappyUncompress,
 } from 'hyparquet'
 import { PREVIEW_ROWS, type PreviewTable } from './head.ts'
 import { formatPreviewBytes } from './range.ts'
@@ -21,6 +22,12 @@ export const PARQUET_WHOLE_FILE_MAX = 2 * 1024 * 1024
 
 /** Bytes the preview of one Parquet file receives at most (footer and first pages). */
 export const PARQUET_READ_MAX = 8 * 1024 * 1024
+
+/** A page that unpacks to more than this is not read: its size comes from the file, unchecked. */
+export const PARQUET_PAGE_MAX = 32 * 1024 * 1024
+
+/** Snappy turns 3 bytes into 64 at most (a copy with a two-byte offset). */
+const SNAPPY_MAX_RATIO = 22
 
 /** The codecs hyparquet decodes without extra decompressors. */
 const CODECS: ReadonlySet<CompressionCodec> = new Set(['UNCOMPRESSED', 'SNAPPY'])
@@ -44,6 +51,30 @@ export interface ParquetHeadOptions {
   maxRows?: number
   /** Footer bytes read at most; default PARQUET_FOOTER_MAX. */
   footerMax?: number
+  /** Bytes one page may unpack to; default PARQUET_PAGE_MAX. */
+  pageMax?: number
+}
+
+/**
+ * Snappy for hyparquet that checks a page's stated size before allocating
+ * it: a header may claim gigabytes for a few bytes of data.
+ */
+function boundedSnappy(pageMax: number): (input: Uint8Array, outputLength: number) => Uint8Array {
+  return (input, outputLength) => {
+    if (outputLength > pageMax) {
+      throw new Error(
+        `a page unpacks to ${formatPreviewBytes(outputLength)}, more than the ${formatPreviewBytes(pageMax)} the preview reads; download the file instead`,
+      )
+    }
+    if (outputLength > input.length * SNAPPY_MAX_RATIO + 64) {
+      throw new Error(
+        `a page claims ${formatPreviewBytes(outputLength)} from ${formatPreviewBytes(input.length)} of Snappy data, more than Snappy can hold: the file is damaged`,
+      )
+    }
+    const output = new Uint8Array(outputLength)
+    snappyUncompress(input, output)
+    return output
+  }
 }
 
 /** The text of one Parquet value: strings as they are, others as JSON-like text. */
@@ -136,6 +167,7 @@ export async function readParquetHead(
       rowStart: 0,
       rowEnd,
       useOffsetIndex: true,
+      compressors: { SNAPPY: boundedSnappy(options.pageMax ?? PARQUET_PAGE_MAX) },
       onComplete: (read) => {
         rows = read
       },
