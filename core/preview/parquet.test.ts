@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   headLines,
   PARQUET_TAIL_BYTES,
+  PREVIEW_COLUMNS,
   parquetCellText,
   parseDelimited,
   rangeReader,
@@ -208,6 +209,27 @@ describe('core/preview/parquet', () => {
     await expect(readParquetHead(memory(small))).rejects.toThrow(
       /^a page claims 8 KiB from \d+ KiB of Snappy data, more than Snappy can hold: the file is damaged$/,
     )
+  })
+
+  it('reads only the first 100 columns of a wide file, and checks only their codecs', async () => {
+    const wide = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: Array.from({ length: 150 }, (_, k) => ({
+          name: `c${k}`,
+          type: 'INT32' as const,
+          data: [k],
+          ...(k >= 100 ? { codec: 'GZIP' as const } : {}),
+        })),
+        compressors: { GZIP: (b: Uint8Array) => gzipSync(b) },
+      }),
+    )
+    const table = await readParquetHead({
+      byteLength: wide.length,
+      slice: async (start: number, end?: number) => wide.slice(start, end).buffer,
+    })
+    expect(table.columns).toHaveLength(PREVIEW_COLUMNS)
+    expect(table.rows).toEqual([Array.from({ length: PREVIEW_COLUMNS }, (_, k) => String(k))])
+    expect(table.moreColumns).toBe(50)
   })
 
   it('says when a file is not Parquet', async () => {

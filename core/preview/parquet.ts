@@ -8,7 +8,7 @@ import {
   parquetSchema,
   snappyUncompress,
 } from 'hyparquet'
-import { PREVIEW_ROWS, type PreviewTable } from './head.ts'
+import { PREVIEW_COLUMNS, PREVIEW_ROWS, type PreviewTable } from './head.ts'
 import { formatPreviewBytes } from './range.ts'
 
 /** Bytes read first from the end of a Parquet file: most footers fit, and little else comes with them. */
@@ -118,11 +118,11 @@ async function readFooter(file: AsyncBuffer, footerMax: number): Promise<FileMet
   return parquetMetadata(footer)
 }
 
-/** Refuses, before reading any column, a row group that uses what hyparquet does not decode. */
-function checkSupported(metadata: FileMetaData): void {
+/** Refuses, before reading any column, a shown column that uses what hyparquet does not decode. */
+function checkSupported(metadata: FileMetaData, shown: readonly string[]): void {
   for (const chunk of metadata.row_groups[0]?.columns ?? []) {
     const meta = chunk.meta_data
-    if (!meta) continue
+    if (!meta || !shown.includes(meta.path_in_schema[0] as string)) continue
     const column = meta.path_in_schema.join('.')
     if (!CODECS.has(meta.codec)) {
       throw new Error(
@@ -153,12 +153,16 @@ export async function readParquetHead(
 ): Promise<PreviewTable> {
   const max = options.maxRows ?? PREVIEW_ROWS
   const metadata = await readFooter(file, options.footerMax ?? PARQUET_FOOTER_MAX)
-  const columns = parquetSchema(metadata).children.map((c) => c.element.name)
+  const all = parquetSchema(metadata).children.map((c) => c.element.name)
+  // Only the columns shown are read: a footer may list tens of thousands.
+  const columns = all.slice(0, PREVIEW_COLUMNS)
+  const cut = (table: PreviewTable): PreviewTable =>
+    all.length > columns.length ? { ...table, moreColumns: all.length - columns.length } : table
   const total = Number(metadata.num_rows)
   const first = metadata.row_groups[0]
   const rowEnd = Math.min(max, Number(first?.num_rows ?? 0))
-  if (rowEnd === 0) return { columns, rows: [], more: total > 0 }
-  checkSupported(metadata)
+  if (rowEnd === 0) return cut({ columns, rows: [], more: total > 0 })
+  checkSupported(metadata, columns)
   let rows: unknown[][] = []
   try {
     await parquetRead({
@@ -166,6 +170,7 @@ export async function readParquetHead(
       metadata,
       rowStart: 0,
       rowEnd,
+      columns,
       useOffsetIndex: true,
       compressors: { SNAPPY: boundedSnappy(options.pageMax ?? PARQUET_PAGE_MAX) },
       onComplete: (read) => {
@@ -182,9 +187,9 @@ export async function readParquetHead(
     }
     throw error
   }
-  return {
+  return cut({
     columns,
     rows: rows.map((row) => columns.map((_, k) => parquetCellText(row[k]))),
     more: total > rows.length,
-  }
+  })
 }
