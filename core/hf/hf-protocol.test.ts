@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ServedHub, serveHub } from '../../scripts/serve-hub.ts'
+import { generateSigningKey, loadPrivateKey } from '../catalog/signing.ts'
+import { sealDocument } from '../catalog/sparse-index.ts'
 import { sha256, type TestHub } from '../client/__fixtures__/test-hub.ts'
 import { FILES, startHfHub } from './__fixtures__/hf-hub.ts'
 import { createHfHandler } from './handler.ts'
@@ -441,6 +443,30 @@ describe('core/hf protocol', () => {
         await writeFile(blob, FILES.weights)
         server.closeAllConnections()
         await new Promise((done) => server.close(done))
+      }
+    })
+
+    it('keeps the first key it trusted when the index is re-signed with another, config.json naming it', async () => {
+      expect((await call('/api/datasets/acme/tox21')).status).toBe(200)
+      const other = generateSigningKey()
+      const signer = { privateKey: loadPrivateKey(other.privateKeyPem), keyId: other.keyId }
+      const files = ['index/config.json', 'index/datasets/ac/acme/tox21.json'].map((f) =>
+        join(hub.root, f),
+      )
+      const originals = await Promise.all(files.map((f) => readFile(f, 'utf8')))
+      try {
+        for (const [k, file] of files.entries()) {
+          const { signed } = JSON.parse(originals[k] as string) as {
+            signed: Record<string, unknown>
+          }
+          const payload = k === 0 ? { ...signed, public_key: other.publicKey } : signed
+          await writeFile(file, sealDocument(payload, signer))
+        }
+        const response = await call('/api/datasets/acme/tox21')
+        expect(response.status).toBe(500)
+        expect(response.headers.get('x-error-message')).toContain('index/bad-signature')
+      } finally {
+        await Promise.all(files.map((f, k) => writeFile(f, originals[k] as string)))
       }
     })
 
