@@ -424,6 +424,28 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     )
   })
 
+  it('counts no more than the limit when the same and other identifiers arrive at once', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start({ service: { rateLimit: { perSecond: 100, burst: 100 } } })
+    await s.deliver(
+      stripeEvent(
+        'checkout.session.completed',
+        paidSession({ metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' } }),
+      ),
+    )
+    const licence = await (await claim(s)).text()
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, async (_, k) => {
+        const answer = await post(s, '/usage', { licence, identifier: `q${k % 6}` })
+        return { status: answer.status, body: (await answer.json()) as { counted?: boolean } }
+      }),
+    )
+    expect(answers.filter((a) => a.body.counted === true)).toHaveLength(2)
+    expect(answers.every((a) => a.status === 200 || a.status === 402)).toBe(true)
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(2)
+    expect((await s.store.counts()).usage).toBe(2)
+  })
+
   it('rate-limits usage per licence and refuses usage on other licence types', async (t) => {
     if (skip()) return t.skip()
     const fixed = new Date()
