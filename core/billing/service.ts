@@ -171,7 +171,8 @@ export function createLicenceHandler(
     if (req.method === 'POST' && path === '/downloads') {
       const body = await readJson(req)
       const { payload } = await licenceOf(body)
-      const asked = Array.isArray(body.files) ? body.files.map(String) : payload.files
+      // Once each: a body repeating one hash must not buy a URL per repeat.
+      const asked = [...new Set(Array.isArray(body.files) ? body.files.map(String) : payload.files)]
       const outside = asked.filter((sha) => !payload.files.includes(sha))
       if (outside.length > 0) {
         throw new AgoraError(
@@ -294,8 +295,12 @@ export function createLicenceHandler(
     routes(req, res).catch((error: unknown) => {
       const code = isAgoraError(error) ? error.code : 'licence/internal'
       const status = STATUS[code as LicenceCode] ?? 500
-      if (status >= 500)
-        log(`${req.method} ${req.url}: ${String((error as Error)?.stack ?? error)}`)
+      if (status >= 500) {
+        const cause = (error as Error)?.cause
+        log(
+          `${req.method} ${req.url}: ${String((error as Error)?.stack ?? error)}${cause ? `\ncaused by: ${String((cause as Error).stack ?? cause)}` : ''}`,
+        )
+      }
       if (res.headersSent) return void res.destroy()
       json(res, status, {
         error: {
@@ -314,14 +319,11 @@ async function storeWrite<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (error) {
-    throw new AgoraError(
-      'licence/store-failed',
-      `the licence store could not be written: ${(error as Error).message}`,
-      {
-        hint: LICENCE_CODES['licence/store-failed'].hint,
-        cause: error,
-      },
-    )
+    // The database's own message (paths, engine details) goes to the log, not the client.
+    throw new AgoraError('licence/store-failed', 'the licence store could not be written', {
+      hint: LICENCE_CODES['licence/store-failed'].hint,
+      cause: error,
+    })
   }
 }
 
