@@ -1,5 +1,5 @@
 import type { HubConfig, MetricDefinition, OwnerManifest } from '#core/manifest'
-import { type Kind, parseRef, refKey } from '#core/registry'
+import { type Kind, parseRef, refKey } from '#core/names'
 import { activityDates, trendingScore } from './entry.ts'
 import { findSimilar } from './similar.ts'
 import type { CatalogEntry, CatalogLink } from './types.ts'

@@ -1,6 +1,6 @@
 import semver from 'semver'
-import type { Kind } from '#core/registry'
-import { refKey } from '#core/registry'
+import type { Kind } from '#core/names'
+import { refKey } from '#core/names'
 import { facetsOf, trendingScore } from './entry.ts'
 import { INDEX_FORMAT_VERSION } from './sparse-index.ts'
 import type { SourceItem, SourceRegistry } from './types.ts'

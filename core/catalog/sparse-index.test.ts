@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import type { Kind } from '#core/registry'
+import type { Kind } from '#core/names'
 import type { SearchIndex } from './search-index.ts'
 import {
   generateSigningKey,

@@ -5,9 +5,8 @@ import { AgoraError } from '#core/errors'
 import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manifest'
 // Leaf modules, not the area barrels: the client reads the index with these
 // functions, and `agora pull` must not load ajv or isomorphic-git to start.
-import type { Kind } from '../registry/kinds.ts'
-import { kindPlural } from '../registry/kinds.ts'
-import { type ItemRef, parseRef, refKey, shardOf } from '../registry/paths.ts'
+import type { Kind } from '#core/names'
+import { type ItemRef, kindPlural, parseRef, refKey, shardOf } from '#core/names'
 import { writeFileAtomic } from '../storage/atomic.ts'
 import { rawPublicKey, signBytes, verifyBytes } from './signing.ts'
 import type { SourceItem, SourceRegistry } from './types.ts'

@@ -10,6 +10,15 @@ import type {
   VersionManifest,
   VersionStatus,
 } from '#core/manifest'
+import {
+  formatRef,
+  type ItemRef,
+  type ItemSpec,
+  isSafeFilePath,
+  itemDir,
+  kindPlural,
+  parseRef,
+} from '#core/names'
 import type { SearchIndex } from '../catalog/search-index.ts'
 // Leaf modules, not the area barrels: `agora pull` must start fast, and the
 // barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
@@ -22,9 +31,6 @@ import {
   type IndexVersion,
   openDocument,
 } from '../catalog/sparse-index.ts'
-import { isSafeFilePath } from '../manifest/safe-path.ts'
-import { kindPlural } from '../registry/kinds.ts'
-import { formatRef, type ItemRef, type ItemSpec, itemDir, parseRef } from '../registry/paths.ts'
 import { writeFileAtomic } from '../storage/atomic.ts'
 import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'

@@ -1,9 +1,8 @@
 import { AgoraError } from '#core/errors'
+import type { ItemRef } from '#core/names'
+import { editDistance, KINDS, type Kind, kindPlural } from '#core/names'
 // Leaf modules, not the area barrels: search must start as fast as pull.
 import type { SearchEntry, SearchIndex } from '../catalog/search-index.ts'
-import { editDistance } from '../manifest/edit-distance.ts'
-import { KINDS, type Kind, kindPlural } from '../registry/kinds.ts'
-import type { ItemRef } from '../registry/paths.ts'
 import { isKnownKind, isValidId } from './documents.ts'
 
 /** What results may be narrowed to; every given filter must hold. */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import { AgoraError } from '#core/errors'
+import type { Kind } from '#core/names'
 // Leaf modules, not the area barrels: the server and `agora verify` must not load ajv or isomorphic-git.
 import { loadPublicKey } from '../catalog/signing.ts'
 import {
@@ -12,7 +13,6 @@ import {
   indexItemPath,
   openDocument,
 } from '../catalog/sparse-index.ts'
-import type { Kind } from '../registry/kinds.ts'
 
 /** The two repository types of the Hub that Agora kinds map to. */
 export type HfRepoType = 'model' | 'dataset'

@@ -1,6 +1,6 @@
 import { Ajv2020, type CodeOptions, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import type { Kind } from '#core/registry'
+import type { Kind } from '#core/names'
 import { type DocumentType, SCHEMAS } from './schema-issues.ts'
 
 let ajv: Ajv2020 | undefined

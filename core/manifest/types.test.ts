@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Kind } from '#core/registry'
+import type { Kind } from '#core/names'
 import { getValidator } from './schema.ts'
 import { SCHEMAS, type SchemaNode } from './schema-issues.ts'
 import type {

@@ -9,7 +9,7 @@ import type {
   EvaluationContract,
   ResultManifest,
 } from '#core/manifest'
-import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural } from '#core/registry'
+import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural } from '#core/names'
 import { type BlobStore, writeFileAtomic } from '#core/storage'
 import { type Evaluation, evaluatePredictions } from './evaluate.ts'
 

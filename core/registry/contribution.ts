@@ -1,5 +1,7 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js'
 import { hasErrors, hintFor, type Issue, sortIssues } from '#core/errors'
+import type { Kind } from '#core/names'
+import { itemDir, nameSkeleton } from '#core/names'
 // The files, not #core/manifest: its index carries the ajv compiler, and this
 // check runs in the Contribute form's browser bundle with validators compiled
 // at build time.
@@ -13,9 +15,6 @@ import {
   missingReadmeIssue,
   unknownOwners,
 } from './item-issues.ts'
-import type { Kind } from './kinds.ts'
-import { nameSkeleton } from './naming.ts'
-import { itemDir } from './paths.ts'
 
 /** What a new item is checked against: the hub's settings and what the registry already holds. */
 export interface ContributionFacts {

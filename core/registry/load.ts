@@ -16,10 +16,18 @@ import {
   type VersionManifest,
   validateLoaded,
 } from '#core/manifest'
+import {
+  checkName,
+  type ItemRef,
+  itemDir,
+  KINDS,
+  type Kind,
+  ownerPath,
+  parseKind,
+  refKey,
+  shardOf,
+} from '#core/names'
 import { missingReadmeIssue } from './item-issues.ts'
-import { KINDS, type Kind, parseKind } from './kinds.ts'
-import { checkName } from './naming.ts'
-import { type ItemRef, itemDir, ownerPath, refKey, shardOf } from './paths.ts'
 
 export type FsPromises = typeof import('node:fs/promises')
 

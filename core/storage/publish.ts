@@ -8,14 +8,14 @@ import { AgoraError, hasErrors, type Issue } from '#core/errors'
 import {
   type FileEntry,
   type HubConfig,
-  isSafeFilePath,
   isSpdxId,
   loadReadme,
   type ReadmeDoc,
   suggestSpdxId,
   validateDocument,
 } from '#core/manifest'
-import { formatRef, type ItemRef, itemDir, REGISTRY_DIR, validateRegistry } from '#core/registry'
+import { formatRef, type ItemRef, isSafeFilePath, itemDir } from '#core/names'
+import { REGISTRY_DIR, validateRegistry } from '#core/registry'
 import { type LoraManifestFields, type ScanVerdict, scanPath } from '#core/scan'
 import { writeFileAtomic } from './atomic.ts'
 import type { BlobStore } from './blob-store.ts'

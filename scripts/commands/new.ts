@@ -12,7 +12,7 @@ import {
   type Kind,
   kindPlural,
   parseKind,
-} from '#core/registry'
+} from '#core/names'
 import { parseCommandArgs } from '../cli/args.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'

@@ -7,7 +7,7 @@ import http from 'isomorphic-git/http/node'
 import { AgoraError, hasErrors, type Issue, sortIssues } from '#core/errors'
 import { commitToBranch, openPullRequest, publishPullRequestBody, pushBranch } from '#core/github'
 import { type HubConfig, validateDocument } from '#core/manifest'
-import { formatRef, type ItemRef, kindPlural, parseKind } from '#core/registry'
+import { formatRef, type ItemRef, kindPlural, parseKind } from '#core/names'
 import {
   applyPublish,
   createStore,

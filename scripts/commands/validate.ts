@@ -16,16 +16,13 @@ import {
   validatePullRequest,
 } from '#core/github'
 import { validateDocument } from '#core/manifest'
+import { checkName, type ItemRef, parseKind, refKey } from '#core/names'
 import {
   type ChangeSet,
   checkChanges,
-  checkName,
-  type ItemRef,
   type LoadedItem,
-  parseKind,
   parseRefRange,
   type Registry,
-  refKey,
   resolveRange,
   symlinkOnPath,
   validateRegistry,

@@ -5,10 +5,9 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Issue } from '#core/errors'
 import { getValidator } from '#core/manifest'
+import { itemDir, type Kind } from '#core/names'
 import {
   type ContributionFacts,
-  itemDir,
-  type Kind,
   loadRegistry,
   validateContribution,
   validateRegistry,

@@ -10,7 +10,7 @@ import {
   type SourceRegistry,
 } from '#core/catalog'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import { type ItemRef, kindPlural, parseRef } from '#core/registry'
+import { type ItemRef, kindPlural, parseRef } from '#core/names'
 import { blobKey } from '#core/storage'
 import { type ServedHub, serveHub } from '../../../scripts/serve-hub.ts'
 
