@@ -17,10 +17,8 @@ import {
 import { formatRef, type ItemRef, isSafeFilePath, itemDir } from '#core/names'
 import { REGISTRY_DIR, validateRegistry } from '#core/registry'
 import { type LoraManifestFields, type ScanVerdict, scanPath } from '#core/scan'
-import { writeFileAtomic } from './atomic.ts'
-import type { BlobStore } from './blob-store.ts'
-import { hashFile } from './hash.ts'
-import { NO_FOLLOW_READ, readFileNoFollow } from './no-follow.ts'
+import type { BlobStore } from '#core/storage'
+import { hashFile, NO_FOLLOW_READ, readFileNoFollow, writeFileAtomic } from '#core/storage'
 import { baseModelRef, readLoraConfig } from './publish-lora.ts'
 
 /** What to publish: a folder of files as one version of one item. */
