@@ -1,13 +1,13 @@
 import type { KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join, relative, sep } from 'node:path'
+import { writeFileAtomic } from '#core/blobs'
 import { AgoraError } from '#core/errors'
 import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manifest'
 // Leaf modules, not the area barrels: the client reads the index with these
 // functions, and `agora pull` must not load ajv or isomorphic-git to start.
 import type { Kind } from '#core/names'
 import { type ItemRef, kindPlural, parseRef, refKey, shardOf } from '#core/names'
-import { writeFileAtomic } from '../storage/atomic.ts'
 import { rawPublicKey, signBytes, verifyBytes } from './signing.ts'
 import type { SourceItem, SourceRegistry } from './types.ts'
 

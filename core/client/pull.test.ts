@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { blobKey } from '#core/blobs'
 import {
   buildSparseIndex,
   generateSigningKey,
@@ -25,7 +26,6 @@ import {
   type SourceRegistry,
 } from '#core/catalog'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import { blobKey } from '#core/storage'
 import { blobCachePath, blobLockPath, type ClientFs, snapshotDir } from './cache.ts'
 import { verifyCache } from './cache-verify.ts'
 import { readLockfile } from './lockfile.ts'

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import semver from 'semver'
+import { SHA256_PATTERN, writeFileAtomic } from '#core/blobs'
 import { AgoraError, hasErrors } from '#core/errors'
 import type {
   HubConfig,
@@ -31,8 +32,6 @@ import {
   type IndexVersion,
   openDocument,
 } from '../catalog/sparse-index.ts'
-import { writeFileAtomic } from '../storage/atomic.ts'
-import { SHA256_PATTERN } from '../storage/hash.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'
 import { checkIndexItem, isValidVersion, pathClash } from './documents.ts'
 import {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import semver from 'semver'
 import YAML from 'yaml'
+import type { BlobStore } from '#core/blobs'
+import { hashFile, writeFileAtomic } from '#core/blobs'
 import { AgoraError, hasErrors, type Issue } from '#core/errors'
 import {
   type FileEntry,
@@ -17,8 +19,7 @@ import {
 import { formatRef, type ItemRef, isSafeFilePath, itemDir } from '#core/names'
 import { REGISTRY_DIR, validateRegistry } from '#core/registry'
 import { type LoraManifestFields, type ScanVerdict, scanPath } from '#core/scan'
-import type { BlobStore } from '#core/storage'
-import { hashFile, NO_FOLLOW_READ, readFileNoFollow, writeFileAtomic } from '#core/storage'
+import { NO_FOLLOW_READ, readFileNoFollow } from '#core/storage'
 import { baseModelRef, readLoraConfig } from './publish-lora.ts'
 
 /** What to publish: a folder of files as one version of one item. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs/promises'
 import { join } from 'node:path'
 import YAML from 'yaml'
+import { type BlobStore, writeFileAtomic } from '#core/blobs'
 import { AgoraError, type Issue } from '#core/errors'
 import type {
   BenchmarkItem,
@@ -10,7 +11,6 @@ import type {
   ResultManifest,
 } from '#core/manifest'
 import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural } from '#core/names'
-import { type BlobStore, writeFileAtomic } from '#core/storage'
 import { type Evaluation, evaluatePredictions } from './evaluate.ts'
 
 /** Test sets are read whole; a larger one belongs to a GPU runner, not this command. */

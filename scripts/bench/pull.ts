@@ -22,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { blobKey } from '#core/blobs'
 import {
   buildSparseIndex,
   generateSigningKey,
@@ -30,7 +31,6 @@ import {
   type SourceRegistry,
 } from '#core/catalog'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import { blobKey } from '#core/storage'
 import { serveHub } from '../serve-hub.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')

@@ -11,7 +11,7 @@ import {
 } from '#core/catalog'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
 import { type ItemRef, kindPlural, parseRef } from '#core/names'
-import { blobKey } from '#core/storage'
+import { blobKey } from '#core/blobs'
 import { type ServedHub, serveHub } from '../../../scripts/serve-hub.ts'
 
 /** Items of a test hub: `[kind/]ns/name` (models by default) -> version -> path -> bytes. */
