@@ -4,8 +4,6 @@ import { hostname } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { AgoraError } from '#core/errors'
 import type { ItemRef } from '#core/names'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import { kindPlural } from '#core/names'
 
 /** The parts of node:fs the client uses; tests inject failures through it. */

@@ -4,8 +4,6 @@ import { dirname } from 'node:path'
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import type { BlobInfo } from '#core/blobs'
 import { withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'

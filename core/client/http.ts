@@ -1,5 +1,3 @@
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
 import { isNetworkError, isRetryableStatus, type RetryOptions, withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
 

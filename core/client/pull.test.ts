@@ -18,13 +18,8 @@ import { join, relative } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { blobKey } from '#core/blobs'
-import {
-  buildSparseIndex,
-  generateSigningKey,
-  loadPrivateKey,
-  type SourceItem,
-  type SourceRegistry,
-} from '#core/catalog'
+import { buildSparseIndex, type SourceItem, type SourceRegistry } from '#core/catalog'
+import { generateSigningKey, loadPrivateKey } from '#core/index-format'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
 import { blobCachePath, blobLockPath, type ClientFs, snapshotDir } from './cache.ts'
 import { verifyCache } from './cache-verify.ts'

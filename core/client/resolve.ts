@@ -4,6 +4,17 @@ import { join } from 'node:path'
 import semver from 'semver'
 import { SHA256_PATTERN, writeFileAtomic } from '#core/blobs'
 import { AgoraError, hasErrors } from '#core/errors'
+import type { SearchIndex } from '#core/index-format'
+import {
+  fillTemplate,
+  type IndexConfig,
+  type IndexItem,
+  type IndexMember,
+  type IndexVersion,
+  loadPublicKey,
+  openDocument,
+  rawPublicKey,
+} from '#core/index-format'
 import type {
   HubConfig,
   ItemManifest,
@@ -20,18 +31,6 @@ import {
   kindPlural,
   parseRef,
 } from '#core/names'
-import type { SearchIndex } from '../catalog/search-index.ts'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import { loadPublicKey, rawPublicKey } from '../catalog/signing.ts'
-import {
-  fillTemplate,
-  type IndexConfig,
-  type IndexItem,
-  type IndexMember,
-  type IndexVersion,
-  openDocument,
-} from '../catalog/sparse-index.ts'
 import { type ClientFs, itemCacheDir } from './cache.ts'
 import { checkIndexItem, isValidVersion, pathClash } from './documents.ts'
 import {

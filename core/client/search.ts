@@ -1,8 +1,7 @@
 import { AgoraError } from '#core/errors'
+import type { SearchEntry, SearchIndex } from '#core/index-format'
 import type { ItemRef } from '#core/names'
 import { editDistance, KINDS, type Kind, kindPlural } from '#core/names'
-// Leaf modules, not the area barrels: search must start as fast as pull.
-import type { SearchEntry, SearchIndex } from '../catalog/search-index.ts'
 import { isKnownKind, isValidId } from './documents.ts'
 
 /** What results may be narrowed to; every given filter must hold. */

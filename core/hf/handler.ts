@@ -6,7 +6,7 @@ import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { hashFile } from '#core/blobs'
 import { isAgoraError } from '#core/errors'
-import { fillTemplate, type IndexFile } from '../catalog/sparse-index.ts'
+import { fillTemplate, type IndexFile } from '#core/index-format'
 import { parseByteRange } from './byte-range.ts'
 import {
   type HfRepo,

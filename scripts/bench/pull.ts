@@ -23,13 +23,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { blobKey } from '#core/blobs'
-import {
-  buildSparseIndex,
-  generateSigningKey,
-  loadPrivateKey,
-  type SourceItem,
-  type SourceRegistry,
-} from '#core/catalog'
+import { buildSparseIndex, type SourceItem, type SourceRegistry } from '#core/catalog'
+import { generateSigningKey, loadPrivateKey } from '#core/index-format'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
 import { serveHub } from '../serve-hub.ts'
 

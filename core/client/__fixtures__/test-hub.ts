@@ -2,13 +2,8 @@ import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  buildSparseIndex,
-  generateSigningKey,
-  loadPrivateKey,
-  type SourceItem,
-  type SourceRegistry,
-} from '#core/catalog'
+import { buildSparseIndex, type SourceItem, type SourceRegistry } from '#core/catalog'
+import { generateSigningKey, loadPrivateKey } from '#core/index-format'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
 import { type ItemRef, kindPlural, parseRef } from '#core/names'
 import { blobKey } from '#core/blobs'
