@@ -848,7 +848,7 @@ async function validated<T>(
   context: { kind?: ItemRef['kind'] },
 ): Promise<T> {
   // Only the raw-Git path validates YAML; loading ajv and the schemas is left to it.
-  const { validateDocument } = await import('#core/manifest')
+  const { validateDocument } = await import('#core/schema')
   const { value, issues } = validateDocument(type, text, file, context)
   if (!value || hasErrors(issues)) {
     const first = issues.find((i) => i.severity === 'error')

@@ -14,11 +14,11 @@ import {
   loadReadme,
   type ReadmeDoc,
   suggestSpdxId,
-  validateDocument,
 } from '#core/manifest'
 import { formatRef, type ItemRef, isSafeFilePath, itemDir } from '#core/names'
 import { REGISTRY_DIR, validateRegistry } from '#core/registry'
 import { type LoraManifestFields, type ScanVerdict, scanPath } from '#core/scan'
+import { validateDocument } from '#core/schema'
 import { NO_FOLLOW_READ, readFileNoFollow } from '#core/storage'
 import { baseModelRef, readLoraConfig } from './publish-lora.ts'
 

@@ -1,14 +1,16 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js'
 import { hasErrors, hintFor, type Issue, sortIssues } from '#core/errors'
+// #core/manifest, not #core/schema: this check runs in the Contribute form's
+// browser bundle with validators compiled at build time, without ajv.
+import {
+  type HubConfig,
+  type ItemManifest,
+  loadReadme,
+  loadYaml,
+  validateWith,
+} from '#core/manifest'
 import type { Kind } from '#core/names'
 import { itemDir, nameSkeleton } from '#core/names'
-// The files, not #core/manifest: its index carries the ajv compiler, and this
-// check runs in the Contribute form's browser bundle with validators compiled
-// at build time.
-import { loadYaml } from '../manifest/load.ts'
-import { loadReadme } from '../manifest/readme.ts'
-import type { HubConfig, ItemManifest } from '../manifest/types.ts'
-import { validateWith } from '../manifest/validate-with.ts'
 import {
   confusableNewNameIssue,
   confusableNewNamespaceIssue,

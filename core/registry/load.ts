@@ -14,7 +14,6 @@ import {
   type ResultManifest,
   type ValidateContext,
   type VersionManifest,
-  validateLoaded,
 } from '#core/manifest'
 import {
   checkName,
@@ -27,6 +26,7 @@ import {
   refKey,
   shardOf,
 } from '#core/names'
+import { validateLoaded } from '#core/schema'
 import { missingReadmeIssue } from './item-issues.ts'
 
 export type FsPromises = typeof import('node:fs/promises')

@@ -10,7 +10,6 @@ import {
   loadYaml,
   type PipelineVersion,
   parseManifestRef,
-  validateLoaded,
 } from '#core/manifest'
 import type { Kind } from '#core/names'
 import {
@@ -23,6 +22,7 @@ import {
   refKey,
   shardOf,
 } from '#core/names'
+import { validateLoaded } from '#core/schema'
 import { unknownOwners } from './item-issues.ts'
 import {
   type FsPromises,

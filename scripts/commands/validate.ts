@@ -15,7 +15,6 @@ import {
   type ValidationReport,
   validatePullRequest,
 } from '#core/github'
-import { validateDocument } from '#core/manifest'
 import { checkName, type ItemRef, parseKind, refKey } from '#core/names'
 import {
   type ChangeSet,
@@ -29,6 +28,7 @@ import {
   withLazyPacks,
 } from '#core/registry'
 import { SCAN_CODES, type ScanCode } from '#core/scan'
+import { validateDocument } from '#core/schema'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatSummary, plural, summarizeIssues } from '../cli/format.ts'
 import { createReporter } from '../cli/reporter.ts'
