@@ -103,6 +103,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.a
     stdout: process.stdout,
     stderr: process.stderr,
     fetch: globalThis.fetch,
+    untilStopped: () =>
+      new Promise((stop) => {
+        process.once('SIGINT', () => stop())
+        process.once('SIGTERM', () => stop())
+      }),
   })
   process.exitCode = code
 }

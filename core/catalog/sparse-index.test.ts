@@ -73,7 +73,7 @@ const tox = () =>
     },
   })
 
-describe('core/catalog/signing', () => {
+describe('core/index-format/signing', () => {
   it('signs and verifies, and refuses another key or altered bytes', () => {
     const key = generateSigningKey()
     const privateKey = loadPrivateKey(key.privateKeyPem)

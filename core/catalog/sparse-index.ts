@@ -147,6 +147,12 @@ export async function buildSparseIndex(
     ...(options.commit ? { commit: options.commit } : {}),
     ...(options.sequence === undefined ? {} : { sequence: options.sequence }),
     ...(options.expires === undefined ? {} : { expires: options.expires.toISOString() }),
+    ...(registry.hub.payments?.licence_keys?.length
+      ? { licence_keys: registry.hub.payments.licence_keys }
+      : {}),
+    ...(registry.hub.payments?.licence_service
+      ? { licence_service: registry.hub.payments.licence_service }
+      : {}),
   }
   const items = [...registry.items.values()].sort((a, b) =>
     refKey(a.ref).localeCompare(refKey(b.ref)),

@@ -19,6 +19,13 @@ import { checkLockedEntry } from './documents.ts'
 import { downloadBlob } from './download.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
 import {
+  hubKeyring,
+  type LicenceInput,
+  presignedUrls,
+  refreshRevocations,
+  verifyForResolution,
+} from './licensed.ts'
+import {
   diffLocked,
   type LockedItem,
   type Lockfile,
@@ -64,6 +71,12 @@ export interface PullOptions extends ResolveOptions {
   onEvent?: ((event: PullEvent) => void) | undefined
   /** A blob lock untouched this long is broken (its owner died); default 60 s. */
   lockStaleMs?: number | undefined
+  /**
+   * A licence file for the item's paid files: verified offline against the
+   * hub's pinned keys, then sent to the licence service for short-lived URLs.
+   * Unpaid files never need one.
+   */
+  licence?: LicenceInput | undefined
 }
 
 export type PullEvent =
@@ -213,13 +226,21 @@ export async function pullItem(
   }
 
   const paid = wanted.filter((f) => f.private)
-  if (paid.length > 0) {
+  if (paid.length > 0 && !options.licence) {
     throw new AgoraError(
       'client/licence-required',
       `${formatRef(ref)}@${resolution.version}: ${paid.map((f) => f.path).join(', ')} ${paid.length === 1 ? 'is' : 'are'} paid or private`,
       {
-        hint: 'buy a licence on the item page (paid files come through presigned URLs from the licence service), or leave them out with --include',
+        hint: 'buy a licence on the item page and pass it with --licence FILE (or AGORA_LICENCE), or leave the paid files out with --include',
       },
+    )
+  }
+  if (paid.length > 0 && options.licence) {
+    await verifyForResolution(
+      options.licence,
+      resolution,
+      paid.map((f) => f.sha256),
+      { cacheDir: options.cacheDir, fs },
     )
   }
   const cachedShas = new Set<string>()
@@ -257,6 +278,25 @@ export async function pullItem(
       `${formatRef(ref)}@${resolution.version}: ${plural(missing.length, 'file')} not in the cache: ${missing.join(', ')}`,
       { hint: 'run the pull again with network access (without --offline)' },
     )
+  }
+  const paidToFetch = [...toFetch.values()].filter((f) => f.private)
+  if (paidToFetch.length > 0 && options.licence) {
+    const licensing = resolution.licensing
+    await refreshRevocations({
+      fetch: options.fetch,
+      cacheDir: options.cacheDir,
+      licensing: licensing ?? { base: '', keys: [] },
+      keys: hubKeyring(licensing),
+      fs,
+    })
+    const urls = await presignedUrls({
+      fetch: options.fetch,
+      service: licensing?.service,
+      licence: options.licence.text,
+      sha256s: paidToFetch.map((f) => f.sha256),
+    })
+    for (const file of paidToFetch)
+      toFetch.set(file.sha256, { ...file, url: urls.get(file.sha256) ?? '' })
   }
   if (options.to && !options.force) {
     const to = options.to

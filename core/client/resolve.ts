@@ -19,6 +19,7 @@ import type {
   HubConfig,
   ItemManifest,
   ItemStatus,
+  PublicKeyConfig,
   VersionManifest,
   VersionStatus,
 } from '#core/manifest'
@@ -99,6 +100,16 @@ export interface Resolution {
   warnings: string[]
   /** The index base or raw template the answer came from. */
   source: string
+  /** The hub's licence keys and service, from its signed config.json (index answers only). */
+  licensing?: HubLicensing | undefined
+}
+
+/** What a client needs to verify licences and fetch paid files: from the signed config.json. */
+export interface HubLicensing {
+  /** The index base, which names the hub's cache folder. */
+  base: string
+  keys: PublicKeyConfig[]
+  service?: string | undefined
 }
 
 /**
@@ -198,13 +209,45 @@ async function resolveFromIndex(
   options: ResolveOptions,
 ): Promise<Resolution> {
   const { entry, base, config, warnings } = await loadIndexEntry(spec, indexUrl, options)
-  return fromIndexEntry(spec, entry, {
+  const resolution = fromIndexEntry(spec, entry, {
     base,
     blobs: config.blobs,
     source: base,
     warnings,
     commit: entry.commit ?? config.commit,
   })
+  return { ...resolution, licensing: licensingOf(base, config) }
+}
+
+function licensingOf(base: string, config: IndexConfig): HubLicensing {
+  return {
+    base,
+    keys: config.licence_keys ?? [],
+    ...(config.licence_service ? { service: config.licence_service } : {}),
+  }
+}
+
+/**
+ * The licence keys and service of a hub as its cached config.json says,
+ * checked against the given key or the one pinned on first use: what
+ * `agora licence verify` and an offline pull trust. Undefined when the hub
+ * was never read online.
+ *
+ * @example await cachedLicensing({ cacheDir, indexUrl: 'http://127.0.0.1:4321' })
+ */
+export async function cachedLicensing(options: {
+  cacheDir: string
+  indexUrl: string
+  publicKey?: KeyObject | string | undefined
+  fs?: ClientFs | undefined
+}): Promise<HubLicensing | undefined> {
+  const base = indexBase(options.indexUrl)
+  const path = join(hubCacheDir(options.cacheDir, base), 'config.json')
+  const record = await readJson<CachedConfig>(options.fs, path)
+  if (!record) return undefined
+  const key = options.publicKey ?? record.trustedKey
+  const publicKey = typeof key === 'string' ? loadPublicKey(key) : key
+  return licensingOf(base, openDocument<IndexConfig>(record.text, { file: path, publicKey }))
 }
 
 /** Fetches (or revalidates) an item's signed index document, checks it and caches it. */
@@ -389,13 +432,22 @@ export async function resolveOffline(
 ): Promise<Resolution> {
   const parsed = parseSpec(spec)
   const { entry, cachePath } = await openCachedEntry(parsed, options)
-  return fromIndexEntry(parsed, entry, {
+  const resolution = fromIndexEntry(parsed, entry, {
     base: '',
     blobs: 'offline:{sha256}',
     source: cachePath,
     warnings: [],
     commit: entry.commit,
   })
+  const licensing =
+    options.indexUrl && options.cacheDir
+      ? await cachedLicensing({
+          ...options,
+          indexUrl: options.indexUrl,
+          cacheDir: options.cacheDir,
+        })
+      : undefined
+  return licensing ? { ...resolution, licensing } : resolution
 }
 
 type OfflineOptions = Pick<ResolveOptions, 'publicKey' | 'indexUrl' | 'fs' | 'allowRollback'> & {

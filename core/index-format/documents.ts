@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import { AgoraError } from '#core/errors'
-import type { FileEntry, ItemStatus, Pricing, VersionStatus } from '#core/manifest'
+import type { FileEntry, ItemStatus, Pricing, PublicKeyConfig, VersionStatus } from '#core/manifest'
 import { type ItemRef, type Kind, kindPlural, shardOf } from '#core/names'
 import { signBytes, verifyBytes } from './signing.ts'
 
@@ -51,6 +51,10 @@ export interface IndexConfig {
   item_floor?: number
   /** ISO time after which clients refuse this document; re-signing moves it on. */
   expires?: string
+  /** Keys that sign licences (agora.yaml `payments.licence_keys`), pinned through this signed document. */
+  licence_keys?: PublicKeyConfig[]
+  /** Where paid files are fetched with a licence (agora.yaml `payments.licence_service`). */
+  licence_service?: string
 }
 
 /** One file of a version, as a client needs it to download and verify. */

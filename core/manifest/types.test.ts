@@ -207,7 +207,20 @@ const hubBase: Complete<Omit<HubConfig, 'storage'>> = {
   kinds: ['model'],
   domains: [{ id: 'nlp', label: 'NLP', description: 'Language.' }],
   licenses: { allowed: ['MIT'], allow_other: true },
-  payments: { provider: 'stripe', currency: 'usd', platform_fee_percent: 10 },
+  payments: {
+    provider: 'stripe',
+    currency: 'usd',
+    platform_fee_percent: 10,
+    licence_service: 'https://licences.agora.example',
+    licence_keys: [
+      {
+        id: 'l1',
+        algorithm: 'ed25519',
+        public_key: '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=',
+      },
+    ],
+    meter_event: 'agora_queries',
+  },
   keys: [
     { id: 'k', algorithm: 'ed25519', public_key: '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=' },
   ],

@@ -63,6 +63,12 @@ export interface PaymentsConfig {
   currency: string
   /** The hub's share of each sale, in percent (0–100). */
   platform_fee_percent: number
+  /** Base URL of the licence service (`agora licence serve`). */
+  licence_service?: string
+  /** Ed25519 keys that sign licences and revocation lists; several while rotating. */
+  licence_keys?: PublicKeyConfig[]
+  /** Stripe Billing meter event name for per-query use. */
+  meter_event?: string
 }
 
 export interface PublicKeyConfig {

@@ -23,6 +23,7 @@ export const URL_FIELDS: Readonly<Record<DocumentType, readonly UrlField[]>> = {
     { path: 'raw_url_template', loopback: true },
     { path: 'storage.public_url', loopback: true },
     { path: 'storage.endpoint', loopback: true },
+    { path: 'payments.licence_service', loopback: true },
   ],
   owner: [
     { path: 'avatar_url' },

@@ -1,5 +1,5 @@
 /** The data formats the preview reads, by file name. */
-export type PreviewFormat = 'csv' | 'tsv' | 'jsonl'
+export type PreviewFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet'
 
 /** A parsed head of a data file: column names and the first rows, all text. */
 export interface PreviewTable {
@@ -20,7 +20,7 @@ const SMILES_COLUMNS = new Set(['smiles', 'SMILES', 'canonical_smiles'])
 
 /**
  * The preview format of a file from its name (`.csv`, `.tsv`, `.jsonl`,
- * `.ndjson`), or undefined for a file the preview does not read.
+ * `.ndjson`, `.parquet`), or undefined for a file the preview does not read.
  *
  * @example previewFormat('data/train.jsonl') // 'jsonl'
  */
@@ -29,6 +29,7 @@ export function previewFormat(path: string): PreviewFormat | undefined {
   if (lower.endsWith('.csv')) return 'csv'
   if (lower.endsWith('.tsv')) return 'tsv'
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl'
+  if (lower.endsWith('.parquet')) return 'parquet'
   return undefined
 }
 

@@ -1,3 +1,5 @@
 export * from './delimited.ts'
 export * from './head.ts'
 export * from './jsonl.ts'
+export * from './parquet.ts'
+export * from './range.ts'

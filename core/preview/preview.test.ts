@@ -26,8 +26,8 @@ describe('core/preview/head', () => {
 
   it('knows the formats it previews and the SMILES column names', () => {
     expect(
-      ['a.csv', 'B.TSV', 'x/train.jsonl', 'y.ndjson', 'z.parquet', 'm.sdf'].map(previewFormat),
-    ).toEqual(['csv', 'tsv', 'jsonl', 'jsonl', undefined, undefined])
+      ['a.csv', 'B.TSV', 'x/train.jsonl', 'y.ndjson', 'z.Parquet', 'm.sdf'].map(previewFormat),
+    ).toEqual(['csv', 'tsv', 'jsonl', 'jsonl', 'parquet', undefined])
     expect(
       ['smiles', 'SMILES', 'canonical_smiles', 'rxn_smiles', 'name'].map(isSmilesColumn),
     ).toEqual([true, true, true, false, false])

@@ -9,6 +9,12 @@ export interface CommandContext {
   stdout: Writable & { isTTY?: boolean; columns?: number }
   stderr: Writable & { isTTY?: boolean; columns?: number }
   fetch: typeof globalThis.fetch
+  /**
+   * Resolves when the user asks a long-running command (a server) to stop:
+   * SIGINT or SIGTERM from the entry point, whose handlers exist only once a
+   * command calls this. Absent in tests, which stop servers their own way.
+   */
+  untilStopped?: () => Promise<void>
 }
 
 /** Exit codes every command shares: clean, problems found, could not run. */

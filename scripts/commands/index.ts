@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   yank: async () => (await import('./status.ts')).statusCommand('yank'),
   deprecate: async () => (await import('./status.ts')).statusCommand('deprecate'),
   undeprecate: async () => (await import('./status.ts')).statusCommand('undeprecate'),
+  licence: async () => (await import('./licence.ts')).default,
   completion: async () => (await import('./completion.ts')).default,
   stripe: async () => (await import('./stripe.ts')).default,
   sales: async () => (await import('./sales.ts')).default,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import {
   type CollectionPullResult,
@@ -55,6 +56,11 @@ Options:
                       an edit through them would alter the cache (it is
                       noticed and fetched again, but do not edit them)
   --concurrency N     files downloaded at once (default 4)
+  --licence FILE      a licence for the item's paid files (default:
+                      AGORA_LICENCE): verified offline against the hub's
+                      pinned licence keys, then exchanged at the hub's
+                      licence service for short-lived download URLs;
+                      unpaid files never need one
   --stall-timeout S   give up on a server that sends nothing for S seconds
                       (default: AGORA_STALL_TIMEOUT, else 30)
   --allow-rollback    accept an index older than one already seen, or
@@ -76,6 +82,7 @@ Examples:
   agora pull datasets/acme/tox21@1.0.0 --to data/tox21
   agora pull acme/tox-gnn --include "*.onnx" --index http://localhost:4321
   agora pull acme/tox-gnn --locked --offline
+  agora pull acme/tox-gnn --licence ~/Downloads/lic_0a1b.licence
   agora pull collections/curators/admet-starter-kit --to kit
 `
 
@@ -125,6 +132,7 @@ const command: Command = {
         force: { type: 'boolean' },
         concurrency: { type: 'string' },
         'stall-timeout': { type: 'string' },
+        licence: { type: 'string' },
       },
       { positionals: { min: 1, max: 1 } },
     )
@@ -204,6 +212,22 @@ const command: Command = {
         })
       } else if (event.type === 'progress') bar?.tick(event.bytes)
     }
+    const licencePath = values.licence ?? ctx.env.AGORA_LICENCE
+    let licence: PullOptions['licence']
+    if (licencePath !== undefined) {
+      const file = resolve(ctx.cwd, licencePath)
+      const text = await readFile(file, 'utf8').catch((error: unknown) => {
+        throw new AgoraError(
+          'cli/bad-argument',
+          `agora pull: cannot read the licence file ${file}`,
+          {
+            hint: 'give the path of the licence file the licence service sent (--licence or AGORA_LICENCE)',
+            cause: error,
+          },
+        )
+      })
+      licence = { text, file }
+    }
     const spec = positionals[0] as string
     const to = values.to === undefined ? undefined : resolve(ctx.cwd, values.to)
     const options: PullOptions = {
@@ -225,6 +249,7 @@ const command: Command = {
       stallTimeoutMs: Math.round(stallSeconds * 1000),
       allowRollback: values['allow-rollback'] === true,
       onEvent,
+      licence,
     }
     if (parseSpec(spec).kind === 'collection') {
       let collection: CollectionPullResult

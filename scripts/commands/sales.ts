@@ -1,5 +1,5 @@
+import { formatMoney, type SalesRow, salesReport } from '#core/billing'
 import { AgoraError } from '#core/errors'
-import { formatMoney, type SalesRow, salesReport } from '#core/payments'
 import { loadRegistry } from '#core/registry'
 import { parseCommandArgs } from '../cli/args.ts'
 import { createReporter } from '../cli/reporter.ts'

@@ -39,11 +39,9 @@ const command: Command = {
       hf: { publicKey: values.key, blobBase: values['blob-base'] },
     })
     ctx.stdout.write(`serving ${root} at ${hub.url}\n  HF_ENDPOINT=${hub.url}\n`)
-    await new Promise<void>((done) => {
-      const stop = () => void hub.close().then(done)
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
+    // Serves until stopped (Ctrl-C), or for as long as the process lives.
+    await (ctx.untilStopped?.() ?? new Promise<void>(() => undefined))
+    await hub.close()
     return EXIT_OK
   },
 }

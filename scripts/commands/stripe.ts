@@ -1,6 +1,6 @@
 import Stripe from 'stripe'
+import { formatMoney, PAYMENT_LINKS_FILE, syncStripe } from '#core/billing'
 import { AgoraError } from '#core/errors'
-import { formatMoney, PAYMENT_LINKS_FILE, syncStripe } from '#core/payments'
 import { loadRegistry } from '#core/registry'
 import { parseCommandArgs } from '../cli/args.ts'
 import { plural } from '../cli/format.ts'

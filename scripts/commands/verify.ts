@@ -1,6 +1,6 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { AgoraError } from '#core/errors'
+import { AgoraError, plural } from '#core/errors'
 import { openHubIndex, verifyHfCache } from '#core/hf'
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../../core/client/terminal-text.ts'
 import { parseCommandArgs } from '../cli/args.ts'
@@ -71,7 +71,7 @@ const command: Command = {
         ctx.stdout.write(`${sanitizeForTerminal(p.file)}: ${p.problem}${detail}\n`)
       }
       ctx.stdout.write(
-        `${report.ok} file(s) match the signed index, ${report.problems.length} problem(s)\n`,
+        `${plural(report.ok, 'file')} ${report.ok === 1 ? 'matches' : 'match'} the signed index, ${plural(report.problems.length, 'problem')}\n`,
       )
     }
     return report.problems.length === 0 ? EXIT_OK : EXIT_PROBLEMS

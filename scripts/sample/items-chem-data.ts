@@ -4,6 +4,7 @@ import { bibtex } from './card.ts'
 import { csv, molecularWeight, pocketPdb, sdf } from './chem.ts'
 import { jsonFile, textFile } from './llm.ts'
 import { ACYLS, AMINES, ARYLS, MOLECULES, type Molecule } from './molecules.ts'
+import { parquetFile } from './parquet.ts'
 import { createRng, fnv1a, round } from './prng.ts'
 
 /** Primary targets of the kinase inhibitors (their approved indications' kinases). */
@@ -86,6 +87,15 @@ function tox21Rows(): (string | number | null)[][] {
     return [m.smiles, molId(m), ...labels]
   })
 }
+
+const HERG_COLUMNS = ['mol_id', 'name', 'smiles', 'ic50_um', 'blocker'] as const
+const HERG_TYPES = {
+  mol_id: 'STRING',
+  name: 'STRING',
+  smiles: 'STRING',
+  ic50_um: 'DOUBLE',
+  blocker: 'INT32',
+} as const
 
 function hergRows(): (string | number)[][] {
   const rng = createRng('data:herg')
@@ -349,8 +359,23 @@ export function chemDataItems(): SampleItemDef[] {
             num_datapoints: herg.length,
             quality: { duplicate_rate: 0, missing_rate: 0, coverage: 1 },
           },
+          files: [textFile('herg.csv', csv(HERG_COLUMNS, herg))],
+        },
+        {
+          manifest: {
+            version: '1.1.0',
+            released: '2025-09-09',
+            changelog: 'Adds herg.parquet, the same rows as herg.csv in Parquet (Snappy).',
+            num_datapoints: herg.length,
+            quality: { duplicate_rate: 0, missing_rate: 0, coverage: 1 },
+          },
           files: [
-            textFile('herg.csv', csv(['mol_id', 'name', 'smiles', 'ic50_um', 'blocker'], herg)),
+            textFile('herg.csv', csv(HERG_COLUMNS, herg)),
+            parquetFile(
+              'herg.parquet',
+              HERG_COLUMNS.map((name) => ({ name, type: HERG_TYPES[name] })),
+              herg,
+            ),
           ],
         },
       ],

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { parquetWriteBuffer } from 'hyparquet-writer'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { parseDocument } from 'yaml'
 import { buildSparseIndex } from '#core/catalog'
@@ -35,7 +36,7 @@ export interface BuiltSite {
   /** The safetensors file the fixture item publishes. */
   tensor: { sha256: string; size: number }
   /** The files of the hostile dataset fixture (datasets/mallory/evil-rows). */
-  rows: Record<'csv' | 'jsonl', FixtureFile>
+  rows: Record<'csv' | 'jsonl' | 'parquet', FixtureFile>
   close(): Promise<void>
 }
 
@@ -49,12 +50,17 @@ export interface FixtureFile {
 /** A Kekulé SMILES the preview draws (aspirin). */
 export const FIXTURE_SMILES = 'CC(=O)OC1=CC=CC=C1C(=O)O'
 
+/** Rows of the hostile Parquet file: the CSV's first rows, then filler Snappy cannot shrink much. */
+export const PARQUET_FIXTURE_ROWS = 6000
+
 /**
  * The hostile dataset's files: a CSV far larger than the preview reads, whose
  * first rows carry markup and script in every column (the SMILES one too),
- * and a small JSON Lines file with markup in keys and values.
+ * a small JSON Lines file with markup in keys and values, and a Parquet file
+ * of the same first rows in row groups of 500, far larger than its first
+ * row group.
  */
-function rowsFixture(): Record<'csv' | 'jsonl', FixtureFile> {
+function rowsFixture(): Record<'csv' | 'jsonl' | 'parquet', FixtureFile> {
   const lines = [
     'id,name,smiles,note',
     `1,aspirin,${FIXTURE_SMILES},"<script>window.__pwned = 'csv'</script>"`,
@@ -68,8 +74,34 @@ function rowsFixture(): Record<'csv' | 'jsonl', FixtureFile> {
   ]
     .map((o) => JSON.stringify(o))
     .join('\n')
-  const file = (path: string, text: string): FixtureFile => {
-    const bytes = new TextEncoder().encode(text)
+  const hostile = [
+    [1, 'aspirin', FIXTURE_SMILES, "<script>window.__pwned = 'parquet'</script>"],
+    [2, `<img src=x onerror="window.__pwned = 'img'">`, '<b>C</b>', '<iframe srcdoc="x">'],
+    [3, 'benzene (aromatic form)', 'c1ccccc1', 'not drawn: shown as text'],
+  ] as const
+  const filler = Array.from({ length: PARQUET_FIXTURE_ROWS - hostile.length }, (_, k) => {
+    const id = k + hostile.length + 1
+    return [
+      id,
+      `filler ${id}`,
+      'CCO',
+      createHash('sha256').update(String(id)).digest('hex'),
+    ] as const
+  })
+  const table = [...hostile, ...filler]
+  const parquet = parquetWriteBuffer({
+    columnData: [
+      { name: 'id', type: 'INT32', data: table.map((r) => r[0]) },
+      ...(['name', 'smiles', 'note'] as const).map((name, k) => ({
+        name,
+        type: 'STRING' as const,
+        data: table.map((r) => r[k + 1]),
+      })),
+    ],
+    rowGroupSize: 500,
+  })
+  const file = (path: string, data: string | Uint8Array): FixtureFile => {
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data
     return {
       path,
       bytes,
@@ -77,7 +109,11 @@ function rowsFixture(): Record<'csv' | 'jsonl', FixtureFile> {
       sha256: createHash('sha256').update(bytes).digest('hex'),
     }
   }
-  return { csv: file('rows.csv', `${lines.join('\n')}\n`), jsonl: file('rows.jsonl', `${jsonl}\n`) }
+  return {
+    csv: file('rows.csv', `${lines.join('\n')}\n`),
+    jsonl: file('rows.jsonl', `${jsonl}\n`),
+    parquet: file('rows.parquet', new Uint8Array(parquet)),
+  }
 }
 
 /** A tiny but real safetensors file: two tensors, exact offsets. */

@@ -106,7 +106,7 @@ describe('site/e2e/item-page/copy', () => {
         expect(await block.locator('[role="status"]').textContent()).toBe('Copied to the clipboard')
         expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(expected)
       }
-      expect(await page.locator('.snippet pre').first().textContent()).toBe(
+      expect(await page.locator('.snippet pre').first().textContent()).toContain(
         'agora pull datasets/mallory/evil-rows@1.0.0',
       )
       await page.close()
@@ -204,6 +204,80 @@ describe('site/e2e/item-page/preview', () => {
     })
   }
 
+  for (const viewport of VIEWPORTS) {
+    it(`shows the first rows of a large Parquet file from Range requests for its footer and first pages, hostile cells as text (${viewport.name})`, async () => {
+      await withContext(viewport, async (context, errors) => {
+        const page = await context.newPage()
+        const file = site.rows.parquet
+        const blobPath = `/blobs/sha256/${file.sha256.slice(0, 2)}/${file.sha256}`
+        const requests: Request[] = []
+        page.on('request', (r) => {
+          if (new URL(r.url()).pathname === blobPath) requests.push(r)
+        })
+        let dialogs = 0
+        page.on('dialog', (d) => {
+          dialogs += 1
+          void d.dismiss()
+        })
+        await page.goto(`${site.url}${ROWS_PAGE}`)
+        const preview = previewOf(page, file.path)
+        // Closed at first: nothing is read until it is opened.
+        await page.waitForLoadState('networkidle')
+        expect(requests).toHaveLength(0)
+        await preview.locator('summary').click()
+        const table = preview.locator('table')
+        await expect.poll(() => table.locator('tbody tr').count()).toBe(20)
+        expect(await preview.locator('caption').textContent()).toBe('First 20 rows')
+
+        await page.waitForLoadState('networkidle')
+        expect(requests.length).toBeGreaterThanOrEqual(2)
+        let fetched = 0
+        for (const request of requests) {
+          expect(request.headers()['range']).toMatch(/^bytes=\d+-\d+$/)
+          expect((await request.response())?.status()).toBe(206)
+          fetched += (await request.sizes()).responseBodySize
+        }
+        // The footer is read from the end of the file.
+        expect(requests[0]?.headers()['range']).toMatch(new RegExp(`-${file.size - 1}$`))
+        expect(file.size).toBeGreaterThan(400_000)
+        expect(fetched * 5).toBeLessThan(file.size)
+
+        expect(await table.locator('thead th').allTextContents()).toEqual([
+          'id',
+          'name',
+          'smiles',
+          'note',
+        ])
+        const cells = (row: number) => table.locator('tbody tr').nth(row).locator('td')
+        const drawn = cells(0).nth(2)
+        expect(await drawn.locator('svg.molecule line').count()).toBeGreaterThan(12)
+        expect(await drawn.locator('code').textContent()).toBe(FIXTURE_SMILES)
+        expect(await cells(0).nth(3).textContent()).toBe(
+          "<script>window.__pwned = 'parquet'</script>",
+        )
+        expect(await cells(1).nth(1).textContent()).toBe(
+          `<img src=x onerror="window.__pwned = 'img'">`,
+        )
+        expect(await cells(1).nth(2).textContent()).toBe('<b>C</b>')
+        expect(await cells(1).nth(2).locator('svg').count()).toBe(0)
+        expect(await cells(1).nth(3).textContent()).toBe('<iframe srcdoc="x">')
+        expect(await cells(2).nth(2).locator('svg').count()).toBe(0)
+        expect(await cells(19).nth(0).textContent()).toBe('20')
+        expect(await preview.locator('script, img, b, iframe').count()).toBe(0)
+
+        expect(dialogs).toBe(0)
+        expect(
+          await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned),
+        ).toBeUndefined()
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          viewport.viewport.width,
+        )
+        expect(errors).toEqual([])
+        await page.close()
+      })
+    })
+  }
+
   it('draws the SMILES of a sample chemistry dataset', async () => {
     await withContext(VIEWPORTS[0], async (context, errors) => {
       const page = await context.newPage()
@@ -211,6 +285,15 @@ describe('site/e2e/item-page/preview', () => {
       const table = previewOf(page, 'herg.csv').locator('table')
       await expect.poll(() => table.locator('tbody tr').count()).toBe(20)
       expect(await table.locator('td.smiles svg.molecule').count()).toBe(20)
+      // The Parquet copy shows the same rows, drawn the same way.
+      const parquet = previewOf(page, 'herg.parquet')
+      await parquet.locator('summary').click()
+      const parquetTable = parquet.locator('table')
+      await expect.poll(() => parquetTable.locator('tbody tr').count()).toBe(20)
+      expect(await parquetTable.locator('td.smiles svg.molecule').count()).toBe(20)
+      expect(await parquetTable.locator('tbody').textContent()).toBe(
+        await table.locator('tbody').textContent(),
+      )
       expect(errors).toEqual([])
       await page.close()
     })

@@ -1,6 +1,7 @@
 import { getCollection } from 'astro:content'
 import { createHash } from 'node:crypto'
 import { resolve } from 'node:path'
+import { type LinkEntry, readLinksFile } from '#core/billing'
 import {
   type BuildInfo,
   type CatalogDetail,
@@ -14,7 +15,6 @@ import {
   indexCatalog,
 } from '#core/catalog'
 import type { OwnerManifest } from '#core/manifest'
-import { type LinkEntry, readLinksFile } from '#core/payments'
 
 export interface SiteCatalog extends CatalogIndex {
   build: BuildInfo

@@ -1,10 +1,10 @@
-import type { Pricing } from '#core/manifest'
 import {
   applicationFeeAmount,
   formatMoney,
   type LinkEntry,
   minorUnitsPerMajor,
-} from '#core/payments'
+} from '#core/billing'
+import type { Pricing } from '#core/manifest'
 
 /** What the item page says about buying an item. */
 export type SaleView =

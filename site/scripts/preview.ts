@@ -44,8 +44,27 @@ async function fetchHead(
 }
 
 /**
- * Reads the first rows of a CSV, TSV or JSON Lines file over HTTP: one Range
- * request for the first 64 KiB, cut after its last whole line.
+ * The first rows of a Parquet file: the footer and the first row group's
+ * first pages, each by a Range request. The reader (hyparquet) is loaded only
+ * when a page previews a Parquet file, as a bundled chunk of its own.
+ */
+async function readParquetPreview(url: string, size: number): Promise<PreviewTable> {
+  const [{ rangeReader }, parquet] = await Promise.all([
+    import('../../core/preview/range.ts'),
+    import('../../core/preview/parquet.ts'),
+  ])
+  const file = rangeReader(url, size, {
+    fetch: (input, init) => fetch(input, init),
+    wholeFileMax: parquet.PARQUET_WHOLE_FILE_MAX,
+    budget: parquet.PARQUET_READ_MAX,
+  })
+  return parquet.readParquetHead(file)
+}
+
+/**
+ * Reads the first rows of a CSV, TSV or JSON Lines file over HTTP (one Range
+ * request for the first 64 KiB, cut after its last whole line), or of a
+ * Parquet file (its footer, then the first row group's first pages).
  *
  * @example const table = await readPreview('/blobs/sha256/ab/ab…', 'csv', 13986)
  */
@@ -54,6 +73,7 @@ export async function readPreview(
   format: PreviewFormat,
   size: number,
 ): Promise<PreviewTable> {
+  if (format === 'parquet') return readParquetPreview(url, size)
   const { bytes, complete } = await fetchHead(url, size)
   const text = headLines(bytes, complete)
   if (format === 'jsonl') return parseJsonLines(text, { complete })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { checkStripeRequest, createStripeFake, decodeForm } from './stripe-fake.ts'
 
-describe('core/payments/testing/stripe-fake', () => {
+describe('core/billing/testing/stripe-fake', () => {
   it('decodes Stripe form encoding into objects and arrays', () => {
     expect(
       decodeForm('line_items[0][price]=p&line_items[0][quantity]=1&metadata[a]=b&expand[]=x'),

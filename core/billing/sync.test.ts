@@ -80,7 +80,7 @@ const SAMPLE = () => [
   item('model', 'nopay', 'orphan', { model: 'per-download', price: 5, currency: 'usd' }),
 ]
 
-describe('core/payments/fees', () => {
+describe('core/billing/fees', () => {
   it('rounds the hub fee down to the cent, in the seller’s favour, never above the amount', () => {
     expect(applicationFeeAmount(1, 10)).toBe(0)
     expect(applicationFeeAmount(999, 10)).toBe(99)
@@ -96,7 +96,7 @@ describe('core/payments/fees', () => {
   })
 })
 
-describe('core/payments/sync', () => {
+describe('core/billing/sync', () => {
   let root: string
   let fake: StripeFake
 

@@ -3,6 +3,7 @@ import Stripe from 'stripe'
 import { AgoraError, type Issue } from '#core/errors'
 import { applicationFeeAmount } from './fees.ts'
 import { meterEventOf, productIdOf, type SaleSpec } from './sale-spec.ts'
+import { METADATA_KEYS } from './stripe-events.ts'
 
 /**
  * Stripe sync, in three steps: read what Stripe holds for the hub's items
@@ -13,13 +14,6 @@ import { meterEventOf, productIdOf, type SaleSpec } from './sale-spec.ts'
  * neither duplicates nor skips anything, and a run with nothing changed
  * writes nothing.
  */
-
-/** The metadata keys the licence service reads from a Payment Link and its payments. */
-export const METADATA_KEYS = {
-  item: 'agora_item',
-  version: 'agora_version',
-  priceType: 'agora_price_type',
-} as const
 
 /** Our own key: the digest of what an object was made from, to tell whether it is current. */
 const DIGEST_KEY = 'agora_digest'

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe'
 import { AgoraError } from '#core/errors'
-import { collect, METADATA_KEYS, stripeFailure } from './sync.ts'
+import { METADATA_KEYS } from './stripe-events.ts'
+import { collect, stripeFailure } from './sync.ts'
 
 /** Sales of one item in one month and currency, in minor units. */
 export interface SalesRow {

@@ -1,0 +1,472 @@
+import { createHash } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { licenceIdFor, verifyLicence, verifyRevocations } from '#core/licence'
+import { openPostgres, openSqlite, type SqlDriver } from './sql-driver.ts'
+import type { LicenceStore } from './store.ts'
+import { hasPostgres, startPostgres, type TempPostgres } from './testing/postgres.ts'
+import {
+  type Harness,
+  PAID,
+  PAID_SHA,
+  paidSession,
+  startService,
+  stripeEvent,
+} from './testing/service.ts'
+
+const LICENCE_ID = licenceIdFor('cs_test_paid_1')
+
+type Backend = { name: string; open: () => Promise<SqlDriver> }
+let pgServer: TempPostgres | undefined
+let tmp: string
+let n = 0
+
+const backends: Backend[] = [
+  { name: 'sqlite', open: async () => openSqlite(join(tmp, `licences-${++n}.db`)) },
+  {
+    name: 'postgres',
+    open: async () => openPostgres(await (pgServer as TempPostgres).createDatabase(`t${++n}`)),
+  },
+]
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'agora-licence-'))
+  if (hasPostgres()) pgServer = await startPostgres()
+  else
+    console.warn(
+      'PostgreSQL binaries not found (PG_BIN): the postgres half of the licence service tests is skipped',
+    )
+}, 60_000)
+afterAll(async () => {
+  pgServer?.stop()
+  await rm(tmp, { recursive: true, force: true })
+})
+
+async function claim(h: Harness, id = LICENCE_ID, secret = 'cs_test_paid_1'): Promise<Response> {
+  return fetch(`${h.url}/licences/${id}`, { headers: { authorization: `Bearer ${secret}` } })
+}
+
+async function post(h: Harness, path: string, body: unknown): Promise<Response> {
+  return fetch(`${h.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+}
+
+describe.each(backends)('core/billing/service on $name', (backend) => {
+  let h: Harness | undefined
+  const skip = () => backend.name === 'postgres' && !pgServer
+  const start = async (options: Parameters<typeof startService>[1] = {}) => {
+    h = await startService(await backend.open(), options)
+    return h
+  }
+  afterEach(async () => {
+    await h?.close()
+    h = undefined
+  })
+
+  it('issues a licence on a paid checkout and hands it to the claim secret only', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    expect((await s.deliver(stripeEvent('checkout.session.completed', paidSession()))).status).toBe(
+      200,
+    )
+    const answer = await claim(s)
+    expect(answer.status).toBe(200)
+    const { payload } = verifyLicence(await answer.text(), { keys: s.keys })
+    expect(payload).toMatchObject({
+      id: LICENCE_ID,
+      item: { kind: 'model', ns: 'acme', name: 'tox' },
+      versions: ['1.0.0'],
+      type: 'per-download',
+      kid: 'licence-test',
+    })
+    expect(payload.files).toContain(PAID_SHA)
+    expect(payload.buyer).not.toContain('buyer@example.org')
+    const wrong = await claim(s, LICENCE_ID, 'cs_test_other')
+    expect(wrong.status).toBe(404)
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/not-found',
+    )
+    expect((await claim(s, licenceIdFor('cs_unknown'), 'cs_unknown')).status).toBe(404)
+  })
+
+  it('issues on async_payment_succeeded and on invoice.paid, not on an unpaid session', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    await s.deliver(
+      stripeEvent('checkout.session.completed', paidSession({ payment_status: 'unpaid' })),
+    )
+    expect((await s.store.counts()).licences).toBe(0)
+    await s.deliver(stripeEvent('checkout.session.async_payment_succeeded', paidSession()))
+    expect((await claim(s)).status).toBe(200)
+    const end = Math.floor(Date.now() / 1000) + 30 * 86400
+    await s.deliver(
+      stripeEvent('invoice.paid', {
+        id: 'in_1',
+        object: 'invoice',
+        customer: 'cus_2',
+        subscription: 'sub_1',
+        payment_intent: 'pi_sub_1',
+        subscription_details: {
+          metadata: { agora_item: 'acme/tox', agora_price_type: 'subscription' },
+        },
+        lines: { data: [{ period: { start: end - 30 * 86400, end } }] },
+      }),
+    )
+    const sub = await s.store.licence(licenceIdFor('sub_1'))
+    expect(sub?.payload).toMatchObject({
+      type: 'subscription',
+      period_end: new Date(end * 1000).toISOString(),
+    })
+  })
+
+  it('records a replayed event once and issues no second licence', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    const event = stripeEvent('checkout.session.completed', paidSession())
+    expect((await s.deliver(event)).status).toBe(200)
+    const again = await s.deliver(event)
+    expect(again.status).toBe(200)
+    expect(await again.json()).toEqual({ received: true, duplicate: true })
+    expect(await s.store.counts()).toEqual({ events: 1, licences: 1, usage: 0 })
+  })
+
+  it('refuses a changed byte, a missing header, and timestamps 301 s old or 301 s ahead', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    const event = stripeEvent('checkout.session.completed', paidSession())
+    const body = JSON.stringify(event)
+    const changed = body.replace('"paid"', '"pai\\u0064"')
+    const answers = [
+      await s.deliver(event, { body: changed }),
+      await s.deliver(event, { header: null }),
+      await s.deliver(event, { offset: -301 }),
+      await s.deliver(event, { offset: 301 }),
+    ]
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400])
+    expect(
+      ((await (answers[3] as Response).json()) as { error: { code: string } }).error.code,
+    ).toBe('licence/bad-webhook')
+    expect((await s.store.counts()).events).toBe(0)
+    expect((await s.deliver(event, { offset: 299 })).status).toBe(200)
+  })
+
+  it('ends revoked whether the refund comes before or after the completion, and reverses the transfer', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    const refund = stripeEvent('charge.refunded', {
+      id: 'ch_1',
+      object: 'charge',
+      payment_intent: 'pi_test_1',
+      transfer: 'tr_1',
+      refunded: true,
+    })
+    const completion = stripeEvent('checkout.session.completed', paidSession())
+    await s.deliver(refund)
+    await s.deliver(completion)
+    const first = await s.store.licence(LICENCE_ID)
+    expect(first?.revoked).toBe(true)
+    expect((await claim(s)).status).toBe(403)
+    expect(s.calls.map((c) => [c.method, c.path, c.idempotencyKey])).toEqual([
+      ['POST', '/v1/transfers/tr_1/reversals', `agora-reversal-${refund.id}`],
+    ])
+    const list = verifyRevocations(await (await fetch(`${s.url}/revocations`)).text(), s.keys)
+    expect(list.revoked).toEqual([LICENCE_ID])
+    await s.close()
+
+    const other = await start()
+    await other.deliver(completion)
+    const before = verifyRevocations(
+      await (await fetch(`${other.url}/revocations`)).text(),
+      other.keys,
+    )
+    expect(before.revoked).toEqual([])
+    await other.deliver(
+      stripeEvent('charge.refunded', {
+        id: 'ch_1',
+        object: 'charge',
+        payment_intent: 'pi_test_1',
+        transfer: 'tr_1',
+      }),
+    )
+    const second = await other.store.licence(LICENCE_ID)
+    expect({ ...second, claimHash: null }).toEqual({ ...first, claimHash: null })
+    // Refreshed on the revocation, not stale from the first request.
+    const after = verifyRevocations(
+      await (await fetch(`${other.url}/revocations`)).text(),
+      other.keys,
+    )
+    expect(after.revoked).toEqual([LICENCE_ID])
+  })
+
+  it('revokes on a dispute, reversing the transfer found on the charge', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const dispute = stripeEvent('charge.dispute.created', {
+      id: 'dp_1',
+      object: 'dispute',
+      charge: 'ch_9',
+      payment_intent: 'pi_test_1',
+    })
+    await s.deliver(dispute)
+    expect((await s.store.licence(LICENCE_ID))?.revoked).toBe(true)
+    expect(s.calls.map((c) => [c.method, c.path])).toEqual([
+      ['GET', '/v1/charges/ch_9'],
+      ['POST', '/v1/transfers/tr_of_ch_9/reversals'],
+    ])
+  })
+
+  it('does not double-issue when killed after the commit, and keeps nothing when killed before it', async (t) => {
+    if (skip()) return t.skip()
+    let crash: 'after' | 'before' | undefined = 'after'
+    const s = await start({
+      wrapStore: (store): LicenceStore => ({
+        ...store,
+        async recordEvent(event, effect, now) {
+          if (crash === 'before') {
+            crash = undefined
+            throw new Error('killed before the commit')
+          }
+          const outcome = await store.recordEvent(event, effect, now)
+          if (crash === 'after') {
+            crash = undefined
+            throw new Error('killed before answering')
+          }
+          return outcome
+        },
+      }),
+    })
+    const event = stripeEvent('checkout.session.completed', paidSession())
+    expect((await s.deliver(event)).status).toBeGreaterThanOrEqual(500)
+    expect((await s.deliver(event)).status).toBe(200)
+    expect(await s.store.counts()).toMatchObject({ events: 1, licences: 1 })
+
+    crash = 'before'
+    const next = stripeEvent(
+      'checkout.session.completed',
+      paidSession({ id: 'cs_test_paid_2', payment_intent: 'pi_2' }),
+    )
+    expect((await s.deliver(next)).status).toBeGreaterThanOrEqual(500)
+    expect(await s.store.counts()).toMatchObject({ events: 1, licences: 1 })
+    expect((await s.deliver(next)).status).toBe(200)
+    expect(await s.store.counts()).toMatchObject({ events: 2, licences: 2 })
+  })
+
+  it('does not acknowledge a refund whose transfer reversal Stripe refused, and applies it on retry', async (t) => {
+    if (skip()) return t.skip()
+    let fail = true
+    const s = await start()
+    const realCalls = s.calls
+    const refund = stripeEvent('charge.refunded', {
+      id: 'ch_1',
+      object: 'charge',
+      payment_intent: 'pi_test_1',
+      transfer: 'tr_down',
+    })
+    await s.close()
+    h = await startService(await backend.open(), {
+      service: {
+        calls: {
+          reverseTransfer: async () => {
+            if (fail) {
+              fail = false
+              const { stripeCalls } = await import('./stripe-calls.ts')
+              const Stripe = (await import('stripe')).default
+              const broken = new Stripe('sk_test_x', {
+                httpClient: Stripe.createFetchHttpClient(
+                  async () => new Response('{"error":{"message":"down"}}', { status: 500 }),
+                ),
+                maxNetworkRetries: 0,
+              })
+              await stripeCalls(broken).reverseTransfer(
+                { charge: 'ch_1', transfer: 'tr_down' },
+                'k',
+              )
+            }
+          },
+          meterEvent: async () => undefined,
+        },
+      },
+    })
+    const answer = await h.deliver(refund)
+    expect(answer.status).toBe(502)
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/stripe-failed',
+    )
+    expect((await h.store.counts()).events).toBe(0)
+    expect((await h.deliver(refund)).status).toBe(200)
+    expect((await h.store.revocations()).revision).toBe(1)
+    expect(realCalls).toEqual([])
+  })
+
+  it('does not acknowledge an event it could not store', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start({
+      wrapStore: (store) => ({
+        ...store,
+        recordEvent: async () => {
+          throw Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR' })
+        },
+      }),
+    })
+    const answer = await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    expect(answer.status).toBe(503)
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/store-failed',
+    )
+    expect((await s.store.counts()).events).toBe(0)
+  })
+
+  it('hands out short-lived URLs for the paid files a valid licence covers', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const licence = await (await claim(s)).text()
+    const answer = await post(s, '/downloads', { licence, files: [PAID_SHA] })
+    expect(answer.status).toBe(200)
+    const { urls } = (await answer.json()) as { urls: { sha256: string; url: string }[] }
+    expect(urls.map((u) => u.sha256)).toEqual([PAID_SHA])
+    const bytes = Buffer.from(await (await fetch(urls[0]?.url as string)).arrayBuffer())
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(PAID_SHA)
+    expect(bytes.equals(PAID)).toBe(true)
+    const forged = (urls[0] as { url: string }).url.replace(/sig=.(.*)$/, 'sig=A$1')
+    const refused = await fetch(forged)
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/bad-url',
+    )
+    const noLicence = await post(s, '/downloads', { files: [PAID_SHA] })
+    expect(((await noLicence.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/bad-request',
+    )
+    const notCovered = await post(s, '/downloads', { licence, files: ['0'.repeat(64)] })
+    expect(notCovered.status).toBe(403)
+    const tampered = licence.replace(/"sig":"./, '"sig":"B')
+    expect((await post(s, '/downloads', { licence: tampered })).status).toBe(400)
+    await s.deliver(
+      stripeEvent('charge.refunded', { id: 'ch_1', object: 'charge', payment_intent: 'pi_test_1' }),
+    )
+    const revoked = await post(s, '/downloads', { licence })
+    expect(revoked.status).toBe(403)
+    expect(((await revoked.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/revoked',
+    )
+  })
+
+  it('counts per-query use once per identifier, refuses past the limit, and meters each query', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    await s.deliver(
+      stripeEvent(
+        'checkout.session.completed',
+        paidSession({ metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' } }),
+      ),
+    )
+    const licence = await (await claim(s)).text()
+    const use = async (identifier: string) => post(s, '/usage', { licence, identifier })
+    expect((await use('q'.repeat(63))).status).toBe(200)
+    expect((await use('q'.repeat(64))).status).toBe(400)
+    expect(await (await use('q1')).json()).toEqual({ counted: true, used: 2, limit: 2 })
+    expect(await (await use('q1')).json()).toEqual({ counted: false, used: 2, limit: 2 })
+    const over = await use('q3')
+    expect(over.status).toBe(402)
+    expect(((await over.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/usage-exceeded',
+    )
+    expect((await s.store.counts()).usage).toBe(2)
+    const metered = s.calls.map((c) => new URLSearchParams(c.body).get('identifier'))
+    expect(metered).toEqual([
+      `${LICENCE_ID}:${'q'.repeat(63)}`,
+      `${LICENCE_ID}:q1`,
+      `${LICENCE_ID}:q1`,
+    ])
+    expect(new URLSearchParams(s.calls[0]?.body).get('payload[stripe_customer_id]')).toBe(
+      'cus_test_1',
+    )
+  })
+
+  it('rate-limits usage per licence and refuses usage on other licence types', async (t) => {
+    if (skip()) return t.skip()
+    const fixed = new Date()
+    const s = await start({ service: { rateLimit: { perSecond: 1, burst: 1 }, now: () => fixed } })
+    await s.deliver(
+      stripeEvent(
+        'checkout.session.completed',
+        paidSession({ metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' } }),
+      ),
+    )
+    const licence = await (await claim(s)).text()
+    expect((await post(s, '/usage', { licence, identifier: 'a' })).status).toBe(200)
+    const limited = await post(s, '/usage', { licence, identifier: 'b' })
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('retry-after')).toBe('1')
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/rate-limited',
+    )
+    await s.deliver(
+      stripeEvent(
+        'checkout.session.completed',
+        paidSession({ id: 'cs_dl', payment_intent: 'pi_dl' }),
+      ),
+    )
+    const download = await (await claim(s, licenceIdFor('cs_dl'), 'cs_dl')).text()
+    const wrong = await post(s, '/usage', { licence: download, identifier: 'a' })
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/wrong-type',
+    )
+  })
+})
+
+describe('core/billing/service on a full SQLite disk', () => {
+  it('answers 5xx, not 200, when the database file cannot grow', async () => {
+    const file = join(tmp, 'full.db')
+    const driver = openSqlite(file, { maxPageCount: 12 })
+    const h = await startService(driver)
+    try {
+      const answers: number[] = []
+      for (let i = 0; i < 60; i++) {
+        const big = {
+          ...paidSession({ id: `cs_full_${i}`, payment_intent: `pi_full_${i}` }),
+          padding: 'x'.repeat(3000),
+        }
+        answers.push((await h.deliver(stripeEvent('checkout.session.completed', big))).status)
+      }
+      expect(answers).toContain(503)
+      const stored = (await h.store.counts()).events
+      // Every 200 was stored; no 503 was.
+      expect(answers.filter((a) => a === 200).length).toBe(stored)
+    } finally {
+      await h.close()
+    }
+  })
+})
+
+describe('core/billing/testing stripe stub', () => {
+  it("refuses requests Stripe's OpenAPI description refuses", async () => {
+    const { checkStripeRequest } = await import('./testing/service.ts')
+    expect(
+      checkStripeRequest('POST', '/v1/billing/meter_events', 'event_name=e&payload[value]=1'),
+    ).toEqual([])
+    expect(
+      checkStripeRequest('POST', '/v1/billing/meter_events', 'payload[value]=1&colour=red'),
+    ).toEqual([
+      '/v1/billing/meter_events: colour is not a field',
+      '/v1/billing/meter_events: event_name is required',
+    ])
+    expect(
+      checkStripeRequest(
+        'POST',
+        '/v1/billing/meter_events',
+        `event_name=e&payload[value]=1&identifier=${'x'.repeat(101)}`,
+      ),
+    ).toEqual(['/v1/billing/meter_events: identifier is longer than 100'])
+    expect(checkStripeRequest('POST', '/v1/nothing', '')).toEqual([
+      'POST /v1/nothing is not a Stripe API operation',
+    ])
+  })
+})

@@ -1,0 +1,389 @@
+import { createHash, type KeyObject, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type Stripe from 'stripe'
+import type { BlobStore } from '#core/blobs'
+import { AgoraError, isAgoraError, plural } from '#core/errors'
+import type { Keyring } from '#core/licence'
+import {
+  LICENCE_CODES,
+  type LicenceCode,
+  signLicence,
+  signRevocations,
+  type VerifiedLicence,
+  verifyLicence,
+} from '#core/licence'
+import type { LicenceStore } from './store.ts'
+import type { StripeCalls } from './stripe-calls.ts'
+import { hashClaim, type ItemCatalog, planEvent } from './stripe-events.ts'
+import { checkBlobUrl, signBlobUrl } from './url-signing.ts'
+import { verifyWebhook } from './webhook.ts'
+
+export interface LicenceServiceOptions {
+  store: LicenceStore
+  /** The key licences and revocation lists are signed with (AGORA_LICENCE_SIGNING_KEY). */
+  signer: { kid: string; privateKey: KeyObject }
+  /** Every pinned key (the signer's among them): licences signed before a rotation still verify. */
+  keys: Keyring
+  /** A client for webhook signature checks (no network). */
+  stripe: Stripe
+  calls: StripeCalls
+  webhookSecret: string
+  catalog: ItemCatalog
+  blobs: BlobStore
+  /** The service's own base URL, for the signed URLs of a folder store. */
+  publicUrl: string
+  /** HMAC key of those URLs. */
+  urlKey: Buffer
+  /** How long a download URL lives; default 300 s. */
+  urlTtlSeconds?: number
+  /** Stripe meter event name for per-query use; default agora_queries. */
+  meterEvent?: string
+  /** Per licence: requests a second and burst for /usage; default 5 and 20. */
+  rateLimit?: { perSecond: number; burst: number }
+  now?: () => Date
+  log?: (line: string) => void
+}
+
+const MAX_BODY = 1024 * 1024
+
+/** HTTP statuses of the codes a client can cause; everything else is a 500. */
+const STATUS: Partial<Record<LicenceCode, number>> = {
+  'licence/malformed': 400,
+  'licence/wrong-alg': 400,
+  'licence/unknown-kid': 400,
+  'licence/tampered': 400,
+  'licence/future-issued': 400,
+  'licence/bad-webhook': 400,
+  'licence/bad-request': 400,
+  'licence/wrong-type': 400,
+  'licence/expired': 403,
+  'licence/revoked': 403,
+  'licence/other-item': 403,
+  'licence/not-covered': 403,
+  'licence/bad-url': 403,
+  'licence/not-found': 404,
+  'licence/usage-exceeded': 402,
+  'licence/rate-limited': 429,
+  'licence/stripe-failed': 502,
+  'licence/store-failed': 503,
+}
+
+/**
+ * The licence service as a node:http request handler: Stripe webhooks in,
+ * licence files, download URLs, usage counts and the revocation list out.
+ *
+ * @example http.createServer(createLicenceHandler({ store, signer, keys, … })).listen(8787)
+ */
+export function createLicenceHandler(
+  options: LicenceServiceOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const now = options.now ?? (() => new Date())
+  const log = options.log ?? (() => undefined)
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  let revocationCache: { revision: number; text: string } | undefined
+
+  const revocationList = async (): Promise<string> => {
+    const { revision, ids } = await options.store.revocations()
+    if (revocationCache?.revision !== revision) {
+      revocationCache = { revision, text: signRevocations(ids, options.signer, now()) }
+    }
+    return revocationCache.text
+  }
+
+  /** A licence from a request body, verified against the pinned keys and the live revocation state. */
+  const licenceOf = async (body: Record<string, unknown>): Promise<VerifiedLicence> => {
+    if (typeof body.licence !== 'string') {
+      throw new AgoraError('licence/bad-request', 'the body has no "licence" string', {
+        hint: 'send {"licence": "<the licence file text>"}',
+      })
+    }
+    const verified = verifyLicence(body.licence, { keys: options.keys, now: now() })
+    const stored = await options.store.licence(verified.payload.id)
+    if (!stored) {
+      throw new AgoraError(
+        'licence/not-found',
+        `${verified.payload.id} is not known to this service`,
+        {
+          hint: LICENCE_CODES['licence/not-found'].hint,
+        },
+      )
+    }
+    if (stored.revoked) {
+      throw new AgoraError('licence/revoked', `${verified.payload.id} was revoked`, {
+        hint: LICENCE_CODES['licence/revoked'].hint,
+      })
+    }
+    return verified
+  }
+
+  const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://service')
+    const path = url.pathname
+    if (req.method === 'POST' && path === '/stripe/webhook') {
+      const raw = await readBody(req)
+      const header = req.headers['stripe-signature']
+      const event = verifyWebhook(
+        options.stripe,
+        raw,
+        Array.isArray(header) ? header[0] : header,
+        options.webhookSecret,
+        now().getTime() / 1000,
+      )
+      if (await options.store.hasEvent(event.id))
+        return json(res, 200, { received: true, duplicate: true })
+      const { effect, note } = await planEvent(event, { catalog: options.catalog })
+      if (note) log(`${event.id} ${event.type}: ${note}`)
+      if (effect.revoke) {
+        const object = event.data.object
+        const charge =
+          event.type === 'charge.refunded' ? String(object.id) : String(object.charge ?? '')
+        const transfer = typeof object.transfer === 'string' ? object.transfer : undefined
+        if (charge)
+          await options.calls.reverseTransfer({ charge, transfer }, `agora-reversal-${event.id}`)
+      }
+      const outcome = await storeWrite(() => options.store.recordEvent(event, effect, now()))
+      return json(res, 200, { received: true, duplicate: outcome === 'duplicate' })
+    }
+    const licenceMatch = /^\/licences\/(lic_[0-9a-f]{32})$/.exec(path)
+    if (req.method === 'GET' && licenceMatch) {
+      const auth = req.headers.authorization
+      const claim = auth?.startsWith('Bearer ') ? auth.slice(7) : url.searchParams.get('claim')
+      const stored = await options.store.licence(licenceMatch[1] as string)
+      // One answer for "no such licence" and "wrong claim": the id alone reveals nothing.
+      if (!stored || !claim || !stored.claimHash || !sameHex(stored.claimHash, hashClaim(claim))) {
+        throw new AgoraError('licence/not-found', 'no licence with this id and claim', {
+          hint: LICENCE_CODES['licence/not-found'].hint,
+        })
+      }
+      if (stored.revoked) {
+        throw new AgoraError('licence/revoked', `${stored.id} was revoked`, {
+          hint: LICENCE_CODES['licence/revoked'].hint,
+        })
+      }
+      const text = signLicence({ ...stored.payload, kid: options.signer.kid }, options.signer)
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-disposition': `attachment; filename="${stored.id}.licence"`,
+        'cache-control': 'no-store',
+      })
+      res.end(text)
+      return
+    }
+    if (req.method === 'POST' && path === '/downloads') {
+      const body = await readJson(req)
+      const { payload } = await licenceOf(body)
+      const asked = Array.isArray(body.files) ? body.files.map(String) : payload.files
+      const outside = asked.filter((sha) => !payload.files.includes(sha))
+      if (outside.length > 0) {
+        throw new AgoraError(
+          'licence/not-covered',
+          `${payload.id} does not cover ${plural(outside.length, 'file')} asked for`,
+          {
+            hint: LICENCE_CODES['licence/not-covered'].hint,
+          },
+        )
+      }
+      const ttl = options.urlTtlSeconds ?? 300
+      const expires = Math.floor(now().getTime() / 1000) + ttl
+      const urls = []
+      for (const sha256 of asked) {
+        const url =
+          options.blobs.type === 's3'
+            ? await options.blobs.url(sha256, { private: true, expiresIn: ttl })
+            : signBlobUrl(options.publicUrl, sha256, options.urlKey, expires)
+        urls.push({ sha256, url, expires: new Date(expires * 1000).toISOString() })
+      }
+      return json(res, 200, { urls })
+    }
+    const blobMatch = /^\/blobs\/sha256\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(path)
+    if (req.method === 'GET' && blobMatch) {
+      const sha256 = blobMatch[1] as string
+      if (!checkBlobUrl(sha256, url.searchParams, options.urlKey, now().getTime() / 1000)) {
+        throw new AgoraError(
+          'licence/bad-url',
+          'the download URL is expired or not signed by this service',
+          {
+            hint: LICENCE_CODES['licence/bad-url'].hint,
+          },
+        )
+      }
+      const info = await options.blobs.stat(sha256, { private: true })
+      if (!info)
+        return json(res, 404, { error: { code: 'licence/not-found', message: 'no such blob' } })
+      const stream = await options.blobs.get(sha256, { private: true })
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': info.size,
+      })
+      stream.on('error', () => res.destroy())
+      stream.pipe(res)
+      return
+    }
+    if (req.method === 'POST' && path === '/usage') {
+      const body = await readJson(req)
+      const { payload } = await licenceOf(body)
+      if (payload.type !== 'per-query') {
+        throw new AgoraError('licence/wrong-type', `${payload.id} is a ${payload.type} licence`, {
+          hint: LICENCE_CODES['licence/wrong-type'].hint,
+        })
+      }
+      const identifier = body.identifier
+      // Stripe keeps meter identifiers to 100 characters: the licence id, a colon and this.
+      if (typeof identifier !== 'string' || !/^[A-Za-z0-9._:-]{1,63}$/.test(identifier)) {
+        throw new AgoraError(
+          'licence/bad-request',
+          'the body needs an "identifier" (1–63 of A-Z a-z 0-9 . _ : -)',
+          {
+            hint: 'give each query a unique id; a retried query sends the same one and counts once',
+          },
+        )
+      }
+      const wait = takeToken(
+        buckets,
+        payload.id,
+        options.rateLimit ?? { perSecond: 5, burst: 20 },
+        now(),
+      )
+      if (wait > 0) {
+        res.setHeader('retry-after', String(Math.ceil(wait)))
+        throw new AgoraError('licence/rate-limited', `too many queries for ${payload.id}`, {
+          hint: LICENCE_CODES['licence/rate-limited'].hint,
+        })
+      }
+      const result = await storeWrite(() => options.store.countUsage(payload.id, identifier, now()))
+      if (result.status === 'exceeded') {
+        throw new AgoraError(
+          'licence/usage-exceeded',
+          `${payload.id} has used all ${payload.limit} queries`,
+          {
+            hint: LICENCE_CODES['licence/usage-exceeded'].hint,
+          },
+        )
+      }
+      if (result.status === 'unknown')
+        throw new AgoraError('licence/not-found', `${payload.id} is unknown`)
+      const stored = await options.store.licence(payload.id)
+      if (stored?.customer) {
+        // Sent again for a retried identifier: Stripe counts an identifier once.
+        await options.calls.meterEvent({
+          eventName: options.meterEvent ?? 'agora_queries',
+          customer: stored.customer,
+          identifier: `${payload.id}:${identifier}`,
+        })
+      }
+      return json(res, 200, {
+        counted: result.status === 'counted',
+        used: result.used,
+        limit: payload.limit,
+      })
+    }
+    if (req.method === 'GET' && path === '/revocations') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' })
+      res.end(await revocationList())
+      return
+    }
+    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { ok: true })
+    json(res, 404, {
+      error: { code: 'licence/bad-request', message: `no route ${req.method} ${path}` },
+    })
+  }
+
+  return (req, res) => {
+    routes(req, res).catch((error: unknown) => {
+      const code = isAgoraError(error) ? error.code : 'licence/internal'
+      const status = STATUS[code as LicenceCode] ?? 500
+      if (status >= 500)
+        log(`${req.method} ${req.url}: ${String((error as Error)?.stack ?? error)}`)
+      if (res.headersSent) return void res.destroy()
+      json(res, status, {
+        error: {
+          code,
+          message:
+            status >= 500 && !isAgoraError(error) ? 'internal error' : (error as Error).message,
+          ...(isAgoraError(error) && error.hint ? { hint: error.hint } : {}),
+        },
+      })
+    })
+  }
+}
+
+/** A failed write is never acknowledged: Stripe retries a webhook that did not get a 2xx. */
+async function storeWrite<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    throw new AgoraError(
+      'licence/store-failed',
+      `the licence store could not be written: ${(error as Error).message}`,
+      {
+        hint: LICENCE_CODES['licence/store-failed'].hint,
+        cause: error,
+      },
+    )
+  }
+}
+
+function takeToken(
+  buckets: Map<string, { tokens: number; at: number }>,
+  id: string,
+  limit: { perSecond: number; burst: number },
+  now: Date,
+): number {
+  const t = now.getTime() / 1000
+  const bucket = buckets.get(id) ?? { tokens: limit.burst, at: t }
+  bucket.tokens = Math.min(limit.burst, bucket.tokens + (t - bucket.at) * limit.perSecond)
+  bucket.at = t
+  buckets.set(id, bucket)
+  if (buckets.size > 100_000) buckets.delete(buckets.keys().next().value as string)
+  if (bucket.tokens < 1) return (1 - bucket.tokens) / limit.perSecond
+  bucket.tokens -= 1
+  return 0
+}
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex')
+  const y = Buffer.from(b, 'hex')
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY) {
+      throw new AgoraError('licence/bad-request', 'the body is over 1 MiB', { hint: 'send less' })
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const raw = await readBody(req)
+  try {
+    const value = JSON.parse(raw.toString('utf8'))
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value
+  } catch {}
+  throw new AgoraError('licence/bad-request', 'the body is not a JSON object', {
+    hint: LICENCE_CODES['licence/bad-request'].hint,
+  })
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+  res.end(JSON.stringify(body))
+}
+
+/**
+ * The HMAC key for a folder store's download URLs, derived from the signing
+ * key so an operator keeps one secret.
+ *
+ * @example urlKeyFor(privateKey)
+ */
+export function urlKeyFor(privateKey: KeyObject): Buffer {
+  return createHash('sha256')
+    .update('agora-blob-url-key-v1\n')
+    .update(privateKey.export({ type: 'pkcs8', format: 'der' }))
+    .digest()
+}

@@ -1,0 +1,135 @@
+import { DatabaseSync } from 'node:sqlite'
+
+/** A row as the database returns it. */
+export type Row = Record<string, unknown>
+
+/** Runs one statement with `$1`, `$2` … parameters. */
+export type Query = (sql: string, params?: readonly unknown[]) => Promise<Row[]>
+
+/**
+ * The one storage interface the licence service needs: statements and
+ * transactions over SQL both SQLite and PostgreSQL understand. A
+ * transaction commits when `fn` resolves and rolls back when it throws.
+ */
+export interface SqlDriver {
+  readonly dialect: 'sqlite' | 'postgres'
+  transaction<T>(fn: (query: Query) => Promise<T>): Promise<T>
+  query: Query
+  /** Creates the schema once, even with several service processes starting at once. */
+  migrate(statements: readonly string[]): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * A driver over node:sqlite: WAL so readers never block the writer, a busy
+ * timeout so two processes on one file wait for each other instead of
+ * failing, and a queue so one process's transactions never interleave on
+ * its single connection.
+ *
+ * @example const driver = openSqlite('.agora/licences.db')
+ */
+export function openSqlite(
+  path: string,
+  options: {
+    busyTimeoutMs?: number
+    /** Caps the file's size in pages: a full disk, for tests. */
+    maxPageCount?: number
+  } = {},
+): SqlDriver {
+  const db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000 })
+  db.exec('PRAGMA journal_mode = WAL')
+  if (options.maxPageCount) db.exec(`PRAGMA max_page_count = ${Math.floor(options.maxPageCount)}`)
+  db.exec('PRAGMA synchronous = NORMAL')
+  db.exec('PRAGMA foreign_keys = ON')
+  let queue: Promise<unknown> = Promise.resolve()
+  const run = (sql: string, params: readonly unknown[] = []): Row[] => {
+    // `$1` → `?1`: the numbered form both engines read the same way.
+    const statement = db.prepare(sql.replace(/\$(\d+)/g, '?$1'))
+    const values = params.map((p) => (p === undefined ? null : p)) as (string | number | null)[]
+    if (/^\s*(select|with)\b|\breturning\b/i.test(sql)) return statement.all(...values) as Row[]
+    statement.run(...values)
+    return []
+  }
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn)
+    queue = next.catch(() => undefined)
+    return next
+  }
+  return {
+    dialect: 'sqlite',
+    query: (sql, params) => serial(async () => run(sql, params)),
+    transaction: (fn) =>
+      serial(async () => {
+        db.exec('BEGIN IMMEDIATE')
+        try {
+          const result = await fn(async (sql, params) => run(sql, params))
+          db.exec('COMMIT')
+          return result
+        } catch (error) {
+          if (db.isTransaction) db.exec('ROLLBACK')
+          throw error
+        }
+      }),
+    migrate: (statements) =>
+      serial(async () => {
+        db.exec('BEGIN IMMEDIATE')
+        try {
+          for (const sql of statements) db.exec(sql)
+          db.exec('COMMIT')
+        } catch (error) {
+          if (db.isTransaction) db.exec('ROLLBACK')
+          throw error
+        }
+      }),
+    close: async () => {
+      await queue
+      db.close()
+    },
+  }
+}
+
+/**
+ * A driver over PostgreSQL (`pg`, loaded only here): a pool, each
+ * transaction on one client, the schema created under an advisory lock so
+ * several service processes can start at once.
+ *
+ * @example const driver = await openPostgres('postgres://agora@db/licences')
+ */
+export async function openPostgres(
+  url: string,
+  options: { max?: number } = {},
+): Promise<SqlDriver> {
+  const { default: pg } = await import('pg')
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 })
+  // An idle client's error (the server restarting) must not crash the service.
+  pool.on('error', () => undefined)
+  const query: Query = async (sql, params = []) =>
+    (await pool.query(sql, [...params])).rows as Row[]
+  const transaction = async <T>(fn: (q: Query) => Promise<T>): Promise<T> => {
+    const client = await pool.connect()
+    try {
+      await client.query('BEGIN')
+      const result = await fn(
+        async (sql, params = []) => (await client.query(sql, [...params])).rows as Row[],
+      )
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+  return {
+    dialect: 'postgres',
+    query,
+    transaction,
+    migrate: (statements) =>
+      transaction(async (q) => {
+        await q('SELECT pg_advisory_xact_lock(7361846)')
+        for (const sql of statements) await q(sql)
+      }),
+    close: () => pool.end(),
+  }
+}

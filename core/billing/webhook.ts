@@ -1,0 +1,48 @@
+import type Stripe from 'stripe'
+import { AgoraError } from '#core/errors'
+import type { StripeEvent } from './stripe-events.ts'
+
+/** Stripe's recommended tolerance, applied both ways. */
+export const WEBHOOK_TOLERANCE_S = 300
+
+/**
+ * Verifies a webhook's `Stripe-Signature` over the raw body with stripe's
+ * own check (which refuses timestamps older than the tolerance), and
+ * refuses timestamps more than the tolerance in the future too, which
+ * stripe's `constructEvent` accepts. Throws `licence/bad-webhook`.
+ *
+ * @example const event = verifyWebhook(stripe, rawBody, req.headers['stripe-signature'], secret)
+ */
+export function verifyWebhook(
+  stripe: Stripe,
+  raw: Buffer,
+  header: string | undefined,
+  secret: string,
+  nowSeconds: number = Date.now() / 1000,
+): StripeEvent {
+  const refuse = (message: string, cause?: unknown): never => {
+    throw new AgoraError('licence/bad-webhook', message, {
+      hint: 'the request is not a genuine, fresh Stripe delivery; check the webhook signing secret (whsec_…)',
+      ...(cause ? { cause } : {}),
+    })
+  }
+  if (!header) refuse('the Stripe-Signature header is missing')
+  const stamp = Number(/(?:^|,)\s*t=(\d{1,12})(?:,|$)/.exec(header as string)?.[1])
+  if (!Number.isFinite(stamp)) refuse('the Stripe-Signature header has no timestamp')
+  if (stamp > nowSeconds + WEBHOOK_TOLERANCE_S) refuse('the signature timestamp lies in the future')
+  let event: unknown
+  try {
+    event = stripe.webhooks.constructEvent(raw, header as string, secret, WEBHOOK_TOLERANCE_S)
+  } catch (error) {
+    refuse('the Stripe signature does not verify', error)
+  }
+  const e = event as Partial<StripeEvent>
+  if (
+    typeof e.id !== 'string' ||
+    typeof e.type !== 'string' ||
+    typeof e.data?.object !== 'object'
+  ) {
+    refuse('the event has no id, type or data.object')
+  }
+  return { ...(e as StripeEvent), created: Number(e.created ?? Math.floor(nowSeconds)) }
+}

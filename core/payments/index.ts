@@ -1,6 +1,0 @@
-export * from './fees.ts'
-export * from './links-file.ts'
-export * from './sale-spec.ts'
-export * from './sales.ts'
-export * from './sync.ts'
-export * from './sync-registry.ts'

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { gzipSync } from 'node:zlib'
+import { parquetWriteBuffer } from 'hyparquet-writer'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  headLines,
+  PARQUET_TAIL_BYTES,
+  parquetCellText,
+  parseDelimited,
+  rangeReader,
+  readParquetHead,
+} from '#core/preview'
+import { sampleArtifacts } from '../../scripts/gen-sample.ts'
+import { PARQUET_CREATED_BY, parquetFile } from '../../scripts/sample/parquet.ts'
+
+/** What a loopback server was asked: one line per request, its Range header or `none`. */
+interface Served {
+  url: string
+  asked: string[]
+  close(): Promise<void>
+}
+
+/** Serves `files` by path on loopback; `ignoreRange` answers every GET 200 with the whole file. */
+async function serve(files: Record<string, Uint8Array>, ignoreRange = false): Promise<Served> {
+  const asked: string[] = []
+  const server: Server = createServer((req, res) => {
+    const bytes = files[req.url ?? '']
+    const range = req.headers.range
+    asked.push(range ?? 'none')
+    if (!bytes) {
+      res.writeHead(404).end()
+      return
+    }
+    const m = /^bytes=(\d+)-(\d+)$/.exec(range ?? '')
+    if (ignoreRange || !m) {
+      res.writeHead(200, { 'content-length': bytes.length }).end(bytes)
+      return
+    }
+    const start = Number(m[1])
+    const end = Math.min(Number(m[2]), bytes.length - 1)
+    res
+      .writeHead(206, {
+        'content-range': `bytes ${start}-${end}/${bytes.length}`,
+        'content-length': end - start + 1,
+      })
+      .end(bytes.subarray(start, end + 1))
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    asked,
+    close: () => new Promise((ok) => server.close(() => ok())),
+  }
+}
+
+const OPTIONS = { fetch, wholeFileMax: 256 * 1024, budget: 4 * 1024 * 1024 }
+
+/** A text that Snappy cannot shrink much, with markup. */
+const note = (k: number): string =>
+  `<b>${k}</b> ${createHash('sha256').update(String(k)).digest('hex')}`
+
+/** A Parquet file of `n` rows in row groups of 500, with markup in a text column. */
+function largeParquet(n: number, codec?: 'GZIP'): Uint8Array {
+  const ids = Array.from({ length: n }, (_, k) => k)
+  const buffer = parquetWriteBuffer({
+    columnData: [
+      { name: 'id', type: 'INT32', data: ids },
+      { name: 'note', type: 'STRING', data: ids.map(note) },
+    ],
+    rowGroupSize: 500,
+    ...(codec ? { codec, compressors: { GZIP: (b: Uint8Array) => gzipSync(b) } } : {}),
+  })
+  return new Uint8Array(buffer)
+}
+
+let server: Served
+let herg: { csv: Uint8Array; parquet: Uint8Array }
+const large = largeParquet(5000)
+
+beforeAll(async () => {
+  const artifact = sampleArtifacts().find(
+    (a) => a.ref.name === 'herg-inhibition' && a.files.some((f) => f.path === 'herg.parquet'),
+  )
+  const file = (path: string): Uint8Array => {
+    const found = artifact?.files.find((f) => f.path === path)
+    if (!found) throw new Error(`sample herg-inhibition has no ${path}`)
+    return found.bytes
+  }
+  herg = { csv: file('herg.csv'), parquet: file('herg.parquet') }
+  server = await serve({
+    '/herg.parquet': herg.parquet,
+    '/large.parquet': large,
+    '/gzip.parquet': largeParquet(600, 'GZIP'),
+    '/text.csv': new TextEncoder().encode('not,parquet\n1,2\n'),
+  })
+})
+
+afterAll(async () => {
+  await server?.close()
+})
+
+describe('core/preview/parquet', () => {
+  it('reads the sample Parquet file through Range requests: the same rows as its CSV', async () => {
+    const file = rangeReader(`${server.url}/herg.parquet`, herg.parquet.length, OPTIONS)
+    const asked = server.asked.length
+    const table = await readParquetHead(file)
+    const expected = parseDelimited(headLines(herg.csv, true), { delimiter: ',', complete: true })
+    expect(table).toEqual(expected)
+    expect(table.columns).toEqual(['mol_id', 'name', 'smiles', 'ic50_um', 'blocker'])
+    expect(table.rows).toHaveLength(20)
+    expect(table.more).toBe(true)
+    const requests = server.asked.slice(asked)
+    expect(requests.length).toBeGreaterThan(0)
+    for (const range of requests) expect(range).toMatch(/^bytes=\d+-\d+$/)
+  })
+
+  it('reads only the footer and the first pages of a large file', async () => {
+    const file = rangeReader(`${server.url}/large.parquet`, large.length, OPTIONS)
+    const table = await readParquetHead(file)
+    expect(table.columns).toEqual(['id', 'note'])
+    expect(table.rows.map((r) => r[0])).toEqual(Array.from({ length: 20 }, (_, k) => String(k)))
+    expect(table.rows[3]?.[1]).toBe(note(3))
+    expect(table.more).toBe(true)
+    expect(large.length).toBeGreaterThan(200_000)
+    expect(file.fetched * 4).toBeLessThan(large.length)
+  })
+
+  it('reads a footer longer than its first read from the end with one more request', async () => {
+    const ids = Array.from({ length: 3000 }, (_, k) => k)
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [{ name: 'id', type: 'INT32', data: ids }],
+        rowGroupSize: 10,
+      }),
+    )
+    const many = await serve({ '/many.parquet': bytes })
+    try {
+      const file = rangeReader(`${many.url}/many.parquet`, bytes.length, OPTIONS)
+      const table = await readParquetHead(file)
+      expect(table.rows.map((r) => r[0])).toEqual(Array.from({ length: 10 }, (_, k) => String(k)))
+      expect(many.asked.slice(0, 2)).toEqual([
+        `bytes=${bytes.length - PARQUET_TAIL_BYTES}-${bytes.length - 1}`,
+        expect.stringMatching(/^bytes=\d+-\d+$/),
+      ])
+    } finally {
+      await many.close()
+    }
+  })
+
+  it('names a compression codec it cannot read, before reading any column', async () => {
+    const file = rangeReader(
+      `${server.url}/gzip.parquet`,
+      largeParquet(600, 'GZIP').length,
+      OPTIONS,
+    )
+    await expect(readParquetHead(file)).rejects.toThrow(
+      'column id is compressed with GZIP; the preview reads uncompressed and Snappy-compressed Parquet only',
+    )
+    expect(file.requests).toBe(1)
+  })
+
+  it('refuses a footer larger than the cap, having read only the tail', async () => {
+    const file = rangeReader(`${server.url}/large.parquet`, large.length, OPTIONS)
+    await expect(readParquetHead(file, { footerMax: 64 })).rejects.toThrow(
+      /^its footer is \d+ KiB, more than the 1 KiB the preview reads; download the file instead$/,
+    )
+    expect(file.requests).toBe(1)
+  })
+
+  it('says when a file is not Parquet', async () => {
+    const file = rangeReader(`${server.url}/text.csv`, 16, OPTIONS)
+    await expect(readParquetHead(file)).rejects.toThrow(
+      'not a Parquet file (it does not end in PAR1)',
+    )
+  })
+
+  it('shows values as text: numbers, big integers, dates, binary and nested values', () => {
+    expect(
+      [null, 'a<b>', 1.5, 10n, true, new Date(0), new Uint8Array(3), { a: [1n, 'x'] }].map(
+        parquetCellText,
+      ),
+    ).toEqual([
+      '',
+      'a<b>',
+      '1.5',
+      '10',
+      'true',
+      '1970-01-01T00:00:00.000Z',
+      '(3 bytes of binary)',
+      '{"a":["1","x"]}',
+    ])
+  })
+})
+
+describe('core/preview/range', () => {
+  it('reads a small file whole from a server that ignores Range, once', async () => {
+    const plain = await serve({ '/herg.parquet': herg.parquet }, true)
+    try {
+      const file = rangeReader(`${plain.url}/herg.parquet`, herg.parquet.length, OPTIONS)
+      const table = await readParquetHead(file)
+      expect(table.rows).toHaveLength(20)
+      expect(file.requests).toBe(1)
+      expect(file.fetched).toBe(herg.parquet.length)
+    } finally {
+      await plain.close()
+    }
+  })
+
+  it('refuses a large file from a server that ignores Range, without downloading it', async () => {
+    const plain = await serve({ '/large.parquet': large }, true)
+    try {
+      const file = rangeReader(`${plain.url}/large.parquet`, large.length, {
+        ...OPTIONS,
+        wholeFileMax: 64 * 1024,
+      })
+      await expect(readParquetHead(file)).rejects.toThrow(
+        /^the server ignores Range requests, and the file \(\d+ KiB\) is larger than the 64 KiB the preview downloads whole$/,
+      )
+      expect(file.fetched).toBe(0)
+    } finally {
+      await plain.close()
+    }
+  })
+
+  it('refuses reads past its budget and a size that disagrees with the manifest', async () => {
+    const small = rangeReader(`${server.url}/large.parquet`, large.length, {
+      ...OPTIONS,
+      budget: 1024,
+    })
+    await expect(readParquetHead(small)).rejects.toThrow(
+      'reading the first rows needs more than the 1 KiB the preview reads; download the file instead',
+    )
+    const wrong = rangeReader(`${server.url}/herg.parquet`, herg.parquet.length + 1, OPTIONS)
+    await expect(wrong.slice(0, 4)).rejects.toThrow(
+      `the server says the file has ${herg.parquet.length} bytes, the manifest ${herg.parquet.length + 1}`,
+    )
+  })
+
+  it('writes the sample files deterministically, with a fixed created_by and no clock', () => {
+    const columns = [{ name: 'smiles', type: 'STRING' as const }]
+    const a = parquetFile('a.parquet', columns, [['CCO']])
+    const b = parquetFile('a.parquet', columns, [['CCO']])
+    expect(a.bytes).toEqual(b.bytes)
+    expect(new TextDecoder().decode(a.bytes)).toContain(PARQUET_CREATED_BY)
+  })
+})

@@ -1,0 +1,211 @@
+/**
+ * The licence service under autocannon on loopback, each service in its own
+ * process: webhook deliveries (each a new paid checkout, so each issues a
+ * licence) and per-query usage counts on SQLite, then webhooks on two
+ * service processes sharing one PostgreSQL, every event delivered to both
+ * at once. Rows are counted afterwards: one event and one licence per
+ * distinct delivery, one usage row per counted query, none lost or doubled.
+ *
+ *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10]
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import Stripe from 'stripe'
+import { openPostgres, openSqlite } from '../../core/billing/sql-driver.ts'
+import { createStore } from '../../core/billing/store.ts'
+import { hasPostgres, startPostgres } from '../../core/billing/testing/postgres.ts'
+import {
+  PAID_SHA,
+  paidSession,
+  startService,
+  WEBHOOK_SECRET,
+} from '../../core/billing/testing/service.ts'
+import { licenceIdFor } from '../../core/licence/licence.ts'
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    connections: { type: 'string' },
+    serve: { type: 'string' },
+  },
+})
+
+async function startChild(db: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', db], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve)
+    child.once('exit', (code) => reject(new Error(`service exited with ${code}`)))
+  })
+  return { url, stop: () => child.kill('SIGTERM') }
+}
+
+const stripe = new Stripe('sk_test_bench')
+function webhookRequest(id: number) {
+  const event = {
+    id: `evt_bench_${id}`,
+    object: 'event',
+    type: 'checkout.session.completed',
+    created: Math.floor(Date.now() / 1000),
+    data: { object: paidSession({ id: `cs_bench_${id}`, payment_intent: `pi_bench_${id}` }) },
+  }
+  const body = JSON.stringify(event)
+  const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret: WEBHOOK_SECRET })
+  return {
+    method: 'POST' as const,
+    path: '/stripe/webhook',
+    body,
+    headers: { 'content-type': 'application/json', 'stripe-signature': header },
+  }
+}
+
+/** The part of autocannon's result the report reads (the package ships no types). */
+interface Result {
+  requests: { average: number }
+  latency: { p99: number }
+  '2xx': number
+  non2xx: number
+  errors: number
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: {
+  url: string
+  connections: number
+  duration: number
+  requests: { setupRequest: (request: object) => object }[]
+}) => Promise<Result>
+async function load(
+  url: string,
+  seconds: number,
+  connections: number,
+  next: () => object,
+): Promise<Result> {
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [{ setupRequest: (req: object) => ({ ...req, ...next() }) }],
+  })
+}
+const ok = (r: Result) => r['2xx']
+const line = (name: string, r: Result) =>
+  `  ${name.padEnd(44)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p99 ${String(r.latency.p99).padStart(4)} ms  2xx ${ok(r)}  non-2xx ${r.non2xx}  errors ${r.errors}`
+
+async function main(): Promise<void> {
+  const seconds = Number(values.seconds ?? 10)
+  const connections = Number(values.connections ?? 10)
+  const dir = await mkdtemp(join(tmpdir(), 'agora-bench-licence-'))
+  const before = loadavg()[0] as number
+  try {
+    // SQLite: webhooks, then usage of one per-query licence.
+    const file = join(dir, 'licences.db')
+    const sqlite = await startChild(file)
+    let id = 0
+    const hooks = await load(sqlite.url, seconds, connections, () => webhookRequest(++id))
+    const claim = webhookRequest(0)
+    const perQuery = {
+      ...JSON.parse(claim.body),
+      id: 'evt_bench_pq',
+      data: {
+        object: paidSession({
+          id: 'cs_bench_pq',
+          payment_intent: 'pi_pq',
+          metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' },
+        }),
+      },
+    }
+    const pqBody = JSON.stringify(perQuery)
+    await fetch(`${sqlite.url}/stripe/webhook`, {
+      method: 'POST',
+      headers: {
+        'stripe-signature': stripe.webhooks.generateTestHeaderString({
+          payload: pqBody,
+          secret: WEBHOOK_SECRET,
+        }),
+      },
+      body: pqBody,
+    })
+    const licence = await (
+      await fetch(`${sqlite.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
+    ).text()
+    let q = 0
+    const usage = await load(sqlite.url, seconds, connections, () => ({
+      method: 'POST',
+      path: '/usage',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ licence, identifier: `q${++q}` }),
+    }))
+    sqlite.stop()
+    const store = await createStore(openSqlite(file))
+    const rows = await store.counts()
+    await store.close()
+    console.log(`licence service on loopback, ${connections} connections, ${seconds} s each`)
+    console.log(line('SQLite: POST /stripe/webhook (new checkout)', hooks))
+    console.log(line('SQLite: POST /usage (new identifier)', usage))
+    // Requests still in flight when autocannon stops are stored but not counted as 2xx.
+    const whole = (rowsSeen: number, acked: number, built: number) =>
+      acked <= rowsSeen && rowsSeen <= built ? '✔' : '✘'
+    console.log(
+      `  SQLite rows: events ${rows.events}, licences ${rows.licences} (2xx ${ok(hooks) + 1} ≤ rows ≤ sent ${id + 1} ${whole(rows.events, ok(hooks) + 1, id + 1)}), usage ${rows.usage} (2xx ${ok(usage)} ≤ rows ≤ sent ${q} ${whole(rows.usage, ok(usage), q)})`,
+    )
+
+    if (!hasPostgres()) {
+      console.log('  PostgreSQL binaries not found: the shared-PostgreSQL run is skipped')
+      return
+    }
+    const pg = await startPostgres()
+    try {
+      const url = await pg.createDatabase('bench')
+      const a = await startChild(url)
+      const b = await startChild(url)
+      // Both instances get the same event ids, as a retrying Stripe behind a load balancer would send them.
+      let ia = 0
+      let ib = 0
+      const [ra, rb] = await Promise.all([
+        load(a.url, seconds, connections, () => webhookRequest(++ia)),
+        load(b.url, seconds, connections, () => webhookRequest(++ib)),
+      ])
+      a.stop()
+      b.stop()
+      const pgStore = await createStore(await openPostgres(url))
+      const pgRows = await pgStore.counts()
+      await pgStore.close()
+      const distinct = Math.max(ia, ib)
+      console.log(line('PostgreSQL, instance A: POST /stripe/webhook', ra))
+      console.log(line('PostgreSQL, instance B: POST /stripe/webhook', rb))
+      const acked = Math.max(ok(ra), ok(rb))
+      const fine =
+        pgRows.events === pgRows.licences && acked <= pgRows.events && pgRows.events <= distinct
+      console.log(
+        `  PostgreSQL rows: events ${pgRows.events}, licences ${pgRows.licences}; each id sent to both, distinct ids ${distinct} (A ${ia}, B ${ib}) ${fine ? '✔ none lost or doubled' : '✘'}`,
+      )
+    } finally {
+      pg.stop()
+    }
+  } finally {
+    console.log(`  load average ${before.toFixed(1)} before, ${loadavg()[0]?.toFixed(1)} after`)
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+if (values.serve !== undefined) {
+  // Child mode: one service process over the database named, printing its URL.
+  const db = values.serve
+  const driver = db.startsWith('postgres') ? await openPostgres(db, { max: 20 }) : openSqlite(db)
+  const service = await startService(driver, {
+    service: {
+      catalog: async () => ({ version: '1.0.0', files: [PAID_SHA], queryLimit: 10_000_000 }),
+      rateLimit: { perSecond: 1e9, burst: 1e9 },
+    },
+  })
+  console.log(service.url)
+  process.on('SIGTERM', () => void service.close().then(() => process.exit(0)))
+} else {
+  await main()
+}
