@@ -11,7 +11,7 @@ import {
   loadPrivateKey,
   rawPublicKey,
 } from '#core/index-format'
-import type { HubConfig } from '#core/manifest'
+import type { HubConfig, PublicKeyConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'
 import { commitTime, headCommit } from './commands/index-build.ts'
@@ -27,6 +27,12 @@ export interface LocalHubOptions {
   sampleBlobs?: boolean
   /** PEM or base64 seed of the index signing key; see signingKeyFor for the default. */
   signingKey?: string
+  /**
+   * The local licence service (`npm start`): its URL and dev key go into the
+   * index config.json in place of agora.yaml's, so `agora pull --licence`
+   * pins that key and fetches paid files there.
+   */
+  licensing?: { service: string; keys: PublicKeyConfig[] }
 }
 
 export interface LocalHub {
@@ -75,6 +81,13 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
       await writeSampleBlobs(storeDir)
     }
     blobs = await linkTree(join(storeDir, 'blobs'), join(outDir, 'blobs'))
+  }
+  if (options.licensing) {
+    registry.hub.payments = {
+      ...registry.hub.payments,
+      licence_service: options.licensing.service,
+      licence_keys: options.licensing.keys,
+    }
   }
   const signingKey = await signingKeyFor(repoRoot, registry.hub, options.signingKey)
   const publicKey = rawPublicKey(signingKey.privateKey).toString('base64')

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { licenceIdFor, verifyLicence, verifyRevocations } from '#core/licence'
+import { meterEventOf } from './sale-spec.ts'
 import { openPostgres, openSqlite, type SqlDriver } from './sql-driver.ts'
 import type { LicenceStore } from './store.ts'
 import { hasPostgres, startPostgres, type TempPostgres } from './testing/postgres.ts'
@@ -387,6 +388,10 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     ])
     expect(new URLSearchParams(s.calls[0]?.body).get('payload[stripe_customer_id]')).toBe(
       'cus_test_1',
+    )
+    // Under the meter the Stripe sync created for this item, whatever agora.yaml says.
+    expect(new URLSearchParams(s.calls[0]?.body).get('event_name')).toBe(
+      meterEventOf('model/acme/tox'),
     )
   })
 

@@ -12,6 +12,7 @@ import {
   type VerifiedLicence,
   verifyLicence,
 } from '#core/licence'
+import { meterEventOf } from './sale-spec.ts'
 import type { LicenceStore } from './store.ts'
 import type { StripeCalls } from './stripe-calls.ts'
 import { hashClaim, type ItemCatalog, planEvent } from './stripe-events.ts'
@@ -36,8 +37,6 @@ export interface LicenceServiceOptions {
   urlKey: Buffer
   /** How long a download URL lives; default 300 s. */
   urlTtlSeconds?: number
-  /** Stripe meter event name for per-query use; default agora_queries. */
-  meterEvent?: string
   /** Per licence: requests a second and burst for /usage; default 5 and 20. */
   rateLimit?: { perSecond: number; burst: number }
   now?: () => Date
@@ -264,9 +263,12 @@ export function createLicenceHandler(
         throw new AgoraError('licence/not-found', `${payload.id} is unknown`)
       const stored = await options.store.licence(payload.id)
       if (stored?.customer) {
-        // Sent again for a retried identifier: Stripe counts an identifier once.
+        // Sent again for a retried identifier: Stripe counts an identifier once. The
+        // meter is the one the Stripe sync made for this item (the same function
+        // names it there and in payments/links.json's meter_event_name).
+        const { kind, ns, name } = payload.item
         await options.calls.meterEvent({
-          eventName: options.meterEvent ?? 'agora_queries',
+          eventName: meterEventOf(`${kind}/${ns}/${name}`),
           customer: stored.customer,
           identifier: `${payload.id}:${identifier}`,
         })

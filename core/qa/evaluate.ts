@@ -17,6 +17,34 @@ export interface EvaluateInput {
   contract: EvaluationContract
   testSet: NamedText
   predictions: NamedText
+  /**
+   * The tasks the predictions cover (a model's outputs); metrics over other
+   * tasks are left out. All of the contract's tasks when left out.
+   */
+  only?: readonly string[]
+}
+
+/** The contract narrowed to the tasks covered and the metrics scored from them alone. */
+function narrowContract(
+  contract: EvaluationContract,
+  only: readonly string[] | undefined,
+): EvaluationContract {
+  if (!only) return contract
+  const covered = new Set(only)
+  const metrics = contract.metrics.filter((m) =>
+    (m.tasks ?? contract.tasks.map((t) => t.name)).every((t) => covered.has(t)),
+  )
+  if (metrics.length === 0) {
+    throw new AgoraError(
+      'qa/no-metric',
+      `no metric of the benchmark is scored from the tasks ${[...covered].join(', ')} alone`,
+      {
+        hint: `the benchmark's tasks are ${contract.tasks.map((t) => t.name).join(', ')}; name them in the model's inference.tasks`,
+      },
+    )
+  }
+  const needed = new Set(metrics.flatMap((m) => m.tasks ?? contract.tasks.map((t) => t.name)))
+  return { ...contract, tasks: contract.tasks.filter((t) => needed.has(t.name)), metrics }
 }
 
 /** Scores of one predictions file on one benchmark version. */
@@ -143,7 +171,8 @@ export function evaluatePredictions(input: EvaluateInput): {
   value: Evaluation | undefined
   issues: Issue[]
 } {
-  const { contract, testSet, predictions } = input
+  const { testSet, predictions } = input
+  const contract = narrowContract(input.contract, input.only)
   const issues: Issue[] = []
   const definitions = new Map(input.benchmark.metrics.map((m) => [m.name, m]))
   for (const m of contract.metrics) {

@@ -8,10 +8,15 @@ import type {
   BenchmarkItem,
   BenchmarkVersion,
   EvaluationContract,
+  FileEntry,
+  ModelVersion,
   ResultManifest,
 } from '#core/manifest'
 import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural } from '#core/names'
 import { type Evaluation, evaluatePredictions } from './evaluate.ts'
+import type { ModelRuntime } from './onnx-runtime.ts'
+import { readTable } from './read-table.ts'
+import { featurize, type InferenceReport, inferenceReport, runModel } from './run-model.ts'
 
 /** Test sets are read whole; a larger one belongs to a GPU runner, not this command. */
 const MAX_TABLE_BYTES = 512 * 1024 * 1024
@@ -23,7 +28,9 @@ export interface EvalRunOptions {
   item: ItemSpec
   benchmark: ItemSpec
   /** The predictions' bytes and the name they are reported under. */
-  predictions: { file: string; bytes: Uint8Array }
+  predictions?: { file: string; bytes: Uint8Array }
+  /** Run the item version's model (its `inference` block) instead of reading predictions. */
+  run?: { runtime: ModelRuntime }
   fs?: Pick<typeof nodeFs, 'readFile'>
 }
 
@@ -44,6 +51,8 @@ export interface EvalRun {
   predictionsSha256: string
   /** Where `--write` puts the result, relative to the repository root. */
   resultPath: string
+  /** Timings and runtime of `--run`. */
+  inference?: InferenceReport
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -131,6 +140,8 @@ async function readBlob(
   store: BlobStore,
   file: string,
   entry: { size: number; sha256: string },
+  what = 'the test set',
+  pullHint = 'pull the benchmark first (agora pull benchmarks/…), or point AGORA_STORE_DIR at a store holding it',
 ): Promise<Uint8Array> {
   if (entry.size > MAX_TABLE_BYTES) {
     throw new AgoraError('qa/test-set-too-large', `${file} is ${entry.size} bytes`, {
@@ -143,9 +154,9 @@ async function readBlob(
   } catch (cause) {
     throw new AgoraError(
       'qa/missing-blob',
-      `the test set ${file} (sha256 ${entry.sha256}) is not in the blob store`,
+      `${what} ${file} (sha256 ${entry.sha256}) is not in the blob store`,
       {
-        hint: 'pull the benchmark first (agora pull benchmarks/…), or point AGORA_STORE_DIR at a store holding it',
+        hint: pullHint,
         cause,
       },
     )
@@ -215,14 +226,36 @@ export async function runEvaluation(
   }
   const testBytes = await readBlob(options.store, contract.test_set, entry)
   const testFile = `${bench.pinned.file.replace(/\/versions\/[^/]+$/, '')}@${bench.pinned.version}:${contract.test_set}`
-  const predictionsText = new TextDecoder('utf-8', { fatal: false }).decode(
-    options.predictions.bytes,
-  )
+  const testText = Buffer.from(testBytes).toString('utf8')
+  let predictions = options.predictions
+  let inference: InferenceReport | undefined
+  let only: string[] | undefined
+  if (options.run) {
+    const made = await predictWithModel({
+      store: options.store,
+      runtime: options.run.runtime,
+      item: item.pinned,
+      kind: item.item.kind,
+      version: item.version as unknown as ModelVersion,
+      contract,
+      testSet: { file: testFile, text: testText },
+    })
+    predictions = made.predictions
+    inference = made.report
+    only = made.tasks
+  }
+  if (!predictions) {
+    throw new AgoraError('qa/no-predictions', 'nothing to score: no predictions and no run', {
+      hint: 'pass --predictions FILE, or --run for a model with an inference block',
+    })
+  }
+  const predictionsText = new TextDecoder('utf-8', { fatal: false }).decode(predictions.bytes)
   const { value, issues } = evaluatePredictions({
     benchmark: bench.item as unknown as BenchmarkItem,
     contract,
-    testSet: { file: testFile, text: Buffer.from(testBytes).toString('utf8') },
-    predictions: { file: options.predictions.file, text: predictionsText },
+    testSet: { file: testFile, text: testText },
+    predictions: { file: predictions.file, text: predictionsText },
+    ...(only ? { only } : {}),
   })
   if (!value) return { value: undefined, issues }
   const b = options.benchmark
@@ -232,10 +265,120 @@ export async function runEvaluation(
       benchmark: { ...bench.pinned, item: bench.item as unknown as BenchmarkItem, contract },
       item: item.pinned,
       testSetSha256: entry.sha256,
-      predictionsSha256: sha256(options.predictions.bytes),
+      predictionsSha256: sha256(predictions.bytes),
       resultPath: `registry/${itemDir(options.item)}/results/${b.ns}/${b.name}.yaml`,
+      ...(inference ? { inference } : {}),
     },
     issues,
+  }
+}
+
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/**
+ * Runs the item version's model over the test set as its inference block
+ * says (featurise every row, run in large batches) and writes the scores as
+ * a predictions CSV in the contract's columns, so they are scored, hashed
+ * and checked exactly as a submitted file is.
+ */
+async function predictWithModel(o: {
+  store: BlobStore
+  runtime: ModelRuntime
+  item: PinnedItemVersion
+  kind: unknown
+  version: ModelVersion
+  contract: EvaluationContract
+  testSet: { file: string; text: string }
+}): Promise<{
+  predictions: { file: string; bytes: Uint8Array }
+  report: InferenceReport
+  tasks: string[]
+}> {
+  const shown = `${formatRef(o.item.ref)}@${o.item.version}`
+  const spec = o.version.inference
+  if (o.kind !== 'model' || !spec) {
+    throw new AgoraError('qa/no-inference', `${shown} has no inference block`, {
+      hint: 'a model version declares how to run it under inference: (docs/evaluation.md); without one, score a predictions file',
+      file: o.item.file,
+    })
+  }
+  for (const t of spec.tasks) {
+    if (!o.contract.tasks.some((c) => c.name === t.name)) {
+      throw new AgoraError(
+        'qa/unknown-task',
+        `the inference block scores task "${t.name}", which the benchmark does not define`,
+        {
+          hint: `the benchmark's tasks are ${o.contract.tasks.map((c) => c.name).join(', ')}`,
+          file: o.item.file,
+        },
+      )
+    }
+  }
+  const entry = (o.version.files ?? []).find((f: FileEntry) => f.path === spec.file)
+  if (!entry) {
+    throw new AgoraError(
+      'qa/no-model-file',
+      `the model ${spec.file} is not among the version's files`,
+      {
+        hint: 'inference.file names a path listed under files',
+        file: o.item.file,
+      },
+    )
+  }
+  const modelFile = `${o.item.file.replace(/\/versions\/[^/]+$/, '')}@${o.item.version}:${spec.file}`
+  const bytes = await readBlob(
+    o.store,
+    spec.file,
+    entry,
+    'the model',
+    `pull the model first (agora pull ${formatRef(o.item.ref)}), or point AGORA_STORE_DIR at a store holding it`,
+  )
+  const loadStart = performance.now()
+  const session = await o.runtime.load(bytes, modelFile)
+  const loadMs = performance.now() - loadStart
+  try {
+    const table = readTable(o.testSet.text, 'csv', o.testSet.file)
+    if (!table.value) {
+      throw new AgoraError('qa/bad-table', `${o.testSet.file} does not read as CSV`, {
+        hint: 'the benchmark version is broken; report it to its owners',
+        file: o.testSet.file,
+      })
+    }
+    const featStart = performance.now()
+    const matrix = featurize(table.value, spec.features, o.testSet.file)
+    const featurisationMs = performance.now() - featStart
+    const { scores, latencies, batchSize } = await runModel(session, spec, matrix, modelFile)
+    const columns = spec.tasks.map((t) => {
+      const task = o.contract.tasks.find((c) => c.name === t.name)
+      return task?.prediction ?? task?.label ?? t.name
+    })
+    const idColumn = o.contract.predictions.id_column ?? o.contract.id_column
+    const lines = [[idColumn, ...columns].map(csvCell).join(',')]
+    table.value.rows.forEach((row, r) => {
+      const id = row.cells[o.contract.id_column]
+      const cells = spec.tasks.map((t) => String((scores.get(t.name) as Float64Array)[r]))
+      lines.push([csvCell(id === null || id === undefined ? '' : String(id)), ...cells].join(','))
+    })
+    return {
+      predictions: {
+        file: `${modelFile} (agora eval --run)`,
+        bytes: new TextEncoder().encode(`${lines.join('\n')}\n`),
+      },
+      report: inferenceReport({
+        runner: o.runtime.name,
+        modelSha256: entry.sha256,
+        rows: matrix.rows,
+        batchSize,
+        latencies,
+        loadMs,
+        featurisationMs,
+      }),
+      tasks: spec.tasks.map((t) => t.name),
+    }
+  } finally {
+    await session.release()
   }
 }
 
@@ -260,7 +403,7 @@ export function resultDocument(
     date: context.time.toISOString().slice(0, 10),
     source: { name: 'agora eval' },
     provenance: {
-      runner: 'predictions',
+      runner: run.inference?.runner ?? 'predictions',
       benchmark: {
         ref: `benchmarks/${run.benchmark.ref.ns}/${run.benchmark.ref.name}`,
         version: run.benchmark.version,
@@ -273,6 +416,7 @@ export function resultDocument(
         manifest_sha256: run.item.manifestSha256,
       },
       predictions_sha256: run.predictionsSha256,
+      ...(run.inference ? { model_sha256: run.inference.model_sha256 } : {}),
       ...(context.commit ? { commit: context.commit } : {}),
       time: context.time.toISOString(),
     },

@@ -5,7 +5,13 @@ import { promisify } from 'node:util'
 import { AgoraError, hasErrors } from '#core/errors'
 import type { HubConfig } from '#core/manifest'
 import { formatRef, isValidName, parseRef } from '#core/names'
-import { resultDocument, runEvaluation, writeResult } from '#core/qa'
+import {
+  type InferenceReport,
+  onnxRuntime,
+  resultDocument,
+  runEvaluation,
+  writeResult,
+} from '#core/qa'
 import { validateDocument } from '#core/schema'
 import { createStore } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
@@ -13,7 +19,7 @@ import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'
 import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
 
-const help = `Usage: agora eval <[kind/]ns/name[@version]> --benchmark <ns/name[@version]> --predictions FILE [options]
+const help = `Usage: agora eval <[kind/]ns/name[@version]> --benchmark <ns/name[@version]> (--predictions FILE | --run) [options]
 
 Scores a predictions file against a benchmark version's labelled test set,
 by the contract in the version's evaluation block: every metric of the
@@ -27,6 +33,14 @@ Options:
   --benchmark REF     the benchmark, ns/name or benchmarks/ns/name, with
                       @version or @tag (default: its latest)
   --predictions FILE  CSV (header row) or JSON Lines, as the contract says
+  --run               run the model instead: its version's inference block
+                      says how to featurise the test set (a fingerprint of
+                      a SMILES column, or numeric columns), which ONNX file,
+                      input and output to use, and which output column
+                      scores which task; runs on onnxruntime-node (CPU) in
+                      large batches and reports latency and throughput.
+                      Metrics over tasks the model does not predict are
+                      left out
   --write             write registry/<item>/results/<bench-ns>/<bench>.yaml
                       with the scores and their provenance (not verified)
   --root DIR          hub repository root (default: nearest folder holding
@@ -40,6 +54,7 @@ Exit status: 0 scored, 1 the predictions have problems, 2 could not run
 Examples:
   agora eval openchem-lab/dockscore-gnn --benchmark moleval/docking-enrichment --predictions scores.csv
   agora eval acme/tox-gnn@1.2.0 --benchmark moleval/admet-suite@1.0.0 --predictions p.csv --json --write
+  agora eval moleval/herg-logreg-onnx --benchmark moleval/admet-suite --run --write
 `
 
 /** What `--json` prints when the predictions scored. */
@@ -53,6 +68,8 @@ export interface EvalReport {
   rows: number
   predictions_sha256: string
   written: string | null
+  /** With --run: the runtime, featurisation and inference timings. */
+  inference?: InferenceReport
 }
 
 async function readHub(root: string): Promise<HubConfig> {
@@ -104,6 +121,7 @@ const command: Command = {
       {
         benchmark: { type: 'string' },
         predictions: { type: 'string' },
+        run: { type: 'boolean' },
         write: { type: 'boolean' },
         root: { type: 'string' },
         json: { type: 'boolean' },
@@ -115,33 +133,51 @@ const command: Command = {
       stderr: ctx.stderr,
       json: values.json === true,
     })
-    if (!values.benchmark || !values.predictions) {
+    if (!values.benchmark || (!values.predictions && !values.run)) {
       throw new AgoraError(
         'cli/bad-argument',
-        'agora eval needs --benchmark REF and --predictions FILE',
+        'agora eval needs --benchmark REF and either --predictions FILE or --run',
         {
           hint: 'e.g. agora eval acme/tox-gnn --benchmark moleval/admet-suite --predictions p.csv',
+        },
+      )
+    }
+    if (values.predictions && values.run) {
+      throw new AgoraError(
+        'cli/bad-argument',
+        'agora eval takes --predictions or --run, not both',
+        {
+          hint: '--run makes the predictions by running the model',
         },
       )
     }
     const item = parseSpec(positionals[0] as string, 'model', 'item')
     const benchmark = parseSpec(values.benchmark, 'benchmark', '--benchmark')
     const root = await findRepoRoot(ctx.cwd, values.root)
-    const path = resolve(ctx.cwd, values.predictions)
-    const shownPath = relative(ctx.cwd, path) || values.predictions
-    const bytes = await readFile(path).catch((cause: unknown) => {
-      throw new AgoraError('qa/no-predictions', `cannot read ${shownPath}`, {
-        hint: 'pass the path of a CSV or JSON Lines predictions file',
-        cause,
+    let predictions: { file: string; bytes: Uint8Array } | undefined
+    let shownPath = 'the model run'
+    if (values.predictions) {
+      const path = resolve(ctx.cwd, values.predictions)
+      const shown = relative(ctx.cwd, path) || values.predictions
+      shownPath = shown
+      const bytes = await readFile(path).catch((cause: unknown) => {
+        throw new AgoraError('qa/no-predictions', `cannot read ${shown}`, {
+          hint: 'pass the path of a CSV or JSON Lines predictions file',
+          cause,
+        })
       })
-    })
+      predictions = { file: shown, bytes }
+    }
     const store = createStore((await readHub(root)).storage, { repoRoot: root, env: ctx.env })
+    // The native runtime loads only for --run.
+    const run = values.run ? { runtime: onnxRuntime(await import('onnxruntime-node')) } : undefined
     const { value, issues } = await runEvaluation({
       root,
       store,
       item,
       benchmark,
-      predictions: { file: shownPath, bytes },
+      ...(predictions ? { predictions } : {}),
+      ...(run ? { run } : {}),
     })
     if (!value) {
       report.issues(issues)
@@ -170,6 +206,13 @@ const command: Command = {
       for (const task of value.evaluation.skipped[name] ?? [])
         report.info(`    (task ${task} left out: one class in its labels)`)
     }
+    const inf = value.inference
+    if (inf) {
+      const ms = (x: number) => `${x.toFixed(1)} ms`
+      report.info(
+        `  ${inf.runner}: ${inf.rows} rows in ${inf.batches} batch${inf.batches === 1 ? '' : 'es'} of ≤${inf.batch_size}; featurise ${ms(inf.featurisation_ms)}, load ${ms(inf.load_ms)}, infer ${ms(inf.inference_ms)} (p50 ${ms(inf.latency_ms.p50)}, p95 ${ms(inf.latency_ms.p95)}, p99 ${ms(inf.latency_ms.p99)} a batch; ${Math.round(inf.throughput_rows_per_s)} rows/s)`,
+      )
+    }
     if (written) report.info(`✔ wrote ${written}`)
     const out: EvalReport = {
       ok: true,
@@ -181,6 +224,7 @@ const command: Command = {
       rows: value.evaluation.rows,
       predictions_sha256: value.predictionsSha256,
       written,
+      ...(inf ? { inference: inf } : {}),
     }
     report.result(out)
     return EXIT_OK

@@ -115,9 +115,25 @@ function solubilityRows(): (string | number)[][] {
 }
 
 /**
- * One labelled table for the ADMET suite: every molecule, the 12 Tox21
- * endpoints on the Tox21-mini test split (empty elsewhere), the hERG blocker
- * label and log S, so one predictions file scores all three tasks.
+ * The training split of the sample models: the molecules of Tox21-mini's
+ * train split, with their 12 Tox21 labels and the hERG blocker label
+ * (null where a label is missing or the molecule is not in the hERG set).
+ */
+export function admetTrainingRows(): { smiles: string; labels: (number | null)[] }[] {
+  const herg = new Map(hergRows().map((r) => [String(r[0]), r[4] as number]))
+  return tox21Rows()
+    .filter((r) => split3(`tox:${r[1]}`) === 'train')
+    .map((r) => ({
+      smiles: String(r[0]),
+      labels: [...(r.slice(2) as (number | null)[]), herg.get(String(r[1])) ?? null],
+    }))
+}
+
+/**
+ * One labelled table for the ADMET suite: every molecule with its SMILES
+ * (what `agora eval --run` featurises), the 12 Tox21 endpoints on the
+ * Tox21-mini test split (empty elsewhere), the hERG blocker label and log S,
+ * so one predictions file scores all three tasks.
  */
 function admetLabels(): string {
   const toxTest = new Map(
@@ -131,12 +147,13 @@ function admetLabels(): string {
     const id = molId(m)
     return [
       id,
+      m.smiles,
       ...(toxTest.get(id) ?? TOX21_TASKS.map(() => null)),
       herg.get(id) ?? null,
       logS.get(m.name) ?? null,
     ]
   })
-  return csv(['mol_id', ...TOX21_TASKS, 'blocker', 'logS'], rows)
+  return csv(['mol_id', 'smiles', ...TOX21_TASKS, 'blocker', 'logS'], rows)
 }
 
 function reactionRows(): (string | number)[][] {

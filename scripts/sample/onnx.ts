@@ -70,10 +70,63 @@ function initializer(name: string, dims: number[], seed: string, std: number): P
   return t.int(2, FLOAT).string(8, name).bytes(9, raw)
 }
 
-function node(op: string, inputs: string[], output: string): Proto {
+function node(op: string, inputs: string[], output: string, index = 0): Proto {
   const p = new Proto()
   for (const i of inputs) p.string(1, i)
-  return p.string(2, output).string(3, `${op.toLowerCase()}_0`).string(4, op)
+  return p.string(2, output).string(3, `${op.toLowerCase()}_${index}`).string(4, op)
+}
+
+function floatInitializer(name: string, dims: number[], values: Float32Array): Proto {
+  const raw = new Uint8Array(values.length * 4)
+  const view = new DataView(raw.buffer)
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] as number, true)
+  const t = new Proto()
+  for (const d of dims) t.int(1, d)
+  return t.int(2, FLOAT).string(8, name).bytes(9, raw)
+}
+
+/** One dense layer: `weights` row-major [inputs, outputs], `bias` [outputs]. */
+export interface DenseLayer {
+  inputs: number
+  outputs: number
+  weights: Float32Array
+  bias: Float32Array
+}
+
+/**
+ * A valid ONNX model (IR 8, opset 17) of a stack of dense layers with
+ * trained weights: `MatMul` + `Add` per layer, `Relu` between layers and
+ * `Sigmoid` after the last, so `Y` [N, outputs] holds probabilities.
+ *
+ * @example encodeDenseOnnx({ name: 'herg', layers: [layer] }).length
+ */
+export function encodeDenseOnnx(o: { name: string; layers: DenseLayer[] }): Uint8Array {
+  const graph = new Proto()
+  let x = 'X'
+  o.layers.forEach((_layer, k) => {
+    const last = k === o.layers.length - 1
+    graph.message(1, node('MatMul', [x, `W${k}`], `h${k}_mm`, k))
+    graph.message(1, node('Add', [`h${k}_mm`, `B${k}`], last ? 'logit' : `h${k}_pre`, k))
+    if (!last) graph.message(1, node('Relu', [`h${k}_pre`], `h${k}`, k))
+    x = `h${k}`
+  })
+  graph.message(1, node('Sigmoid', ['logit'], 'Y'))
+  graph.string(2, o.name)
+  o.layers.forEach((layer, k) => {
+    graph.message(5, floatInitializer(`W${k}`, [layer.inputs, layer.outputs], layer.weights))
+    graph.message(5, floatInitializer(`B${k}`, [layer.outputs], layer.bias))
+  })
+  const first = o.layers[0] as DenseLayer
+  const lastLayer = o.layers[o.layers.length - 1] as DenseLayer
+  graph.message(11, valueInfo('X', ['N', first.inputs]))
+  graph.message(12, valueInfo('Y', ['N', lastLayer.outputs]))
+  return new Proto()
+    .int(1, 8)
+    .string(2, 'agora-sample')
+    .string(3, '1.0')
+    .message(7, graph)
+    .message(8, new Proto().string(1, '').int(2, 17))
+    .finish()
 }
 
 /**
