@@ -13,15 +13,18 @@ import { gradeResult } from '#core/qa'
 import { checkChanges } from '#core/registry'
 import { validateDocument } from '#core/schema'
 import { createGitHubStub } from '../../core/github/testing/github-stub.ts'
+import { main } from '../../scripts/agora.ts'
+import { captureStream } from '../../scripts/cli/capture.ts'
 import { sampleArtifacts } from '../../scripts/gen-sample.ts'
 import { writeArtifactBlobs } from '../../scripts/sample/write.ts'
 import { EXIT_FAILED, EXIT_OK, runQaAction } from './main.ts'
 
 // A QA run end to end: a hub checkout in a temp Git repository (the
 // sample's agora.yaml, the moleval benchmarks and its ONNX hERG model), a
-// blob store with their files, and a change that adds version 1.1.0 of the
-// model. The model ships its ADMET-suite predictions, so it is evaluated
-// through them: agora eval --run for ONNX is not there yet.
+// blob store with their files, and a change that adds a version of the
+// model. Version 1.1.0 (from 1.0.0, no inference block) is evaluated
+// through the predictions it ships; version 2.1.0 (from 2.0.0, with its
+// inference block) is run in onnxruntime-node.
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 const fixtures = fileURLToPath(new URL('../../core/qa/__fixtures__/eval/', import.meta.url))
 const expected = JSON.parse(await readFile(join(fixtures, 'expected.json'), 'utf8')) as Record<
@@ -64,12 +67,16 @@ async function putBlob(bytes: Uint8Array): Promise<{ size: number; sha256: strin
   return { size: bytes.length, sha256: hash }
 }
 
-/** Commits version 1.1.0 of the model with these extra files and returns the head commit. */
-async function addVersion(extra: { path: string; size: number; sha256: string }[]) {
-  const v1 = YAML.parse(await readFile(join(root, MODEL, 'versions/1.0.0.yaml'), 'utf8'))
-  const v2 = { ...v1, version: '1.1.0', released: '2026-02-28', files: [...v1.files, ...extra] }
+/** Commits a version of the model (1.1.0 from 1.0.0 by default) with these extra files and returns the head commit. */
+async function addVersion(
+  extra: { path: string; size: number; sha256: string }[],
+  from = '1.0.0',
+  version = '1.1.0',
+) {
+  const v1 = YAML.parse(await readFile(join(root, MODEL, `versions/${from}.yaml`), 'utf8'))
+  const v2 = { ...v1, version, released: '2026-02-28', files: [...v1.files, ...extra] }
   await writeFile(
-    join(root, MODEL, 'versions/1.1.0.yaml'),
+    join(root, MODEL, `versions/${version}.yaml`),
     `# yaml-language-server: $schema=../../../../../schemas/version.schema.json\n${YAML.stringify(v2)}`,
   )
   const itemFile = join(root, MODEL, 'item.yaml')
@@ -187,6 +194,7 @@ describe('actions/qa/main', () => {
       stability: { runs: 3, rsd_percent: 0 },
       provenance: { runner: 'predictions', commit: head, predictions_sha256: predictions.sha256 },
     })
+    expect(doc.provenance.latency_ms).toBeUndefined()
     for (const [k, v] of Object.entries(expected['admet-suite'] as Record<string, number>))
       expect(Math.abs(doc.scores[k] - v)).toBeLessThanOrEqual(1e-9)
     const bench = YAML.parse(
@@ -216,7 +224,76 @@ describe('actions/qa/main', () => {
     expect(byOther.issues.map((i) => i.code)).toContain('change/verified-by-non-qa')
   }, 120_000)
 
-  it('records "not run" with the reason when an ONNX model ships no predictions', async () => {
+  it('runs a model with an inference block in onnxruntime-node and scores it as agora eval --run does', async () => {
+    // It ships predictions too; QA runs the model all the same.
+    const predictions = await putBlob(await readFile(join(fixtures, 'admet-suite.csv')))
+    const head = await addVersion(
+      [{ path: 'predictions/moleval/admet-suite.csv', ...predictions }],
+      '2.0.0',
+      '2.1.0',
+    )
+    const gh = createGitHubStub().expect({
+      method: 'POST',
+      path: `${REPO}/pulls`,
+      response: { number: 13, html_url: 'https://github.com/acme/hub/pull/13' },
+    })
+    const io = capture()
+    const code = await runQaAction({
+      env: env(head),
+      stdout: io.stdout,
+      cwd: root,
+      octokit: gh.octokit,
+      now: NOW,
+      push: async () => {},
+    })
+    expect(io.text()).not.toContain('::error')
+    expect(code).toBe(EXIT_OK)
+    gh.assertDone()
+    expect(io.plain()).toMatch(
+      /benchmarks\/moleval\/admet-suite: grade [ABCF], RSD 0\.00%, verified; ran in onnxruntime-node \S+ \(a batch: p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms\)/,
+    )
+
+    const text = await sh(root, 'show', `qa/results-${head.slice(0, 12)}:${RESULT}`)
+    expect(validateDocument('result', Buffer.from(text), RESULT).issues).toEqual([])
+    const doc = YAML.parse(text)
+    const model = YAML.parse(await readFile(join(root, MODEL, 'versions/2.1.0.yaml'), 'utf8'))
+    expect(doc).toMatchObject({
+      version: '2.1.0',
+      verified: true,
+      stability: { runs: 3, rsd_percent: 0 },
+      provenance: { runner: expect.stringMatching(/^onnxruntime-node /), commit: head },
+    })
+    expect(doc.provenance.model_sha256).toBe(model.files[0].sha256)
+    expect(doc.provenance.predictions_sha256).not.toBe(predictions.sha256)
+    expect(Object.keys(doc.provenance.latency_ms)).toEqual(['p50', 'p95', 'p99'])
+    expect(doc.provenance.batch_size).toBeGreaterThan(0)
+    // The sample's 2.0.0 result (from agora eval --run) moves into history.
+    expect(doc.history).toEqual([
+      expect.objectContaining({ version: '2.0.0', scores: { herg_auroc: 0.9857142857142858 } }),
+    ])
+
+    // agora eval --run on the same version scores exactly as QA did.
+    const stdout = captureStream()
+    const stderr = captureStream()
+    const cli = await main(
+      [
+        'eval',
+        'moleval/herg-logreg-onnx@2.1.0',
+        '--benchmark',
+        'moleval/admet-suite',
+        '--run',
+        '--json',
+      ],
+      { cwd: root, env: { AGORA_STORE_DIR: store }, stdout, stderr, fetch: globalThis.fetch },
+    )
+    expect(stderr.text()).toBe('')
+    expect(cli).toBe(0)
+    const report = JSON.parse(stdout.text())
+    expect(doc.scores).toEqual(report.metrics)
+    expect(doc.provenance.predictions_sha256).toBe(report.predictions_sha256)
+  }, 120_000)
+
+  it('records "not run" with the reason when an ONNX model has no inference block and ships no predictions', async () => {
     const head = await addVersion([])
     const gh = createGitHubStub()
     const io = capture()
@@ -233,7 +310,7 @@ describe('actions/qa/main', () => {
     expect(code).toBe(EXIT_OK)
     gh.assertDone()
     expect(io.plain()).toContain(
-      'benchmarks/moleval/admet-suite: not run: running ONNX models (agora eval --run) is not available yet; ship predictions/moleval/admet-suite.csv with the version',
+      'benchmarks/moleval/admet-suite: not run: model.onnx has no inference block to run it by: add an inference block (docs/evaluation.md), or ship predictions/moleval/admet-suite.csv with the version',
     )
   }, 120_000)
 

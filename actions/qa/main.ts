@@ -27,6 +27,8 @@ import type { BenchmarkItem, BenchmarkVersion } from '#core/manifest'
 import { formatRef, parseKind } from '#core/names'
 import {
   type ModelLoader,
+  type ModelRuntime,
+  onnxRuntime,
   planQa,
   type QaBenchmark,
   type QaOutcome,
@@ -49,6 +51,8 @@ export interface QaIo {
   push?: (options: { dir: string; branch: string; token: string | undefined }) => Promise<void>
   now?: Date
   loaders?: Record<string, ModelLoader>
+  /** Runs models with an inference block; onnxruntime-node unless injected. */
+  runtime?: ModelRuntime
 }
 
 export const EXIT_OK = 0
@@ -148,7 +152,11 @@ async function run(io: QaIo, fail: (message: string) => number): Promise<number>
       })
   }
   const store = createStore(registry.hub.storage, { repoRoot: cwd, env })
-  const outcomes = await runQa(planQa(targets, benchmarks), {
+  const plan = planQa(targets, benchmarks)
+  // The native runtime loads only when a version is run.
+  const runs = plan.some((p) => p.evaluations.some((e) => e.how === 'run'))
+  const runtime = runs ? (io.runtime ?? onnxRuntime(await import('onnxruntime-node'))) : undefined
+  const outcomes = await runQa(plan, {
     root: cwd,
     store,
     qa,
@@ -156,6 +164,7 @@ async function run(io: QaIo, fail: (message: string) => number): Promise<number>
     commit: head,
     ...(env.INPUT_RUN_URL ? { runUrl: env.INPUT_RUN_URL } : {}),
     ...(io.loaders ? { loaders: io.loaders } : {}),
+    ...(runtime ? { runtime } : {}),
   })
   const report = renderQaReport(outcomes, env.INPUT_RUN_URL)
   stdout.write(`${report}\n`)
@@ -268,11 +277,16 @@ export function renderQaReport(outcomes: readonly QaOutcome[], runUrl?: string):
     if (o.evaluations.length === 0) lines.push('- no benchmark lists this item’s task')
     for (const e of o.evaluations) {
       const name = escapeMarkdown(formatRef(e.benchmark))
-      if (e.status === 'graded')
+      if (e.status === 'graded') {
+        const ms = (x: number) => `${x.toFixed(1)} ms`
+        const ran =
+          e.runner && e.runner !== 'predictions'
+            ? `; ran in ${escapeMarkdown(e.runner)}${e.latencyMs ? ` (a batch: p50 ${ms(e.latencyMs.p50)}, p95 ${ms(e.latencyMs.p95)}, p99 ${ms(e.latencyMs.p99)})` : ''}`
+            : ''
         lines.push(
-          `- ${name}: grade ${e.grade ?? 'none (no rule in qa.grades)'}, RSD ${(e.rsdPercent ?? 0).toFixed(2)}%, verified`,
+          `- ${name}: grade ${e.grade ?? 'none (no rule in qa.grades)'}, RSD ${(e.rsdPercent ?? 0).toFixed(2)}%, verified${ran}`,
         )
-      else
+      } else
         lines.push(
           `- ${name}: ${e.status === 'failed' ? 'failed' : 'not run'}: ${escapeMarkdown(e.reason ?? '')}`,
         )

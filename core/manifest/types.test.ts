@@ -295,6 +295,8 @@ const result: Complete<ResultManifest> = {
     item: { ref: 'models/acme/m', version: '1.0.0', manifest_sha256: SHA },
     predictions_sha256: SHA,
     model_sha256: SHA,
+    batch_size: 64,
+    latency_ms: { p50: 1.2, p95: 1.9, p99: 2.4 },
     commit: '0123456789abcdef0123456789abcdef01234567',
     time: '2025-01-01T00:00:00.000Z',
   },

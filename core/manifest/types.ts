@@ -514,6 +514,10 @@ export interface ResultProvenance {
   predictions_sha256: string
   /** SHA-256 of the model file run (`agora eval --run`). */
   model_sha256?: string
+  /** Rows a batch when QA ran the model. */
+  batch_size?: number
+  /** QA's model runs: batch inference time percentiles in milliseconds, over every batch of every run. */
+  latency_ms?: { p50: number; p95: number; p99: number }
   commit?: string
   time: string
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import type { BenchmarkItem, BenchmarkVersion, ItemManifest, VersionManifest } from '#core/manifest'
-import { planQa, type QaBenchmark, type QaTarget } from './pipeline.ts'
+import type { BlobStore } from '#core/blobs'
+import type {
+  BenchmarkItem,
+  BenchmarkVersion,
+  InferenceSpec,
+  ItemManifest,
+  VersionManifest,
+} from '#core/manifest'
+import { planQa, type QaBenchmark, type QaTarget, runQa } from './pipeline.ts'
 
 const SHA = 'a'.repeat(64)
 
@@ -21,13 +28,23 @@ function bench(name: string, task: string, contract: boolean): QaBenchmark {
   }
 }
 
-function target(files: string[], tag = 'property-prediction'): QaTarget {
+const INFERENCE: InferenceSpec = {
+  runtime: 'onnx',
+  file: 'model.onnx',
+  input: 'X',
+  features: { type: 'morgan', column: 'smiles', radius: 2, bits: 2048 },
+  output: 'Y',
+  tasks: [{ name: 't', index: 0 }],
+}
+
+function target(files: string[], tag = 'property-prediction', inference?: InferenceSpec): QaTarget {
   return {
     ref: { kind: 'model', ns: 'acme', name: 'm' },
     item: { kind: 'model', id: 'acme/m', pipeline_tag: tag } as unknown as ItemManifest,
     version: {
       version: '1.1.0',
       files: files.map((path) => ({ path, size: 1, sha256: SHA })),
+      ...(inference ? { inference } : {}),
     } as VersionManifest,
   }
 }
@@ -61,11 +78,41 @@ describe('core/qa/pipeline', () => {
         e.how === 'not-run' ? e.reason : e.how,
       )[0]
     expect(reasons(['model.onnx'])).toBe(
-      'running ONNX models (agora eval --run) is not available yet; ship predictions/b/admet.csv with the version',
+      'model.onnx has no inference block to run it by: add an inference block (docs/evaluation.md), or ship predictions/b/admet.csv with the version',
     )
     expect(reasons(['model.safetensors'])).toBe(
       "no runtime on the QA runner for this item's files; ship predictions/b/admet.csv with the version",
     )
     expect(planQa([target(['x.onnx'], 'text-generation')], benchmarks)[0]?.evaluations).toEqual([])
+  })
+
+  it('runs a model with an inference block, even when it also ships predictions', () => {
+    const runnable = target(['model.onnx', 'predictions/b/admet.csv'], undefined, INFERENCE)
+    const [entry] = planQa([runnable], benchmarks)
+    expect(entry?.evaluations[0]).toEqual({
+      benchmark: { kind: 'benchmark', ns: 'b', name: 'admet' },
+      how: 'run',
+      inference: INFERENCE,
+    })
+    // A contract is still needed to score a run.
+    expect(entry?.evaluations[1]).toMatchObject({ how: 'not-run' })
+  })
+
+  it('records a model run as not run when the QA runner has no runtime for it', async () => {
+    const [entry] = planQa([target([], undefined, INFERENCE)], benchmarks.slice(0, 1))
+    const [outcome] = await runQa(entry ? [entry] : [], {
+      root: '/nonexistent',
+      store: {} as BlobStore,
+      qa: { identity: 'qa-bot' },
+      now: new Date('2026-03-01T00:00:00Z'),
+    })
+    expect(outcome?.failures).toEqual([])
+    expect(outcome?.evaluations).toEqual([
+      {
+        benchmark: { kind: 'benchmark', ns: 'b', name: 'admet' },
+        status: 'not-run',
+        reason: 'no onnx runtime on this QA runner',
+      },
+    ])
   })
 })

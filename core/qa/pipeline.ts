@@ -7,6 +7,7 @@ import type {
   BenchmarkItem,
   BenchmarkVersion,
   FileEntry,
+  InferenceSpec,
   ItemManifest,
   ResultManifest,
   VersionManifest,
@@ -14,6 +15,8 @@ import type {
 import { formatRef, type ItemRef, kindPlural } from '#core/names'
 import { bytesSource, readSafetensorsHeader, scanFile } from '#core/scan'
 import { type Grade, gradeResult, QA_DEFAULTS, type QaConfig } from './grade.ts'
+import { type LatencySummary, latencyPercentiles } from './latency.ts'
+import type { ModelRuntime } from './onnx-runtime.ts'
 import { resultDocument, runEvaluation } from './run-eval.ts'
 import { checkStability } from './stability.ts'
 
@@ -33,6 +36,7 @@ export interface QaBenchmark {
 
 /** How one target is evaluated on one benchmark. */
 export type QaEvalPlan =
+  | { benchmark: ItemRef; how: 'run'; inference: InferenceSpec }
   | { benchmark: ItemRef; how: 'predictions'; predictions: FileEntry }
   | { benchmark: ItemRef; how: 'not-run'; reason: string }
 
@@ -58,13 +62,23 @@ export function predictionsPaths(benchmark: ItemRef): string[] {
   return ['csv', 'jsonl'].map((ext) => `predictions/${benchmark.ns}/${benchmark.name}.${ext}`)
 }
 
+/** The version's `inference` block, when it is a model QA can run. */
+function inferenceOf(target: QaTarget): InferenceSpec | undefined {
+  if (target.item.kind !== 'model') return undefined
+  const spec = (target.version as { inference?: InferenceSpec }).inference
+  return spec?.runtime === 'onnx' ? spec : undefined
+}
+
 /**
  * Plans the QA of new versions (pure): each target is evaluated on every
- * benchmark whose `task` the item lists, with the predictions the version
- * ships at `predictions/<bench-ns>/<bench>.csv|jsonl`; otherwise the
- * evaluation is "not run", with the reason.
+ * benchmark whose `task` the item lists, by running the model when the
+ * version has an `inference` block (as `agora eval --run` does), else with
+ * the predictions the version ships at
+ * `predictions/<bench-ns>/<bench>.csv|jsonl`; otherwise the evaluation is
+ * "not run", with the reason. A model that can run is run even when it
+ * also ships predictions: QA's scores come from the model itself.
  *
- * @example planQa([target], [admet])[0].evaluations[0].how // 'predictions'
+ * @example planQa([target], [admet])[0].evaluations[0].how // 'run'
  */
 export function planQa(
   targets: readonly QaTarget[],
@@ -84,18 +98,23 @@ export function planQa(
         })
         continue
       }
+      const inference = inferenceOf(target)
+      if (inference) {
+        evaluations.push({ benchmark, how: 'run', inference })
+        continue
+      }
       const wanted = predictionsPaths(benchmark)
       const predictions = target.version.files.find((f) => wanted.includes(f.path))
       if (predictions) {
         evaluations.push({ benchmark, how: 'predictions', predictions })
         continue
       }
-      const onnx = target.version.files.some((f) => f.path.endsWith('.onnx'))
+      const onnx = target.version.files.find((f) => f.path.endsWith('.onnx'))
       evaluations.push({
         benchmark,
         how: 'not-run',
         reason: onnx
-          ? `running ONNX models (agora eval --run) is not available yet; ship ${wanted[0]} with the version`
+          ? `${onnx.path} has no inference block to run it by: add an inference block (docs/evaluation.md), or ship ${wanted[0]} with the version`
           : `no runtime on the QA runner for this item's files; ship ${wanted[0]} with the version`,
       })
     }
@@ -115,6 +134,10 @@ export interface QaEvalOutcome {
   reason?: string
   grade?: Grade
   rsdPercent?: number
+  /** What produced the predictions: `predictions` or the runtime that ran the model. */
+  runner?: string
+  /** Batch inference latency over every run, when the model ran. */
+  latencyMs?: LatencySummary
   /** Repository-relative result file and its document, for graded runs. */
   resultPath?: string
   result?: ResultManifest
@@ -143,6 +166,8 @@ export interface RunQaOptions {
   runUrl?: string
   /** Loaders by file extension; the default loads .onnx in onnxruntime-node and parses .safetensors headers. */
   loaders?: Record<string, ModelLoader>
+  /** Runs models with an `inference` block (`onnxRuntime(ort)`); without one they are not run. */
+  runtime?: ModelRuntime
   fs?: Pick<typeof nodeFs, 'readFile'>
 }
 
@@ -176,8 +201,10 @@ function message(error: unknown): string {
 /**
  * Runs a plan: scans every file of each new version, loads those a runtime
  * here can load, evaluates on each planned benchmark `qa.stability.runs`
- * times, checks the runs are stable, grades them and builds the verified
- * result document (the previous version's scores move to `history`).
+ * times (running the model in `options.runtime`, or scoring the predictions
+ * it ships), checks the runs are stable, grades them and builds the
+ * verified result document (the previous version's scores move to
+ * `history`; a model run adds its batch latency to the provenance).
  * Problems become failures with reasons; it throws only on I/O it cannot
  * report.
  *
@@ -248,6 +275,14 @@ export async function runQa(
         outcome.evaluations.push({ benchmark: e.benchmark, status: 'not-run', reason: e.reason })
         continue
       }
+      if (e.how === 'run' && !options.runtime) {
+        outcome.evaluations.push({
+          benchmark: e.benchmark,
+          status: 'not-run',
+          reason: `no ${e.inference.runtime} runtime on this QA runner`,
+        })
+        continue
+      }
       outcome.evaluations.push(await evaluate(target, e, options, fs, runs, limit, outcome))
     }
   }
@@ -256,7 +291,7 @@ export async function runQa(
 
 async function evaluate(
   target: QaTarget,
-  plan: Extract<QaEvalPlan, { how: 'predictions' }>,
+  plan: Extract<QaEvalPlan, { how: 'predictions' | 'run' }>,
   options: RunQaOptions,
   fs: Pick<typeof nodeFs, 'readFile'>,
   runs: number,
@@ -270,8 +305,17 @@ async function evaluate(
     return { benchmark, status: 'failed', reason }
   }
   try {
-    const bytes = await readAll(options.store, plan.predictions)
+    const source =
+      plan.how === 'run'
+        ? { run: { runtime: options.runtime as ModelRuntime } }
+        : {
+            predictions: {
+              file: plan.predictions.path,
+              bytes: await readAll(options.store, plan.predictions),
+            },
+          }
     const scores: Record<string, number[]> = {}
+    const latencies: number[] = []
     let last: Awaited<ReturnType<typeof runEvaluation>>['value']
     for (let i = 0; i < runs; i++) {
       const { value, issues } = await runEvaluation({
@@ -279,7 +323,7 @@ async function evaluate(
         store: options.store,
         item: { ...target.ref, version: target.version.version },
         benchmark: { ...benchmark },
-        predictions: { file: plan.predictions.path, bytes },
+        ...source,
         fs,
       })
       if (!value)
@@ -291,6 +335,7 @@ async function evaluate(
         )
       for (const [metric, score] of Object.entries(value.evaluation.metrics))
         scores[metric] = [...(scores[metric] ?? []), score]
+      latencies.push(...(value.batchLatenciesMs ?? []))
       last = value
     }
     if (!last) return fail('no run')
@@ -314,6 +359,15 @@ async function evaluate(
     doc.verified = true
     if (graded.grade) doc.grade = graded.grade
     doc.stability = { runs, rsd_percent: Number(worst.toFixed(4)) }
+    const latencyMs = latencies.length > 0 ? latencyPercentiles(latencies) : undefined
+    if (doc.provenance && last.inference && latencyMs) {
+      doc.provenance.batch_size = last.inference.batch_size
+      doc.provenance.latency_ms = {
+        p50: round3(latencyMs.p50),
+        p95: round3(latencyMs.p95),
+        p99: round3(latencyMs.p99),
+      }
+    }
     const history = await previousHistory(fs, join(options.root, last.resultPath), doc.version)
     if (history.length > 0) doc.history = history
     return {
@@ -321,12 +375,19 @@ async function evaluate(
       status: 'graded',
       ...(graded.grade ? { grade: graded.grade } : {}),
       rsdPercent: worst,
+      runner: last.inference?.runner ?? 'predictions',
+      ...(latencyMs ? { latencyMs } : {}),
       resultPath: last.resultPath,
       result: doc,
     }
   } catch (error) {
     return fail(message(error))
   }
+}
+
+/** Milliseconds to the microsecond: finer is noise in a committed result. */
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000
 }
 
 /** The earlier result's history plus the earlier result itself, when it scored another version. */
