@@ -2,17 +2,15 @@
 import { copyFile, link, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { buildSparseIndex, indexExpiry, type SparseIndexResult } from '#core/catalog'
+import { AgoraError, formatIssue, hasErrors, plural } from '#core/errors'
 import {
-  buildSparseIndex,
   DEFAULT_BLOB_URL_TEMPLATE,
   generateSigningKey,
   type IndexSigningKey,
-  indexExpiry,
   loadPrivateKey,
   rawPublicKey,
-  type SparseIndexResult,
-} from '#core/catalog'
-import { AgoraError, formatIssue, hasErrors, plural } from '#core/errors'
+} from '#core/index-format'
 import type { HubConfig, PublicKeyConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'

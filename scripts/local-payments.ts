@@ -30,8 +30,8 @@ import {
   urlKeyFor,
   writeLinksFile,
 } from '#core/billing'
-import { generateSigningKey, keyIdOf, loadPrivateKey, rawPublicKey } from '#core/catalog'
 import { AgoraError, formatIssue, hasErrors } from '#core/errors'
+import { generateSigningKey, keyIdOf, loadPrivateKey, rawPublicKey } from '#core/index-format'
 import { keyringOf, licenceIdFor, verifyLicence } from '#core/licence'
 import type { PublicKeyConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'

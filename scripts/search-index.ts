@@ -9,7 +9,7 @@ import { glob, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import * as pagefind from 'pagefind'
-import { KINDS, type Kind, kindPlural } from '../core/registry/kinds.ts'
+import { KINDS, type Kind, kindPlural } from '#core/names'
 import { splitSearch } from '../site/lib/search-indexes.ts'
 
 const ITEM_FOLDERS = KINDS.map(kindPlural).join(',')

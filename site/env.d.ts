@@ -1,7 +1,7 @@
 /// <reference types="astro/client" />
 
 declare module 'virtual:agora-validators' {
-  /** Standalone validators compiled from createAjv (core/manifest/schema.ts): verbose errors. */
+  /** Standalone validators compiled from createAjv (core/schema/schema.ts): verbose errors. */
   type ValidateFunction = import('ajv/dist/2020.js').ValidateFunction
   export const hub: ValidateFunction
   export const owner: ValidateFunction

@@ -24,6 +24,7 @@ import {
   pushBranch,
 } from '#core/github'
 import type { BenchmarkItem, BenchmarkVersion } from '#core/manifest'
+import { formatRef, parseKind } from '#core/names'
 import {
   type ModelLoader,
   type ModelRuntime,
@@ -36,7 +37,7 @@ import {
   runQa,
   targetLabel,
 } from '#core/qa'
-import { diffCommits, formatRef, loadRegistry, parseKind, resolveCommit } from '#core/registry'
+import { diffCommits, loadRegistry, resolveCommit } from '#core/registry'
 import { createStore } from '#core/storage'
 
 export interface QaIo {

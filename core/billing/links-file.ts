@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic } from '#core/storage'
+import { writeFileAtomic } from '#core/blobs'
 import { applicationFeeAmount } from './fees.ts'
 import type { OffSale, SaleSpec } from './sale-spec.ts'
 import type { SyncedLink } from './sync.ts'

@@ -2,9 +2,9 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import semver from 'semver'
 import { hasErrors } from '#core/errors'
-import { validateDocument } from '#core/manifest'
-import type { Kind } from '#core/registry'
-import { itemDir, versionPath } from '../registry/paths.ts'
+import type { Kind } from '#core/names'
+import { itemDir, versionPath } from '#core/names'
+import { validateDocument } from '#core/schema'
 import type { ItemCatalog } from './stripe-events.ts'
 
 /**

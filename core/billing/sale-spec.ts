@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Issue } from '#core/errors'
 import type { HubConfig, ItemManifest, OwnerManifest } from '#core/manifest'
-import { type ItemRef, refKey } from '#core/registry'
+import { type ItemRef, refKey } from '#core/names'
 import { toMinorDecimal, toMinorUnits } from './fees.ts'
 
 /** The price types Stripe sells; free items need nothing and enterprise is a contact. */

@@ -1,6 +1,7 @@
 import { createHash, type KeyObject, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type Stripe from 'stripe'
+import type { BlobStore } from '#core/blobs'
 import { AgoraError, isAgoraError, plural } from '#core/errors'
 import type { Keyring } from '#core/licence'
 import {
@@ -11,7 +12,6 @@ import {
   type VerifiedLicence,
   verifyLicence,
 } from '#core/licence'
-import type { BlobStore } from '../storage/blob-store.ts'
 import { meterEventOf } from './sale-spec.ts'
 import type { LicenceStore } from './store.ts'
 import type { StripeCalls } from './stripe-calls.ts'

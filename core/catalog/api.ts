@@ -1,5 +1,5 @@
 import type { HubConfig } from '#core/manifest'
-import { kindPlural } from '#core/registry'
+import { kindPlural } from '#core/names'
 import type { CatalogIndex, LeaderboardRow } from './catalog-index.ts'
 import { sortLeaderboard } from './catalog-index.ts'
 import type { CatalogDetail, CatalogEntry } from './types.ts'

@@ -1,6 +1,6 @@
 import type { BenchmarkItem, HubConfig, MetricDefinition, OwnerManifest } from '#core/manifest'
+import { type Kind, parseRef, refKey } from '#core/names'
 import { type Badge, badgesOf, type Grade, gradeResult, topRated } from '#core/qa'
-import { type Kind, parseRef, refKey } from '#core/registry'
 import { activityDates, trendingScore } from './entry.ts'
 import { findSimilar } from './similar.ts'
 import type { CatalogEntry, CatalogLink } from './types.ts'

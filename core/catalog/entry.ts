@@ -1,6 +1,6 @@
 import semver from 'semver'
 import type { CollectionItem, ItemManifest, PipelineVersion, VersionManifest } from '#core/manifest'
-import { formatRef, type ItemRef, type Kind, kindPlural, parseRef, refKey } from '#core/registry'
+import { formatRef, type ItemRef, type Kind, kindPlural, parseRef, refKey } from '#core/names'
 import { htmlText, renderReadme } from './render-readme.ts'
 import { termFrequencies } from './text.ts'
 import type {

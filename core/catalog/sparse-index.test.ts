@@ -2,28 +2,25 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import type { Kind } from '#core/registry'
-import type { SearchIndex } from './search-index.ts'
 import {
-  generateSigningKey,
-  keyIdOf,
-  loadPrivateKey,
-  loadPublicKey,
-  rawPublicKey,
-  signBytes,
-  verifyBytes,
-} from './signing.ts'
-import {
-  buildIndexItem,
-  buildSparseIndex,
   canonicalJson,
   fillTemplate,
+  generateSigningKey,
   type IndexConfig,
   type IndexItem,
   indexItemPath,
+  keyIdOf,
+  loadPrivateKey,
+  loadPublicKey,
   openDocument,
-} from './sparse-index.ts'
+  rawPublicKey,
+  type SearchIndex,
+  signBytes,
+  verifyBytes,
+} from '#core/index-format'
+import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
+import type { Kind } from '#core/names'
+import { buildIndexItem, buildSparseIndex } from './sparse-index.ts'
 import type { SourceItem, SourceRegistry } from './types.ts'
 
 const HASH_A = 'a'.repeat(64)
@@ -76,7 +73,7 @@ const tox = () =>
     },
   })
 
-describe('core/catalog/signing', () => {
+describe('core/index-format/signing', () => {
   it('signs and verifies, and refuses another key or altered bytes', () => {
     const key = generateSigningKey()
     const privateKey = loadPrivateKey(key.privateKeyPem)

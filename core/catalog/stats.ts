@@ -1,4 +1,4 @@
-import { KINDS, type Kind } from '#core/registry'
+import { KINDS, type Kind } from '#core/names'
 import type { CatalogEntry } from './types.ts'
 
 export interface Series {

@@ -13,7 +13,7 @@ import type {
   ResultManifest,
   VersionManifest,
 } from '#core/manifest'
-import type { ItemRef, Kind } from '#core/registry'
+import type { ItemRef, Kind } from '#core/names'
 
 /**
  * One item as the registry loader returns it (structurally the registry's

@@ -1,5 +1,5 @@
+import { blobKey } from '#core/blobs'
 import type { FileEntry, HubConfig } from '#core/manifest'
-import { blobKey } from '#core/storage'
 import { linkHref } from './links.ts'
 
 /**

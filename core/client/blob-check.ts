@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { writeFileAtomic } from '../storage/atomic.ts'
+import { writeFileAtomic } from '#core/blobs'
 import type { ClientFs } from './cache.ts'
 
 /**

@@ -1,7 +1,7 @@
 import * as nodeFs from 'node:fs'
 import { basename, join } from 'node:path'
 import { AgoraError } from '#core/errors'
-import { formatRef, type ItemRef, refKey } from '../registry/paths.ts'
+import { formatRef, type ItemRef, refKey } from '#core/names'
 import { fingerprintPath } from './blob-check.ts'
 import type { ClientFs } from './cache.ts'
 import type { CachedBlob, CacheScan } from './cache-scan.ts'

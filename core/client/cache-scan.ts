@@ -1,7 +1,6 @@
 import * as nodeFs from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
-import { parseKind } from '../registry/kinds.ts'
-import { formatRef, type ItemRef } from '../registry/paths.ts'
+import { formatRef, type ItemRef, parseKind } from '#core/names'
 import { type ClientFs, itemCacheDir } from './cache.ts'
 import { assertInside } from './inside.ts'
 

@@ -3,10 +3,8 @@ import * as nodeFs from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { AgoraError } from '#core/errors'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import { kindPlural } from '../registry/kinds.ts'
-import type { ItemRef } from '../registry/paths.ts'
+import type { ItemRef } from '#core/names'
+import { kindPlural } from '#core/names'
 
 /** The parts of node:fs the client uses; tests inject failures through it. */
 export type ClientFs = Pick<typeof nodeFs, 'promises' | 'createReadStream' | 'createWriteStream'>

@@ -1,8 +1,7 @@
 import semver from 'semver'
+import type { IndexMember } from '#core/index-format'
 import type { ItemStatus, Pricing, VersionStatus } from '#core/manifest'
-// Leaf modules, not the area barrels, for the same start-up reason as resolve.ts.
-import type { IndexMember } from '../catalog/sparse-index.ts'
-import type { ItemRef } from '../registry/paths.ts'
+import type { ItemRef } from '#core/names'
 import { checkCollectionSpec, checkFiles, type LoadedItem, pickVersion } from './resolve.ts'
 
 /** One version of an item as the index lists it. */

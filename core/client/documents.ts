@@ -1,12 +1,8 @@
 import semver from 'semver'
+import { SHA256_PATTERN } from '#core/blobs'
 import { AgoraError } from '#core/errors'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import type { IndexItem } from '../catalog/sparse-index.ts'
-import { foldFilePath, isSafeFilePath } from '../manifest/safe-path.ts'
-import { KINDS, type Kind } from '../registry/kinds.ts'
-import { isValidName } from '../registry/naming.ts'
-import { SHA256_PATTERN } from '../storage/hash.ts'
+import type { IndexItem } from '#core/index-format'
+import { foldFilePath, isSafeFilePath, isValidName, KINDS, type Kind } from '#core/names'
 
 /** dist-tag names, as registry/schemas/item.schema.json allows them. */
 const TAG_PATTERN = /^[a-z][a-z0-9._-]{0,31}$/

@@ -4,11 +4,9 @@ import { dirname } from 'node:path'
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import type { BlobInfo } from '#core/blobs'
+import { withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import type { BlobInfo } from '../storage/blob-store.ts'
-import { withRetry } from '../storage/retry.ts'
 import type { ClientFs } from './cache.ts'
 import {
   type ClientRetryOptions,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join, resolve } from 'node:path'
+import { writeFileAtomic } from '#core/blobs'
 import { AgoraError } from '#core/errors'
-import { writeFileAtomic } from '../storage/atomic.ts'
 import { acquireLock, type ClientFs } from './cache.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
 

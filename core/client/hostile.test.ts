@@ -12,7 +12,7 @@ import {
   ITEM_URL_TEMPLATE,
   loadPrivateKey,
   sealDocument,
-} from '#core/catalog'
+} from '#core/index-format'
 import { main } from '../../scripts/agora.ts'
 import { captureStream } from '../../scripts/cli/capture.ts'
 import { checkIndexItem, isValidId, isValidTag, isValidVersion } from './documents.ts'

@@ -1,12 +1,5 @@
+import { isNetworkError, isRetryableStatus, type RetryOptions, withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import {
-  isNetworkError,
-  isRetryableStatus,
-  type RetryOptions,
-  withRetry,
-} from '../storage/retry.ts'
 
 /** Back-off settings a caller may tune; what is retried is the client's own rule. */
 export type ClientRetryOptions = Omit<RetryOptions, 'isRetryable' | 'retryAfterMs'>

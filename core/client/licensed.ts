@@ -1,11 +1,15 @@
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
+import { writeFileAtomic } from '#core/blobs'
 import { AgoraError, plural } from '#core/errors'
-// Leaf modules, not the area barrel: the barrel also loads the licence service.
-import type { Keyring } from '../licence/envelope.ts'
-import { checkCovers, keyringOf, type VerifiedLicence, verifyLicence } from '../licence/licence.ts'
-import { verifyRevocations } from '../licence/revocations.ts'
-import { writeFileAtomic } from '../storage/atomic.ts'
+import {
+  checkCovers,
+  type Keyring,
+  keyringOf,
+  type VerifiedLicence,
+  verifyLicence,
+  verifyRevocations,
+} from '#core/licence'
 import type { ClientFs } from './cache.ts'
 import { hubCacheDir } from './freshness.ts'
 import { assertNoLinkInside } from './inside.ts'

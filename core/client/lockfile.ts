@@ -1,9 +1,7 @@
 import * as nodeFs from 'node:fs'
+import { writeFileAtomic } from '#core/blobs'
 import { AgoraError } from '#core/errors'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import { formatRef, type ItemRef, parseRef, refKey } from '../registry/paths.ts'
-import { writeFileAtomic } from '../storage/atomic.ts'
+import { formatRef, type ItemRef, parseRef, refKey } from '#core/names'
 import type { ClientFs } from './cache.ts'
 
 /** Format version of agora.lock. */

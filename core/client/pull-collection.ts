@@ -1,9 +1,7 @@
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import { AgoraError } from '#core/errors'
-// Leaf modules, not the area barrels: `agora pull` must start fast.
-import { kindPlural } from '../registry/kinds.ts'
-import { formatRef, type ItemRef, type ItemSpec, parseRef, refKey } from '../registry/paths.ts'
+import { formatRef, type ItemRef, type ItemSpec, kindPlural, parseRef, refKey } from '#core/names'
 import { checkLockedCollection } from './documents.ts'
 import { assertNoLinkInside } from './inside.ts'
 import {

@@ -17,15 +17,10 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  buildSparseIndex,
-  generateSigningKey,
-  loadPrivateKey,
-  type SourceItem,
-  type SourceRegistry,
-} from '#core/catalog'
+import { blobKey } from '#core/blobs'
+import { buildSparseIndex, type SourceItem, type SourceRegistry } from '#core/catalog'
+import { generateSigningKey, loadPrivateKey } from '#core/index-format'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import { blobKey } from '#core/storage'
 import { blobCachePath, blobLockPath, type ClientFs, snapshotDir } from './cache.ts'
 import { verifyCache } from './cache-verify.ts'
 import { readLockfile } from './lockfile.ts'

@@ -3,9 +3,7 @@ import { dirname, relative } from 'node:path'
 import picomatch from 'picomatch'
 import semver from 'semver'
 import { AgoraError, plural } from '#core/errors'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import { formatRef, type ItemRef, type ItemSpec } from '../registry/paths.ts'
+import { formatRef, type ItemRef, type ItemSpec } from '#core/names'
 import { checkCachedBlob, dropBlob, sealBlob } from './blob-check.ts'
 import {
   acquireLock,

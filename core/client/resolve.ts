@@ -2,7 +2,19 @@ import type { KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import semver from 'semver'
+import { SHA256_PATTERN, writeFileAtomic } from '#core/blobs'
 import { AgoraError, hasErrors } from '#core/errors'
+import type { SearchIndex } from '#core/index-format'
+import {
+  fillTemplate,
+  type IndexConfig,
+  type IndexItem,
+  type IndexMember,
+  type IndexVersion,
+  loadPublicKey,
+  openDocument,
+  rawPublicKey,
+} from '#core/index-format'
 import type {
   HubConfig,
   ItemManifest,
@@ -11,23 +23,15 @@ import type {
   VersionManifest,
   VersionStatus,
 } from '#core/manifest'
-import type { SearchIndex } from '../catalog/search-index.ts'
-// Leaf modules, not the area barrels: `agora pull` must start fast, and the
-// barrels also load ajv, isomorphic-git and the catalog renderers it never uses.
-import { loadPublicKey, rawPublicKey } from '../catalog/signing.ts'
 import {
-  fillTemplate,
-  type IndexConfig,
-  type IndexItem,
-  type IndexMember,
-  type IndexVersion,
-  openDocument,
-} from '../catalog/sparse-index.ts'
-import { isSafeFilePath } from '../manifest/safe-path.ts'
-import { kindPlural } from '../registry/kinds.ts'
-import { formatRef, type ItemRef, type ItemSpec, itemDir, parseRef } from '../registry/paths.ts'
-import { writeFileAtomic } from '../storage/atomic.ts'
-import { SHA256_PATTERN } from '../storage/hash.ts'
+  formatRef,
+  type ItemRef,
+  type ItemSpec,
+  isSafeFilePath,
+  itemDir,
+  kindPlural,
+  parseRef,
+} from '#core/names'
 import { type ClientFs, itemCacheDir } from './cache.ts'
 import { checkIndexItem, isValidVersion, pathClash } from './documents.ts'
 import {
@@ -896,7 +900,7 @@ async function validated<T>(
   context: { kind?: ItemRef['kind'] },
 ): Promise<T> {
   // Only the raw-Git path validates YAML; loading ajv and the schemas is left to it.
-  const { validateDocument } = await import('#core/manifest')
+  const { validateDocument } = await import('#core/schema')
   const { value, issues } = validateDocument(type, text, file, context)
   if (!value || hasErrors(issues)) {
     const first = issues.find((i) => i.severity === 'error')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SearchEntry, SearchIndex } from '../catalog/search-index.ts'
+import type { SearchEntry, SearchIndex } from '#core/index-format'
 import { checkSearchIndex, closestIds, searchIndex, typoAllowance, words } from './search.ts'
 
 const entry = (kind: SearchEntry['kind'], id: string, more: Partial<SearchEntry> = {}) =>

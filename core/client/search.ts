@@ -1,9 +1,7 @@
 import { AgoraError } from '#core/errors'
-// Leaf modules, not the area barrels: search must start as fast as pull.
-import type { SearchEntry, SearchIndex } from '../catalog/search-index.ts'
-import { editDistance } from '../manifest/edit-distance.ts'
-import { KINDS, type Kind, kindPlural } from '../registry/kinds.ts'
-import type { ItemRef } from '../registry/paths.ts'
+import type { SearchEntry, SearchIndex } from '#core/index-format'
+import type { ItemRef } from '#core/names'
+import { editDistance, KINDS, type Kind, kindPlural } from '#core/names'
 import { isKnownKind, isValidId } from './documents.ts'
 
 /** What results may be narrowed to; every given filter must hold. */

@@ -1,5 +1,5 @@
 import { type Issue, sortIssues } from '#core/errors'
-import { formatRef, type ItemRef } from '#core/registry'
+import { formatRef, type ItemRef } from '#core/names'
 import { truncate } from './escape-markdown.ts'
 import { decideLabels } from './labels.ts'
 import {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import type { BlobStore } from '#core/blobs'
 import type { Issue } from '#core/errors'
 import type { FileEntry } from '#core/manifest'
 import {
@@ -9,7 +10,6 @@ import {
   scanFile,
   verifyBlobs,
 } from '#core/scan'
-import type { BlobStore } from '#core/storage'
 import type { BlobInput, ScanInput } from './build-report.ts'
 import type { BlobStatus } from './report-schema.ts'
 

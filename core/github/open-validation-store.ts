@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { BlobStore } from '#core/blobs'
 import type { StorageConfig } from '#core/manifest'
-import { type BlobStore, createStore } from '#core/storage'
+import { createStore } from '#core/storage'
 import { createPublicBlobReader } from './public-blob-reader.ts'
 
 /**

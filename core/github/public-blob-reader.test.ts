@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { blobKey } from '#core/blobs'
 import { isAgoraError } from '#core/errors'
-import { blobKey } from '#core/storage'
 import { createPublicBlobReader } from './public-blob-reader.ts'
 
 const bytes = Buffer.from('agora public blob bytes, served over loopback')

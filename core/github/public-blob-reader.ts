@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
+import { type BlobStore, blobKey } from '#core/blobs'
 import { AgoraError } from '#core/errors'
-import { type BlobStore, blobKey } from '#core/storage'
 
 /**
  * A read-only BlobStore over a hub's public blob URL (`storage.public_url`):

@@ -4,9 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { hashFile } from '#core/blobs'
 import { isAgoraError } from '#core/errors'
-import { fillTemplate, type IndexFile } from '../catalog/sparse-index.ts'
-import { hashFile } from '../storage/hash.ts'
+import { fillTemplate, type IndexFile } from '#core/index-format'
 import { parseByteRange } from './byte-range.ts'
 import {
   type HfRepo,

@@ -1,6 +1,6 @@
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
-import { hashFile } from '../storage/hash.ts'
+import { hashFile } from '#core/blobs'
 import { type HfRepoType, type HubIndex, resolveRevision } from './hub-index.ts'
 
 /** One snapshot file that does not match the signed index, or that it cannot place. */

@@ -3,16 +3,15 @@ import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
 import { AgoraError } from '#core/errors'
-// Leaf modules, not the area barrels: the server and `agora verify` must not load ajv or isomorphic-git.
-import { loadPublicKey } from '../catalog/signing.ts'
 import {
   type IndexConfig,
   type IndexFile,
   type IndexItem,
   indexItemPath,
+  loadPublicKey,
   openDocument,
-} from '../catalog/sparse-index.ts'
-import type { Kind } from '../registry/kinds.ts'
+} from '#core/index-format'
+import type { Kind } from '#core/names'
 
 /** The two repository types of the Hub that Agora kinds map to. */
 export type HfRepoType = 'model' | 'dataset'

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { IndexFile, IndexItem } from '../catalog/sparse-index.ts'
+import type { IndexFile, IndexItem } from '#core/index-format'
 import type { HfRepoType, HfRevision } from './hub-index.ts'
 
 /** One entry of `/api/{type}s/{id}/tree/{rev}` and `paths-info`, as the Hub writes it. */

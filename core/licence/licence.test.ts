@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { rawPublicKey } from '../catalog/signing.ts'
+import { rawPublicKey } from '#core/index-format'
 import {
   checkCovers,
   type Keyring,

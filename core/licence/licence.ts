@@ -2,8 +2,8 @@ import { createHash, type KeyObject } from 'node:crypto'
 import { AgoraError, plural } from '#core/errors'
 // Leaf modules, not the area barrels: `agora pull` and `agora licence verify`
 // must start fast and never need the rest of those areas.
-import { loadPublicKey } from '../catalog/signing.ts'
-import type { PublicKeyConfig } from '../manifest/types.ts'
+import { loadPublicKey } from '#core/index-format'
+import type { PublicKeyConfig } from '#core/manifest'
 import { type Keyring, LICENCE_PREFIX, openEnvelope, sealEnvelope } from './envelope.ts'
 
 /** How a licence is sold: once per download, for a period, or per query up to a limit. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { validateDocument } from './validate.ts'
+import { validateDocument } from '#core/schema'
 
 const sha = 'a'.repeat(64)
 const version = (...paths: string[]) =>

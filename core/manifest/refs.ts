@@ -1,8 +1,7 @@
 // The files, not #core/registry: its index reads the disk and Git, and these
 // rules also run in the Contribute form's browser bundle.
-import type { Kind } from '../registry/kinds.ts'
-import { checkName } from '../registry/naming.ts'
-import { type ItemSpec, parseRef } from '../registry/paths.ts'
+import type { Kind } from '#core/names'
+import { checkName, type ItemSpec, parseRef } from '#core/names'
 
 /** A reference to a model outside the hub, such as `hf:meta-llama/Llama-3.1-8B`; never resolved. */
 export interface ExternalRef {

@@ -1,12 +1,12 @@
 import type { ErrorObject } from 'ajv/dist/2020.js'
 import type { Issue } from '#core/errors'
 import { hintFor, type ManifestCode } from '#core/errors'
+import { editDistance } from '#core/names'
 import hubSchema from '../../registry/schemas/hub.schema.json' with { type: 'json' }
 import itemSchema from '../../registry/schemas/item.schema.json' with { type: 'json' }
 import ownerSchema from '../../registry/schemas/owner.schema.json' with { type: 'json' }
 import resultSchema from '../../registry/schemas/result.schema.json' with { type: 'json' }
 import versionSchema from '../../registry/schemas/version.schema.json' with { type: 'json' }
-import { editDistance } from './edit-distance.ts'
 import type { Located } from './load.ts'
 import { type UrlField, urlFieldAt, urlFieldProblem } from './url-fields.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { validateDocument } from './validate.ts'
+import { validateDocument } from '#core/schema'
 
 const benchmark = (metric: string, task = 'binary-classification', score = 'roc_auc') =>
   [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { validateDocument } from '#core/schema'
 import { textProblem } from './text.ts'
-import { validateDocument } from './validate.ts'
 
 const item = (extra: string) =>
   `kind: model\nid: acme/tox-gnn\ntitle: Tox GNN\nsummary: A graph network.\nowners: [acme]\nlicense: MIT\n${extra}`

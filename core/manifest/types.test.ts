@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Kind } from '#core/registry'
-import { getValidator } from './schema.ts'
+import type { Kind } from '#core/names'
+import { getValidator } from '#core/schema'
 import { SCHEMAS, type SchemaNode } from './schema-issues.ts'
 import type {
   AdapterItem,

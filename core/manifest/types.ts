@@ -3,7 +3,7 @@
  * The JSON Schemas in registry/schemas/ are the contract; these types mirror
  * them and a test keeps the two from drifting (types.test.ts).
  */
-import type { Kind } from '#core/registry'
+import type { Kind } from '#core/names'
 
 /** registry/agora.yaml: what makes one hub differ from another. */
 export interface HubConfig {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { validateDocument } from '#core/schema'
 import { SCHEMAS, type SchemaNode } from './schema-issues.ts'
 import { URL_FIELDS } from './url-fields.ts'
-import { validateDocument } from './validate.ts'
 
 const hubText = readFileSync(
   fileURLToPath(new URL('./__fixtures__/hub.yaml', import.meta.url)),

@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js'
 import type { Issue } from '#core/errors'
-import type { Kind } from '#core/registry'
+import type { Kind } from '#core/names'
 import type { Located } from './load.ts'
 import { normalizeHub, normalizeItem } from './normalize.ts'
 import {

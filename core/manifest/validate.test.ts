@@ -3,12 +3,12 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { formatIssue, type Issue } from '#core/errors'
-import { parseKind } from '#core/registry'
+import { parseKind } from '#core/names'
+import { validateDocument } from '#core/schema'
 import { loadYaml } from './load.ts'
 import { loadReadme } from './readme.ts'
 import type { DocumentType } from './schema-issues.ts'
 import type { HubConfig } from './types.ts'
-import { validateDocument } from './validate.ts'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const fixtures = join(here, '__fixtures__')

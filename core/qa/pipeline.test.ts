@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { BlobStore } from '#core/blobs'
 import type {
   BenchmarkItem,
   BenchmarkVersion,
@@ -6,7 +7,6 @@ import type {
   ItemManifest,
   VersionManifest,
 } from '#core/manifest'
-import type { BlobStore } from '#core/storage'
 import { planQa, type QaBenchmark, type QaTarget, runQa } from './pipeline.ts'
 
 const SHA = 'a'.repeat(64)

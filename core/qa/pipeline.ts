@@ -1,6 +1,7 @@
 import * as nodeFs from 'node:fs/promises'
 import { join } from 'node:path'
 import YAML from 'yaml'
+import type { BlobStore } from '#core/blobs'
 import { isAgoraError } from '#core/errors'
 import type {
   BenchmarkItem,
@@ -11,9 +12,8 @@ import type {
   ResultManifest,
   VersionManifest,
 } from '#core/manifest'
-import { formatRef, type ItemRef, kindPlural } from '#core/registry'
+import { formatRef, type ItemRef, kindPlural } from '#core/names'
 import { bytesSource, readSafetensorsHeader, scanFile } from '#core/scan'
-import type { BlobStore } from '#core/storage'
 import { type Grade, gradeResult, QA_DEFAULTS, type QaConfig } from './grade.ts'
 import { type LatencySummary, latencyPercentiles } from './latency.ts'
 import type { ModelRuntime } from './onnx-runtime.ts'

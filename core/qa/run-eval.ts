@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs/promises'
 import { join } from 'node:path'
 import YAML from 'yaml'
+import { type BlobStore, writeFileAtomic } from '#core/blobs'
 import { AgoraError, type Issue } from '#core/errors'
 import type {
   BenchmarkItem,
@@ -11,8 +12,7 @@ import type {
   ModelVersion,
   ResultManifest,
 } from '#core/manifest'
-import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural } from '#core/registry'
-import { type BlobStore, writeFileAtomic } from '#core/storage'
+import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural } from '#core/names'
 import { type Evaluation, evaluatePredictions } from './evaluate.ts'
 import type { ModelRuntime } from './onnx-runtime.ts'
 import { readTable } from './read-table.ts'

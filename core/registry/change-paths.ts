@@ -1,5 +1,4 @@
-import { kindPlural, parseKind } from './kinds.ts'
-import { type ItemRef, shardOf } from './paths.ts'
+import { type ItemRef, kindPlural, parseKind, shardOf } from '#core/names'
 
 /** Where the registry lives inside a hub repository. */
 export const REGISTRY_DIR = 'registry'

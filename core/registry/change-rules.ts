@@ -1,10 +1,9 @@
 import type { Issue } from '#core/errors'
+import { formatRef, nameSkeleton, shardOf } from '#core/names'
 import { ownerFile, REGISTRY_DIR } from './change-paths.ts'
 import type { ChangeSet, ItemChange } from './changes.ts'
 import type { FileChange } from './git-diff.ts'
 import { confusableNewNameIssue, confusableNewNamespaceIssue } from './item-issues.ts'
-import { nameSkeleton } from './naming.ts'
-import { formatRef, shardOf } from './paths.ts'
 
 /** Which end of the change a document is read from. */
 export type Side = 'base' | 'head'

@@ -1,6 +1,7 @@
 import type { FsClient } from 'isomorphic-git'
 import type { Issue } from '#core/errors'
 import { loadYaml } from '#core/manifest'
+import { formatRef, type ItemRef } from '#core/names'
 import { classifyPath, ownerFile } from './change-paths.ts'
 import {
   CHANGE_RULES,
@@ -17,7 +18,6 @@ import {
   readBlobOid,
   resolveCommit,
 } from './git-refs.ts'
-import { formatRef, type ItemRef } from './paths.ts'
 
 export { CHANGE_RULES, type ChangeRule, type ChangeRuleContext } from './change-rules.ts'
 export { diffCommits, type FileChange } from './git-diff.ts'

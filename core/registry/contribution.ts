@@ -1,21 +1,22 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js'
 import { hasErrors, hintFor, type Issue, sortIssues } from '#core/errors'
-// The files, not #core/manifest: its index carries the ajv compiler, and this
-// check runs in the Contribute form's browser bundle with validators compiled
-// at build time.
-import { loadYaml } from '../manifest/load.ts'
-import { loadReadme } from '../manifest/readme.ts'
-import type { HubConfig, ItemManifest } from '../manifest/types.ts'
-import { validateWith } from '../manifest/validate-with.ts'
+// #core/manifest, not #core/schema: this check runs in the Contribute form's
+// browser bundle with validators compiled at build time, without ajv.
+import {
+  type HubConfig,
+  type ItemManifest,
+  loadReadme,
+  loadYaml,
+  validateWith,
+} from '#core/manifest'
+import type { Kind } from '#core/names'
+import { itemDir, nameSkeleton } from '#core/names'
 import {
   confusableNewNameIssue,
   confusableNewNamespaceIssue,
   missingReadmeIssue,
   unknownOwners,
 } from './item-issues.ts'
-import type { Kind } from './kinds.ts'
-import { nameSkeleton } from './naming.ts'
-import { itemDir } from './paths.ts'
 
 /** What a new item is checked against: the hub's settings and what the registry already holds. */
 export interface ContributionFacts {

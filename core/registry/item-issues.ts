@@ -1,5 +1,5 @@
 import { hintFor, type Issue } from '#core/errors'
-import { formatRef, type ItemRef, ownerPath } from './paths.ts'
+import { formatRef, type ItemRef, ownerPath } from '#core/names'
 
 // The wording of the registry-level item checks, shared by `agora validate`
 // (validate.ts, load.ts), the pull-request change rules and the Contribute

@@ -14,12 +14,20 @@ import {
   type ResultManifest,
   type ValidateContext,
   type VersionManifest,
-  validateLoaded,
 } from '#core/manifest'
+import {
+  checkName,
+  type ItemRef,
+  itemDir,
+  KINDS,
+  type Kind,
+  ownerPath,
+  parseKind,
+  refKey,
+  shardOf,
+} from '#core/names'
+import { validateLoaded } from '#core/schema'
 import { missingReadmeIssue } from './item-issues.ts'
-import { KINDS, type Kind, parseKind } from './kinds.ts'
-import { checkName } from './naming.ts'
-import { type ItemRef, itemDir, ownerPath, refKey, shardOf } from './paths.ts'
 
 export type FsPromises = typeof import('node:fs/promises')
 

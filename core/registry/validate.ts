@@ -10,10 +10,20 @@ import {
   loadYaml,
   type PipelineVersion,
   parseManifestRef,
-  validateLoaded,
 } from '#core/manifest'
+import type { Kind } from '#core/names'
+import {
+  formatRef,
+  type ItemRef,
+  type ItemSpec,
+  itemDir,
+  nameSkeleton,
+  ownerPath,
+  refKey,
+  shardOf,
+} from '#core/names'
+import { validateLoaded } from '#core/schema'
 import { unknownOwners } from './item-issues.ts'
-import type { Kind } from './kinds.ts'
 import {
   type FsPromises,
   type LoadedItem,
@@ -22,16 +32,6 @@ import {
   REGISTRY_DIR,
   type Registry,
 } from './load.ts'
-import { nameSkeleton } from './naming.ts'
-import {
-  formatRef,
-  type ItemRef,
-  type ItemSpec,
-  itemDir,
-  ownerPath,
-  refKey,
-  shardOf,
-} from './paths.ts'
 
 /**
  * Answers "does this exist?" for references. Loaded items answer from

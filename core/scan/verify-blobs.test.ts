@@ -7,8 +7,9 @@ import { Readable } from 'node:stream'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import S3rver from 's3rver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type BlobStore, blobKey } from '#core/blobs'
 import type { FileEntry } from '#core/manifest'
-import { type BlobStore, blobKey, createFsStore, createS3Store } from '#core/storage'
+import { createFsStore, createS3Store } from '#core/storage'
 import { verifyBlobs } from './verify-blobs.ts'
 
 const sha = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex')

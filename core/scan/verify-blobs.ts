@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
+import type { BlobStore } from '#core/blobs'
 import type { Issue } from '#core/errors'
 import type { FileEntry } from '#core/manifest'
-import type { BlobStore } from '#core/storage'
 
 /** What checking one file of a version against the store found. */
 export interface BlobCheck {

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { S3Client } from '@aws-sdk/client-s3'
+import type { BlobStore } from '#core/blobs'
 import type { StorageConfig } from '#core/manifest'
-import type { BlobStore } from './blob-store.ts'
 import { createFsStore, type StoreFs } from './fs-store.ts'
 import { createS3Store } from './s3-store.ts'
 

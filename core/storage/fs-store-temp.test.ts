@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { blobKey } from './blob-store.ts'
+import { blobKey } from '#core/blobs'
 import { cleanStaleTemps, createFsStore } from './fs-store.ts'
 
 const sha = (bytes: string) => createHash('sha256').update(bytes).digest('hex')

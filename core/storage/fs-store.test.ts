@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { blobKey } from './blob-store.ts'
+import { blobKey, hashFile } from '#core/blobs'
 import { createFsStore, type StoreFs } from './fs-store.ts'
-import { hashFile } from './hash.ts'
 
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
 

@@ -4,9 +4,15 @@ import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import {
+  type BlobInfo,
+  type BlobLocation,
+  type BlobStore,
+  blobKey,
+  HashingStream,
+  SHA256_PATTERN,
+} from '#core/blobs'
 import { AgoraError } from '#core/errors'
-import { type BlobInfo, type BlobLocation, type BlobStore, blobKey } from './blob-store.ts'
-import { HashingStream, SHA256_PATTERN } from './hash.ts'
 
 /** The parts of `node:fs` the fs store uses; tests inject failures through it. */
 export type StoreFs = Pick<typeof nodeFs, 'createReadStream' | 'createWriteStream' | 'promises'>

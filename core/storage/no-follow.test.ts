@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { catalogLoader } from '#core/catalog'
+import { planPublish } from '#core/publish'
 import { loadRegistry } from '#core/registry'
 import { createFsStore } from './fs-store.ts'
 import { noFollowFs, readFileNoFollow } from './no-follow.ts'
-import { planPublish } from './publish.ts'
 
 const FIXTURE = new URL('../registry/__fixtures__/valid/', import.meta.url).pathname
 const ITEM = 'registry/models/ac/acme/tox-gnn'

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream'
 import { S3Client } from '@aws-sdk/client-s3'
 import S3rver from 's3rver'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { blobKey } from './blob-store.ts'
+import { blobKey } from '#core/blobs'
 import { createS3Store } from './s3-store.ts'
 
 const sha = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')

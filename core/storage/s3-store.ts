@@ -12,11 +12,19 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import {
+  type BlobInfo,
+  type BlobLocation,
+  type BlobStore,
+  blobKey,
+  isNetworkError,
+  isRetryableStatus,
+  type RetryOptions,
+  SHA256_PATTERN,
+  withRetry,
+} from '#core/blobs'
 import { AgoraError } from '#core/errors'
-import { type BlobInfo, type BlobLocation, type BlobStore, blobKey } from './blob-store.ts'
 import { checkDigest } from './fs-store.ts'
-import { SHA256_PATTERN } from './hash.ts'
-import { isNetworkError, isRetryableStatus, type RetryOptions, withRetry } from './retry.ts'
 
 const MiB = 1024 * 1024
 /** S3 refuses more parts than this in one upload. */

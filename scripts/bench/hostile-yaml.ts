@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { validateDocument } from '#core/manifest'
+import { validateDocument } from '#core/schema'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' } } })

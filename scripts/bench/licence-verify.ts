@@ -10,7 +10,7 @@
 import { generateKeyPairSync, verify } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { rawPublicKey } from '../../core/catalog/signing.ts'
+import { rawPublicKey } from '#core/index-format'
 import { LICENCE_PREFIX } from '../../core/licence/envelope.ts'
 import { keyringOf, licenceIdFor, signLicence, verifyLicence } from '../../core/licence/licence.ts'
 

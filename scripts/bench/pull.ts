@@ -22,15 +22,10 @@ import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import {
-  buildSparseIndex,
-  generateSigningKey,
-  loadPrivateKey,
-  type SourceItem,
-  type SourceRegistry,
-} from '#core/catalog'
+import { blobKey } from '#core/blobs'
+import { buildSparseIndex, type SourceItem, type SourceRegistry } from '#core/catalog'
+import { generateSigningKey, loadPrivateKey } from '#core/index-format'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import { blobKey } from '#core/storage'
 import { serveHub } from '../serve-hub.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')

@@ -21,9 +21,10 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { blobKey } from '#core/blobs'
 import type { FileEntry } from '#core/manifest'
 import { verifyBlobs } from '#core/scan'
-import { blobKey, createS3Store } from '#core/storage'
+import { createS3Store } from '#core/storage'
 
 const { values } = parseArgs({
   options: {

@@ -83,7 +83,7 @@ async function localHub(
   const file = join(root, 'registry', 'agora.yaml')
   const text = await readFile(file).catch(() => undefined)
   if (!text) return undefined
-  const { validateDocument } = await import('#core/manifest')
+  const { validateDocument } = await import('#core/schema')
   const { value, issues } = validateDocument('hub', text, file)
   if (!value || hasErrors(issues)) return undefined
   return { baseUrl: value.base_url, publicKey: value.keys[0]?.public_key }

@@ -1,10 +1,9 @@
 import { AgoraError } from '#core/errors'
-import type { SearchEntry } from '../../core/catalog/search-index.ts'
+import type { SearchEntry } from '#core/index-format'
+import { formatRef, KINDS, type Kind, kindPlural } from '#core/names'
+// Leaf modules, not the #core/client barrel: search and list must start as fast as pull.
 import type { SearchFilters } from '../../core/client/search.ts'
-// Leaf modules, not the barrels: search and list must start as fast as pull.
 import { sanitizeForTerminal } from '../../core/client/terminal-text.ts'
-import { KINDS, type Kind, kindPlural } from '../../core/registry/kinds.ts'
-import { formatRef } from '../../core/registry/paths.ts'
 import { HUB_SOURCE_OPTIONS } from './hub-source.ts'
 
 /** The options `agora search` and `agora list` share: the hub's, the filters and --limit. */

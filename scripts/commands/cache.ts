@@ -1,10 +1,10 @@
 import { resolve } from 'node:path'
 import { AgoraError } from '#core/errors'
+import { parseRef } from '#core/names'
 // Leaf modules, not the #core/client barrel: cache commands must start fast.
 import { applyPrune, planPrune } from '../../core/client/cache-prune.ts'
 import { type CachedItem, scanCache } from '../../core/client/cache-scan.ts'
 import { verifyCache } from '../../core/client/cache-verify.ts'
-import { parseRef } from '../../core/registry/paths.ts'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes, plural } from '../cli/format.ts'
 import { defaultCache } from '../cli/hub-source.ts'

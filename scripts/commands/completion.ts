@@ -1,5 +1,5 @@
 import { AgoraError } from '#core/errors'
-import { KINDS } from '#core/registry'
+import { KINDS } from '#core/names'
 import { parseCommandArgs } from '../cli/args.ts'
 import { type Command, EXIT_OK } from './context.ts'
 import { ALIASES, COMMANDS } from './index.ts'

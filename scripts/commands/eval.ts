@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { AgoraError, hasErrors } from '#core/errors'
-import { type HubConfig, validateDocument } from '#core/manifest'
+import type { HubConfig } from '#core/manifest'
+import { formatRef, isValidName, parseRef } from '#core/names'
 import {
   type InferenceReport,
   onnxRuntime,
@@ -11,7 +12,7 @@ import {
   runEvaluation,
   writeResult,
 } from '#core/qa'
-import { formatRef, isValidName, parseRef } from '#core/registry'
+import { validateDocument } from '#core/schema'
 import { createStore } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { createReporter } from '../cli/reporter.ts'

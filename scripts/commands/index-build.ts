@@ -3,17 +3,15 @@ import * as fs from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import git from 'isomorphic-git'
+import { buildSparseIndex, indexExpiry, type SparseIndexResult } from '#core/catalog'
+import { AgoraError, hasErrors, plural, sortIssues } from '#core/errors'
 import {
-  buildSparseIndex,
   DEFAULT_BLOB_URL_TEMPLATE,
   type IndexSigningKey,
-  indexExpiry,
   keyIdOf,
   loadPrivateKey,
   rawPublicKey,
-  type SparseIndexResult,
-} from '#core/catalog'
-import { AgoraError, hasErrors, plural, sortIssues } from '#core/errors'
+} from '#core/index-format'
 import type { HubConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'

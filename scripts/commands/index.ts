@@ -37,12 +37,12 @@ export const ALIASES: Record<string, string> = {
 /**
  * The command names closest to a mistyped one (edit distance ≤ 2, or a
  * prefix), best first: the "did you mean" of an unknown command. Loads the
- * distance only then, so a normal start does not pay for the manifest code.
+ * distance only then, so a normal start does not load it.
  *
  * @example await closestCommands('pul') // ['pull']
  */
 export async function closestCommands(name: string): Promise<string[]> {
-  const { editDistance } = await import('#core/manifest')
+  const { editDistance } = await import('#core/names')
   const names = [...Object.keys(COMMANDS), ...Object.keys(ALIASES)]
   return names
     .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))

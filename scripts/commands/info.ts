@@ -7,8 +7,7 @@ import {
   type VersionInfo,
 } from '#core/client'
 import type { Pricing } from '#core/manifest'
-// The leaf module, not the #core/registry barrel: info must start fast, like pull.
-import { formatRef } from '../../core/registry/paths.ts'
+import { formatRef } from '#core/names'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes, plural } from '../cli/format.ts'
 import { HUB_SOURCE_OPTIONS, hubSource } from '../cli/hub-source.ts'

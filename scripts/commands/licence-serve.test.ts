@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, parseDocument } from 'yaml'
-import { generateSigningKey } from '#core/catalog'
+import { generateSigningKey } from '#core/index-format'
 import { keyringOf, licenceIdFor, verifyLicence, verifyRevocations } from '#core/licence'
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '../..')

@@ -12,10 +12,10 @@ import {
   stripeCalls,
   urlKeyFor,
 } from '#core/billing'
-import { loadPrivateKey, rawPublicKey } from '#core/catalog'
 import { AgoraError, hasErrors } from '#core/errors'
+import { loadPrivateKey, rawPublicKey } from '#core/index-format'
 import { keyringOf, LICENCE_CODES } from '#core/licence'
-import { validateDocument } from '#core/manifest'
+import { validateDocument } from '#core/schema'
 import { createStore } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { findRepoRoot } from '../cli/root.ts'

@@ -6,16 +6,11 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  buildSparseIndex,
-  generateSigningKey,
-  loadPrivateKey,
-  type SourceItem,
-  type SourceRegistry,
-} from '#core/catalog'
+import { blobKey } from '#core/blobs'
+import { buildSparseIndex, type SourceItem, type SourceRegistry } from '#core/catalog'
+import { generateSigningKey, loadPrivateKey } from '#core/index-format'
 import { licenceIdFor } from '#core/licence'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import { blobKey } from '#core/storage'
 import { openSqlite } from '../../core/billing/sql-driver.ts'
 import {
   type Harness,

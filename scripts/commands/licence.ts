@@ -115,7 +115,7 @@ async function licensingFor(
   const path = join(root, 'registry', 'agora.yaml')
   const source = await readFile(path).catch(() => undefined)
   if (!source) return undefined
-  const { validateDocument } = await import('#core/manifest')
+  const { validateDocument } = await import('#core/schema')
   const { value, issues } = validateDocument('hub', source, path)
   if (!value || hasErrors(issues)) return undefined
   return {

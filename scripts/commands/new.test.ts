@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Kind } from '#core/registry'
+import type { Kind } from '#core/names'
 import { main } from '../agora.ts'
 import { captureStream } from '../cli/capture.ts'
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { link, mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { AgoraError, type Issue } from '#core/errors'
-import { type HubConfig, validateDocument } from '#core/manifest'
+import type { HubConfig } from '#core/manifest'
 import {
   checkName,
   formatRef,
@@ -12,7 +12,8 @@ import {
   type Kind,
   kindPlural,
   parseKind,
-} from '#core/registry'
+} from '#core/names'
+import { validateDocument } from '#core/schema'
 import { parseCommandArgs } from '../cli/args.ts'
 import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'

@@ -6,15 +6,11 @@ import git from 'isomorphic-git'
 import http from 'isomorphic-git/http/node'
 import { AgoraError, hasErrors, type Issue, sortIssues } from '#core/errors'
 import { commitToBranch, openPullRequest, publishPullRequestBody, pushBranch } from '#core/github'
-import { type HubConfig, validateDocument } from '#core/manifest'
-import { formatRef, type ItemRef, kindPlural, parseKind } from '#core/registry'
-import {
-  applyPublish,
-  createStore,
-  type PublishPlan,
-  type PublishScan,
-  planPublish,
-} from '#core/storage'
+import type { HubConfig } from '#core/manifest'
+import { formatRef, type ItemRef, kindPlural, parseKind } from '#core/names'
+import { applyPublish, type PublishPlan, type PublishScan, planPublish } from '#core/publish'
+import { validateDocument } from '#core/schema'
+import { createStore } from '#core/storage'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes, plural } from '../cli/format.ts'
 import type { Progress } from '../cli/progress.ts'

@@ -12,8 +12,7 @@ import {
   pullCollection,
 } from '#core/client'
 import { AgoraError } from '#core/errors'
-// The leaf module, not the #core/registry barrel: pull must start fast and never uses the rest.
-import { formatRef } from '../../core/registry/paths.ts'
+import { formatRef } from '#core/names'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatBytes, plural } from '../cli/format.ts'
 import { HUB_SOURCE_OPTIONS, hubSource } from '../cli/hub-source.ts'

@@ -170,7 +170,8 @@ async function searchHf(
   }
   // Loaded only here, so a plain search starts as fast as before.
   const { DEFAULT_HF_ENDPOINT, markOnHub, searchHub } = await import('#core/hf')
-  const { formatRef, loadRegistry } = await import('#core/registry')
+  const { formatRef } = await import('#core/names')
+  const { loadRegistry } = await import('#core/registry')
   const client = {
     endpoint: ctx.env.HF_ENDPOINT || DEFAULT_HF_ENDPOINT,
     fetch: ctx.fetch,

@@ -15,23 +15,20 @@ import {
   type ValidationReport,
   validatePullRequest,
 } from '#core/github'
-import { validateDocument } from '#core/manifest'
+import { checkName, type ItemRef, parseKind, refKey } from '#core/names'
 import {
   type ChangeSet,
   checkChanges,
-  checkName,
-  type ItemRef,
   type LoadedItem,
-  parseKind,
   parseRefRange,
   type Registry,
-  refKey,
   resolveRange,
   symlinkOnPath,
   validateRegistry,
   withLazyPacks,
 } from '#core/registry'
 import { SCAN_CODES, type ScanCode } from '#core/scan'
+import { validateDocument } from '#core/schema'
 import { parseCommandArgs } from '../cli/args.ts'
 import { formatSummary, plural, summarizeIssues } from '../cli/format.ts'
 import { createReporter } from '../cli/reporter.ts'

@@ -10,7 +10,7 @@ import type {
   ResultManifest,
   VersionManifest,
 } from '#core/manifest'
-import { type ItemRef, itemDir, ownerPath, parseRef } from '#core/registry'
+import { type ItemRef, itemDir, ownerPath, parseRef } from '#core/names'
 import { type CardText, renderCard } from './card.ts'
 import type { GeneratedFile } from './llm.ts'
 

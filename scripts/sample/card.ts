@@ -1,6 +1,6 @@
 import { stringify } from 'yaml'
 import type { ItemManifest } from '#core/manifest'
-import { formatRef, type ItemRef } from '#core/registry'
+import { formatRef, type ItemRef } from '#core/names'
 
 /** The prose of a card; the rest is derived from the item. */
 export interface CardText {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { Readable } from 'node:stream'
-import { KINDS, kindPlural } from '#core/registry'
+import { KINDS, kindPlural } from '#core/names'
 import { createFsStore } from '#core/storage'
 import type { SampleArtifact, SampleHub } from './build.ts'
 

@@ -4,15 +4,14 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Issue } from '#core/errors'
-import { getValidator } from '#core/manifest'
+import { itemDir, type Kind } from '#core/names'
 import {
   type ContributionFacts,
-  itemDir,
-  type Kind,
   loadRegistry,
   validateContribution,
   validateRegistry,
 } from '#core/registry'
+import { getValidator } from '#core/schema'
 import { type BuiltSite, type OpenSite, openSite } from './harness.ts'
 
 /** One filling of the Contribute form; the fields not given stay empty. */

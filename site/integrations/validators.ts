@@ -1,6 +1,6 @@
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import type { AstroIntegration } from 'astro'
-import { createAjv } from '../../core/manifest/schema.ts'
+import { createAjv } from '../../core/schema/schema.ts'
 
 const VIRTUAL_ID = 'virtual:agora-validators'
 const RESOLVED_ID = `\0${VIRTUAL_ID}`

@@ -1,4 +1,4 @@
-import type { Kind } from '#core/registry'
+import type { Kind } from '#core/names'
 
 export type FieldType = 'text' | 'textarea' | 'select' | 'list' | 'number' | 'metrics' | 'refs'
 

@@ -1,4 +1,4 @@
-import { KINDS, type Kind, kindPlural } from '../../core/registry/kinds.ts'
+import { KINDS, type Kind, kindPlural } from '../../core/names/kinds.ts'
 
 /**
  * Above this many item pages, search is split into one Pagefind index per

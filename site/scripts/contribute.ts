@@ -5,8 +5,8 @@ import { item as itemValidator } from 'virtual:agora-validators'
 import { newFileUrl, type RepositoryRef } from '../../core/catalog/new-file-url.ts'
 import { toYaml } from '../../core/catalog/to-yaml.ts'
 import { formatLocation, type Issue } from '../../core/errors/issue.ts'
+import type { Kind } from '../../core/names/kinds.ts'
 import { type ContributionFacts, validateContribution } from '../../core/registry/contribution.ts'
-import type { Kind } from '../../core/registry/kinds.ts'
 
 /** The first line of every item.yaml the form writes; issues' line numbers count it. */
 const YAML_HEADER = '# yaml-language-server: $schema=../../../../schemas/item.schema.json\n'

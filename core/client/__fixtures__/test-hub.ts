@@ -2,16 +2,11 @@ import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  buildSparseIndex,
-  generateSigningKey,
-  loadPrivateKey,
-  type SourceItem,
-  type SourceRegistry,
-} from '#core/catalog'
+import { buildSparseIndex, type SourceItem, type SourceRegistry } from '#core/catalog'
+import { generateSigningKey, loadPrivateKey } from '#core/index-format'
 import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
-import { type ItemRef, kindPlural, parseRef } from '#core/registry'
-import { blobKey } from '#core/storage'
+import { type ItemRef, kindPlural, parseRef } from '#core/names'
+import { blobKey } from '#core/blobs'
 import { type ServedHub, serveHub } from '../../../scripts/serve-hub.ts'
 
 /** Items of a test hub: `[kind/]ns/name` (models by default) -> version -> path -> bytes. */

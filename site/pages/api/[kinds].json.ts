@@ -1,6 +1,6 @@
 import type { APIRoute, GetStaticPaths } from 'astro'
 import { API_VERSION, baseUrlOf, PAGE_SIZE } from '#core/catalog'
-import { type Kind, kindPlural } from '#core/registry'
+import { type Kind, kindPlural } from '#core/names'
 import { getCatalog } from '../../lib/catalog.ts'
 
 export const getStaticPaths = (async () => {

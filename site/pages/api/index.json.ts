@@ -1,6 +1,6 @@
 import type { APIRoute } from 'astro'
 import { API_VERSION, baseUrlOf } from '#core/catalog'
-import { kindPlural } from '#core/registry'
+import { kindPlural } from '#core/names'
 import { getCatalog } from '../../lib/catalog.ts'
 
 /** `/api/index.json`: the API's entry point, listing every endpoint family. */

@@ -1,6 +1,6 @@
 import type { APIRoute, GetStaticPaths } from 'astro'
 import { apiItem, type CatalogEntry } from '#core/catalog'
-import { kindPlural } from '#core/registry'
+import { kindPlural } from '#core/names'
 import { getCatalog } from '../../../../lib/catalog.ts'
 
 export const getStaticPaths = (async () => {

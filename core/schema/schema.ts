@@ -1,7 +1,7 @@
 import { Ajv2020, type CodeOptions, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import type { Kind } from '#core/registry'
-import { type DocumentType, SCHEMAS } from './schema-issues.ts'
+import { type DocumentType, SCHEMAS } from '#core/manifest'
+import type { Kind } from '#core/names'
 
 let ajv: Ajv2020 | undefined
 const compiled = new Map<string, ValidateFunction>()

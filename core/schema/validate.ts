@@ -1,8 +1,13 @@
 import type { Issue } from '#core/errors'
-import { type Located, loadYaml } from './load.ts'
+import type { DocumentType } from '#core/manifest'
+import {
+  type DocumentOf,
+  type Located,
+  loadYaml,
+  type ValidateContext,
+  validateWith,
+} from '#core/manifest'
 import { getValidator } from './schema.ts'
-import type { DocumentType } from './schema-issues.ts'
-import { type DocumentOf, type ValidateContext, validateWith } from './validate-with.ts'
 
 /**
  * Schema, normalisation and per-document rules on an already loaded value.

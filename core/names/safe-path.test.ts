@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { foldFilePath, isSafeFilePath, isWindowsReservedName } from './safe-path.ts'
 
-describe('core/manifest/safe-path', () => {
+describe('core/names/safe-path', () => {
   it.each([
     'model.safetensors',
     'weights/part-00001.bin',

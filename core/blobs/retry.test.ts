@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isNetworkError, isRetryableStatus, withRetry } from './retry.ts'
 
-describe('core/storage/retry', () => {
+describe('core/blobs/retry', () => {
   it('retries with exponential back-off and full jitter, then succeeds', async () => {
     const waits: number[] = []
     let calls = 0

@@ -5,7 +5,7 @@ import {
   openPath,
   readSafetensorsHeader,
 } from '#core/scan'
-import { readFileNoFollow } from './no-follow.ts'
+import { readFileNoFollow } from '#core/storage'
 
 /** adapter_config.json is a few hundred bytes; past this it is not one peft wrote. */
 const MAX_CONFIG_BYTES = 1 << 20

@@ -1,5 +1,3 @@
-// A leaf module: the client's did-you-mean and search load it without ajv and the schemas.
-
 /**
  * Edit distance, for "did you mean" hints on misspelt fields and licences.
  *

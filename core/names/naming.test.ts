@@ -4,7 +4,7 @@ import { checkName, nameSkeleton, RESERVED_NAMES } from './naming.ts'
 const codes = (name: string, reserved?: string[]) =>
   checkName(name, 'name', reserved).map((i) => i.code)
 
-describe('core/registry/naming', () => {
+describe('core/names/naming', () => {
   it.each(['acme', 'tox-gnn', 'llama_3.1-8b', 'a1', 'x'.repeat(64)])('accepts %j', (name) => {
     expect(codes(name)).toEqual([])
   })

@@ -4,23 +4,22 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import semver from 'semver'
 import YAML from 'yaml'
+import type { BlobStore } from '#core/blobs'
+import { hashFile, writeFileAtomic } from '#core/blobs'
 import { AgoraError, hasErrors, type Issue } from '#core/errors'
 import {
   type FileEntry,
   type HubConfig,
-  isSafeFilePath,
   isSpdxId,
   loadReadme,
   type ReadmeDoc,
   suggestSpdxId,
-  validateDocument,
 } from '#core/manifest'
-import { formatRef, type ItemRef, itemDir, REGISTRY_DIR, validateRegistry } from '#core/registry'
+import { formatRef, type ItemRef, isSafeFilePath, itemDir } from '#core/names'
+import { REGISTRY_DIR, validateRegistry } from '#core/registry'
 import { type LoraManifestFields, type ScanVerdict, scanPath } from '#core/scan'
-import { writeFileAtomic } from './atomic.ts'
-import type { BlobStore } from './blob-store.ts'
-import { hashFile } from './hash.ts'
-import { NO_FOLLOW_READ, readFileNoFollow } from './no-follow.ts'
+import { validateDocument } from '#core/schema'
+import { NO_FOLLOW_READ, readFileNoFollow } from '#core/storage'
 import { baseModelRef, readLoraConfig } from './publish-lora.ts'
 
 /** What to publish: a folder of files as one version of one item. */

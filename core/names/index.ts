@@ -1,0 +1,5 @@
+export * from './edit-distance.ts'
+export * from './kinds.ts'
+export * from './naming.ts'
+export * from './paths.ts'
+export * from './safe-path.ts'
