@@ -30,7 +30,7 @@ import {
   urlKeyFor,
   writeLinksFile,
 } from '#core/billing'
-import { AgoraError, formatIssue, hasErrors } from '#core/errors'
+import { AgoraError, formatIssue, hasErrors, plural } from '#core/errors'
 import { generateSigningKey, keyIdOf, loadPrivateKey, rawPublicKey } from '#core/index-format'
 import { keyringOf, licenceIdFor, verifyLicence } from '#core/licence'
 import type { PublicKeyConfig } from '#core/manifest'
@@ -476,7 +476,7 @@ async function successPage(
 <p data-status>Thank you. Your licence for <strong data-item>${esc(item.title)}</strong> is ready.</p>
 <ul class="facts">
   <li>licence <code data-licence-id>${payload.id}</code></li>
-  <li>${esc(payload.type)} · version ${payload.versions.map(esc).join(', ')} · ${payload.files.length} file(s)</li>
+  <li>${esc(payload.type)} · version ${payload.versions.map(esc).join(', ')} · ${plural(payload.files.length, 'file')}</li>
   <li>paid ${esc(formatMoney(Number(session.amount_total ?? 0), String(session.currency ?? 'usd')))}</li>
 </ul>
 <p><a class="button" id="download-licence" href="/licences/${id}?claim=${encodeURIComponent(sessionId)}" download="${esc(file)}">Download the licence</a></p>

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sanitizeForTerminal } from '#core/client'
-import { AgoraError } from '#core/errors'
+import { AgoraError, plural } from '#core/errors'
 import type { HfRepoKind, HubClient, UnsafeFile } from '#core/hf'
 import { checkName, formatRef, itemDir } from '#core/names'
 import { loadRegistry } from '#core/registry'
@@ -199,7 +199,7 @@ const command: Command = {
       report.info(`  dropped ${sanitizeForTerminal(d.path)}: ${sanitizeForTerminal(d.reason)}`)
     if (unscanned.length > 0) {
       report.warn(
-        `note: ${unscanned.length} LFS file(s) were not downloaded and not scanned (agora pull does not scan either); import with --mirror to scan them: ${unscanned.map((p) => sanitizeForTerminal(p)).join(', ')}`,
+        `note: ${plural(unscanned.length, 'LFS file')} ${unscanned.length === 1 ? 'was' : 'were'} not downloaded and not scanned (agora pull does not scan either); import with --mirror to scan them: ${unscanned.map((p) => sanitizeForTerminal(p)).join(', ')}`,
       )
     }
     if (!(await stat(join(root, 'registry', 'owners', `${ns}.yaml`)).catch(() => undefined))) {
