@@ -75,7 +75,7 @@ describe('scripts/commands/import (agora import hf)', () => {
       'acme/bert-base-uncased',
       '--json',
     )
-    expect(result.stderr).toContain('1 LFS file(s) were not downloaded and not scanned')
+    expect(result.stderr).toContain('1 LFS file was not downloaded and not scanned')
     expect(result.code).toBe(0)
     const out = JSON.parse(result.stdout)
     expect(out).toMatchObject({
