@@ -155,10 +155,15 @@ describe('actions/workflows', () => {
         '.github/workflows/report.yml',
         '.github/workflows/deploy.yml',
         '.github/workflows/auto-merge.yml',
+        '.github/workflows/qa.yml',
       ]),
     )
     expect(actions).toEqual(
-      expect.arrayContaining(['actions/validate/action.yml', 'actions/report/action.yml']),
+      expect.arrayContaining([
+        'actions/validate/action.yml',
+        'actions/report/action.yml',
+        'actions/qa/action.yml',
+      ]),
     )
   })
 
@@ -341,5 +346,43 @@ describe('.github/workflows/deploy.yml', () => {
     ).toBe(true)
     const runs = Object.values(deploy.jobs).flatMap((job) => job.steps.map((s) => s.run ?? ''))
     expect(runs).toContain('npm run build')
+  })
+
+  it('runs QA on fork code never, on pull-request code only on GitHub-hosted runners without secrets', () => {
+    type QaJob = Workflow['jobs'][string] & { if?: string; needs?: string; 'runs-on'?: unknown }
+    const qa = parse(read(`${WORKFLOWS}/qa.yml`)) as Workflow & { jobs: Record<string, QaJob> }
+    expect(Object.keys(qa.on).sort()).toEqual(['pull_request', 'push', 'workflow_dispatch'])
+    expect(qa.on.pull_request).toEqual({ types: ['labeled'] })
+    expect(qa.permissions).toEqual({ contents: 'read' })
+
+    // The label path: a maintainer's qa:run label, same-repository branches only, GitHub-hosted.
+    const label = qa.jobs.label as QaJob
+    expect(label.if).toContain("github.event.label.name == 'qa:run'")
+    expect(label.if).toContain('github.event.pull_request.head.repo.full_name == github.repository')
+    expect(label['runs-on']).toBe('ubuntu-latest')
+    expect(JSON.stringify(label)).not.toMatch(/secrets\./)
+    expect(label.permissions).toEqual({
+      contents: 'read',
+      'pull-requests': 'write',
+      issues: 'write',
+    })
+    const qaStep = label.steps?.find((s) => s.uses === './actions/qa')
+    expect(qaStep?.with).toMatchObject({ mode: 'label', token: `\${{ github.token }}` })
+    const fork = qa.jobs['label-from-fork'] as QaJob
+    expect(fork.if).toContain('github.event.pull_request.head.repo.full_name != github.repository')
+    expect(fork.steps?.some((s) => s.uses !== undefined)).toBe(false)
+
+    // The merged path never runs on a pull request; only it gets secrets and agora.yaml's runners.
+    const plan = qa.jobs.plan as QaJob
+    const merged = qa.jobs['after-merge'] as QaJob
+    expect(plan.if).toBe("github.event_name != 'pull_request'")
+    expect(merged.needs).toBe('plan')
+    expect(merged['runs-on']).toBe(`\${{ fromJSON(needs.plan.outputs.cpu-runner) }}`)
+    for (const [name, job] of Object.entries(qa.jobs))
+      if (name !== 'after-merge') expect(JSON.stringify(job), name).not.toMatch(/secrets\./)
+    expect(merged.steps?.find((s) => s.uses === './actions/qa')?.with).toMatchObject({
+      mode: 'push',
+      token: `\${{ secrets.AGORA_QA_TOKEN }}`,
+    })
   })
 })

@@ -13,7 +13,7 @@ import {
   type SparseIndexResult,
 } from '#core/catalog'
 import { AgoraError, formatIssue, hasErrors, plural } from '#core/errors'
-import type { HubConfig } from '#core/manifest'
+import type { HubConfig, PublicKeyConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'
 import { commitTime, headCommit } from './commands/index-build.ts'
@@ -29,6 +29,12 @@ export interface LocalHubOptions {
   sampleBlobs?: boolean
   /** PEM or base64 seed of the index signing key; see signingKeyFor for the default. */
   signingKey?: string
+  /**
+   * The local licence service (`npm start`): its URL and dev key go into the
+   * index config.json in place of agora.yaml's, so `agora pull --licence`
+   * pins that key and fetches paid files there.
+   */
+  licensing?: { service: string; keys: PublicKeyConfig[] }
 }
 
 export interface LocalHub {
@@ -77,6 +83,13 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
       await writeSampleBlobs(storeDir)
     }
     blobs = await linkTree(join(storeDir, 'blobs'), join(outDir, 'blobs'))
+  }
+  if (options.licensing) {
+    registry.hub.payments = {
+      ...registry.hub.payments,
+      licence_service: options.licensing.service,
+      licence_keys: options.licensing.keys,
+    }
   }
   const signingKey = await signingKeyFor(repoRoot, registry.hub, options.signingKey)
   const publicKey = rawPublicKey(signingKey.privateKey).toString('base64')

@@ -45,6 +45,12 @@ export interface PaymentLinksDocument {
   version: 1
   /** By `kind/ns/name`, sorted. */
   items: Record<string, LinkEntry>
+  /**
+   * Set only by the local hub (`npm start`), whose links lead to a fake
+   * checkout on loopback: the site labels every Buy panel "test mode" and
+   * accepts those loopback links; without it, only https links are shown.
+   */
+  test_mode?: true
 }
 
 /**
@@ -108,16 +114,20 @@ export async function writeLinksFile(root: string, doc: PaymentLinksDocument): P
 }
 
 /**
- * Reads the links file under `root`; an absent file means nothing is on sale.
- * Entries of an unexpected shape are dropped, since the site shows only
- * what it can vouch for.
+ * Reads the links file under `root` (or the file `options.file`, which only
+ * the local hub passes); an absent file means nothing is on sale. Entries of
+ * an unexpected shape are dropped, since the site shows only what it can
+ * vouch for.
  *
  * @example (await readLinksFile(root)).items['model/acme/tox']
  */
-export async function readLinksFile(root: string): Promise<PaymentLinksDocument> {
+export async function readLinksFile(
+  root: string,
+  options: { file?: string | undefined } = {},
+): Promise<PaymentLinksDocument> {
   let text: string
   try {
-    text = await readFile(join(root, PAYMENT_LINKS_FILE), 'utf8')
+    text = await readFile(options.file ?? join(root, PAYMENT_LINKS_FILE), 'utf8')
   } catch {
     return { version: 1, items: {} }
   }
@@ -133,5 +143,5 @@ export async function readLinksFile(root: string): Promise<PaymentLinksDocument>
       items[key] = entry
     else if (entry.status === 'contact' || entry.status === 'not-on-sale') items[key] = entry
   }
-  return { version: 1, items }
+  return { version: 1, items, ...(parsed.test_mode === true ? { test_mode: true } : {}) }
 }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { licenceIdFor, verifyLicence, verifyRevocations } from '#core/licence'
+import { meterEventOf } from './sale-spec.ts'
 import { openPostgres, openSqlite, type SqlDriver } from './sql-driver.ts'
 import type { LicenceStore } from './store.ts'
 import { hasPostgres, startPostgres, type TempPostgres } from './testing/postgres.ts'
@@ -14,6 +16,7 @@ import {
   paidSession,
   startService,
   stripeEvent,
+  WEBHOOK_SECRET,
 } from './testing/service.ts'
 
 const LICENCE_ID = licenceIdFor('cs_test_paid_1')
@@ -122,6 +125,38 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
       type: 'subscription',
       period_end: new Date(end * 1000).toISOString(),
     })
+  })
+
+  it('keeps the later renewal when an older invoice arrives after it', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    const now = Math.floor(Date.now() / 1000)
+    const invoice = (id: string, end: number, paymentIntent: string, created: number) => ({
+      ...stripeEvent('invoice.paid', {
+        id,
+        object: 'invoice',
+        customer: 'cus_2',
+        subscription: 'sub_1',
+        payment_intent: paymentIntent,
+        subscription_details: {
+          metadata: { agora_item: 'acme/tox', agora_price_type: 'subscription' },
+        },
+        lines: { data: [{ period: { start: end - 30 * 86400, end } }] },
+      }),
+      created,
+    })
+    const later = now + 60 * 86400
+    await s.deliver(invoice('in_2', later, 'pi_sub_2', now - 10))
+    expect(
+      (await s.deliver(invoice('in_1', now + 30 * 86400, 'pi_sub_1', now - 86400))).status,
+    ).toBe(200)
+    const sub = await s.store.licence(licenceIdFor('sub_1'))
+    expect(sub?.payload.period_end).toBe(new Date(later * 1000).toISOString())
+    expect(sub?.paymentIntent).toBe('pi_sub_2')
+    await s.deliver(
+      stripeEvent('charge.refunded', { id: 'ch_2', object: 'charge', payment_intent: 'pi_sub_2' }),
+    )
+    expect((await s.store.licence(licenceIdFor('sub_1')))?.revoked).toBe(true)
   })
 
   it('records a replayed event once and issues no second licence', async (t) => {
@@ -388,6 +423,32 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     expect(new URLSearchParams(s.calls[0]?.body).get('payload[stripe_customer_id]')).toBe(
       'cus_test_1',
     )
+    // Under the meter the Stripe sync created for this item, whatever agora.yaml says.
+    expect(new URLSearchParams(s.calls[0]?.body).get('event_name')).toBe(
+      meterEventOf('model/acme/tox'),
+    )
+  })
+
+  it('counts no more than the limit when the same and other identifiers arrive at once', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start({ service: { rateLimit: { perSecond: 100, burst: 100 } } })
+    await s.deliver(
+      stripeEvent(
+        'checkout.session.completed',
+        paidSession({ metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' } }),
+      ),
+    )
+    const licence = await (await claim(s)).text()
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, async (_, k) => {
+        const answer = await post(s, '/usage', { licence, identifier: `q${k % 6}` })
+        return { status: answer.status, body: (await answer.json()) as { counted?: boolean } }
+      }),
+    )
+    expect(answers.filter((a) => a.body.counted === true)).toHaveLength(2)
+    expect(answers.every((a) => a.status === 200 || a.status === 402)).toBe(true)
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(2)
+    expect((await s.store.counts()).usage).toBe(2)
   })
 
   it('rate-limits usage per licence and refuses usage on other licence types', async (t) => {
@@ -419,6 +480,88 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe(
       'licence/wrong-type',
     )
+  })
+})
+
+describe('core/billing/service against hostile requests', () => {
+  let h: Harness | undefined
+  const start = async (options: Parameters<typeof startService>[1] = {}) => {
+    h = await startService(openSqlite(join(tmp, `hostile-${++n}.db`)), options)
+    return h
+  }
+  afterEach(async () => {
+    await h?.close()
+    h = undefined
+  })
+
+  it('refuses a signature header with a second, future timestamp behind a current one', async () => {
+    const s = await start()
+    const event = stripeEvent('checkout.session.completed', paidSession())
+    const ahead = Math.floor(Date.now() / 1000) + 3600
+    const signed = s.stripe.webhooks.generateTestHeaderString({
+      payload: JSON.stringify(event),
+      secret: WEBHOOK_SECRET,
+      timestamp: ahead,
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const answer = await s.deliver(event, { header: `t=${now},${signed}` })
+    expect(answer.status).toBe(400)
+    expect(((await answer.json()) as { error: { message: string } }).error.message).toBe(
+      'the Stripe-Signature header has more than one timestamp',
+    )
+    expect((await s.store.counts()).events).toBe(0)
+  })
+
+  it('keeps the database error out of the answer and puts it in the log', async () => {
+    const lines: string[] = []
+    const s = await start({
+      service: { log: (line) => lines.push(line) },
+      wrapStore: (store) => ({
+        ...store,
+        recordEvent: async () => {
+          throw new Error('SQLITE_IOERR: disk I/O error at /srv/agora/licences.db')
+        },
+      }),
+    })
+    const answer = await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    expect(answer.status).toBe(503)
+    const text = await answer.text()
+    expect(text).not.toContain('/srv/agora')
+    expect(text).not.toContain('SQLITE')
+    expect(lines.join('\n')).toContain('SQLITE_IOERR: disk I/O error at /srv/agora/licences.db')
+  })
+
+  it('hands out one URL per file however often the body repeats it', async () => {
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const licence = await (await claim(s)).text()
+    const answer = await post(s, '/downloads', { licence, files: Array(5000).fill(PAID_SHA) })
+    const { urls } = (await answer.json()) as { urls: { sha256: string }[] }
+    expect(urls.map((u) => u.sha256)).toEqual([PAID_SHA])
+  })
+
+  it('answers a body over 1 MiB with 400 while it streams in, and stores nothing', async () => {
+    const s = await start()
+    const status = await new Promise<number | string>((done) => {
+      const req = request(`${s.url}/stripe/webhook`, { method: 'POST' })
+      req.on('response', (res) => {
+        res.resume()
+        done(res.statusCode ?? 0)
+      })
+      req.on('error', (error) => done(String(error)))
+      const chunk = Buffer.alloc(64 * 1024, 0x20)
+      let sent = 0
+      const pump = (): void => {
+        while (sent < 4 * 1024 * 1024) {
+          sent += chunk.length
+          if (!req.write(chunk)) return void req.once('drain', pump)
+        }
+        req.end()
+      }
+      pump()
+    })
+    expect(status).toBe(400)
+    expect((await s.store.counts()).events).toBe(0)
   })
 })
 

@@ -12,6 +12,7 @@ import {
   verifyLicence,
 } from '#core/licence'
 import type { BlobStore } from '../storage/blob-store.ts'
+import { meterEventOf } from './sale-spec.ts'
 import type { LicenceStore } from './store.ts'
 import type { StripeCalls } from './stripe-calls.ts'
 import { hashClaim, type ItemCatalog, planEvent } from './stripe-events.ts'
@@ -36,8 +37,6 @@ export interface LicenceServiceOptions {
   urlKey: Buffer
   /** How long a download URL lives; default 300 s. */
   urlTtlSeconds?: number
-  /** Stripe meter event name for per-query use; default agora_queries. */
-  meterEvent?: string
   /** Per licence: requests a second and burst for /usage; default 5 and 20. */
   rateLimit?: { perSecond: number; burst: number }
   now?: () => Date
@@ -172,7 +171,8 @@ export function createLicenceHandler(
     if (req.method === 'POST' && path === '/downloads') {
       const body = await readJson(req)
       const { payload } = await licenceOf(body)
-      const asked = Array.isArray(body.files) ? body.files.map(String) : payload.files
+      // Once each: a body repeating one hash must not buy a URL per repeat.
+      const asked = [...new Set(Array.isArray(body.files) ? body.files.map(String) : payload.files)]
       const outside = asked.filter((sha) => !payload.files.includes(sha))
       if (outside.length > 0) {
         throw new AgoraError(
@@ -264,9 +264,12 @@ export function createLicenceHandler(
         throw new AgoraError('licence/not-found', `${payload.id} is unknown`)
       const stored = await options.store.licence(payload.id)
       if (stored?.customer) {
-        // Sent again for a retried identifier: Stripe counts an identifier once.
+        // Sent again for a retried identifier: Stripe counts an identifier once. The
+        // meter is the one the Stripe sync made for this item (the same function
+        // names it there and in payments/links.json's meter_event_name).
+        const { kind, ns, name } = payload.item
         await options.calls.meterEvent({
-          eventName: options.meterEvent ?? 'agora_queries',
+          eventName: meterEventOf(`${kind}/${ns}/${name}`),
           customer: stored.customer,
           identifier: `${payload.id}:${identifier}`,
         })
@@ -292,8 +295,12 @@ export function createLicenceHandler(
     routes(req, res).catch((error: unknown) => {
       const code = isAgoraError(error) ? error.code : 'licence/internal'
       const status = STATUS[code as LicenceCode] ?? 500
-      if (status >= 500)
-        log(`${req.method} ${req.url}: ${String((error as Error)?.stack ?? error)}`)
+      if (status >= 500) {
+        const cause = (error as Error)?.cause
+        log(
+          `${req.method} ${req.url}: ${String((error as Error)?.stack ?? error)}${cause ? `\ncaused by: ${String((cause as Error).stack ?? cause)}` : ''}`,
+        )
+      }
       if (res.headersSent) return void res.destroy()
       json(res, status, {
         error: {
@@ -312,14 +319,11 @@ async function storeWrite<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (error) {
-    throw new AgoraError(
-      'licence/store-failed',
-      `the licence store could not be written: ${(error as Error).message}`,
-      {
-        hint: LICENCE_CODES['licence/store-failed'].hint,
-        cause: error,
-      },
-    )
+    // The database's own message (paths, engine details) goes to the log, not the client.
+    throw new AgoraError('licence/store-failed', 'the licence store could not be written', {
+      hint: LICENCE_CODES['licence/store-failed'].hint,
+      cause: error,
+    })
   }
 }
 

@@ -100,6 +100,10 @@ const REVOKED_PAYMENT = 'EXISTS (SELECT 1 FROM revocations r WHERE r.payment_int
  */
 export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
   await driver.migrate(SCHEMA)
+  const storedIssued =
+    driver.dialect === 'postgres'
+      ? "(licences.payload::json ->> 'issued')"
+      : "json_extract(licences.payload, '$.issued')"
   return {
     async hasEvent(id) {
       return (await driver.query('SELECT 1 AS one FROM events WHERE id = $1', [id])).length > 0
@@ -112,7 +116,7 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
         )
         if (inserted.length === 0) return 'duplicate'
         if (effect.revoke) await revoke(q, effect.revoke, now)
-        if (effect.issue) await issue(q, effect.issue)
+        if (effect.issue) await issue(q, effect.issue, storedIssued)
         return 'applied'
       })
     },
@@ -178,9 +182,12 @@ async function revoke(q: Query, revoke: { paymentIntent: string; reason: string 
 /**
  * Issues or renews a licence. A payment revoked before its licence arrived
  * (a refund delivered before the completion) leaves the licence revoked, so
- * any delivery order ends in the same state.
+ * any delivery order ends in the same state. Stripe does not deliver in
+ * order: a renewal from an event older than the stored licence's (last
+ * month's invoice retried late) changes nothing, so a period never shrinks
+ * and the payment a refund names stays the latest one.
  */
-async function issue(q: Query, record: LicenceRecord) {
+async function issue(q: Query, record: LicenceRecord, storedIssued: string) {
   await q(
     `INSERT INTO licences (id, claim_hash, payment_intent, customer, payload, qlimit, revoked)
      VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN ${REVOKED_PAYMENT} THEN 1 ELSE 0 END)
@@ -190,7 +197,8 @@ async function issue(q: Query, record: LicenceRecord) {
        payment_intent = COALESCE(excluded.payment_intent, licences.payment_intent),
        customer = COALESCE(excluded.customer, licences.customer),
        qlimit = excluded.qlimit,
-       revoked = CASE WHEN licences.revoked = 1 OR ${REVOKED_PAYMENT} THEN 1 ELSE 0 END`,
+       revoked = CASE WHEN licences.revoked = 1 OR ${REVOKED_PAYMENT} THEN 1 ELSE 0 END
+     WHERE ${storedIssued} IS NULL OR ${storedIssued} <= $7`,
     [
       record.id,
       record.claimHash,
@@ -198,6 +206,7 @@ async function issue(q: Query, record: LicenceRecord) {
       record.customer,
       JSON.stringify(record.payload),
       record.limit,
+      record.payload.issued,
     ],
   )
 }

@@ -36,6 +36,8 @@ export interface StripeEvent {
   id: string
   type: string
   created: number
+  /** Set on an event from a connected account (a seller's own Stripe account). */
+  account?: string
   data: { object: Record<string, unknown> }
 }
 
@@ -88,6 +90,12 @@ export async function planEvent(
   event: StripeEvent,
   context: { catalog: ItemCatalog },
 ): Promise<{ effect: EventEffect; note?: string }> {
+  // Hub sales are destination charges on the platform account. A seller
+  // controls their own connected account and could make a session there
+  // naming any item: its events (delivered if the endpoint also listens to
+  // connected accounts) never issue or revoke.
+  if (typeof event.account === 'string' && event.account !== '')
+    return { effect: {}, note: `from connected account ${event.account}: ignored` }
   const object = event.data.object
   switch (event.type) {
     case 'checkout.session.completed':

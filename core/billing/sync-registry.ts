@@ -17,6 +17,8 @@ export interface StripeSyncOptions {
   registry: Registry
   /** Plan only: read Stripe, write nothing there or on disk. */
   dryRun?: boolean
+  /** Where payments/links.json goes; default the registry's root. */
+  linksRoot?: string
 }
 
 export interface StripeSyncResult {
@@ -92,7 +94,7 @@ export async function syncStripe(options: StripeSyncOptions): Promise<StripeSync
       })
   }
   const document = buildLinksDocument(applied.links, offSale)
-  const fileChanged = await writeLinksFile(registry.root, document)
+  const fileChanged = await writeLinksFile(options.linksRoot ?? registry.root, document)
   return {
     planned,
     writes: applied.writes,

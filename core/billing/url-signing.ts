@@ -23,10 +23,14 @@ export function checkBlobUrl(
   key: Buffer,
   nowSeconds: number,
 ): boolean {
-  const expires = Number(params.get('exp'))
-  const sig = Buffer.from(params.get('sig') ?? '', 'base64url')
+  // Only the spelling signBlobUrl writes: Number() and the base64url decoder
+  // would take `1e9`, hex, or a signature with stray characters for the same URL.
+  const exp = params.get('exp') ?? ''
+  if (!/^[1-9]\d{0,15}$/.test(exp)) return false
+  const expires = Number(exp)
   if (!Number.isSafeInteger(expires) || expires < nowSeconds) return false
-  const want = Buffer.from(mac(key, sha256, expires), 'base64url')
+  const sig = Buffer.from(params.get('sig') ?? '', 'utf8')
+  const want = Buffer.from(mac(key, sha256, expires), 'utf8')
   return sig.length === want.length && timingSafeEqual(sig, want)
 }
 

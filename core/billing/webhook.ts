@@ -27,7 +27,11 @@ export function verifyWebhook(
     })
   }
   if (!header) refuse('the Stripe-Signature header is missing')
-  const stamp = Number(/(?:^|,)\s*t=(\d{1,12})(?:,|$)/.exec(header as string)?.[1])
+  // Read the timestamp as stripe does (every `t=` item, the last one wins):
+  // with two, the future check would see one and the signature check another.
+  const stamps = (header as string).split(',').filter((item) => item.split('=')[0] === 't')
+  if (stamps.length > 1) refuse('the Stripe-Signature header has more than one timestamp')
+  const stamp = Number(/^t=(\d{1,12})$/.exec(stamps[0] ?? '')?.[1])
   if (!Number.isFinite(stamp)) refuse('the Stripe-Signature header has no timestamp')
   if (stamp > nowSeconds + WEBHOOK_TOLERANCE_S) refuse('the signature timestamp lies in the future')
   let event: unknown

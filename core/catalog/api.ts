@@ -121,6 +121,11 @@ export function apiLeaderboard(entry: CatalogEntry, index: CatalogIndex) {
       scores: r.scores,
       date: r.date,
       verified: r.verified,
+      status: r.verified ? 'verified' : 'community',
+      grade: r.grade ?? null,
+      badges: r.badges,
+      type: r.kind,
+      history: r.history,
       source: r.source ?? null,
     })),
   }

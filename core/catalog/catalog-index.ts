@@ -1,4 +1,5 @@
-import type { HubConfig, MetricDefinition, OwnerManifest } from '#core/manifest'
+import type { BenchmarkItem, HubConfig, MetricDefinition, OwnerManifest } from '#core/manifest'
+import { type Badge, badgesOf, type Grade, gradeResult, topRated } from '#core/qa'
 import { type Kind, parseRef, refKey } from '#core/registry'
 import { activityDates, trendingScore } from './entry.ts'
 import { findSimilar } from './similar.ts'
@@ -19,6 +20,13 @@ export interface LeaderboardRow {
   date: string
   verified: boolean
   source?: { name?: string; url?: string; user?: string }
+  /** Kind of the evaluated item: what the leaderboard's type filter offers. */
+  kind: Kind
+  /** QA's grade for verified rows; for community rows, the grade the hub's rules give the typed scores. */
+  grade?: Grade
+  badges: Badge[]
+  /** Earlier versions' scores, oldest first. */
+  history: { version: string; scores: Record<string, number>; date: string }[]
 }
 
 /** Lookups over the whole catalog, computed once per build. */
@@ -106,8 +114,16 @@ export function indexCatalog(
         scores: r.scores,
         date: r.date,
         verified: r.verified,
+        kind: e.ref.kind,
+        badges: [],
+        history: (r.history ?? []).map((h) => ({
+          version: h.version,
+          scores: h.scores,
+          date: h.date,
+        })),
       }
       if (r.source) row.source = r.source
+      if (r.verified && r.grade) row.grade = r.grade
       push(leaderboards, r.benchmark, row)
     }
     for (const ns of e.item.owners) push(byOwner, ns, e)
@@ -115,6 +131,8 @@ export function indexCatalog(
     for (const d of e.facets.domain) push(byDomain, d, e)
     push(byKind, e.ref.kind, e)
   }
+
+  for (const [key, rows] of leaderboards) gradeLeaderboard(rows, byKey.get(key), hub)
 
   const staffPicks: CatalogEntry[] = []
   for (const text of hub.staff_picks ?? []) {
@@ -139,6 +157,28 @@ export function indexCatalog(
     similar: findSimilar(sorted.map((e) => ({ id: e.key, terms: e.terms }))),
     staffPicks,
   }
+}
+
+/**
+ * Fills in grades (QA's own for verified rows, the hub's rules for the rest)
+ * and the Verified and Top Rated badges of one benchmark's rows.
+ */
+function gradeLeaderboard(
+  rows: LeaderboardRow[],
+  bench: CatalogEntry | undefined,
+  hub: HubConfig,
+): void {
+  if (bench?.item.kind === 'benchmark') {
+    const item = bench.item as BenchmarkItem
+    const id = `${bench.ref.ns}/${bench.ref.name}`
+    for (const row of rows) {
+      if (row.grade) continue
+      const grade = gradeResult(row.scores, item, id, hub.qa).grade
+      if (grade) row.grade = grade
+    }
+  }
+  const top = topRated(rows)
+  for (const row of rows) row.badges = badgesOf(row, top)
 }
 
 /**

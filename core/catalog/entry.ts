@@ -195,6 +195,8 @@ export function buildEntry(source: SourceItem): BuiltEntry {
       }
       if (link.ref) result.benchmarkRef = link.ref
       if (value.source) result.source = value.source
+      if (value.grade) result.grade = value.grade
+      if (value.history?.length) result.history = value.history
       return result
     })
     .sort((a, b) => (a.benchmark < b.benchmark ? -1 : a.benchmark > b.benchmark ? 1 : 0))

@@ -58,6 +58,10 @@ export interface CatalogResult {
   date: string
   verified: boolean
   source?: ResultManifest['source']
+  /** The grade the QA workflow wrote with the result. */
+  grade?: NonNullable<ResultManifest['grade']>
+  /** Earlier versions' scores, oldest first. */
+  history?: NonNullable<ResultManifest['history']>
 }
 
 /** A reference from this item to another (lineage, collections, pipelines). */

@@ -65,8 +65,8 @@ class BadRequest extends Error {}
 export function createHfHandler(options: HfHandlerOptions): HfHandler {
   const fs = options.fs ?? nodeFs
   const index = openHubIndex({ root: options.root, publicKey: options.publicKey, fs })
-  const verified = new Map<string, string>()
-  const context: Context = { options, fs, index, verified }
+  const hashes = new Map<string, BlobHash>()
+  const context: Context = { options, fs, index, hashes }
   return async (request, response) => {
     const route = matchRoute(request.url ?? '/')
     if (route === undefined) return false
@@ -97,7 +97,13 @@ interface Context {
   options: HfHandlerOptions
   fs: typeof nodeFs
   index: HubIndex
-  verified: Map<string, string>
+  /** Each blob's SHA-256 as read from disk, by path, for the file state (`stamp`) it was read at. */
+  hashes: Map<string, BlobHash>
+}
+
+interface BlobHash {
+  stamp: string
+  sha256: Promise<string>
 }
 
 interface Route {
@@ -409,7 +415,9 @@ async function sendBlob(
     return
   }
   const stamp = `${info.ino}-${info.size}-${info.mtimeMs}`
-  const known = context.verified.get(path) === stamp
+  const hashed = context.hashes.get(path)
+  const known =
+    hashed?.stamp === stamp && (await hashed.sha256.catch(() => undefined)) === file.sha256
   let start = 0
   let end = file.size - 1
   let status = 200
@@ -428,13 +436,22 @@ async function sendBlob(
   }
   const whole = start === 0 && end === file.size - 1
   if (!known && !whole && method === 'GET') {
-    // A part cannot be checked on its own: hash the whole blob once first.
-    const { sha256 } = await hashFile(path, { fs: context.fs })
-    if (sha256 !== file.sha256) {
+    // A part cannot be checked on its own: hash the whole blob first, once
+    // however many ranges ask at the same time, and remember a mismatch too
+    // so that asking again costs nothing until the file changes.
+    let pending = hashed?.stamp === stamp ? hashed : undefined
+    if (!pending) {
+      pending = { stamp, sha256: hashFile(path, { fs: context.fs }).then((info) => info.sha256) }
+      const entry = pending
+      context.hashes.set(path, entry)
+      entry.sha256.catch(() => {
+        if (context.hashes.get(path) === entry) context.hashes.delete(path)
+      })
+    }
+    if ((await pending.sha256) !== file.sha256) {
       sendError(response, 502, undefined, `the blob of ${file.path} does not match its SHA-256`)
       return
     }
-    context.verified.set(path, stamp)
   }
   response.writeHead(status, {
     ...headers,
@@ -452,7 +469,7 @@ async function sendBlob(
   }
   const check = new HoldLastChunk(file.sha256)
   await pipeline(source, check, response)
-  context.verified.set(path, stamp)
+  context.hashes.set(path, { stamp, sha256: Promise.resolve(file.sha256) })
 }
 
 /**

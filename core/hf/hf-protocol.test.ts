@@ -1,10 +1,15 @@
+import * as nodeFs from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ServedHub, serveHub } from '../../scripts/serve-hub.ts'
+import { generateSigningKey, loadPrivateKey } from '../catalog/signing.ts'
+import { sealDocument } from '../catalog/sparse-index.ts'
 import { sha256, type TestHub } from '../client/__fixtures__/test-hub.ts'
 import { FILES, startHfHub } from './__fixtures__/hf-hub.ts'
+import { createHfHandler } from './handler.ts'
 import { versionCommit } from './hub-index.ts'
 
 /** A GET with the request target exactly as given (fetch would resolve `..` first). */
@@ -251,6 +256,18 @@ describe('core/hf protocol', () => {
         },
       ])
     })
+
+    it('answers each path of paths-info once, however often a body repeats it', async () => {
+      const response = await call('/api/models/acme/tox-gnn/paths-info/1.0.0', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Array(50_000).fill('paths=config.json').join('&'),
+      })
+      expect(response.status).toBe(200)
+      expect(((await response.json()) as { path: string }[]).map((e) => e.path)).toEqual([
+        'config.json',
+      ])
+    })
   })
 
   describe('kinds', () => {
@@ -384,6 +401,72 @@ describe('core/hf protocol', () => {
         expect(response.headers.get('x-error-message')).toContain('index/bad-signature')
       } finally {
         await writeFile(file, original)
+      }
+    })
+
+    it('hashes a blob once for many ranges asked at once, and not again after a mismatch', async () => {
+      const hash = sha256(FILES.weights)
+      const blob = join(hub.root, 'blobs/sha256', hash.slice(0, 2), hash)
+      let reads = 0
+      const fs = {
+        ...nodeFs,
+        createReadStream: ((...args: Parameters<typeof nodeFs.createReadStream>) => {
+          if (args[0] === blob && (args[1] as { start?: number } | undefined)?.start === undefined)
+            reads += 1
+          return nodeFs.createReadStream(...args)
+        }) as typeof nodeFs.createReadStream,
+      }
+      const handler = createHfHandler({ root: hub.root, fs })
+      const server = createServer((req, res) => {
+        void handler(req, res)
+      })
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const path = `${base}/acme/tox-gnn/resolve/1.0.0/model.safetensors`
+      const ranges = (n: number) =>
+        Promise.all(
+          Array.from({ length: n }, (_, k) =>
+            fetch(path, { headers: { range: `bytes=${k}-${k}` } }).then(async (r) => {
+              await r.arrayBuffer()
+              return r.status
+            }),
+          ),
+        )
+      try {
+        expect(await ranges(8)).toEqual(Array(8).fill(206))
+        expect(reads).toBe(1)
+        await writeFile(blob, Buffer.alloc(4096, 1))
+        expect(await ranges(8)).toEqual(Array(8).fill(502))
+        expect(await ranges(8)).toEqual(Array(8).fill(502))
+        expect(reads).toBe(2)
+      } finally {
+        await writeFile(blob, FILES.weights)
+        server.closeAllConnections()
+        await new Promise((done) => server.close(done))
+      }
+    })
+
+    it('keeps the first key it trusted when the index is re-signed with another, config.json naming it', async () => {
+      expect((await call('/api/datasets/acme/tox21')).status).toBe(200)
+      const other = generateSigningKey()
+      const signer = { privateKey: loadPrivateKey(other.privateKeyPem), keyId: other.keyId }
+      const files = ['index/config.json', 'index/datasets/ac/acme/tox21.json'].map((f) =>
+        join(hub.root, f),
+      )
+      const originals = await Promise.all(files.map((f) => readFile(f, 'utf8')))
+      try {
+        for (const [k, file] of files.entries()) {
+          const { signed } = JSON.parse(originals[k] as string) as {
+            signed: Record<string, unknown>
+          }
+          const payload = k === 0 ? { ...signed, public_key: other.publicKey } : signed
+          await writeFile(file, sealDocument(payload, signer))
+        }
+        const response = await call('/api/datasets/acme/tox21')
+        expect(response.status).toBe(500)
+        expect(response.headers.get('x-error-message')).toContain('index/bad-signature')
+      } finally {
+        await Promise.all(files.map((f, k) => writeFile(f, originals[k] as string)))
       }
     })
 

@@ -204,9 +204,11 @@ export function pathsInfo(
   options: { expand?: boolean } = {},
 ): HfTreeEntry[] {
   const dirs = directories(revision.files)
+  const files = new Map(revision.files.map((f) => [f.path, f]))
   const out: HfTreeEntry[] = []
-  for (const path of paths) {
-    const file = revision.files.find((f) => f.path === path)
+  // Each path once: a body repeating one path must not multiply the answer.
+  for (const path of new Set(paths)) {
+    const file = files.get(path)
     if (file) out.push(fileEntry(file, revision, options.expand ?? false))
     else if (dirs.has(path)) out.push(directoryEntry(path))
   }

@@ -104,6 +104,7 @@ const items: {
     format: 'parquet',
     task_categories: ['text-classification'],
     size_categories: 'n<1K',
+    language: ['en'],
     usage_restrictions: 'Research only.',
   },
   adapter: {
@@ -234,7 +235,19 @@ const hubBase: Complete<Omit<HubConfig, 'storage'>> = {
     { id: 'k', algorithm: 'ed25519', public_key: '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=' },
   ],
   staff_picks: ['acme/x'],
-  qa: { identity: 'agora-qa-bot' },
+  qa: {
+    identity: 'agora-qa-bot',
+    grades: {
+      default: { baseline_ratio: { A: 1.5, B: 1.2, C: 1 } },
+      benchmarks: { 'acme/b': { auc: { A: 0.9, B: 0.8, C: 0.7 } } },
+    },
+    stability: { runs: 3, rsd_percent: 5 },
+    lora_latency_factor: 2,
+    runners: { cpu: ['ubuntu-24.04'], gpu: ['self-hosted', 'gpu'] },
+    gpu_pools: [
+      { name: 'a10g', labels: ['self-hosted', 'gpu', 'a10g'], gpu: 'A10G', memory_gb: 24 },
+    ],
+  },
   reserved_names: ['x-official'],
 }
 const hubs: Record<'fs' | 's3', Complete<HubConfig>> = {
@@ -282,9 +295,14 @@ const result: Complete<ResultManifest> = {
     item: { ref: 'models/acme/m', version: '1.0.0', manifest_sha256: SHA },
     predictions_sha256: SHA,
     model_sha256: SHA,
+    batch_size: 64,
+    latency_ms: { p50: 1.2, p95: 1.9, p99: 2.4 },
     commit: '0123456789abcdef0123456789abcdef01234567',
     time: '2025-01-01T00:00:00.000Z',
   },
+  grade: 'B',
+  stability: { runs: 3, rsd_percent: 0.4 },
+  history: [{ version: '0.9.0', scores: { auc: 0.75 }, date: '2024-12-01', grade: 'C' }],
 }
 
 /** Property names the schema allows at this node for this data (following $ref and matching if/then). */

@@ -24,10 +24,34 @@ export interface HubConfig {
   keys: PublicKeyConfig[]
   /** Items shown as staff picks on the home page (`[kind/]ns/name`). */
   staff_picks?: string[]
-  /** The QA workflow's GitHub identity, the only one that may write verified results. */
-  qa?: { identity: string }
+  /** The QA workflow: its identity (the only one that may write verified results), grades, limits, runners. */
+  qa?: QaSettings
   /** Names no namespace or item may take, added to the built-in list. */
   reserved_names?: string[]
+}
+
+/** registry/agora.yaml `qa`: how the QA workflow grades and where it runs. */
+export interface QaSettings {
+  identity: string
+  grades?: {
+    /** Grade against the benchmark's best baseline when a metric has no cuts of its own. */
+    default?: { baseline_ratio: GradeCutsConfig }
+    /** Cuts per benchmark (`ns/name`) and metric name, in the metric's own units. */
+    benchmarks?: Record<string, Record<string, GradeCutsConfig>>
+  }
+  stability?: { runs?: number; rsd_percent?: number }
+  /** How many times slower than its base model a LoRA may be. */
+  lora_latency_factor?: number
+  /** runs-on labels of the QA jobs. */
+  runners?: { cpu?: string[]; gpu?: string[] }
+  gpu_pools?: { name: string; labels: string[]; gpu?: string; memory_gb?: number }[]
+}
+
+/** Lowest value (in the metric's direction) that earns A, B and C; anything worse is F. */
+export interface GradeCutsConfig {
+  A: number
+  B: number
+  C: number
 }
 
 export interface DomainConfig {
@@ -67,7 +91,11 @@ export interface PaymentsConfig {
   licence_service?: string
   /** Ed25519 keys that sign licences and revocation lists; several while rotating. */
   licence_keys?: PublicKeyConfig[]
-  /** Stripe Billing meter event name for per-query use. */
+  /**
+   * Deprecated and ignored: the Stripe sync names each per-query item's meter
+   * (payments/links.json `meter_event_name`) and the licence service reports
+   * usage under that same name.
+   */
   meter_event?: string
 }
 
@@ -193,6 +221,8 @@ export interface DatasetItem extends ItemCommon {
   format: string
   task_categories?: string[]
   size_categories?: string
+  /** Languages of the data (ISO 639-1). */
+  language?: string[]
   usage_restrictions?: string
 }
 
@@ -453,6 +483,19 @@ export interface ResultManifest {
   verified?: boolean
   /** How `agora eval` produced the scores. */
   provenance?: ResultProvenance
+  /** The QA workflow's grade of these scores. */
+  grade?: 'A' | 'B' | 'C' | 'F'
+  /** Repeat runs of the QA workflow: how many and the largest RSD over the metrics. */
+  stability?: { runs: number; rsd_percent: number }
+  /** Earlier versions' scores on this benchmark, oldest first. */
+  history?: ResultHistoryEntry[]
+}
+
+export interface ResultHistoryEntry {
+  version: string
+  scores: Record<string, number>
+  date: string
+  grade?: 'A' | 'B' | 'C' | 'F'
 }
 
 /** An item version pinned by the hash of its version manifest. */
@@ -471,6 +514,10 @@ export interface ResultProvenance {
   predictions_sha256: string
   /** SHA-256 of the model file run (`agora eval --run`). */
   model_sha256?: string
+  /** Rows a batch when QA ran the model. */
+  batch_size?: number
+  /** QA's model runs: batch inference time percentiles in milliseconds, over every batch of every run. */
+  latency_ms?: { p50: number; p95: number; p99: number }
   commit?: string
   time: string
 }

@@ -1,4 +1,4 @@
-import { PREVIEW_ROWS, type PreviewTable } from './head.ts'
+import { capColumns, PREVIEW_ROWS, type PreviewTable } from './head.ts'
 
 export interface DelimitedOptions {
   /** `,` for CSV, a tab for TSV. */
@@ -66,9 +66,9 @@ export function parseDelimited(text: string, options: DelimitedOptions): Preview
   // A last record without its line break is whole only when the text is the whole file.
   if (i >= text.length && unfinished && options.complete && !quoted) endRecord()
   const [columns = [], ...rows] = records
-  return {
+  return capColumns({
     columns,
     rows: rows.slice(0, max),
     more: rows.length > max || i < text.length || !options.complete,
-  }
+  })
 }

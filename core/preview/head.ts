@@ -7,6 +7,8 @@ export interface PreviewTable {
   rows: string[][]
   /** More rows follow in the file than `rows` holds. */
   more: boolean
+  /** Columns left out after the first PREVIEW_COLUMNS; absent when none were. */
+  moreColumns?: number
 }
 
 /** How many bytes the preview asks for: enough for the first rows of any table. */
@@ -14,6 +16,25 @@ export const PREVIEW_BYTES = 64 * 1024
 
 /** Rows shown at most. */
 export const PREVIEW_ROWS = 20
+
+/** Columns shown at most: a file with thousands would fill the page with empty cells. */
+export const PREVIEW_COLUMNS = 100
+
+/**
+ * A table cut to its first `max` columns, saying how many were left out.
+ *
+ * @example capColumns({ columns: ['a', 'b'], rows: [['1', '2']], more: false }, 1)
+ * // { columns: ['a'], rows: [['1']], more: false, moreColumns: 1 }
+ */
+export function capColumns(table: PreviewTable, max: number = PREVIEW_COLUMNS): PreviewTable {
+  if (table.columns.length <= max) return table
+  return {
+    columns: table.columns.slice(0, max),
+    rows: table.rows.map((row) => row.slice(0, max)),
+    more: table.more,
+    moreColumns: table.columns.length - max,
+  }
+}
 
 /** Column names that hold SMILES, drawn as molecules. */
 const SMILES_COLUMNS = new Set(['smiles', 'SMILES', 'canonical_smiles'])

@@ -1,4 +1,4 @@
-import { PREVIEW_ROWS, type PreviewTable } from './head.ts'
+import { PREVIEW_COLUMNS, PREVIEW_ROWS, type PreviewTable } from './head.ts'
 
 export interface JsonLinesOptions {
   /** The text is the whole file; otherwise a last line without its line feed is dropped. */
@@ -28,6 +28,7 @@ export function parseJsonLines(text: string, options: JsonLinesOptions): Preview
   const last = lines.pop() ?? ''
   if (options.complete && last.trim() !== '') lines.push(last)
   const columns: string[] = []
+  const seen = new Set<string>()
   const objects: Record<string, unknown>[] = []
   let more = !options.complete
   for (const [k, line] of lines.entries()) {
@@ -48,12 +49,19 @@ export function parseJsonLines(text: string, options: JsonLinesOptions): Preview
       typeof value === 'object' && value !== null && !Array.isArray(value)
         ? (value as Record<string, unknown>)
         : { value }
-    for (const key of Object.keys(object)) if (!columns.includes(key)) columns.push(key)
+    for (const key of Object.keys(object))
+      if (!seen.has(key)) {
+        seen.add(key)
+        columns.push(key)
+      }
     objects.push(object)
   }
+  // Cut before the rows are built: each row has a cell per column.
+  const shown = columns.slice(0, PREVIEW_COLUMNS)
   return {
-    columns,
-    rows: objects.map((o) => columns.map((c) => cellText(Object.hasOwn(o, c) ? o[c] : undefined))),
+    columns: shown,
+    rows: objects.map((o) => shown.map((c) => cellText(Object.hasOwn(o, c) ? o[c] : undefined))),
     more,
+    ...(columns.length > shown.length ? { moreColumns: columns.length - shown.length } : {}),
   }
 }

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
+import { parquetMetadata } from 'hyparquet'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   headLines,
   PARQUET_TAIL_BYTES,
+  PREVIEW_COLUMNS,
   parquetCellText,
   parseDelimited,
   rangeReader,
@@ -168,6 +170,66 @@ describe('core/preview/parquet', () => {
       /^its footer is \d+ KiB, more than the 1 KiB the preview reads; download the file instead$/,
     )
     expect(file.requests).toBe(1)
+  })
+
+  it('refuses a page larger than the cap, and one that claims more than its Snappy data holds', async () => {
+    const memory = (bytes: Uint8Array) => ({
+      byteLength: bytes.length,
+      slice: async (start: number, end?: number) => bytes.slice(start, end).buffer,
+    })
+    const big = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [{ name: 'text', type: 'STRING', data: ['a'.repeat(600_000)] }],
+      }),
+    )
+    await expect(readParquetHead(memory(big), { pageMax: 256 * 1024 })).rejects.toThrow(
+      /^a page unpacks to 586 KiB, more than the 256 KiB the preview reads; download the file instead$/,
+    )
+    expect((await readParquetHead(memory(big))).rows[0]?.[0]).toHaveLength(600_000)
+
+    // A page header that says 8000 bytes for a few bytes of data (thrift
+    // compact: field 1 type, then field 2 uncompressed_page_size, zigzag).
+    const small = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'n', type: 'INT32', data: Array.from({ length: 60 }, (_, k) => k * 1_000_003) },
+        ],
+      }),
+    )
+    const meta = parquetMetadata(small.buffer as ArrayBuffer).row_groups[0]?.columns[0]?.meta_data
+    let at = Number(meta?.dictionary_page_offset ?? meta?.data_page_offset)
+    expect(small[at++]).toBe(0x15)
+    while ((small[at++] as number) & 0x80);
+    expect(small[at++]).toBe(0x15)
+    const zigzag = (small[at] as number) | (((small[at + 1] as number) & 0x7f) << 7)
+    expect((small[at] as number) & 0x80 && !((small[at + 1] as number) & 0x80)).toBeTruthy()
+    expect(zigzag / 2).toBeLessThan(1000)
+    small[at] = (16000 & 0x7f) | 0x80
+    small[at + 1] = 16000 >> 7
+    await expect(readParquetHead(memory(small))).rejects.toThrow(
+      /^a page claims 8 KiB from \d+ KiB of Snappy data, more than Snappy can hold: the file is damaged$/,
+    )
+  })
+
+  it('reads only the first 100 columns of a wide file, and checks only their codecs', async () => {
+    const wide = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: Array.from({ length: 150 }, (_, k) => ({
+          name: `c${k}`,
+          type: 'INT32' as const,
+          data: [k],
+          ...(k >= 100 ? { codec: 'GZIP' as const } : {}),
+        })),
+        compressors: { GZIP: (b: Uint8Array) => gzipSync(b) },
+      }),
+    )
+    const table = await readParquetHead({
+      byteLength: wide.length,
+      slice: async (start: number, end?: number) => wide.slice(start, end).buffer,
+    })
+    expect(table.columns).toHaveLength(PREVIEW_COLUMNS)
+    expect(table.rows).toEqual([Array.from({ length: PREVIEW_COLUMNS }, (_, k) => String(k))])
+    expect(table.moreColumns).toBe(50)
   })
 
   it('says when a file is not Parquet', async () => {

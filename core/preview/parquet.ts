@@ -6,8 +6,9 @@ import {
   parquetMetadata,
   parquetRead,
   parquetSchema,
+  snappyUncompress,
 } from 'hyparquet'
-import { PREVIEW_ROWS, type PreviewTable } from './head.ts'
+import { PREVIEW_COLUMNS, PREVIEW_ROWS, type PreviewTable } from './head.ts'
 import { formatPreviewBytes } from './range.ts'
 
 /** Bytes read first from the end of a Parquet file: most footers fit, and little else comes with them. */
@@ -21,6 +22,12 @@ export const PARQUET_WHOLE_FILE_MAX = 2 * 1024 * 1024
 
 /** Bytes the preview of one Parquet file receives at most (footer and first pages). */
 export const PARQUET_READ_MAX = 8 * 1024 * 1024
+
+/** A page that unpacks to more than this is not read: its size comes from the file, unchecked. */
+export const PARQUET_PAGE_MAX = 32 * 1024 * 1024
+
+/** Snappy turns 3 bytes into 64 at most (a copy with a two-byte offset). */
+const SNAPPY_MAX_RATIO = 22
 
 /** The codecs hyparquet decodes without extra decompressors. */
 const CODECS: ReadonlySet<CompressionCodec> = new Set(['UNCOMPRESSED', 'SNAPPY'])
@@ -44,6 +51,30 @@ export interface ParquetHeadOptions {
   maxRows?: number
   /** Footer bytes read at most; default PARQUET_FOOTER_MAX. */
   footerMax?: number
+  /** Bytes one page may unpack to; default PARQUET_PAGE_MAX. */
+  pageMax?: number
+}
+
+/**
+ * Snappy for hyparquet that checks a page's stated size before allocating
+ * it: a header may claim gigabytes for a few bytes of data.
+ */
+function boundedSnappy(pageMax: number): (input: Uint8Array, outputLength: number) => Uint8Array {
+  return (input, outputLength) => {
+    if (outputLength > pageMax) {
+      throw new Error(
+        `a page unpacks to ${formatPreviewBytes(outputLength)}, more than the ${formatPreviewBytes(pageMax)} the preview reads; download the file instead`,
+      )
+    }
+    if (outputLength > input.length * SNAPPY_MAX_RATIO + 64) {
+      throw new Error(
+        `a page claims ${formatPreviewBytes(outputLength)} from ${formatPreviewBytes(input.length)} of Snappy data, more than Snappy can hold: the file is damaged`,
+      )
+    }
+    const output = new Uint8Array(outputLength)
+    snappyUncompress(input, output)
+    return output
+  }
 }
 
 /** The text of one Parquet value: strings as they are, others as JSON-like text. */
@@ -87,11 +118,11 @@ async function readFooter(file: AsyncBuffer, footerMax: number): Promise<FileMet
   return parquetMetadata(footer)
 }
 
-/** Refuses, before reading any column, a row group that uses what hyparquet does not decode. */
-function checkSupported(metadata: FileMetaData): void {
+/** Refuses, before reading any column, a shown column that uses what hyparquet does not decode. */
+function checkSupported(metadata: FileMetaData, shown: readonly string[]): void {
   for (const chunk of metadata.row_groups[0]?.columns ?? []) {
     const meta = chunk.meta_data
-    if (!meta) continue
+    if (!meta || !shown.includes(meta.path_in_schema[0] as string)) continue
     const column = meta.path_in_schema.join('.')
     if (!CODECS.has(meta.codec)) {
       throw new Error(
@@ -122,12 +153,16 @@ export async function readParquetHead(
 ): Promise<PreviewTable> {
   const max = options.maxRows ?? PREVIEW_ROWS
   const metadata = await readFooter(file, options.footerMax ?? PARQUET_FOOTER_MAX)
-  const columns = parquetSchema(metadata).children.map((c) => c.element.name)
+  const all = parquetSchema(metadata).children.map((c) => c.element.name)
+  // Only the columns shown are read: a footer may list tens of thousands.
+  const columns = all.slice(0, PREVIEW_COLUMNS)
+  const cut = (table: PreviewTable): PreviewTable =>
+    all.length > columns.length ? { ...table, moreColumns: all.length - columns.length } : table
   const total = Number(metadata.num_rows)
   const first = metadata.row_groups[0]
   const rowEnd = Math.min(max, Number(first?.num_rows ?? 0))
-  if (rowEnd === 0) return { columns, rows: [], more: total > 0 }
-  checkSupported(metadata)
+  if (rowEnd === 0) return cut({ columns, rows: [], more: total > 0 })
+  checkSupported(metadata, columns)
   let rows: unknown[][] = []
   try {
     await parquetRead({
@@ -135,7 +170,9 @@ export async function readParquetHead(
       metadata,
       rowStart: 0,
       rowEnd,
+      columns,
       useOffsetIndex: true,
+      compressors: { SNAPPY: boundedSnappy(options.pageMax ?? PARQUET_PAGE_MAX) },
       onComplete: (read) => {
         rows = read
       },
@@ -150,9 +187,9 @@ export async function readParquetHead(
     }
     throw error
   }
-  return {
+  return cut({
     columns,
     rows: rows.map((row) => columns.map((_, k) => parquetCellText(row[k]))),
     more: total > rows.length,
-  }
+  })
 }

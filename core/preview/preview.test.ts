@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   headLines,
   isSmilesColumn,
+  PREVIEW_COLUMNS,
   parseDelimited,
   parseJsonLines,
   previewFormat,
@@ -75,6 +76,18 @@ describe('core/preview/delimited', () => {
     ).toBe(false)
   })
 
+  it('shows the first 100 columns of a wide file and counts the rest', () => {
+    const header = Array.from({ length: 30_000 }, (_, k) => `c${k}`).join(',')
+    const table = parseDelimited(`${header}\n${'1,'.repeat(29_999)}1\n`, {
+      delimiter: ',',
+      complete: true,
+    })
+    expect(table.columns).toHaveLength(PREVIEW_COLUMNS)
+    expect(table.columns.at(-1)).toBe('c99')
+    expect(table.rows[0]).toHaveLength(PREVIEW_COLUMNS)
+    expect(table.moreColumns).toBe(30_000 - PREVIEW_COLUMNS)
+  })
+
   it('keeps markup as text', () => {
     const table = parseDelimited('x\n"<img src=x onerror=alert(1)>"\n', {
       delimiter: ',',
@@ -109,6 +122,17 @@ describe('core/preview/jsonl', () => {
     expect(() => parseJsonLines('{"a":1}\n{oops}\n', { complete: true })).toThrow(
       /^line 2 is not JSON/,
     )
+  })
+
+  it('shows the first 100 keys of lines with thousands and counts the rest', () => {
+    const line = (from: number) =>
+      JSON.stringify(
+        Object.fromEntries(Array.from({ length: 5000 }, (_, k) => [`k${from + k}`, k])),
+      )
+    const table = parseJsonLines(`${line(0)}\n${line(5000)}\n`, { complete: true })
+    expect(table.columns).toHaveLength(PREVIEW_COLUMNS)
+    expect(table.rows.map((r) => r.length)).toEqual([PREVIEW_COLUMNS, PREVIEW_COLUMNS])
+    expect(table.moreColumns).toBe(10_000 - PREVIEW_COLUMNS)
   })
 
   it('stops after the rows it shows', () => {

@@ -53,6 +53,8 @@ export interface EvalRun {
   resultPath: string
   /** Timings and runtime of `--run`. */
   inference?: InferenceReport
+  /** `--run`: each batch's inference time in milliseconds, which `inference.latency_ms` summarises. */
+  batchLatenciesMs?: number[]
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -229,6 +231,7 @@ export async function runEvaluation(
   const testText = Buffer.from(testBytes).toString('utf8')
   let predictions = options.predictions
   let inference: InferenceReport | undefined
+  let batchLatenciesMs: number[] | undefined
   let only: string[] | undefined
   if (options.run) {
     const made = await predictWithModel({
@@ -242,6 +245,7 @@ export async function runEvaluation(
     })
     predictions = made.predictions
     inference = made.report
+    batchLatenciesMs = made.latencies
     only = made.tasks
   }
   if (!predictions) {
@@ -268,6 +272,7 @@ export async function runEvaluation(
       predictionsSha256: sha256(predictions.bytes),
       resultPath: `registry/${itemDir(options.item)}/results/${b.ns}/${b.name}.yaml`,
       ...(inference ? { inference } : {}),
+      ...(batchLatenciesMs ? { batchLatenciesMs } : {}),
     },
     issues,
   }
@@ -294,6 +299,7 @@ async function predictWithModel(o: {
 }): Promise<{
   predictions: { file: string; bytes: Uint8Array }
   report: InferenceReport
+  latencies: number[]
   tasks: string[]
 }> {
   const shown = `${formatRef(o.item.ref)}@${o.item.version}`
@@ -375,6 +381,7 @@ async function predictWithModel(o: {
         loadMs,
         featurisationMs,
       }),
+      latencies,
       tasks: spec.tasks.map((t) => t.name),
     }
   } finally {

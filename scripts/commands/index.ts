@@ -25,6 +25,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   sales: async () => (await import('./sales.ts')).default,
   serve: async () => (await import('./serve.ts')).default,
   verify: async () => (await import('./verify.ts')).default,
+  import: async () => (await import('./import.ts')).default,
+  export: async () => (await import('./export.ts')).default,
 }
 
 /** Other names a command answers to: `install` is the word adapters and pipelines use for `pull`. */

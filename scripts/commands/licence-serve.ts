@@ -94,7 +94,6 @@ export async function serve(ctx: CommandContext): Promise<number> {
       blobs: createStore(hub.storage, { repoRoot: root, env: ctx.env }),
       publicUrl,
       urlKey: urlKeyFor(privateKey),
-      ...(hub.payments.meter_event ? { meterEvent: hub.payments.meter_event } : {}),
       log: (line) => ctx.stderr.write(`${line}\n`),
     }),
   )

@@ -216,7 +216,7 @@ function refuseBadName(issues: Issue[]): void {
   })
 }
 
-async function readHub(root: string): Promise<HubConfig> {
+export async function readHub(root: string): Promise<HubConfig> {
   const file = 'registry/agora.yaml'
   const { value, issues } = validateDocument('hub', await readFile(join(root, file)), file)
   if (!value) {
@@ -391,7 +391,7 @@ function readme(ref: ItemRef): string {
  * on the same disk) and renames it into place, so an interrupted run leaves
  * either the whole item or nothing, and never replaces an existing item.
  */
-async function writeItemAtomically(
+export async function writeItemAtomically(
   root: string,
   dir: string,
   files: Record<string, string>,

@@ -1,4 +1,6 @@
-import { loadSearch, searchIndex } from '#core/client'
+import { loadSearch, sanitizeForTerminal, searchIndex } from '#core/client'
+import { AgoraError } from '#core/errors'
+import type { HubItemSummary, HubSearchHit } from '#core/hf'
 import { parseCommandArgs } from '../cli/args.ts'
 import { hubSource } from '../cli/hub-source.ts'
 import {
@@ -8,8 +10,9 @@ import {
   itemRow,
   readQueryOptions,
 } from '../cli/item-table.ts'
-import { createReporter } from '../cli/reporter.ts'
-import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
+import { createReporter, type Reporter } from '../cli/reporter.ts'
+import { findRepoRoot } from '../cli/root.ts'
+import { type Command, type CommandContext, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
 
 const help = `Usage: agora search <query> [options]
 
@@ -38,6 +41,10 @@ Options:
   --cache DIR         cache folder (default: AGORA_CACHE, else ~/.cache/agora)
   --allow-rollback    accept an index older than one already seen, or expired
   --json              print { ok, query, total, results } and nothing else
+  --hf                search the Hugging Face Hub instead (HF_ENDPOINT, default
+                      https://huggingface.co): models, or datasets with --kind dataset;
+                      repositories already on this hub (imported from them, by the
+                      Hub page import records, or of the same id) are marked
   -h, --help          show this help
 
 Exit status: 0 results found, 1 nothing matched (an empty list under --json),
@@ -47,6 +54,7 @@ Examples:
   agora search toxicity
   agora search "tox gnn" --kind model --limit 5
   agora search tokenizer --json
+  agora search --hf bert --limit 5
 `
 
 /** One result of `--json`: the item and its relevance score. */
@@ -68,10 +76,21 @@ const command: Command = {
   summary: "search the hub's items by words (search <query> --kind K --json)",
   help,
   async run(ctx) {
-    const { values, positionals } = parseCommandArgs('search', ctx.argv, ITEM_QUERY_OPTIONS, {
-      positionals: { min: 1 },
-    })
+    const { values, positionals } = parseCommandArgs(
+      'search',
+      ctx.argv,
+      { ...ITEM_QUERY_OPTIONS, hf: { type: 'boolean' }, root: { type: 'string' } },
+      { positionals: { min: 1 } },
+    )
     const query = positionals.join(' ')
+    if (values.hf === true) {
+      const report = createReporter({
+        stdout: ctx.stdout,
+        stderr: ctx.stderr,
+        json: values.json === true,
+      })
+      return searchHf(ctx, report, query, values.kind, values.limit, values.root)
+    }
     const { filters, limit } = readQueryOptions('search', values)
     const report = createReporter({
       stdout: ctx.stdout,
@@ -107,3 +126,86 @@ const command: Command = {
 }
 
 export default command
+
+/** What `--hf --json` prints. */
+export interface HfSearchReport {
+  ok: true
+  query: string
+  kind: 'model' | 'dataset'
+  results: HubSearchHit[]
+}
+
+async function searchHf(
+  ctx: CommandContext,
+  report: Reporter,
+  query: string,
+  kindArg: string | undefined,
+  limitArg: string | undefined,
+  rootArg: string | undefined,
+): Promise<number> {
+  const kind =
+    kindArg === undefined || /^models?$/.test(kindArg)
+      ? 'model'
+      : /^datasets?$/.test(kindArg)
+        ? 'dataset'
+        : undefined
+  if (!kind) {
+    throw new AgoraError(
+      'cli/unknown-kind',
+      `agora search --hf: --kind ${kindArg} is not model or dataset`,
+      {
+        hint: 'the Hub search covers models and datasets',
+      },
+    )
+  }
+  const limit = limitArg === undefined ? 20 : Number(limitArg)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new AgoraError(
+      'cli/bad-argument',
+      `agora search --hf: --limit ${limitArg} is not a whole number from 1 to 1000`,
+      {
+        hint: 'for example --limit 10',
+      },
+    )
+  }
+  // Loaded only here, so a plain search starts as fast as before.
+  const { DEFAULT_HF_ENDPOINT, markOnHub, searchHub } = await import('#core/hf')
+  const { formatRef, loadRegistry } = await import('#core/registry')
+  const client = {
+    endpoint: ctx.env.HF_ENDPOINT || DEFAULT_HF_ENDPOINT,
+    fetch: ctx.fetch,
+    token: ctx.env.HF_TOKEN || undefined,
+  }
+  let hits = await searchHub(client, kind, query, limit)
+  const root = await findRepoRoot(ctx.cwd, rootArg).catch(() => undefined)
+  if (root) {
+    const { registry } = await loadRegistry(root)
+    const items: HubItemSummary[] = [...registry.items.values()].map((it) => ({
+      ref: formatRef(it.ref),
+      kind: it.ref.kind,
+      id: it.item.id,
+      ...(it.item.links?.homepage ? { homepage: it.item.links.homepage } : {}),
+    }))
+    hits = markOnHub(hits, items)
+  } else {
+    report.warn(
+      'note: no registry around the current folder, so nothing is marked as already on this hub',
+    )
+  }
+  if (hits.length === 0) report.warn(`no Hub ${kind}s match "${sanitizeForTerminal(query)}"`)
+  for (const hit of hits) {
+    const stats = [
+      hit.pipeline_tag,
+      hit.downloads === undefined ? undefined : `${hit.downloads} downloads`,
+      hit.likes === undefined ? undefined : `${hit.likes} likes`,
+    ]
+      .filter(Boolean)
+      .join(', ')
+    report.info(
+      `${sanitizeForTerminal(hit.id)}${stats ? `  (${sanitizeForTerminal(stats)})` : ''}${hit.onHub ? `  ✔ on this hub as ${hit.onHub}` : `  agora import hf ${sanitizeForTerminal(hit.id)}${kind === 'dataset' ? ' --kind dataset' : ''}`}`,
+    )
+  }
+  const result: HfSearchReport = { ok: true, query, kind, results: hits }
+  report.result(result)
+  return hits.length > 0 ? EXIT_OK : EXIT_PROBLEMS
+}

@@ -123,7 +123,25 @@ export function sampleHubConfig(): HubConfig {
       'neuralzoo/mnist-convnet',
       'collections/curators/admet-starter-kit',
     ],
-    qa: { identity: 'agora-qa-bot' },
+    qa: {
+      identity: 'agora-qa-bot',
+      grades: {
+        // Metrics without cuts of their own: score / best baseline (baseline / score when lower is better).
+        default: { baseline_ratio: { A: 1.35, B: 1.2, C: 1 } },
+        benchmarks: { 'moleval/docking-enrichment': { ef1: { A: 18, B: 10, C: 5 } } },
+      },
+      stability: { runs: 3, rsd_percent: 5 },
+      lora_latency_factor: 2,
+      runners: { cpu: ['ubuntu-24.04'], gpu: ['self-hosted', 'linux', 'gpu'] },
+      gpu_pools: [
+        {
+          name: 'a10g',
+          labels: ['self-hosted', 'linux', 'gpu', 'a10g'],
+          gpu: 'A10G',
+          memory_gb: 24,
+        },
+      ],
+    },
   }
 }
 

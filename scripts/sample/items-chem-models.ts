@@ -175,13 +175,32 @@ export function chemModelItems(): SampleItemDef[] {
           "Learns Vina's biases, including its preference for larger molecules. Not a binding-affinity model. The sample weights are random stand-ins of the right shapes.",
       },
       [
-        result(
-          'benchmarks/moleval/docking-enrichment',
-          '1.2.0',
-          { ef1: 18.2, bedroc20: 0.61, auroc: 0.87 },
-          '2025-05-12',
-          true,
-        ),
+        {
+          ...result(
+            'benchmarks/moleval/docking-enrichment',
+            '1.2.0',
+            { ef1: 18.2, bedroc20: 0.61, auroc: 0.87 },
+            '2025-05-12',
+            true,
+          ),
+          grade: 'A',
+          stability: { runs: 3, rsd_percent: 0 },
+          // Earlier versions: 1.2.0's ef1 is 7.1% below 1.1.0's, a regression past the 5% band.
+          history: [
+            {
+              version: '1.0.0',
+              scores: { ef1: 12.4, bedroc20: 0.44, auroc: 0.8 },
+              date: '2025-04-11',
+              grade: 'B',
+            },
+            {
+              version: '1.1.0',
+              scores: { ef1: 19.6, bedroc20: 0.62, auroc: 0.88 },
+              date: '2025-05-03',
+              grade: 'A',
+            },
+          ],
+        },
       ],
     ),
   )

@@ -29,6 +29,8 @@ describe('site/e2e/payments', () => {
     const buy = page.locator('a#buy')
     expect(await buy.getAttribute('href')).toBe('https://buy.stripe.com/test_e2eRetroTransformer')
     expect(await buy.textContent()).toBe('Buy a licence · $49.00')
+    // A production build's links file is not test mode: no label, https links only.
+    expect(await page.locator('[data-test-mode]').count()).toBe(0)
     expect(await page.locator('[data-split]').textContent()).toBe(
       'seller gets $44.10, hub fee $4.90 (10%)',
     )

@@ -32,6 +32,8 @@ export interface SiteCatalog extends CatalogIndex {
   cacheKeyOfList(keys: readonly string[], extra?: unknown): string
   /** What payments/links.json (written by `agora stripe sync`) says of an item, by key. */
   sales: Map<string, LinkEntry>
+  /** The links lead to the local fake checkout of `npm start`: pages say "test mode". */
+  salesTestMode: boolean
 }
 
 let cached: Promise<SiteCatalog> | undefined
@@ -57,7 +59,10 @@ async function load(): Promise<SiteCatalog> {
   }
   const index = indexCatalog(entries, hubRecord.hub, owners)
   // The sync's output sits beside registry/ under the same root the loader reads.
-  const links = await readLinksFile(resolve(process.env.AGORA_ROOT ?? process.cwd()))
+  // `npm start` alone names another file: its test-mode links to the local fake checkout.
+  const links = await readLinksFile(resolve(process.env.AGORA_ROOT ?? process.cwd()), {
+    file: process.env.AGORA_PAYMENT_LINKS,
+  })
   const sales = new Map(Object.entries(links.items))
   const base = `${digests.get('hub')}|${index.asOf}`
   const hash = (text: string): string => createHash('sha1').update(text).digest('base64url')
@@ -74,7 +79,12 @@ async function load(): Promise<SiteCatalog> {
       ...(entry?.parents.map((p) => p.key ?? p.text) ?? []),
       ...(entry?.members.map((m) => m.key ?? m.text) ?? []),
     ]
-    const parts = [base, digests.get(`item:${key}`), JSON.stringify(sales.get(key) ?? null)]
+    const parts = [
+      base,
+      digests.get(`item:${key}`),
+      JSON.stringify(sales.get(key) ?? null),
+      String(links.test_mode === true),
+    ]
     for (const k of related) parts.push(k, digests.get(`item:${k}`))
     for (const ns of entry?.item.owners ?? []) parts.push(ns, digests.get(`owner:${ns}`))
     const value = hash(parts.join('|'))
@@ -100,6 +110,7 @@ async function load(): Promise<SiteCatalog> {
     cacheKeyOf,
     cacheKeyOfList,
     sales,
+    salesTestMode: links.test_mode === true,
   }
 }
 

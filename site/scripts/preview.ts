@@ -129,7 +129,10 @@ function renderTable(table: PreviewTable): HTMLElement {
   const smiles = table.columns.map(isSmilesColumn)
   const el = document.createElement('table')
   const caption = document.createElement('caption')
-  caption.textContent = `First ${table.rows.length} rows${table.more ? '' : ' (the whole file)'}`
+  const columns = table.moreColumns
+    ? `, the first ${table.columns.length} of ${table.columns.length + table.moreColumns} columns`
+    : ''
+  caption.textContent = `First ${table.rows.length} rows${table.more ? '' : ' (the whole file)'}${columns}`
   const head = document.createElement('thead')
   const hr = document.createElement('tr')
   hr.append(...table.columns.map((c) => cell('th', c)))

@@ -17,7 +17,7 @@
  * await fake.stripe.accounts.retrieve('acct_1')
  * fake.assertDone()
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { Ajv, type ValidateFunction } from 'ajv'
@@ -210,6 +210,13 @@ export interface StripeFake {
   addAccount(account: { id: string; charges_enabled: boolean; [key: string]: unknown }): void
   /** A balance transaction as the given account (undefined: the platform) sees it. */
   addBalanceTransaction(account: string | undefined, txn: Json): void
+  /**
+   * Pays an open Checkout Session as Stripe does when the buyer submits the
+   * form: the session becomes complete and paid, with a PaymentIntent, a
+   * customer and a charge (whose transfer goes to the destination account).
+   * Returns the session as the `checkout.session.completed` event carries it.
+   */
+  completeCheckoutSession(id: string, buyer: { email: string }): Json
   /** Stored objects of one type (`product`, `price`, `payment_link`, `billing.meter`). */
   objects(type: string): StoredObject[]
   /** Throws listing unexpected calls, rejected requests and expected calls never made. */
@@ -471,6 +478,63 @@ export function createStripeFake(): StripeFake {
     'GET /v1/billing/meters': (p) => ({
       body: list('billing.meter', p, (o) => p.status === undefined || o.status === p.status),
     }),
+    'POST /v1/checkout/sessions': (p) => {
+      const lineItems = ((p.line_items as Json[] | undefined) ?? []).map((li) => ({
+        price: li.price,
+        quantity: int(li.quantity) ?? 1,
+      }))
+      const prices = lineItems.map((li) => get(li.price as string, 'price'))
+      const missingPrice = lineItems.find((_li, i) => !prices[i])
+      if (missingPrice) return missing(String(missingPrice.price))
+      const amount = lineItems.reduce(
+        (sum, li, i) => sum + Number(prices[i]?.unit_amount ?? 0) * li.quantity,
+        0,
+      )
+      // Random, as Stripe's are: the session id is the buyer's claim secret.
+      const id = `cs_test_${randomBytes(24).toString('hex')}`
+      return {
+        body: put({
+          id,
+          object: 'checkout.session',
+          mode: p.mode ?? 'payment',
+          status: 'open',
+          payment_status: 'unpaid',
+          amount_total: amount,
+          currency: p.currency ?? prices[0]?.currency ?? null,
+          metadata: metadataOf(p),
+          payment_link: null,
+          payment_intent: null,
+          customer: null,
+          customer_details: null,
+          success_url: p.success_url ?? null,
+          url: `https://checkout.stripe.com/c/pay/${id}`,
+          payment_intent_data_fake: p.payment_intent_data ?? null,
+          line_items_fake: lineItems,
+        }),
+      }
+    },
+    'GET /v1/charges/{charge}': (_p, { charge }) => {
+      const o = get(charge as string, 'charge')
+      return o ? { body: o } : missing(charge as string)
+    },
+    'POST /v1/transfers/{id}/reversals': (p, { id }) => ({
+      body: put({
+        id: newId('trr'),
+        object: 'transfer_reversal',
+        transfer: id,
+        amount: int(p.amount),
+        metadata: metadataOf(p),
+      }),
+    }),
+    'POST /v1/billing/meter_events': (p) => ({
+      body: {
+        object: 'billing.meter_event',
+        event_name: p.event_name,
+        identifier: p.identifier ?? null,
+        payload: p.payload,
+        created: Math.floor(Date.now() / 1000),
+      },
+    }),
     'GET /v1/balance_transactions': (p, _path, account) => {
       const created = (p.created ?? {}) as Record<string, string>
       const all = (balance.get(account ?? '') ?? []).filter((t) => {
@@ -600,6 +664,35 @@ export function createStripeFake(): StripeFake {
       list.push({ object: 'balance_transaction', id: newId('txn'), ...txn })
       list.sort((a, b) => Number(b.created) - Number(a.created))
       balance.set(key, list)
+    },
+    completeCheckoutSession(id, buyer) {
+      const session = get(id, 'checkout.session')
+      if (!session) throw new Error(`the Stripe fake has no Checkout Session ${id}`)
+      if (session.status === 'complete') return session
+      const suffix = randomBytes(12).toString('hex')
+      const intent = session.payment_intent_data_fake as Json | null
+      const destination = (intent?.transfer_data as Json | undefined)?.destination
+      const charge = put({
+        id: `ch_test_${suffix}`,
+        object: 'charge',
+        amount: session.amount_total,
+        currency: session.currency,
+        paid: true,
+        refunded: false,
+        payment_intent: `pi_test_${suffix}`,
+        transfer: destination ? `tr_test_${suffix}` : null,
+        application_fee_amount: int(intent?.application_fee_amount),
+        metadata: metadataOf(intent ?? {}),
+      })
+      Object.assign(session, {
+        status: 'complete',
+        payment_status: 'paid',
+        payment_intent: charge.payment_intent,
+        customer: `cus_test_${suffix}`,
+        customer_details: { email: buyer.email },
+        ...(session.mode === 'subscription' ? { subscription: `sub_test_${suffix}` } : {}),
+      })
+      return session
     },
     objects(type) {
       return [...store.values()].filter((o) => o.object === type)

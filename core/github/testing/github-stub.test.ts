@@ -15,6 +15,14 @@ describe('core/github/testing/github-stub', () => {
     })
   })
 
+  it('reads nullable without a type as "that, or null" (an issue milestone)', () => {
+    const issue = { title: 'QA failed', body: 'why', milestone: null }
+    expect(checkRequest('POST', '/repos/acme/hub/issues', {}, issue).problems).toEqual([])
+    expect(
+      checkRequest('POST', '/repos/acme/hub/issues', {}, { ...issue, milestone: true }).problems,
+    ).not.toEqual([])
+  })
+
   it('rejects bodies, parameters and paths the description does not allow', () => {
     const bad = checkRequest(
       'POST',

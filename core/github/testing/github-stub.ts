@@ -58,13 +58,30 @@ function loadSpec(): { spec: OpenApi; ajv: Ajv } {
   if (!spec || !ajv) {
     const require = createRequire(import.meta.url)
     const file = require.resolve('@octokit/openapi/generated/api.github.com.json')
-    spec = JSON.parse(readFileSync(file, 'utf8')) as OpenApi
+    spec = nullableToJsonSchema(JSON.parse(readFileSync(file, 'utf8'))) as OpenApi
     // OpenAPI 3.0 adds keywords (nullable, example, x-*) that JSON Schema lacks.
     ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, validateFormats: true })
     addFormats.default(ajv)
     ajv.addSchema(spec as unknown as Json, 'gh')
   }
   return { spec, ajv }
+}
+
+/**
+ * OpenAPI 3.0's `nullable: true` beside `oneOf` with no `type` (as issue
+ * `milestone` has) is refused by ajv; the JSON Schema meaning is "that, or
+ * null", which is what this rewrites it to.
+ */
+function nullableToJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableToJsonSchema)
+  if (typeof node !== 'object' || node === null) return node
+  const out: Json = {}
+  for (const [k, v] of Object.entries(node)) out[k] = nullableToJsonSchema(v)
+  if (out.nullable === true && out.type === undefined) {
+    const { nullable: _, ...rest } = out
+    return { anyOf: [rest, { type: 'null' }] }
+  }
+  return out
 }
 
 function pointer(...segments: string[]): string {
