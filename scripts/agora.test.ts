@@ -34,6 +34,15 @@ describe('scripts/agora', () => {
     expect((await run(['--help'])).stdout).toMatch(/ {2}install +the same as "agora pull"/)
   })
 
+  it('lines up every command summary in one column, the longest names included', async () => {
+    const { stdout } = await run(['--help'])
+    const rows = stdout.split('\n').filter((l) => /^ {2}[a-z]+ {2,}\S/.test(l))
+    expect(rows.map((l) => l.split(' ')[2])).toEqual(
+      expect.arrayContaining(['undeprecate', 'completion']),
+    )
+    expect(new Set(rows.map((l) => l.search(/(?<=\S {2,})\S/))).size).toBe(1)
+  })
+
   it('suggests the command a typo was meant to be', async () => {
     for (const [typo, meant] of [
       ['pul', 'pull'],

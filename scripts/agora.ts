@@ -72,12 +72,15 @@ export async function main(argv: string[], ctx: Omit<CommandContext, 'argv'>): P
 
 async function usage(): Promise<string> {
   const lines = ['Usage: agora <command> [options]', '', 'Commands:']
+  const width = Math.max(
+    ...[...Object.keys(COMMANDS), ...Object.keys(ALIASES)].map((n) => n.length),
+  )
   for (const [name, load] of Object.entries(COMMANDS)) {
     const command = await load().catch(() => undefined)
-    if (command) lines.push(`  ${name.padEnd(10)} ${command.summary}`)
+    if (command) lines.push(`  ${name.padEnd(width)}  ${command.summary}`)
   }
   for (const [alias, name] of Object.entries(ALIASES))
-    lines.push(`  ${alias.padEnd(10)} the same as "agora ${name}"`)
+    lines.push(`  ${alias.padEnd(width)}  the same as "agora ${name}"`)
   lines.push(
     '',
     'Run "agora <command> --help" (or "agora help <command>") for the options of a command.',

@@ -52,7 +52,9 @@ export function stripeFailure(what: string, error: unknown): AgoraError {
       ? 'an earlier run sent different parameters under the same Idempotency-Key; Stripe keeps keys for 24 hours, so wait or check what changed in between'
       : e.type === 'StripeAuthenticationError'
         ? 'set STRIPE_SECRET_KEY to the hub’s secret key (sk_live_… or sk_test_…)'
-        : 'see the message from Stripe; run again once it is fixed (runs are idempotent)'
+        : e.type === 'StripeConnectionError'
+          ? 'Stripe did not answer: check that this machine reaches api.stripe.com (network, proxy, firewall), then run again (runs are idempotent)'
+          : 'see the message from Stripe; run again once it is fixed (runs are idempotent)'
   return new AgoraError('payments/stripe-failed', `${what}: ${e.message ?? String(error)}`, {
     hint,
     cause: error,

@@ -29,7 +29,7 @@ export interface LicenceInput {
 export function hubKeyring(licensing: HubLicensing | undefined): Keyring {
   if (!licensing || licensing.keys.length === 0) {
     throw new AgoraError('licence/no-keys', 'the hub pins no licence keys in its index config', {
-      hint: 'the hub operator sets payments.licence_keys in registry/agora.yaml; pull once online so config.json is cached',
+      hint: 'pass --index with the URL the item was pulled from, whose cached config.json pins the keys (pull once online first); a hub without payments.licence_keys in registry/agora.yaml sells nothing',
     })
   }
   return keyringOf(licensing.keys)

@@ -229,7 +229,7 @@ export const MANIFEST_CODES = {
   },
   'ref/unknown-owner': {
     summary: 'an owner namespace has no file in registry/owners/',
-    hint: 'add registry/owners/<ns>.yaml or fix the namespace',
+    hint: 'create it with "agora new owner <ns> --github <login>", or fix the namespace',
   },
   'ref/unknown-metric': {
     summary: 'a result scores a metric its benchmark does not define',

@@ -53,7 +53,7 @@ export const LICENCE_CODES = {
   },
   'licence/no-keys': {
     summary: 'the hub pins no licence keys',
-    hint: 'the hub operator sets payments.licence_keys in registry/agora.yaml; pull once online so config.json is cached',
+    hint: 'pass --index with the URL the item was pulled from, whose cached config.json pins the keys (pull once online first); a hub without payments.licence_keys in registry/agora.yaml sells nothing',
   },
   'licence/no-service': {
     summary: 'the hub names no licence service to fetch paid files from',

@@ -296,7 +296,8 @@ export async function planPublish(
       kind: ref.kind,
       hub: request.hub,
     })
-    issues.push(...checked.issues)
+    const newItem = type === 'item' && currentItem === undefined
+    issues.push(...(newItem ? checked.issues.map(withPublishHint) : checked.issues))
   }
   if (!hasErrors(issues) && writes.length > 0)
     issues.push(...(await validateOverlay(request, writes)))
@@ -523,6 +524,26 @@ function sameFiles(a: readonly FileEntry[], b: readonly FileEntry[]): boolean {
   const key = (f: FileEntry) => `${f.path}\0${f.size}\0${f.sha256}`
   const left = new Set(a.map(key))
   return b.every((f) => left.has(key(f)))
+}
+
+// A new item's summary and licence come from flags or the card, not from an
+// item.yaml the author wrote, so "add license:" would send them to the wrong place.
+const NEW_ITEM_HINTS: Readonly<Record<string, string>> = {
+  license:
+    'pass --license with an SPDX id (e.g. --license MIT), or set license: in the front matter of README.md',
+  summary:
+    'pass --summary "one sentence", or give README.md a first paragraph (or description: in its front matter)',
+}
+
+function withPublishHint(issue: Issue): Issue {
+  const field =
+    issue.code === 'schema/required'
+      ? /^missing required field "(\w+)"$/.exec(issue.message)?.[1]
+      : issue.code === 'schema/length'
+        ? /^(\w+) must have at least/.exec(issue.message)?.[1]
+        : undefined
+  const hint = field === undefined ? undefined : NEW_ITEM_HINTS[field]
+  return hint === undefined ? issue : { ...issue, hint }
 }
 
 function newItemYaml(

@@ -133,11 +133,12 @@ describe('core/registry/contribution', () => {
     )
   })
 
-  it('gives the owner issue its line in item.yaml, as the CLI does', () => {
+  it('gives the owner issue its line in item.yaml and the command that fixes it, as the CLI does', () => {
     const [issue] = contribute(CASES[4] as Case).issues
     expect(issue).toMatchObject({
       code: 'ref/unknown-owner',
       message: 'namespace "nobody-here" has no registry/owners/nobody-here.yaml',
+      hint: 'create it with "agora new owner nobody-here --github <login>" (add --org for an organisation), or fix the namespace',
       file: 'registry/models/no/nobody-here/x-model/item.yaml',
       line: 2,
     })

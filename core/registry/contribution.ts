@@ -84,12 +84,12 @@ function registryIssues(
 ): Issue[] {
   const issues: Issue[] = []
   const owners = new Set(facts.owners)
-  for (const { path, message } of unknownOwners(ref, item.owners, (ns) => owners.has(ns))) {
+  for (const { path, message, hint } of unknownOwners(ref, item.owners, (ns) => owners.has(ns))) {
     issues.push({
       code: 'ref/unknown-owner',
       severity: 'error',
       message,
-      hint: hintFor('ref/unknown-owner'),
+      hint,
       file,
       ...locate(path),
     })

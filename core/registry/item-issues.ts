@@ -25,30 +25,41 @@ export function missingReadmeIssue(dir: string): Issue {
 
 /**
  * The owners an item names (its namespace first, then `owners`) that have no
- * owners/<ns>.yaml, each with the value path the issue points at.
+ * owners/<ns>.yaml, each with the value path the issue points at and a hint
+ * naming the command that creates that owner file.
  *
  * @example unknownOwners({ kind: 'model', ns: 'acme', name: 'x' }, ['acme', 'bob'], (ns) => ns === 'acme')
- * // [{ path: ['owners', 1], message: 'owner "bob" has no registry/owners/bob.yaml' }]
+ * // [{ path: ['owners', 1], message: 'owner "bob" has no registry/owners/bob.yaml', hint: 'create it with "agora new owner bob --github <login>" …' }]
  */
 export function unknownOwners(
   ref: ItemRef,
   owners: readonly string[],
   hasOwner: (ns: string) => boolean,
-): { path: (string | number)[]; message: string }[] {
-  const out: { path: (string | number)[]; message: string }[] = []
+): { path: (string | number)[]; message: string; hint: string }[] {
+  const out: { path: (string | number)[]; message: string; hint: string }[] = []
   if (!hasOwner(ref.ns)) {
     out.push({
       path: ['id'],
       message: `namespace "${ref.ns}" has no ${REGISTRY}/${ownerPath(ref.ns)}`,
+      hint: newOwnerHint(ref.ns),
     })
   }
   for (const [i, o] of owners.entries()) {
     if (o !== ref.ns && !hasOwner(o)) {
-      out.push({ path: ['owners', i], message: `owner "${o}" has no ${REGISTRY}/${ownerPath(o)}` })
+      out.push({
+        path: ['owners', i],
+        message: `owner "${o}" has no ${REGISTRY}/${ownerPath(o)}`,
+        hint: newOwnerHint(o),
+      })
     }
   }
   return out
 }
+
+// Owner names are checked against the id pattern before they get here, so
+// they are safe to repeat in a shell command.
+const newOwnerHint = (ns: string) =>
+  `create it with "agora new owner ${ns} --github <login>" (add --org for an organisation), or fix the namespace`
 
 /**
  * A new item whose name looks like an existing sibling's (`naming/confusable`).

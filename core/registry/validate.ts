@@ -228,8 +228,10 @@ export const ruleOwnersExist: RegistryRule = async (ctx) => {
     for (const ns of new Set([it.ref.ns, ...it.item.owners])) {
       if (await ctx.resolver.hasOwner(ns)) known.add(ns)
     }
-    for (const { path, message } of unknownOwners(it.ref, it.item.owners, (ns) => known.has(ns))) {
-      await push(ctx, 'ref/unknown-owner', itemFile(it), path, message)
+    for (const { path, message, hint } of unknownOwners(it.ref, it.item.owners, (ns) =>
+      known.has(ns),
+    )) {
+      await push(ctx, 'ref/unknown-owner', itemFile(it), path, message, hint)
     }
   }
 }

@@ -212,6 +212,7 @@ describe('scripts/commands/licence', () => {
     )
     expect(answer.code).toBe(1)
     expect(answer.stdout).toContain('licence/no-keys')
+    expect(answer.stdout).toContain('hint: pass --index with the URL the item was pulled from')
   })
 })
 

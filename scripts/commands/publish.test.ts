@@ -369,6 +369,22 @@ describe('scripts/commands/publish', () => {
     await expect(stat(join(root, 'registry/models/ac/acme/sol-net'))).rejects.toThrow()
   })
 
+  it('tells the author of a new item without licence or summary which flags give them', async () => {
+    await rm(join(input, 'README.md'))
+    const { code, stdout } = await run(
+      publishArgs().filter((a) => a !== '--json'),
+      work,
+    )
+    expect(code).toBe(1)
+    expect(stdout).toContain(
+      'missing required field "license"\n  hint: pass --license with an SPDX id',
+    )
+    expect(stdout).toContain(
+      'summary must have at least 1 character\n  hint: pass --summary "one sentence"',
+    )
+    expect(await files(join(root, '.agora'))).toEqual([])
+  })
+
   it('scans every file first and refuses a pickle calling os.system: nothing uploaded or written', async () => {
     await writeFile(join(input, 'weights/extra.pkl'), EVIL_PICKLE_P0)
     const before = await files(root)

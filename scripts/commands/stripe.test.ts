@@ -129,6 +129,24 @@ describe('scripts/commands/stripe', () => {
     }
   })
 
+  it('says to check the network when Stripe cannot be reached', async () => {
+    // Every request goes to a loopback port nothing listens on, as when offline.
+    const offline: typeof fetch = (_url, init) => globalThis.fetch('http://127.0.0.1:1/', init)
+    const stdout = captureStream()
+    const stderr = captureStream()
+    const code = await main(['sales', 'molforge'], {
+      cwd: work,
+      env: KEY,
+      stdout,
+      stderr,
+      fetch: offline,
+    })
+    expect(code).toBe(2)
+    expect(stderr.text() + stdout.text()).toMatch(
+      /payments\/stripe-failed[\s\S]*hint: Stripe did not answer: check that this machine reaches api\.stripe\.com/,
+    )
+  })
+
   it('needs the secret key and says where to get it', async () => {
     const result = await run(['stripe', 'sync'], work, createStripeFake(), {})
     expect(result.code).toBe(2)
