@@ -236,6 +236,25 @@ export async function pullItem(
     )
   }
   if (paid.length > 0 && options.licence) {
+    // Online, the hub's revocation list is fetched before the licence is
+    // judged, so a refunded licence stops here even when every paid file is
+    // already cached; a list that cannot be fetched leaves the cached one.
+    if (!options.offline) {
+      const licensing = resolution.licensing
+      try {
+        await refreshRevocations({
+          fetch: options.fetch,
+          cacheDir: options.cacheDir,
+          licensing: licensing ?? { base: '', keys: [] },
+          keys: hubKeyring(licensing),
+          fs,
+        })
+      } catch (error) {
+        const message = `could not refresh the hub's revocation list (${error instanceof Error ? error.message : String(error)}); judging the licence by the cached one`
+        warnings.push(message)
+        options.onEvent?.({ type: 'warning', message })
+      }
+    }
     await verifyForResolution(
       options.licence,
       resolution,
@@ -282,13 +301,6 @@ export async function pullItem(
   const paidToFetch = [...toFetch.values()].filter((f) => f.private)
   if (paidToFetch.length > 0 && options.licence) {
     const licensing = resolution.licensing
-    await refreshRevocations({
-      fetch: options.fetch,
-      cacheDir: options.cacheDir,
-      licensing: licensing ?? { base: '', keys: [] },
-      keys: hubKeyring(licensing),
-      fs,
-    })
     const urls = await presignedUrls({
       fetch: options.fetch,
       service: licensing?.service,

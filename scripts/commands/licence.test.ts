@@ -198,6 +198,12 @@ describe('scripts/commands/licence', () => {
       work,
     )
     expect(JSON.parse(revoked.stdout).error.code).toBe('licence/revoked')
+    // Also where every paid file is already cached: the list is fetched before the licence is judged.
+    const cached = await run(
+      ['pull', 'acme/tox', ...source('c1'), '--licence', licence, '--json'],
+      work,
+    )
+    expect(JSON.parse(cached.stdout).error.code).toBe('licence/revoked')
     const offline = await run(['licence', 'verify', licence, ...source('c4'), '--json'], work)
     expect(offline.code).toBe(1)
     expect(JSON.parse(offline.stdout).error.code).toBe('licence/revoked')
