@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { LicencePayload, LicenceType } from '#core/licence'
 import { licenceIdFor } from '#core/licence'
+import { KINDS } from '#core/names'
 import type { EventEffect } from './store.ts'
 
 /**
@@ -41,16 +42,6 @@ export interface StripeEvent {
   data: { object: Record<string, unknown> }
 }
 
-const KINDS = [
-  'model',
-  'dataset',
-  'adapter',
-  'lora',
-  'pipeline',
-  'benchmark',
-  'collection',
-  'space',
-]
 /** The kinds of item a metadata `agora_item` may name, singular (as the Stripe sync writes them) or plural. */
 const KIND_OF: Record<string, string> = Object.fromEntries(
   KINDS.flatMap((k) => [
