@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable, Transform } from 'node:stream'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'yaml'
-import type { BlobStore } from '#core/blobs'
+import { type BlobStore, HashingStream } from '#core/blobs'
 import { AgoraError, type Issue } from '#core/errors'
 import { loadReadme } from '#core/manifest'
 import { itemDir } from '#core/names'
@@ -233,25 +233,14 @@ export async function mirrorHubFiles(
   for (const file of files) {
     const temp = join(tmpDir, `hf-${randomBytes(6).toString('hex')}`)
     try {
-      const hash = createHash('sha256')
-      let size = 0
       const source = file.bytes
         ? Readable.from([file.bytes])
         : Readable.fromWeb(
             ((await hubFetch(client, file.url, file.path)).body ?? new ReadableStream()) as never,
           )
-      await pipeline(
-        source,
-        new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            hash.update(chunk)
-            size += chunk.length
-            done(null, chunk)
-          },
-        }),
-        createWriteStream(temp, { flags: 'wx' }),
-      )
-      const sha256 = hash.digest('hex')
+      const meter = new HashingStream()
+      await pipeline(source, meter, createWriteStream(temp, { flags: 'wx' }))
+      const { sha256, size } = meter.digest()
       if (sha256 !== file.sha256 || size !== file.size) {
         throw new AgoraError(
           'hf/hash-mismatch',

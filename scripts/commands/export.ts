@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { Readable, Transform } from 'node:stream'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { HashingStream } from '#core/blobs'
 import { sanitizeForTerminal } from '#core/client'
 import { AgoraError } from '#core/errors'
 import { isSafeFilePath, parseRef, refKey } from '#core/names'
@@ -167,20 +167,9 @@ const command: Command = {
           : await store.get(file.sha256, file.private ? { private: true } : {})
         const path = join(out, file.path)
         await mkdir(dirname(path), { recursive: true })
-        const hash = createHash('sha256')
-        let size = 0
-        await pipeline(
-          source,
-          new Transform({
-            transform(chunk: Buffer, _enc, done) {
-              hash.update(chunk)
-              size += chunk.length
-              done(null, chunk)
-            },
-          }),
-          createWriteStream(path, { flags: 'wx' }),
-        )
-        const sha256 = hash.digest('hex')
+        const meter = new HashingStream()
+        await pipeline(source, meter, createWriteStream(path, { flags: 'wx' }))
+        const { sha256, size } = meter.digest()
         if (sha256 !== file.sha256 || size !== file.size) {
           throw new AgoraError(
             'export/hash-mismatch',
