@@ -1,10 +1,10 @@
+import { loadSearch, type SearchFilters, sanitizeForTerminal } from '#core/client'
 import { AgoraError } from '#core/errors'
-import type { SearchEntry } from '#core/index-format'
+import type { SearchEntry, SearchIndex } from '#core/index-format'
 import { formatRef, KINDS, type Kind, kindPlural } from '#core/names'
-// Leaf modules, not the #core/client barrel: search and list must start as fast as pull.
-import type { SearchFilters } from '../../core/client/search.ts'
-import { sanitizeForTerminal } from '../../core/client/terminal-text.ts'
-import { HUB_SOURCE_OPTIONS } from './hub-source.ts'
+import type { CommandContext } from '../commands/context.ts'
+import { HUB_SOURCE_OPTIONS, hubSource } from './hub-source.ts'
+import type { Reporter } from './reporter.ts'
 
 /** The options `agora search` and `agora list` share: the hub's, the filters and --limit. */
 export const ITEM_QUERY_OPTIONS = {
@@ -154,4 +154,27 @@ export function formatItemTable(entries: readonly SearchEntry[]): string {
 
 function hub(text: string): string {
   return sanitizeForTerminal(text)
+}
+
+/**
+ * The hub's signed search document for `agora search` and `agora list`,
+ * read through the shared hub options; its warnings go to `report`.
+ *
+ * @example const { index, warnings } = await loadHubSearch(ctx, values, 'list', report)
+ */
+export async function loadHubSearch(
+  ctx: Pick<CommandContext, 'cwd' | 'env' | 'fetch'>,
+  values: Parameters<typeof hubSource>[1] & { 'allow-rollback'?: boolean | undefined },
+  command: 'search' | 'list',
+  report: Reporter,
+): Promise<{ index: SearchIndex; warnings: string[] }> {
+  const source = await hubSource(ctx, values, { command, verb: command })
+  const { index, warnings } = await loadSearch({
+    fetch: ctx.fetch,
+    ...source,
+    offline: values.offline === true,
+    allowRollback: values['allow-rollback'] === true,
+  })
+  for (const warning of warnings) report.warn(`warning: ${warning}`)
+  return { index, warnings }
 }

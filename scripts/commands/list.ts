@@ -1,12 +1,12 @@
-import { LIST_SORTS, type ListSort, listIndex, loadSearch } from '#core/client'
+import { LIST_SORTS, type ListSort, listIndex } from '#core/client'
 import { AgoraError } from '#core/errors'
 import { parseCommandArgs } from '../cli/args.ts'
-import { hubSource } from '../cli/hub-source.ts'
 import {
   formatItemTable,
   ITEM_QUERY_OPTIONS,
   type ItemRow,
   itemRow,
+  loadHubSearch,
   readQueryOptions,
 } from '../cli/item-table.ts'
 import { createReporter } from '../cli/reporter.ts'
@@ -79,14 +79,7 @@ const command: Command = {
       stderr: ctx.stderr,
       json: values.json === true,
     })
-    const source = await hubSource(ctx, values, { command: 'list', verb: 'list' })
-    const { index, warnings } = await loadSearch({
-      fetch: ctx.fetch,
-      ...source,
-      offline: values.offline === true,
-      allowRollback: values['allow-rollback'] === true,
-    })
-    for (const warning of warnings) report.warn(`warning: ${warning}`)
+    const { index, warnings } = await loadHubSearch(ctx, values, 'list', report)
     if (
       (sort === 'downloads' || sort === 'rating') &&
       !index.items.some((e) => e[sort] !== undefined)

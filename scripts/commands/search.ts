@@ -1,13 +1,13 @@
-import { loadSearch, sanitizeForTerminal, searchIndex } from '#core/client'
+import { sanitizeForTerminal, searchIndex } from '#core/client'
 import { AgoraError } from '#core/errors'
 import type { HubItemSummary, HubSearchHit } from '#core/hf'
 import { parseCommandArgs } from '../cli/args.ts'
-import { hubSource } from '../cli/hub-source.ts'
 import {
   formatItemTable,
   ITEM_QUERY_OPTIONS,
   type ItemRow,
   itemRow,
+  loadHubSearch,
   readQueryOptions,
 } from '../cli/item-table.ts'
 import { createReporter, type Reporter } from '../cli/reporter.ts'
@@ -97,14 +97,7 @@ const command: Command = {
       stderr: ctx.stderr,
       json: values.json === true,
     })
-    const source = await hubSource(ctx, values, { command: 'search', verb: 'search' })
-    const { index, warnings } = await loadSearch({
-      fetch: ctx.fetch,
-      ...source,
-      offline: values.offline === true,
-      allowRollback: values['allow-rollback'] === true,
-    })
-    for (const warning of warnings) report.warn(`warning: ${warning}`)
+    const { index, warnings } = await loadHubSearch(ctx, values, 'search', report)
     const hits = searchIndex(index, query, filters)
     const shown = hits.slice(0, limit)
     if (shown.length === 0) report.warn(`no items match "${query}"`)
