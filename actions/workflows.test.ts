@@ -345,7 +345,36 @@ describe('.github/workflows/deploy.yml', () => {
       ),
     ).toBe(true)
     const runs = Object.values(deploy.jobs).flatMap((job) => job.steps.map((s) => s.run ?? ''))
-    expect(runs).toContain('npm run build')
+    expect(runs.some((r) => r.includes('npm run build'))).toBe(true)
+  })
+
+  it('builds on the deployed index and signs only with the secret key agora.yaml lists', () => {
+    type Step = {
+      id?: string
+      name?: string
+      uses?: string
+      run?: string
+      env?: Record<string, string>
+    }
+    const deploy = parse(read(`${WORKFLOWS}/deploy.yml`)) as {
+      jobs: Record<string, { env?: unknown; steps: Step[] }>
+    }
+    const build = deploy.jobs.build as { env?: unknown; steps: Step[] }
+    const pages = build.steps.find((s) => s.uses?.startsWith('actions/configure-pages@'))
+    const step = build.steps.find((s) => s.run?.includes('npm run build')) as Step
+    expect(step.run).toContain('npm run build -- --previous "$PAGES_URL" --require-hub-key')
+    expect(step.env).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
+      INDEX_SIGNING_KEY: '${{ secrets.AGORA_INDEX_SIGNING_KEY }}',
+      PAGES_URL: `\${{ steps.${pages?.id}.outputs.base_url }}`,
+    })
+    // The secret reaches that one step, never the job or the step that installs packages.
+    expect(build.env).toBeUndefined()
+    const withSecret = Object.values(deploy.jobs)
+      .flatMap((job) => job.steps)
+      .filter((s) => JSON.stringify(s).includes('secrets.'))
+    expect(withSecret).toEqual([step])
+    expect(step.run).toContain('umask 077')
   })
 
   it('runs QA on fork code never, on pull-request code only on GitHub-hosted runners without secrets', () => {

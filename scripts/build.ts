@@ -2,10 +2,19 @@
 /**
  * `npm run build`: the static catalog (Astro, then Pagefind) into dist/, then the
  * signed sparse index and the servable blobs beside it.
+ *
+ *   npm run build -- [--previous URL] [--require-hub-key]
+ *
+ * AGORA_INDEX_KEY_FILE names the index signing key (PEM or base64 seed);
+ * --previous builds on the index deployed at URL, so unchanged item
+ * documents keep their bytes and ETags; --require-hub-key fails unless
+ * agora.yaml lists the signing key.
  */
 import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import { plural } from '#core/errors'
 import { buildLocalHub, type LocalHub, type LocalHubOptions } from './local-hub.ts'
 import { indexSearch } from './search-index.ts'
@@ -23,6 +32,12 @@ export interface BuildOptions {
   licensing?: LocalHubOptions['licensing']
   /** A payments/links.json of the local fake checkout, for the Buy buttons (npm start only). */
   paymentLinksFile?: string
+  /** PEM or base64 seed of the index signing key (see signingKeyFor for the default). */
+  signingKey?: string | undefined
+  /** The deployed hub's URL, whose index this build builds on (see LocalHubOptions.previous). */
+  previous?: string | undefined
+  /** Fail unless the index is signed by a key agora.yaml lists. */
+  requireHubKey?: boolean
 }
 
 /**
@@ -43,6 +58,10 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
     outDir,
     sampleBlobs: options.sampleBlobs ?? false,
     ...(options.licensing ? { licensing: options.licensing } : {}),
+    ...(options.signingKey ? { signingKey: options.signingKey } : {}),
+    previous: options.previous,
+    requireHubKey: options.requireHubKey ?? false,
+    log,
   })
   log(
     `index: ${plural(hub.index.written.length, 'file')} written, ${hub.index.unchanged.length} unchanged; ${plural(hub.blobs, 'blob')} servable`,
@@ -71,5 +90,16 @@ function runAstroBuild(repoRoot: string, outDir: string, linksFile?: string): Pr
 }
 
 if (import.meta.main) {
-  await buildHub()
+  const { values } = parseArgs({
+    options: {
+      previous: { type: 'string' },
+      'require-hub-key': { type: 'boolean', default: false },
+    },
+  })
+  const keyFile = process.env.AGORA_INDEX_KEY_FILE
+  await buildHub({
+    signingKey: keyFile ? await readFile(keyFile, 'utf8') : undefined,
+    previous: values.previous,
+    requireHubKey: values['require-hub-key'],
+  })
 }

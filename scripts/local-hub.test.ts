@@ -1,8 +1,11 @@
-import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { generateSigningKey } from '#core/index-format'
 import { buildLocalHub } from './local-hub.ts'
+import { serveHub } from './serve-hub.ts'
 
 const FIXTURE = new URL('../core/registry/__fixtures__/valid/', import.meta.url).pathname
 const ITEM = 'registry/models/ac/acme/tox-gnn'
@@ -28,5 +31,65 @@ describe('scripts/local-hub', () => {
     await expect(built).rejects.toSatisfy((e: { hint?: string }) =>
       (e.hint ?? '').includes(`${ITEM}/${file}`),
     )
+  })
+
+  it('refuses to sign a deploy with a key agora.yaml does not list', async () => {
+    const out = join(dir, 'out')
+    const built = buildLocalHub({
+      repoRoot: join(dir, 'repo'),
+      outDir: out,
+      sampleBlobs: false,
+      signingKey: generateSigningKey().privateKeyPem,
+      requireHubKey: true,
+    })
+    await expect(built).rejects.toMatchObject({
+      code: 'local-hub/key-not-in-hub',
+      hint: expect.stringContaining('AGORA_INDEX_KEY_FILE'),
+    })
+    await expect(readFile(join(out, 'index/config.json'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('builds on the deployed index, so a build from an empty folder keeps item bytes', async () => {
+    const repo = join(dir, 'repo')
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: repo,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'a',
+          GIT_AUTHOR_EMAIL: 'a@example.org',
+          GIT_COMMITTER_NAME: 'a',
+          GIT_COMMITTER_EMAIL: 'a@example.org',
+          GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+        },
+      })
+    git('init', '-q')
+    git('add', '-A')
+    git('commit', '-q', '-m', 'one')
+    const key = generateSigningKey().privateKeyPem
+    const first = join(dir, 'first')
+    await buildLocalHub({ repoRoot: repo, outDir: first, sampleBlobs: false, signingKey: key })
+    const deployed = await serveHub({ root: first, port: 0 })
+    try {
+      git('commit', '-q', '--allow-empty', '-m', 'two')
+      const lines: string[] = []
+      const second = join(dir, 'second')
+      const built = await buildLocalHub({
+        repoRoot: repo,
+        outDir: second,
+        sampleBlobs: false,
+        signingKey: key,
+        previous: deployed.url,
+        log: (line) => lines.push(line),
+      })
+      const item = 'index/models/ac/acme/tox-gnn.json'
+      expect(await readFile(join(second, item), 'utf8')).toBe(
+        await readFile(join(first, item), 'utf8'),
+      )
+      expect(built.index.written).toContain('index/config.json')
+      expect(lines.join('\n')).toMatch(/item documents? to build on/)
+    } finally {
+      await deployed.close()
+    }
   })
 })

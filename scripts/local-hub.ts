@@ -1,13 +1,21 @@
 #!/usr/bin/env node
+import { createPublicKey } from 'node:crypto'
 import { copyFile, link, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { buildSparseIndex, indexExpiry, type SparseIndexResult } from '#core/catalog'
+import {
+  buildSparseIndex,
+  fetchPreviousIndex,
+  indexExpiry,
+  type PreviousIndex,
+  type SparseIndexResult,
+} from '#core/catalog'
 import { AgoraError, formatIssue, hasErrors, plural } from '#core/errors'
 import {
   DEFAULT_BLOB_URL_TEMPLATE,
   generateSigningKey,
   type IndexSigningKey,
+  keyIdOf,
   loadPrivateKey,
   rawPublicKey,
 } from '#core/index-format'
@@ -33,6 +41,15 @@ export interface LocalHubOptions {
    * pins that key and fetches paid files there.
    */
   licensing?: { service: string; keys: PublicKeyConfig[] }
+  /**
+   * URL of the hub as last deployed: its index is read (see
+   * fetchPreviousIndex) so unchanged item documents keep their bytes though
+   * the output folder starts empty.
+   */
+  previous?: string | undefined
+  /** Refuse to sign with a key agora.yaml does not list (a deploy: clients would refuse it). */
+  requireHubKey?: boolean
+  log?: (line: string) => void
 }
 
 export interface LocalHub {
@@ -91,6 +108,34 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
   }
   const signingKey = await signingKeyFor(repoRoot, registry.hub, options.signingKey)
   const publicKey = rawPublicKey(signingKey.privateKey).toString('base64')
+  const keyInHub = registry.hub.keys.some((k) => k.public_key === publicKey)
+  if (options.requireHubKey && !keyInHub) {
+    throw new AgoraError(
+      'local-hub/key-not-in-hub',
+      `the index signing key (${keyIdOf(publicKey)}) is not among registry/agora.yaml keys`,
+      {
+        hint: 'set AGORA_INDEX_KEY_FILE to the private key of a key agora.yaml lists (the deploy workflow writes it from the AGORA_INDEX_SIGNING_KEY secret)',
+      },
+    )
+  }
+  const sequence = await commitTime(repoRoot, 'HEAD')
+  let previous: PreviousIndex | undefined
+  if (options.previous) {
+    const log = options.log ?? (() => {})
+    log(`reading the index published at ${options.previous}…`)
+    const fetched = await fetchPreviousIndex({
+      base: options.previous,
+      publicKey: createPublicKey(signingKey.privateKey),
+      sequence,
+      progress: (done, total) => log(`  ${done} of ${total} item documents`),
+    })
+    previous = fetched.previous
+    log(
+      previous
+        ? `  ${plural(previous.items.size, 'item document')} to build on`
+        : `  not building on it (${fetched.reason}): every index document is rewritten`,
+    )
+  }
   const index = await buildSparseIndex(registry, {
     outDir,
     signingKey,
@@ -98,15 +143,16 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
     blobUrlTemplate: DEFAULT_BLOB_URL_TEMPLATE,
     commit: await headCommit(repoRoot),
     // Rebuilt on every deploy and daily, so clients always see a fresh, growing index.
-    sequence: await commitTime(repoRoot, 'HEAD'),
+    sequence,
     expires: indexExpiry(7),
+    previous,
   })
   return {
     index,
     blobs,
     keyId: signingKey.keyId,
     publicKey,
-    keyInHub: registry.hub.keys.some((k) => k.public_key === publicKey),
+    keyInHub,
   }
 }
 

@@ -21,6 +21,7 @@ import {
   sealDocument,
 } from '#core/index-format'
 import { parseRef, refKey } from '#core/names'
+import type { PreviousIndex, PreviousItem } from './previous-index.ts'
 import type { SourceItem, SourceRegistry } from './types.ts'
 
 /**
@@ -108,6 +109,11 @@ export interface BuildSparseIndexOptions {
   sequence?: number | undefined
   /** When config.json stops being accepted; see indexExpiry. */
   expires?: Date | undefined
+  /**
+   * The index last published (see fetchPreviousIndex), for a build whose
+   * output folder starts empty; default: what the output folder holds.
+   */
+  previous?: PreviousIndex | undefined
   fs?: Pick<typeof nodeFs, 'promises'>
 }
 
@@ -157,7 +163,7 @@ export async function buildSparseIndex(
   const items = [...registry.items.values()].sort((a, b) =>
     refKey(a.ref).localeCompare(refKey(b.ref)),
   )
-  const previous = await readPrevious(fs, options.outDir)
+  const previous = options.previous ?? (await readPrevious(fs, options.outDir))
   // Each item first as the previous build wrote it, when only the commit and sequence would change.
   const planned = new Map<string, { item: SourceItem; kept: KeptItem | undefined }>()
   let raise = previous === undefined || options.sequence === undefined
@@ -206,12 +212,6 @@ export async function buildSparseIndex(
   return result
 }
 
-/** An item document the previous build wrote, as it stands in the output folder. */
-interface PreviousItem {
-  text: string
-  signed: IndexItem
-}
-
 /** An item document whose bytes stay: only its commit and sequence would have changed. */
 interface KeptItem {
   text: string
@@ -226,7 +226,7 @@ interface KeptItem {
 async function readPrevious(
   fs: Pick<typeof nodeFs, 'promises'>,
   outDir: string,
-): Promise<{ floor: number; items: Map<string, PreviousItem> } | undefined> {
+): Promise<PreviousIndex | undefined> {
   const configText = await fs.promises
     .readFile(join(outDir, 'index/config.json'), 'utf8')
     .catch(() => undefined)

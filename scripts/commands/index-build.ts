@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process'
+import { createPublicKey } from 'node:crypto'
 import * as fs from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import git from 'isomorphic-git'
-import { buildSparseIndex, indexExpiry, type SparseIndexResult } from '#core/catalog'
+import {
+  buildSparseIndex,
+  fetchPreviousIndex,
+  indexExpiry,
+  type PreviousIndex,
+  type SparseIndexResult,
+} from '#core/catalog'
 import { AgoraError, hasErrors, plural, sortIssues } from '#core/errors'
 import {
   DEFAULT_BLOB_URL_TEMPLATE,
@@ -44,6 +51,9 @@ Options:
   --expires-days N    days until clients refuse config.json, counted from the
                       start of today (UTC); re-sign before then (default:
                       AGORA_INDEX_EXPIRES_DAYS, else 7)
+  --previous URL      the hub as last deployed: build on its index (verified
+                      with the signing key), so documents of unchanged items
+                      keep their bytes though --out starts empty (a CI deploy)
   --root DIR          hub repository root (default: nearest folder holding
                       registry/agora.yaml)
   --json              print { ok, written, unchanged, removed } and nothing else
@@ -150,6 +160,7 @@ const command: Command = {
         sequence: { type: 'string' },
         'expires-days': { type: 'string' },
         root: { type: 'string' },
+        previous: { type: 'string' },
         json: { type: 'boolean' },
       },
       { positionals: { min: 1, max: 1 } },
@@ -219,6 +230,27 @@ const command: Command = {
       )
     }
     const expires = indexExpiry(days)
+    let previous: PreviousIndex | undefined
+    if (values.previous !== undefined) {
+      if (!signingKey) {
+        throw new AgoraError('cli/bad-argument', 'agora index: --previous needs --key-file', {
+          hint: 'only documents signed by the key this build signs with can be built upon',
+        })
+      }
+      report.info(`reading the index published at ${values.previous}…`)
+      const fetched = await fetchPreviousIndex({
+        base: values.previous,
+        publicKey: createPublicKey(signingKey.privateKey),
+        sequence,
+        progress: (done, total) => report.info(`  ${done} of ${total} item documents`),
+      })
+      previous = fetched.previous
+      if (!previous) {
+        report.warn(
+          `warning: not building on ${values.previous} (${fetched.reason}): every index document is rewritten`,
+        )
+      }
+    }
     const result: SparseIndexResult = await buildSparseIndex(registry, {
       outDir,
       signingKey,
@@ -226,6 +258,7 @@ const command: Command = {
       commit,
       sequence,
       expires,
+      previous,
     })
     report.info(
       `index: ${result.written.length} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed → ${join(outDir, 'index')}`,

@@ -330,6 +330,39 @@ describe('scripts/commands/index-build and pull', () => {
       const relicensed = await build('e', 400)
       expect(relicensed.config.item_floor).toBe(400)
       expect(relicensed.item.sequence).toBe(400)
+
+      // A deploy builds into an empty folder on top of the index it deployed last.
+      const fresh = join(work, 'etag-deploy')
+      const deployed = await run(
+        [
+          'index',
+          'build',
+          '--out',
+          fresh,
+          '--root',
+          hubRoot,
+          '--json',
+          '--key-file',
+          join(fixtures, 'index-test-key.pem'),
+          '--commit',
+          'f'.repeat(40),
+          '--sequence',
+          '500',
+          '--previous',
+          served.url,
+        ],
+        work,
+      )
+      expect(deployed.code).toBe(0)
+      expect(await readFile(join(fresh, 'index/models/ac/acme/tox-gnn.json'))).toEqual(
+        await readFile(itemFile),
+      )
+      const unsigned = await run(
+        ['index', 'build', '--out', fresh, '--root', hubRoot, '--previous', served.url],
+        work,
+      )
+      expect(unsigned.code).toBe(2)
+      expect(unsigned.stderr).toContain('--previous needs --key-file')
     } finally {
       await served.close()
     }
