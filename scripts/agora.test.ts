@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve, sep } from 'node:path'
@@ -9,6 +10,10 @@ import { captureStream } from './cli/capture.ts'
 import { closestCommands } from './commands/index.ts'
 import { PACKAGE_NODE_RANGE } from './package/build.ts'
 
+const project = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
+
 async function run(argv: string[]) {
   const stdout = captureStream()
   const stderr = captureStream()
@@ -17,6 +22,12 @@ async function run(argv: string[]) {
 }
 
 describe('scripts/agora', () => {
+  it("prints package.json's version", async () => {
+    const { code, stdout } = await run(['--version'])
+    expect(code).toBe(0)
+    expect(stdout).toBe(`agora ${project.version}\n`)
+  })
+
   it('answers "help <command>" as "<command> --help"', async () => {
     for (const name of ['pull', 'validate', 'cache', 'scan']) {
       const viaHelp = await run(['help', name])
@@ -101,7 +112,7 @@ describe('scripts/agora through npx in a checkout', () => {
           timeout: 120_000,
         })
         expect(result.stderr).toBe('')
-        expect(result.stdout).toBe('agora 0.1.0\n')
+        expect(result.stdout).toBe(`agora ${project.version}\n`)
       } finally {
         await rm(cache, { recursive: true, force: true })
       }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { enableCompileCache } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { formatIssue, isAgoraError } from '#core/errors'
@@ -7,6 +8,12 @@ import { formatIssue, isAgoraError } from '#core/errors'
 import { escapeJsonForTerminal, sanitizeForTerminal } from '../core/client/terminal-text.ts'
 import { type CommandContext, EXIT_FAILED, EXIT_OK } from './commands/context.ts'
 import { ALIASES, COMMANDS, closestCommands } from './commands/index.ts'
+
+/** The version in the package.json beside scripts/ (the checkout's, or the installed package's). */
+async function ownVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'))
+  return String(manifest.version)
+}
 
 /** Parses argv, dispatches to scripts/commands/<command>.ts and owns the exit code. */
 export async function main(argv: string[], ctx: Omit<CommandContext, 'argv'>): Promise<number> {
@@ -19,7 +26,7 @@ export async function main(argv: string[], ctx: Omit<CommandContext, 'argv'>): P
     return given ? EXIT_OK : EXIT_FAILED
   }
   if (given === '--version') {
-    ctx.stdout.write('agora 0.1.0\n')
+    ctx.stdout.write(`agora ${await ownVersion()}\n`)
     return EXIT_OK
   }
   const name = (Object.hasOwn(ALIASES, given) ? ALIASES[given] : undefined) ?? given

@@ -207,6 +207,12 @@ describe('scripts/package (the installed client; slow: build, pack, npm ci)', ()
     expect(manifest.dependencies).toHaveProperty('stripe')
   })
 
+  it('says its own version', async () => {
+    const { code, stdout } = await run(agora, ['--version'], consumer)
+    expect(code).toBe(0)
+    expect(stdout).toBe(`agora ${manifest.version}\n`)
+  })
+
   it('loads every command from the installed JavaScript', async () => {
     // `agora --help` imports every command and leaves out any that fails to load.
     const { code, stdout, stderr } = await run(agora, ['--help'], consumer)
