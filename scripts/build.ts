@@ -66,6 +66,10 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
   log(
     `index: ${plural(hub.index.written.length, 'file')} written, ${hub.index.unchanged.length} unchanged; ${plural(hub.blobs, 'blob')} servable`,
   )
+  log(
+    `Hugging Face protocol for static hosts: ${plural(hub.hf.repos, 'repository', 'repositories')}, ${plural(hub.hf.counts.redirectRules, '_redirects rule')}, ${plural(hub.hf.counts.nginxLocations, 'nginx location')} (nginx-hf.conf)`,
+  )
+  for (const warning of hub.hf.warnings) log(`warning: ${warning}`)
   return hub
 }
 

@@ -92,4 +92,19 @@ describe('scripts/local-hub', () => {
       await deployed.close()
     }
   })
+
+  it('writes the Hugging Face protocol for static hosts beside the signed index', async () => {
+    const out = join(dir, 'out')
+    const built = await buildLocalHub({
+      repoRoot: join(dir, 'repo'),
+      outDir: out,
+      sampleBlobs: false,
+    })
+    expect(built.hf.repos).toBeGreaterThan(0)
+    expect(await readFile(join(out, 'nginx-hf.conf'), 'utf8')).toContain(
+      'location = "/api/models/acme/tox-gnn/revision/main"',
+    )
+    expect(await readFile(join(out, '_redirects'), 'utf8')).toContain('/acme/tox-gnn/resolve/main/')
+    expect(await readFile(join(out, '_headers'), 'utf8')).toContain('X-Repo-Commit: ')
+  })
 })

@@ -11,6 +11,7 @@ import {
   type SparseIndexResult,
 } from '#core/catalog'
 import { AgoraError, formatIssue, hasErrors, plural } from '#core/errors'
+import { type StaticHubResult, writeStaticHub } from '#core/hf'
 import {
   DEFAULT_BLOB_URL_TEMPLATE,
   generateSigningKey,
@@ -60,6 +61,8 @@ export interface LocalHub {
   publicKey: string
   /** True when agora.yaml lists the key, so `agora pull` can pin it. */
   keyInHub: boolean
+  /** The static Hugging Face protocol written beside the index (see writeStaticHub). */
+  hf: StaticHubResult
 }
 
 /**
@@ -67,7 +70,8 @@ export interface LocalHub {
  * the embedded fs store with the sample files, links its public blobs under
  * `<outDir>/blobs/sha256/…` (hard links, copies across devices; paid blobs
  * under the private prefix are not exposed), and writes the signed sparse
- * index under `<outDir>/index/`. Serve the folder with serveHub and pull with
+ * index under `<outDir>/index/`, and the Hugging Face protocol for static
+ * hosts from it (`hf/`, `_redirects`, `nginx-hf.conf`, `_headers` rules). Serve the folder with serveHub and pull with
  * `agora pull <item> --index http://localhost:<port>`.
  *
  * @example
@@ -147,8 +151,10 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
     expires: indexExpiry(7),
     previous,
   })
+  const hf = await writeStaticHub({ root: outDir, publicKey })
   return {
     index,
+    hf,
     blobs,
     keyId: signingKey.keyId,
     publicKey,

@@ -12,6 +12,7 @@ import {
   type SparseIndexResult,
 } from '#core/catalog'
 import { AgoraError, hasErrors, plural, sortIssues } from '#core/errors'
+import { type StaticHubResult, writeStaticHub } from '#core/hf'
 import {
   DEFAULT_BLOB_URL_TEMPLATE,
   type IndexSigningKey,
@@ -33,7 +34,10 @@ Writes the static sparse index consumers pull through: <out>/index/config.json,
 one signed JSON file per item (index/<kind>s/<shard>/<ns>/<name>.json) with
 every version, file, size, hash, status and dist-tag, and the signed search
 document (index/search.json) "agora search" and "agora list" read. Files
-whose bytes do not change are left alone, so their ETags stay valid.
+whose bytes do not change are left alone, so their ETags stay valid. A signed
+index also gets the Hugging Face download protocol for static hosts beside it:
+<out>/hf/ (JSON answers), <out>/_redirects, rules appended to <out>/_headers,
+and <out>/nginx-hf.conf (see docs/consuming.md).
 
 Options:
   --out DIR           output folder, usually the built site (default: dist)
@@ -263,8 +267,21 @@ const command: Command = {
     report.info(
       `index: ${result.written.length} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed → ${join(outDir, 'index')}`,
     )
+    // The Hub protocol is answered from the signed index only, so an unsigned one gets none.
+    let hf: StaticHubResult | undefined
+    if (signingKey) {
+      hf = await writeStaticHub({
+        root: outDir,
+        publicKey: rawPublicKey(signingKey.privateKey).toString('base64'),
+      })
+      report.info(
+        `Hugging Face protocol for static hosts: ${plural(hf.repos, 'repository', 'repositories')}, ${plural(hf.counts.redirectRules, '_redirects rule')}, ${plural(hf.counts.nginxLocations, 'nginx location')} → ${join(outDir, 'nginx-hf.conf')}`,
+      )
+      for (const warning of hf.warnings) report.warn(`warning: ${warning}`)
+    }
     report.result({
       ok: true,
+      ...(hf ? { hf: { repos: hf.repos, files: hf.files, ...hf.counts } } : {}),
       out: outDir,
       commit: commit ?? null,
       sequence: sequence ?? null,

@@ -75,7 +75,15 @@ describe('scripts/commands/index-build and pull', () => {
       ok: true,
       written: ['index/config.json', 'index/models/ac/acme/tox-gnn.json', 'index/search.json'],
       removed: [],
+      hf: { repos: 1 },
     })
+    // A signed index gets the Hugging Face protocol for static hosts beside it.
+    expect(await readFile(join(site, 'nginx-hf.conf'), 'utf8')).toContain(
+      'location = "/api/models/acme/tox-gnn/revision/main"',
+    )
+    expect(await readFile(join(site, '_redirects'), 'utf8')).toContain(
+      '/acme/tox-gnn/resolve/main/',
+    )
     const config = JSON.parse(await readFile(join(site, 'index/config.json'), 'utf8'))
     expect(config.signed).toMatchObject({
       key_id: 'test-2026',
@@ -93,6 +101,7 @@ describe('scripts/commands/index-build and pull', () => {
     )
     expect(unsigned.code).toBe(0)
     expect(unsigned.stderr).toContain('the index is unsigned')
+    await expect(readFile(join(work, 'unsigned', 'nginx-hf.conf'))).rejects.toThrow()
     const wrong = await run(['index', 'rebuild', '--root', root], work)
     expect(wrong.code).toBe(2)
     expect(wrong.stderr).toContain('agora index: unknown subcommand "rebuild"')
