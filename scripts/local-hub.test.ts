@@ -102,7 +102,7 @@ describe('scripts/local-hub', () => {
     })
     expect(built.hf.repos).toBeGreaterThan(0)
     expect(await readFile(join(out, 'nginx-hf.conf'), 'utf8')).toContain(
-      'location = "/api/models/acme/tox-gnn/revision/main"',
+      'location = "/api/models/acme/tox-gnn" {',
     )
     expect(await readFile(join(out, '_redirects'), 'utf8')).toContain('/acme/tox-gnn/resolve/main/')
     expect(await readFile(join(out, '_headers'), 'utf8')).toContain('X-Repo-Commit: ')

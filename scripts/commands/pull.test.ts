@@ -79,7 +79,7 @@ describe('scripts/commands/index-build and pull', () => {
     })
     // A signed index gets the Hugging Face protocol for static hosts beside it.
     expect(await readFile(join(site, 'nginx-hf.conf'), 'utf8')).toContain(
-      'location = "/api/models/acme/tox-gnn/revision/main"',
+      'location = "/api/models/acme/tox-gnn" {',
     )
     expect(await readFile(join(site, '_redirects'), 'utf8')).toContain(
       '/acme/tox-gnn/resolve/main/',
