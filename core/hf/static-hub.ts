@@ -260,11 +260,16 @@ export function planStaticHub(
     const kinds = `${type}s`
     const repoPath = `/${type === 'dataset' ? 'datasets/' : ''}${item.id}`
     const api = `/api/${kinds}/${item.id}`
-    nginx.push('', `# ${item.kind} ${item.id}`)
     redirects.push(`# ${item.kind} ${item.id}`)
-    locate(fail(`^~ ${nginxString(`${repoPath}/resolve/`)}`, 'revision'))
-    locate(fail(`^~ ${nginxString(`${repoPath}/raw/`)}`, 'revision'))
-    locate(fail(`^~ ${nginxString(`${api}/`)}`, 'revision'))
+    // nginx: revision names are rewritten to the commit inside the repository's own
+    // locations, so a request elsewhere on the site never runs these expressions.
+    const rewrites = { resolve: [] as string[], raw: [] as string[], api: [] as string[] }
+    let main: string | undefined
+    const versionLines: string[] = []
+    const locateVersion = (line: string) => {
+      locations++
+      versionLines.push(line)
+    }
     for (const { revision, aliases } of staticRevisions(item)) {
       for (const alias of aliases) {
         if (CONTROL.test(alias) || alias.includes('/')) throw unsafe('revision', alias, source)
@@ -299,36 +304,38 @@ export function planStaticHub(
         )
       }
 
-      // nginx: every revision name is rewritten to the commit, whose locations answer.
-      const anyName = `(?:${names.map(regexLiteral).join('|')})`
-      nginx.push(
-        `rewrite ${nginxString(`^${regexLiteral(repoPath)}/(?:resolve|raw)/${anyName}/(.*)$`)} ${nginxString(`${repoPath}/resolve/${commit}/$1`)} last;`,
-        `rewrite ${nginxString(`^${regexLiteral(api)}/(revision|tree|paths-info)/${anyName}(/.*)?$`)} ${nginxString(`${api}/$1/${commit}$2`)} last;`,
-      )
-      if (aliases.includes('main')) {
-        nginx.push(
-          `rewrite ${nginxString(`^${regexLiteral(api)}$`)} ${nginxString(`${api}/revision/${commit}`)} last;`,
+      const anyName = (list: string[]) => `(?:${list.map(regexLiteral).join('|')})`
+      if (aliases.length > 0) {
+        rewrites.resolve.push(
+          `rewrite ${nginxString(`^${regexLiteral(repoPath)}/resolve/${anyName(aliases)}/(.*)$`)} ${nginxString(`${repoPath}/resolve/${commit}/$1`)} last;`,
+        )
+        rewrites.api.push(
+          `rewrite ${nginxString(`^${regexLiteral(api)}/(revision|tree|paths-info)/${anyName(aliases)}(/.*)?$`)} ${nginxString(`${api}/$1/${commit}$2`)} last;`,
         )
       }
-      locate(fail(`^~ ${nginxString(`${repoPath}/resolve/${commit}/`)}`, 'entry'))
-      locate(
+      rewrites.raw.push(
+        `rewrite ${nginxString(`^${regexLiteral(repoPath)}/raw/${anyName(names)}/(.*)$`)} ${nginxString(`${repoPath}/resolve/${commit}/$1`)} last;`,
+      )
+      if (aliases.includes('main')) main = commit
+      locateVersion(fail(`^~ ${nginxString(`${repoPath}/resolve/${commit}/`)}`, 'entry'))
+      locateVersion(
         `location = ${nginxString(`${api}/revision/${commit}`)} { ${JSON_ANSWER} rewrite ^ ${nginxString(`/${base}/info.json`)} break; }`,
       )
-      locate(
+      locateVersion(
         `location ^~ ${nginxString(`${api}/tree/${commit}`)} { ${JSON_ANSWER} error_page 404 = @agora_hf_entry; set $agora_hf_tree tree; if ($arg_recursive = true) { set $agora_hf_tree tree-r; } rewrite ${nginxString(`^${regexLiteral(`${api}/tree/${commit}`)}(/.*)?$`)} ${nginxString(`/${base}/$agora_hf_tree$1.json`)} break; return 404; }`,
       )
-      locate(
+      locateVersion(
         `location = ${nginxString(`${api}/paths-info/${commit}`)} { if ($request_method != POST) { return 405; } client_max_body_size 64k; add_header Access-Control-Allow-Origin "*" always; proxy_method GET; proxy_pass_request_body off; proxy_set_header Content-Length ""; proxy_set_header X-Agora-Paths-Info $request_body; proxy_pass $agora_hf_self/_agora_hf/paths-info/${kinds}/${item.id}/${commit}; }`,
       )
       for (const f of revision.files) {
         const at = nginxString(`${repoPath}/resolve/${commit}/${f.path}`)
         if (f.private) {
-          locate(`location = ${at} { error_page 404 = @agora_hf_gated; return 404; }`)
+          locateVersion(`location = ${at} { error_page 404 = @agora_hf_gated; return 404; }`)
           continue
         }
         const sha = plainValue(f.sha256, 'SHA-256', source)
         const url = blobUrl(f, options, source)
-        locate(
+        locateVersion(
           `location = ${at} { set $agora_hf_commit ${commit}; set $agora_hf_sha ${sha}; set $agora_hf_size ${f.size}; set $agora_hf_url ${nginxString(url)}; error_page 404 = @agora_hf_file; return 404; }`,
         )
         // Static hosts: a rule per revision name; paid files are left out (a 404).
@@ -369,6 +376,25 @@ export function planStaticHub(
         }
       }
     }
+    const entry = (match: string, lines: string[]) => {
+      locate(`location ^~ ${nginxString(match)} {`)
+      nginx.push(
+        ...lines.map((l) => `  ${l}`),
+        '  error_page 404 = @agora_hf_revision;',
+        '  return 404;',
+        '}',
+      )
+    }
+    nginx.push('', `# ${item.kind} ${item.id}`)
+    entry(`${repoPath}/resolve/`, rewrites.resolve)
+    entry(`${repoPath}/raw/`, rewrites.raw)
+    entry(`${api}/`, rewrites.api)
+    locate(
+      main === undefined
+        ? fail(`= ${nginxString(api)}`, 'revision')
+        : `location = ${nginxString(api)} { rewrite ^ ${nginxString(`${api}/revision/${main}`)} last; }`,
+    )
+    nginx.push(...versionLines)
   }
   return {
     files,

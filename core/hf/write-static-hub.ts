@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import * as nodeFs from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join, relative } from 'node:path'
 import { writeFileAtomic } from '#core/blobs'
 import { indexItemPath } from '#core/index-format'
 import { kindPlural } from '#core/names'
@@ -20,8 +19,10 @@ export interface WriteStaticHubOptions {
 export interface StaticHubResult {
   /** Hub repositories served. */
   repos: number
-  /** JSON answers written under `hf/`. */
+  /** JSON answers under `hf/`. */
   files: number
+  /** Of those, the ones whose bytes changed (the others keep their ETags). */
+  written: number
   counts: StaticHub['counts']
   /** Limits of static hosts this hub goes over, as sentences. */
   warnings: string[]
@@ -39,7 +40,7 @@ const LIMITS = { cloudflareHeaders: 100, cloudflareRedirects: 2000, netlifyRedir
  * built hub's signed index (see planStaticHub): `hf/…` JSON answers,
  * `_redirects`, `nginx-hf.conf`, and its rules appended to `_headers` (the
  * security headers already there stay first). Reads only verified index
- * documents; the previous `hf/` is replaced whole.
+ * documents; files of `hf/` whose bytes do not change are not rewritten.
  *
  * @example const result = await writeStaticHub({ root: 'dist', blobBase: 'https://blobs.example.org' })
  */
@@ -68,20 +69,7 @@ export async function writeStaticHub(options: WriteStaticHubOptions): Promise<St
     }
   }
   const plan = planStaticHub(repos, { blobTemplate: config.blobs, blobBase: options.blobBase })
-  const fresh = join(options.root, `${STATIC_HF_DIR}.${randomBytes(6).toString('hex')}.tmp`)
-  try {
-    for (const [path, content] of plan.files) {
-      const target = join(fresh, path.slice(STATIC_HF_DIR.length + 1))
-      await fs.promises.mkdir(dirname(target), { recursive: true })
-      await fs.promises.writeFile(target, content)
-    }
-    const old = join(options.root, STATIC_HF_DIR)
-    await fs.promises.rm(old, { recursive: true, force: true })
-    await fs.promises.mkdir(fresh, { recursive: true })
-    await fs.promises.rename(fresh, old)
-  } finally {
-    await fs.promises.rm(fresh, { recursive: true, force: true })
-  }
+  const written = await syncFolder(join(options.root, STATIC_HF_DIR), plan.files, fs)
   await writeFileAtomic(join(options.root, '_redirects'), plan.redirects, fs)
   await writeFileAtomic(join(options.root, 'nginx-hf.conf'), plan.nginx, fs)
   const headersFile = join(options.root, '_headers')
@@ -101,7 +89,45 @@ export async function writeStaticHub(options: WriteStaticHubOptions): Promise<St
     warnings.push(
       `_redirects holds ${redirectRules} rules; Netlify advises against more than ${LIMITS.netlifyRedirects}`,
     )
-  return { repos: repos.length, files: plan.files.size, counts: plan.counts, warnings }
+  return { repos: repos.length, files: plan.files.size, written, counts: plan.counts, warnings }
+}
+
+/**
+ * Makes `folder` hold exactly `files` (paths under the served root, starting
+ * with the folder's name): a file whose bytes would not change is left
+ * alone, so its ETag and Last-Modified stay; stale files are removed.
+ * Returns how many files were written.
+ */
+async function syncFolder(
+  folder: string,
+  files: ReadonlyMap<string, string>,
+  fs: typeof nodeFs,
+): Promise<number> {
+  const wanted = new Map<string, string>()
+  for (const [path, content] of files) wanted.set(path.slice(STATIC_HF_DIR.length + 1), content)
+  const present = await fs.promises
+    .readdir(folder, { recursive: true, withFileTypes: true })
+    .catch(() => [])
+  for (const entry of present) {
+    const rel = relative(folder, join(entry.parentPath, entry.name))
+    if (!entry.isDirectory() && !wanted.has(rel))
+      await fs.promises.rm(join(folder, rel), { force: true })
+  }
+  let written = 0
+  for (const [rel, content] of wanted) {
+    const target = join(folder, rel)
+    const current = await fs.promises.readFile(target, 'utf8').catch(() => undefined)
+    if (current === content) continue
+    await writeFileAtomic(target, content, fs)
+    written++
+  }
+  // Folders emptied by the removals above, deepest first.
+  const dirs = present
+    .filter((e) => e.isDirectory())
+    .map((e) => join(e.parentPath, e.name))
+    .sort((a, b) => b.length - a.length)
+  for (const dir of dirs) await fs.promises.rmdir(dir).catch(() => undefined)
+  return written
 }
 
 /**
