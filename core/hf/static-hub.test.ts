@@ -106,6 +106,10 @@ describe('core/hf/static-hub', () => {
     // A paid file has no rule: the host's 404.
     expect(hub.redirects).not.toContain('paid.bin')
     expect(hub.counts.redirectRules).toBe(lines.length)
+    // raw: one splat rule per revision name, redirecting to resolve.
+    expect(lines).toContain('/acme/m/raw/main/* /acme/m/resolve/main/:splat 302')
+    expect(hub.counts.dynamicRedirects).toBe(lines.filter((l) => l.includes('*')).length)
+    expect(hub.counts.dynamicRedirects).toBe(5)
   })
 
   it('writes the JSON answers once per version, under its commit', () => {

@@ -44,7 +44,13 @@ export interface StaticHub {
   /** `nginx-hf.conf`: an include for an nginx `server` block. */
   nginx: string
   /** Rule counts, to compare with the hosts' limits. */
-  counts: { headerRules: number; redirectRules: number; nginxLocations: number }
+  counts: {
+    headerRules: number
+    redirectRules: number
+    /** Of those, the ones with a splat (`*`), which Cloudflare Pages limits apart. */
+    dynamicRedirects: number
+    nginxLocations: number
+  }
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
@@ -404,6 +410,7 @@ export function planStaticHub(
     counts: {
       headerRules,
       redirectRules: redirects.filter((l) => !l.startsWith('#')).length,
+      dynamicRedirects: redirects.filter((l) => !l.startsWith('#') && l.includes('*')).length,
       nginxLocations: locations,
     },
   }

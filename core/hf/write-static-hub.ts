@@ -32,8 +32,13 @@ export interface StaticHubResult {
 const BEGIN = '# agora: Hugging Face protocol (generated from the signed index)'
 const END = '# agora: end of Hugging Face protocol'
 
-/** Limits the hosts document: Cloudflare Pages 100 header rules and 2,000 static redirects; Netlify advises at 10,000 redirects. */
-const LIMITS = { cloudflareHeaders: 100, cloudflareRedirects: 2000, netlifyRedirects: 10000 }
+/** Limits the hosts document: Cloudflare Pages 100 header rules, 2,000 static and 100 dynamic redirects; Netlify advises at 10,000 redirects. */
+const LIMITS = {
+  cloudflareHeaders: 100,
+  cloudflareRedirects: 2000,
+  cloudflareDynamic: 100,
+  netlifyRedirects: 10000,
+}
 
 /**
  * Writes the static form of the Hugging Face download protocol beside a
@@ -76,14 +81,18 @@ export async function writeStaticHub(options: WriteStaticHubOptions): Promise<St
   const existing = await fs.promises.readFile(headersFile, 'utf8').catch(() => '')
   await writeFileAtomic(headersFile, mergeHeaders(existing, plan.headers), fs)
   const warnings: string[] = []
-  const { headerRules, redirectRules } = plan.counts
+  const { headerRules, redirectRules, dynamicRedirects } = plan.counts
   if (headerRules + 1 > LIMITS.cloudflareHeaders)
     warnings.push(
       `_headers holds ${headerRules + 1} rules; Cloudflare Pages reads at most ${LIMITS.cloudflareHeaders}`,
     )
-  if (redirectRules > LIMITS.cloudflareRedirects)
+  if (redirectRules - dynamicRedirects > LIMITS.cloudflareRedirects)
     warnings.push(
-      `_redirects holds ${redirectRules} rules; Cloudflare Pages reads at most ${LIMITS.cloudflareRedirects}`,
+      `_redirects holds ${redirectRules - dynamicRedirects} static rules; Cloudflare Pages reads at most ${LIMITS.cloudflareRedirects}`,
+    )
+  if (dynamicRedirects > LIMITS.cloudflareDynamic)
+    warnings.push(
+      `_redirects holds ${dynamicRedirects} rules with a splat; Cloudflare Pages reads at most ${LIMITS.cloudflareDynamic}`,
     )
   if (redirectRules > LIMITS.netlifyRedirects)
     warnings.push(
