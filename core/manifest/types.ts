@@ -334,6 +334,8 @@ export interface InferenceFeatures {
   radius?: number
   /** Fingerprint length in bits (`morgan`). */
   bits?: number
+  /** Hash perceived aromaticity, so every spelling of a molecule gives the same bits (`morgan`; default false). */
+  aromaticity?: boolean
   /** Numeric test-set columns, in input order (`columns`). */
   columns?: string[]
 }
