@@ -426,6 +426,8 @@ export type EvaluationFunction =
   | 'recall_at_k'
   | 'enrichment_factor'
   | 'bedroc'
+  | 'top_k_exact_match'
+  | 'smiles_validity'
 
 /** How a benchmark version is scored from a predictions file. */
 export interface EvaluationContract {
