@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isAgoraError } from '#core/errors'
 import { dispatchWorkflow, mergeReadyPullRequests } from './merge-ready.ts'
-import { createGitHubStub } from './testing/github-stub.ts'
+import { checkRequest, createGitHubStub } from './testing/github-stub.ts'
 
 const REPO = '/repos/acme/hub'
 const head = (c: string) => c.repeat(40)
@@ -173,6 +173,12 @@ describe('core/github/merge-ready', () => {
     })
     qa.assertDone()
     expect(qa.calls[0]?.body).toEqual({ ref: 'main', inputs: { base: head('1'), head: head('2') } })
+    // The description refuses a misspelt field or a missing ref, so the check above has teeth.
+    const path = `${REPO}/actions/workflows/qa.yml/dispatches`
+    expect(checkRequest('POST', path, {}, { ref: 'main', input: {} }).problems).toEqual([
+      'body field input is not declared by actions/create-workflow-dispatch',
+    ])
+    expect(checkRequest('POST', path, {}, { inputs: {} }).problems).toHaveLength(1)
 
     const denied = createGitHubStub().expect({
       method: 'POST',
