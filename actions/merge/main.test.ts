@@ -21,11 +21,14 @@ const env = {
   GITHUB_REPOSITORY: 'acme/hub',
   INPUT_MERGE_METHOD: 'squash',
   INPUT_DEPLOY_WORKFLOW: 'deploy.yml',
+  INPUT_QA_WORKFLOW: 'qa.yml',
   INPUT_REF: 'main',
 }
+const before = 'b'.repeat(40)
+const merged = 'c'.repeat(40)
 
 describe('actions/merge/main', () => {
-  it('merges a ready pull request and starts the deploy', async () => {
+  it('merges a ready pull request, starts QA of exactly its commits, and starts the deploy', async () => {
     const gh = createGitHubStub()
       .expect({
         method: 'GET',
@@ -61,7 +64,17 @@ describe('actions/merge/main', () => {
         method: 'PUT',
         path: `${REPO}/pulls/9/merge`,
         status: 200,
-        response: { merged: true },
+        response: { merged: true, sha: merged },
+      })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/git/commits/${merged}`,
+        response: { sha: merged, parents: [{ sha: before }] },
+      })
+      .expect({
+        method: 'POST',
+        path: `${REPO}/actions/workflows/qa.yml/dispatches`,
+        status: 204,
       })
       .expect({
         method: 'POST',
@@ -71,7 +84,62 @@ describe('actions/merge/main', () => {
     const { out, stdout } = capture()
     expect(await runMerge({ env, stdout, octokit: gh.octokit })).toBe(EXIT_OK)
     gh.assertDone()
-    expect(out.join('')).toBe('merged #9\nstarted deploy.yml on main\n')
+    expect(out.join('')).toBe(
+      `merged #9\nstarted qa.yml for #9 (${merged.slice(0, 12)})\nstarted deploy.yml on main\n`,
+    )
+    // qa.yml's workflow_dispatch inputs: the branch before the merge and the merge commit.
+    const dispatches = gh.calls.filter((c) => c.operationId === 'actions/create-workflow-dispatch')
+    expect(dispatches.map((c) => [c.path, c.body])).toEqual([
+      [
+        `${REPO}/actions/workflows/qa.yml/dispatches`,
+        { ref: 'main', inputs: { base: before, head: merged } },
+      ],
+      [`${REPO}/actions/workflows/deploy.yml/dispatches`, { ref: 'main' }],
+    ])
+  })
+
+  it('starts no QA when qa-workflow is empty', async () => {
+    const gh = createGitHubStub()
+      .expect({
+        method: 'GET',
+        path: `${REPO}/issues`,
+        response: [{ number: 9, pull_request: {} }],
+      })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/pulls/9`,
+        response: { number: 9, draft: false, head: { sha }, labels: [{ name: 'auto-merge' }] },
+      })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/commits/${sha}/check-runs`,
+        response: {
+          total_count: 1,
+          check_runs: [
+            {
+              head_sha: sha,
+              status: 'completed',
+              conclusion: 'success',
+              app: { slug: 'github-actions' },
+            },
+          ],
+        },
+      })
+      .expect({
+        method: 'PUT',
+        path: `${REPO}/pulls/9/merge`,
+        response: { merged: true, sha: merged },
+      })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/git/commits/${merged}`,
+        response: { sha: merged, parents: [{ sha: before }] },
+      })
+    const { out, stdout } = capture()
+    const quiet = { ...env, INPUT_QA_WORKFLOW: '', INPUT_DEPLOY_WORKFLOW: '' }
+    expect(await runMerge({ env: quiet, stdout, octokit: gh.octokit })).toBe(EXIT_OK)
+    gh.assertDone()
+    expect(out.join('')).toBe('merged #9\n')
   })
 
   it('starts nothing when nothing merged', async () => {
@@ -91,6 +159,13 @@ describe('actions/merge/main', () => {
     expect(
       await runMerge({
         env: { ...env, INPUT_DEPLOY_WORKFLOW: '../x' },
+        stdout,
+        octokit: gh.octokit,
+      }),
+    ).toBe(EXIT_FAILED)
+    expect(
+      await runMerge({
+        env: { ...env, INPUT_QA_WORKFLOW: 'qa.yml; rm -rf' },
         stdout,
         octokit: gh.octokit,
       }),

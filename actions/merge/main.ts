@@ -1,8 +1,9 @@
 /**
  * The merge action's entry point: merges the pull requests the report
  * workflow labelled `auto-merge` once their exact head passed the Agora
- * check, then starts the site deploy (merges made with a workflow token start
- * no push workflows). Never checks out or runs pull-request code.
+ * check, then starts QA of each merged change and the site deploy (merges
+ * made with a workflow token start no push workflows). Never checks out or
+ * runs pull-request code.
  */
 
 import { realpathSync } from 'node:fs'
@@ -42,13 +43,17 @@ export async function runMerge(io: MergeIo): Promise<number> {
   const repository = REPOSITORY.exec(env.GITHUB_REPOSITORY ?? '')
   const method = (env.INPUT_MERGE_METHOD || 'squash') as (typeof METHODS)[number]
   const workflow = (env.INPUT_DEPLOY_WORKFLOW ?? '').trim()
+  const qaWorkflow = (env.INPUT_QA_WORKFLOW ?? '').trim()
   const ref = (env.INPUT_REF ?? '').trim()
   if (!repository) return fail('GITHUB_REPOSITORY must be owner/name')
   if (!METHODS.includes(method))
     return fail(`input merge-method must be one of ${METHODS.join(', ')}`)
   if (workflow && !WORKFLOW.test(workflow))
     return fail('input deploy-workflow must be a workflow file name')
-  if (workflow && !REF.test(ref)) return fail('input ref must name the branch to deploy')
+  if (qaWorkflow && !WORKFLOW.test(qaWorkflow))
+    return fail('input qa-workflow must be a workflow file name')
+  if ((workflow || qaWorkflow) && !REF.test(ref))
+    return fail('input ref must name the branch the workflows run on')
   const owner = repository[1] as string
   const repo = repository[2] as string
   const octokit =
@@ -63,6 +68,13 @@ export async function runMerge(io: MergeIo): Promise<number> {
     for (const number of outcome.merged) stdout.write(`merged #${number}\n`)
     for (const { number, reason } of outcome.skipped)
       stdout.write(`skipped #${number}: ${reason}\n`)
+    // QA per merge, with the exact commits it added, so each version is checked once.
+    if (qaWorkflow)
+      for (const change of outcome.changes) {
+        const inputs = { base: change.base, head: change.head }
+        await dispatchWorkflow(octokit, { owner, repo, workflow: qaWorkflow, ref, inputs })
+        stdout.write(`started ${qaWorkflow} for #${change.number} (${change.head.slice(0, 12)})\n`)
+      }
     if (outcome.merged.length > 0 && workflow) {
       await dispatchWorkflow(octokit, { owner, repo, workflow, ref })
       stdout.write(`started ${workflow} on ${ref}\n`)

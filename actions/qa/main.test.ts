@@ -314,6 +314,29 @@ describe('actions/qa/main', () => {
     )
   }, 120_000)
 
+  it('checks exactly the versions added between base and head, as a dispatch after a merge names them', async () => {
+    // Two merges: 1.1.0, then 1.2.0. QA of the second merge sees only 1.2.0.
+    const first = await addVersion([])
+    const second = await addVersion([], '1.0.0', '1.2.0')
+    const report = async (from: string, to: string) => {
+      const gh = createGitHubStub()
+      const io = capture()
+      const code = await runQaAction({
+        env: env(to, { INPUT_BASE: from }),
+        stdout: io.stdout,
+        cwd: root,
+        octokit: gh.octokit,
+        now: NOW,
+      })
+      expect(code).toBe(EXIT_OK)
+      gh.assertDone()
+      return [...io.plain().matchAll(/^### (\S+):/gm)].map((m) => m[1])
+    }
+    expect(await report(first, second)).toEqual(['models/moleval/herg-logreg-onnx@1.2.0'])
+    expect(await report(base, first)).toEqual(['models/moleval/herg-logreg-onnx@1.1.0'])
+    expect(await report(second, second)).toEqual([])
+  }, 120_000)
+
   it('reports a failing version on the pull request that merged it, else in an issue', async () => {
     const head = await addVersion([
       { path: 'weights.bin', size: 4, sha256: sha256(new TextEncoder().encode('gone')) },

@@ -88,6 +88,7 @@ describe('core/catalog/leaderboard', () => {
       format: 'csv',
       idColumn: 'name',
       columns: ['score'],
+      rankedColumns: [],
       higherIsBetter: false,
       metrics: [
         { name: 'ef1', function: 'enrichment_factor' },
@@ -100,6 +101,21 @@ describe('core/catalog/leaderboard', () => {
     })
     const { evaluation: _, ...bare } = version
     expect(submissionGuide(bench, bare)).toBeUndefined()
+  })
+
+  it('tells a retrosynthesis submitter that the predictions are ranked reactant sets', () => {
+    const key = 'benchmark/moleval/retrosynthesis-topk'
+    const bench = index.byKey.get(key)
+    const version = details.get(key)?.versions.find((v) => v.version === '1.1.0')
+    if (!bench || !version) throw new Error('sample benchmark missing')
+    expect(submissionGuide(bench, version as BenchmarkVersion)).toMatchObject({
+      format: 'jsonl',
+      idColumn: 'reaction_id',
+      columns: ['predictions'],
+      rankedColumns: ['predictions'],
+      command:
+        'agora eval <ns>/<name> --benchmark moleval/retrosynthesis-topk@1.1.0 --predictions predictions.jsonl --write',
+    })
   })
 
   it('flags a version that scores worse than the one before beyond the stability band', () => {

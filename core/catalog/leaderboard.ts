@@ -3,6 +3,9 @@ import { findRegressions, QA_DEFAULTS, type Regression } from '#core/qa'
 import type { CatalogIndex, LeaderboardRow } from './catalog-index.ts'
 import type { CatalogEntry } from './types.ts'
 
+/** Metric functions whose predictions are ranked lists of reactant sets. */
+const RANKED_FUNCTIONS: readonly string[] = ['top_k_exact_match', 'smiles_validity']
+
 /** What a submitter needs to score against a benchmark version, from its `evaluation` block. */
 export interface SubmissionGuide {
   benchmark: string
@@ -12,6 +15,8 @@ export interface SubmissionGuide {
   idColumn: string
   /** Prediction columns (CSV) or keys (JSON Lines), one per task. */
   columns: string[]
+  /** Those of `columns` holding ranked reactant sets (top_k_exact_match, smiles_validity), not numbers. */
+  rankedColumns: string[]
   /** False when a lower prediction means "more likely active". */
   higherIsBetter: boolean
   metrics: { name: string; function: string }[]
@@ -33,6 +38,12 @@ export function submissionGuide(
   if (!version || !contract) return undefined
   const id = `${bench.ref.ns}/${bench.ref.name}`
   const file = `predictions.${contract.predictions.format}`
+  const all = contract.tasks.map((t) => t.name)
+  const ranked = new Set(
+    contract.metrics
+      .filter((m) => RANKED_FUNCTIONS.includes(m.function))
+      .flatMap((m) => m.tasks ?? all),
+  )
   return {
     benchmark: id,
     version: version.version,
@@ -40,6 +51,9 @@ export function submissionGuide(
     format: contract.predictions.format,
     idColumn: contract.predictions.id_column ?? contract.id_column,
     columns: contract.tasks.map((t) => t.prediction ?? t.label),
+    rankedColumns: contract.tasks
+      .filter((t) => ranked.has(t.name))
+      .map((t) => t.prediction ?? t.label),
     higherIsBetter: contract.predictions.higher_is_better !== false,
     metrics: contract.metrics.map((m) => ({ name: m.name, function: m.function })),
     command: `agora eval <ns>/<name> --benchmark ${id}@${version.version} --predictions ${file} --write`,

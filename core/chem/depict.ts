@@ -53,9 +53,9 @@ function labelled(graph: MolGraph, k: number): boolean {
 }
 
 /**
- * Lays out a SMILES of the subset `parseSmiles` reads (Kekulé form, organic
- * subset and simple bracket atoms) and returns the strokes and symbols of
- * its 2D drawing. Throws, with the reason, on anything it cannot read, so a
+ * Lays out a SMILES of the subset `parseSmiles` reads (Kekulé or aromatic
+ * form, drawn as one Kekulé structure; organic subset and simple bracket
+ * atoms) and returns the strokes and symbols of its 2D drawing. Throws, with the reason, on anything it cannot read, so a
  * caller can show the text instead.
  *
  * @example depictSmiles('C=O').lines.length // 2 (a double bond)

@@ -1,10 +1,27 @@
-import type { MolGraph } from './parse-smiles.ts'
+import { perceiveAromaticity } from './aromaticity.ts'
+import { implicitHydrogens, type MolGraph } from './parse-smiles.ts'
+import { ringBonds } from './rings.ts'
 
 /** A circular fingerprint's settings: radius in bonds and vector length in bits. */
 export interface CircularFingerprintSpec {
   radius: number
   bits: number
+  /**
+   * Perceive aromaticity and hash it as an atom and a bond invariant, so
+   * every Kekulé structure and the aromatic spelling of a molecule give the
+   * same bits. Off by default: the bits stay those models were trained on.
+   */
+  aromaticity?: boolean
 }
+
+/** Options of {@link circularFeatureIds}. */
+export interface CircularFeatureOptions {
+  /** See {@link CircularFingerprintSpec.aromaticity}. */
+  aromaticity?: boolean
+}
+
+/** The bond invariant of an aromatic bond, beside the orders 1, 2 and 3. */
+const AROMATIC_BOND = 4
 
 const ATOMIC_NUMBER: Record<string, number> = {
   H: 1,
@@ -48,25 +65,6 @@ function hashInts(values: readonly number[]): number {
   return h >>> 0
 }
 
-/** Bonds that lie on a ring: those whose removal keeps both ends connected. */
-function ringBonds(graph: MolGraph, neighbours: number[][][]): boolean[] {
-  return graph.bonds.map((bond, k) => {
-    const seen = new Uint8Array(graph.atoms.length)
-    const stack = [bond.from]
-    seen[bond.from] = 1
-    while (stack.length) {
-      const a = stack.pop() as number
-      for (const [b, , via] of neighbours[a] ?? []) {
-        if (via === k || seen[b as number]) continue
-        if (b === bond.to) return true
-        seen[b as number] = 1
-        stack.push(b as number)
-      }
-    }
-    return false
-  })
-}
-
 /**
  * The feature identifiers of a Morgan-style (ECFP-like) circular
  * fingerprint: every atom's identifier at radius 0…`radius`, in atom order
@@ -74,33 +72,46 @@ function ringBonds(graph: MolGraph, neighbours: number[][][]): boolean[] {
  * degree, implicit hydrogens, formal charge, ring membership); radius r
  * hashes (r, the atom's previous identifier, its neighbours' (bond order,
  * previous identifier) pairs sorted). Hashing is 32-bit FNV-1a over 32-bit
- * integers. Unlike RDKit, identical environments are not deduplicated and
- * aromaticity is not perceived (Kekulé bond orders are used as written), so
- * the bits are not those of RDKit's `GetMorganFingerprintAsBitVect`.
+ * integers. Unlike RDKit, identical environments are not deduplicated.
+ *
+ * By default aromaticity is not perceived: bond orders are the Kekulé ones
+ * (aromatic SMILES are kekulised by the parser), so two Kekulé structures of
+ * a ring whose substituents tell them apart (o-cresol) give different bits.
+ * With `aromaticity`, aromatic atoms and bonds are perceived (Hückel) and
+ * hashed as such (an atom flag; bond invariant 4), and hydrogens are the
+ * ones the SMILES implies, so every spelling of a molecule gives the same
+ * bits. Neither is bit-identical to RDKit's `GetMorganFingerprintAsBitVect`.
  *
  * @example circularFeatureIds(parseSmiles('CCO'), 2).length // 9
  */
-export function circularFeatureIds(graph: MolGraph, radius: number): number[] {
+export function circularFeatureIds(
+  graph: MolGraph,
+  radius: number,
+  options: CircularFeatureOptions = {},
+): number[] {
   const n = graph.atoms.length
+  const aromatic = options.aromaticity ? perceiveAromaticity(graph) : undefined
   const neighbours: number[][][] = Array.from({ length: n }, () => [])
   graph.bonds.forEach((b, k) => {
-    neighbours[b.from]?.push([b.to, b.order, k])
-    neighbours[b.to]?.push([b.from, b.order, k])
+    const code = aromatic?.bonds[k] ? AROMATIC_BOND : b.order
+    neighbours[b.from]?.push([b.to, code, k])
+    neighbours[b.to]?.push([b.from, code, k])
   })
-  const inRing = ringBonds(graph, neighbours)
+  const inRing = ringBonds(graph)
+  const implied = aromatic ? implicitHydrogens(graph) : undefined
   let ids = graph.atoms.map((atom, a) => {
     const list = neighbours[a] ?? []
-    const valence = list.reduce((s, [, order]) => s + (order as number), 0)
-    const base = (DEFAULT_VALENCE[atom.element] ?? 0) + (atom.element === 'N' ? atom.charge : 0)
-    const hydrogens = Math.max(0, base - valence)
     const ring = list.some(([, , k]) => inRing[k as number]) ? 1 : 0
-    return hashInts([
-      ATOMIC_NUMBER[atom.element] ?? 0,
-      list.length,
-      hydrogens,
-      atom.charge & 0xffffffff,
-      ring,
-    ])
+    const invariants = [ATOMIC_NUMBER[atom.element] ?? 0, list.length]
+    if (aromatic && implied) {
+      invariants.push(implied[a] ?? 0, atom.charge & 0xffffffff, ring, aromatic.atoms[a] ? 1 : 0)
+    } else {
+      // The hydrogens the first models were trained on: default valence minus bond orders.
+      const valence = list.reduce((s, [, order]) => s + (order as number), 0)
+      const base = (DEFAULT_VALENCE[atom.element] ?? 0) + (atom.element === 'N' ? atom.charge : 0)
+      invariants.push(Math.max(0, base - valence), atom.charge & 0xffffffff, ring)
+    }
+    return hashInts(invariants)
   })
   const out = [...ids]
   for (let r = 1; r <= radius; r++) {
@@ -122,6 +133,7 @@ export function circularFeatureIds(graph: MolGraph, radius: number): number[] {
  * @example circularFingerprintBits(parseSmiles('CCO'), { radius: 2, bits: 2048 })
  */
 export function circularFingerprintBits(graph: MolGraph, spec: CircularFingerprintSpec): number[] {
-  const bits = new Set(circularFeatureIds(graph, spec.radius).map((id) => id % spec.bits))
+  const options = spec.aromaticity ? { aromaticity: true } : {}
+  const bits = new Set(circularFeatureIds(graph, spec.radius, options).map((id) => id % spec.bits))
   return [...bits].sort((a, b) => a - b)
 }

@@ -1,4 +1,7 @@
+export * from './aromaticity.ts'
+export * from './canonical-smiles.ts'
 export * from './depict.ts'
 export * from './fingerprint.ts'
 export * from './layout-2d.ts'
 export * from './parse-smiles.ts'
+export * from './rings.ts'

@@ -1,13 +1,22 @@
+import { ringBonds } from './rings.ts'
+
 /** An atom of a parsed molecule; hydrogens stay implicit, as in a V2000 block. */
 export interface MolAtom {
   element: string
   charge: number
+  /** Written lower-case (`c`, `n`, `[nH]`): part of an aromatic system in the SMILES. */
+  aromatic?: boolean
+  /** Hydrogens a bracket atom states (`[nH]`: 1, `[O-]`: 0); absent outside brackets. */
+  hydrogens?: number
 }
 
 export interface MolBond {
   from: number
   to: number
+  /** The Kekulé order; aromatic input gets one of its Kekulé structures. */
   order: 1 | 2 | 3
+  /** Written between two aromatic atoms (implicit or `:`) in a ring. */
+  aromatic?: boolean
 }
 
 export interface MolGraph {
@@ -16,6 +25,33 @@ export interface MolGraph {
 }
 
 const ORGANIC = new Set(['B', 'C', 'N', 'O', 'P', 'S', 'F', 'Cl', 'Br', 'I'])
+/** Aromatic symbols outside brackets (OpenSMILES), and inside them. */
+const AROMATIC = new Set(['b', 'c', 'n', 'o', 'p', 's'])
+const AROMATIC_BRACKET = /^(se|as|[bcnops])/
+/** OpenSMILES' normal valences of the organic subset: implicit hydrogens fill up to the next one. */
+const NORMAL_VALENCES: Record<string, number[]> = {
+  B: [3],
+  C: [4],
+  N: [3, 5],
+  O: [2],
+  P: [3, 5],
+  S: [2, 4, 6],
+  F: [1],
+  Cl: [1],
+  Br: [1],
+  I: [1],
+}
+/** Valence an aromatic atom is filled to when its double bond is placed. */
+const AROMATIC_VALENCE: Record<string, number> = {
+  B: 3,
+  C: 4,
+  N: 3,
+  O: 2,
+  P: 3,
+  S: 2,
+  Se: 2,
+  As: 3,
+}
 const MAX_VALENCE: Record<string, number> = {
   B: 3,
   C: 4,
@@ -37,29 +73,38 @@ function valenceLimit(atom: MolAtom): number {
 }
 
 /**
- * Parses a Kekulé SMILES (explicit double bonds, upper-case atoms) into a
- * graph, checking ring closures, branches and valences. Aromatic lower-case
- * atoms are refused because the mol blocks written from the graph need
- * explicit bond orders; every table here uses PubChem's Kekulé forms.
- * Stereo marks (`/`, `\`, `@`) are read and dropped.
+ * Parses a SMILES into a graph, checking ring closures, branches and
+ * valences. Kekulé input (explicit double bonds) is read as written;
+ * aromatic input (lower-case `c`, `n`, `o`, `s`, `p`, `b`, `[nH]`, `[se]`,
+ * `:` bonds) is kekulised: single and double bonds are placed so every
+ * aromatic atom that needs one gets exactly one double bond, the atoms and
+ * bonds keep an `aromatic` mark, and a system with no such placement (a
+ * pyrrole nitrogen written `n` instead of `[nH]`) is refused. Stereo marks
+ * (`/`, `\`, `@`) are read and dropped.
  *
  * @example parseSmiles('CC(=O)O').bonds.length // 3
+ * @example parseSmiles('c1ccncc1').bonds.filter((b) => b.order === 2).length // 3
  */
 export function parseSmiles(smiles: string): MolGraph {
   const atoms: MolAtom[] = []
-  const bonds: MolBond[] = []
+  // Order 4 stands for an aromatic bond until kekulisation.
+  const bonds: { from: number; to: number; order: 1 | 2 | 3 | 4 }[] = []
   const stack: number[] = []
-  const rings = new Map<string, { atom: number; order: 1 | 2 | 3 | undefined }>()
+  const rings = new Map<string, { atom: number; order: 1 | 2 | 3 | 4 | undefined }>()
   let prev = -1
-  let pending: 1 | 2 | 3 | undefined
+  let pending: 1 | 2 | 3 | 4 | undefined
   let i = 0
   const fail = (why: string): never => {
     throw new Error(`SMILES ${smiles} at ${i}: ${why}`)
   }
+  // An unmarked bond between two aromatic atoms is aromatic (OpenSMILES).
+  const implicitOrder = (a: number, b: number): 1 | 4 =>
+    atoms[a]?.aromatic && atoms[b]?.aromatic ? 4 : 1
   const addAtom = (atom: MolAtom): void => {
     atoms.push(atom)
     const index = atoms.length - 1
-    if (prev >= 0) bonds.push({ from: prev, to: index, order: pending ?? 1 })
+    if (prev >= 0)
+      bonds.push({ from: prev, to: index, order: pending ?? implicitOrder(prev, index) })
     pending = undefined
     prev = index
   }
@@ -83,6 +128,9 @@ export function parseSmiles(smiles: string): MolGraph {
     } else if (ch === '#') {
       pending = 3
       i++
+    } else if (ch === ':') {
+      pending = 4
+      i++
     } else if (ch === '.') {
       prev = -1
       i++
@@ -90,8 +138,13 @@ export function parseSmiles(smiles: string): MolGraph {
       const label = ch === '%' ? smiles.slice(i + 1, i + 3) : ch
       i += ch === '%' ? 3 : 1
       const open = rings.get(label)
+      if (prev < 0) fail('ring bond before any atom')
       if (open) {
-        bonds.push({ from: open.atom, to: prev, order: pending ?? open.order ?? 1 })
+        bonds.push({
+          from: open.atom,
+          to: prev,
+          order: pending ?? open.order ?? implicitOrder(open.atom, prev),
+        })
         rings.delete(label)
       } else {
         rings.set(label, { atom: prev, order: pending })
@@ -101,7 +154,7 @@ export function parseSmiles(smiles: string): MolGraph {
       const end = smiles.indexOf(']', i)
       if (end < 0) fail('unclosed [')
       const body = smiles.slice(i + 1, end)
-      const m = /^(\d*)([A-Z][a-z]?)(@*)(H\d*)?([+-]+\d*|[+-]\d+)?$/.exec(body)
+      const m = /^(\d*)([A-Z][a-z]?|se|as|[bcnops])(@*)(H\d*)?([+-]+\d*|[+-]\d+)?$/.exec(body)
       if (!m) fail(`unsupported bracket atom [${body}]`)
       const sign = m?.[5] ?? ''
       let charge = 0
@@ -110,20 +163,29 @@ export function parseSmiles(smiles: string): MolGraph {
         const unit = sign.startsWith('+') ? 1 : -1
         charge = digits ? unit * Number(digits) : unit * sign.length
       }
-      addAtom({ element: m?.[2] ?? '', charge })
+      const symbol = m?.[2] ?? ''
+      const h = m?.[4] ?? ''
+      const hydrogens = h ? (h.length > 1 ? Number(h.slice(1)) : 1) : 0
+      const aromatic = AROMATIC_BRACKET.test(symbol)
+      const element = aromatic ? symbol.charAt(0).toUpperCase() + symbol.slice(1) : symbol
+      addAtom({ element, charge, hydrogens, ...(aromatic ? { aromatic } : {}) })
       i = end + 1
+    } else if (AROMATIC.has(ch)) {
+      addAtom({ element: ch.toUpperCase(), charge: 0, aromatic: true })
+      i++
     } else {
       const two = smiles.slice(i, i + 2)
       const symbol = two === 'Cl' || two === 'Br' ? two : ch
-      if (!ORGANIC.has(symbol)) fail(`unsupported atom "${symbol}" (write the Kekulé form)`)
+      if (!ORGANIC.has(symbol)) fail(`unsupported atom "${symbol}"`)
       addAtom({ element: symbol, charge: 0 })
       i += symbol.length
     }
   }
   if (stack.length) fail('unbalanced (')
   if (rings.size) fail(`unclosed ring ${[...rings.keys()].join(',')}`)
+  const kekule = kekulise(smiles, atoms, bonds)
   const valence = new Array<number>(atoms.length).fill(0)
-  for (const b of bonds) {
+  for (const b of kekule) {
     valence[b.from] = (valence[b.from] ?? 0) + b.order
     valence[b.to] = (valence[b.to] ?? 0) + b.order
   }
@@ -132,5 +194,114 @@ export function parseSmiles(smiles: string): MolGraph {
       throw new Error(`SMILES ${smiles}: atom ${k + 1} (${a.element}) exceeds its valence`)
     }
   })
-  return { atoms, bonds }
+  return { atoms, bonds: kekule }
+}
+
+/** The valence an aromatic atom reaches with its double bond, given its charge. */
+function aromaticTarget(atom: MolAtom): number {
+  const base = AROMATIC_VALENCE[atom.element] ?? 4
+  // A cation of group 15/16 gains a bond (pyridinium); an anion loses one (a lone pair).
+  if (atom.element === 'C' || atom.element === 'B') return base - Math.abs(atom.charge)
+  return base + atom.charge
+}
+
+/**
+ * Turns aromatic bonds (order 4) into single and double bonds: each
+ * aromatic atom with room for one more bond (a pyridine `n`, every ring
+ * `c` without an exocyclic double bond) gets exactly one double bond to
+ * another such atom along a ring bond; aromatic bonds off any ring (as in
+ * `c1ccccc1c1ccccc1`) are single. A backtracking search, fewest choices
+ * first, which is immediate for molecules; an unplaceable system throws.
+ */
+function kekulise(
+  smiles: string,
+  atoms: MolAtom[],
+  parsed: { from: number; to: number; order: 1 | 2 | 3 | 4 }[],
+): MolBond[] {
+  const bonds: MolBond[] = parsed.map((b) =>
+    b.order === 4 ? { from: b.from, to: b.to, order: 1, aromatic: true } : (b as MolBond),
+  )
+  if (!parsed.some((b) => b.order === 4)) return bonds
+  const inRing = ringBonds({ atoms, bonds })
+  const used = new Array<number>(atoms.length).fill(0)
+  bonds.forEach((b) => {
+    used[b.from] = (used[b.from] ?? 0) + b.order
+    used[b.to] = (used[b.to] ?? 0) + b.order
+  })
+  const needs = atoms.map(
+    (a, k) => a.aromatic === true && aromaticTarget(a) - (used[k] ?? 0) - (a.hydrogens ?? 0) >= 1,
+  )
+  const options: number[][] = atoms.map(() => [])
+  bonds.forEach((b, k) => {
+    if (!b.aromatic) return
+    if (!inRing[k]) {
+      delete b.aromatic
+      return
+    }
+    if (needs[b.from] && needs[b.to]) {
+      options[b.from]?.push(k)
+      options[b.to]?.push(k)
+    }
+  })
+  const matched = new Array<boolean>(atoms.length).fill(false)
+  const chosen: number[] = []
+  let steps = 0
+  const place = (): boolean => {
+    if (++steps > 200_000) return false
+    let best = -1
+    let fewest = Number.POSITIVE_INFINITY
+    for (let a = 0; a < atoms.length; a++) {
+      if (!needs[a] || matched[a]) continue
+      const free = (options[a] ?? []).filter((k) => {
+        const b = bonds[k] as MolBond
+        return !matched[b.from === a ? b.to : b.from]
+      }).length
+      if (free < fewest) {
+        fewest = free
+        best = a
+      }
+    }
+    if (best < 0) return true
+    if (fewest === 0) return false
+    for (const k of options[best] ?? []) {
+      const b = bonds[k] as MolBond
+      const other = b.from === best ? b.to : b.from
+      if (matched[other]) continue
+      matched[best] = matched[other] = true
+      chosen.push(k)
+      if (place()) return true
+      chosen.pop()
+      matched[best] = matched[other] = false
+    }
+    return false
+  }
+  if (!place()) {
+    throw new Error(
+      `SMILES ${smiles}: the aromatic atoms have no Kekulé structure (an aromatic nitrogen with a hydrogen, as in pyrrole, is written [nH])`,
+    )
+  }
+  for (const k of chosen) (bonds[k] as MolBond).order = 2
+  return bonds
+}
+
+/**
+ * The hydrogens on each atom: those a bracket atom states, else what fills
+ * an organic-subset atom up to its next normal valence (OpenSMILES), from
+ * the Kekulé bond orders, so aromatic atoms count as their Kekulé form does
+ * (benzene's `c`: 1, pyridine's `n`: 0, pyrrole's `[nH]`: 1).
+ *
+ * @example implicitHydrogens(parseSmiles('c1ccncc1')) // [1, 1, 1, 0, 1, 1]
+ */
+export function implicitHydrogens(graph: MolGraph): number[] {
+  const valence = new Array<number>(graph.atoms.length).fill(0)
+  for (const b of graph.bonds) {
+    valence[b.from] = (valence[b.from] ?? 0) + b.order
+    valence[b.to] = (valence[b.to] ?? 0) + b.order
+  }
+  return graph.atoms.map((atom, k) => {
+    if (atom.hydrogens !== undefined) return atom.hydrogens
+    const v = valence[k] ?? 0
+    const normal = (NORMAL_VALENCES[atom.element] ?? []).find((n) => n >= v)
+    return normal === undefined ? 0 : normal - v
+  })
 }

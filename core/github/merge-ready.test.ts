@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isAgoraError } from '#core/errors'
 import { dispatchWorkflow, mergeReadyPullRequests } from './merge-ready.ts'
-import { createGitHubStub } from './testing/github-stub.ts'
+import { checkRequest, createGitHubStub } from './testing/github-stub.ts'
 
 const REPO = '/repos/acme/hub'
 const head = (c: string) => c.repeat(40)
@@ -51,6 +51,11 @@ describe('core/github/merge-ready', () => {
       })
       .expect({
         method: 'GET',
+        path: `${REPO}/git/commits/${head('f')}`,
+        response: { sha: head('f'), parents: [{ sha: head('e') }] },
+      })
+      .expect({
+        method: 'GET',
         path: `${REPO}/pulls/2`,
         response: pull(2, head('b'), ['auto-merge', 'needs-review']),
       })
@@ -85,6 +90,7 @@ describe('core/github/merge-ready', () => {
     gh.assertDone()
     expect(outcome).toEqual({
       merged: [1],
+      changes: [{ number: 1, base: head('e'), head: head('f') }],
       skipped: [
         { number: 2, reason: 'labelled needs-review' },
         { number: 3, reason: `no passing Agora validation check on ${head('c').slice(0, 12)}` },
@@ -93,6 +99,48 @@ describe('core/github/merge-ready', () => {
     })
     const merge = gh.calls.find((c) => c.operationId === 'pulls/merge')?.body
     expect(merge).toEqual({ sha: head('a'), merge_method: 'squash' })
+  })
+
+  it('finds the branch before a rebase merge by going back one commit per pull-request commit', async () => {
+    const gh = createGitHubStub()
+      .expect({
+        method: 'GET',
+        path: `${REPO}/issues`,
+        response: [{ number: 7, pull_request: {} }],
+      })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/pulls/7`,
+        response: pull(7, head('a'), ['auto-merge'], { commits: 2 }),
+      })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/commits/${head('a')}/check-runs`,
+        response: checks(head('a'), 'success'),
+      })
+      .expect({
+        method: 'PUT',
+        path: `${REPO}/pulls/7/merge`,
+        status: 200,
+        response: { merged: true, sha: head('3') },
+      })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/git/commits/${head('3')}`,
+        response: { sha: head('3'), parents: [{ sha: head('2') }] },
+      })
+      .expect({
+        method: 'GET',
+        path: `${REPO}/git/commits/${head('2')}`,
+        response: { sha: head('2'), parents: [{ sha: head('1') }] },
+      })
+    const outcome = await mergeReadyPullRequests(gh.octokit, {
+      owner: 'acme',
+      repo: 'hub',
+      mergeMethod: 'rebase',
+    })
+    gh.assertDone()
+    expect(outcome.changes).toEqual([{ number: 7, base: head('1'), head: head('3') }])
   })
 
   it('starts the deploy by workflow_dispatch, and says how to fix a refusal', async () => {
@@ -109,6 +157,28 @@ describe('core/github/merge-ready', () => {
     })
     gh.assertDone()
     expect(gh.calls[0]?.body).toEqual({ ref: 'main' })
+
+    // Inputs travel as strings, as the OpenAPI description requires.
+    const qa = createGitHubStub().expect({
+      method: 'POST',
+      path: `${REPO}/actions/workflows/qa.yml/dispatches`,
+      status: 204,
+    })
+    await dispatchWorkflow(qa.octokit, {
+      owner: 'acme',
+      repo: 'hub',
+      workflow: 'qa.yml',
+      ref: 'main',
+      inputs: { base: head('1'), head: head('2') },
+    })
+    qa.assertDone()
+    expect(qa.calls[0]?.body).toEqual({ ref: 'main', inputs: { base: head('1'), head: head('2') } })
+    // The description refuses a misspelt field or a missing ref, so the check above has teeth.
+    const path = `${REPO}/actions/workflows/qa.yml/dispatches`
+    expect(checkRequest('POST', path, {}, { ref: 'main', input: {} }).problems).toEqual([
+      'body field input is not declared by actions/create-workflow-dispatch',
+    ])
+    expect(checkRequest('POST', path, {}, { inputs: {} }).problems).toHaveLength(1)
 
     const denied = createGitHubStub().expect({
       method: 'POST',

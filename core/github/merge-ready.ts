@@ -27,8 +27,19 @@ export interface MergeReadyOptions {
   limit?: number
 }
 
+/** What one merge changed on the base branch: the commits before and after it. */
+export interface MergedChange {
+  number: number
+  /** The base branch's commit just before the merge. */
+  base: string
+  /** The commit the merge made (the last one, for a rebase). */
+  head: string
+}
+
 export interface MergeOutcome {
   merged: number[]
+  /** Per merged pull request, the range of commits it added, for QA of exactly that change. */
+  changes: MergedChange[]
   skipped: { number: number; reason: string }[]
 }
 
@@ -50,7 +61,7 @@ export async function mergeReadyPullRequests(
   const { owner, repo } = options
   const checkName = options.checkName ?? 'Agora validation'
   const appSlug = options.appSlug ?? 'github-actions'
-  const outcome: MergeOutcome = { merged: [], skipped: [] }
+  const outcome: MergeOutcome = { merged: [], changes: [], skipped: [] }
   try {
     const { data: issues } = await octokit.rest.issues.listForRepo({
       owner,
@@ -101,21 +112,30 @@ export async function mergeReadyPullRequests(
         })
         continue
       }
+      const method = options.mergeMethod ?? 'squash'
+      let merged: string
       try {
-        await octokit.rest.pulls.merge({
+        const { data } = await octokit.rest.pulls.merge({
           owner,
           repo,
           pull_number: number,
           sha: head,
-          merge_method: options.mergeMethod ?? 'squash',
+          merge_method: method,
         })
+        merged = data.sha
         outcome.merged.push(number)
       } catch (error) {
         // 405 (not mergeable, e.g. a conflict or a rule) and 409 (head moved) are the pull request's state, not ours.
         const status = statusOf(error)
         if (status !== 405 && status !== 409) throw error
         outcome.skipped.push({ number, reason: `GitHub refused the merge (${status})` })
+        continue
       }
+      // A squash or merge commit's first parent is the branch before it; a
+      // rebase adds one commit per pull-request commit.
+      const steps = method === 'rebase' ? Math.max(1, pr.commits) : 1
+      const base = await firstParentAncestor(octokit, { owner, repo, sha: merged, steps })
+      outcome.changes.push({ number, base, head: merged })
     }
     return outcome
   } catch (error) {
@@ -130,19 +150,52 @@ export async function mergeReadyPullRequests(
   }
 }
 
+/** The commit `steps` first parents before `sha`, read through the Git database API. */
+async function firstParentAncestor(
+  octokit: Octokit,
+  options: { owner: string; repo: string; sha: string; steps: number },
+): Promise<string> {
+  let sha = options.sha
+  for (let k = 0; k < options.steps; k++) {
+    const { data } = await octokit.rest.git.getCommit({
+      owner: options.owner,
+      repo: options.repo,
+      commit_sha: sha,
+    })
+    const parent = data.parents[0]?.sha
+    if (!parent) break
+    sha = parent
+  }
+  return sha
+}
+
 /**
- * Starts a workflow by `workflow_dispatch`. Merges made with a workflow's
- * token start no `push` workflows, so the site deploy is started this way.
+ * Starts a workflow by `workflow_dispatch`, with the workflow's `inputs`
+ * if it takes any. Merges made with a workflow's token start no `push`
+ * workflows, so the site deploy and QA of merged versions are started this way.
  *
  * @example await dispatchWorkflow(octokit, { owner, repo, workflow: 'deploy.yml', ref: 'main' })
+ * @example await dispatchWorkflow(octokit, { owner, repo, workflow: 'qa.yml', ref: 'main', inputs: { base, head } })
  */
 export async function dispatchWorkflow(
   octokit: Octokit,
-  options: { owner: string; repo: string; workflow: string; ref: string },
+  options: {
+    owner: string
+    repo: string
+    workflow: string
+    ref: string
+    inputs?: Record<string, string>
+  },
 ): Promise<void> {
-  const { owner, repo, workflow, ref } = options
+  const { owner, repo, workflow, ref, inputs } = options
   try {
-    await octokit.rest.actions.createWorkflowDispatch({ owner, repo, workflow_id: workflow, ref })
+    await octokit.rest.actions.createWorkflowDispatch({
+      owner,
+      repo,
+      workflow_id: workflow,
+      ref,
+      ...(inputs ? { inputs } : {}),
+    })
   } catch (error) {
     throw new AgoraError(
       'github/dispatch-failed',

@@ -334,6 +334,8 @@ export interface InferenceFeatures {
   radius?: number
   /** Fingerprint length in bits (`morgan`). */
   bits?: number
+  /** Hash perceived aromaticity, so every spelling of a molecule gives the same bits (`morgan`; default false). */
+  aromaticity?: boolean
   /** Numeric test-set columns, in input order (`columns`). */
   columns?: string[]
 }
@@ -424,6 +426,8 @@ export type EvaluationFunction =
   | 'recall_at_k'
   | 'enrichment_factor'
   | 'bedroc'
+  | 'top_k_exact_match'
+  | 'smiles_validity'
 
 /** How a benchmark version is scored from a predictions file. */
 export interface EvaluationContract {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { EvaluationContract } from '#core/manifest'
 import { evaluatePredictions } from './evaluate.ts'
-import { rmse, rocAuc } from './index.ts'
+import { rmse, rocAuc, topKExactMatch } from './index.ts'
 import { readTable } from './read-table.ts'
 
 const benchmark = {
@@ -121,5 +121,125 @@ describe('core/qa/read-table', () => {
   it('names a row with the wrong number of fields', () => {
     const { issues } = readTable('id,score\na,1,2\n', 'csv', 't.csv')
     expect(issues).toEqual([expect.objectContaining({ code: 'qa/bad-table', line: 2 })])
+  })
+})
+
+describe('core/qa/evaluate retrosynthesis', () => {
+  const retroBenchmark = {
+    metrics: [
+      { name: 'top1', higher_is_better: true, unit: '%' },
+      { name: 'top5', higher_is_better: true, unit: '%' },
+      { name: 'top10', higher_is_better: true, unit: '%' },
+      { name: 'validity', higher_is_better: true, unit: '%' },
+    ],
+  }
+  const retroContract = (format: 'csv' | 'jsonl' = 'jsonl'): EvaluationContract => ({
+    test_set: 'test.csv',
+    id_column: 'id',
+    predictions: { format },
+    tasks: [{ name: 'retro', label: 'reactants', prediction: 'predictions' }],
+    metrics: [
+      { name: 'top1', function: 'top_k_exact_match', k: 1 },
+      { name: 'top5', function: 'top_k_exact_match', k: 5 },
+      { name: 'top10', function: 'top_k_exact_match', k: 10 },
+      { name: 'validity', function: 'smiles_validity' },
+    ],
+  })
+  // r4 has no accepted answer: a missing label, left out.
+  const retroTest = {
+    file: 'test.csv',
+    text: [
+      'id,product,reactants',
+      'r1,CC(=O)NCc1ccccc1,CC(=O)O.NCc1ccccc1',
+      'r2,c1ccc(cc1)-c1ccccc1,Brc1ccccc1.OB(O)c1ccccc1',
+      'r3,CC(=O)OCC,CC(=O)Cl.OCC',
+      'r4,CC,',
+      'r5,CNC(=O)c1ccccc1,C1=CC=CC=C1C(=O)O.NC',
+      '',
+    ].join('\n'),
+  }
+  const retroPredictions = [
+    // Reordered, Kekulé and another atom order: a match at rank 1.
+    { id: 'r1', predictions: ['NCC1=CC=CC=C1.OC(C)=O'] },
+    // Lists of SMILES, reactants swapped: rank 2.
+    { id: 'r2', predictions: [['CC'], ['c1ccc(cc1)B(O)O', 'Brc1ccccc1']] },
+    // Rank 6: only top-10 counts it.
+    { id: 'r3', predictions: ['C', 'CC', 'CCC', 'CCCC', 'CCCCC', 'OCC.ClC(C)=O'] },
+    { id: 'r4', predictions: ['C'] },
+    // The first candidate does not parse: rank 2, and not valid.
+    { id: 'r5', predictions: ['C1CC(', 'OC(=O)c1ccccc1.CN'] },
+  ]
+  const asJsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n')
+
+  it('scores top-k exact match on canonical reactant sets, in any order, and validity of the first', () => {
+    const { value, issues } = evaluatePredictions({
+      benchmark: retroBenchmark,
+      contract: retroContract(),
+      testSet: retroTest,
+      predictions: { file: 'p.jsonl', text: asJsonl(retroPredictions) },
+    })
+    expect(issues).toEqual([])
+    // Four labelled rows: hits at ranks 1, 2, 6 and 2; first candidates valid in r1, r2, r3.
+    expect(value?.metrics).toEqual({ top1: 25, top5: 75, top10: 100, validity: 75 })
+    expect(value?.rows).toBe(5)
+  })
+
+  it('reads CSV candidates separated by spaces, and gives the same scores', () => {
+    const csv = [
+      'id,predictions',
+      ...retroPredictions.map(
+        (r) =>
+          `${r.id},${r.predictions.map((c) => (Array.isArray(c) ? c.join('.') : c)).join(' ')}`,
+      ),
+    ].join('\n')
+    const { value, issues } = evaluatePredictions({
+      benchmark: retroBenchmark,
+      contract: retroContract('csv'),
+      testSet: retroTest,
+      predictions: { file: 'p.csv', text: csv },
+    })
+    expect(issues).toEqual([])
+    expect(value?.metrics).toEqual({ top1: 25, top5: 75, top10: 100, validity: 75 })
+  })
+
+  it('compares canonical forms, not strings: as exact text the same ranks would score less', () => {
+    const labels = ['CC(=O)O.NCc1ccccc1', 'Brc1ccccc1.OB(O)c1ccccc1', 'CC(=O)Cl.OCC']
+    const ranked = retroPredictions
+      .slice(0, 3)
+      .map((r) => r.predictions.map((c) => (Array.isArray(c) ? c.join('.') : c)))
+    expect(topKExactMatch(ranked, labels, 1)).toBe(0)
+    expect(topKExactMatch(ranked, labels, 10)).toBe(0)
+  })
+
+  it('reports candidates it cannot read with their line, and a contract mixing kinds of task', () => {
+    const bad = asJsonl([
+      ...retroPredictions.slice(0, 4),
+      { id: 'r5', predictions: [{ smiles: 'CC' }] },
+    ])
+    const { value, issues } = evaluatePredictions({
+      benchmark: retroBenchmark,
+      contract: retroContract(),
+      testSet: retroTest,
+      predictions: { file: 'p.jsonl', text: bad },
+    })
+    expect(value).toBeUndefined()
+    expect(issues.map((i) => [i.code, i.file, i.line, i.message])).toEqual([
+      [
+        'qa/bad-candidates',
+        'p.jsonl',
+        5,
+        'predictions of id "r5": candidate 1 is neither a SMILES string nor a list of SMILES strings',
+      ],
+    ])
+    const mixed = retroContract()
+    mixed.metrics.push({ name: 'top1', function: 'accuracy', tasks: ['retro'] })
+    expect(() =>
+      evaluatePredictions({
+        benchmark: retroBenchmark,
+        contract: mixed,
+        testSet: retroTest,
+        predictions: { file: 'p.jsonl', text: asJsonl(retroPredictions) },
+      }),
+    ).toThrow(/scored both as ranked reactant sets and as numbers/)
   })
 })

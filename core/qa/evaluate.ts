@@ -1,10 +1,13 @@
 import { AgoraError, type Issue, isAgoraError } from '#core/errors'
 import type { BenchmarkItem, EvaluationContract } from '#core/manifest'
 import { accuracy, balancedAccuracy, brier, f1, logLoss, mcc } from './classification.ts'
+import { qaError } from './errors.ts'
 import { averagePrecision, rocAuc } from './ranking-auc.ts'
+import { reactantSetKey, reactantSetParses, readCandidates } from './reactants.ts'
 import { readTable, type TableRow } from './read-table.ts'
 import { mae, pearson, r2, rmse, spearman } from './regression.ts'
 import { bedroc, enrichmentFactor, precisionAtK, recallAtK } from './screening.ts'
+import { topKExactMatch } from './text.ts'
 
 /** A text file and the path it is reported under. */
 export interface NamedText {
@@ -70,6 +73,8 @@ const SCORE_FUNCTIONS = new Set([
   'enrichment_factor',
   'bedroc',
 ])
+/** Functions of ranked lists of reactant sets rather than numbers (retrosynthesis). */
+const RANKED_FUNCTIONS = new Set(['top_k_exact_match', 'smiles_validity'])
 const LABEL_FUNCTIONS = new Set([
   'accuracy',
   'balanced_accuracy',
@@ -100,6 +105,58 @@ function idCell(v: TableRow['cells'][string] | undefined): string {
 }
 
 type MetricSpec = EvaluationContract['metrics'][number]
+
+/** The tasks scored as ranked lists of reactant sets; a task is one kind or the other. */
+function rankedTasks(contract: EvaluationContract): Set<string> {
+  const all = contract.tasks.map((t) => t.name)
+  const ranked = new Set<string>()
+  const numeric = new Set<string>()
+  for (const m of contract.metrics)
+    for (const t of m.tasks ?? all) (RANKED_FUNCTIONS.has(m.function) ? ranked : numeric).add(t)
+  const both = [...ranked].filter((t) => numeric.has(t))
+  if (both.length > 0) {
+    throw new AgoraError(
+      'qa/mixed-task',
+      `task ${both.join(', ')} is scored both as ranked reactant sets and as numbers`,
+      {
+        hint: 'top_k_exact_match and smiles_validity read ranked lists; give other metrics their own tasks',
+      },
+    )
+  }
+  return ranked
+}
+
+/**
+ * A ranked-list metric over one task: the test set's accepted reactant
+ * sets against the ranked candidates, compared by canonical SMILES.
+ */
+function computeRankedMetric(
+  spec: MetricSpec,
+  answers: (string | string[])[][],
+  candidates: (string | string[])[][],
+  cache: Map<string, string | undefined>,
+): number {
+  // A test row without an accepted answer is a missing label.
+  const mask = answers.map((a) => a.length > 0)
+  if (spec.function === 'smiles_validity') {
+    const kept = candidates.filter((_, i) => mask[i])
+    if (kept.length === 0) throw qaError('qa/empty', `${spec.name}: no rows to score`)
+    const first = (c: (string | string[])[]) => c[0]
+    return (
+      kept.filter((c) => first(c) !== undefined && reactantSetParses(first(c) as string, cache))
+        .length / kept.length
+    )
+  }
+  const k = spec.k ?? 1
+  const keys = (sets: (string | string[])[]) => sets.map((set) => reactantSetKey(set, cache))
+  // Only the first k candidates can count; the rest are not canonicalised.
+  return topKExactMatch(
+    candidates.map((c) => keys(c.slice(0, k))),
+    answers.map(keys),
+    k,
+    { mask },
+  )
+}
 
 function computeMetric(
   spec: MetricSpec,
@@ -151,6 +208,9 @@ function computeMetric(
       return pearson(truth, pred)
     case 'spearman':
       return spearman(truth, pred)
+    case 'top_k_exact_match':
+    case 'smiles_validity':
+      throw new AgoraError('qa/mixed-task', `${spec.name} scores ranked lists, not numbers`)
   }
 }
 
@@ -211,6 +271,10 @@ export function evaluatePredictions(input: EvaluateInput): {
   }
   const idColumn = contract.predictions.id_column ?? contract.id_column
   const predColumns = contract.tasks.map((t) => t.prediction ?? t.label)
+  const ranked = rankedTasks(contract)
+  const rankedColumns = new Set(
+    contract.tasks.filter((t) => ranked.has(t.name)).map((t) => t.prediction ?? t.label),
+  )
   for (const c of [idColumn, ...predColumns]) {
     if (contract.predictions.format === 'csv' && !pred.value.columns.includes(c)) {
       rowIssue(
@@ -260,6 +324,18 @@ export function evaluatePredictions(input: EvaluateInput): {
     }
     byId.set(id, row)
     for (const c of predColumns) {
+      if (rankedColumns.has(c)) {
+        const candidates = readCandidates(row.cells[c])
+        if (typeof candidates === 'string')
+          rowIssue(
+            'qa/bad-candidates',
+            `${c} of id ${shown(id)}: ${candidates}`,
+            'write the ranked reactant sets best first: a JSON array of SMILES strings ("A.B") or of lists of SMILES, or in CSV the sets separated by spaces',
+            predictions.file,
+            row.line,
+          )
+        continue
+      }
       const v = numberCell(row.cells[c])
       if (v === null || v === undefined) {
         rowIssue(
@@ -303,6 +379,7 @@ export function evaluatePredictions(input: EvaluateInput): {
   const tasks: Record<string, Record<string, number>> = {}
   const skipped: Record<string, string[]> = {}
   const higherIsBetter = contract.predictions.higher_is_better ?? true
+  const smilesCache = new Map<string, string | undefined>()
   for (const spec of contract.metrics) {
     for (const name of spec.tasks ?? []) {
       if (!contract.tasks.some((t) => t.name === name)) {
@@ -317,6 +394,28 @@ export function evaluatePredictions(input: EvaluateInput): {
     const perTask: Record<string, number> = {}
     for (const task of chosen) {
       const column = task.prediction ?? task.label
+      if (RANKED_FUNCTIONS.has(spec.function)) {
+        const list = (row: TableRow, key: string) => {
+          const read = readCandidates(row.cells[key])
+          return typeof read === 'string' ? undefined : read
+        }
+        const answers = ids.map((id) => {
+          const row = testIds.get(id) as TableRow
+          const read = list(row, task.label)
+          if (read) return read
+          rowIssue(
+            'qa/bad-label',
+            `label ${task.label} of ${shown(id)} is not a reactant set`,
+            'the benchmark version is broken; report it to its owners',
+            testSet.file,
+            row.line,
+          )
+          return []
+        })
+        const candidates = ids.map((id) => list(byId.get(id) as TableRow, column) ?? [])
+        perTask[task.name] = computeRankedMetric(spec, answers, candidates, smilesCache)
+        continue
+      }
       const p = ids.map((id) => numberCell((byId.get(id) as TableRow).cells[column]) as number)
       try {
         perTask[task.name] = computeMetric(spec, truthOf(task.label), p, higherIsBetter)

@@ -67,9 +67,22 @@ describe('core/qa/run-model featurize', () => {
   })
 
   it('names the file and line of a SMILES that does not parse', async () => {
-    const e = await errorOf(() => featurize(table('id,smiles\na,CCO\nb,c1ccccc1\n'), morgan, FILE))
+    const e = await errorOf(() => featurize(table('id,smiles\na,CCO\nb,c1ccnc1\n'), morgan, FILE))
     expect([e.code, e.file, e.line]).toEqual(['qa/bad-smiles', FILE, 3])
-    expect(e.hint).toMatch(/Kekulé/)
+    expect(e.message).toContain('no Kekulé structure')
+    expect(e.hint).toMatch(/\[nH\]/)
+  })
+
+  it('reads aromatic SMILES, and with aromaticity gives every spelling the same row', () => {
+    // o-Cresol: both Kekulé structures and the aromatic form.
+    const cresol = table('id,smiles\na,CC1=CC=CC=C1O\nb,CC1=C(O)C=CC=C1\nc,Cc1ccccc1O\n')
+    const rows = (m: ReturnType<typeof featurize>) =>
+      [0, 1, 2].map((r) => Array.from(m.data.subarray(r * 2048, (r + 1) * 2048)).join(''))
+    const plain = rows(featurize(cresol, morgan, FILE))
+    expect(plain[0]).not.toBe(plain[1])
+    const [a, b, c] = rows(featurize(cresol, { ...morgan, aromaticity: true }, FILE))
+    expect(b).toBe(a)
+    expect(c).toBe(a)
   })
 
   it('refuses a missing column and a non-numeric cell', async () => {

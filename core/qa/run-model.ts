@@ -90,13 +90,14 @@ export function featurize(table: Table, features: InferenceFeatures, file: strin
         bits = circularFingerprintBits(parseSmiles(smiles), {
           radius: features.radius as number,
           bits: width,
+          ...(features.aromaticity ? { aromaticity: true } : {}),
         })
       } catch (cause) {
         throw new AgoraError(
           'qa/bad-smiles',
           `${features.column} ${JSON.stringify(smiles.slice(0, 80))} does not parse: ${cause instanceof Error ? cause.message : String(cause)}`,
           {
-            hint: 'the fingerprint reads Kekulé SMILES (explicit double bonds)',
+            hint: 'write the SMILES in Kekulé or aromatic form from the organic subset and bracket atoms; an aromatic nitrogen with a hydrogen is [nH]',
             file,
             line: row.line,
             cause,

@@ -20,6 +20,7 @@ const expected = JSON.parse(await readFile(join(fixtures, 'expected.json'), 'utf
 >
 const DOCKING = join(fixtures, 'docking-enrichment.csv')
 const ADMET = join(fixtures, 'admet-suite.csv')
+const RETRO = join(fixtures, 'retrosynthesis-topk.jsonl')
 const GNN = 'registry/models/op/openchem-lab/dockscore-gnn'
 
 let root: string
@@ -49,6 +50,7 @@ beforeAll(async () => {
     'registry/benchmarks/mo/moleval',
     GNN,
     'registry/models/op/openchem-lab/tox21-gcn',
+    'registry/models/mo/molforge/retro-transformer',
   ]) {
     await cp(join(repoRoot, p), join(root, p), { recursive: true })
   }
@@ -115,6 +117,42 @@ describe('scripts/commands/eval', () => {
       expect(Math.abs(out.tasks.tox21_mean_auroc[k] - v)).toBeLessThanOrEqual(1e-9)
     }
     expect(out.skipped).toEqual({ tox21_mean_auroc: expected['admet-suite-skipped'] })
+  })
+
+  it('scores ranked retrosynthesis predictions by top-k exact match on canonical reactant sets', async () => {
+    // The fixture places each of the 22 held-out reactions' reactants at a
+    // known rank: 10 at rank 1 (six of them in another spelling: Kekulé,
+    // other atom order, reactants swapped), 4 at rank 2, 2 at rank 5, 2 at
+    // rank 7, 1 at rank 10, 1 at rank 11 and 2 not at all; those 2 rank an
+    // unparseable SMILES first. So top-1 = 10/22, top-5 = 16/22,
+    // top-10 = 19/22 and validity = 20/22, in %.
+    const result = await run(
+      'eval',
+      'molforge/retro-transformer',
+      '--benchmark',
+      'moleval/retrosynthesis-topk',
+      '--predictions',
+      RETRO,
+      '--json',
+      '--write',
+    )
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    const out = JSON.parse(result.stdout)
+    expect(out).toMatchObject({
+      ok: true,
+      benchmark: 'benchmarks/moleval/retrosynthesis-topk@1.1.0',
+      rows: 22,
+    })
+    const want = { top1: 10 / 22, top5: 16 / 22, top10: 19 / 22, validity: 20 / 22 }
+    expect(Object.keys(out.metrics).sort()).toEqual(Object.keys(want).sort())
+    for (const [k, v] of Object.entries(want))
+      expect(Math.abs(out.metrics[k] - 100 * v)).toBeLessThanOrEqual(1e-9)
+    const file =
+      'registry/models/mo/molforge/retro-transformer/results/moleval/retrosynthesis-topk.yaml'
+    const text = await readFile(join(root, file), 'utf8')
+    expect(validateDocument('result', Buffer.from(text), file).issues).toEqual([])
+    expect(YAML.parse(text)).toMatchObject({ benchmark_version: '1.1.0', scores: out.metrics })
   })
 
   it('prints the metrics with direction and unit', async () => {
@@ -286,7 +324,7 @@ describe('scripts/commands/eval', () => {
       'eval',
       'openchem-lab/dockscore-gnn',
       '--benchmark',
-      'moleval/retrosynthesis-topk',
+      'moleval/retrosynthesis-topk@1.0.0',
       '--predictions',
       DOCKING,
     )

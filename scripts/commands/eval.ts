@@ -26,7 +26,8 @@ by the contract in the version's evaluation block: every metric of the
 benchmark (a metric over several tasks is their mean), in the benchmark's
 units. The test set is read from the blob store and checked against its
 SHA-256. The predictions must name every test id exactly once, with a number
-for every task; each missing, duplicate, extra or non-numeric row is
+for every task (for a retrosynthesis task, the ranked reactant sets, compared
+as canonical SMILES); each missing, duplicate, extra or unreadable row is
 reported with its line.
 
 Options:

@@ -254,7 +254,8 @@ const DEFAULT_VALENCE: Record<string, number[]> = {
 }
 
 /**
- * Average molecular weight from a Kekulé SMILES, with implicit hydrogens
+ * Average molecular weight from a Kekulé or aromatic SMILES (kekulised by
+ * the parser), with implicit hydrogens
  * filled to the lowest default valence that fits (charged atoms keep their
  * explicit bonds).
  *

@@ -184,6 +184,17 @@ function reactionRows(): (string | number)[][] {
   return rows
 }
 
+/** Every seventh reaction: the retrosynthesis benchmark's held-out set. */
+function heldOutReactions(): (string | number)[][] {
+  return reactionRows().filter((_, i) => i % 7 === 0)
+}
+
+function heldOutProducts(): string {
+  return heldOutReactions()
+    .map((r) => `${String(r[1]).split('>>')[1]} ${r[0]}\n`)
+    .join('')
+}
+
 const CHEM_CITATION_YEAR = 2025
 
 /**
@@ -947,13 +958,39 @@ if __name__ == "__main__":
             changelog: 'First release.',
             test_files: ['test_products.smi'],
           },
+          files: [textFile('test_products.smi', heldOutProducts())],
+        },
+        {
+          manifest: {
+            version: '1.1.0',
+            released: '2026-12-07',
+            changelog:
+              'Adds the labelled test set (test.csv: product and reactants) and an evaluation contract, so agora eval scores ranked predictions: top-k exact match on canonical reactant sets, and validity of the first.',
+            test_files: ['test_products.smi', 'test.csv'],
+            evaluation: {
+              test_set: 'test.csv',
+              id_column: 'reaction_id',
+              predictions: { format: 'jsonl' },
+              tasks: [{ name: 'retro', label: 'reactants', prediction: 'predictions' }],
+              metrics: [
+                { name: 'top1', function: 'top_k_exact_match', k: 1 },
+                { name: 'top5', function: 'top_k_exact_match', k: 5 },
+                { name: 'top10', function: 'top_k_exact_match', k: 10 },
+                { name: 'validity', function: 'smiles_validity' },
+              ],
+            },
+          },
           files: [
+            textFile('test_products.smi', heldOutProducts()),
             textFile(
-              'test_products.smi',
-              reactionRows()
-                .filter((_, i) => i % 7 === 0)
-                .map((r) => `${String(r[1]).split('>>')[1]} ${r[0]}\n`)
-                .join(''),
+              'test.csv',
+              csv(
+                ['reaction_id', 'product', 'reactants'],
+                heldOutReactions().map((r) => {
+                  const [reactants, product] = String(r[1]).split('>>')
+                  return [r[0] as string, product as string, reactants as string]
+                }),
+              ),
             ),
           ],
         },

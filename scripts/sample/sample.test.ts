@@ -412,7 +412,10 @@ describe('scripts/gen-sample', () => {
     expect(() => parseSmiles('C1CC')).toThrow(/unclosed ring/)
     expect(() => parseSmiles('CC(C')).toThrow(/unbalanced/)
     expect(() => parseSmiles('C(C)(C)(C)(C)C')).toThrow(/valence/)
-    expect(() => parseSmiles('c1ccccc1')).toThrow(/Kekulé/)
+    expect(() => parseSmiles('c1ccnc1')).toThrow(/no Kekulé structure/)
+    // Aromatic spellings weigh the same as the Kekulé ones.
+    expect(molecularWeight('Cn1cnc2c1c(=O)n(C)c(=O)n2C')).toBe(194.19)
+    expect(molecularWeight('CC(=O)Oc1ccccc1C(=O)O')).toBe(180.16)
   })
 
   it('publishes a sample public key that verifies signatures of its seed', () => {
