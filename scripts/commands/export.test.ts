@@ -51,13 +51,22 @@ async function run(
  * The Hub's commit API as @huggingface/hub (without Xet) calls it: preupload,
  * LFS batch, the LFS PUT and the ndjson commit. Anything else fails the test.
  */
-function fakeCommitHub(token: string) {
+function fakeCommitHub(
+  token: string,
+  options: {
+    /** Ask for multipart LFS uploads in parts of this many bytes, as the Hub does for large files. */
+    chunkSize?: number
+    /** Runs before a PUT's body is read. */
+    beforePut?: () => Promise<void>
+  } = {},
+) {
   const seen: { method: string; url: string; body?: string | Uint8Array }[] = []
   const unexpected: string[] = []
   const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = String(input instanceof Request ? input.url : input)
     const method = init?.method ?? 'GET'
     const auth = new Headers(init?.headers).get('authorization')
+    if (method === 'PUT') await options.beforePut?.()
     const body =
       init?.body === undefined || init.body === null
         ? undefined
@@ -84,15 +93,32 @@ function fakeCommitHub(token: string) {
       auth === `Bearer ${token}`
     ) {
       const { objects } = JSON.parse(body as string) as { objects: { oid: string; size: number }[] }
+      const { chunkSize } = options
       return Response.json({
         transfer: 'basic',
-        objects: objects.map((o) => ({
-          ...o,
-          actions: { upload: { href: `https://lfs.example/${o.oid}` } },
-        })),
+        objects: objects.map((o) => {
+          if (chunkSize === undefined)
+            return { ...o, actions: { upload: { href: `https://lfs.example/${o.oid}` } } }
+          const parts = Object.fromEntries(
+            Array.from({ length: Math.ceil(o.size / chunkSize) }, (_, i) => [
+              String(i + 1).padStart(5, '0'),
+              `https://lfs.example/${o.oid}/part/${i + 1}`,
+            ]),
+          )
+          const href = `https://lfs.example/${o.oid}/complete`
+          return {
+            ...o,
+            actions: { upload: { href, header: { chunk_size: String(chunkSize), ...parts } } },
+          }
+        }),
       })
     }
     if (method === 'PUT' && url.startsWith('https://lfs.example/'))
+      return new Response(null, {
+        status: 200,
+        headers: { etag: `"${sha256(body as Uint8Array)}"` },
+      })
+    if (method === 'POST' && /^https:\/\/lfs\.example\/[0-9a-f]{64}\/complete$/.test(url))
       return new Response(null, { status: 200 })
     if (
       method === 'POST' &&
@@ -334,6 +360,65 @@ describe('scripts/commands/export (agora export hf)', () => {
     expect(Buffer.from(readme?.value.content as string, 'base64').toString('utf8')).toMatch(
       /^---\nlicense: mit\n/,
     )
+  })
+
+  async function importZephyr(): Promise<void> {
+    const repo = await zephyrRepo()
+    const args = ['import', 'hf', repo.id, '--as', 'acme/zephyr', '--mirror']
+    expect((await run(root, fakeHubFetch([repo]).fetch, {}, ...args)).code).toBe(0)
+  }
+
+  const push = (fetch: typeof globalThis.fetch) =>
+    run(
+      root,
+      fetch,
+      { HF_TOKEN: 'hf_test' },
+      'export',
+      'hf',
+      'acme/zephyr',
+      '--out',
+      'out',
+      '--push',
+      '--repo',
+      'acme/zephyr',
+      '--json',
+    )
+
+  it('--push sends a file larger than the LFS part size in parts, each cut from the file', async () => {
+    await importZephyr()
+    const hub = fakeCommitHub('hf_test', { chunkSize: 16 })
+    const result = await push(hub.fetch)
+    expect(hub.unexpected).toEqual([])
+    expect(result.code).toBe(0)
+    const parts = hub.seen.filter((r) => r.method === 'PUT')
+    expect(parts.length).toBe(Math.ceil(weights.byteLength / 16))
+    expect(parts.length).toBeGreaterThan(1)
+    const ordered = parts.sort(
+      (a, b) => Number(a.url.split('/').at(-1)) - Number(b.url.split('/').at(-1)),
+    )
+    expect(Buffer.concat(ordered.map((p) => p.body as Uint8Array)).equals(weights)).toBe(true)
+    const complete = hub.seen.find((r) => r.url.endsWith('/complete'))
+    const { parts: done } = JSON.parse(String(complete?.body)) as {
+      parts: { partNumber: number; etag: string }[]
+    }
+    expect(done.map((p) => p.etag)).toEqual(ordered.map((p) => `"${sha256(p.body as Uint8Array)}"`))
+  })
+
+  it('--push reads each file from disk while sending it instead of holding a copy in memory', async () => {
+    await importZephyr()
+    // A file-backed Blob refuses to read a file changed after it was opened;
+    // a copy held in memory would still send the old bytes.
+    const hub = fakeCommitHub('hf_test', {
+      beforePut: () =>
+        writeFile(join(root, 'out', 'model.safetensors'), Buffer.alloc(weights.byteLength, 1)),
+    })
+    const result = await push(hub.fetch)
+    expect(result.code).toBe(2)
+    expect(JSON.parse(result.stdout).error).toMatchObject({
+      code: 'export/push-failed',
+      message: 'pushing to acme/zephyr failed: The blob could not be read',
+    })
+    expect(hub.seen.some((r) => r.method === 'PUT')).toBe(false)
   })
 
   it('refuses to export a paid item, whose files the Hub would give away', async () => {

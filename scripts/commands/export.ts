@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs'
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { createWriteStream, openAsBlob } from 'node:fs'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -194,11 +194,10 @@ const command: Command = {
     if (values.push) {
       const { uploadFiles } = await import('@huggingface/hub')
       const kind = hubKindOf(loaded.item.kind)
+      // File-backed Blobs: each file is read from disk as it is hashed and sent
+      // (in parts when the LFS server asks), so memory does not grow with the file.
       const files = await Promise.all(
-        written.map(async (path) => ({
-          path,
-          content: new Blob([await readFile(join(out, path))]),
-        })),
+        written.map(async (path) => ({ path, content: await openAsBlob(join(out, path)) })),
       )
       try {
         const result = await uploadFiles({
