@@ -16,7 +16,14 @@ import {
   openHubIndex,
   resolveRevision,
 } from './hub-index.ts'
-import { lfsPointer, pathsInfo, repoInfo, treeEntries } from './repo-info.ts'
+import {
+  lfsPointer,
+  pathsInfo,
+  repoInfo,
+  TREE_PAGE_SIZE,
+  treeEntries,
+  treePage,
+} from './repo-info.ts'
 
 export interface HfHandlerOptions {
   /** The built hub: `index/` (signed) and `blobs/sha256/…`. */
@@ -52,7 +59,7 @@ class BadRequest extends Error {}
  * `HF_ENDPOINT=<hub>` makes huggingface_hub, transformers and
  * @huggingface/hub download Agora items unmodified:
  * `/{id}/resolve|raw/{rev}/{path}`, `/api/{models|datasets}/{id}[/revision/{rev}]`,
- * `…/tree/{rev}[/{path}]` and `…/paths-info/{rev}` (datasets under `/datasets/`).
+ * `…/tree/{rev}[/{path}]` (paged as the Hub pages it) and `…/paths-info/{rev}` (datasets under `/datasets/`).
  * Every answer comes from the signed index (verified with the hub's key)
  * and every byte from a blob whose SHA-256 is checked before its last byte
  * leaves. Request paths never reach the file system: files are looked up
@@ -270,7 +277,15 @@ async function answer(
       )
       return
     }
-    sendJson(response, entries, method)
+    const page = treePage(entries, {
+      cursor: route.query.get('cursor') ?? undefined,
+      limit: pageLimit(route.query),
+    })
+    if (!page) throw new BadRequest('cursor is not one this server gave; start from the first page')
+    // The Hub's clients follow `Link: <absolute URL>; rel="next"` until it is gone.
+    const link =
+      page.next === undefined ? {} : { link: `<${nextPageUrl(request, page.next)}>; rel="next"` }
+    sendJson(response, page.entries, method, link)
     return
   }
   if (route.op === 'paths-info') {
@@ -279,6 +294,42 @@ async function answer(
     return
   }
   await sendFile(context, route, repo, revision, request, response)
+}
+
+/** `?limit=N` of a tree request: the Hub's default page size without it, at most 1000. */
+function pageLimit(query: URLSearchParams): number {
+  const text = query.get('limit')
+  const expanded = query.get('expand') === 'true'
+  if (text === null) return expanded ? TREE_PAGE_SIZE.expanded : TREE_PAGE_SIZE.plain
+  if (!/^[0-9]{1,9}$/.test(text) || Number(text) === 0)
+    throw new BadRequest(`limit must be a whole number from 1 to ${TREE_PAGE_SIZE.plain}`)
+  return Math.min(Number(text), TREE_PAGE_SIZE.plain)
+}
+
+/**
+ * The request's own URL with `cursor` set, absolute as the clients need
+ * it: the host the client asked for, https when the connection or the proxy
+ * in front says so.
+ */
+function nextPageUrl(request: IncomingMessage, cursor: string): string {
+  const host = request.headers.host ?? ''
+  if (!/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/.test(host))
+    throw new BadRequest('a paginated tree needs a Host header naming this server')
+  const forwarded = String(request.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    ?.trim()
+  const secure = (request.socket as { encrypted?: boolean }).encrypted === true
+  const scheme = secure || forwarded === 'https' ? 'https' : 'http'
+  const target = request.url ?? '/'
+  const q = target.indexOf('?')
+  const query = new URLSearchParams(q === -1 ? '' : target.slice(q + 1))
+  query.set('cursor', cursor)
+  // The path matched a route, but may still hold bytes a Link header cannot carry (`>`, quotes).
+  const path = (q === -1 ? target : target.slice(0, q)).replace(
+    /[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g,
+    (c) => encodeURIComponent(c),
+  )
+  return `${scheme}://${host}${path}?${query}`
 }
 
 /** The body of paths-info: JSON (`{paths, expand}`) or a form (`paths=a&paths=b&expand=true`). */

@@ -11,7 +11,7 @@ import {
   snapshotDownload,
 } from '@huggingface/hub'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestHub } from '../client/__fixtures__/test-hub.ts'
+import { startTestHub, type TestHub } from '../client/__fixtures__/test-hub.ts'
 import { FILES, startHfHub } from './__fixtures__/hf-hub.ts'
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex')
@@ -139,5 +139,57 @@ describe('core/hf with @huggingface/hub', () => {
     })
     expect(info).toMatchObject({ name: 'acme/tox21' })
     expect(info.sha).toMatch(/^[0-9a-f]{40}$/)
+  })
+})
+
+describe('core/hf with @huggingface/hub: a tree larger than one page', () => {
+  // More entries than the Hub's 1000 per page (50 when expanded): 1,200 files in 3 folders.
+  const files = Object.fromEntries(
+    Array.from({ length: 1200 }, (_, i) => [
+      `shard-${i % 3}/part-${String(i).padStart(4, '0')}.bin`,
+      `${i}`,
+    ]),
+  )
+  let hub: TestHub
+  beforeAll(async () => {
+    hub = await startTestHub({ 'acme/many': { '1.0.0': files } })
+  })
+  afterAll(() => hub.close())
+
+  const list = async (options: { recursive?: boolean; expand?: boolean; path?: string }) => {
+    const out = []
+    for await (const entry of listFiles({ repo: 'acme/many', hubUrl: hub.url, ...options }))
+      out.push(entry)
+    return out
+  }
+  const pages = (expand: boolean) =>
+    hub.requests.filter(
+      (r) =>
+        r.path.startsWith('/api/models/acme/many/tree/') && r.path.includes(`expand=${expand}`),
+    ).length
+
+  it('follows the Link header through every page of a recursive listing', async () => {
+    const entries = await list({ recursive: true })
+    const paths = entries.filter((e) => e.type === 'file').map((e) => e.path)
+    expect(paths.sort()).toEqual(Object.keys(files).sort())
+    expect(entries.filter((e) => e.type === 'directory').map((e) => e.path)).toEqual([
+      'shard-0',
+      'shard-1',
+      'shard-2',
+    ])
+    expect(new Set(entries.map((e) => e.path)).size).toBe(1203)
+    expect(pages(false)).toBe(2)
+    const first = entries.find((e) => e.path === 'shard-1/part-0001.bin')
+    expect(first?.lfs?.oid).toBe(sha256('1'))
+  })
+
+  it('pages an expanded listing of one folder 50 entries at a time', async () => {
+    const before = pages(true)
+    const entries = await list({ path: 'shard-2', expand: true })
+    expect(entries).toHaveLength(400)
+    expect(entries.every((e) => e.path.startsWith('shard-2/') && e.lastCommit !== undefined)).toBe(
+      true,
+    )
+    expect(pages(true) - before).toBe(8)
   })
 })

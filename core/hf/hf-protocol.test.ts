@@ -183,6 +183,52 @@ describe('core/hf protocol', () => {
       expect(missing.headers.get('x-error-code')).toBe('EntryNotFound')
     })
 
+    it('pages the tree with limit and cursor, linking each next page by its absolute URL', async () => {
+      const seen: string[] = []
+      let url: string | undefined =
+        `${hub.url}/api/datasets/acme/tox21/tree/main?recursive=true&limit=2`
+      const links: (string | null)[] = []
+      while (url) {
+        const response: Response = await fetch(url)
+        expect(response.status).toBe(200)
+        seen.push(...((await response.json()) as { path: string }[]).map((e) => e.path))
+        const link: string | null = response.headers.get('link')
+        links.push(link)
+        url = link?.match(/^<(https?:\/\/[^>]+)>; rel="next"$/)?.[1]
+      }
+      expect(seen).toEqual(['data', 'data/test.csv', 'data/train.csv'])
+      expect(links).toHaveLength(2)
+      const next = new URL(String(links[0]?.slice(1, links[0].indexOf('>'))))
+      expect(`${next.protocol}//${next.host}`).toBe(hub.url)
+      expect(next.pathname).toBe('/api/datasets/acme/tox21/tree/main')
+      expect(next.searchParams.get('recursive')).toBe('true')
+      expect(next.searchParams.get('limit')).toBe('2')
+      expect(links[1]).toBeNull()
+      // Behind a TLS proxy the link keeps https.
+      const proxied = await call('/api/datasets/acme/tox21/tree/main?recursive=true&limit=1', {
+        headers: { 'x-forwarded-proto': 'https' },
+      })
+      expect(proxied.headers.get('link')).toMatch(/^<https:\/\/127\.0\.0\.1:\d+\/api\//)
+      // A limit over the Hub's largest page is cut to it; a whole tree fits.
+      const all = await call('/api/datasets/acme/tox21/tree/main?recursive=true&limit=5000')
+      expect(all.headers.get('link')).toBeNull()
+      expect(await all.json()).toHaveLength(3)
+    })
+
+    it('refuses a cursor it did not give and a limit that is not a page size, with 400', async () => {
+      for (const query of [
+        'cursor=%3E%3E',
+        'cursor=not!base64',
+        'limit=0',
+        'limit=-1',
+        'limit=x',
+      ]) {
+        const response = await call(`/api/datasets/acme/tox21/tree/main?recursive=true&${query}`)
+        expect(response.status, query).toBe(400)
+        expect(((await response.json()) as { error: string }).error).toMatch(/cursor|limit/)
+      }
+    })
+
     it('answers a failed revision call with 404 and X-Error-Code, never a generic 4xx', async () => {
       const response = await call('/api/models/acme/tox-gnn/revision/nope')
       expect(response.status).toBe(404)

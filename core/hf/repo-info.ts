@@ -192,6 +192,43 @@ export function treeEntries(
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
+/** Entries per tree page when the request names no `limit`, as the Hub: fewer when expanded. */
+export const TREE_PAGE_SIZE = { plain: 1000, expanded: 50 } as const
+
+/** One page of a tree listing and the cursor of the next, if any. */
+export interface TreePage {
+  entries: HfTreeEntry[]
+  next?: string
+}
+
+/**
+ * Cuts a sorted tree listing into the Hub's pages: `limit` entries (at most
+ * 1000) after `cursor`, an opaque token naming the last path of the page
+ * before. Paths are unique and sorted, so a cursor stays valid however the
+ * rest of the listing is cut. Undefined when the cursor is not one this
+ * function gave.
+ *
+ * @example treePage(entries, { limit: 2 }) // { entries: [a, b], next: 'Yg' }
+ */
+export function treePage(
+  entries: readonly HfTreeEntry[],
+  options: { cursor?: string | undefined; limit: number },
+): TreePage | undefined {
+  let start = 0
+  if (options.cursor !== undefined) {
+    if (!/^[A-Za-z0-9_-]+$/.test(options.cursor)) return undefined
+    const after = Buffer.from(options.cursor, 'base64url').toString('utf8')
+    if (Buffer.from(after, 'utf8').toString('base64url') !== options.cursor) return undefined
+    start = entries.findIndex((entry) => entry.path > after)
+    if (start === -1) start = entries.length
+  }
+  const page = entries.slice(start, start + options.limit)
+  const last = page.at(-1)
+  return start + page.length < entries.length && last !== undefined
+    ? { entries: page, next: Buffer.from(last.path, 'utf8').toString('base64url') }
+    : { entries: page }
+}
+
 /**
  * `POST /api/{type}s/{id}/paths-info/{rev}`: one entry per asked path that
  * is a file or folder of the version; unknown paths are left out, as the Hub does.
