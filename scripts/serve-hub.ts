@@ -7,7 +7,7 @@ import { extname, join, resolve, sep } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import { parseHeadersFile, securityHeaders } from '#core/catalog'
-import { createHfHandler, type HfHandlerOptions, parseByteRange } from '#core/hf'
+import { createHfHandler, type HfHandlerOptions, parseByteRange, sendFileBytes } from '#core/hf'
 import { THEME_SCRIPT } from '../site/lib/theme.ts'
 
 export interface ServeHubOptions {
@@ -215,7 +215,7 @@ async function handle(
     response.end()
     return
   }
-  await pipeline(createReadStream(file, { start, end, highWaterMark: 1 << 20 }), response)
+  await sendFileBytes(response, file, start, end)
 }
 
 function isInside(root: string, path: string): boolean {

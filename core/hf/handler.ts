@@ -1,9 +1,6 @@
-import { createHash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import { Transform, type TransformCallback } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { hashFile } from '#core/blobs'
 import { isAgoraError } from '#core/errors'
 import { fillTemplate, type IndexFile } from '#core/index-format'
@@ -24,6 +21,7 @@ import {
   treeEntries,
   treePage,
 } from './repo-info.ts'
+import { sendFileBytes } from './send-file-bytes.ts'
 
 export interface HfHandlerOptions {
   /** The built hub: `index/` (signed) and `blobs/sha256/…`. */
@@ -513,43 +511,9 @@ async function sendBlob(
     response.end()
     return
   }
-  const source = context.fs.createReadStream(path, { start, end, highWaterMark: 1 << 20 })
-  if (known || !whole) {
-    await pipeline(source, response)
-    return
-  }
-  const check = new HoldLastChunk(file.sha256)
-  await pipeline(source, check, response)
-  context.hashes.set(path, { stamp, sha256: Promise.resolve(file.sha256) })
-}
-
-/**
- * Passes bytes through while hashing them and holds back the last chunk
- * until the hash is known: a blob that does not match its SHA-256 ends the
- * response short, so no client keeps altered bytes (they check the size).
- */
-class HoldLastChunk extends Transform {
-  readonly #hash = createHash('sha256')
-  readonly #expected: string
-  #held: Buffer | undefined
-
-  constructor(expected: string) {
-    super({ highWaterMark: 1 << 20 })
-    this.#expected = expected
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#hash.update(chunk)
-    const previous = this.#held
-    this.#held = chunk
-    callback(null, previous)
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.#hash.digest('hex') !== this.#expected) {
-      callback(new Error('blob does not match its SHA-256'))
-      return
-    }
-    callback(null, this.#held)
-  }
+  await sendFileBytes(response, path, start, end, {
+    fs: context.fs,
+    ...(known || !whole ? {} : { sha256: file.sha256 }),
+  })
+  if (!known && whole) context.hashes.set(path, { stamp, sha256: Promise.resolve(file.sha256) })
 }
