@@ -15,18 +15,15 @@
  *
  *   node scripts/bench/pull.ts [--files 4] [--size-mib 256] [--runs 2] [--cold-start] [--idle-wait 240]
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { createHash, randomFillSync } from 'node:crypto'
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { blobKey } from '#core/blobs'
-import { buildSparseIndex, type SourceItem, type SourceRegistry } from '#core/catalog'
-import { generateSigningKey, loadPrivateKey } from '#core/index-format'
-import type { HubConfig, ItemManifest, VersionManifest } from '#core/manifest'
 import { serveHub } from '../serve-hub.ts'
+import { buildBigHub } from './big-hub.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const node = process.execPath
@@ -49,22 +46,6 @@ async function waitForIdle(): Promise<void> {
   const until = Date.now() + idleWaitMs
   while ((loadavg()[0] ?? 0) >= 1 && Date.now() < until)
     await new Promise((done) => setTimeout(done, 5_000))
-}
-
-/** Writes `size` random bytes, hashing them on the way; returns the hash. */
-function writeRandom(path: string, bytes: number): string {
-  const hash = createHash('sha256')
-  const chunk = Buffer.allocUnsafe(4 * 1024 * 1024)
-  const fd = openSync(path, 'w')
-  for (let left = bytes; left > 0; ) {
-    const n = Math.min(left, chunk.length)
-    randomFillSync(chunk, 0, n)
-    writeSync(fd, chunk, 0, n)
-    hash.update(chunk.subarray(0, n))
-    left -= n
-  }
-  closeSync(fd)
-  return hash.digest('hex')
 }
 
 /**
@@ -116,41 +97,7 @@ try {
   process.stdout.write(
     `writing ${fileCount} × ${values['size-mib']} MiB of random bytes in ${work}\n`,
   )
-  const files: { path: string; size: number; sha256: string }[] = []
-  for (let i = 0; i < fileCount; i++) {
-    const staging = join(work, `staging-${i}`)
-    const sha256 = writeRandom(staging, size)
-    const target = join(root, blobKey(sha256))
-    mkdirSync(dirname(target), { recursive: true })
-    spawnSync('mv', [staging, target])
-    files.push({ path: `shard-${i}.bin`, size, sha256 })
-  }
-  const key = generateSigningKey()
-  const item: SourceItem = {
-    ref: { kind: 'model', ns: 'bench', name: 'big' },
-    dir: 'registry/models/be/bench/big',
-    item: {
-      kind: 'model',
-      id: 'bench/big',
-      title: 'Big',
-      summary: 'bench',
-      owners: ['bench'],
-      license: 'MIT',
-      'dist-tags': { latest: '1.0.0' },
-    } as ItemManifest,
-    versions: new Map([['1.0.0', { version: '1.0.0', files } as VersionManifest]]),
-    results: [],
-  }
-  const registry: SourceRegistry = {
-    root: work,
-    hub: { name: 'bench' } as HubConfig,
-    owners: new Map(),
-    items: new Map([['model/bench/big', item]]),
-  }
-  await buildSparseIndex(registry, {
-    outDir: root,
-    signingKey: { privateKey: loadPrivateKey(key.privateKeyPem), keyId: key.keyId },
-  })
+  const { files, publicKey } = await buildBigHub(root, work, fileCount, size)
 
   const requests: string[] = []
   const hub = await serveHub({ root, onRequest: (r) => requests.push(r.path) })
@@ -221,7 +168,7 @@ try {
       '--index',
       hub.url,
       '--key',
-      key.publicKey,
+      publicKey,
       '--cache',
       join(dir, 'cache'),
       '--lock',
