@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import { parquetMetadata } from 'hyparquet'
+import { parquetMetadata, parquetRead } from 'hyparquet'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -364,6 +364,27 @@ describe('core/preview/parquet-pages', () => {
       pages: [dataPage(3, 'PLAIN', new Uint8Array([...levels(6, 1), ...int32(1, 2, 3)]))],
     })
     expect((await readParquetHead(memory(optional))).rows).toEqual([['1'], ['2'], ['3']])
+  })
+
+  it('needs the checks: hyparquet alone decodes as many values as a run claims, whatever the page says', async () => {
+    // A page of 20 values whose one run claims 1 Mi: hyparquet writes them
+    // all. At two billion the same loop keeps a tab busy for minutes.
+    const file = craftParquet({
+      rows: 20,
+      pages: [dictionary, dataPage(20, 'RLE_DICTIONARY', indexRun(1024 * 1024))],
+    })
+    const decoded: number[] = []
+    await parquetRead({
+      file: memory(file),
+      rowEnd: 20,
+      onPage: (page) => {
+        decoded.push(page.columnData.length)
+      },
+    })
+    expect(decoded).toEqual([1024 * 1024])
+    await expect(readParquetHead(memory(file))).rejects.toThrow(
+      `column v: a run claims ${1024 * 1024} values, past the page's 20: the file is damaged`,
+    )
   })
 
   it('refuses a page that claims more values than its column chunk, before decoding it', async () => {
