@@ -80,7 +80,7 @@ function checkHybrid(
       if (header & 1) {
         const groups = header >> 1
         const values = groups << 3
-        if (values <= 0 || values - 8 >= count - seen) {
+        if (values < 0 || values - 8 >= count - seen) {
           throw damaged(
             column,
             `a bit-packed run claims ${values} values, past the page's ${count}`,
@@ -134,7 +134,8 @@ function checkValues(
 ): void {
   const rle = encoding === 'RLE'
   if (!rle && encoding !== 'RLE_DICTIONARY' && encoding !== 'PLAIN_DICTIONARY') return
-  if (rle && type === 'BOOLEAN') {
+  // hyparquet reads RLE as booleans behind a 4-byte length (any type in version 2 pages).
+  if (rle && (type === 'BOOLEAN' || v2)) {
     if (at + 4 > view.byteLength) throw damaged(column, 'a page ends before its values')
     const length = view.getUint32(at, true)
     checkHybrid(column, view, at + 4, Math.min(at + 4 + length, view.byteLength), 1, count)
@@ -241,7 +242,13 @@ export async function readCheckedChunk(
   if (chunk.offset_index_offset !== undefined && chunk.offset_index_length) {
     const at = Number(chunk.offset_index_offset)
     const index = await file.slice(at, at + chunk.offset_index_length)
-    const pages = readOffsetIndex({ view: new DataView(index), offset: 0 }).page_locations
+    let pages: ReturnType<typeof readOffsetIndex>['page_locations']
+    try {
+      pages = readOffsetIndex({ view: new DataView(index), offset: 0 }).page_locations
+      if (!Array.isArray(pages)) throw new TypeError('no page locations')
+    } catch (error) {
+      throw damaged(column, 'its offset index cannot be read', error)
+    }
     const last = pages.findLast((p) => Number(p.first_row_index) < context.rowEnd)
     if (last) until = Number(last.offset) + last.compressed_page_size
     if (!(until > start && until <= end)) {

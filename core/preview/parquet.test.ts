@@ -387,6 +387,69 @@ describe('core/preview/parquet-pages', () => {
     )
   })
 
+  it('passes honest files of every level and run shape: booleans, nulls, lists, dictionaries', async () => {
+    const n = 3000
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'flag', type: 'BOOLEAN', data: Array.from({ length: n }, (_, k) => k % 3 === 0) },
+          {
+            name: 'flag_rle',
+            type: 'BOOLEAN',
+            data: Array.from({ length: n }, (_, k) => k < 10),
+            encoding: 'RLE',
+          },
+          {
+            name: 'maybe',
+            type: 'INT32',
+            data: Array.from({ length: n }, (_, k) => (k % 4 ? k : null)),
+          },
+          { name: 'tag', type: 'STRING', data: Array.from({ length: n }, (_, k) => `t${k % 5}`) },
+          { name: 'list', data: Array.from({ length: n }, (_, k) => (k % 2 ? [k, k + 1] : [])) },
+        ],
+      }),
+    )
+    const table = await readParquetHead(memory(bytes))
+    expect(table.rows.slice(0, 4)).toEqual([
+      ['true', 'true', '', 't0', '[]'],
+      ['false', 'true', '1', 't1', '[1,2]'],
+      ['false', 'true', '2', 't2', '[]'],
+      ['true', 'true', '3', 't3', '[3,4]'],
+    ])
+    expect(table.rows[19]).toEqual(['false', 'false', '19', 't4', '[19,20]'])
+  })
+
+  it('reads through the offset index only the pages of the first rows, and refuses one that cannot be read', async () => {
+    const ids = Array.from({ length: 100_000 }, (_, k) => k)
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [{ name: 'id', type: 'INT32', data: ids, encoding: 'PLAIN' }],
+        rowGroupSize: 100_000,
+        pageSize: 4096,
+      }),
+    )
+    const chunk = parquetMetadata(bytes.buffer as ArrayBuffer).row_groups[0]?.columns[0]
+    expect(chunk?.offset_index_offset).toBeDefined()
+    let fetched = 0
+    const counted = {
+      byteLength: bytes.length,
+      slice: async (start: number, end?: number) => {
+        fetched += (end ?? bytes.length) - start
+        return bytes.slice(start, end).buffer
+      },
+    }
+    const table = await readParquetHead(counted)
+    expect(table.rows.map((r) => r[0])).toEqual(Array.from({ length: 20 }, (_, k) => String(k)))
+    expect(fetched * 10).toBeLessThan(bytes.length)
+
+    const at = Number(chunk?.offset_index_offset)
+    const broken = bytes.slice()
+    broken.fill(0xff, at, at + Number(chunk?.offset_index_length))
+    await expect(readParquetHead(memory(broken))).rejects.toThrow(
+      'column id: its offset index cannot be read: the file is damaged',
+    )
+  })
+
   it('refuses a page that claims more values than its column chunk, before decoding it', async () => {
     const file = craftParquet({
       rows: 3,
