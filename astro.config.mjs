@@ -61,7 +61,8 @@ export default defineConfig({
   // thousands of files costs more than rendering them. agoraPrune deletes the
   // pages a build no longer produces.
   // Scripts stay external files (cached once) rather than inlined into every page.
-  vite: { build: { emptyOutDir: false, assetsInlineLimit: 0 } },
+  // The Parquet preview's worker is a module worker (site/scripts/preview-worker.ts).
+  vite: { build: { emptyOutDir: false, assetsInlineLimit: 0 }, worker: { format: 'es' } },
   integrations: [
     sitemap({ filter: (page) => !page.includes('/api/') }),
     agoraPrune(),

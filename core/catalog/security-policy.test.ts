@@ -17,6 +17,7 @@ describe('core/catalog/security-policy', () => {
     expect(csp).toContain(`'${scriptHashes(['alert(1)'])[0]}'`)
     expect(csp).toContain("frame-ancestors 'none'")
     expect(cspDirectives(options).join(';')).not.toContain('frame-ancestors')
+    expect(cspDirectives(options)).toContain("worker-src 'self'")
   })
 
   it('hashes inline scripts as CSP does', () => {

@@ -34,6 +34,8 @@ export function cspDirectives(options: SecurityPolicyOptions = {}): string[] {
     `img-src 'self' https: ${blobs}`.trim(),
     `connect-src 'self' ${blobs}`.trim(),
     "font-src 'self'",
+    // The Parquet preview decodes in a worker from the site's own files.
+    "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

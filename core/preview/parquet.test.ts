@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import { parquetMetadata } from 'hyparquet'
+import { parquetMetadata, parquetRead } from 'hyparquet'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   headLines,
   PARQUET_TAIL_BYTES,
+  PARQUET_VALUES_MAX,
   PREVIEW_COLUMNS,
+  PREVIEW_ROWS,
   parquetCellText,
   parseDelimited,
   rangeReader,
@@ -16,6 +18,7 @@ import {
 } from '#core/preview'
 import { sampleArtifacts } from '../../scripts/gen-sample.ts'
 import { PARQUET_CREATED_BY, parquetFile } from '../../scripts/sample/parquet.ts'
+import { craftParquet, dataPage, dictionaryPage, int32 } from './__fixtures__/craft-parquet.ts'
 
 /** What a loopback server was asked: one line per request, its Range header or `none`. */
 interface Served {
@@ -307,5 +310,264 @@ describe('core/preview/range', () => {
     const b = parquetFile('a.parquet', columns, [['CCO']])
     expect(a.bytes).toEqual(b.bytes)
     expect(new TextDecoder().decode(a.bytes)).toContain(PARQUET_CREATED_BY)
+  })
+})
+
+/** A varint as Parquet's run-length streams write run headers. */
+function varint(n: number): number[] {
+  const out: number[] = []
+  let x = n
+  while (x >= 0x80) {
+    out.push((x & 0x7f) | 0x80)
+    x = Math.floor(x / 128)
+  }
+  out.push(x)
+  return out
+}
+
+/** Dictionary indices: bit width 1, then one run of `count` copies of index 1. */
+const indexRun = (count: number): Uint8Array => new Uint8Array([1, ...varint(count * 2), 1])
+
+/** Definition levels of a version 1 page: 4-byte length, then the runs. */
+function levels(...runs: number[]): Uint8Array {
+  const out = new Uint8Array(4 + runs.length)
+  new DataView(out.buffer).setUint32(0, runs.length, true)
+  out.set(runs, 4)
+  return out
+}
+
+const memory = (bytes: Uint8Array) => ({
+  byteLength: bytes.length,
+  slice: async (start: number, end?: number) => bytes.slice(start, end).buffer,
+})
+
+/** Two billion: what a few bytes of run-length data can claim. */
+const HUGE = 2 ** 31 - 1
+
+describe('core/preview/parquet-pages', () => {
+  const dictionary = dictionaryPage(2, int32(7, 8))
+
+  it('reads crafted files whose counts are honest: the shapes below are valid Parquet', async () => {
+    const honest = craftParquet({
+      rows: 3,
+      pages: [dictionary, dataPage(3, 'RLE_DICTIONARY', indexRun(3))],
+    })
+    expect((await readParquetHead(memory(honest))).rows).toEqual([['8'], ['8'], ['8']])
+    const zeroWidth = craftParquet({
+      rows: 3,
+      pages: [dictionary, dataPage(3, 'RLE_DICTIONARY', new Uint8Array([0]))],
+    })
+    expect((await readParquetHead(memory(zeroWidth))).rows).toEqual([['7'], ['7'], ['7']])
+    const optional = craftParquet({
+      rows: 3,
+      repetition: 'OPTIONAL',
+      pages: [dataPage(3, 'PLAIN', new Uint8Array([...levels(6, 1), ...int32(1, 2, 3)]))],
+    })
+    expect((await readParquetHead(memory(optional))).rows).toEqual([['1'], ['2'], ['3']])
+  })
+
+  it('needs the checks: hyparquet alone decodes as many values as a run claims, whatever the page says', async () => {
+    // A page of 20 values whose one run claims 1 Mi: hyparquet writes them
+    // all. At two billion the same loop keeps a tab busy for minutes.
+    const file = craftParquet({
+      rows: 20,
+      pages: [dictionary, dataPage(20, 'RLE_DICTIONARY', indexRun(1024 * 1024))],
+    })
+    const decoded: number[] = []
+    await parquetRead({
+      file: memory(file),
+      rowEnd: 20,
+      onPage: (page) => {
+        decoded.push(page.columnData.length)
+      },
+    })
+    expect(decoded).toEqual([1024 * 1024])
+    await expect(readParquetHead(memory(file))).rejects.toThrow(
+      `column v: a run claims ${1024 * 1024} values, past the page's 20: the file is damaged`,
+    )
+  })
+
+  it('passes honest files of every level and run shape: booleans, nulls, lists, dictionaries', async () => {
+    const n = 3000
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'flag', type: 'BOOLEAN', data: Array.from({ length: n }, (_, k) => k % 3 === 0) },
+          {
+            name: 'flag_rle',
+            type: 'BOOLEAN',
+            data: Array.from({ length: n }, (_, k) => k < 10),
+            encoding: 'RLE',
+          },
+          {
+            name: 'maybe',
+            type: 'INT32',
+            data: Array.from({ length: n }, (_, k) => (k % 4 ? k : null)),
+          },
+          { name: 'tag', type: 'STRING', data: Array.from({ length: n }, (_, k) => `t${k % 5}`) },
+          { name: 'list', data: Array.from({ length: n }, (_, k) => (k % 2 ? [k, k + 1] : [])) },
+        ],
+      }),
+    )
+    const table = await readParquetHead(memory(bytes))
+    expect(table.rows.slice(0, 4)).toEqual([
+      ['true', 'true', '', 't0', '[]'],
+      ['false', 'true', '1', 't1', '[1,2]'],
+      ['false', 'true', '2', 't2', '[]'],
+      ['true', 'true', '3', 't3', '[3,4]'],
+    ])
+    expect(table.rows[19]).toEqual(['false', 'false', '19', 't4', '[19,20]'])
+  })
+
+  it('reads through the offset index only the pages of the first rows, and refuses one that cannot be read', async () => {
+    const ids = Array.from({ length: 100_000 }, (_, k) => k)
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [{ name: 'id', type: 'INT32', data: ids, encoding: 'PLAIN' }],
+        rowGroupSize: 100_000,
+        pageSize: 4096,
+      }),
+    )
+    const chunk = parquetMetadata(bytes.buffer as ArrayBuffer).row_groups[0]?.columns[0]
+    expect(chunk?.offset_index_offset).toBeDefined()
+    let fetched = 0
+    const counted = {
+      byteLength: bytes.length,
+      slice: async (start: number, end?: number) => {
+        fetched += (end ?? bytes.length) - start
+        return bytes.slice(start, end).buffer
+      },
+    }
+    const table = await readParquetHead(counted)
+    expect(table.rows.map((r) => r[0])).toEqual(Array.from({ length: 20 }, (_, k) => String(k)))
+    expect(fetched * 10).toBeLessThan(bytes.length)
+
+    const at = Number(chunk?.offset_index_offset)
+    const broken = bytes.slice()
+    broken.fill(0xff, at, at + Number(chunk?.offset_index_length))
+    await expect(readParquetHead(memory(broken))).rejects.toThrow(
+      'column id: its offset index cannot be read: the file is damaged',
+    )
+  })
+
+  it('refuses a page that claims more values than its column chunk, before decoding it', async () => {
+    const file = craftParquet({
+      rows: 3,
+      chunkValues: 3,
+      pages: [dictionary, dataPage(HUGE, 'RLE_DICTIONARY', new Uint8Array([0]))],
+    })
+    await expect(readParquetHead(memory(file))).rejects.toThrow(
+      `column v: its pages claim ${HUGE} values, more than the 3 of its column chunk: the file is damaged`,
+    )
+  })
+
+  it('refuses a column chunk that claims more values than its row group has rows', async () => {
+    const file = craftParquet({
+      rows: 3,
+      chunkValues: HUGE,
+      pages: [dictionary, dataPage(HUGE, 'RLE_DICTIONARY', new Uint8Array([0]))],
+    })
+    await expect(readParquetHead(memory(file))).rejects.toThrow(
+      `column v: its column chunk claims ${HUGE} values, more than the 3 rows of its row group: the file is damaged`,
+    )
+  })
+
+  it('refuses a dictionary page that claims more values than its bytes hold', async () => {
+    const file = craftParquet({
+      rows: 3,
+      pages: [dictionaryPage(HUGE, int32(7)), dataPage(3, 'RLE_DICTIONARY', indexRun(3))],
+    })
+    await expect(readParquetHead(memory(file))).rejects.toThrow(
+      `column v: a dictionary page claims ${HUGE} values in 4 bytes: the file is damaged`,
+    )
+  })
+
+  it('refuses values of bit width 0 beyond the values it decodes, even when every count agrees', async () => {
+    const file = craftParquet({
+      rows: HUGE,
+      pages: [dictionary, dataPage(HUGE, 'RLE_DICTIONARY', new Uint8Array([0]))],
+    })
+    await expect(readParquetHead(memory(file))).rejects.toThrow(
+      `column v holds ${HUGE} values in its first pages, more than the ${PARQUET_VALUES_MAX} the preview reads; download the file instead`,
+    )
+    // A real constant column of 5000 rows is read, unless the cap is lower.
+    const constant = craftParquet({
+      rows: 5000,
+      pages: [dictionary, dataPage(5000, 'RLE_DICTIONARY', indexRun(5000))],
+    })
+    expect((await readParquetHead(memory(constant))).rows).toHaveLength(PREVIEW_ROWS)
+    await expect(readParquetHead(memory(constant), { valuesMax: 1000 })).rejects.toThrow(
+      'column v holds 5000 values in its first pages, more than the 1000 the preview reads; download the file instead',
+    )
+  })
+
+  it('refuses a run longer than its page, in dictionary indices and in definition levels', async () => {
+    const indices = craftParquet({
+      rows: 20,
+      pages: [dictionary, dataPage(20, 'RLE_DICTIONARY', indexRun(2 ** 30))],
+    })
+    await expect(readParquetHead(memory(indices))).rejects.toThrow(
+      `column v: a run claims ${2 ** 30} values, past the page's 20: the file is damaged`,
+    )
+    const defined = craftParquet({
+      rows: 20,
+      repetition: 'OPTIONAL',
+      pages: [
+        dataPage(20, 'PLAIN', new Uint8Array([...levels(...varint(2 ** 30 * 2), 1), ...int32(1)])),
+      ],
+    })
+    await expect(readParquetHead(memory(defined))).rejects.toThrow(
+      `column v: a run claims ${2 ** 30} values, past the page's 20: the file is damaged`,
+    )
+    // A bit-packed header whose count overflows to a negative number.
+    const negative = craftParquet({
+      rows: 20,
+      pages: [
+        dictionary,
+        dataPage(20, 'RLE_DICTIONARY', new Uint8Array([1, 0xff, 0xff, 0xff, 0xff, 0x0f])),
+      ],
+    })
+    await expect(readParquetHead(memory(negative))).rejects.toThrow(
+      "column v: a bit-packed run claims -8 values, past the page's 20: the file is damaged",
+    )
+  })
+
+  it('checks version 2 pages: their counts, and runs of bit width 0', async () => {
+    const v2 = (numValues: number, numRows: number, data: Uint8Array) => ({
+      header: {
+        type: 'DATA_PAGE_V2' as const,
+        uncompressed_page_size: data.length,
+        compressed_page_size: data.length,
+        data_page_header_v2: {
+          num_values: numValues,
+          num_nulls: 0,
+          num_rows: numRows,
+          encoding: 'RLE_DICTIONARY' as const,
+          definition_levels_byte_length: 0,
+          repetition_levels_byte_length: 0,
+          is_compressed: false,
+        },
+      },
+      data,
+    })
+    const honest = craftParquet({
+      rows: 3,
+      pages: [dictionary, v2(3, 3, new Uint8Array([0, 6, 0]))],
+    })
+    expect((await readParquetHead(memory(honest))).rows).toEqual([['7'], ['7'], ['7']])
+    const run = craftParquet({
+      rows: 3,
+      pages: [dictionary, v2(3, 3, new Uint8Array([0, ...varint(2 ** 31), 0]))],
+    })
+    await expect(readParquetHead(memory(run))).rejects.toThrow(
+      `column v: a run claims ${2 ** 30} values, past the page's 3: the file is damaged`,
+    )
+    const rows = craftParquet({
+      rows: 3,
+      pages: [dictionary, v2(3, HUGE, new Uint8Array([0, 6, 0]))],
+    })
+    await expect(readParquetHead(memory(rows))).rejects.toThrow(
+      `column v: a page claims 3 values, 0 nulls, ${HUGE} rows: the file is damaged`,
+    )
   })
 })

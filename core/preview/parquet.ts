@@ -6,9 +6,12 @@ import {
   parquetMetadata,
   parquetRead,
   parquetSchema,
+  type RowGroup,
   snappyUncompress,
 } from 'hyparquet'
+import { getTreePath } from 'hyparquet/src/schema.js'
 import { PREVIEW_COLUMNS, PREVIEW_ROWS, type PreviewTable } from './head.ts'
+import { type CheckedChunk, readCheckedChunk } from './parquet-pages.ts'
 import { formatPreviewBytes } from './range.ts'
 
 /** Bytes read first from the end of a Parquet file: most footers fit, and little else comes with them. */
@@ -53,6 +56,8 @@ export interface ParquetHeadOptions {
   footerMax?: number
   /** Bytes one page may unpack to; default PARQUET_PAGE_MAX. */
   pageMax?: number
+  /** Values the first pages of one column may hold; default PARQUET_VALUES_MAX. */
+  valuesMax?: number
 }
 
 /**
@@ -118,6 +123,27 @@ async function readFooter(file: AsyncBuffer, footerMax: number): Promise<FileMet
   return parquetMetadata(footer)
 }
 
+/**
+ * The checked first pages of each column as a file for hyparquet: a range
+ * between two chunks (hyparquet joins near ones) reads as zeroes it skips.
+ */
+function checkedBuffer(byteLength: number, chunks: readonly CheckedChunk[]): AsyncBuffer {
+  return {
+    byteLength,
+    slice(start, end = byteLength) {
+      const out = new Uint8Array(end - start)
+      for (const chunk of chunks) {
+        const from = Math.max(start, chunk.start)
+        const to = Math.min(end, chunk.start + chunk.bytes.length)
+        if (from < to) {
+          out.set(chunk.bytes.subarray(from - chunk.start, to - chunk.start), from - start)
+        }
+      }
+      return out.buffer
+    },
+  }
+}
+
 /** Refuses, before reading any column, a shown column that uses what hyparquet does not decode. */
 function checkSupported(metadata: FileMetaData, shown: readonly string[]): void {
   for (const chunk of metadata.row_groups[0]?.columns ?? []) {
@@ -161,18 +187,49 @@ export async function readParquetHead(
   const total = Number(metadata.num_rows)
   const first = metadata.row_groups[0]
   const rowEnd = Math.min(max, Number(first?.num_rows ?? 0))
-  if (rowEnd === 0) return cut({ columns, rows: [], more: total > 0 })
+  if (!first || rowEnd === 0) return cut({ columns, rows: [], more: total > 0 })
   checkSupported(metadata, columns)
+  const snappy = boundedSnappy(options.pageMax ?? PARQUET_PAGE_MAX)
+  const tree = parquetSchema(metadata)
+  const shown = first.columns.filter((c) =>
+    columns.includes(c.meta_data?.path_in_schema[0] as string),
+  )
+  // hyparquet decodes only pages whose headers were checked: it gets their
+  // bytes from memory, and a footer that ends each chunk after them.
+  const checked = await Promise.all(
+    shown.map((chunk) =>
+      readCheckedChunk(file, chunk, {
+        schemaPath: getTreePath(tree, chunk.meta_data?.path_in_schema ?? []),
+        groupRows: Number(first.num_rows),
+        rowEnd,
+        ...(chunk.meta_data?.codec === 'SNAPPY' ? { decompress: snappy } : {}),
+        ...(options.valuesMax ? { valuesMax: options.valuesMax } : {}),
+      }),
+    ),
+  )
+  const group: RowGroup = {
+    ...first,
+    columns: first.columns.map((chunk) => {
+      const k = shown.indexOf(chunk)
+      const meta = chunk.meta_data
+      if (k < 0 || !meta) return chunk
+      // Without its offset index, hyparquet reads the chunk as one run of pages.
+      const { offset_index_offset: _, offset_index_length: __, ...rest } = chunk
+      return {
+        ...rest,
+        meta_data: { ...meta, total_compressed_size: BigInt(checked[k]?.bytes.length ?? 0) },
+      }
+    }),
+  }
   let rows: unknown[][] = []
   try {
     await parquetRead({
-      file,
-      metadata,
+      file: checkedBuffer(file.byteLength, checked),
+      metadata: { ...metadata, row_groups: [group] },
       rowStart: 0,
       rowEnd,
       columns,
-      useOffsetIndex: true,
-      compressors: { SNAPPY: boundedSnappy(options.pageMax ?? PARQUET_PAGE_MAX) },
+      compressors: { SNAPPY: snappy },
       onComplete: (read) => {
         rows = read
       },

@@ -10,6 +10,12 @@ import { parseDocument } from 'yaml'
 import { buildSparseIndex } from '#core/catalog'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'
+import {
+  craftParquet,
+  dataPage,
+  dictionaryPage,
+  int32,
+} from '../../core/preview/__fixtures__/craft-parquet.ts'
 import { writeSampleBlobs } from '../../scripts/gen-sample.ts'
 import { indexSearch } from '../../scripts/search-index.ts'
 import { serveHub } from '../../scripts/serve-hub.ts'
@@ -36,7 +42,7 @@ export interface BuiltSite {
   /** The safetensors file the fixture item publishes. */
   tensor: { sha256: string; size: number }
   /** The files of the hostile dataset fixture (datasets/mallory/evil-rows). */
-  rows: Record<'csv' | 'jsonl' | 'parquet', FixtureFile>
+  rows: Record<RowsFile, FixtureFile>
   close(): Promise<void>
 }
 
@@ -46,6 +52,12 @@ export interface FixtureFile {
   size: number
   bytes: Uint8Array
 }
+
+/** The hostile dataset's files; `hang` is a Parquet file whose page states two billion values. */
+export type RowsFile = 'csv' | 'jsonl' | 'parquet' | 'hang'
+
+/** Values the `hang` file's page states, in one byte of data (bit width 0). */
+export const HANG_VALUES = 2 ** 31 - 1
 
 /** A Kekulé SMILES the preview draws (aspirin). */
 export const FIXTURE_SMILES = 'CC(=O)OC1=CC=CC=C1C(=O)O'
@@ -58,9 +70,9 @@ export const PARQUET_FIXTURE_ROWS = 6000
  * first rows carry markup and script in every column (the SMILES one too),
  * a small JSON Lines file with markup in keys and values, and a Parquet file
  * of the same first rows in row groups of 500, far larger than its first
- * row group.
+ * row group, and a Parquet file that would keep hyparquet decoding for minutes.
  */
-function rowsFixture(): Record<'csv' | 'jsonl' | 'parquet', FixtureFile> {
+function rowsFixture(): Record<RowsFile, FixtureFile> {
   const lines = [
     'id,name,smiles,note',
     `1,aspirin,${FIXTURE_SMILES},"<script>window.__pwned = 'csv'</script>"`,
@@ -113,6 +125,16 @@ function rowsFixture(): Record<'csv' | 'jsonl' | 'parquet', FixtureFile> {
     csv: file('rows.csv', `${lines.join('\n')}\n`),
     jsonl: file('rows.jsonl', `${jsonl}\n`),
     parquet: file('rows.parquet', new Uint8Array(parquet)),
+    hang: file(
+      'hang.parquet',
+      craftParquet({
+        rows: HANG_VALUES,
+        pages: [
+          dictionaryPage(1, int32(7)),
+          dataPage(HANG_VALUES, 'RLE_DICTIONARY', new Uint8Array([0])),
+        ],
+      }),
+    ),
   }
 }
 

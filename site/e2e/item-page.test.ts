@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto'
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type BuiltSite, FIXTURE_SMILES, type OpenSite, openSite, watchErrors } from './harness.ts'
+import {
+  type BuiltSite,
+  FIXTURE_SMILES,
+  HANG_VALUES,
+  type OpenSite,
+  openSite,
+  watchErrors,
+} from './harness.ts'
 
 // Item pages: download links, copy buttons, dataset previews read with a
 // Range request, and SMILES drawn as SVG, at desktop width and on a phone.
@@ -277,6 +284,53 @@ describe('site/e2e/item-page/preview', () => {
       })
     })
   }
+
+  it('ends the preview of a Parquet file that would hang the decoder with a message, and one past its deadline, the page responding', async () => {
+    await withContext(VIEWPORTS[0], async (context, errors) => {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.url })
+      const page = await context.newPage()
+      const workers: string[] = []
+      page.on('worker', (worker) => workers.push(new URL(worker.url()).pathname))
+      await page.goto(`${site.url}${ROWS_PAGE}`)
+      const copy = page.locator('.snippet .code-block button.copy-code').first()
+      const status = page.locator('.snippet .code-block [role="status"]').first()
+      const message = (preview: ReturnType<typeof previewOf>) =>
+        preview.locator('[data-preview-table]').textContent()
+
+      const hang = previewOf(page, site.rows.hang.path)
+      await hang.locator('summary').click()
+      await expect
+        .poll(() => message(hang))
+        .toBe(
+          `Could not read the first rows: column v holds ${HANG_VALUES} values in its first pages, more than the 4194304 the preview reads; download the file instead.`,
+        )
+      // Decoded off the page's thread, in the site's own module worker.
+      expect(workers).toEqual([expect.stringMatching(/^\/_astro\/preview-worker[\w-]*\.js$/)])
+      await copy.click()
+      await expect.poll(() => status.textContent()).toBe('Copied to the clipboard')
+
+      // A preview still running at its deadline is ended there (1 ms here, so
+      // that any read outlasts it): its worker is terminated, the page told.
+      const slow = previewOf(page, site.rows.parquet.path)
+      await slow.evaluate((el) => {
+        el.setAttribute('data-preview-deadline', '1')
+      })
+      await slow.locator('summary').click()
+      await expect
+        .poll(() => message(slow))
+        .toBe(
+          'Could not read the first rows: the preview took too long; download the file instead.',
+        )
+      expect(await slow.locator('table').count()).toBe(0)
+      await page.evaluate(() => navigator.clipboard.writeText(''))
+      await copy.click()
+      await expect
+        .poll(() => page.evaluate(() => navigator.clipboard.readText()))
+        .toBe(await page.locator('.snippet pre').first().textContent())
+      expect(errors).toEqual([])
+      await page.close()
+    })
+  })
 
   it('draws the SMILES of a sample chemistry dataset', async () => {
     await withContext(VIEWPORTS[0], async (context, errors) => {

@@ -10,6 +10,7 @@ import {
   type PreviewTable,
 } from '../../core/preview/head.ts'
 import { parseJsonLines } from '../../core/preview/jsonl.ts'
+import type { ParquetPreviewReply, ParquetPreviewRequest } from './preview-worker.ts'
 
 const SVG = 'http://www.w3.org/2000/svg'
 
@@ -43,28 +44,54 @@ async function fetchHead(
   return { bytes: bytes.subarray(0, length), complete: length >= size }
 }
 
+/** How long a Parquet preview may take before its worker is ended. */
+export const PARQUET_PREVIEW_DEADLINE_MS = 10_000
+
+/** What the visitor reads when a Parquet preview is ended at its deadline. */
+export const PREVIEW_TOO_LONG = 'the preview took too long; download the file instead'
+
 /**
  * The first rows of a Parquet file: the footer and the first row group's
- * first pages, each by a Range request. The reader (hyparquet) is loaded only
- * when a page previews a Parquet file, as a bundled chunk of its own.
+ * first pages, each by a Range request, read and decoded in a module worker
+ * (its own bundled chunk, with hyparquet, loaded only when a Parquet preview
+ * opens). The worker is ended after `deadline` ms whatever it is doing, so a
+ * file that keeps the decoder busy never freezes the page.
  */
-async function readParquetPreview(url: string, size: number): Promise<PreviewTable> {
-  const [{ rangeReader }, parquet] = await Promise.all([
-    import('../../core/preview/range.ts'),
-    import('../../core/preview/parquet.ts'),
-  ])
-  const file = rangeReader(url, size, {
-    fetch: (input, init) => fetch(input, init),
-    wholeFileMax: parquet.PARQUET_WHOLE_FILE_MAX,
-    budget: parquet.PARQUET_READ_MAX,
+function readParquetPreview(url: string, size: number, deadline: number): Promise<PreviewTable> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./preview-worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'parquet-preview',
+    })
+    const end = (): void => {
+      clearTimeout(timer)
+      worker.terminate()
+    }
+    const timer = setTimeout(() => {
+      end()
+      reject(new Error(PREVIEW_TOO_LONG))
+    }, deadline)
+    worker.addEventListener('message', (event: MessageEvent<ParquetPreviewReply>) => {
+      end()
+      if ('error' in event.data) reject(new Error(event.data.error))
+      else resolve(event.data.table)
+    })
+    worker.addEventListener('error', (event) => {
+      end()
+      reject(new Error(event.message || 'the Parquet reader could not start'))
+    })
+    worker.postMessage({
+      url: new URL(url, document.baseURI).href,
+      size,
+    } satisfies ParquetPreviewRequest)
   })
-  return parquet.readParquetHead(file)
 }
 
 /**
  * Reads the first rows of a CSV, TSV or JSON Lines file over HTTP (one Range
  * request for the first 64 KiB, cut after its last whole line), or of a
- * Parquet file (its footer, then the first row group's first pages).
+ * Parquet file (its footer, then the first row group's first pages, in a
+ * worker ended after `deadline` ms).
  *
  * @example const table = await readPreview('/blobs/sha256/ab/ab…', 'csv', 13986)
  */
@@ -72,8 +99,9 @@ export async function readPreview(
   url: string,
   format: PreviewFormat,
   size: number,
+  deadline = PARQUET_PREVIEW_DEADLINE_MS,
 ): Promise<PreviewTable> {
-  if (format === 'parquet') return readParquetPreview(url, size)
+  if (format === 'parquet') return readParquetPreview(url, size, deadline)
   const { bytes, complete } = await fetchHead(url, size)
   const text = headLines(bytes, complete)
   if (format === 'jsonl') return parseJsonLines(text, { complete })
@@ -181,7 +209,9 @@ export function initPreviews(): void {
       if (!details.open || started) return
       started = true
       target.textContent = 'Reading the first rows…'
-      readPreview(url, format, Number(details.dataset['size']))
+      // data-preview-deadline (ms) shortens the Parquet deadline, for tests.
+      const deadline = Number(details.dataset['previewDeadline']) || PARQUET_PREVIEW_DEADLINE_MS
+      readPreview(url, format, Number(details.dataset['size']), deadline)
         .then((table) => {
           if (table.columns.length === 0) {
             target.textContent = 'The start of this file holds no complete row.'
