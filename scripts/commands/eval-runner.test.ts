@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import YAML from 'yaml'
+import { validateDocument } from '#core/schema'
 import { main } from '../agora.ts'
 import { captureStream } from '../cli/capture.ts'
 import { sampleArtifacts } from '../gen-sample.ts'
@@ -82,9 +83,10 @@ describe('scripts/commands/eval --run with a command runner', () => {
       batch_size: 3,
       batches: 2,
     })
-    const written = YAML.parse(
-      await readFile(join(root, LORA, 'results/open-evals/red-team-mini.yaml'), 'utf8'),
-    )
+    const resultFile = `${LORA}/results/open-evals/red-team-mini.yaml`
+    const text = await readFile(join(root, resultFile))
+    expect(validateDocument('result', text, resultFile).issues).toEqual([])
+    const written = YAML.parse(text.toString('utf8'))
     expect(written.provenance.runner).toBe('command runner lora-reference')
     expect(written.scores).toEqual({ refusal_keywords: 100 })
   }, 120_000)
