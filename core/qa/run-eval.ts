@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import * as nodeFs from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import YAML from 'yaml'
-import { type BlobStore, writeFileAtomic } from '#core/blobs'
+import { type BlobStore, HashingStream, writeFileAtomic } from '#core/blobs'
 import { AgoraError, type Issue } from '#core/errors'
 import type {
   BenchmarkItem,
@@ -428,6 +430,44 @@ async function predictWithModel(o: {
   }
 }
 
+/**
+ * Streams a blob to a file, hashing on the way (weights can be far larger
+ * than memory), and refuses bytes that do not match the manifest.
+ */
+async function copyBlob(
+  store: BlobStore,
+  entry: FileEntry,
+  to: string,
+  what: string,
+  pullHint: string,
+): Promise<void> {
+  let stream: NodeJS.ReadableStream
+  try {
+    stream = await store.get(entry.sha256)
+  } catch (cause) {
+    throw new AgoraError(
+      'qa/missing-blob',
+      `${what} (sha256 ${entry.sha256}) is not in the blob store`,
+      {
+        hint: pullHint,
+        cause,
+      },
+    )
+  }
+  const meter = new HashingStream()
+  await pipeline(stream, meter, createWriteStream(to, { mode: 0o600 }))
+  const got = meter.digest()
+  if (got.sha256 !== entry.sha256 || got.size !== entry.size) {
+    throw new AgoraError(
+      'qa/hash-mismatch',
+      `the stored bytes of ${what} do not hash to ${entry.sha256}`,
+      {
+        hint: 'the blob store is damaged; fetch the blob again',
+      },
+    )
+  }
+}
+
 /** Limits of a command runner run unless agora.yaml sets its own. */
 const RUNNER_DEFAULTS = { timeoutS: 600, idleS: 120, batchSize: 8, maxNewTokens: 32 }
 
@@ -491,15 +531,12 @@ async function predictWithCommandRunner(o: {
         if (f.url) continue
         // Named by hash: a manifest path never decides where a file lands here.
         const local = join(dir, sub, f.sha256)
-        await nodeFs.writeFile(
+        await copyBlob(
+          o.store,
+          f,
           local,
-          await readBlob(
-            o.store,
-            f.path,
-            f,
-            what,
-            `pull ${pull} first (agora pull ${pull}), or point AGORA_STORE_DIR at a store holding it`,
-          ),
+          `${what} ${f.path}`,
+          `pull ${pull} first (agora pull ${pull}), or point AGORA_STORE_DIR at a store holding it`,
         )
         out.push({ path: f.path, local_path: local, sha256: f.sha256, size: f.size })
       }

@@ -91,6 +91,36 @@ describe('scripts/commands/eval --run with a command runner', () => {
     expect(written.scores).toEqual({ refusal_keywords: 100 })
   }, 120_000)
 
+  it('refuses a base model file whose stored bytes do not match its hash', async () => {
+    const version = YAML.parse(await readFile(join(root, BASE, 'versions/1.0.0.yaml'), 'utf8'))
+    const entry = version.files.find((f: { path: string }) => f.path === 'model.safetensors')
+    const blob = join(
+      env.AGORA_STORE_DIR as string,
+      'blobs/sha256',
+      entry.sha256.slice(0, 2),
+      entry.sha256,
+    )
+    const original = await readFile(blob)
+    try {
+      await writeFile(blob, Buffer.from('not the weights'))
+      const result = await run(
+        'eval',
+        'loras/open-evals/tiny-refusal-lora',
+        '--benchmark',
+        'open-evals/red-team-mini',
+        '--run',
+        '--allow-runner',
+      )
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain('qa/hash-mismatch')
+      expect(result.stderr).toContain(
+        'the stored bytes of the base model file model.safetensors do not hash to',
+      )
+    } finally {
+      await writeFile(blob, original)
+    }
+  })
+
   it('names the runners the hub has when a version asks for another', async () => {
     const file = join(root, LORA, 'versions/1.0.0.yaml')
     const original = await readFile(file, 'utf8')
