@@ -132,6 +132,19 @@ describe('core/qa/command-runner', () => {
     expect(JSON.parse(await readFile(join(dir, 'ok.json'), 'utf8')).item).toBe('loras/acme/x')
   })
 
+  it('runs a "node" command with the Node running Agora, whatever PATH holds', async () => {
+    const script = join(dir, 'path.mjs')
+    await writeFile(script, say({ type: 'progress', done: 2, total: 2 }))
+    const report = await runCommandRunner({
+      command: ['node', script],
+      job: job(),
+      jobPath: join(dir, 'path.json'),
+      total: 2,
+      env: { PATH: join(dir, 'no-such-dir') },
+    })
+    expect(report.done).toBe(2)
+  })
+
   it('kills a runner that falls silent and says so', async () => {
     const f = await failure(
       runScript(

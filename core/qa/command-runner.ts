@@ -142,7 +142,8 @@ export interface RunnerReport {
 /**
  * Runs a command runner on a job: writes the job spec to `jobPath`, starts
  * `command` with that path as its last argument (no shell, own process
- * group), and reads its stdout strictly line by line. A line over
+ * group; a program `node` is the Node running this process), and reads
+ * its stdout strictly line by line. A line over
  * {@link MAX_RUNNER_LINE_BYTES}, a line that is not a contract line, an
  * `error` line, silence longer than `timeouts.idle_s`, a run longer than
  * `timeouts.total_s`, a non-zero exit or a run that ends before
@@ -176,7 +177,8 @@ export async function runCommandRunner(o: {
       hint: 'set qa.command_runners.<name>.command in agora.yaml',
     })
   await writeFile(o.jobPath, `${JSON.stringify(o.job, null, 2)}\n`)
-  const child = spawn(program, [...args, o.jobPath], {
+  // `node` is the Node running Agora (the project's own), not whatever PATH finds first.
+  const child = spawn(program === 'node' ? process.execPath : program, [...args, o.jobPath], {
     cwd: o.cwd,
     env: o.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
