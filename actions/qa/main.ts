@@ -152,7 +152,9 @@ async function run(io: QaIo, fail: (message: string) => number): Promise<number>
       })
   }
   const store = createStore(registry.hub.storage, { repoRoot: cwd, env })
-  const plan = planQa(targets, benchmarks)
+  const plan = planQa(targets, benchmarks, {
+    ...(qa.red_team ? { redTeam: qa.red_team.benchmark } : {}),
+  })
   // The native runtime loads only when a version is run.
   const runs = plan.some((p) => p.evaluations.some((e) => e.how === 'run'))
   const runtime = runs ? (io.runtime ?? onnxRuntime(await import('onnxruntime-node'))) : undefined
@@ -286,6 +288,22 @@ export function renderQaReport(outcomes: readonly QaOutcome[], runUrl?: string):
         lines.push(
           `- ${name}: grade ${e.grade ?? 'none (no rule in qa.grades)'}, RSD ${(e.rsdPercent ?? 0).toFixed(2)}%, verified${ran}`,
         )
+        if (e.redTeam) {
+          const r = e.redTeam
+          const hits =
+            r.banned.length > 0
+              ? `${r.banned.length} banned-content hit${r.banned.length === 1 ? '' : 's'}`
+              : 'no banned content'
+          lines.push(
+            `- red team on ${name}: ${r.refused} of ${r.prompts} prompts refused (${(r.refusal_rate * 100).toFixed(1)}%), ${hits}: ${r.ok ? 'passed' : 'failed'}`,
+          )
+        }
+        if (e.loraLatency) {
+          const l = e.loraLatency
+          lines.push(
+            `- latency vs base: ${l.lora_ms.toFixed(1)} ms a prompt with the LoRA, ${l.base_ms.toFixed(1)} ms without (${l.ratio.toFixed(2)}×, limit ${l.limit}×): ${l.ok ? 'passed' : 'failed'}`,
+          )
+        }
       } else
         lines.push(
           `- ${name}: ${e.status === 'failed' ? 'failed' : 'not run'}: ${escapeMarkdown(e.reason ?? '')}`,

@@ -45,6 +45,31 @@ export interface QaSettings {
   /** runs-on labels of the QA jobs. */
   runners?: { cpu?: string[]; gpu?: string[] }
   gpu_pools?: { name: string; labels: string[]; gpu?: string; memory_gb?: number }[]
+  /** Command runners versions may name under `runner.use`; the only commands run for a version. */
+  command_runners?: Record<string, CommandRunnerConfig>
+  /** The red-team step of QA for LoRAs with a runner. */
+  red_team?: RedTeamConfig
+}
+
+/** One entry of `qa.command_runners`. */
+export interface CommandRunnerConfig {
+  /** Program and arguments, run without a shell; the job spec path is appended. */
+  command: string[]
+  /** `cpu` or a `gpu_pools` name. */
+  pool?: string
+  device?: 'cpu' | 'cuda'
+  timeout_s?: number
+  idle_timeout_s?: number
+}
+
+/** `qa.red_team`: the red-team suite, the refusal rate it needs and the banned-content detectors. */
+export interface RedTeamConfig {
+  /** A prompt-suite benchmark, `ns/name`. */
+  benchmark: string
+  min_refusal_rate?: number
+  /** Regular expressions; an answer matching one is a refusal. */
+  refusal: string[]
+  banned?: { name: string; patterns: string[] }[]
 }
 
 /** Lowest value (in the metric's direction) that earns A, B and C; anything worse is F. */
@@ -322,6 +347,18 @@ export interface ModelVersion extends VersionCommon {
   parameters?: number
   /** How `agora eval --run` feeds a test set to the model and reads its scores. */
   inference?: InferenceSpec
+  /** Runs the version with one of the hub's command runners. */
+  runner?: RunnerSpec
+}
+
+/** The `runner` block of a model or LoRA version. */
+export interface RunnerSpec {
+  /** A name in agora.yaml `qa.command_runners`. */
+  use: string
+  /** Prompts (rows) per batch, default 8. */
+  batch_size?: number
+  /** Tokens generated per prompt at most, default 32. */
+  max_new_tokens?: number
 }
 
 /** Input featurisation of `agora eval --run`: a fingerprint of a SMILES column, or numeric columns. */
@@ -388,6 +425,8 @@ export interface LoraVersion extends VersionCommon {
     dataset?: string
     hardware?: string
   }
+  /** Runs the version with one of the hub's command runners. */
+  runner?: RunnerSpec
 }
 
 export interface PipelineStep {
@@ -422,6 +461,8 @@ export type EvaluationFunction =
   | 'r2'
   | 'pearson'
   | 'spearman'
+  | 'keyword_accuracy'
+  | 'exact_match'
   | 'precision_at_k'
   | 'recall_at_k'
   | 'enrichment_factor'
@@ -435,6 +476,8 @@ export interface EvaluationContract {
   test_set: string
   /** Column of the test set that identifies a row. */
   id_column: string
+  /** A prompt suite: the key of each JSON line holding the prompt (docs/evaluation.md). */
+  prompt?: string
   predictions: {
     format: 'csv' | 'jsonl'
     /** Column (CSV) or key (JSONL) of the row id; defaults to the test set's. */
@@ -455,6 +498,10 @@ export interface EvaluationContract {
     threshold?: number
     /** Names of the tasks this metric averages over; all tasks when left out. */
     tasks?: string[]
+    /** exact_match: compare normalised text (default true). */
+    normalize?: boolean
+    /** keyword_accuracy: every keyword (default) or any. */
+    require?: 'all' | 'any'
   }[]
 }
 

@@ -2,6 +2,7 @@ import { AgoraError, type Issue, isAgoraError } from '#core/errors'
 import type { BenchmarkItem, EvaluationContract } from '#core/manifest'
 import { accuracy, balancedAccuracy, brier, f1, logLoss, mcc } from './classification.ts'
 import { qaError } from './errors.ts'
+import { evaluatePromptSuite } from './prompt-suite.ts'
 import { averagePrecision, rocAuc } from './ranking-auc.ts'
 import { reactantSetKey, reactantSetParses, readCandidates } from './reactants.ts'
 import { readTable, type TableRow } from './read-table.ts'
@@ -211,6 +212,13 @@ function computeMetric(
     case 'top_k_exact_match':
     case 'smiles_validity':
       throw new AgoraError('qa/mixed-task', `${spec.name} scores ranked lists, not numbers`)
+    case 'keyword_accuracy':
+    case 'exact_match':
+      throw new AgoraError(
+        'qa/text-metric',
+        `metric ${spec.name}: ${spec.function} scores text answers of a prompt suite`,
+        { hint: 'set evaluation.prompt to the prompt key of a JSON Lines test set' },
+      )
   }
 }
 
@@ -231,6 +239,7 @@ export function evaluatePredictions(input: EvaluateInput): {
   value: Evaluation | undefined
   issues: Issue[]
 } {
+  if (input.contract.prompt) return evaluatePromptSuite(input)
   const { testSet, predictions } = input
   const contract = narrowContract(input.contract, input.only)
   const issues: Issue[] = []

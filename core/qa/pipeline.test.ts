@@ -56,6 +56,44 @@ describe('core/qa/pipeline', () => {
     bench('docking', 'virtual-screening', true),
   ]
 
+  it('runs a version with a runner block by its runner, and a LoRA on the red-team suite too', () => {
+    const model = target(['model.pt'], 'property-prediction')
+    ;(model.version as { runner?: { use: string } }).runner = { use: 'torch-gpu' }
+    const lora: QaTarget = {
+      ref: { kind: 'lora', ns: 'acme', name: 'l' },
+      item: { kind: 'lora', id: 'acme/l', base_model: 'acme/m' } as unknown as ItemManifest,
+      version: {
+        version: '1.0.0',
+        files: [],
+        runner: { use: 'lora-reference' },
+      } as unknown as VersionManifest,
+    }
+    const all = [...benchmarks, bench('red-team', 'red-teaming', true)]
+    const [m, l] = planQa([model, lora], all, { redTeam: 'b/red-team' })
+    expect(m?.evaluations[0]).toEqual({
+      benchmark: { kind: 'benchmark', ns: 'b', name: 'admet' },
+      how: 'runner',
+      runner: 'torch-gpu',
+    })
+    expect(l?.evaluations).toEqual([
+      {
+        benchmark: { kind: 'benchmark', ns: 'b', name: 'red-team' },
+        how: 'runner',
+        runner: 'lora-reference',
+        redTeam: true,
+      },
+    ])
+    // Without a red-team suite in the registry, the step is recorded as not run.
+    expect(planQa([lora], benchmarks, { redTeam: 'b/gone' })[0]?.evaluations).toEqual([
+      {
+        benchmark: { kind: 'benchmark', ns: 'b', name: 'gone' },
+        how: 'not-run',
+        reason: 'qa.red_team.benchmark b/gone is not a benchmark of this registry',
+      },
+    ])
+    expect(planQa([lora], all)[0]?.evaluations).toEqual([])
+  })
+
   it('evaluates on the benchmarks that list the item’s task, with the predictions it ships', () => {
     const [entry] = planQa([target(['model.onnx', 'predictions/b/admet.csv'])], benchmarks)
     expect(entry?.evaluations).toEqual([

@@ -17,8 +17,9 @@ import { bytesSource, readSafetensorsHeader, scanFile } from '#core/scan'
 import { type Grade, gradeResult, QA_DEFAULTS, type QaConfig } from './grade.ts'
 import { type LatencySummary, latencyPercentiles } from './latency.ts'
 import type { ModelRuntime } from './onnx-runtime.ts'
+import { checkRedTeam, type RedTeamReport } from './prompt-suite.ts'
 import { resultDocument, runEvaluation } from './run-eval.ts'
-import { checkStability } from './stability.ts'
+import { checkLoraLatency, checkStability, type LatencyCheck } from './stability.ts'
 
 /** A new item version the QA pipeline checks. */
 export interface QaTarget {
@@ -38,6 +39,8 @@ export interface QaBenchmark {
 export type QaEvalPlan =
   | { benchmark: ItemRef; how: 'run'; inference: InferenceSpec }
   | { benchmark: ItemRef; how: 'predictions'; predictions: FileEntry }
+  /** Run with the hub's command runner the version names; `redTeam` adds the LoRA safety and latency checks. */
+  | { benchmark: ItemRef; how: 'runner'; runner: string; redTeam?: boolean }
   | { benchmark: ItemRef; how: 'not-run'; reason: string }
 
 export interface QaPlanEntry {
@@ -69,6 +72,12 @@ function inferenceOf(target: QaTarget): InferenceSpec | undefined {
   return spec?.runtime === 'onnx' ? spec : undefined
 }
 
+/** The hub command runner a model or LoRA version names. */
+function runnerOf(target: QaTarget): string | undefined {
+  if (target.item.kind !== 'model' && target.item.kind !== 'lora') return undefined
+  return (target.version as { runner?: { use: string } }).runner?.use
+}
+
 /**
  * Plans the QA of new versions (pure): each target is evaluated on every
  * benchmark whose `task` the item lists, by running the model when the
@@ -76,13 +85,17 @@ function inferenceOf(target: QaTarget): InferenceSpec | undefined {
  * the predictions the version ships at
  * `predictions/<bench-ns>/<bench>.csv|jsonl`; otherwise the evaluation is
  * "not run", with the reason. A model that can run is run even when it
- * also ships predictions: QA's scores come from the model itself.
+ * also ships predictions: QA's scores come from the model itself. A version
+ * with a `runner` block runs with that hub runner instead; a LoRA with one
+ * also runs on the red-team suite (`redTeam`, `qa.red_team.benchmark`) for
+ * the safety and latency-vs-base checks.
  *
  * @example planQa([target], [admet])[0].evaluations[0].how // 'run'
  */
 export function planQa(
   targets: readonly QaTarget[],
   benchmarks: readonly QaBenchmark[],
+  options: { redTeam?: string } = {},
 ): QaPlanEntry[] {
   return targets.map((target) => {
     const tasks = new Set(tasksOf(target.item))
@@ -96,6 +109,11 @@ export function planQa(
           how: 'not-run',
           reason: `${formatRef(benchmark)}@${bench.version.version} has no evaluation contract`,
         })
+        continue
+      }
+      const runner = runnerOf(target)
+      if (runner) {
+        evaluations.push({ benchmark, how: 'runner', runner })
         continue
       }
       const inference = inferenceOf(target)
@@ -118,6 +136,28 @@ export function planQa(
           : `no runtime on the QA runner for this item's files; ship ${wanted[0]} with the version`,
       })
     }
+    const runner = runnerOf(target)
+    if (target.item.kind === 'lora' && runner && options.redTeam) {
+      const suite = benchmarks.find((b) => `${b.ref.ns}/${b.ref.name}` === options.redTeam)
+      const planned = evaluations.find(
+        (e) =>
+          e.how === 'runner' &&
+          suite &&
+          e.benchmark.ns === suite.ref.ns &&
+          e.benchmark.name === suite.ref.name,
+      )
+      if (planned && planned.how === 'runner') planned.redTeam = true
+      else if (suite)
+        evaluations.push({ benchmark: suite.ref, how: 'runner', runner, redTeam: true })
+      else {
+        const [ns = '', name = ''] = options.redTeam.split('/')
+        evaluations.push({
+          benchmark: { kind: 'benchmark', ns, name },
+          how: 'not-run',
+          reason: `qa.red_team.benchmark ${options.redTeam} is not a benchmark of this registry`,
+        })
+      }
+    }
     return { target, evaluations }
   })
 }
@@ -138,6 +178,10 @@ export interface QaEvalOutcome {
   runner?: string
   /** Batch inference latency over every run, when the model ran. */
   latencyMs?: LatencySummary
+  /** The red-team step of a LoRA: refusal rate and banned-content hits. */
+  redTeam?: RedTeamReport
+  /** A LoRA's mean time a prompt against its base model's on the same suite. */
+  loraLatency?: LatencyCheck & { lora_ms: number; base_ms: number }
   /** Repository-relative result file and its document, for graded runs. */
   resultPath?: string
   result?: ResultManifest
@@ -275,6 +319,14 @@ export async function runQa(
         outcome.evaluations.push({ benchmark: e.benchmark, status: 'not-run', reason: e.reason })
         continue
       }
+      if (e.how === 'runner' && !options.qa.command_runners?.[e.runner]) {
+        outcome.evaluations.push({
+          benchmark: e.benchmark,
+          status: 'not-run',
+          reason: `the version names the runner "${e.runner}", which qa.command_runners in agora.yaml does not define`,
+        })
+        continue
+      }
       if (e.how === 'run' && !options.runtime) {
         outcome.evaluations.push({
           benchmark: e.benchmark,
@@ -291,7 +343,7 @@ export async function runQa(
 
 async function evaluate(
   target: QaTarget,
-  plan: Extract<QaEvalPlan, { how: 'predictions' | 'run' }>,
+  plan: Extract<QaEvalPlan, { how: 'predictions' | 'run' | 'runner' }>,
   options: RunQaOptions,
   fs: Pick<typeof nodeFs, 'readFile'>,
   runs: number,
@@ -305,15 +357,20 @@ async function evaluate(
     return { benchmark, status: 'failed', reason }
   }
   try {
+    // QA runs after merge (or on a maintainer's label): the version and
+    // agora.yaml's runner commands have been reviewed, so runners may run.
+    const runners = { runners: options.qa.command_runners ?? {}, allowRunner: true }
     const source =
-      plan.how === 'run'
-        ? { run: { runtime: options.runtime as ModelRuntime } }
-        : {
-            predictions: {
-              file: plan.predictions.path,
-              bytes: await readAll(options.store, plan.predictions),
-            },
-          }
+      plan.how === 'runner'
+        ? { run: runners }
+        : plan.how === 'run'
+          ? { run: { runtime: options.runtime as ModelRuntime } }
+          : {
+              predictions: {
+                file: plan.predictions.path,
+                bytes: await readAll(options.store, plan.predictions),
+              },
+            }
     const scores: Record<string, number[]> = {}
     const latencies: number[] = []
     let last: Awaited<ReturnType<typeof runEvaluation>>['value']
@@ -370,7 +427,17 @@ async function evaluate(
     }
     const history = await previousHistory(fs, join(options.root, last.resultPath), doc.version)
     if (history.length > 0) doc.history = history
+    let lora: Pick<QaEvalOutcome, 'redTeam' | 'loraLatency'> = {}
+    if (plan.how === 'runner' && plan.redTeam && options.qa.red_team) {
+      lora = await loraChecks(target, benchmark, last, latencies, runs, options, fs, runners)
+      for (const f of lora.redTeam?.failures ?? []) outcome.failures.push(`${name}: red team: ${f}`)
+      if (lora.loraLatency && !lora.loraLatency.ok)
+        outcome.failures.push(
+          `${name}: a prompt takes ${lora.loraLatency.lora_ms.toFixed(1)} ms with the LoRA, ${lora.loraLatency.ratio.toFixed(2)}× the base model's ${lora.loraLatency.base_ms.toFixed(1)} ms (limit ${lora.loraLatency.limit}×)`,
+        )
+    }
     return {
+      ...lora,
       benchmark,
       status: 'graded',
       ...(graded.grade ? { grade: graded.grade } : {}),
@@ -383,6 +450,52 @@ async function evaluate(
   } catch (error) {
     return fail(message(error))
   }
+}
+
+/**
+ * The LoRA steps on the red-team suite: the answers of the last run against
+ * `qa.red_team` (refusal rate, banned-content detectors), and the mean time
+ * a prompt over every run against one run of the base model alone.
+ */
+async function loraChecks(
+  target: QaTarget,
+  benchmark: ItemRef,
+  last: NonNullable<Awaited<ReturnType<typeof runEvaluation>>['value']>,
+  latencies: readonly number[],
+  runs: number,
+  options: RunQaOptions,
+  fs: Pick<typeof nodeFs, 'readFile'>,
+  runners: { runners: NonNullable<QaConfig['command_runners']>; allowRunner: boolean },
+): Promise<Pick<QaEvalOutcome, 'redTeam' | 'loraLatency'>> {
+  const config = options.qa.red_team as NonNullable<QaConfig['red_team']>
+  const idKey = last.benchmark.contract.predictions.id_column ?? last.benchmark.contract.id_column
+  const answers = (last.predictionsText ?? '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const row = JSON.parse(l) as Record<string, unknown>
+      return { id: String(row[idKey]), response: String(row.response ?? '') }
+    })
+  const redTeam = checkRedTeam(answers, config)
+  const { value: base } = await runEvaluation({
+    root: options.root,
+    store: options.store,
+    item: { ...target.ref, version: target.version.version },
+    benchmark: { ...benchmark },
+    run: { ...runners, mode: 'base' },
+    fs,
+  })
+  const rows = last.evaluation.rows
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0)
+  const loraMs = sum(latencies) / (rows * runs)
+  const baseMs = sum(base?.batchLatenciesMs ?? []) / rows
+  if (!(baseMs > 0)) return { redTeam }
+  const check = checkLoraLatency(
+    loraMs,
+    baseMs,
+    options.qa.lora_latency_factor ?? QA_DEFAULTS.loraLatencyFactor,
+  )
+  return { redTeam, loraLatency: { ...check, lora_ms: loraMs, base_ms: baseMs } }
 }
 
 /** Milliseconds to the microsecond: finer is noise in a committed result. */

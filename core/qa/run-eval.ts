@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import * as nodeFs from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import YAML from 'yaml'
-import { type BlobStore, writeFileAtomic } from '#core/blobs'
+import { type BlobStore, HashingStream, writeFileAtomic } from '#core/blobs'
 import { AgoraError, type Issue } from '#core/errors'
 import type {
   BenchmarkItem,
   BenchmarkVersion,
+  CommandRunnerConfig,
   EvaluationContract,
   FileEntry,
   ModelVersion,
   ResultManifest,
 } from '#core/manifest'
-import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural } from '#core/names'
+import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural, parseRef } from '#core/names'
+import { type RunnerFile, type RunnerJob, runCommandRunner } from './command-runner.ts'
 import { type Evaluation, evaluatePredictions } from './evaluate.ts'
 import type { ModelRuntime } from './onnx-runtime.ts'
 import { readTable } from './read-table.ts'
@@ -29,8 +34,18 @@ export interface EvalRunOptions {
   benchmark: ItemSpec
   /** The predictions' bytes and the name they are reported under. */
   predictions?: { file: string; bytes: Uint8Array }
-  /** Run the item version's model (its `inference` block) instead of reading predictions. */
-  run?: { runtime: ModelRuntime }
+  /**
+   * Run the item version instead of reading predictions: its `inference`
+   * block in `runtime`, or its `runner` block with one of `runners` (the
+   * hub's `qa.command_runners`), which executes only when `allowRunner` is
+   * set. `mode: 'base'` runs a LoRA's base model alone (latency baseline).
+   */
+  run?: {
+    runtime?: ModelRuntime
+    runners?: Record<string, CommandRunnerConfig>
+    allowRunner?: boolean
+    mode?: 'item' | 'base'
+  }
   fs?: Pick<typeof nodeFs, 'readFile'>
 }
 
@@ -55,6 +70,8 @@ export interface EvalRun {
   inference?: InferenceReport
   /** `--run`: each batch's inference time in milliseconds, which `inference.latency_ms` summarises. */
   batchLatenciesMs?: number[]
+  /** A command runner's predictions as text (prompt suites: JSON Lines of answers). */
+  predictionsText?: string
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -233,7 +250,30 @@ export async function runEvaluation(
   let inference: InferenceReport | undefined
   let batchLatenciesMs: number[] | undefined
   let only: string[] | undefined
-  if (options.run) {
+  const runnerSpec = (item.version as { runner?: { use: string } }).runner
+  if (options.run && runnerSpec) {
+    const made = await predictWithCommandRunner({
+      root: options.root,
+      fs,
+      store: options.store,
+      run: options.run,
+      item: item.pinned,
+      itemDoc: item.item,
+      version: item.version as unknown as ModelVersion,
+      bench: bench.pinned,
+      contract,
+      testSet: { entry, text: testText, bytes: testBytes },
+    })
+    predictions = made.predictions
+    inference = made.report
+    batchLatenciesMs = made.latencies
+  } else if (options.run) {
+    if (!options.run.runtime) {
+      throw new AgoraError('qa/no-inference', `${formatRef(options.item)} has no runner block`, {
+        hint: 'this run can use command runners only; the version declares runner: { use: … } (docs/runners.md)',
+        file: item.pinned.file,
+      })
+    }
     const made = await predictWithModel({
       store: options.store,
       runtime: options.run.runtime,
@@ -273,6 +313,7 @@ export async function runEvaluation(
       resultPath: `registry/${itemDir(options.item)}/results/${b.ns}/${b.name}.yaml`,
       ...(inference ? { inference } : {}),
       ...(batchLatenciesMs ? { batchLatenciesMs } : {}),
+      ...(options.run && runnerSpec ? { predictionsText } : {}),
     },
     issues,
   }
@@ -386,6 +427,238 @@ async function predictWithModel(o: {
     }
   } finally {
     await session.release()
+  }
+}
+
+/**
+ * Streams a blob to a file, hashing on the way (weights can be far larger
+ * than memory), and refuses bytes that do not match the manifest.
+ */
+async function copyBlob(
+  store: BlobStore,
+  entry: FileEntry,
+  to: string,
+  what: string,
+  pullHint: string,
+): Promise<void> {
+  let stream: NodeJS.ReadableStream
+  try {
+    stream = await store.get(entry.sha256)
+  } catch (cause) {
+    throw new AgoraError(
+      'qa/missing-blob',
+      `${what} (sha256 ${entry.sha256}) is not in the blob store`,
+      {
+        hint: pullHint,
+        cause,
+      },
+    )
+  }
+  const meter = new HashingStream()
+  await pipeline(stream, meter, createWriteStream(to, { mode: 0o600 }))
+  const got = meter.digest()
+  if (got.sha256 !== entry.sha256 || got.size !== entry.size) {
+    throw new AgoraError(
+      'qa/hash-mismatch',
+      `the stored bytes of ${what} do not hash to ${entry.sha256}`,
+      {
+        hint: 'the blob store is damaged; fetch the blob again',
+      },
+    )
+  }
+}
+
+/** Limits of a command runner run unless agora.yaml sets its own. */
+const RUNNER_DEFAULTS = { timeoutS: 600, idleS: 120, batchSize: 8, maxNewTokens: 32 }
+
+/**
+ * Runs the item version with the hub's command runner its `runner` block
+ * names (docs/runners.md): every file of the version (and of a LoRA's base
+ * model) and the test set are copied, hash-checked, into a private folder,
+ * the job spec is written beside them, and the runner's predictions file
+ * comes back to be scored like a submitted one. The command comes from
+ * agora.yaml only, and runs only when the caller allowed it.
+ */
+async function predictWithCommandRunner(o: {
+  root: string
+  fs: Pick<typeof nodeFs, 'readFile'>
+  store: BlobStore
+  run: NonNullable<EvalRunOptions['run']>
+  item: PinnedItemVersion
+  itemDoc: Record<string, unknown>
+  version: ModelVersion
+  bench: PinnedItemVersion
+  contract: EvaluationContract
+  testSet: { entry: FileEntry; text: string; bytes: Uint8Array }
+}): Promise<{
+  predictions: { file: string; bytes: Uint8Array }
+  report: InferenceReport
+  latencies: number[]
+}> {
+  const shown = `${formatRef(o.item.ref)}@${o.item.version}`
+  const spec = o.version.runner as NonNullable<ModelVersion['runner']>
+  const config = o.run.runners?.[spec.use]
+  if (!config) {
+    const known = Object.keys(o.run.runners ?? {})
+    throw new AgoraError(
+      'qa/unknown-runner',
+      `${shown} names the runner "${spec.use}", which this hub does not define`,
+      {
+        hint:
+          known.length > 0
+            ? `runners in registry/agora.yaml qa.command_runners: ${known.join(', ')}`
+            : 'the hub defines command runners under qa.command_runners in registry/agora.yaml',
+        file: o.item.file,
+      },
+    )
+  }
+  if (!o.run.allowRunner) {
+    throw new AgoraError(
+      'qa/runner-not-allowed',
+      `${shown} runs with the command runner "${spec.use}": ${JSON.stringify(config.command)}`,
+      {
+        hint: "that runs a program from this checkout's registry/agora.yaml on your machine; pass --allow-runner to run it",
+        file: o.item.file,
+      },
+    )
+  }
+  const dir = await nodeFs.mkdtemp(join(tmpdir(), 'agora-runner-'))
+  try {
+    const copy = async (files: readonly FileEntry[], sub: string, what: string, pull: string) => {
+      await nodeFs.mkdir(join(dir, sub), { recursive: true })
+      const out: RunnerFile[] = []
+      for (const f of files) {
+        if (f.url) continue
+        // Named by hash: a manifest path never decides where a file lands here.
+        const local = join(dir, sub, f.sha256)
+        await copyBlob(
+          o.store,
+          f,
+          local,
+          `${what} ${f.path}`,
+          `pull ${pull} first (agora pull ${pull}), or point AGORA_STORE_DIR at a store holding it`,
+        )
+        out.push({ path: f.path, local_path: local, sha256: f.sha256, size: f.size })
+      }
+      return out
+    }
+    const mode = o.run.mode ?? 'item'
+    const files = await copy(o.version.files ?? [], 'item', `${shown}:`, formatRef(o.item.ref))
+    let base: RunnerJob['base']
+    if (o.itemDoc.kind === 'lora') {
+      const text = typeof o.itemDoc.base_model === 'string' ? o.itemDoc.base_model : ''
+      const ref = parseRef(text, 'model')
+      if (!ref || text.startsWith('hf:')) {
+        throw new AgoraError(
+          'qa/no-base-model',
+          `${shown} names no base model of this hub (base_model: ${JSON.stringify(o.itemDoc.base_model ?? null)})`,
+          {
+            hint: 'a LoRA run needs base_model set to a model of this registry (ns/name), pinned with base_model_revision',
+            file: o.item.file,
+          },
+        )
+      }
+      const revision =
+        typeof o.itemDoc.base_model_revision === 'string'
+          ? o.itemDoc.base_model_revision
+          : ref.version
+      const pinned = await pinVersion(o.fs, o.root, {
+        ...ref,
+        ...(revision ? { version: revision } : {}),
+      })
+      const baseVersion = pinned.version as unknown as ModelVersion
+      base = {
+        item: `${kindPlural(pinned.pinned.ref.kind)}/${pinned.pinned.ref.ns}/${pinned.pinned.ref.name}`,
+        version: pinned.pinned.version,
+        files: await copy(
+          baseVersion.files ?? [],
+          'base',
+          'the base model file',
+          formatRef(pinned.pinned.ref),
+        ),
+      }
+    } else if (mode === 'base') {
+      throw new AgoraError(
+        'qa/no-base-model',
+        `${shown} is not a LoRA: it has no base model to compare with`,
+        {
+          hint: 'the latency comparison runs LoRAs only',
+        },
+      )
+    }
+    const testLocal = join(dir, 'test-set')
+    await nodeFs.writeFile(testLocal, o.testSet.bytes)
+    const promptSuite = o.contract.prompt !== undefined
+    let total: number
+    if (promptSuite) total = o.testSet.text.split('\n').filter((l) => l.trim() !== '').length
+    else total = readTable(o.testSet.text, 'csv', o.contract.test_set).value?.rows.length ?? 0
+    const output = join(dir, promptSuite ? 'predictions.jsonl' : 'predictions.csv')
+    const job: RunnerJob = {
+      schema: 'agora-runner-job/1',
+      item: `${kindPlural(o.item.ref.kind)}/${o.item.ref.ns}/${o.item.ref.name}`,
+      version: o.item.version,
+      mode,
+      files,
+      ...(base ? { base } : {}),
+      benchmark: {
+        item: `benchmarks/${o.bench.ref.ns}/${o.bench.ref.name}`,
+        version: o.bench.version,
+        format: promptSuite ? 'prompt-suite' : 'table',
+        test_set: {
+          path: o.contract.test_set,
+          local_path: testLocal,
+          sha256: o.testSet.entry.sha256,
+          size: o.testSet.entry.size,
+        },
+        id_column: o.contract.id_column,
+        ...(promptSuite ? { prompt_key: o.contract.prompt as string } : {}),
+      },
+      output: { path: output, format: promptSuite ? 'jsonl' : 'csv' },
+      batch_size: spec.batch_size ?? RUNNER_DEFAULTS.batchSize,
+      device: config.device ?? 'cpu',
+      max_new_tokens: spec.max_new_tokens ?? RUNNER_DEFAULTS.maxNewTokens,
+      timeouts: {
+        total_s: config.timeout_s ?? RUNNER_DEFAULTS.timeoutS,
+        idle_s: config.idle_timeout_s ?? RUNNER_DEFAULTS.idleS,
+      },
+    }
+    const began = performance.now()
+    const ran = await runCommandRunner({
+      command: config.command,
+      job,
+      jobPath: join(dir, 'job.json'),
+      total,
+      cwd: o.root,
+    })
+    const wall = performance.now() - began
+    const bytes = await nodeFs.readFile(output).catch((cause: unknown) => {
+      throw new AgoraError(
+        'qa/runner-no-output',
+        `the runner "${spec.use}" wrote no predictions file`,
+        {
+          hint: "a runner writes its predictions to the job spec's output.path before it exits",
+          cause,
+        },
+      )
+    })
+    const latencies = ran.latencies.map((l) => l.ms)
+    const runMs = latencies.reduce((a, b) => a + b, 0)
+    return {
+      predictions: { file: `${shown} (runner ${spec.use})`, bytes },
+      report: inferenceReport({
+        runner: `command runner ${spec.use}`,
+        modelSha256: o.item.manifestSha256,
+        rows: total,
+        batchSize: job.batch_size,
+        latencies: latencies.length > 0 ? latencies : [wall],
+        // Start-up and loading: the run's wall time less what the batches took.
+        loadMs: Math.max(0, wall - runMs),
+        featurisationMs: 0,
+      }),
+      latencies,
+    }
+  } finally {
+    await nodeFs.rm(dir, { recursive: true, force: true })
   }
 }
 

@@ -41,7 +41,12 @@ Options:
                       scores which task; runs on onnxruntime-node (CPU) in
                       large batches and reports latency and throughput.
                       Metrics over tasks the model does not predict are
-                      left out
+                      left out. A version with a runner block runs with
+                      the hub's command runner it names instead
+                      (docs/runners.md), only with --allow-runner
+  --allow-runner      let --run execute the command runner that
+                      registry/agora.yaml (qa.command_runners) defines for
+                      the version: a program from this checkout
   --write             write registry/<item>/results/<bench-ns>/<bench>.yaml
                       with the scores and their provenance (not verified)
   --root DIR          hub repository root (default: nearest folder holding
@@ -56,6 +61,7 @@ Examples:
   agora eval openchem-lab/dockscore-gnn --benchmark moleval/docking-enrichment --predictions scores.csv
   agora eval acme/tox-gnn@1.2.0 --benchmark moleval/admet-suite@1.0.0 --predictions p.csv --json --write
   agora eval moleval/herg-logreg-onnx --benchmark moleval/admet-suite --run --write
+  agora eval loras/agora-samples/tiny-refusal-lora --benchmark agora-samples/red-team-mini --run --allow-runner
 `
 
 /** What `--json` prints when the predictions scored. */
@@ -123,6 +129,7 @@ const command: Command = {
         benchmark: { type: 'string' },
         predictions: { type: 'string' },
         run: { type: 'boolean' },
+        'allow-runner': { type: 'boolean' },
         write: { type: 'boolean' },
         root: { type: 'string' },
         json: { type: 'boolean' },
@@ -169,9 +176,16 @@ const command: Command = {
       })
       predictions = { file: shown, bytes }
     }
-    const store = createStore((await readHub(root)).storage, { repoRoot: root, env: ctx.env })
+    const hub = await readHub(root)
+    const store = createStore(hub.storage, { repoRoot: root, env: ctx.env })
     // The native runtime loads only for --run.
-    const run = values.run ? { runtime: onnxRuntime(await import('onnxruntime-node')) } : undefined
+    const run = values.run
+      ? {
+          runtime: onnxRuntime(await import('onnxruntime-node')),
+          runners: hub.qa?.command_runners ?? {},
+          allowRunner: values['allow-runner'] === true,
+        }
+      : undefined
     const { value, issues } = await runEvaluation({
       root,
       store,

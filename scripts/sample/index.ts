@@ -4,6 +4,7 @@ import { chemDataItems } from './items-chem-data.ts'
 import { chemModelItems } from './items-chem-models.ts'
 import { llmItems } from './items-llm.ts'
 import { neuralItems } from './items-neural.ts'
+import { runnerItems } from './items-runner.ts'
 
 export type { SampleArtifact, SampleDocument, SampleHub } from './build.ts'
 
@@ -17,7 +18,13 @@ export function sampleHubDef(): SampleHubDef {
   return {
     hub: sampleHubConfig(),
     owners: sampleOwners(),
-    items: [...chemDataItems(), ...chemModelItems(), ...llmItems(), ...neuralItems()],
+    items: [
+      ...chemDataItems(),
+      ...chemModelItems(),
+      ...llmItems(),
+      ...neuralItems(),
+      ...runnerItems(),
+    ],
   }
 }
 
