@@ -77,7 +77,7 @@ function rowsFixture(): Record<RowsFile, FixtureFile> {
     'id,name,smiles,note',
     `1,aspirin,${FIXTURE_SMILES},"<script>window.__pwned = 'csv'</script>"`,
     '2,"<img src=x onerror=""window.__pwned = \'img\'"">","<b>C</b>","a, quoted ""note"""',
-    '3,benzene (aromatic form),c1ccccc1,not drawn: shown as text',
+    '3,benzene (aromatic form),c1ccccc1,drawn as a Kekulé structure',
   ]
   for (let k = 4; lines.length < 6000; k++) lines.push(`${k},filler ${k},CCO,${'x'.repeat(40)}`)
   const jsonl = [
@@ -89,7 +89,7 @@ function rowsFixture(): Record<RowsFile, FixtureFile> {
   const hostile = [
     [1, 'aspirin', FIXTURE_SMILES, "<script>window.__pwned = 'parquet'</script>"],
     [2, `<img src=x onerror="window.__pwned = 'img'">`, '<b>C</b>', '<iframe srcdoc="x">'],
-    [3, 'benzene (aromatic form)', 'c1ccccc1', 'not drawn: shown as text'],
+    [3, 'benzene (aromatic form)', 'c1ccccc1', 'drawn as a Kekulé structure'],
   ] as const
   const filler = Array.from({ length: PARQUET_FIXTURE_ROWS - hostile.length }, (_, k) => {
     const id = k + hostile.length + 1

@@ -176,9 +176,9 @@ describe('site/e2e/item-page/preview', () => {
         expect(await cells(1).nth(2).textContent()).toBe('<b>C</b>')
         expect(await cells(1).nth(2).locator('svg').count()).toBe(0)
         expect(await cells(1).nth(3).textContent()).toBe('a, quoted "note"')
-        // Outside the subset drawn (aromatic form): the text alone.
-        expect(await cells(2).nth(2).textContent()).toBe('c1ccccc1')
-        expect(await cells(2).nth(2).locator('svg').count()).toBe(0)
+        // The aromatic form is drawn as a Kekulé structure: six ring bonds, three of them double.
+        expect(await cells(2).nth(2).locator('svg.molecule').count()).toBe(1)
+        expect(await cells(2).nth(2).locator('code').textContent()).toBe('c1ccccc1')
         expect(await preview.locator('script, img, b, iframe').count()).toBe(0)
 
         // The second file, JSON Lines, is read when opened.
@@ -268,7 +268,7 @@ describe('site/e2e/item-page/preview', () => {
         expect(await cells(1).nth(2).textContent()).toBe('<b>C</b>')
         expect(await cells(1).nth(2).locator('svg').count()).toBe(0)
         expect(await cells(1).nth(3).textContent()).toBe('<iframe srcdoc="x">')
-        expect(await cells(2).nth(2).locator('svg').count()).toBe(0)
+        expect(await cells(2).nth(2).locator('svg.molecule').count()).toBe(1)
         expect(await cells(19).nth(0).textContent()).toBe('20')
         expect(await preview.locator('script, img, b, iframe').count()).toBe(0)
 
