@@ -1,14 +1,16 @@
 /**
  * The licence service under autocannon on loopback, each service in its own
  * process: webhook deliveries (each a new paid checkout, so each issues a
- * licence) and per-query usage counts on SQLite, then webhooks on two
- * service processes sharing one PostgreSQL, every event delivered to both
- * at once. Rows are counted afterwards: one event and one licence per
- * distinct delivery, one usage row per counted query, none lost or doubled.
+ * licence) and per-query usage counts on SQLite, then two service processes
+ * sharing one PostgreSQL: webhooks, every event delivered to both at once,
+ * and usage of one per-query licence through both at once. Rows are counted
+ * afterwards: one event and one licence per distinct delivery, one usage row
+ * per counted query, none lost or doubled.
  *
  *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10]
  */
 import { spawn } from 'node:child_process'
+import { createPrivateKey } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { loadavg, tmpdir } from 'node:os'
@@ -17,6 +19,8 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
+import { rawPublicKey } from '#core/index-format'
+import { keyringOf } from '#core/licence'
 import { openPostgres, openSqlite } from '../../core/billing/sql-driver.ts'
 import { createStore } from '../../core/billing/store.ts'
 import { hasPostgres, startPostgres } from '../../core/billing/testing/postgres.ts'
@@ -64,6 +68,19 @@ function webhookRequest(id: number) {
     body,
     headers: { 'content-type': 'application/json', 'stripe-signature': header },
   }
+}
+
+async function sendSigned(url: string, body: string): Promise<void> {
+  await fetch(`${url}/stripe/webhook`, {
+    method: 'POST',
+    headers: {
+      'stripe-signature': stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: WEBHOOK_SECRET,
+      }),
+    },
+    body,
+  })
 }
 
 /** The part of autocannon's result the report reads (the package ships no types). */
@@ -121,16 +138,7 @@ async function main(): Promise<void> {
       },
     }
     const pqBody = JSON.stringify(perQuery)
-    await fetch(`${sqlite.url}/stripe/webhook`, {
-      method: 'POST',
-      headers: {
-        'stripe-signature': stripe.webhooks.generateTestHeaderString({
-          payload: pqBody,
-          secret: WEBHOOK_SECRET,
-        }),
-      },
-      body: pqBody,
-    })
+    await sendSigned(sqlite.url, pqBody)
     const licence = await (
       await fetch(`${sqlite.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
     ).text()
@@ -185,6 +193,47 @@ async function main(): Promise<void> {
       console.log(
         `  PostgreSQL rows: events ${pgRows.events}, licences ${pgRows.licences}; each id sent to both, distinct ids ${distinct} (A ${ia}, B ${ib}) ${fine ? '✔ none lost or doubled' : '✘'}`,
       )
+
+      // Usage of one per-query licence through both instances at once, each
+      // with its own identifiers (a load balancer spreading one buyer's queries).
+      const ua = await startChild(url)
+      const ub = await startChild(url)
+      await sendSigned(ua.url, pqBody)
+      const pgLicence = await (
+        await fetch(`${ua.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
+      ).text()
+      let qa = 0
+      let qb = 0
+      const usageOn = (prefix: string, next: () => number) => () => ({
+        method: 'POST',
+        path: '/usage',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ licence: pgLicence, identifier: `${prefix}${next()}` }),
+      })
+      const [sa, sb] = await Promise.all([
+        load(
+          ua.url,
+          seconds,
+          connections,
+          usageOn('a', () => ++qa),
+        ),
+        load(
+          ub.url,
+          seconds,
+          connections,
+          usageOn('b', () => ++qb),
+        ),
+      ])
+      ua.stop()
+      ub.stop()
+      const usageStore = await createStore(await openPostgres(url))
+      const usageRows = (await usageStore.counts()).usage
+      await usageStore.close()
+      console.log(line('PostgreSQL, instance A: POST /usage', sa))
+      console.log(line('PostgreSQL, instance B: POST /usage', sb))
+      console.log(
+        `  PostgreSQL usage rows ${usageRows} (2xx ${ok(sa) + ok(sb)} ≤ rows ≤ sent ${qa + qb} ${whole(usageRows, ok(sa) + ok(sb), qa + qb)})`,
+      )
     } finally {
       pg.stop()
     }
@@ -198,8 +247,23 @@ if (values.serve !== undefined) {
   // Child mode: one service process over the database named, printing its URL.
   const db = values.serve
   const driver = db.startsWith('postgres') ? await openPostgres(db, { max: 20 }) : openSqlite(db)
+  // Every instance signs with one key, as the instances of one hub do.
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([
+      Buffer.from('302e020100300506032b657004220420', 'hex'),
+      Buffer.alloc(32, 7),
+    ]),
+    format: 'der',
+    type: 'pkcs8',
+  })
+  const kid = 'licence-bench'
+  const keys = keyringOf([
+    { id: kid, algorithm: 'ed25519', public_key: rawPublicKey(privateKey).toString('base64') },
+  ])
   const service = await startService(driver, {
     service: {
+      signer: { kid, privateKey },
+      keys,
       catalog: async () => ({ version: '1.0.0', files: [PAID_SHA], queryLimit: 10_000_000 }),
       rateLimit: { perSecond: 1e9, burst: 1e9 },
     },
