@@ -110,20 +110,29 @@ const REVOKED_PAYMENT = 'EXISTS (SELECT 1 FROM revocations r WHERE r.payment_int
 const real = (n: number) => `CAST($${n} AS DOUBLE PRECISION)`
 
 /**
- * Takes one /usage token for licence `$1` at time `$3` (seconds), with an
- * emission interval `$4` (1 / rate) and a tolerance `$5` (burst × interval):
- * the generic cell rate algorithm, one atomic UPSERT whose RETURNING row is
- * the token (no row: refused). `source` says where the one candidate row
- * comes from (a CTE on PostgreSQL, nothing on SQLite).
+ * Takes one /usage token for licence `$1` with an emission interval `$3`
+ * (1 / rate, seconds) and a tolerance `$4` (burst × interval): the generic
+ * cell rate algorithm as one atomic UPSERT whose RETURNING row is the token
+ * (no row: refused). The time is the database's (`clock`, read once into
+ * the proposed row), so instances on machines whose clocks differ, or
+ * requests that waited for the licence's lock, share one timeline. `source`
+ * says where the one candidate row comes from (a CTE on PostgreSQL).
  */
-function takeTokenSql(source: string, where: string): string {
-  const gate = `(CASE WHEN rate_limits.tat > ${real(3)} THEN rate_limits.tat ELSE ${real(3)} END)`
+function takeTokenSql(clock: string, source: string, where: string): string {
+  const now = `(excluded.tat - ${real(3)})`
+  const gate = `(CASE WHEN rate_limits.tat > ${now} THEN rate_limits.tat ELSE ${now} END)`
   return `INSERT INTO rate_limits (licence_id, tat)
-     SELECT $1, ${real(3)} + ${real(4)} ${source} WHERE ${where}
-     ON CONFLICT (licence_id) DO UPDATE SET tat = ${gate} + ${real(4)}
-     WHERE ${gate} + ${real(4)} - ${real(3)} <= ${real(5)}
+     SELECT $1, ${clock} + ${real(3)} ${source} WHERE ${where}
+     ON CONFLICT (licence_id) DO UPDATE SET tat = ${gate} + ${real(3)}
+     WHERE ${gate} + ${real(3)} - ${now} <= ${real(4)}
      RETURNING tat`
 }
+
+/** The database's clock in seconds since the epoch. */
+const CLOCK = {
+  postgres: 'CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)',
+  sqlite: "((julianday('now') - 2440587.5) * 86400.0)",
+} as const
 
 /**
  * The licence store over either driver: one implementation of the rules,
@@ -187,11 +196,11 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
       return { revision: Number(meta?.revision ?? 0), ids: rows.map((r) => String(r.id)) }
     },
     async countUsage(licenceId, identifier, now, rate) {
-      const t = now.getTime() / 1000
       const interval = 1 / rate.perSecond
-      const tokenParams = [licenceId, null, t, interval, rate.burst * interval]
-      const retryAfter = (tat: unknown) =>
-        Math.max(Number(tat), t) + interval - t - rate.burst * interval
+      const tolerance = rate.burst * interval
+      const clock = CLOCK[driver.dialect]
+      const retryAfter = (tat: unknown, at: unknown) =>
+        Math.max(Number(tat), Number(at)) + interval - Number(at) - tolerance
       if (postgres) {
         // Locking the licence row first serialises the queries of one licence,
         // so the limit check, the usage row and the count agree; the usage
@@ -199,25 +208,26 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
         const [row] = await driver.query(
           `WITH lic AS (
              SELECT used, qlimit, revoked, customer FROM licences WHERE id = $1 FOR UPDATE),
-           tok AS (${takeTokenSql('FROM lic', 'lic.revoked = 0')}),
+           tok AS (${takeTokenSql(clock, 'FROM lic', 'lic.revoked = 0')}),
            ins AS (
              INSERT INTO usage (licence_id, identifier, at)
-             SELECT $1, $2, $6 FROM lic WHERE lic.used < lic.qlimit AND EXISTS (SELECT 1 FROM tok)
+             SELECT $1, $2, $5 FROM lic WHERE lic.used < lic.qlimit AND EXISTS (SELECT 1 FROM tok)
              ON CONFLICT (licence_id, identifier) DO NOTHING RETURNING licence_id),
            upd AS (
              UPDATE licences SET used = used + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
              RETURNING used)
            SELECT lic.used, lic.qlimit, lic.revoked, lic.customer,
              EXISTS (SELECT 1 FROM tok) AS token,
-             (SELECT tat FROM rate_limits WHERE licence_id = $1) AS tat,
+             (SELECT tat FROM rate_limits WHERE licence_id = $1) AS tat, ${clock} AS clock,
              (SELECT used FROM upd) AS counted,
              EXISTS (SELECT 1 FROM usage u WHERE u.licence_id = $1 AND u.identifier = $2) AS seen
            FROM lic`,
-          [licenceId, identifier, t, interval, rate.burst * interval, now.toISOString()],
+          [licenceId, identifier, interval, tolerance, now.toISOString()],
         )
         if (!row) return { status: 'unknown' }
         if (Number(row.revoked) === 1) return { status: 'revoked' }
-        if (!row.token) return { status: 'rate-limited', retryAfterSeconds: retryAfter(row.tat) }
+        if (!row.token)
+          return { status: 'rate-limited', retryAfterSeconds: retryAfter(row.tat, row.clock) }
         const customer = text(row.customer)
         if (row.counted !== null) return { status: 'counted', used: Number(row.counted), customer }
         // Not counted: a usage row for the identifier existed (seen in this
@@ -234,12 +244,21 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
         )
         if (!lic) return { status: 'unknown' }
         if (Number(lic.revoked) === 1) return { status: 'revoked' }
-        const token = await q(takeTokenSql('', 'true'), tokenParams)
+        const token = await q(takeTokenSql(clock, '', 'true'), [
+          licenceId,
+          null,
+          interval,
+          tolerance,
+        ])
         if (token.length === 0) {
-          const [limiter] = await q('SELECT tat FROM rate_limits WHERE licence_id = $1', [
-            licenceId,
-          ])
-          return { status: 'rate-limited', retryAfterSeconds: retryAfter(limiter?.tat) }
+          const [limiter] = await q(
+            `SELECT tat, ${clock} AS clock FROM rate_limits WHERE licence_id = $1`,
+            [licenceId],
+          )
+          return {
+            status: 'rate-limited',
+            retryAfterSeconds: retryAfter(limiter?.tat, limiter?.clock),
+          }
         }
         const used = Number(lic.used)
         const customer = text(lic.customer)
