@@ -40,15 +40,27 @@ const { values } = parseArgs({
   },
 })
 
-async function startChild(db: string): Promise<{ url: string; stop: () => void }> {
+interface Child {
+  url: string
+  /** Stops the service; resolves with the statements it sent PostgreSQL (one round trip each). */
+  stop: () => Promise<number>
+}
+
+async function startChild(db: string): Promise<Child> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', db], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`service exited with ${code}`)))
-  })
-  return { url, stop: () => child.kill('SIGTERM') }
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const first = await lines.next()
+  if (first.done) throw new Error('the service exited before printing its URL')
+  return {
+    url: first.value,
+    stop: async () => {
+      child.kill('SIGTERM')
+      const last = await lines.next()
+      return Number(/^round trips (\d+)$/.exec(last.value ?? '')?.[1] ?? Number.NaN)
+    },
+  }
 }
 
 const stripe = new Stripe('sk_test_bench')
@@ -149,7 +161,7 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ licence, identifier: `q${++q}` }),
     }))
-    sqlite.stop()
+    await sqlite.stop()
     const store = await createStore(openSqlite(file))
     const rows = await store.counts()
     await store.close()
@@ -179,8 +191,7 @@ async function main(): Promise<void> {
         load(a.url, seconds, connections, () => webhookRequest(++ia)),
         load(b.url, seconds, connections, () => webhookRequest(++ib)),
       ])
-      a.stop()
-      b.stop()
+      const hookTrips = (await a.stop()) + (await b.stop())
       const pgStore = await createStore(await openPostgres(url))
       const pgRows = await pgStore.counts()
       await pgStore.close()
@@ -192,6 +203,9 @@ async function main(): Promise<void> {
         pgRows.events === pgRows.licences && acked <= pgRows.events && pgRows.events <= distinct
       console.log(
         `  PostgreSQL rows: events ${pgRows.events}, licences ${pgRows.licences}; each id sent to both, distinct ids ${distinct} (A ${ia}, B ${ib}) ${fine ? '✔ none lost or doubled' : '✘'}`,
+      )
+      console.log(
+        `  PostgreSQL round trips per webhook: ${(hookTrips / (ok(ra) + ok(rb))).toFixed(2)} (${hookTrips} statements, ${ok(ra) + ok(rb)} answered)`,
       )
 
       // Usage of one per-query licence through both instances at once, each
@@ -224,13 +238,15 @@ async function main(): Promise<void> {
           usageOn('b', () => ++qb),
         ),
       ])
-      ua.stop()
-      ub.stop()
+      const usageTrips = (await ua.stop()) + (await ub.stop())
       const usageStore = await createStore(await openPostgres(url))
       const usageRows = (await usageStore.counts()).usage
       await usageStore.close()
       console.log(line('PostgreSQL, instance A: POST /usage', sa))
       console.log(line('PostgreSQL, instance B: POST /usage', sb))
+      console.log(
+        `  PostgreSQL round trips per usage: ${(usageTrips / (ok(sa) + ok(sb))).toFixed(2)} (${usageTrips} statements, ${ok(sa) + ok(sb)} answered)`,
+      )
       console.log(
         `  PostgreSQL usage rows ${usageRows} (2xx ${ok(sa) + ok(sb)} ≤ rows ≤ sent ${qa + qb} ${whole(usageRows, ok(sa) + ok(sb), qa + qb)})`,
       )
@@ -246,6 +262,14 @@ async function main(): Promise<void> {
 if (values.serve !== undefined) {
   // Child mode: one service process over the database named, printing its URL.
   const db = values.serve
+  // Every statement pg sends is one round trip (it does not pipeline): count them.
+  const { default: pg } = await import('pg')
+  let roundTrips = 0
+  const send = pg.Client.prototype.query as (...args: unknown[]) => unknown
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    roundTrips += 1
+    return send.apply(this, args)
+  } as typeof pg.Client.prototype.query
   const driver = db.startsWith('postgres') ? await openPostgres(db, { max: 20 }) : openSqlite(db)
   // Every instance signs with one key, as the instances of one hub do.
   const privateKey = createPrivateKey({
@@ -265,11 +289,18 @@ if (values.serve !== undefined) {
       signer: { kid, privateKey },
       keys,
       catalog: async () => ({ version: '1.0.0', files: [PAID_SHA], queryLimit: 10_000_000 }),
-      rateLimit: { perSecond: 1e9, burst: 1e9 },
+      // Effectively unlimited: a tolerance of 1,000 s of queries at a million a second.
+      rateLimit: { perSecond: 1e6, burst: 1e9 },
     },
   })
   console.log(service.url)
-  process.on('SIGTERM', () => void service.close().then(() => process.exit(0)))
+  process.on(
+    'SIGTERM',
+    () =>
+      void service.close().then(() => {
+        process.stdout.write(`round trips ${roundTrips}\n`, () => process.exit(0))
+      }),
+  )
 } else {
   await main()
 }
