@@ -7,7 +7,7 @@
  * afterwards: one event and one licence per distinct delivery, one usage row
  * per counted query, none lost or doubled.
  *
- *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10]
+ *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10] [--postgres-only]
  */
 import { spawn } from 'node:child_process'
 import { createPrivateKey } from 'node:crypto'
@@ -37,6 +37,7 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     connections: { type: 'string' },
     serve: { type: 'string' },
+    'postgres-only': { type: 'boolean' },
   },
 })
 
@@ -132,11 +133,10 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'agora-bench-licence-'))
   const before = loadavg()[0] as number
   try {
-    // SQLite: webhooks, then usage of one per-query licence.
-    const file = join(dir, 'licences.db')
-    const sqlite = await startChild(file)
-    let id = 0
-    const hooks = await load(sqlite.url, seconds, connections, () => webhookRequest(++id))
+    console.log(`licence service on loopback, ${connections} connections, ${seconds} s each`)
+    // Requests still in flight when autocannon stops are stored but not counted as 2xx.
+    const whole = (rowsSeen: number, acked: number, built: number) =>
+      acked <= rowsSeen && rowsSeen <= built ? '✔' : '✘'
     const claim = webhookRequest(0)
     const perQuery = {
       ...JSON.parse(claim.body),
@@ -150,30 +150,33 @@ async function main(): Promise<void> {
       },
     }
     const pqBody = JSON.stringify(perQuery)
-    await sendSigned(sqlite.url, pqBody)
-    const licence = await (
-      await fetch(`${sqlite.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
-    ).text()
-    let q = 0
-    const usage = await load(sqlite.url, seconds, connections, () => ({
-      method: 'POST',
-      path: '/usage',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ licence, identifier: `q${++q}` }),
-    }))
-    await sqlite.stop()
-    const store = await createStore(openSqlite(file))
-    const rows = await store.counts()
-    await store.close()
-    console.log(`licence service on loopback, ${connections} connections, ${seconds} s each`)
-    console.log(line('SQLite: POST /stripe/webhook (new checkout)', hooks))
-    console.log(line('SQLite: POST /usage (new identifier)', usage))
-    // Requests still in flight when autocannon stops are stored but not counted as 2xx.
-    const whole = (rowsSeen: number, acked: number, built: number) =>
-      acked <= rowsSeen && rowsSeen <= built ? '✔' : '✘'
-    console.log(
-      `  SQLite rows: events ${rows.events}, licences ${rows.licences} (2xx ${ok(hooks) + 1} ≤ rows ≤ sent ${id + 1} ${whole(rows.events, ok(hooks) + 1, id + 1)}), usage ${rows.usage} (2xx ${ok(usage)} ≤ rows ≤ sent ${q} ${whole(rows.usage, ok(usage), q)})`,
-    )
+    if (!values['postgres-only']) {
+      // SQLite: webhooks, then usage of one per-query licence.
+      const file = join(dir, 'licences.db')
+      const sqlite = await startChild(file)
+      let id = 0
+      const hooks = await load(sqlite.url, seconds, connections, () => webhookRequest(++id))
+      await sendSigned(sqlite.url, pqBody)
+      const licence = await (
+        await fetch(`${sqlite.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
+      ).text()
+      let q = 0
+      const usage = await load(sqlite.url, seconds, connections, () => ({
+        method: 'POST',
+        path: '/usage',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ licence, identifier: `q${++q}` }),
+      }))
+      await sqlite.stop()
+      const store = await createStore(openSqlite(file))
+      const rows = await store.counts()
+      await store.close()
+      console.log(line('SQLite: POST /stripe/webhook (new checkout)', hooks))
+      console.log(line('SQLite: POST /usage (new identifier)', usage))
+      console.log(
+        `  SQLite rows: events ${rows.events}, licences ${rows.licences} (2xx ${ok(hooks) + 1} ≤ rows ≤ sent ${id + 1} ${whole(rows.events, ok(hooks) + 1, id + 1)}), usage ${rows.usage} (2xx ${ok(usage)} ≤ rows ≤ sent ${q} ${whole(rows.usage, ok(usage), q)})`,
+      )
+    }
 
     if (!hasPostgres()) {
       console.log('  PostgreSQL binaries not found: the shared-PostgreSQL run is skipped')
