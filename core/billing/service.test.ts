@@ -21,16 +21,32 @@ import {
 
 const LICENCE_ID = licenceIdFor('cs_test_paid_1')
 
-type Backend = { name: string; open: () => Promise<SqlDriver> }
+type Backend = {
+  name: string
+  open: () => Promise<SqlDriver>
+  /** Two drivers on one fresh database, as two service processes would hold them. */
+  openShared: () => Promise<[SqlDriver, SqlDriver]>
+}
 let pgServer: TempPostgres | undefined
 let tmp: string
 let n = 0
 
 const backends: Backend[] = [
-  { name: 'sqlite', open: async () => openSqlite(join(tmp, `licences-${++n}.db`)) },
+  {
+    name: 'sqlite',
+    open: async () => openSqlite(join(tmp, `licences-${++n}.db`)),
+    openShared: async () => {
+      const file = join(tmp, `licences-${++n}.db`)
+      return [openSqlite(file), openSqlite(file)]
+    },
+  },
   {
     name: 'postgres',
     open: async () => openPostgres(await (pgServer as TempPostgres).createDatabase(`t${++n}`)),
+    openShared: async () => {
+      const url = await (pgServer as TempPostgres).createDatabase(`t${++n}`)
+      return [await openPostgres(url), await openPostgres(url)]
+    },
   },
 ]
 
@@ -45,7 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   pgServer?.stop()
   await rm(tmp, { recursive: true, force: true })
-})
+}, 60_000)
 
 async function claim(h: Harness, id = LICENCE_ID, secret = 'cs_test_paid_1'): Promise<Response> {
   return fetch(`${h.url}/licences/${id}`, { headers: { authorization: `Bearer ${secret}` } })
@@ -157,6 +173,65 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
       stripeEvent('charge.refunded', { id: 'ch_2', object: 'charge', payment_intent: 'pi_sub_2' }),
     )
     expect((await s.store.licence(licenceIdFor('sub_1')))?.revoked).toBe(true)
+  })
+
+  it('gives a subscription the renewed period end whether the renewal or the checkout comes first', async (t) => {
+    if (skip()) return t.skip()
+    const now = Math.floor(Date.now() / 1000)
+    const renewedEnd = now + 60 * 86400
+    const checkout = {
+      ...stripeEvent(
+        'checkout.session.completed',
+        paidSession({
+          id: 'cs_sub_1',
+          mode: 'subscription',
+          subscription: 'sub_9',
+          payment_intent: null,
+          customer: 'cus_9',
+          metadata: { agora_item: 'acme/tox', agora_price_type: 'subscription' },
+        }),
+      ),
+      created: now - 31 * 86400,
+    }
+    const renewal = {
+      ...stripeEvent('invoice.paid', {
+        id: 'in_renewal',
+        object: 'invoice',
+        customer: 'cus_9',
+        subscription: 'sub_9',
+        payment_intent: 'pi_renewal',
+        subscription_details: {
+          metadata: { agora_item: 'acme/tox', agora_price_type: 'subscription' },
+        },
+        lines: { data: [{ period: { start: renewedEnd - 30 * 86400, end: renewedEnd } }] },
+      }),
+      created: now - 10,
+    }
+    const finalState = async (order: unknown[]) => {
+      const s = await start()
+      for (const event of order) expect((await s.deliver(event)).status).toBe(200)
+      const answer = await claim(s, licenceIdFor('sub_9'), 'cs_sub_1')
+      expect(answer.status).toBe(200)
+      const { payload } = verifyLicence(await answer.text(), { keys: s.keys })
+      expect(payload.period_end).toBe(new Date(renewedEnd * 1000).toISOString())
+      const state = {
+        stored: await s.store.licence(licenceIdFor('sub_9')),
+        counts: await s.store.counts(),
+      }
+      await s.close()
+      h = undefined
+      return state
+    }
+    const inOrder = await finalState([checkout, renewal])
+    expect(inOrder.stored).toMatchObject({
+      paymentIntent: 'pi_renewal',
+      customer: 'cus_9',
+      revoked: false,
+    })
+    expect(await finalState([renewal, checkout])).toEqual(inOrder)
+    const duplicated = await finalState([renewal, renewal, checkout, renewal, checkout])
+    expect(duplicated).toEqual(inOrder)
+    expect(duplicated.counts).toEqual({ events: 2, licences: 1, usage: 0 })
   })
 
   it('records a replayed event once and issues no second licence', async (t) => {
@@ -369,7 +444,10 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     const bytes = Buffer.from(await (await fetch(urls[0]?.url as string)).arrayBuffer())
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(PAID_SHA)
     expect(bytes.equals(PAID)).toBe(true)
-    const forged = (urls[0] as { url: string }).url.replace(/sig=.(.*)$/, 'sig=A$1')
+    // Another first character of the signature, whatever it was.
+    const forged = (urls[0] as { url: string }).url.replace(/sig=(.)/, (_, c) =>
+      c === 'A' ? 'sig=B' : 'sig=A',
+    )
     const refused = await fetch(forged)
     expect(refused.status).toBe(403)
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
@@ -451,10 +529,67 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     expect((await s.store.counts()).usage).toBe(2)
   })
 
+  it('holds the rate limit across two instances sharing the database', async (t) => {
+    if (skip()) return t.skip()
+    const [one, two] = await backend.openShared()
+    // Four at once, then one per 100 s: no token comes back while the test runs.
+    const rateLimit = { perSecond: 0.01, burst: 4 }
+    const a = await startService(one, { service: { rateLimit } })
+    // One hub, one signing key: either instance accepts the licences the other hands out.
+    // B's clock runs an hour ahead: the limiter keeps time by the database's clock, so
+    // B cannot push the licence's schedule out of A's reach.
+    const b = await startService(two, {
+      service: {
+        rateLimit,
+        signer: a.signer,
+        keys: a.keys,
+        now: () => new Date(Date.now() + 3600_000),
+      },
+    })
+    try {
+      await a.deliver(
+        stripeEvent(
+          'checkout.session.completed',
+          paidSession({ metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' } }),
+        ),
+      )
+      const licence = await (await claim(b)).text()
+      const statuses: number[] = []
+      for (let k = 0; k < 10; k++) {
+        // Alternated as a load balancer would; identifiers repeat so the query limit never answers.
+        const answer = await post(k % 2 === 0 ? a : b, '/usage', {
+          licence,
+          identifier: `q${k % 2}`,
+        })
+        statuses.push(answer.status)
+        if (answer.status === 429) {
+          const wait = Number(answer.headers.get('retry-after'))
+          expect(wait).toBeGreaterThan(90)
+          expect(wait).toBeLessThanOrEqual(100)
+        }
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429, 429, 429, 429])
+      await a.deliver(
+        stripeEvent('charge.refunded', {
+          id: 'ch_1',
+          object: 'charge',
+          payment_intent: 'pi_test_1',
+        }),
+      )
+      const revoked = await post(b, '/usage', { licence, identifier: 'q0' })
+      expect(revoked.status).toBe(403)
+      expect(((await revoked.json()) as { error: { code: string } }).error.code).toBe(
+        'licence/revoked',
+      )
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('rate-limits usage per licence and refuses usage on other licence types', async (t) => {
     if (skip()) return t.skip()
-    const fixed = new Date()
-    const s = await start({ service: { rateLimit: { perSecond: 1, burst: 1 }, now: () => fixed } })
+    const s = await start({ service: { rateLimit: { perSecond: 0.01, burst: 1 } } })
     await s.deliver(
       stripeEvent(
         'checkout.session.completed',
@@ -465,7 +600,9 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     expect((await post(s, '/usage', { licence, identifier: 'a' })).status).toBe(200)
     const limited = await post(s, '/usage', { licence, identifier: 'b' })
     expect(limited.status).toBe(429)
-    expect(limited.headers.get('retry-after')).toBe('1')
+    // The next token in 100 s, less the moments since the first query.
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(90)
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(100)
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe(
       'licence/rate-limited',
     )
@@ -568,7 +705,7 @@ describe('core/billing/service against hostile requests', () => {
 describe('core/billing/service on a full SQLite disk', () => {
   it('answers 5xx, not 200, when the database file cannot grow', async () => {
     const file = join(tmp, 'full.db')
-    const driver = openSqlite(file, { maxPageCount: 12 })
+    const driver = openSqlite(file, { maxPageCount: 16 })
     const h = await startService(driver)
     try {
       const answers: number[] = []
@@ -580,6 +717,7 @@ describe('core/billing/service on a full SQLite disk', () => {
         answers.push((await h.deliver(stripeEvent('checkout.session.completed', big))).status)
       }
       expect(answers).toContain(503)
+      expect(answers).toContain(200)
       const stored = (await h.store.counts()).events
       // Every 200 was stored; no 503 was.
       expect(answers.filter((a) => a === 200).length).toBe(stored)

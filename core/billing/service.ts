@@ -13,7 +13,7 @@ import {
   verifyLicence,
 } from '#core/licence'
 import { meterEventOf } from './sale-spec.ts'
-import type { LicenceStore } from './store.ts'
+import type { LicenceStore, RateLimit } from './store.ts'
 import type { StripeCalls } from './stripe-calls.ts'
 import { hashClaim, type ItemCatalog, planEvent } from './stripe-events.ts'
 import { checkBlobUrl, signBlobUrl } from './url-signing.ts'
@@ -37,13 +37,14 @@ export interface LicenceServiceOptions {
   urlKey: Buffer
   /** How long a download URL lives; default 300 s. */
   urlTtlSeconds?: number
-  /** Per licence: requests a second and burst for /usage; default 5 and 20. */
-  rateLimit?: { perSecond: number; burst: number }
+  /** Per licence, across every instance sharing the store: requests a second and burst for /usage; default 5 and 20. */
+  rateLimit?: RateLimit
   now?: () => Date
   log?: (line: string) => void
 }
 
 const MAX_BODY = 1024 * 1024
+const RATE_LIMIT: RateLimit = { perSecond: 5, burst: 20 }
 
 /** HTTP statuses of the codes a client can cause; everything else is a 500. */
 const STATUS: Partial<Record<LicenceCode, number>> = {
@@ -78,7 +79,6 @@ export function createLicenceHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const now = options.now ?? (() => new Date())
   const log = options.log ?? (() => undefined)
-  const buckets = new Map<string, { tokens: number; at: number }>()
   let revocationCache: { revision: number; text: string } | undefined
 
   const revocationList = async (): Promise<string> => {
@@ -89,14 +89,19 @@ export function createLicenceHandler(
     return revocationCache.text
   }
 
-  /** A licence from a request body, verified against the pinned keys and the live revocation state. */
-  const licenceOf = async (body: Record<string, unknown>): Promise<VerifiedLicence> => {
+  /** A licence from a request body, verified offline against the pinned keys. */
+  const signedLicenceOf = (body: Record<string, unknown>): VerifiedLicence => {
     if (typeof body.licence !== 'string') {
       throw new AgoraError('licence/bad-request', 'the body has no "licence" string', {
         hint: 'send {"licence": "<the licence file text>"}',
       })
     }
-    const verified = verifyLicence(body.licence, { keys: options.keys, now: now() })
+    return verifyLicence(body.licence, { keys: options.keys, now: now() })
+  }
+
+  /** A licence from a request body, verified against the pinned keys and the live revocation state. */
+  const licenceOf = async (body: Record<string, unknown>): Promise<VerifiedLicence> => {
+    const verified = signedLicenceOf(body)
     const stored = await options.store.licence(verified.payload.id)
     if (!stored) {
       throw new AgoraError(
@@ -128,9 +133,11 @@ export function createLicenceHandler(
         options.webhookSecret,
         now().getTime() / 1000,
       )
-      if (await options.store.hasEvent(event.id))
-        return json(res, 200, { received: true, duplicate: true })
+      // The store tells a replay from a new event in the same statement that
+      // records it; only a revocation, which calls Stripe first, asks before.
       const { effect, note } = await planEvent(event, { catalog: options.catalog })
+      if (effect.revoke && (await options.store.hasEvent(event.id)))
+        return json(res, 200, { received: true, duplicate: true })
       if (note) log(`${event.id} ${event.type}: ${note}`)
       if (effect.revoke) {
         const object = event.data.object
@@ -221,7 +228,7 @@ export function createLicenceHandler(
     }
     if (req.method === 'POST' && path === '/usage') {
       const body = await readJson(req)
-      const { payload } = await licenceOf(body)
+      const { payload } = signedLicenceOf(body)
       if (payload.type !== 'per-query') {
         throw new AgoraError('licence/wrong-type', `${payload.id} is a ${payload.type} licence`, {
           hint: LICENCE_CODES['licence/wrong-type'].hint,
@@ -238,19 +245,27 @@ export function createLicenceHandler(
           },
         )
       }
-      const wait = takeToken(
-        buckets,
-        payload.id,
-        options.rateLimit ?? { perSecond: 5, burst: 20 },
-        now(),
+      // Known, not revoked, within the rate and the limit: one store call
+      // (one statement on PostgreSQL), the limiter shared by every instance.
+      const result = await storeWrite(() =>
+        options.store.countUsage(payload.id, identifier, now(), options.rateLimit ?? RATE_LIMIT),
       )
-      if (wait > 0) {
-        res.setHeader('retry-after', String(Math.ceil(wait)))
+      if (result.status === 'unknown') {
+        throw new AgoraError('licence/not-found', `${payload.id} is not known to this service`, {
+          hint: LICENCE_CODES['licence/not-found'].hint,
+        })
+      }
+      if (result.status === 'revoked') {
+        throw new AgoraError('licence/revoked', `${payload.id} was revoked`, {
+          hint: LICENCE_CODES['licence/revoked'].hint,
+        })
+      }
+      if (result.status === 'rate-limited') {
+        res.setHeader('retry-after', String(Math.max(1, Math.ceil(result.retryAfterSeconds))))
         throw new AgoraError('licence/rate-limited', `too many queries for ${payload.id}`, {
           hint: LICENCE_CODES['licence/rate-limited'].hint,
         })
       }
-      const result = await storeWrite(() => options.store.countUsage(payload.id, identifier, now()))
       if (result.status === 'exceeded') {
         throw new AgoraError(
           'licence/usage-exceeded',
@@ -260,17 +275,14 @@ export function createLicenceHandler(
           },
         )
       }
-      if (result.status === 'unknown')
-        throw new AgoraError('licence/not-found', `${payload.id} is unknown`)
-      const stored = await options.store.licence(payload.id)
-      if (stored?.customer) {
+      if (result.customer) {
         // Sent again for a retried identifier: Stripe counts an identifier once. The
         // meter is the one the Stripe sync made for this item (the same function
         // names it there and in payments/links.json's meter_event_name).
         const { kind, ns, name } = payload.item
         await options.calls.meterEvent({
           eventName: meterEventOf(`${kind}/${ns}/${name}`),
-          customer: stored.customer,
+          customer: result.customer,
           identifier: `${payload.id}:${identifier}`,
         })
       }
@@ -325,23 +337,6 @@ async function storeWrite<T>(fn: () => Promise<T>): Promise<T> {
       cause: error,
     })
   }
-}
-
-function takeToken(
-  buckets: Map<string, { tokens: number; at: number }>,
-  id: string,
-  limit: { perSecond: number; burst: number },
-  now: Date,
-): number {
-  const t = now.getTime() / 1000
-  const bucket = buckets.get(id) ?? { tokens: limit.burst, at: t }
-  bucket.tokens = Math.min(limit.burst, bucket.tokens + (t - bucket.at) * limit.perSecond)
-  bucket.at = t
-  buckets.set(id, bucket)
-  if (buckets.size > 100_000) buckets.delete(buckets.keys().next().value as string)
-  if (bucket.tokens < 1) return (1 - bucket.tokens) / limit.perSecond
-  bucket.tokens -= 1
-  return 0
 }
 
 function sameHex(a: string, b: string): boolean {

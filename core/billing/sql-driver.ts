@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { DatabaseSync } from 'node:sqlite'
 
 /** A row as the database returns it. */
@@ -90,8 +91,9 @@ export function openSqlite(
 
 /**
  * A driver over PostgreSQL (`pg`, loaded only here): a pool, each
- * transaction on one client, the schema created under an advisory lock so
- * several service processes can start at once.
+ * transaction on one client, statements with parameters prepared once per
+ * connection, the schema created under an advisory lock so several service
+ * processes can start at once.
  *
  * @example const driver = await openPostgres('postgres://agora@db/licences')
  */
@@ -103,14 +105,25 @@ export async function openPostgres(
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 })
   // An idle client's error (the server restarting) must not crash the service.
   pool.on('error', () => undefined)
+  // Named statements are parsed and planned once per connection, not per request.
+  const names = new Map<string, string>()
+  const statement = (text: string, params: readonly unknown[]) => {
+    if (params.length === 0) return { text }
+    let name = names.get(text)
+    if (!name) {
+      name = `agora_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`
+      names.set(text, name)
+    }
+    return { name, text, values: [...params] }
+  }
   const query: Query = async (sql, params = []) =>
-    (await pool.query(sql, [...params])).rows as Row[]
+    (await pool.query(statement(sql, params))).rows as Row[]
   const transaction = async <T>(fn: (q: Query) => Promise<T>): Promise<T> => {
     const client = await pool.connect()
     try {
       await client.query('BEGIN')
       const result = await fn(
-        async (sql, params = []) => (await client.query(sql, [...params])).rows as Row[],
+        async (sql, params = []) => (await client.query(statement(sql, params))).rows as Row[],
       )
       await client.query('COMMIT')
       return result

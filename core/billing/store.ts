@@ -27,13 +27,21 @@ export interface StoredLicence extends LicenceRecord {
   used: number
 }
 
+/** How often one licence may call /usage: a steady rate and a burst above it. */
+export interface RateLimit {
+  perSecond: number
+  burst: number
+}
+
 export type UsageResult =
-  | { status: 'counted'; used: number }
-  | { status: 'duplicate'; used: number }
+  | { status: 'counted'; used: number; customer: string | null }
+  | { status: 'duplicate'; used: number; customer: string | null }
   | { status: 'exceeded'; used: number }
+  | { status: 'rate-limited'; retryAfterSeconds: number }
+  | { status: 'revoked' }
   | { status: 'unknown' }
 
-/** The service's state: events seen, licences, revocations and usage. */
+/** The service's state: events seen, licences, revocations, usage and rate limits. */
 export interface LicenceStore {
   /** True when the event was recorded already. */
   hasEvent(id: string): Promise<boolean>
@@ -46,8 +54,17 @@ export interface LicenceStore {
   licence(id: string): Promise<StoredLicence | undefined>
   /** Revoked licence ids and a revision that grows with every revocation. */
   revocations(): Promise<{ revision: number; ids: string[] }>
-  /** Counts one query (once per identifier) against the licence's limit. */
-  countUsage(licenceId: string, identifier: string, now: Date): Promise<UsageResult>
+  /**
+   * Counts one query (once per identifier) against the licence's limit, in
+   * one transaction with the licence's rate limit, which lives in the
+   * database so every instance sharing it shares the limit.
+   */
+  countUsage(
+    licenceId: string,
+    identifier: string,
+    now: Date,
+    rate: RateLimit,
+  ): Promise<UsageResult>
   /** Row counts, for checks and benchmarks. */
   counts(): Promise<{ events: number; licences: number; usage: number }>
   close(): Promise<void>
@@ -79,44 +96,93 @@ export const SCHEMA: readonly string[] = [
      at TEXT NOT NULL,
      PRIMARY KEY (licence_id, identifier))`,
   'CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY, revision INTEGER NOT NULL)',
+  // One row per licence that called /usage: its GCRA theoretical arrival time
+  // (seconds since the epoch), the whole state of a token bucket in one number.
+  `CREATE TABLE IF NOT EXISTS rate_limits (
+     licence_id TEXT PRIMARY KEY,
+     tat DOUBLE PRECISION NOT NULL)`,
   'INSERT INTO meta (id, revision) VALUES (1, 0) ON CONFLICT (id) DO NOTHING',
 ]
 
-/** Thrown inside a transaction to roll it back and say why. */
-class Rollback {
-  readonly result: UsageResult
-  constructor(result: UsageResult) {
-    this.result = result
-  }
+const REVOKED_PAYMENT = 'EXISTS (SELECT 1 FROM revocations r WHERE r.payment_intent = $3)'
+
+/** A number parameter typed for PostgreSQL (which cannot infer `$n + $m`) and read as REAL by SQLite. */
+const real = (n: number) => `CAST($${n} AS DOUBLE PRECISION)`
+
+/**
+ * Takes one /usage token for licence `$1` with an emission interval `$3`
+ * (1 / rate, seconds) and a tolerance `$4` (burst × interval): the generic
+ * cell rate algorithm as one atomic UPSERT whose RETURNING row is the token
+ * (no row: refused). The time is the database's (`clock`, read once into
+ * the proposed row), so instances on machines whose clocks differ, or
+ * requests that waited for the licence's lock, share one timeline. `source`
+ * says where the one candidate row comes from (a CTE on PostgreSQL).
+ */
+function takeTokenSql(clock: string, source: string, where: string): string {
+  const now = `(excluded.tat - ${real(3)})`
+  const gate = `(CASE WHEN rate_limits.tat > ${now} THEN rate_limits.tat ELSE ${now} END)`
+  return `INSERT INTO rate_limits (licence_id, tat)
+     SELECT $1, ${clock} + ${real(3)} ${source} WHERE ${where}
+     ON CONFLICT (licence_id) DO UPDATE SET tat = ${gate} + ${real(3)}
+     WHERE ${gate} + ${real(3)} - ${now} <= ${real(4)}
+     RETURNING tat`
 }
 
-const REVOKED_PAYMENT = 'EXISTS (SELECT 1 FROM revocations r WHERE r.payment_intent = $3)'
+/** The database's clock in seconds since the epoch. */
+const CLOCK = {
+  postgres: 'CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)',
+  sqlite: "((julianday('now') - 2440587.5) * 86400.0)",
+} as const
 
 /**
  * The licence store over either driver: one implementation of the rules,
- * so SQLite and PostgreSQL cannot drift apart.
+ * so SQLite and PostgreSQL cannot drift apart. Where PostgreSQL can do in
+ * one statement (data-modifying CTEs, one round trip, its own transaction)
+ * what SQLite does in a few inside one transaction (in-process, no round
+ * trips), each gets its form of the same statements; the suite runs on both.
  *
  * @example const store = await createStore(openSqlite('licences.db'))
  */
 export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
   await driver.migrate(SCHEMA)
-  const storedIssued =
+  const stored = (field: string) =>
     driver.dialect === 'postgres'
-      ? "(licences.payload::json ->> 'issued')"
-      : "json_extract(licences.payload, '$.issued')"
+      ? `(licences.payload::json ->> '${field}')`
+      : `json_extract(licences.payload, '$.${field}')`
+  const upsert = upsertLicenceSql(stored)
+  const postgres = driver.dialect === 'postgres'
   return {
     async hasEvent(id) {
       return (await driver.query('SELECT 1 AS one FROM events WHERE id = $1', [id])).length > 0
     },
-    recordEvent(event, effect, now) {
+    async recordEvent(event, effect, now) {
+      const eventParams = [event.id, event.type, now.toISOString()]
+      if (postgres && effect.issue && !effect.revoke) {
+        // The event and the licence it issues in one statement: one round trip, one transaction.
+        const [row] = await driver.query(
+          `WITH ev AS (INSERT INTO events (id, type, received) VALUES ($9, $10, $11)
+             ON CONFLICT (id) DO NOTHING RETURNING id),
+           lic AS (${upsert('FROM ev')})
+           SELECT COUNT(*) AS fresh FROM ev`,
+          [...licenceParams(effect.issue), ...eventParams],
+        )
+        return Number(row?.fresh) > 0 ? 'applied' : 'duplicate'
+      }
+      if (!effect.issue && !effect.revoke) {
+        const inserted = await driver.query(
+          'INSERT INTO events (id, type, received) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id',
+          eventParams,
+        )
+        return inserted.length > 0 ? 'applied' : 'duplicate'
+      }
       return driver.transaction(async (q) => {
         const inserted = await q(
           'INSERT INTO events (id, type, received) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id',
-          [event.id, event.type, now.toISOString()],
+          eventParams,
         )
         if (inserted.length === 0) return 'duplicate'
         if (effect.revoke) await revoke(q, effect.revoke, now)
-        if (effect.issue) await issue(q, effect.issue, storedIssued)
+        if (effect.issue) await q(upsert(''), licenceParams(effect.issue))
         return 'applied'
       })
     },
@@ -129,31 +195,92 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
       const rows = await driver.query('SELECT id FROM licences WHERE revoked = 1 ORDER BY id')
       return { revision: Number(meta?.revision ?? 0), ids: rows.map((r) => String(r.id)) }
     },
-    async countUsage(licenceId, identifier, now) {
-      try {
-        return await driver.transaction(async (q) => {
-          const fresh = await q(
-            'INSERT INTO usage (licence_id, identifier, at) VALUES ($1, $2, $3) ON CONFLICT (licence_id, identifier) DO NOTHING RETURNING licence_id',
-            [licenceId, identifier, now.toISOString()],
-          )
-          if (fresh.length === 0) {
-            const [row] = await q('SELECT used FROM licences WHERE id = $1', [licenceId])
-            return { status: 'duplicate', used: Number(row?.used ?? 0) } as const
-          }
-          const [row] = await q(
-            'UPDATE licences SET used = used + 1 WHERE id = $1 AND qlimit IS NOT NULL AND used < qlimit RETURNING used',
+    async countUsage(licenceId, identifier, now, rate) {
+      const interval = 1 / rate.perSecond
+      const tolerance = rate.burst * interval
+      const clock = CLOCK[driver.dialect]
+      const retryAfter = (tat: unknown, at: unknown) =>
+        Math.max(Number(tat), Number(at)) + interval - Number(at) - tolerance
+      if (postgres) {
+        // Locking the licence row first serialises the queries of one licence,
+        // so the limit check, the usage row and the count agree; the usage
+        // row's key keeps a retried identifier to one row.
+        const [row] = await driver.query(
+          `WITH lic AS (
+             SELECT used, qlimit, revoked, customer FROM licences WHERE id = $1 FOR UPDATE),
+           tok AS (${takeTokenSql(clock, 'FROM lic', 'lic.revoked = 0')}),
+           ins AS (
+             INSERT INTO usage (licence_id, identifier, at)
+             SELECT $1, $2, $5 FROM lic WHERE lic.used < lic.qlimit AND EXISTS (SELECT 1 FROM tok)
+             ON CONFLICT (licence_id, identifier) DO NOTHING RETURNING licence_id),
+           upd AS (
+             UPDATE licences SET used = used + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
+             RETURNING used)
+           SELECT lic.used, lic.qlimit, lic.revoked, lic.customer,
+             EXISTS (SELECT 1 FROM tok) AS token,
+             (SELECT tat FROM rate_limits WHERE licence_id = $1) AS tat, ${clock} AS clock,
+             (SELECT used FROM upd) AS counted,
+             EXISTS (SELECT 1 FROM usage u WHERE u.licence_id = $1 AND u.identifier = $2) AS seen
+           FROM lic`,
+          [licenceId, identifier, interval, tolerance, now.toISOString()],
+        )
+        if (!row) return { status: 'unknown' }
+        if (Number(row.revoked) === 1) return { status: 'revoked' }
+        if (!row.token)
+          return { status: 'rate-limited', retryAfterSeconds: retryAfter(row.tat, row.clock) }
+        const customer = text(row.customer)
+        if (row.counted !== null) return { status: 'counted', used: Number(row.counted), customer }
+        // Not counted: a usage row for the identifier existed (seen in this
+        // statement's snapshot, or met by the insert), or the limit was reached.
+        const used = Number(row.used)
+        if (row.seen || (row.qlimit !== null && used < Number(row.qlimit)))
+          return { status: 'duplicate', used, customer }
+        return { status: 'exceeded', used }
+      }
+      return driver.transaction(async (q): Promise<UsageResult> => {
+        const [lic] = await q(
+          'SELECT used, qlimit, revoked, customer FROM licences WHERE id = $1',
+          [licenceId],
+        )
+        if (!lic) return { status: 'unknown' }
+        if (Number(lic.revoked) === 1) return { status: 'revoked' }
+        const token = await q(takeTokenSql(clock, '', 'true'), [
+          licenceId,
+          null,
+          interval,
+          tolerance,
+        ])
+        if (token.length === 0) {
+          const [limiter] = await q(
+            `SELECT tat, ${clock} AS clock FROM rate_limits WHERE licence_id = $1`,
             [licenceId],
           )
-          if (row) return { status: 'counted', used: Number(row.used) } as const
-          const [current] = await q('SELECT used FROM licences WHERE id = $1', [licenceId])
-          throw new Rollback(
-            current ? { status: 'exceeded', used: Number(current.used) } : { status: 'unknown' },
+          return {
+            status: 'rate-limited',
+            retryAfterSeconds: retryAfter(limiter?.tat, limiter?.clock),
+          }
+        }
+        const used = Number(lic.used)
+        const customer = text(lic.customer)
+        if (lic.qlimit === null || used >= Number(lic.qlimit)) {
+          const seen = await q(
+            'SELECT 1 AS one FROM usage WHERE licence_id = $1 AND identifier = $2',
+            [licenceId, identifier],
           )
-        })
-      } catch (error) {
-        if (error instanceof Rollback) return error.result
-        throw error
-      }
+          return seen.length > 0
+            ? { status: 'duplicate', used, customer }
+            : { status: 'exceeded', used }
+        }
+        const fresh = await q(
+          'INSERT INTO usage (licence_id, identifier, at) VALUES ($1, $2, $3) ON CONFLICT (licence_id, identifier) DO NOTHING RETURNING licence_id',
+          [licenceId, identifier, now.toISOString()],
+        )
+        if (fresh.length === 0) return { status: 'duplicate', used, customer }
+        const [row] = await q('UPDATE licences SET used = used + 1 WHERE id = $1 RETURNING used', [
+          licenceId,
+        ])
+        return { status: 'counted', used: Number(row?.used), customer }
+      })
     },
     async counts() {
       const count = async (table: string) =>
@@ -179,40 +306,58 @@ async function revoke(q: Query, revoke: { paymentIntent: string; reason: string 
   await q('UPDATE meta SET revision = revision + 1 WHERE id = 1')
 }
 
-/**
- * Issues or renews a licence. A payment revoked before its licence arrived
- * (a refund delivered before the completion) leaves the licence revoked, so
- * any delivery order ends in the same state. Stripe does not deliver in
- * order: a renewal from an event older than the stored licence's (last
- * month's invoice retried late) changes nothing, so a period never shrinks
- * and the payment a refund names stays the latest one.
- */
-async function issue(q: Query, record: LicenceRecord, storedIssued: string) {
-  await q(
-    `INSERT INTO licences (id, claim_hash, payment_intent, customer, payload, qlimit, revoked)
-     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN ${REVOKED_PAYMENT} THEN 1 ELSE 0 END)
-     ON CONFLICT (id) DO UPDATE SET
-       payload = excluded.payload,
-       claim_hash = COALESCE(licences.claim_hash, excluded.claim_hash),
-       payment_intent = COALESCE(excluded.payment_intent, licences.payment_intent),
-       customer = COALESCE(excluded.customer, licences.customer),
-       qlimit = excluded.qlimit,
-       revoked = CASE WHEN licences.revoked = 1 OR ${REVOKED_PAYMENT} THEN 1 ELSE 0 END
-     WHERE ${storedIssued} IS NULL OR ${storedIssued} <= $7`,
-    [
-      record.id,
-      record.claimHash,
-      record.paymentIntent,
-      record.customer,
-      JSON.stringify(record.payload),
-      record.limit,
-      record.payload.issued,
-    ],
-  )
+function licenceParams(record: LicenceRecord): unknown[] {
+  return [
+    record.id,
+    record.claimHash,
+    record.paymentIntent,
+    record.customer,
+    JSON.stringify(record.payload),
+    record.limit,
+    record.payload.issued,
+    record.payload.period_end ?? '',
+  ]
 }
 
+/**
+ * Issues or renews a licence (parameters: `licenceParams`). Stripe does not
+ * deliver in order, so every order of the same events must end in the same
+ * row:
+ * - the payload (period, files, limit) comes from the latest event (by its
+ *   `created`, then the later period end): last month's invoice retried late
+ *   changes no period, so a period never shrinks;
+ * - the claim secret, the customer and the payment are kept from whichever
+ *   event brought them, so a renewal that arrives before its checkout keeps
+ *   its period and the checkout still gives the buyer the claim, and the
+ *   payment a refund names stays the latest one;
+ * - a payment revoked before its licence arrived (a refund delivered before
+ *   the completion) leaves the licence revoked.
+ */
+function upsertLicenceSql(stored: (field: string) => string): (source: string) => string {
+  const newer = `(${stored('issued')} IS NULL OR ${stored('issued')} < $7
+    OR (${stored('issued')} = $7 AND COALESCE(${stored('period_end')}, '') <= $8))`
+  const pick = (column: string) =>
+    `CASE WHEN ${newer} THEN COALESCE(excluded.${column}, licences.${column})
+       ELSE COALESCE(licences.${column}, excluded.${column}) END`
+  // INSERT … SELECT (not VALUES) so PostgreSQL can draw the row from a CTE;
+  // SQLite needs the WHERE to read ON CONFLICT as the upsert's.
+  return (
+    source,
+  ) => `INSERT INTO licences (id, claim_hash, payment_intent, customer, payload, qlimit, revoked)
+     SELECT $1, $2, $3, $4, $5, CAST($6 AS INTEGER), CASE WHEN ${REVOKED_PAYMENT} THEN 1 ELSE 0 END
+     ${source} WHERE true
+     ON CONFLICT (id) DO UPDATE SET
+       payload = CASE WHEN ${newer} THEN excluded.payload ELSE licences.payload END,
+       qlimit = CASE WHEN ${newer} THEN excluded.qlimit ELSE licences.qlimit END,
+       claim_hash = COALESCE(licences.claim_hash, excluded.claim_hash),
+       payment_intent = ${pick('payment_intent')},
+       customer = ${pick('customer')},
+       revoked = CASE WHEN licences.revoked = 1 OR ${REVOKED_PAYMENT} THEN 1 ELSE 0 END`
+}
+
+const text = (v: unknown) => (v === null || v === undefined ? null : String(v))
+
 function toLicence(row: Record<string, unknown>): StoredLicence {
-  const text = (v: unknown) => (v === null || v === undefined ? null : String(v))
   return {
     id: String(row.id),
     claimHash: text(row.claim_hash),

@@ -1,14 +1,16 @@
 /**
  * The licence service under autocannon on loopback, each service in its own
  * process: webhook deliveries (each a new paid checkout, so each issues a
- * licence) and per-query usage counts on SQLite, then webhooks on two
- * service processes sharing one PostgreSQL, every event delivered to both
- * at once. Rows are counted afterwards: one event and one licence per
- * distinct delivery, one usage row per counted query, none lost or doubled.
+ * licence) and per-query usage counts on SQLite, then two service processes
+ * sharing one PostgreSQL: webhooks, every event delivered to both at once,
+ * and usage of one per-query licence through both at once. Rows are counted
+ * afterwards: one event and one licence per distinct delivery, one usage row
+ * per counted query, none lost or doubled.
  *
- *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10]
+ *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10] [--postgres-only]
  */
 import { spawn } from 'node:child_process'
+import { createPrivateKey } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { loadavg, tmpdir } from 'node:os'
@@ -17,6 +19,8 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
+import { rawPublicKey } from '#core/index-format'
+import { keyringOf } from '#core/licence'
 import { openPostgres, openSqlite } from '../../core/billing/sql-driver.ts'
 import { createStore } from '../../core/billing/store.ts'
 import { hasPostgres, startPostgres } from '../../core/billing/testing/postgres.ts'
@@ -33,18 +37,31 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     connections: { type: 'string' },
     serve: { type: 'string' },
+    'postgres-only': { type: 'boolean' },
   },
 })
 
-async function startChild(db: string): Promise<{ url: string; stop: () => void }> {
+interface Child {
+  url: string
+  /** Stops the service; resolves with the statements it sent PostgreSQL (one round trip each). */
+  stop: () => Promise<number>
+}
+
+async function startChild(db: string): Promise<Child> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', db], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`service exited with ${code}`)))
-  })
-  return { url, stop: () => child.kill('SIGTERM') }
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const first = await lines.next()
+  if (first.done) throw new Error('the service exited before printing its URL')
+  return {
+    url: first.value,
+    stop: async () => {
+      child.kill('SIGTERM')
+      const last = await lines.next()
+      return Number(/^round trips (\d+)$/.exec(last.value ?? '')?.[1] ?? Number.NaN)
+    },
+  }
 }
 
 const stripe = new Stripe('sk_test_bench')
@@ -64,6 +81,19 @@ function webhookRequest(id: number) {
     body,
     headers: { 'content-type': 'application/json', 'stripe-signature': header },
   }
+}
+
+async function sendSigned(url: string, body: string): Promise<void> {
+  await fetch(`${url}/stripe/webhook`, {
+    method: 'POST',
+    headers: {
+      'stripe-signature': stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: WEBHOOK_SECRET,
+      }),
+    },
+    body,
+  })
 }
 
 /** The part of autocannon's result the report reads (the package ships no types). */
@@ -103,11 +133,10 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'agora-bench-licence-'))
   const before = loadavg()[0] as number
   try {
-    // SQLite: webhooks, then usage of one per-query licence.
-    const file = join(dir, 'licences.db')
-    const sqlite = await startChild(file)
-    let id = 0
-    const hooks = await load(sqlite.url, seconds, connections, () => webhookRequest(++id))
+    console.log(`licence service on loopback, ${connections} connections, ${seconds} s each`)
+    // Requests still in flight when autocannon stops are stored but not counted as 2xx.
+    const whole = (rowsSeen: number, acked: number, built: number) =>
+      acked <= rowsSeen && rowsSeen <= built ? '✔' : '✘'
     const claim = webhookRequest(0)
     const perQuery = {
       ...JSON.parse(claim.body),
@@ -121,39 +150,33 @@ async function main(): Promise<void> {
       },
     }
     const pqBody = JSON.stringify(perQuery)
-    await fetch(`${sqlite.url}/stripe/webhook`, {
-      method: 'POST',
-      headers: {
-        'stripe-signature': stripe.webhooks.generateTestHeaderString({
-          payload: pqBody,
-          secret: WEBHOOK_SECRET,
-        }),
-      },
-      body: pqBody,
-    })
-    const licence = await (
-      await fetch(`${sqlite.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
-    ).text()
-    let q = 0
-    const usage = await load(sqlite.url, seconds, connections, () => ({
-      method: 'POST',
-      path: '/usage',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ licence, identifier: `q${++q}` }),
-    }))
-    sqlite.stop()
-    const store = await createStore(openSqlite(file))
-    const rows = await store.counts()
-    await store.close()
-    console.log(`licence service on loopback, ${connections} connections, ${seconds} s each`)
-    console.log(line('SQLite: POST /stripe/webhook (new checkout)', hooks))
-    console.log(line('SQLite: POST /usage (new identifier)', usage))
-    // Requests still in flight when autocannon stops are stored but not counted as 2xx.
-    const whole = (rowsSeen: number, acked: number, built: number) =>
-      acked <= rowsSeen && rowsSeen <= built ? '✔' : '✘'
-    console.log(
-      `  SQLite rows: events ${rows.events}, licences ${rows.licences} (2xx ${ok(hooks) + 1} ≤ rows ≤ sent ${id + 1} ${whole(rows.events, ok(hooks) + 1, id + 1)}), usage ${rows.usage} (2xx ${ok(usage)} ≤ rows ≤ sent ${q} ${whole(rows.usage, ok(usage), q)})`,
-    )
+    if (!values['postgres-only']) {
+      // SQLite: webhooks, then usage of one per-query licence.
+      const file = join(dir, 'licences.db')
+      const sqlite = await startChild(file)
+      let id = 0
+      const hooks = await load(sqlite.url, seconds, connections, () => webhookRequest(++id))
+      await sendSigned(sqlite.url, pqBody)
+      const licence = await (
+        await fetch(`${sqlite.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
+      ).text()
+      let q = 0
+      const usage = await load(sqlite.url, seconds, connections, () => ({
+        method: 'POST',
+        path: '/usage',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ licence, identifier: `q${++q}` }),
+      }))
+      await sqlite.stop()
+      const store = await createStore(openSqlite(file))
+      const rows = await store.counts()
+      await store.close()
+      console.log(line('SQLite: POST /stripe/webhook (new checkout)', hooks))
+      console.log(line('SQLite: POST /usage (new identifier)', usage))
+      console.log(
+        `  SQLite rows: events ${rows.events}, licences ${rows.licences} (2xx ${ok(hooks) + 1} ≤ rows ≤ sent ${id + 1} ${whole(rows.events, ok(hooks) + 1, id + 1)}), usage ${rows.usage} (2xx ${ok(usage)} ≤ rows ≤ sent ${q} ${whole(rows.usage, ok(usage), q)})`,
+      )
+    }
 
     if (!hasPostgres()) {
       console.log('  PostgreSQL binaries not found: the shared-PostgreSQL run is skipped')
@@ -171,8 +194,7 @@ async function main(): Promise<void> {
         load(a.url, seconds, connections, () => webhookRequest(++ia)),
         load(b.url, seconds, connections, () => webhookRequest(++ib)),
       ])
-      a.stop()
-      b.stop()
+      const hookTrips = (await a.stop()) + (await b.stop())
       const pgStore = await createStore(await openPostgres(url))
       const pgRows = await pgStore.counts()
       await pgStore.close()
@@ -184,6 +206,52 @@ async function main(): Promise<void> {
         pgRows.events === pgRows.licences && acked <= pgRows.events && pgRows.events <= distinct
       console.log(
         `  PostgreSQL rows: events ${pgRows.events}, licences ${pgRows.licences}; each id sent to both, distinct ids ${distinct} (A ${ia}, B ${ib}) ${fine ? '✔ none lost or doubled' : '✘'}`,
+      )
+      console.log(
+        `  PostgreSQL round trips per webhook: ${(hookTrips / (ok(ra) + ok(rb))).toFixed(2)} (${hookTrips} statements, ${ok(ra) + ok(rb)} answered)`,
+      )
+
+      // Usage of one per-query licence through both instances at once, each
+      // with its own identifiers (a load balancer spreading one buyer's queries).
+      const ua = await startChild(url)
+      const ub = await startChild(url)
+      await sendSigned(ua.url, pqBody)
+      const pgLicence = await (
+        await fetch(`${ua.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
+      ).text()
+      let qa = 0
+      let qb = 0
+      const usageOn = (prefix: string, next: () => number) => () => ({
+        method: 'POST',
+        path: '/usage',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ licence: pgLicence, identifier: `${prefix}${next()}` }),
+      })
+      const [sa, sb] = await Promise.all([
+        load(
+          ua.url,
+          seconds,
+          connections,
+          usageOn('a', () => ++qa),
+        ),
+        load(
+          ub.url,
+          seconds,
+          connections,
+          usageOn('b', () => ++qb),
+        ),
+      ])
+      const usageTrips = (await ua.stop()) + (await ub.stop())
+      const usageStore = await createStore(await openPostgres(url))
+      const usageRows = (await usageStore.counts()).usage
+      await usageStore.close()
+      console.log(line('PostgreSQL, instance A: POST /usage', sa))
+      console.log(line('PostgreSQL, instance B: POST /usage', sb))
+      console.log(
+        `  PostgreSQL round trips per usage: ${(usageTrips / (ok(sa) + ok(sb))).toFixed(2)} (${usageTrips} statements, ${ok(sa) + ok(sb)} answered)`,
+      )
+      console.log(
+        `  PostgreSQL usage rows ${usageRows} (2xx ${ok(sa) + ok(sb)} ≤ rows ≤ sent ${qa + qb} ${whole(usageRows, ok(sa) + ok(sb), qa + qb)})`,
       )
     } finally {
       pg.stop()
@@ -197,15 +265,45 @@ async function main(): Promise<void> {
 if (values.serve !== undefined) {
   // Child mode: one service process over the database named, printing its URL.
   const db = values.serve
+  // Every statement pg sends is one round trip (it does not pipeline): count them.
+  const { default: pg } = await import('pg')
+  let roundTrips = 0
+  const send = pg.Client.prototype.query as (...args: unknown[]) => unknown
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    roundTrips += 1
+    return send.apply(this, args)
+  } as typeof pg.Client.prototype.query
   const driver = db.startsWith('postgres') ? await openPostgres(db, { max: 20 }) : openSqlite(db)
+  // Every instance signs with one key, as the instances of one hub do.
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([
+      Buffer.from('302e020100300506032b657004220420', 'hex'),
+      Buffer.alloc(32, 7),
+    ]),
+    format: 'der',
+    type: 'pkcs8',
+  })
+  const kid = 'licence-bench'
+  const keys = keyringOf([
+    { id: kid, algorithm: 'ed25519', public_key: rawPublicKey(privateKey).toString('base64') },
+  ])
   const service = await startService(driver, {
     service: {
+      signer: { kid, privateKey },
+      keys,
       catalog: async () => ({ version: '1.0.0', files: [PAID_SHA], queryLimit: 10_000_000 }),
-      rateLimit: { perSecond: 1e9, burst: 1e9 },
+      // Effectively unlimited: a tolerance of 1,000 s of queries at a million a second.
+      rateLimit: { perSecond: 1e6, burst: 1e9 },
     },
   })
   console.log(service.url)
-  process.on('SIGTERM', () => void service.close().then(() => process.exit(0)))
+  process.on(
+    'SIGTERM',
+    () =>
+      void service.close().then(() => {
+        process.stdout.write(`round trips ${roundTrips}\n`, () => process.exit(0))
+      }),
+  )
 } else {
   await main()
 }

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
@@ -129,7 +129,7 @@ export interface Harness {
   calls: StripeCall[]
   keys: Keyring
   publicKey: string
-  signer: { kid: string; privateKey: ReturnType<typeof generateKeyPairSync>['privateKey'] }
+  signer: { kid: string; privateKey: KeyObject }
   /** A signed webhook delivery of `event` (timestamp offset in seconds). */
   deliver(
     event: unknown,
