@@ -69,7 +69,7 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
   log(
     `Hugging Face protocol for static hosts: ${plural(hub.hf.repos, 'repository', 'repositories')}, ${plural(hub.hf.counts.redirectRules, '_redirects rule')}, ${plural(hub.hf.counts.nginxLocations, 'nginx location')} (nginx-hf.conf)`,
   )
-  for (const warning of hub.hf.warnings) log(`warning: ${warning}`)
+  for (const limit of hub.hf.warnings) log(`  (only if deployed to that host) ${limit}`)
   return hub
 }
 

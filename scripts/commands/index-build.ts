@@ -277,7 +277,7 @@ const command: Command = {
       report.info(
         `Hugging Face protocol for static hosts: ${plural(hf.repos, 'repository', 'repositories')}, ${plural(hf.counts.redirectRules, '_redirects rule')}, ${plural(hf.counts.nginxLocations, 'nginx location')} → ${join(outDir, 'nginx-hf.conf')}`,
       )
-      for (const warning of hf.warnings) report.warn(`warning: ${warning}`)
+      for (const limit of hf.warnings) report.info(`  (only if deployed to that host) ${limit}`)
     }
     report.result({
       ok: true,
