@@ -1,9 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { dirname } from 'node:path'
-import { Readable, Transform, type TransformCallback } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import type { BlobInfo } from '#core/blobs'
 import { withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
@@ -42,15 +39,10 @@ export interface DownloadResult {
 
 /** Opening `.partial` never follows a link planted at its name. */
 const NO_FOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0
-// fs.open takes numeric flags, as createWriteStream passes them on; its types only name strings.
-const WRITE_NO_FOLLOW = (nodeFs.constants.O_WRONLY |
-  nodeFs.constants.O_CREAT |
-  nodeFs.constants.O_TRUNC |
-  NO_FOLLOW) as unknown as string
-const APPEND_NO_FOLLOW = (nodeFs.constants.O_WRONLY |
-  nodeFs.constants.O_CREAT |
-  nodeFs.constants.O_APPEND |
-  NO_FOLLOW) as unknown as string
+const WRITE_NO_FOLLOW =
+  nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_TRUNC | NO_FOLLOW
+const APPEND_NO_FOLLOW =
+  nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_APPEND | NO_FOLLOW
 
 /** The server's bytes stopped before the expected size without an error; resume. */
 class ShortBodyError extends Error {
@@ -125,21 +117,19 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
               offset = 0
               hash = createHash('sha256')
             }
-            const meter = new Meter(hash, expected.size - offset, url, (n) => {
-              guard.touch()
-              result.transferred += n
-              options.onProgress?.(n)
+            await receive(answer.body, {
+              fs,
+              hash,
+              path: partial,
+              flags: offset > 0 ? APPEND_NO_FOLLOW : WRITE_NO_FOLLOW,
+              limit: expected.size - offset,
+              url,
+              onData: (n) => {
+                guard.touch()
+                result.transferred += n
+                options.onProgress?.(n)
+              },
             })
-            await pipeline(
-              Readable.fromWeb(answer.body as WebReadableStream<Uint8Array>, {
-                highWaterMark: 1 << 18,
-              }),
-              meter,
-              fs.createWriteStream(partial, {
-                flags: offset > 0 ? APPEND_NO_FOLLOW : WRITE_NO_FOLLOW,
-                highWaterMark: 1 << 18,
-              }),
-            )
           } catch (error) {
             throw guard.explain(error)
           } finally {
@@ -212,41 +202,82 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
 }
 
 /**
- * Hashes and counts bytes on their way to disk, and stops a body that runs
- * past the expected size, so a hostile server cannot fill the disk.
+ * Hashes a response body and appends it to the `.partial` file, counting
+ * bytes and stopping a body that runs past the expected size, so a hostile
+ * server cannot fill the disk. The body is read with its own reader, not
+ * through Readable.fromWeb and a Transform: each stream adapter costs time
+ * per chunk on the thread that also parses HTTP, and the pull is CPU-bound.
  */
-class Meter extends Transform {
-  readonly #hash: Hash
-  readonly #onData: (bytes: number) => void
-  readonly #url: string
-  #left: number
-
-  constructor(hash: Hash, limit: number, url: string, onData: (bytes: number) => void) {
-    super({ highWaterMark: 1 << 18 })
-    this.#hash = hash
-    this.#left = limit
-    this.#url = url
-    this.#onData = onData
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.#left -= chunk.length
-    if (this.#left < 0) {
-      callback(
-        new AgoraError(
+async function receive(
+  body: ReadableStream<Uint8Array>,
+  options: {
+    fs: ClientFs
+    /** Holds the hash of the bytes the file already has. */
+    hash: Hash
+    path: string
+    flags: number
+    limit: number
+    url: string
+    onData: (bytes: number) => void
+  },
+): Promise<void> {
+  const { fs, hash, path, url, onData } = options
+  // fs.open takes numeric flags, as createWriteStream passes them on; its types only name strings.
+  const file = fs.createWriteStream(path, {
+    flags: options.flags as unknown as string,
+    highWaterMark: 1 << 18,
+  })
+  let failure: unknown
+  file.on('error', (error) => {
+    failure ??= error
+  })
+  // 'close', not 'finish': the file is closed (or the failure known) before it is renamed or removed.
+  const closed = new Promise<void>((resolve) => file.once('close', () => resolve()))
+  const reader = body.getReader()
+  let left = options.limit
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      left -= value.byteLength
+      if (left < 0) {
+        throw new AgoraError(
           'client/size-mismatch',
-          `${this.#url}: the server sent more bytes than the index lists`,
+          `${url}: the server sent more bytes than the index lists`,
           {
             hint: 'the server holds a different file than the index says; report it to the hub',
           },
-        ),
-      )
-      return
+        )
+      }
+      hash.update(value)
+      onData(value.byteLength)
+      if (!file.write(value)) await drained(file)
+      if (failure) throw failure
     }
-    this.#hash.update(chunk)
-    this.#onData(chunk.length)
-    callback(null, chunk)
+    file.end()
+    await closed
+    if (failure) throw failure
+  } catch (error) {
+    await reader.cancel().catch(() => undefined)
+    file.destroy()
+    await closed
+    throw error
   }
+}
+
+/** Resolves when the stream wants more, or when it failed or closed (the caller checks which). */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done)
+      stream.off('error', done)
+      stream.off('close', done)
+      resolve()
+    }
+    stream.on('drain', done)
+    stream.on('error', done)
+    stream.on('close', done)
+  })
 }
 
 function rangeStartsAt(answer: Response, offset: number): boolean {

@@ -13,7 +13,11 @@
  * Before each run it waits (up to --idle-wait seconds) for the 1-minute load
  * average to fall under 1.
  *
- *   node scripts/bench/pull.ts [--files 4] [--size-mib 256] [--runs 2] [--cold-start] [--idle-wait 240]
+ * --baseline DIR also times the pull of another checkout (say, main's
+ * worktree) in each run, next to this one's and in alternating order, so a
+ * change to the client is judged A/B under the same load.
+ *
+ *   node scripts/bench/pull.ts [--files 4] [--size-mib 256] [--runs 2] [--cold-start] [--idle-wait 240] [--baseline DIR]
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -34,12 +38,14 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '2' },
     'cold-start': { type: 'boolean', default: false },
     'idle-wait': { type: 'string', default: '240' },
+    baseline: { type: 'string' },
   },
 })
 const fileCount = Number(values.files)
 const size = Number(values['size-mib']) * 1024 * 1024
 const runs = Number(values.runs)
 const idleWaitMs = Number(values['idle-wait']) * 1000
+const baseline = values.baseline
 
 /** Waits until the 1-minute load average is under 1, or the wait runs out. */
 async function waitForIdle(): Promise<void> {
@@ -109,6 +115,7 @@ try {
     fetch: number
     rss: number
     warm: number
+    base: number | undefined
     before: number
     load: [number, number]
   }[] = []
@@ -161,8 +168,8 @@ try {
       if (fetched.status !== 0) throw new Error(`node fetch failed: ${fetched.stderr}`)
       return Number(process.hrtime.bigint() - started) / 1e9
     }
-    const args = [
-      join(repo, 'scripts/agora.ts'),
+    const pullArgs = (checkout: string, cache: string) => [
+      join(checkout, 'scripts/agora.ts'),
       'pull',
       'bench/big',
       '--index',
@@ -170,22 +177,31 @@ try {
       '--key',
       publicKey,
       '--cache',
-      join(dir, 'cache'),
+      join(dir, cache),
       '--lock',
-      join(dir, 'agora.lock'),
+      join(dir, `${cache}.lock`),
       '--json',
     ]
+    const args = pullArgs(repo, 'cache')
     const measurePull = async () => {
       await exec('sync', [])
       requests.length = 0
       return timed(node, args, dir)
     }
+    const measureBaseline = async () => {
+      if (!baseline) return undefined
+      await exec('sync', [])
+      return (await timed(node, pullArgs(baseline, 'baseline-cache'), dir)).seconds
+    }
     let floor: number
     let cold: Awaited<ReturnType<typeof measurePull>>
+    let base: number | undefined
     if (run % 2 === 1) {
       floor = await measureFloor()
       cold = await measurePull()
+      base = await measureBaseline()
     } else {
+      base = await measureBaseline()
       cold = await measurePull()
       floor = await measureFloor()
     }
@@ -203,6 +219,7 @@ try {
       fetch: nodeFetch,
       rss: cold.rssMiB,
       warm: warm.seconds,
+      base,
       before,
       load: [loadBefore, loadavg()[0] ?? 0],
     })
@@ -221,6 +238,15 @@ try {
     process.stdout.write(
       `${String(i + 1).padStart(3)}  ${`${r.load[0].toFixed(2)} / ${r.load[1].toFixed(2)}`.padStart(20)}  ${r.pull.toFixed(2).padStart(6)}  ${r.curl.toFixed(2).padStart(6)}  ${r.floor.toFixed(2).padStart(16)}  ${r.fetch.toFixed(2).padStart(12)}  ${(r.pull / r.curl).toFixed(2).padStart(9)}  ${(r.pull / r.floor).toFixed(2).padStart(15)}  ${(r.pull / r.fetch).toFixed(2).padStart(17)}  ${r.rss.toFixed(0).padStart(12)}  ${String(r.before).padStart(21)}  ${r.warm.toFixed(2).padStart(11)}\n`,
     )
+  }
+  if (baseline) {
+    process.stdout.write(
+      `\npull of ${baseline} in the same runs (A/B)\nrun  this pull s  baseline pull s  this / baseline\n`,
+    )
+    for (const [i, r] of results.entries())
+      process.stdout.write(
+        `${String(i + 1).padStart(3)}  ${r.pull.toFixed(2).padStart(11)}  ${(r.base ?? 0).toFixed(2).padStart(15)}  ${(r.pull / (r.base ?? 1)).toFixed(2).padStart(15)}\n`,
+      )
   }
   const median = (values: number[]): number => {
     const sorted = [...values].sort((a, b) => a - b)

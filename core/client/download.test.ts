@@ -1,0 +1,113 @@
+import { createHash, randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { ClientFs } from './cache.ts'
+import { downloadBlob } from './download.ts'
+
+// Several times the write stream's 256 KiB high-water mark, so the body
+// has to wait for the disk, and in many chunks.
+const body = randomBytes(3 * 1024 * 1024 + 17)
+const expected = { sha256: createHash('sha256').update(body).digest('hex'), size: body.length }
+
+describe('core/client/download', () => {
+  let server: Server
+  let url: string
+  let work: string
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '')
+      const start = range ? Number(range[1]) : 0
+      response.writeHead(range ? 206 : 200, {
+        'content-length': body.length - start,
+        ...(range ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+      })
+      response.end(body.subarray(start))
+    })
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/blob`
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise((done) => server.close(done))
+  })
+  beforeEach(async () => {
+    if (work) await rm(work, { recursive: true, force: true })
+    work = await mkdtemp(join(tmpdir(), 'agora-download-'))
+  })
+
+  it('writes a body larger than the write buffer whole, counting every byte once', async () => {
+    const target = join(work, 'blob')
+    let told = 0
+    const done = await downloadBlob({
+      fetch: globalThis.fetch,
+      url,
+      target,
+      expected,
+      onProgress: (n) => {
+        told += n
+      },
+    })
+    expect(done).toEqual({ transferred: body.length, resumedFrom: 0 })
+    expect(told).toBe(body.length)
+    expect((await readFile(target)).equals(body)).toBe(true)
+    expect(fs.existsSync(`${target}.partial`)).toBe(false)
+  })
+
+  it('hashes the resumed prefix with the rest', async () => {
+    const target = join(work, 'blob')
+    await writeFile(`${target}.partial`, body.subarray(0, 1_000_000))
+    const done = await downloadBlob({ fetch: globalThis.fetch, url, target, expected })
+    expect(done).toEqual({ transferred: body.length - 1_000_000, resumedFrom: 1_000_000 })
+    expect((await readFile(target)).equals(body)).toBe(true)
+  })
+
+  it('reports a disk that fails while the body waits for it, and keeps no blob', async () => {
+    // A disk that takes a while per write, so the body backs up, then runs out of space.
+    let writes = 0
+    const failing: ClientFs = {
+      ...fs,
+      createWriteStream: ((path: string) => {
+        fs.writeFileSync(path, '')
+        return new Writable({
+          highWaterMark: 64 * 1024,
+          write(_chunk, _encoding, callback) {
+            writes++
+            setTimeout(() => {
+              if (writes < 4) callback()
+              else
+                callback(
+                  Object.assign(new Error('ENOSPC: no space left on device, write'), {
+                    code: 'ENOSPC',
+                    syscall: 'write',
+                  }),
+                )
+            }, 5)
+          },
+        })
+      }) as unknown as ClientFs['createWriteStream'],
+    }
+    const target = join(work, 'blob')
+    const error = await downloadBlob({
+      fetch: globalThis.fetch,
+      url,
+      target,
+      expected,
+      fs: failing,
+      retry: { retries: 0 },
+    }).catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      code: 'client/write-failed',
+      hint: expect.stringContaining('disk is full'),
+    })
+    expect(writes).toBe(4)
+    expect(fs.existsSync(target)).toBe(false)
+    expect(fs.existsSync(`${target}.partial`)).toBe(false)
+  })
+})
