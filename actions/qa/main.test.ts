@@ -160,6 +160,7 @@ describe('actions/qa/main', () => {
   it('refuses runner labels outside A-Za-z0-9._- in agora.yaml before it plans', async () => {
     const hubFile = join(root, 'registry/agora.yaml')
     const hub = YAML.parse(await readFile(hubFile, 'utf8'))
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
     hub.qa.gpu_pools[0].labels.push('gpu,${{ secrets.X }}')
     await writeFile(hubFile, YAML.stringify(hub))
     const out = join(root, 'out.txt')
@@ -171,6 +172,7 @@ describe('actions/qa/main', () => {
     })
     expect(code).toBe(EXIT_FAILED)
     expect(io.text()).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
       '::error title=agora/qa::registry/agora.yaml:120:11  schema/pattern  qa.gpu_pools[0].labels[4] "gpu,${{ secrets.X }}" does not have the expected form%0A  hint: write the value in the form shown in docs/manifest.md\n',
     )
     expect(nodeFs.existsSync(out)).toBe(false)
@@ -589,22 +591,23 @@ describe('actions/qa/main', () => {
     const issue = gh.calls.at(-1)?.body as { title: string; body: string }
     expect(issue.title).toBe('QA failed: the a10g pool')
     expect(plainText(issue.body)).toContain(
-      '**No results from the a10g pool**: the job failed or was cancelled, so the versions planned there are not checked',
+      '**No results from the a10g pool**: its job failed or was cancelled, so models/moleval/herg-logreg-onnx@1.2.0 is not checked; see the workflow run.',
     )
     const text = await sh(root, 'show', `qa/results-${head.slice(0, 12)}:${RESULT}`)
     expect(YAML.parse(text)).toMatchObject({ version: '1.1.0' })
   }, 120_000)
 
-  it('refuses a pool’s results for another commit or outside the item', async () => {
+  it('refuses pools other than the plan’s, and a pool’s results for another commit, version or item', async () => {
     const head = await twoPoolChange()
     const results = join(root, '.qa-results')
     await runPool(head, 'cpu', results)
     const file = join(results, 'cpu.json')
     const good = JSON.parse(await readFile(file, 'utf8'))
+    let pools = '["cpu"]'
     const gather = async () => {
       const io = capture()
       const code = await runQaAction({
-        env: env(head, { INPUT_COMMAND: 'gather', INPUT_POOLS: '["cpu"]', INPUT_RESULTS: results }),
+        env: env(head, { INPUT_COMMAND: 'gather', INPUT_POOLS: pools, INPUT_RESULTS: results }),
         stdout: io.stdout,
         cwd: root,
         octokit: createGitHubStub().octokit,
@@ -614,7 +617,28 @@ describe('actions/qa/main', () => {
     }
     await writeFile(file, JSON.stringify({ ...good, head: base }))
     expect(await gather()).toBe(
+      `::error title=agora/qa::input pools ["cpu"] is not the plan at head (["cpu","a10g"])\n`,
+    )
+    pools = '["cpu","a10g"]'
+    expect(await gather()).toBe(
       `::error title=agora/qa::cpu.json is not the results of pool cpu at ${head}\n`,
+    )
+    // The cpu pool's file vouches for the a10g pool's version.
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...good,
+        outcomes: [
+          ...good.outcomes,
+          {
+            ...good.outcomes[0],
+            target: { ...good.outcomes[0].target, version: { version: '1.2.0', files: [] } },
+          },
+        ],
+      }),
+    )
+    expect(await gather()).toBe(
+      '::error title=agora/qa::cpu.json has results for models/moleval/herg-logreg-onnx@1.1.0, models/moleval/herg-logreg-onnx@1.2.0; the plan puts models/moleval/herg-logreg-onnx@1.1.0 in pool cpu\n',
     )
     good.outcomes[0].evaluations[0].resultPath = 'registry/agora.yaml'
     await writeFile(file, JSON.stringify(good))

@@ -306,9 +306,11 @@ async function writePoolResults(cwd: string, dir: string, results: PoolResults):
 
 /**
  * Gathers the results every pool's job wrote under `INPUT_RESULTS`
- * (`<pool>.json`, one per name in `INPUT_POOLS`) and reports them as one
- * QA run: one results pull request, one report of failures. A pool without
- * results (its job failed to start or was cancelled) is a failure.
+ * (`<pool>.json`, one per name in `INPUT_POOLS`, which must be the plan's)
+ * and reports them as one QA run: one results pull request, one report of
+ * failures. A pool without results (its job failed to start or was
+ * cancelled) is a failure; a pool's file with other versions than the plan
+ * gave it is refused.
  */
 async function gather(io: QaIo, fail: Fail): Promise<number> {
   const { env, stdout, cwd } = io
@@ -326,52 +328,63 @@ async function gather(io: QaIo, fail: Fail): Promise<number> {
   }
   if (!Array.isArray(pools) || !pools.every((p) => typeof p === 'string' && POOL.test(p)))
     return fail('input pools must be the JSON list of pool names the plan wrote')
-  const { registry } = await loadRegistry(cwd, { items: [] })
-  const qa = registry.hub.qa
-  if (!qa) return fail('registry/agora.yaml has no qa block: set qa.identity first')
-
+  // The plan again, at the same commit: each pool's file must hold exactly
+  // the versions planned for that pool, so a runner cannot vouch for others.
+  const planned = await planChange(cwd, range.base, range.head)
+  const split = planned ? splitQaPlan(planned.plan, planned.qa) : []
+  const names = split.map((p) => p.pool.name)
+  if (JSON.stringify(names) !== JSON.stringify(pools))
+    return fail(
+      `input pools ${JSON.stringify(pools)} is not the plan at head (${JSON.stringify(names)})`,
+    )
+  if (!planned) {
+    stdout.write('no new versions: nothing to check\n')
+    return EXIT_OK
+  }
   const outcomes: QaOutcome[] = []
-  const missing: string[] = []
-  for (const pool of pools as string[]) {
-    const file = resolve(cwd, dir, `${pool}.json`)
+  const missing: { pool: string; versions: string[] }[] = []
+  for (const { pool, entries } of split) {
+    const versions = entries.map((e) => targetLabel(e.target))
+    const file = resolve(cwd, dir, `${pool.name}.json`)
     const text = await readFile(file, 'utf8').catch(() => undefined)
     if (text === undefined) {
-      missing.push(pool)
+      missing.push({ pool: pool.name, versions })
       continue
     }
     const results = parsePoolResults(text)
-    if (!results || results.pool !== pool || results.head !== range.head)
-      return fail(`${pool}.json is not the results of pool ${pool} at ${range.head}`)
+    if (!results || results.pool !== pool.name || results.head !== range.head)
+      return fail(`${pool.name}.json is not the results of pool ${pool.name} at ${range.head}`)
+    const got = results.outcomes.map((o) => targetLabel(o.target))
+    if (JSON.stringify(got) !== JSON.stringify(versions))
+      return fail(
+        `${pool.name}.json has results for ${got.join(', ') || 'no version'}; the plan puts ${versions.join(', ')} in pool ${pool.name}`,
+      )
     for (const o of results.outcomes)
       for (const e of o.evaluations)
         if (e.resultPath && !isResultPath(o.target.ref, e.resultPath))
           return fail(
-            `${pool}.json: result ${JSON.stringify(e.resultPath)} is not under ${targetLabel(o.target)}`,
+            `${pool.name}.json: result ${JSON.stringify(e.resultPath)} is not under ${targetLabel(o.target)}`,
           )
     outcomes.push(...results.outcomes)
   }
-  if (outcomes.length === 0 && missing.length === 0) {
-    stdout.write('no new versions: nothing to check\n')
-    return EXIT_OK
-  }
   let report = renderQaReport(outcomes, env.INPUT_RUN_URL)
-  if (missing.length > 0)
-    report += `\n\n**No results from the ${missing.join(', ')} pool${missing.length === 1 ? '' : 's'}**: the job failed or was cancelled, so the versions planned there are not checked; see the workflow run.`
+  for (const m of missing)
+    report += `\n\n**No results from the ${m.pool} pool**: its job failed or was cancelled, so ${m.versions.map((v) => escapeMarkdown(v)).join(', ')} ${m.versions.length === 1 ? 'is' : 'are'} not checked; see the workflow run.`
   stdout.write(`${report}\n`)
   if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, `${report}\n`)
   annotateFailures(stdout, outcomes)
-  for (const pool of missing)
+  for (const m of missing)
     stdout.write(
-      `${formatAnnotation({ severity: 'error', title: 'agora/qa', message: `no results from the ${pool} pool` })}\n`,
+      `${formatAnnotation({ severity: 'error', title: 'agora/qa', message: `no results from the ${m.pool} pool` })}\n`,
     )
   return publish(io, {
     ...repository,
     head: range.head,
-    registry,
-    qa,
+    registry: planned.registry,
+    qa: planned.qa,
     outcomes,
     report,
-    missing,
+    missing: missing.map((m) => m.pool),
   })
 }
 
