@@ -386,7 +386,11 @@ describe('.github/workflows/deploy.yml', () => {
   })
 
   it('runs QA on fork code never, on pull-request code only on GitHub-hosted runners without secrets', () => {
-    type QaJob = Workflow['jobs'][string] & { if?: string; needs?: string; 'runs-on'?: unknown }
+    type QaJob = Workflow['jobs'][string] & {
+      if?: string
+      needs?: string | string[]
+      'runs-on'?: unknown
+    }
     const qa = parse(read(`${WORKFLOWS}/qa.yml`)) as Workflow & { jobs: Record<string, QaJob> }
     expect(Object.keys(qa.on).sort()).toEqual(['pull_request', 'push', 'workflow_dispatch'])
     expect(qa.on.pull_request).toEqual({ types: ['labeled'] })
@@ -409,18 +413,69 @@ describe('.github/workflows/deploy.yml', () => {
     expect(fork.if).toContain('github.event.pull_request.head.repo.full_name != github.repository')
     expect(fork.steps?.some((s) => s.uses !== undefined)).toBe(false)
 
-    // The merged path never runs on a pull request; only it gets secrets and agora.yaml's runners.
-    const plan = qa.jobs.plan as QaJob
-    const merged = qa.jobs['after-merge'] as QaJob
+    // The merged path never runs on a pull request. A GitHub-hosted plan
+    // without secrets picks the pools; one job per pool runs on that pool's
+    // labels; one job gathers every pool's results into the pull request.
+    const plan = qa.jobs.plan as QaJob & { outputs?: Record<string, string> }
+    const pool = qa.jobs.pool as QaJob & {
+      strategy?: { 'fail-fast'?: boolean; matrix?: unknown }
+    }
+    const gather = qa.jobs.gather as QaJob
+    expect(Object.keys(qa.jobs).sort()).toEqual([
+      'gather',
+      'label',
+      'label-from-fork',
+      'plan',
+      'pool',
+    ])
     expect(plan.if).toBe("github.event_name != 'pull_request'")
-    expect(merged.needs).toBe('plan')
-    expect(merged['runs-on']).toBe(`\${{ fromJSON(needs.plan.outputs.cpu-runner) }}`)
-    for (const [name, job] of Object.entries(qa.jobs))
-      if (name !== 'after-merge') expect(JSON.stringify(job), name).not.toMatch(/secrets\./)
-    expect(merged.steps?.find((s) => s.uses === './actions/qa')?.with).toMatchObject({
+    expect(plan['runs-on']).toBe('ubuntu-latest')
+    expect(plan.outputs).toMatchObject({
+      matrix: `\${{ steps.plan.outputs.matrix }}`,
+      pools: `\${{ steps.plan.outputs.pools }}`,
+    })
+    expect(plan.steps?.find((s) => s.uses === './actions/qa')?.with).toMatchObject({
+      command: 'plan',
+    })
+    expect(pool.needs).toBe('plan')
+    expect(pool.if).toBe("needs.plan.outputs.pools != '[]'")
+    expect(pool.strategy).toEqual({
+      'fail-fast': false,
+      matrix: `\${{ fromJSON(needs.plan.outputs.matrix) }}`,
+    })
+    expect(pool['runs-on']).toBe(`\${{ fromJSON(matrix.runs_on) }}`)
+    expect(pool.steps?.find((s) => s.uses === './actions/qa')?.with).toMatchObject({
+      command: 'run',
       mode: 'push',
+      pool: `\${{ matrix.pool }}`,
+      head: `\${{ needs.plan.outputs.head }}`,
+    })
+    // A pool's job hands its outcomes on, failed ones included, and never gets the QA token.
+    const upload = pool.steps?.find((s) => s.uses?.startsWith('actions/upload-artifact@')) as {
+      if?: string
+      with?: Record<string, unknown>
+    }
+    expect(upload.if).toBe(`\${{ !cancelled() }}`)
+    expect(upload.with?.name).toBe(`qa-results-\${{ matrix.pool }}`)
+    expect(JSON.stringify(pool)).not.toContain('AGORA_QA_TOKEN')
+    expect(gather.needs).toEqual(['plan', 'pool'])
+    expect(gather.if).toContain('!cancelled()')
+    expect(gather['runs-on']).toBe('ubuntu-latest')
+    expect(gather.steps?.find((s) => s.uses === './actions/qa')?.with).toMatchObject({
+      command: 'gather',
+      pools: `\${{ needs.plan.outputs.pools }}`,
       token: `\${{ secrets.AGORA_QA_TOKEN }}`,
     })
+    expect(JSON.stringify(gather)).not.toContain('AGORA_STORE')
+    // Only the pool and gather jobs get secrets; all but the label job keep the read-only token.
+    for (const [name, job] of Object.entries(qa.jobs)) {
+      if (name !== 'pool' && name !== 'gather')
+        expect(JSON.stringify(job), name).not.toMatch(/secrets\./)
+      if (name !== 'label') expect(job.permissions, name).toBeUndefined()
+      for (const step of job.steps ?? [])
+        if (step.uses?.startsWith('actions/checkout@'))
+          expect(step.with?.['persist-credentials'], name).toBe(false)
+    }
   })
 
   type Step = {
@@ -446,7 +501,8 @@ describe('.github/workflows/deploy.yml', () => {
     // Per change, so QA of one merge never cancels QA of the one before.
     expect(qa.concurrency.group).toContain('inputs.head')
     expect(qa.concurrency.group).not.toContain('github.ref')
-    const steps = qa.jobs['after-merge']?.steps ?? []
+    // The plan job checks them before it plans; the jobs after it take its commits.
+    const steps = qa.jobs.plan?.steps ?? []
     const check = steps.findIndex((s) => s.run?.includes('merge-base --is-ancestor'))
     expect(check).toBeGreaterThan(0)
     expect(check).toBeLessThan(steps.findIndex((s) => s.uses === './actions/qa'))
@@ -454,7 +510,7 @@ describe('.github/workflows/deploy.yml', () => {
   })
 
   it('runs a dispatch only on commits merged into the default branch', async () => {
-    const step = qaWorkflow().jobs['after-merge']?.steps.find((s) =>
+    const step = qaWorkflow().jobs.plan?.steps.find((s) =>
       s.run?.includes('merge-base --is-ancestor'),
     ) as Step
     const dir = mkdtempSync(join(tmpdir(), 'agora-qa-check-'))

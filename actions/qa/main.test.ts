@@ -72,9 +72,10 @@ async function addVersion(
   extra: { path: string; size: number; sha256: string }[],
   from = '1.0.0',
   version = '1.1.0',
+  fields: Record<string, unknown> = {},
 ) {
   const v1 = YAML.parse(await readFile(join(root, MODEL, `versions/${from}.yaml`), 'utf8'))
-  const v2 = { ...v1, version, released: '2026-02-28', files: [...v1.files, ...extra] }
+  const v2 = { ...v1, version, released: '2026-02-28', files: [...v1.files, ...extra], ...fields }
   await writeFile(
     join(root, MODEL, `versions/${version}.yaml`),
     `# yaml-language-server: $schema=../../../../../schemas/version.schema.json\n${YAML.stringify(v2)}`,
@@ -135,18 +136,46 @@ afterEach(async () => {
 })
 
 describe('actions/qa/main', () => {
-  it('plans the runners from agora.yaml', async () => {
+  it('plans no pool when a change adds no version, and names the pools of agora.yaml', async () => {
     const out = join(root, 'out.txt')
     const io = capture()
     const code = await runQaAction({
-      env: { INPUT_COMMAND: 'plan', GITHUB_OUTPUT: out },
+      env: { INPUT_COMMAND: 'plan', INPUT_BASE: base, INPUT_HEAD: base, GITHUB_OUTPUT: out },
       stdout: io.stdout,
       cwd: root,
     })
     expect(code).toBe(EXIT_OK)
-    expect(await readFile(out, 'utf8')).toBe(
-      'cpu-runner=["ubuntu-24.04"]\ngpu-runner=["self-hosted","linux","gpu"]\n',
+    expect(io.text()).toBe(
+      [
+        'pool cpu: runs-on ubuntu-24.04',
+        'pool gpu: runs-on self-hosted, linux, gpu',
+        'pool a10g: runs-on self-hosted, linux, gpu, a10g',
+        'no new versions: nothing to check',
+        '',
+      ].join('\n'),
     )
+    expect(await readFile(out, 'utf8')).toBe('matrix={"include":[]}\npools=[]\n')
+  })
+
+  it('refuses runner labels outside A-Za-z0-9._- in agora.yaml before it plans', async () => {
+    const hubFile = join(root, 'registry/agora.yaml')
+    const hub = YAML.parse(await readFile(hubFile, 'utf8'))
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
+    hub.qa.gpu_pools[0].labels.push('gpu,${{ secrets.X }}')
+    await writeFile(hubFile, YAML.stringify(hub))
+    const out = join(root, 'out.txt')
+    const io = capture()
+    const code = await runQaAction({
+      env: { INPUT_COMMAND: 'plan', INPUT_BASE: base, INPUT_HEAD: base, GITHUB_OUTPUT: out },
+      stdout: io.stdout,
+      cwd: root,
+    })
+    expect(code).toBe(EXIT_FAILED)
+    expect(io.text()).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
+      '::error title=agora/qa::registry/agora.yaml:120:11  schema/pattern  qa.gpu_pools[0].labels[4] "gpu,${{ secrets.X }}" does not have the expected form%0A  hint: write the value in the form shown in docs/manifest.md\n',
+    )
+    expect(nodeFs.existsSync(out)).toBe(false)
   })
 
   it('scans, loads, evaluates three times, grades and opens a pull request with verified results', async () => {
@@ -397,6 +426,225 @@ describe('actions/qa/main', () => {
     const comment = gh.calls[0]?.body as { body: string }
     expect(plainText(comment.body)).toMatch(/admet-suite: grade [ABCF]/)
     expect(await sh(root, 'branch', '--list', 'qa/*')).toBe('')
+  }, 120_000)
+
+  /**
+   * A hub whose agora.yaml sends the runner `admet-a10g` to the a10g pool,
+   * and a change adding 1.1.0 (predictions: the cpu pool) and 1.2.0 (that
+   * runner: the a10g pool). The runner copies the predictions the fixture
+   * holds, as a GPU runner would write its own.
+   */
+  async function twoPoolChange(): Promise<string> {
+    await cp(join(fixtures, 'admet-suite.csv'), join(root, 'admet-suite.csv'))
+    await writeFile(
+      join(root, 'runner.mjs'),
+      [
+        "import { readFileSync, writeFileSync } from 'node:fs'",
+        'const [source, jobPath] = process.argv.slice(2)',
+        "const job = JSON.parse(readFileSync(jobPath, 'utf8'))",
+        "const text = readFileSync(source, 'utf8')",
+        'writeFileSync(job.output.path, text)',
+        "const rows = text.trim().split('\\n').length - 1",
+        "console.log(JSON.stringify({ type: 'progress', done: rows, total: rows }))",
+        '',
+      ].join('\n'),
+    )
+    const hubFile = join(root, 'registry/agora.yaml')
+    const hub = YAML.parse(await readFile(hubFile, 'utf8'))
+    hub.qa.command_runners['admet-a10g'] = {
+      command: ['node', 'runner.mjs', 'admet-suite.csv'],
+      pool: 'a10g',
+    }
+    await writeFile(hubFile, YAML.stringify(hub))
+    const predictions = await putBlob(await readFile(join(fixtures, 'admet-suite.csv')))
+    await addVersion([{ path: 'predictions/moleval/admet-suite.csv', ...predictions }])
+    return addVersion([], '1.0.0', '1.2.0', { runner: { use: 'admet-a10g' } })
+  }
+
+  async function runPool(head: string, pool: string, results: string) {
+    const gh = createGitHubStub()
+    const io = capture()
+    const code = await runQaAction({
+      env: env(head, { INPUT_POOL: pool, INPUT_RESULTS: results }),
+      stdout: io.stdout,
+      cwd: root,
+      octokit: gh.octokit,
+      now: NOW,
+      push: async () => {
+        throw new Error('a pool pushes nothing')
+      },
+    })
+    // A pool's job only hands its outcomes on: no GitHub call.
+    gh.assertDone()
+    expect(io.text()).not.toContain('::error')
+    expect(code).toBe(EXIT_OK)
+    return [...io.plain().matchAll(/^### (\S+):/gm)].map((m) => m[1])
+  }
+
+  it('plans a pool per runner pool, QAs each pool’s versions there and gathers one pull request', async () => {
+    const head = await twoPoolChange()
+    const out = join(root, 'out.txt')
+    const planned = await runQaAction({
+      env: { INPUT_COMMAND: 'plan', INPUT_BASE: base, INPUT_HEAD: head, GITHUB_OUTPUT: out },
+      stdout: capture().stdout,
+      cwd: root,
+    })
+    expect(planned).toBe(EXIT_OK)
+    const outputs = Object.fromEntries(
+      (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), JSON.parse(l.slice(l.indexOf('=') + 1))]),
+    )
+    expect(outputs).toEqual({
+      matrix: {
+        include: [
+          { pool: 'cpu', runs_on: '["ubuntu-24.04"]' },
+          { pool: 'a10g', runs_on: '["self-hosted","linux","gpu","a10g"]' },
+        ],
+      },
+      pools: ['cpu', 'a10g'],
+    })
+    // runs-on: ${{ fromJSON(matrix.runs_on) }}
+    expect(JSON.parse(outputs.matrix.include[1].runs_on)).toEqual([
+      'self-hosted',
+      'linux',
+      'gpu',
+      'a10g',
+    ])
+
+    const results = join(root, '.qa-results')
+    const checked: Record<string, (string | undefined)[]> = {}
+    for (const { pool } of outputs.matrix.include as { pool: string }[])
+      checked[pool] = await runPool(head, pool, results)
+    expect(checked).toEqual({
+      cpu: ['models/moleval/herg-logreg-onnx@1.1.0'],
+      a10g: ['models/moleval/herg-logreg-onnx@1.2.0'],
+    })
+
+    const gh = createGitHubStub().expect({
+      method: 'POST',
+      path: `${REPO}/pulls`,
+      response: { number: 21, html_url: 'https://github.com/acme/hub/pull/21' },
+    })
+    const pushed: string[] = []
+    const io = capture()
+    const code = await runQaAction({
+      env: env(head, {
+        INPUT_COMMAND: 'gather',
+        INPUT_POOLS: JSON.stringify(outputs.pools),
+        INPUT_RESULTS: results,
+      }),
+      stdout: io.stdout,
+      cwd: root,
+      octokit: gh.octokit,
+      now: NOW,
+      push: async ({ branch }) => {
+        pushed.push(branch)
+      },
+    })
+    expect(io.text()).not.toContain('::error')
+    expect(code).toBe(EXIT_OK)
+    gh.assertDone()
+    const branch = `qa/results-${head.slice(0, 12)}`
+    expect(pushed).toEqual([branch])
+    const body = plainText((gh.calls[0]?.body as { body: string } | undefined)?.body ?? '')
+    expect([...body.matchAll(/^### (\S+): (\w+)/gm)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
+      'models/moleval/herg-logreg-onnx@1.1.0 passed',
+      'models/moleval/herg-logreg-onnx@1.2.0 passed',
+    ])
+    expect(body).toMatch(/admet-suite: grade [ABCF], RSD 0\.00%, verified; ran in /)
+    // Both versions score the same benchmark: the result holds the later one, and its runner.
+    const text = await sh(root, 'show', `${branch}:${RESULT}`)
+    expect(validateDocument('result', Buffer.from(text), RESULT).issues).toEqual([])
+    expect(YAML.parse(text)).toMatchObject({ version: '1.2.0', verified: true })
+  }, 120_000)
+
+  it('reports a pool that gave no results, and still opens the others’ pull request', async () => {
+    const head = await twoPoolChange()
+    const results = join(root, '.qa-results')
+    await runPool(head, 'cpu', results)
+    const gh = createGitHubStub()
+      .expect({
+        method: 'POST',
+        path: `${REPO}/pulls`,
+        response: { number: 22, html_url: 'https://github.com/acme/hub/pull/22' },
+      })
+      .expect({ method: 'GET', path: `${REPO}/commits/${head}/pulls`, response: [] })
+      .expect({ method: 'POST', path: `${REPO}/issues`, response: { number: 31 } })
+    const io = capture()
+    const code = await runQaAction({
+      env: env(head, {
+        INPUT_COMMAND: 'gather',
+        INPUT_POOLS: '["cpu","a10g"]',
+        INPUT_RESULTS: results,
+      }),
+      stdout: io.stdout,
+      cwd: root,
+      octokit: gh.octokit,
+      now: NOW,
+      push: async () => {},
+    })
+    expect(code).toBe(EXIT_FAILED)
+    gh.assertDone()
+    expect(io.text()).toContain('::error title=agora/qa::no results from the a10g pool')
+    const issue = gh.calls.at(-1)?.body as { title: string; body: string }
+    expect(issue.title).toBe('QA failed: the a10g pool')
+    expect(plainText(issue.body)).toContain(
+      '**No results from the a10g pool**: its job failed or was cancelled, so models/moleval/herg-logreg-onnx@1.2.0 is not checked; see the workflow run.',
+    )
+    const text = await sh(root, 'show', `qa/results-${head.slice(0, 12)}:${RESULT}`)
+    expect(YAML.parse(text)).toMatchObject({ version: '1.1.0' })
+  }, 120_000)
+
+  it('refuses pools other than the plan’s, and a pool’s results for another commit, version or item', async () => {
+    const head = await twoPoolChange()
+    const results = join(root, '.qa-results')
+    await runPool(head, 'cpu', results)
+    const file = join(results, 'cpu.json')
+    const good = JSON.parse(await readFile(file, 'utf8'))
+    let pools = '["cpu"]'
+    const gather = async () => {
+      const io = capture()
+      const code = await runQaAction({
+        env: env(head, { INPUT_COMMAND: 'gather', INPUT_POOLS: pools, INPUT_RESULTS: results }),
+        stdout: io.stdout,
+        cwd: root,
+        octokit: createGitHubStub().octokit,
+      })
+      expect(code).toBe(EXIT_FAILED)
+      return io.text()
+    }
+    await writeFile(file, JSON.stringify({ ...good, head: base }))
+    expect(await gather()).toBe(
+      `::error title=agora/qa::input pools ["cpu"] is not the plan at head (["cpu","a10g"])\n`,
+    )
+    pools = '["cpu","a10g"]'
+    expect(await gather()).toBe(
+      `::error title=agora/qa::cpu.json is not the results of pool cpu at ${head}\n`,
+    )
+    // The cpu pool's file vouches for the a10g pool's version.
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...good,
+        outcomes: [
+          ...good.outcomes,
+          {
+            ...good.outcomes[0],
+            target: { ...good.outcomes[0].target, version: { version: '1.2.0', files: [] } },
+          },
+        ],
+      }),
+    )
+    expect(await gather()).toBe(
+      '::error title=agora/qa::cpu.json has results for models/moleval/herg-logreg-onnx@1.1.0, models/moleval/herg-logreg-onnx@1.2.0; the plan puts models/moleval/herg-logreg-onnx@1.1.0 in pool cpu\n',
+    )
+    good.outcomes[0].evaluations[0].resultPath = 'registry/agora.yaml'
+    await writeFile(file, JSON.stringify(good))
+    expect(await gather()).toBe(
+      '::error title=agora/qa::cpu.json: result "registry/agora.yaml" is not under models/moleval/herg-logreg-onnx@1.1.0\n',
+    )
   }, 120_000)
 
   it('refuses bad inputs with an annotation', async () => {

@@ -227,6 +227,10 @@ export const MANIFEST_CODES = {
     summary: 'a reference points at an item that does not exist',
     hint: 'fix the reference or publish the item it names first',
   },
+  'ref/unknown-pool': {
+    summary: 'a QA command runner names a runner pool agora.yaml does not define',
+    hint: 'set its pool to cpu, gpu (qa.runners.gpu) or a qa.gpu_pools name',
+  },
   'ref/unknown-owner': {
     summary: 'an owner namespace has no file in registry/owners/',
     hint: 'create it with "agora new owner <ns> --github <login>", or fix the namespace',

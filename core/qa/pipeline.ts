@@ -17,6 +17,7 @@ import { bytesSource, readSafetensorsHeader, scanFile } from '#core/scan'
 import { type Grade, gradeResult, QA_DEFAULTS, type QaConfig } from './grade.ts'
 import { type LatencySummary, latencyPercentiles } from './latency.ts'
 import type { ModelRuntime } from './onnx-runtime.ts'
+import { poolOfRunner } from './pools.ts'
 import { checkRedTeam, type RedTeamReport } from './prompt-suite.ts'
 import { resultDocument, runEvaluation } from './run-eval.ts'
 import { checkLoraLatency, checkStability, type LatencyCheck } from './stability.ts'
@@ -46,6 +47,11 @@ export type QaEvalPlan =
 export interface QaPlanEntry {
   target: QaTarget
   evaluations: QaEvalPlan[]
+  /**
+   * The runner pool that checks this version (`cpu`, or the pool of the
+   * command runner it names): all its evaluations run there together.
+   */
+  pool: string
 }
 
 /** The task names an item declares (as the catalog's task facet reads them). */
@@ -88,14 +94,15 @@ function runnerOf(target: QaTarget): string | undefined {
  * also ships predictions: QA's scores come from the model itself. A version
  * with a `runner` block runs with that hub runner instead; a LoRA with one
  * also runs on the red-team suite (`redTeam`, `qa.red_team.benchmark`) for
- * the safety and latency-vs-base checks.
+ * the safety and latency-vs-base checks. Each entry names its pool: the
+ * pool of its command runner in `options.qa`, else `cpu`.
  *
  * @example planQa([target], [admet])[0].evaluations[0].how // 'run'
  */
 export function planQa(
   targets: readonly QaTarget[],
   benchmarks: readonly QaBenchmark[],
-  options: { redTeam?: string } = {},
+  options: { redTeam?: string; qa?: QaConfig } = {},
 ): QaPlanEntry[] {
   return targets.map((target) => {
     const tasks = new Set(tasksOf(target.item))
@@ -158,7 +165,7 @@ export function planQa(
         })
       }
     }
-    return { target, evaluations }
+    return { target, evaluations, pool: poolOfRunner(options.qa, runner) }
   })
 }
 

@@ -94,6 +94,7 @@ describe('core/registry/validate', () => {
     'ref/dangling',
     'ref/unknown-metric',
     'ref/unknown-owner',
+    'ref/unknown-pool',
     'ref/unknown-version',
     'registry/id-mismatch',
     'registry/kind-mismatch',

@@ -418,6 +418,31 @@ export const ruleStaffPicks: RegistryRule = async (ctx) => {
   }
 }
 
+/**
+ * agora.yaml's command runners name QA pools it defines: `cpu`, `gpu` when
+ * `qa.runners.gpu` is set, or a `qa.gpu_pools` name. Checked before merge,
+ * since after it the QA plan would stop on the unknown pool.
+ *
+ * @example await ruleQaPools(ctx) // ref/unknown-pool for pool: h100 with no h100 in qa.gpu_pools
+ */
+export const ruleQaPools: RegistryRule = async (ctx) => {
+  const qa = ctx.registry.hub.qa
+  if (!qa) return
+  const pools = new Set(['cpu', ...(qa.runners?.gpu ? ['gpu'] : [])])
+  for (const p of qa.gpu_pools ?? []) pools.add(p.name)
+  for (const [name, runner] of Object.entries(qa.command_runners ?? {})) {
+    if (runner.pool === undefined || pools.has(runner.pool)) continue
+    await push(
+      ctx,
+      'ref/unknown-pool',
+      `${REGISTRY_DIR}/agora.yaml`,
+      ['qa', 'command_runners', name, 'pool'],
+      `command runner "${name}" runs in pool "${runner.pool}", which agora.yaml does not define`,
+      `use one of: ${[...pools].join(', ')}, or add it to qa.gpu_pools`,
+    )
+  }
+}
+
 async function siblingNames(ctx: RegistryRuleContext, kind: Kind, ns: string): Promise<string[]> {
   const dir = `${ctx.registry.root.replace(/\/+$/, '')}/${REGISTRY_DIR}/${kind}s/${shardOf(ns)}/${ns}`
   return ctx.fs.readdir(dir).catch(() => [])
@@ -498,6 +523,7 @@ export const REGISTRY_RULES: readonly RegistryRule[] = [
   ruleVersionReferences,
   ruleResults,
   ruleStaffPicks,
+  ruleQaPools,
   ruleConfusableNames,
 ]
 
