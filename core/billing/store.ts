@@ -43,8 +43,15 @@ export type UsageResult =
 
 /** The service's state: events seen, licences, revocations, usage and rate limits. */
 export interface LicenceStore {
-  /** True when the event was recorded already. */
-  hasEvent(id: string): Promise<boolean>
+  /**
+   * Before a revocation calls Stripe: whether its event was recorded
+   * already, and whether its payment was revoked already (by another
+   * refund or dispute, whose transfer reversal took the seller's share).
+   */
+  revocationState(
+    eventId: string,
+    paymentIntent: string,
+  ): Promise<{ seen: boolean; revoked: boolean }>
   /** Records the event and applies its effect in one transaction; 'duplicate' (and no effect) when seen before. */
   recordEvent(
     event: { id: string; type: string },
@@ -180,8 +187,13 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
   const upsertLocked = upsertLicenceSql(stored, REVOKED_PAYMENT.locked)
   const postgres = driver.dialect === 'postgres'
   return {
-    async hasEvent(id) {
-      return (await driver.query('SELECT 1 AS one FROM events WHERE id = $1', [id])).length > 0
+    async revocationState(eventId, paymentIntent) {
+      const [row] = await driver.query(
+        `SELECT EXISTS (SELECT 1 FROM events WHERE id = $1) AS seen,
+           EXISTS (SELECT 1 FROM payments WHERE payment_intent = $2 AND revoked = 1) AS revoked`,
+        [eventId, paymentIntent],
+      )
+      return { seen: Number(row?.seen) === 1, revoked: Number(row?.revoked) === 1 }
     },
     async recordEvent(event, effect, now) {
       const eventParams = [event.id, event.type, now.toISOString()]
