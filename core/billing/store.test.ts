@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { licenceIdFor } from '#core/licence'
-import { openPostgres, openSqlite } from './sql-driver.ts'
+import { openPostgres, openSqlite, type SqlDriver } from './sql-driver.ts'
 import { createStore, type LicenceStore, type StoredLicence } from './store.ts'
 import { planEvent, type StripeEvent } from './stripe-events.ts'
 import { hasPostgres, startPostgres, type TempPostgres } from './testing/postgres.ts'
@@ -383,4 +383,42 @@ describe('core/billing/store: a database from before the payments table', () => 
       await store.close()
     },
   )
+})
+
+describe('core/billing/store: round trips to PostgreSQL', () => {
+  it('records a completion in one statement and a refund in two inside one transaction', async () => {
+    if (!pgServer) return
+    const driver = await openPostgres(await pgServer.createDatabase(`trips${++n}`))
+    let trips = 0
+    const counting: SqlDriver = {
+      ...driver,
+      query: (sql, params) => {
+        trips += 1
+        return driver.query(sql, params)
+      },
+      transaction: (fn) =>
+        driver.transaction((q) => {
+          trips += 2 // BEGIN and COMMIT
+          return fn((sql, params) => {
+            trips += 1
+            return q(sql, params)
+          })
+        }),
+    }
+    const store = await createStore(counting)
+    const e = eventsFor(++n * 1000)
+    const tripsOf = async (event: StripeEvent) => {
+      trips = 0
+      await apply(store, event)
+      return trips
+    }
+    expect({
+      completion: await tripsOf(e.completed),
+      refund: await tripsOf(e.refund),
+      replayedRefund: await tripsOf(e.refund),
+    }).toEqual({ completion: 1, refund: 4, replayedRefund: 3 })
+    expect((await store.licence(e.licence))?.revoked).toBe(true)
+    expect((await store.revocations()).revision).toBe(1)
+    await store.close()
+  })
 })

@@ -216,6 +216,31 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
         )
         return Number(row?.fresh) > 0 ? 'applied' : 'duplicate'
       }
+      if (postgres && effect.revoke && !effect.issue) {
+        const { paymentIntent, reason } = effect.revoke
+        return driver.transaction(async (q) => {
+          // The event, the payment's row (locked, marked revoked) and the
+          // revocation in one statement; then, in a snapshot taken after the
+          // lock, so it sees a licence the payment's completion committed
+          // while this waited, the licences it paid for and the revision.
+          const [row] = await q(
+            `WITH ev AS (INSERT INTO events (id, type, received) VALUES ($1, $2, $3)
+               ON CONFLICT (id) DO NOTHING RETURNING id),
+             pay AS (${lockPaymentSql(4, true, 'FROM ev')}),
+             rev AS (INSERT INTO revocations (payment_intent, reason, at) SELECT $4, $5, $3 FROM ev
+               ON CONFLICT (payment_intent) DO NOTHING)
+             SELECT COUNT(*) AS fresh FROM ev`,
+            [...eventParams, paymentIntent, reason],
+          )
+          if (Number(row?.fresh) === 0) return 'duplicate'
+          await q(
+            `WITH lic AS (UPDATE licences SET revoked = 1 WHERE payment_intent = $1 AND revoked = 0)
+             UPDATE meta SET revision = revision + 1 WHERE id = 1`,
+            [paymentIntent],
+          )
+          return 'applied'
+        })
+      }
       if (!effect.issue && !effect.revoke) {
         const inserted = await driver.query(
           'INSERT INTO events (id, type, received) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id',
