@@ -331,6 +331,31 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     ])
   })
 
+  it('reverses the transfer once when a refund and then a dispute revoke one payment', async (t) => {
+    if (skip()) return t.skip()
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const refund = stripeEvent('charge.refunded', {
+      id: 'ch_1',
+      object: 'charge',
+      payment_intent: 'pi_test_1',
+      transfer: 'tr_1',
+    })
+    const dispute = stripeEvent('charge.dispute.created', {
+      id: 'dp_1',
+      object: 'dispute',
+      charge: 'ch_1',
+      payment_intent: 'pi_test_1',
+    })
+    for (const event of [refund, dispute, dispute])
+      expect((await s.deliver(event)).status).toBe(200)
+    expect((await s.store.licence(LICENCE_ID))?.revoked).toBe(true)
+    expect(s.calls.map((c) => [c.method, c.path, c.idempotencyKey])).toEqual([
+      ['POST', '/v1/transfers/tr_1/reversals', `agora-reversal-${refund.id}`],
+    ])
+    expect((await s.store.counts()).events).toBe(3)
+  })
+
   it('does not double-issue when killed after the commit, and keeps nothing when killed before it', async (t) => {
     if (skip()) return t.skip()
     let crash: 'after' | 'before' | undefined = 'after'

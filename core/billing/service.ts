@@ -136,10 +136,17 @@ export function createLicenceHandler(
       // The store tells a replay from a new event in the same statement that
       // records it; only a revocation, which calls Stripe first, asks before.
       const { effect, note } = await planEvent(event, { catalog: options.catalog })
-      if (effect.revoke && (await options.store.hasEvent(event.id)))
-        return json(res, 200, { received: true, duplicate: true })
+      const before = effect.revoke
+        ? await options.store.revocationState(event.id, effect.revoke.paymentIntent)
+        : undefined
+      if (before?.seen) return json(res, 200, { received: true, duplicate: true })
       if (note) log(`${event.id} ${event.type}: ${note}`)
-      if (effect.revoke) {
+      // A payment already revoked (a dispute after its refund, a second
+      // partial refund) had its transfer reversed then: reversing it again
+      // would fail at Stripe on every retry.
+      if (before?.revoked)
+        log(`${event.id} ${event.type}: payment already revoked, its transfer reversed then`)
+      else if (effect.revoke) {
         const object = event.data.object
         const charge =
           event.type === 'charge.refunded' ? String(object.id) : String(object.charge ?? '')

@@ -43,8 +43,15 @@ export type UsageResult =
 
 /** The service's state: events seen, licences, revocations, usage and rate limits. */
 export interface LicenceStore {
-  /** True when the event was recorded already. */
-  hasEvent(id: string): Promise<boolean>
+  /**
+   * Before a revocation calls Stripe: whether its event was recorded
+   * already, and whether its payment was revoked already (by another
+   * refund or dispute, whose transfer reversal took the seller's share).
+   */
+  revocationState(
+    eventId: string,
+    paymentIntent: string,
+  ): Promise<{ seen: boolean; revoked: boolean }>
   /** Records the event and applies its effect in one transaction; 'duplicate' (and no effect) when seen before. */
   recordEvent(
     event: { id: string; type: string },
@@ -86,6 +93,13 @@ export const SCHEMA: readonly string[] = [
      used INTEGER NOT NULL DEFAULT 0,
      revoked INTEGER NOT NULL DEFAULT 0)`,
   'CREATE INDEX IF NOT EXISTS licences_payment ON licences (payment_intent)',
+  // One row per payment an event names, upserted first by every event that
+  // issues on it or revokes it: its row lock serialises those events on
+  // PostgreSQL, and `revoked` carries a refund to a completion committed
+  // after it (see recordEvent).
+  `CREATE TABLE IF NOT EXISTS payments (
+     payment_intent TEXT PRIMARY KEY,
+     revoked INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE IF NOT EXISTS revocations (
      payment_intent TEXT PRIMARY KEY,
      reason TEXT NOT NULL,
@@ -102,9 +116,29 @@ export const SCHEMA: readonly string[] = [
      licence_id TEXT PRIMARY KEY,
      tat DOUBLE PRECISION NOT NULL)`,
   'INSERT INTO meta (id, revision) VALUES (1, 0) ON CONFLICT (id) DO NOTHING',
+  // Payments revoked before the payments table existed.
+  `INSERT INTO payments (payment_intent, revoked) SELECT payment_intent, 1 FROM revocations WHERE true
+     ON CONFLICT (payment_intent) DO NOTHING`,
 ]
 
-const REVOKED_PAYMENT = 'EXISTS (SELECT 1 FROM revocations r WHERE r.payment_intent = $3)'
+/**
+ * Upserts the row of payment `$n` (none when the event names no payment) and
+ * returns it. ON CONFLICT DO UPDATE waits for a transaction that holds the
+ * row and then locks its latest committed version, even one this
+ * statement's snapshot cannot see, so RETURNING reads what a concurrent
+ * refund wrote, and the lock holds back a refund until this event commits.
+ */
+const lockPaymentSql = (param: number, revoke: boolean, source: string) =>
+  `INSERT INTO payments (payment_intent, revoked)
+     SELECT CAST($${param} AS TEXT), ${revoke ? 1 : 0} ${source} WHERE $${param} IS NOT NULL
+     ON CONFLICT (payment_intent) DO UPDATE SET revoked = ${revoke ? '1' : 'payments.revoked'}
+     RETURNING revoked`
+
+/** Whether payment `$3` is revoked: read from the locked row (`pay`) in one statement, else after locking it. */
+const REVOKED_PAYMENT = {
+  locked: 'EXISTS (SELECT 1 FROM pay WHERE pay.revoked = 1)',
+  table: 'EXISTS (SELECT 1 FROM payments p WHERE p.payment_intent = $3 AND p.revoked = 1)',
+} as const
 
 /** A number parameter typed for PostgreSQL (which cannot infer `$n + $m`) and read as REAL by SQLite. */
 const real = (n: number) => `CAST($${n} AS DOUBLE PRECISION)`
@@ -149,24 +183,63 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
     driver.dialect === 'postgres'
       ? `(licences.payload::json ->> '${field}')`
       : `json_extract(licences.payload, '$.${field}')`
-  const upsert = upsertLicenceSql(stored)
+  const upsert = upsertLicenceSql(stored, REVOKED_PAYMENT.table)
+  const upsertLocked = upsertLicenceSql(stored, REVOKED_PAYMENT.locked)
   const postgres = driver.dialect === 'postgres'
   return {
-    async hasEvent(id) {
-      return (await driver.query('SELECT 1 AS one FROM events WHERE id = $1', [id])).length > 0
+    async revocationState(eventId, paymentIntent) {
+      const [row] = await driver.query(
+        `SELECT EXISTS (SELECT 1 FROM events WHERE id = $1) AS seen,
+           EXISTS (SELECT 1 FROM payments WHERE payment_intent = $2 AND revoked = 1) AS revoked`,
+        [eventId, paymentIntent],
+      )
+      return { seen: Number(row?.seen) === 1, revoked: Number(row?.revoked) === 1 }
     },
     async recordEvent(event, effect, now) {
       const eventParams = [event.id, event.type, now.toISOString()]
+      // Every event on one payment locks its payments row before it reads or
+      // writes a licence, so a refund and the completion (or renewal) of the
+      // same payment, handled at once by two instances, run one after the
+      // other: whichever comes second sees the first's write.
       if (postgres && effect.issue && !effect.revoke) {
-        // The event and the licence it issues in one statement: one round trip, one transaction.
+        // The event, the payment's row and the licence in one statement: one
+        // round trip, one transaction. The licence reads the revocation from
+        // the locked row, not from the statement's snapshot, which a refund
+        // committed while this statement waited is missing from.
         const [row] = await driver.query(
           `WITH ev AS (INSERT INTO events (id, type, received) VALUES ($9, $10, $11)
              ON CONFLICT (id) DO NOTHING RETURNING id),
-           lic AS (${upsert('FROM ev')})
+           pay AS (${lockPaymentSql(3, false, 'FROM ev')}),
+           lic AS (${upsertLocked('FROM ev')})
            SELECT COUNT(*) AS fresh FROM ev`,
           [...licenceParams(effect.issue), ...eventParams],
         )
         return Number(row?.fresh) > 0 ? 'applied' : 'duplicate'
+      }
+      if (postgres && effect.revoke && !effect.issue) {
+        const { paymentIntent, reason } = effect.revoke
+        return driver.transaction(async (q) => {
+          // The event, the payment's row (locked, marked revoked) and the
+          // revocation in one statement; then, in a snapshot taken after the
+          // lock, so it sees a licence the payment's completion committed
+          // while this waited, the licences it paid for and the revision.
+          const [row] = await q(
+            `WITH ev AS (INSERT INTO events (id, type, received) VALUES ($1, $2, $3)
+               ON CONFLICT (id) DO NOTHING RETURNING id),
+             pay AS (${lockPaymentSql(4, true, 'FROM ev')}),
+             rev AS (INSERT INTO revocations (payment_intent, reason, at) SELECT $4, $5, $3 FROM ev
+               ON CONFLICT (payment_intent) DO NOTHING)
+             SELECT COUNT(*) AS fresh FROM ev`,
+            [...eventParams, paymentIntent, reason],
+          )
+          if (Number(row?.fresh) === 0) return 'duplicate'
+          await q(
+            `WITH lic AS (UPDATE licences SET revoked = 1 WHERE payment_intent = $1 AND revoked = 0)
+             UPDATE meta SET revision = revision + 1 WHERE id = 1`,
+            [paymentIntent],
+          )
+          return 'applied'
+        })
       }
       if (!effect.issue && !effect.revoke) {
         const inserted = await driver.query(
@@ -181,8 +254,13 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
           eventParams,
         )
         if (inserted.length === 0) return 'duplicate'
+        // Each statement after the lock reads with a fresh snapshot (READ
+        // COMMITTED), so it sees what the event that held the row committed.
         if (effect.revoke) await revoke(q, effect.revoke, now)
-        if (effect.issue) await q(upsert(''), licenceParams(effect.issue))
+        if (effect.issue) {
+          await q(lockPaymentSql(1, false, ''), [effect.issue.paymentIntent])
+          await q(upsert(''), licenceParams(effect.issue))
+        }
         return 'applied'
       })
     },
@@ -296,6 +374,7 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
 }
 
 async function revoke(q: Query, revoke: { paymentIntent: string; reason: string }, now: Date) {
+  await q(lockPaymentSql(1, true, ''), [revoke.paymentIntent])
   await q(
     'INSERT INTO revocations (payment_intent, reason, at) VALUES ($1, $2, $3) ON CONFLICT (payment_intent) DO NOTHING',
     [revoke.paymentIntent, revoke.reason, now.toISOString()],
@@ -333,7 +412,10 @@ function licenceParams(record: LicenceRecord): unknown[] {
  * - a payment revoked before its licence arrived (a refund delivered before
  *   the completion) leaves the licence revoked.
  */
-function upsertLicenceSql(stored: (field: string) => string): (source: string) => string {
+function upsertLicenceSql(
+  stored: (field: string) => string,
+  revokedPayment: string,
+): (source: string) => string {
   const newer = `(${stored('issued')} IS NULL OR ${stored('issued')} < $7
     OR (${stored('issued')} = $7 AND COALESCE(${stored('period_end')}, '') <= $8))`
   const pick = (column: string) =>
@@ -344,7 +426,7 @@ function upsertLicenceSql(stored: (field: string) => string): (source: string) =
   return (
     source,
   ) => `INSERT INTO licences (id, claim_hash, payment_intent, customer, payload, qlimit, revoked)
-     SELECT $1, $2, $3, $4, $5, CAST($6 AS INTEGER), CASE WHEN ${REVOKED_PAYMENT} THEN 1 ELSE 0 END
+     SELECT $1, $2, $3, $4, $5, CAST($6 AS INTEGER), CASE WHEN ${revokedPayment} THEN 1 ELSE 0 END
      ${source} WHERE true
      ON CONFLICT (id) DO UPDATE SET
        payload = CASE WHEN ${newer} THEN excluded.payload ELSE licences.payload END,
@@ -352,7 +434,7 @@ function upsertLicenceSql(stored: (field: string) => string): (source: string) =
        claim_hash = COALESCE(licences.claim_hash, excluded.claim_hash),
        payment_intent = ${pick('payment_intent')},
        customer = ${pick('customer')},
-       revoked = CASE WHEN licences.revoked = 1 OR ${REVOKED_PAYMENT} THEN 1 ELSE 0 END`
+       revoked = CASE WHEN licences.revoked = 1 OR ${revokedPayment} THEN 1 ELSE 0 END`
 }
 
 const text = (v: unknown) => (v === null || v === undefined ? null : String(v))
