@@ -282,7 +282,7 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     expect(first?.revoked).toBe(true)
     expect((await claim(s)).status).toBe(403)
     expect(s.calls.map((c) => [c.method, c.path, c.idempotencyKey])).toEqual([
-      ['POST', '/v1/transfers/tr_1/reversals', `agora-reversal-${refund.id}`],
+      ['POST', '/v1/transfers/tr_1/reversals', 'agora-reversal-ch_1'],
     ])
     const list = verifyRevocations(await (await fetch(`${s.url}/revocations`)).text(), s.keys)
     expect(list.revoked).toEqual([LICENCE_ID])
@@ -351,9 +351,43 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
       expect((await s.deliver(event)).status).toBe(200)
     expect((await s.store.licence(LICENCE_ID))?.revoked).toBe(true)
     expect(s.calls.map((c) => [c.method, c.path, c.idempotencyKey])).toEqual([
-      ['POST', '/v1/transfers/tr_1/reversals', `agora-reversal-${refund.id}`],
+      ['POST', '/v1/transfers/tr_1/reversals', 'agora-reversal-ch_1'],
     ])
     expect((await s.store.counts()).events).toBe(3)
+  })
+
+  it('sends one reversal key per charge when a refund and a dispute race past the revoked check', async (t) => {
+    if (skip()) return t.skip()
+    // Two instances handling both at once each find the payment not yet revoked.
+    const s = await start({
+      wrapStore: (store): LicenceStore => ({
+        ...store,
+        async revocationState(eventId, paymentIntent) {
+          const state = await store.revocationState(eventId, paymentIntent)
+          return { ...state, revoked: false }
+        },
+      }),
+    })
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const refund = stripeEvent('charge.refunded', {
+      id: 'ch_1',
+      object: 'charge',
+      payment_intent: 'pi_test_1',
+      transfer: 'tr_1',
+    })
+    const dispute = stripeEvent('charge.dispute.created', {
+      id: 'dp_1',
+      object: 'dispute',
+      charge: 'ch_1',
+      payment_intent: 'pi_test_1',
+    })
+    for (const event of [refund, dispute]) expect((await s.deliver(event)).status).toBe(200)
+    const reversals = s.calls.filter((c) => c.path.endsWith('/reversals'))
+    expect(reversals.map((c) => c.idempotencyKey)).toEqual([
+      'agora-reversal-ch_1',
+      'agora-reversal-ch_1',
+    ])
+    expect((await s.store.licence(LICENCE_ID))?.revoked).toBe(true)
   })
 
   it('does not double-issue when killed after the commit, and keeps nothing when killed before it', async (t) => {
