@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -228,5 +229,49 @@ describe.skipIf(!hasNginx())('core/hf static build on nginx with @huggingface/hu
     ])
     expect(await ask(JSON.stringify({ paths: ['../../index/config'] }))).toEqual([200, []])
     expect(await ask(JSON.stringify({ paths: ['data/../../../index/config'] }))).toEqual([200, []])
+  })
+})
+
+// An nginx whose server block also proxies a loopback-only location to a
+// recording server, as a site's own internal endpoints would be.
+describe.skipIf(!hasNginx())('core/hf static paths-info self-proxy on nginx', () => {
+  it('cannot be made to send a second request from loopback by CR/LF in the body', async () => {
+    const hub = await startHfHub()
+    const seen: string[] = []
+    const internal = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`)
+      response.end('internal')
+    })
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve))
+    const { port } = internal.address() as { port: number }
+    let nginx: TempNginx | undefined
+    try {
+      await writeStaticHub({ root: hub.root, publicKey: hub.publicKey, blobBase: hub.url })
+      const include = join(hub.root, 'server.conf')
+      await writeFile(
+        include,
+        `include ${join(hub.root, 'nginx-hf.conf')};\nlocation /internal/ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:${port}; }\n`,
+      )
+      nginx = await startNginx(hub.root, include)
+      const smuggled = [
+        '{"paths":["data/test.csv"]}',
+        'Connection: keep-alive',
+        '',
+        'GET /internal/secret HTTP/1.0',
+        'X-A: b',
+      ].join('\r\n')
+      const response = await fetch(`${nginx.url}/api/datasets/acme/tox21/paths-info/main`, {
+        method: 'POST',
+        body: smuggled,
+      })
+      await response.arrayBuffer()
+      // A request the smuggled one would reach right after, on its own connection.
+      expect(await (await fetch(`${nginx.url}/internal/probe`)).text()).toBe('internal')
+      expect(seen).toEqual(['GET /internal/probe'])
+    } finally {
+      await nginx?.close()
+      await hub.close()
+      internal.close()
+    }
   })
 })

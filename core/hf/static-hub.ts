@@ -205,11 +205,14 @@ function nginxShared(): string[] {
       'This file is paid: buy a licence on its item page, then download it with agora pull',
     ),
     // The body names the paths; only a request the proxy module makes can read it, so
-    // paths-info proxies here with the body in a header. Loopback only.
+    // paths-info proxies here with the body in a header. Loopback only. nginx copies the
+    // body into that header as it is, CR/LF included, so the body can end the request and
+    // start another on the same connection: this connection never serves a second one.
     'location ^~ /_agora_hf/paths-info/ {',
     '  allow 127.0.0.1;',
     '  allow ::1;',
     '  deny all;',
+    '  keepalive_timeout 0;',
     `  ${JSON_ANSWER}`,
     `  if ($http_x_agora_paths_info ~ ${nginxString(PATHS_BODY)}) {`,
     `    rewrite "^/_agora_hf/paths-info/(.*)$" "/${STATIC_HF_DIR}/$1/paths-info/$agora_hf_path.json" break;`,
