@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestHub } from '../client/__fixtures__/test-hub.ts'
 import { FILES, startHfHub } from './__fixtures__/hf-hub.ts'
 import { hasNginx, startNginx, type TempNginx } from './__fixtures__/nginx.ts'
+import { planStaticHub } from './static-hub.ts'
 import { type StaticHubResult, writeStaticHub } from './write-static-hub.ts'
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex')
@@ -272,6 +273,49 @@ describe.skipIf(!hasNginx())('core/hf static paths-info self-proxy on nginx', ()
       await nginx?.close()
       await hub.close()
       internal.close()
+    }
+  })
+})
+
+describe.skipIf(!hasNginx())('core/hf static include with many revision names on nginx', () => {
+  it('loads with 300 dist-tags on one version and resolves the last of them', async () => {
+    const tags: Record<string, string> = { latest: '1.0.0' }
+    for (let i = 0; i < 300; i++) tags[`tag-${i}-${'t'.repeat(24)}`] = '1.0.0'
+    const sha = 'a'.repeat(64)
+    const hub = planStaticHub(
+      [
+        {
+          type: 'model',
+          file: 'index/models/ac/acme/m.json',
+          item: {
+            v: 1,
+            kind: 'model',
+            id: 'acme/m',
+            'dist-tags': tags,
+            versions: { '1.0.0': { files: [{ path: 'w.bin', size: 1, sha256: sha }] } },
+          },
+        },
+      ],
+      {
+        blobTemplate: '{base}/blobs/sha256/{prefix}/{sha256}',
+        blobBase: 'https://blobs.example.org',
+      },
+    )
+    const root = await mkdtemp(join(tmpdir(), 'agora-hf-static-tags-'))
+    let nginx: TempNginx | undefined
+    try {
+      await writeFile(join(root, 'nginx-hf.conf'), hub.nginx)
+      nginx = await startNginx(root, join(root, 'nginx-hf.conf'))
+      const response = await fetch(`${nginx.url}/acme/m/resolve/tag-299-${'t'.repeat(24)}/w.bin`, {
+        redirect: 'manual',
+      })
+      expect(response.status).toBe(302)
+      expect(response.headers.get('location')).toBe(
+        `https://blobs.example.org/blobs/sha256/aa/${sha}`,
+      )
+    } finally {
+      await nginx?.close()
+      await rm(root, { recursive: true, force: true })
     }
   })
 })
