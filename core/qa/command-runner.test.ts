@@ -145,6 +145,35 @@ describe('core/qa/command-runner', () => {
     expect(report.done).toBe(2)
   })
 
+  it('ends every process of the runner when it exits, a background child included', async () => {
+    const pidFile = join(dir, 'child.pid')
+    await runScript(
+      'orphan',
+      [
+        "import { spawn } from 'node:child_process'",
+        "import { writeFileSync } from 'node:fs'",
+        `const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })`,
+        `writeFileSync(${JSON.stringify(pidFile)}, String(child.pid))`,
+        'child.unref()',
+        say({ type: 'progress', done: 2, total: 2 }),
+      ].join('\n'),
+    )
+    const pid = Number(await readFile(pidFile, 'utf8'))
+    const alive = () => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    // SIGKILL is sent before the run returns; wait for init to reap it.
+    for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 25))
+    const still = alive()
+    if (still) process.kill(pid, 'SIGKILL')
+    expect(still).toBe(false)
+  })
+
   it('kills a runner that falls silent and says so', async () => {
     const f = await failure(
       runScript(

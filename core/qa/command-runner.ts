@@ -148,7 +148,8 @@ export interface RunnerReport {
  * `error` line, silence longer than `timeouts.idle_s`, a run longer than
  * `timeouts.total_s`, a non-zero exit or a run that ends before
  * `done == total` each kill the process group and throw an AgoraError
- * saying which, with the tail of stderr where it helps.
+ * saying which, with the tail of stderr where it helps. The group is killed
+ * when the run ends in any case, so nothing it started outlives it.
  *
  * @example const report = await runCommandRunner({ command: ['node', 'runner.ts'], job, jobPath })
  */
@@ -203,10 +204,10 @@ export async function runCommandRunner(o: {
       settled = true
       clearTimeout(total)
       clearTimeout(idle)
-      if (error) {
-        stop()
-        reject(error)
-      } else resolve(report)
+      // On success too: a process the runner left in its group must not outlive the run.
+      stop()
+      if (error) reject(error)
+      else resolve(report)
     }
     const tail = () => {
       const t = sanitizeForTerminal(stderr.trim().split('\n').slice(-5).join('\n'))
