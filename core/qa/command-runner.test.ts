@@ -174,6 +174,21 @@ describe('core/qa/command-runner', () => {
     expect(still).toBe(false)
   })
 
+  it('refuses latency lines for more rows than the test set has', async () => {
+    const f = await failure(
+      runScript(
+        'flood',
+        [
+          say({ type: 'latency', ms: 1, items: 2 }),
+          say({ type: 'latency', ms: 1, items: 1 }),
+          say({ type: 'progress', done: 2, total: 2 }),
+        ].join('\n'),
+      ),
+    )
+    expect(f.code).toBe('qa/runner-bad-line')
+    expect(f.message).toMatch(/line 2: latency lines time 3 rows/)
+  })
+
   it('kills a runner that falls silent and says so', async () => {
     const f = await failure(
       runScript(

@@ -188,6 +188,7 @@ export async function runCommandRunner(o: {
   const shown = o.command.map((c) => sanitizeForTerminal(c)).join(' ')
   let stderr = ''
   const report: RunnerReport = { latencies: [], done: 0, lines: 0 }
+  let timedRows = 0
   return await new Promise<RunnerReport>((resolve, reject) => {
     let settled = false
     let pending = Buffer.alloc(0)
@@ -267,7 +268,20 @@ export async function runCommandRunner(o: {
             },
           )
         report.done = line.done
-      } else report.latencies.push({ ms: line.ms, items: line.items })
+      } else {
+        // Each row is timed once: this also bounds what a flood of latency lines can hold.
+        timedRows += line.items
+        if (timedRows > o.total)
+          throw new AgoraError(
+            'qa/runner-bad-line',
+            `runner stdout line ${report.lines}: latency lines time ${timedRows} rows, but the test set has ${o.total}`,
+            {
+              hint: 'a latency line times one batch; each row is in one batch',
+              line: report.lines,
+            },
+          )
+        report.latencies.push({ ms: line.ms, items: line.items })
+      }
     }
     child.stdout.on('data', (chunk: Buffer) => {
       if (settled) return
