@@ -174,6 +174,41 @@ describe('core/qa/command-runner', () => {
     expect(still).toBe(false)
   })
 
+  it('hands the runner no secrets of its environment', async () => {
+    const script = join(dir, 'env.mjs')
+    await writeFile(
+      script,
+      [
+        "import { writeFileSync } from 'node:fs'",
+        `writeFileSync(${JSON.stringify(join(dir, 'env.out'))}, JSON.stringify(Object.keys(process.env).sort()))`,
+        say({ type: 'progress', done: 2, total: 2 }),
+      ].join('\n'),
+    )
+    await runCommandRunner({
+      command: ['node', script],
+      job: job(),
+      jobPath: join(dir, 'env.json'),
+      total: 2,
+      env: {
+        PATH: '/usr/bin',
+        HOME: dir,
+        LANG: 'C.UTF-8',
+        CUDA_VISIBLE_DEVICES: '0',
+        GITHUB_TOKEN: 'ghs_x',
+        ACTIONS_RUNTIME_TOKEN: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        AGORA_SIGNING_KEY: 'x',
+        STRIPE_API_KEY: 'x',
+      },
+    })
+    expect(JSON.parse(await readFile(join(dir, 'env.out'), 'utf8'))).toEqual([
+      'CUDA_VISIBLE_DEVICES',
+      'HOME',
+      'LANG',
+      'PATH',
+    ])
+  })
+
   it('refuses latency lines for more rows than the test set has', async () => {
     const f = await failure(
       runScript(

@@ -130,6 +130,51 @@ export function parseRunnerLine(text: string, line: number, total: number): Runn
   }
 }
 
+/**
+ * Environment variables a runner receives, by name or prefix: what a
+ * program, a Python environment or a GPU needs. Nothing else passes, so the
+ * tokens and storage keys of a QA job never reach a program that loads a
+ * contributor's files.
+ */
+const RUNNER_ENV_NAMES = new Set([
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TERM',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'LD_LIBRARY_PATH',
+  'VIRTUAL_ENV',
+  'CONDA_PREFIX',
+  'PYTHONPATH',
+  'PYTHONHOME',
+  'OMP_NUM_THREADS',
+  'MKL_NUM_THREADS',
+  'OPENBLAS_NUM_THREADS',
+])
+const RUNNER_ENV_PREFIXES = ['LC_', 'CUDA_', 'NVIDIA_', 'ROCR_', 'HIP_']
+
+/**
+ * The part of an environment a runner gets (see RUNNER_ENV_NAMES).
+ *
+ * @example runnerEnvironment({ PATH: '/usr/bin', GITHUB_TOKEN: 'x' }) // { PATH: '/usr/bin' }
+ */
+export function runnerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue
+    if (RUNNER_ENV_NAMES.has(name) || RUNNER_ENV_PREFIXES.some((p) => name.startsWith(p)))
+      out[name] = value
+  }
+  return out
+}
+
 /** What a finished runner reported. */
 export interface RunnerReport {
   /** Each latency line's milliseconds, divided by its items: one per batch. */
@@ -149,7 +194,8 @@ export interface RunnerReport {
  * `timeouts.total_s`, a non-zero exit or a run that ends before
  * `done == total` each kill the process group and throw an AgoraError
  * saying which, with the tail of stderr where it helps. The group is killed
- * when the run ends in any case, so nothing it started outlives it.
+ * when the run ends in any case, so nothing it started outlives it; the
+ * runner gets only the environment runnerEnvironment keeps.
  *
  * @example const report = await runCommandRunner({ command: ['node', 'runner.ts'], job, jobPath })
  */
@@ -181,7 +227,7 @@ export async function runCommandRunner(o: {
   // `node` is the Node running Agora (the project's own), not whatever PATH finds first.
   const child = spawn(program === 'node' ? process.execPath : program, [...args, o.jobPath], {
     cwd: o.cwd,
-    env: o.env ?? process.env,
+    env: runnerEnvironment(o.env ?? process.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
