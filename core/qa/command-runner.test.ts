@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +9,7 @@ import { tinyLlamaBase, tinyLlamaLora } from '../../scripts/sample/tiny-llama.ts
 import {
   parseRunnerLine,
   type RunnerJob,
+  readRunnerOutput,
   runCommandRunner,
   validateRunnerJob,
 } from './command-runner.ts'
@@ -222,6 +224,27 @@ describe('core/qa/command-runner', () => {
     )
     expect(f.code).toBe('qa/runner-bad-line')
     expect(f.message).toMatch(/line 2: latency lines time 3 rows/)
+  })
+
+  it('reads the predictions file only as a regular file of bounded size, never through a link', async () => {
+    const outside = join(dir, 'outside-secret.txt')
+    await writeFile(outside, 'secret\n')
+    const link = join(dir, 'link-out.jsonl')
+    await symlink(outside, link)
+    const fifo = join(dir, 'fifo-out.jsonl')
+    execFileSync('mkfifo', [fifo])
+    const big = join(dir, 'big-out.jsonl')
+    await writeFile(big, 'x'.repeat(2048))
+    const code = async (path: string, max = 1024) =>
+      (await failure(readRunnerOutput(path, max, 'lora-reference'))).code
+    expect(await code(link)).toBe('qa/runner-bad-output')
+    expect(await code(fifo)).toBe('qa/runner-bad-output')
+    expect(await code(dir)).toBe('qa/runner-bad-output')
+    expect(await code(big)).toBe('qa/runner-bad-output')
+    expect(await code(join(dir, 'none.jsonl'))).toBe('qa/runner-no-output')
+    expect(new TextDecoder().decode(await readRunnerOutput(big, 4096, 'lora-reference'))).toBe(
+      'x'.repeat(2048),
+    )
   })
 
   it('kills a runner that falls silent and says so', async () => {

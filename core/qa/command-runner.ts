@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { open, writeFile } from 'node:fs/promises'
 import type { ValidateFunction } from 'ajv/dist/2020.js'
 import { sanitizeForTerminal } from '#core/client'
 import { AgoraError } from '#core/errors'
@@ -173,6 +174,60 @@ export function runnerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
       out[name] = value
   }
   return out
+}
+
+/**
+ * Reads a runner's predictions file: a regular file of at most `maxBytes`,
+ * opened without following a link (a runner cannot make the caller read
+ * another file, block on a FIFO or fill its memory). Throws
+ * `qa/runner-no-output` when it is missing, `qa/runner-bad-output` otherwise.
+ *
+ * @example const bytes = await readRunnerOutput(job.output.path, 512 * 1024 * 1024, 'lora-reference')
+ */
+export async function readRunnerOutput(
+  path: string,
+  maxBytes: number,
+  runner: string,
+): Promise<Uint8Array> {
+  const name = sanitizeForTerminal(runner)
+  const bad = (why: string) =>
+    new AgoraError('qa/runner-bad-output', `the predictions file of the runner "${name}" ${why}`, {
+      hint: "a runner writes its predictions as a plain file at the job spec's output.path",
+    })
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(
+      path,
+      constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0),
+    )
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === 'ENOENT')
+      throw new AgoraError(
+        'qa/runner-no-output',
+        `the runner "${name}" wrote no predictions file`,
+        {
+          hint: "a runner writes its predictions to the job spec's output.path before it exits",
+          cause,
+        },
+      )
+    throw code === 'ELOOP' ? bad('is a symbolic link') : bad(`cannot be opened (${code})`)
+  }
+  try {
+    const stat = await handle.stat()
+    if (!stat.isFile()) throw bad('is not a regular file')
+    if (stat.size > maxBytes) throw bad(`is ${stat.size} bytes, over ${maxBytes}`)
+    const bytes = new Uint8Array(stat.size)
+    let at = 0
+    while (at < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at)
+      if (bytesRead === 0) break
+      at += bytesRead
+    }
+    return bytes.subarray(0, at)
+  } finally {
+    await handle.close()
+  }
 }
 
 /** What a finished runner reported. */
