@@ -6,6 +6,7 @@ import {
   layout2d,
   parseSmiles,
   perceiveAromaticity,
+  ringBonds,
 } from '#core/chem'
 
 /** Aromatic and Kekulé (PubChem) spellings of the same molecules. */
@@ -82,6 +83,24 @@ describe('core/chem/parse-smiles', () => {
     expect(() => parseSmiles('c1cccc1')).toThrow(/no Kekulé structure/)
     expect(() => parseSmiles('C1CC')).toThrow(/unclosed ring/)
     expect(() => parseSmiles('<script>')).toThrow(/unsupported atom/)
+  })
+})
+
+describe('core/chem/rings', () => {
+  it('finds ring bonds of the longest chains and rings it reads', () => {
+    expect(ringBonds(parseSmiles('C'.repeat(2000))).some(Boolean)).toBe(false)
+    expect(ringBonds(parseSmiles(`C1${'C'.repeat(1998)}C1`)).every(Boolean)).toBe(true)
+    // Two rings joined by a bridge, and a ring closed by a second bond between two atoms.
+    expect(ringBonds(parseSmiles('C1CC1C1CC1'))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+    ])
+    expect(ringBonds(parseSmiles('C1.C1C'))).toEqual([false, false])
   })
 })
 

@@ -246,12 +246,14 @@ function kekulise(
   const matched = new Array<boolean>(atoms.length).fill(false)
   const chosen: number[] = []
   let steps = 0
-  const place = (): boolean => {
+  // Placed one connected system at a time: a system with no structure fails alone,
+  // without retrying every placement of the systems before it.
+  const place = (system: readonly number[]): boolean => {
     if (++steps > 200_000) return false
     let best = -1
     let fewest = Number.POSITIVE_INFINITY
-    for (let a = 0; a < atoms.length; a++) {
-      if (!needs[a] || matched[a]) continue
+    for (const a of system) {
+      if (matched[a]) continue
       const free = (options[a] ?? []).filter((k) => {
         const b = bonds[k] as MolBond
         return !matched[b.from === a ? b.to : b.from]
@@ -269,13 +271,31 @@ function kekulise(
       if (matched[other]) continue
       matched[best] = matched[other] = true
       chosen.push(k)
-      if (place()) return true
+      if (place(system)) return true
       chosen.pop()
       matched[best] = matched[other] = false
     }
     return false
   }
-  if (!place()) {
+  const systemOf = new Array<number>(atoms.length).fill(-1)
+  let solved = true
+  for (let start = 0; start < atoms.length && solved; start++) {
+    if (!needs[start] || systemOf[start] !== -1) continue
+    const system = [start]
+    systemOf[start] = start
+    for (let q = 0; q < system.length; q++) {
+      const a = system[q] as number
+      for (const k of options[a] ?? []) {
+        const b = bonds[k] as MolBond
+        const other = b.from === a ? b.to : b.from
+        if (systemOf[other] !== -1) continue
+        systemOf[other] = start
+        system.push(other)
+      }
+    }
+    solved = place(system)
+  }
+  if (!solved) {
     throw new Error(
       `SMILES ${smiles}: the aromatic atoms have no Kekulé structure (an aromatic nitrogen with a hydrogen, as in pyrrole, is written [nH])`,
     )
