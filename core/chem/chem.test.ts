@@ -7,6 +7,7 @@ import {
   parseSmiles,
   perceiveAromaticity,
   ringBonds,
+  SMILES_ATOMS_MAX,
 } from '#core/chem'
 
 /** Aromatic and Kekulé (PubChem) spellings of the same molecules. */
@@ -86,7 +87,25 @@ describe('core/chem/parse-smiles', () => {
   })
 })
 
-describe('core/chem/rings', () => {
+describe('core/chem limits on hostile SMILES', () => {
+  it('refuses a SMILES of more atoms than the limit, quoting only its start', () => {
+    expect(SMILES_ATOMS_MAX).toBe(2000)
+    const huge = 'C'.repeat(100_000)
+    let message = ''
+    try {
+      parseSmiles(huge)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toMatch(/more than 2000 atoms/)
+    expect(message.length).toBeLessThan(200)
+    expect(parseSmiles('C'.repeat(2000)).atoms).toHaveLength(2000)
+    // A drawing refuses while parsing, before kekulising what it would not draw.
+    expect(() => depictSmiles(`c1${'c'.repeat(4000)}c1`, { maxAtoms: 150 })).toThrow(
+      /more than 150 atoms/,
+    )
+  })
+
   it('finds ring bonds of the longest chains and rings it reads', () => {
     expect(ringBonds(parseSmiles('C'.repeat(2000))).some(Boolean)).toBe(false)
     expect(ringBonds(parseSmiles(`C1${'C'.repeat(1998)}C1`)).every(Boolean)).toBe(true)

@@ -65,6 +65,18 @@ const MAX_VALENCE: Record<string, number> = {
   I: 1,
 }
 
+/**
+ * Atoms a SMILES may hold: far past any drug-like molecule, and small
+ * enough that perception, fingerprints and drawing stay quick on hostile
+ * input (they run in the visitor's browser and in agora eval).
+ */
+export const SMILES_ATOMS_MAX = 2000
+
+/** A SMILES as an error message shows it: its start only. */
+function shownSmiles(smiles: string): string {
+  return smiles.length > 80 ? `${smiles.slice(0, 80)}… (${smiles.length} characters)` : smiles
+}
+
 function valenceLimit(atom: MolAtom): number {
   const base = MAX_VALENCE[atom.element] ?? 4
   // A cation of N or O gains a bond (ammonium, oxonium); an anion loses one.
@@ -85,7 +97,8 @@ function valenceLimit(atom: MolAtom): number {
  * @example parseSmiles('CC(=O)O').bonds.length // 3
  * @example parseSmiles('c1ccncc1').bonds.filter((b) => b.order === 2).length // 3
  */
-export function parseSmiles(smiles: string): MolGraph {
+export function parseSmiles(smiles: string, options: { maxAtoms?: number } = {}): MolGraph {
+  const maxAtoms = Math.min(options.maxAtoms ?? SMILES_ATOMS_MAX, SMILES_ATOMS_MAX)
   const atoms: MolAtom[] = []
   // Order 4 stands for an aromatic bond until kekulisation.
   const bonds: { from: number; to: number; order: 1 | 2 | 3 | 4 }[] = []
@@ -95,12 +108,13 @@ export function parseSmiles(smiles: string): MolGraph {
   let pending: 1 | 2 | 3 | 4 | undefined
   let i = 0
   const fail = (why: string): never => {
-    throw new Error(`SMILES ${smiles} at ${i}: ${why}`)
+    throw new Error(`SMILES ${shownSmiles(smiles)} at ${i}: ${why}`)
   }
   // An unmarked bond between two aromatic atoms is aromatic (OpenSMILES).
   const implicitOrder = (a: number, b: number): 1 | 4 =>
     atoms[a]?.aromatic && atoms[b]?.aromatic ? 4 : 1
   const addAtom = (atom: MolAtom): void => {
+    if (atoms.length >= maxAtoms) fail(`more than ${maxAtoms} atoms`)
     atoms.push(atom)
     const index = atoms.length - 1
     if (prev >= 0)
@@ -191,7 +205,9 @@ export function parseSmiles(smiles: string): MolGraph {
   }
   atoms.forEach((a, k) => {
     if ((valence[k] ?? 0) > valenceLimit(a)) {
-      throw new Error(`SMILES ${smiles}: atom ${k + 1} (${a.element}) exceeds its valence`)
+      throw new Error(
+        `SMILES ${shownSmiles(smiles)}: atom ${k + 1} (${a.element}) exceeds its valence`,
+      )
     }
   })
   return { atoms, bonds: kekule }
@@ -297,7 +313,7 @@ function kekulise(
   }
   if (!solved) {
     throw new Error(
-      `SMILES ${smiles}: the aromatic atoms have no Kekulé structure (an aromatic nitrogen with a hydrogen, as in pyrrole, is written [nH])`,
+      `SMILES ${shownSmiles(smiles)}: the aromatic atoms have no Kekulé structure (an aromatic nitrogen with a hydrogen, as in pyrrole, is written [nH])`,
     )
   }
   for (const k of chosen) (bonds[k] as MolBond).order = 2
