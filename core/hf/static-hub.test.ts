@@ -186,6 +186,9 @@ describe('core/hf/static-hub', () => {
         ]),
       ),
     ).toEqual(refused)
+    // Sizes are written unquoted.
+    const size = '1; return 200 "x"' as unknown as number
+    expect(refusal(() => plan([repo([{ path: 'x', size }])]))).toEqual(refused)
     // A lone surrogate has no UTF-8 form to percent-encode.
     expect(refusal(() => plan([repo([{ path: 'a\ud800b' }])]))).toEqual(refused)
     expect(

@@ -361,6 +361,9 @@ export function planStaticHub(
           continue
         }
         const sha = plainValue(f.sha256, 'SHA-256', source)
+        // Written bare into nginx and _headers: a number, whatever the index says.
+        if (!Number.isSafeInteger(f.size) || f.size < 0)
+          throw unsafe('size', String(f.size), source)
         const url = blobUrl(f, options, source)
         locateVersion(
           `location = ${at} { set $agora_hf_commit ${commit}; set $agora_hf_sha ${sha}; set $agora_hf_size ${f.size}; set $agora_hf_url ${nginxString(url)}; error_page 404 = @agora_hf_file; return 404; }`,
