@@ -88,6 +88,22 @@ describe('scripts/local-hub', () => {
       )
       expect(built.index.written).toContain('index/config.json')
       expect(lines.join('\n')).toMatch(/item documents? to build on/)
+
+      // Two commits on, the index deployed may be a stale copy: a build of "two" may
+      // have been published since, so nothing is built upon.
+      git('commit', '-q', '--allow-empty', '-m', 'three')
+      lines.length = 0
+      await buildLocalHub({
+        repoRoot: repo,
+        outDir: join(dir, 'third'),
+        sampleBlobs: false,
+        signingKey: key,
+        previous: deployed.url,
+        log: (line) => lines.push(line),
+      })
+      expect(lines.join('\n')).toMatch(
+        /not building on it \(it was built from commit [0-9a-f]{12}, not this build's commit or its parent/,
+      )
     } finally {
       await deployed.close()
     }

@@ -23,7 +23,7 @@ import {
 import type { HubConfig, PublicKeyConfig } from '#core/manifest'
 import { loadRegistry } from '#core/registry'
 import { noFollowFs } from '#core/storage'
-import { commitTime, headCommit } from './commands/index-build.ts'
+import { buildableCommits, commitTime, headCommit } from './commands/index-build.ts'
 import { sampleSigningKey } from './sample/hub.ts'
 import { serveHub } from './serve-hub.ts'
 
@@ -131,6 +131,8 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
       base: options.previous,
       publicKey: createPublicKey(signingKey.privateKey),
       sequence,
+      // Only the index of this commit or its parent: an older one may be a stale copy.
+      commits: await buildableCommits(repoRoot, 'HEAD'),
       progress: (done, total) => log(`  ${done} of ${total} item documents`),
     })
     previous = fetched.previous

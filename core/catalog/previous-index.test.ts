@@ -107,8 +107,8 @@ describe('core/catalog/previous-index', () => {
   })
 
   /** Builds into an empty folder on top of what the site serves. */
-  async function deploy(items: SourceItem[], sequence: number) {
-    const fetched = await fetchPreviousIndex({ base, publicKey, sequence })
+  async function deploy(items: SourceItem[], sequence: number, commits?: string[]) {
+    const fetched = await fetchPreviousIndex({ base, publicKey, sequence, commits })
     const out = dir()
     await buildSparseIndex(registry(items), {
       outDir: out,
@@ -222,6 +222,42 @@ describe('core/catalog/previous-index', () => {
       expect(JSON.parse(files.get(GNN) as string).signed.sequence).toBe(200)
     })
   }
+
+  it('does not build on a stale index of a commit before its parent', async () => {
+    // Commit c (sequence 150) added 2.0.0 and was published; commit b takes 2.0.0 away
+    // again, but the site still answers with the index of commit a (sequence 100).
+    const v2 = {
+      ...v1,
+      '2.0.0': { version: '2.0.0', files: [{ path: 'm.onnx', size: 3, sha256: HASH }] },
+    }
+    const later = dir()
+    await buildSparseIndex(registry([item('tox', v2), item('gnn', v1)]), {
+      outDir: later,
+      signingKey: key,
+      commit: 'c'.repeat(40),
+      sequence: 150,
+    })
+    const replay = JSON.parse((await published(later)).get(TOX) as string).signed
+    expect(Object.keys(replay.versions)).toContain('2.0.0')
+    const { fetched, config } = await deploy([item('tox', v1), item('gnn', v1)], 200, [
+      'b'.repeat(40),
+      'c'.repeat(40),
+    ])
+    expect(fetched.reason).toMatch(
+      /built from commit aaaaaaaaaaaa, not this build's commit or its parent/,
+    )
+    // Clients refuse the sequence-150 document that still offers 2.0.0.
+    expect(config.item_floor).toBeGreaterThan(replay.sequence)
+  })
+
+  it('builds on the published index of its parent commit', async () => {
+    const { fetched, config } = await deploy([item('tox', v1), item('gnn', v1)], 200, [
+      'b'.repeat(40),
+      'a'.repeat(40),
+    ])
+    expect(fetched.previous?.items.size).toBe(2)
+    expect(config.item_floor).toBe(100)
+  })
 
   it('does not build on a published index newer than the build', async () => {
     const { fetched, config } = await deploy([item('tox', v1), item('gnn', v1)], 90)

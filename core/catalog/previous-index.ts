@@ -29,6 +29,14 @@ export interface FetchPreviousOptions {
   publicKey: KeyObject
   /** This build's sequence: a published index newer than it is not built upon. */
   sequence?: number | undefined
+  /**
+   * The commits whose published index this build may build on: its own and
+   * its parents'. An index of an older commit may be a stale copy (a CDN
+   * edge, a deploy still spreading): a build published after it could have
+   * documents this build cannot compare with, and whose replay only a floor
+   * raise would stop. When given, an index of any other commit is not built upon.
+   */
+  commits?: readonly string[] | undefined
   fetch?: typeof globalThis.fetch
   /** Item documents fetched at once; default 16. */
   concurrency?: number
@@ -83,6 +91,14 @@ export async function fetchPreviousIndex(options: FetchPreviousOptions): Promise
   }
   if (options.sequence !== undefined && sequence > options.sequence) {
     return { reason: `it is newer (sequence ${sequence}) than this build (${options.sequence})` }
+  }
+  if (options.commits !== undefined) {
+    const commit = typeof config.commit === 'string' ? config.commit : undefined
+    if (commit === undefined || !options.commits.includes(commit)) {
+      return {
+        reason: `it was built from ${commit === undefined ? 'no recorded commit' : `commit ${commit.slice(0, 12)}`}, not this build's commit or its parent: a later index may have been published since`,
+      }
+    }
   }
   try {
     const fetched = await get(SEARCH_INDEX_PATH)

@@ -105,15 +105,34 @@ export function perceiveAromaticity(graph: MolGraph): Aromaticity {
   }
   const rings = smallRings(graph, inRing, MAX_RING)
   const aromaticRing = rings.map((ring) => huckel(ring))
-  // Fused pairs: rings that share a bond and are aromatic only together.
-  for (let i = 0; i < rings.length; i++) {
-    for (let j = i + 1; j < rings.length; j++) {
-      if (aromaticRing[i] && aromaticRing[j]) continue
-      const a = rings[i] as number[]
-      const b = new Set(rings[j])
-      const shared = a.filter((x) => b.has(x)).length
-      if (shared !== 2) continue
-      if (huckel(new Set([...a, ...b]))) aromaticRing[i] = aromaticRing[j] = true
+  // Fused pairs: rings that share a bond and are aromatic only together. Only rings
+  // through a common bond are paired, so the work follows the bonds, not rings².
+  const ringsOfBond = new Map<string, number[]>()
+  rings.forEach((ring, r) => {
+    ring.forEach((a, k) => {
+      const b = ring[(k + 1) % ring.length] as number
+      const key = a < b ? `${a}-${b}` : `${b}-${a}`
+      const list = ringsOfBond.get(key)
+      if (list) list.push(r)
+      else ringsOfBond.set(key, [r])
+    })
+  })
+  const tried = new Set<number>()
+  for (const list of ringsOfBond.values()) {
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        const i = list[x] as number
+        const j = list[y] as number
+        if (aromaticRing[i] && aromaticRing[j]) continue
+        const pair = i * rings.length + j
+        if (tried.has(pair)) continue
+        tried.add(pair)
+        const a = rings[i] as number[]
+        const b = new Set(rings[j])
+        const shared = a.filter((v) => b.has(v)).length
+        if (shared !== 2) continue
+        if (huckel(new Set([...a, ...b]))) aromaticRing[i] = aromaticRing[j] = true
+      }
     }
   }
   const atoms = new Array<boolean>(n).fill(false)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MOLECULES } from '../../scripts/sample/molecules.ts'
 import { createRng } from '../../scripts/sample/prng.ts'
-import { canonicalSmiles } from './canonical-smiles.ts'
+import { CANONICAL_ATOMS_MAX, canonicalSmiles } from './canonical-smiles.ts'
 import { type MolGraph, parseSmiles } from './parse-smiles.ts'
 
 /** The same molecule with its atoms and bonds in another order. */
@@ -39,6 +39,13 @@ describe('core/chem/canonical-smiles', () => {
   ])('writes %s and %s as %s', (a, b, canonical) => {
     expect(canonicalSmiles(a)).toBe(canonical)
     expect(canonicalSmiles(b)).toBe(canonical)
+  })
+
+  it(`writes molecules of up to ${CANONICAL_ATOMS_MAX} atoms and refuses larger ones`, () => {
+    expect(CANONICAL_ATOMS_MAX).toBe(256)
+    expect(canonicalSmiles(`C1${'C'.repeat(254)}C1`)).toBe(`C1${'C'.repeat(254)}C1`)
+    expect(() => canonicalSmiles('C'.repeat(257))).toThrow(/more than 256 atoms/)
+    expect(() => canonicalSmiles(parseSmiles('C'.repeat(257)))).toThrow(/256 at most/)
   })
 
   it('tells different molecules apart', () => {

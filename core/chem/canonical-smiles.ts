@@ -41,6 +41,14 @@ function denseRanks(keys: readonly number[][]): number[] {
 }
 
 /**
+ * Atoms a molecule may hold for canonicalSmiles: ranking refines once per
+ * bond of the molecule's longest path and breaks ties one atom at a time,
+ * so its work grows with the square of the atoms and more; this keeps a
+ * hostile predictions file to milliseconds a molecule.
+ */
+export const CANONICAL_ATOMS_MAX = 256
+
+/**
  * A canonical SMILES: the same string for every spelling of a molecule
  * (atom order, Kekulé or aromatic form, ring-closure digits, fragment
  * order). Atoms are ranked by their invariants (element, charge,
@@ -55,7 +63,13 @@ function denseRanks(keys: readonly number[][]): number[] {
  * @example canonicalSmiles('C1=CC=CC=C1') // 'c1ccccc1'
  */
 export function canonicalSmiles(smiles: string | MolGraph): string {
-  const graph = typeof smiles === 'string' ? parseSmiles(smiles) : smiles
+  const graph =
+    typeof smiles === 'string' ? parseSmiles(smiles, { maxAtoms: CANONICAL_ATOMS_MAX }) : smiles
+  if (graph.atoms.length > CANONICAL_ATOMS_MAX) {
+    throw new Error(
+      `a molecule of ${graph.atoms.length} atoms: canonical SMILES are written for ${CANONICAL_ATOMS_MAX} at most`,
+    )
+  }
   const aromatic = perceiveAromaticity(graph)
   const hydrogens = implicitHydrogens(graph)
   const n = graph.atoms.length

@@ -6,6 +6,8 @@ import {
   layout2d,
   parseSmiles,
   perceiveAromaticity,
+  ringBonds,
+  SMILES_ATOMS_MAX,
 } from '#core/chem'
 
 /** Aromatic and Kekulé (PubChem) spellings of the same molecules. */
@@ -82,6 +84,42 @@ describe('core/chem/parse-smiles', () => {
     expect(() => parseSmiles('c1cccc1')).toThrow(/no Kekulé structure/)
     expect(() => parseSmiles('C1CC')).toThrow(/unclosed ring/)
     expect(() => parseSmiles('<script>')).toThrow(/unsupported atom/)
+  })
+})
+
+describe('core/chem limits on hostile SMILES', () => {
+  it('refuses a SMILES of more atoms than the limit, quoting only its start', () => {
+    expect(SMILES_ATOMS_MAX).toBe(2000)
+    const huge = 'C'.repeat(100_000)
+    let message = ''
+    try {
+      parseSmiles(huge)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toMatch(/more than 2000 atoms/)
+    expect(message.length).toBeLessThan(200)
+    expect(parseSmiles('C'.repeat(2000)).atoms).toHaveLength(2000)
+    // A drawing refuses while parsing, before kekulising what it would not draw.
+    expect(() => depictSmiles(`c1${'c'.repeat(4000)}c1`, { maxAtoms: 150 })).toThrow(
+      /more than 150 atoms/,
+    )
+  })
+
+  it('finds ring bonds of the longest chains and rings it reads', () => {
+    expect(ringBonds(parseSmiles('C'.repeat(2000))).some(Boolean)).toBe(false)
+    expect(ringBonds(parseSmiles(`C1${'C'.repeat(1998)}C1`)).every(Boolean)).toBe(true)
+    // Two rings joined by a bridge, and a ring closed by a second bond between two atoms.
+    expect(ringBonds(parseSmiles('C1CC1C1CC1'))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+    ])
+    expect(ringBonds(parseSmiles('C1.C1C'))).toEqual([false, false])
   })
 })
 

@@ -62,11 +62,9 @@ function labelled(graph: MolGraph, k: number): boolean {
  */
 export function depictSmiles(smiles: string, options: DepictOptions = {}): Depiction {
   const maxAtoms = options.maxAtoms ?? 150
-  const graph = parseSmiles(smiles)
+  // Refused while parsing, before an oversized molecule is kekulised or laid out.
+  const graph = parseSmiles(smiles, { maxAtoms })
   if (graph.atoms.length === 0) throw new Error('SMILES has no atoms')
-  if (graph.atoms.length > maxAtoms) {
-    throw new Error(`SMILES has ${graph.atoms.length} atoms, more than ${maxAtoms} drawn`)
-  }
   const coords = layout2d(graph).map(([x, y]): [number, number] => [x, -y])
   const lines: DepictionLine[] = []
   for (const bond of graph.bonds) {

@@ -65,6 +65,18 @@ const MAX_VALENCE: Record<string, number> = {
   I: 1,
 }
 
+/**
+ * Atoms a SMILES may hold: far past any drug-like molecule, and small
+ * enough that perception, fingerprints and drawing stay quick on hostile
+ * input (they run in the visitor's browser and in agora eval).
+ */
+export const SMILES_ATOMS_MAX = 2000
+
+/** A SMILES as an error message shows it: its start only. */
+function shownSmiles(smiles: string): string {
+  return smiles.length > 80 ? `${smiles.slice(0, 80)}… (${smiles.length} characters)` : smiles
+}
+
 function valenceLimit(atom: MolAtom): number {
   const base = MAX_VALENCE[atom.element] ?? 4
   // A cation of N or O gains a bond (ammonium, oxonium); an anion loses one.
@@ -85,7 +97,8 @@ function valenceLimit(atom: MolAtom): number {
  * @example parseSmiles('CC(=O)O').bonds.length // 3
  * @example parseSmiles('c1ccncc1').bonds.filter((b) => b.order === 2).length // 3
  */
-export function parseSmiles(smiles: string): MolGraph {
+export function parseSmiles(smiles: string, options: { maxAtoms?: number } = {}): MolGraph {
+  const maxAtoms = Math.min(options.maxAtoms ?? SMILES_ATOMS_MAX, SMILES_ATOMS_MAX)
   const atoms: MolAtom[] = []
   // Order 4 stands for an aromatic bond until kekulisation.
   const bonds: { from: number; to: number; order: 1 | 2 | 3 | 4 }[] = []
@@ -95,12 +108,13 @@ export function parseSmiles(smiles: string): MolGraph {
   let pending: 1 | 2 | 3 | 4 | undefined
   let i = 0
   const fail = (why: string): never => {
-    throw new Error(`SMILES ${smiles} at ${i}: ${why}`)
+    throw new Error(`SMILES ${shownSmiles(smiles)} at ${i}: ${why}`)
   }
   // An unmarked bond between two aromatic atoms is aromatic (OpenSMILES).
   const implicitOrder = (a: number, b: number): 1 | 4 =>
     atoms[a]?.aromatic && atoms[b]?.aromatic ? 4 : 1
   const addAtom = (atom: MolAtom): void => {
+    if (atoms.length >= maxAtoms) fail(`more than ${maxAtoms} atoms`)
     atoms.push(atom)
     const index = atoms.length - 1
     if (prev >= 0)
@@ -191,7 +205,9 @@ export function parseSmiles(smiles: string): MolGraph {
   }
   atoms.forEach((a, k) => {
     if ((valence[k] ?? 0) > valenceLimit(a)) {
-      throw new Error(`SMILES ${smiles}: atom ${k + 1} (${a.element}) exceeds its valence`)
+      throw new Error(
+        `SMILES ${shownSmiles(smiles)}: atom ${k + 1} (${a.element}) exceeds its valence`,
+      )
     }
   })
   return { atoms, bonds: kekule }
@@ -246,12 +262,14 @@ function kekulise(
   const matched = new Array<boolean>(atoms.length).fill(false)
   const chosen: number[] = []
   let steps = 0
-  const place = (): boolean => {
+  // Placed one connected system at a time: a system with no structure fails alone,
+  // without retrying every placement of the systems before it.
+  const place = (system: readonly number[]): boolean => {
     if (++steps > 200_000) return false
     let best = -1
     let fewest = Number.POSITIVE_INFINITY
-    for (let a = 0; a < atoms.length; a++) {
-      if (!needs[a] || matched[a]) continue
+    for (const a of system) {
+      if (matched[a]) continue
       const free = (options[a] ?? []).filter((k) => {
         const b = bonds[k] as MolBond
         return !matched[b.from === a ? b.to : b.from]
@@ -269,15 +287,33 @@ function kekulise(
       if (matched[other]) continue
       matched[best] = matched[other] = true
       chosen.push(k)
-      if (place()) return true
+      if (place(system)) return true
       chosen.pop()
       matched[best] = matched[other] = false
     }
     return false
   }
-  if (!place()) {
+  const systemOf = new Array<number>(atoms.length).fill(-1)
+  let solved = true
+  for (let start = 0; start < atoms.length && solved; start++) {
+    if (!needs[start] || systemOf[start] !== -1) continue
+    const system = [start]
+    systemOf[start] = start
+    for (let q = 0; q < system.length; q++) {
+      const a = system[q] as number
+      for (const k of options[a] ?? []) {
+        const b = bonds[k] as MolBond
+        const other = b.from === a ? b.to : b.from
+        if (systemOf[other] !== -1) continue
+        systemOf[other] = start
+        system.push(other)
+      }
+    }
+    solved = place(system)
+  }
+  if (!solved) {
     throw new Error(
-      `SMILES ${smiles}: the aromatic atoms have no Kekulé structure (an aromatic nitrogen with a hydrogen, as in pyrrole, is written [nH])`,
+      `SMILES ${shownSmiles(smiles)}: the aromatic atoms have no Kekulé structure (an aromatic nitrogen with a hydrogen, as in pyrrole, is written [nH])`,
     )
   }
   for (const k of chosen) (bonds[k] as MolBond).order = 2

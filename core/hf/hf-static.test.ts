@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -14,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestHub } from '../client/__fixtures__/test-hub.ts'
 import { FILES, startHfHub } from './__fixtures__/hf-hub.ts'
 import { hasNginx, startNginx, type TempNginx } from './__fixtures__/nginx.ts'
+import { planStaticHub } from './static-hub.ts'
 import { type StaticHubResult, writeStaticHub } from './write-static-hub.ts'
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex')
@@ -228,5 +230,92 @@ describe.skipIf(!hasNginx())('core/hf static build on nginx with @huggingface/hu
     ])
     expect(await ask(JSON.stringify({ paths: ['../../index/config'] }))).toEqual([200, []])
     expect(await ask(JSON.stringify({ paths: ['data/../../../index/config'] }))).toEqual([200, []])
+  })
+})
+
+// An nginx whose server block also proxies a loopback-only location to a
+// recording server, as a site's own internal endpoints would be.
+describe.skipIf(!hasNginx())('core/hf static paths-info self-proxy on nginx', () => {
+  it('cannot be made to send a second request from loopback by CR/LF in the body', async () => {
+    const hub = await startHfHub()
+    const seen: string[] = []
+    const internal = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url}`)
+      response.end('internal')
+    })
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve))
+    const { port } = internal.address() as { port: number }
+    let nginx: TempNginx | undefined
+    try {
+      await writeStaticHub({ root: hub.root, publicKey: hub.publicKey, blobBase: hub.url })
+      const include = join(hub.root, 'server.conf')
+      await writeFile(
+        include,
+        `include ${join(hub.root, 'nginx-hf.conf')};\nlocation /internal/ { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:${port}; }\n`,
+      )
+      nginx = await startNginx(hub.root, include)
+      const smuggled = [
+        '{"paths":["data/test.csv"]}',
+        'Connection: keep-alive',
+        '',
+        'GET /internal/secret HTTP/1.0',
+        'X-A: b',
+      ].join('\r\n')
+      const response = await fetch(`${nginx.url}/api/datasets/acme/tox21/paths-info/main`, {
+        method: 'POST',
+        body: smuggled,
+      })
+      await response.arrayBuffer()
+      // A request the smuggled one would reach right after, on its own connection.
+      expect(await (await fetch(`${nginx.url}/internal/probe`)).text()).toBe('internal')
+      expect(seen).toEqual(['GET /internal/probe'])
+    } finally {
+      await nginx?.close()
+      await hub.close()
+      internal.close()
+    }
+  })
+})
+
+describe.skipIf(!hasNginx())('core/hf static include with many revision names on nginx', () => {
+  it('loads with 300 dist-tags on one version and resolves the last of them', async () => {
+    const tags: Record<string, string> = { latest: '1.0.0' }
+    for (let i = 0; i < 300; i++) tags[`tag-${i}-${'t'.repeat(24)}`] = '1.0.0'
+    const sha = 'a'.repeat(64)
+    const hub = planStaticHub(
+      [
+        {
+          type: 'model',
+          file: 'index/models/ac/acme/m.json',
+          item: {
+            v: 1,
+            kind: 'model',
+            id: 'acme/m',
+            'dist-tags': tags,
+            versions: { '1.0.0': { files: [{ path: 'w.bin', size: 1, sha256: sha }] } },
+          },
+        },
+      ],
+      {
+        blobTemplate: '{base}/blobs/sha256/{prefix}/{sha256}',
+        blobBase: 'https://blobs.example.org',
+      },
+    )
+    const root = await mkdtemp(join(tmpdir(), 'agora-hf-static-tags-'))
+    let nginx: TempNginx | undefined
+    try {
+      await writeFile(join(root, 'nginx-hf.conf'), hub.nginx)
+      nginx = await startNginx(root, join(root, 'nginx-hf.conf'))
+      const response = await fetch(`${nginx.url}/acme/m/resolve/tag-299-${'t'.repeat(24)}/w.bin`, {
+        redirect: 'manual',
+      })
+      expect(response.status).toBe(302)
+      expect(response.headers.get('location')).toBe(
+        `https://blobs.example.org/blobs/sha256/aa/${sha}`,
+      )
+    } finally {
+      await nginx?.close()
+      await rm(root, { recursive: true, force: true })
+    }
   })
 })

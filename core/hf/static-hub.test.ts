@@ -172,6 +172,32 @@ describe('core/hf/static-hub', () => {
     ])
   })
 
+  it('refuses names an nginx config or a host rule cannot hold, naming the index file', () => {
+    const refused = ['hf/static-unsafe-name', 'index/models/ac/acme/m.json']
+    // nginx refuses to load a token over 4 KiB: the whole site would stop.
+    expect(refusal(() => plan([repo([{ path: `d/${'x'.repeat(5000)}` }])]))).toEqual(refused)
+    expect(refusal(() => plan([repo([{ path: 'x' }], { id: `acme/${'m'.repeat(300)}` })]))).toEqual(
+      refused,
+    )
+    expect(
+      refusal(() =>
+        plan([
+          repo([{ path: 'x' }], { 'dist-tags': { latest: '1.0.0', ['t'.repeat(2000)]: '1.0.0' } }),
+        ]),
+      ),
+    ).toEqual(refused)
+    // Sizes are written unquoted.
+    const size = '1; return 200 "x"' as unknown as number
+    expect(refusal(() => plan([repo([{ path: 'x', size }])]))).toEqual(refused)
+    // A lone surrogate has no UTF-8 form to percent-encode.
+    expect(refusal(() => plan([repo([{ path: 'a\ud800b' }])]))).toEqual(refused)
+    expect(
+      refusal(() =>
+        plan([repo([{ path: 'x' }], { 'dist-tags': { latest: '1.0.0', '\udc00': '1.0.0' } })]),
+      ),
+    ).toEqual(refused)
+  })
+
   it('keeps the security headers first in _headers and replaces its own section on a rebuild', () => {
     const security = '/*\n  X-Frame-Options: DENY\n'
     const once = mergeHeaders(security, '/a\n  X-Repo-Commit: 1\n')

@@ -55,7 +55,18 @@ export interface StaticHub {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const CONTROL = /[\x00-\x1f\x7f]/
-const ID_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+const ID_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/
+
+/**
+ * Longest name (file path, revision, blob URL) written into a rule, in UTF-8
+ * bytes. nginx refuses a config with a token over 4 KiB; with these bounds
+ * every quoted string of the include stays well under it.
+ */
+const MAX_NAME_BYTES = 1024
+const utf8 = new TextEncoder()
+/** Over the bound, or with a lone surrogate (no UTF-8 form to write or percent-encode). */
+const unwritable = (text: string) =>
+  !text.isWellFormed() || utf8.encode(text).length > MAX_NAME_BYTES
 
 function unsafe(what: string, value: string, file: string): AgoraError {
   return new AgoraError(
@@ -63,7 +74,7 @@ function unsafe(what: string, value: string, file: string): AgoraError {
     `${what} ${JSON.stringify(value)} cannot be written into static host rules`,
     {
       file,
-      hint: 'ids are ASCII letters, digits, ".", "_" and "-"; file paths and dist-tags hold no control characters, no "\\" and no "." or ".." segments: rename it and rebuild the index',
+      hint: `ids are ASCII letters, digits, ".", "_" and "-" (200 at most a segment); file paths and dist-tags hold no control characters, no "\\" and no "." or ".." segments, and names are ${MAX_NAME_BYTES} bytes at most: rename it and rebuild the index`,
     },
   )
 }
@@ -73,7 +84,7 @@ function checkPath(path: string, what: string, file: string): void {
   const ok = path
     .split('/')
     .every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('\\') && !CONTROL.test(s))
-  if (!ok) throw unsafe(what, path, file)
+  if (!ok || unwritable(path)) throw unsafe(what, path, file)
 }
 
 /**
@@ -142,7 +153,9 @@ function regexLiteral(text: string): string {
 
 /** A value nginx will expand: no `$`, no quotes or backslashes, no controls. */
 function plainValue(text: string, what: string, file: string): string {
-  if (!/^[\x21-\x7e]*$/.test(text) || /["\\$]/.test(text)) throw unsafe(what, text, file)
+  if (!/^[\x21-\x7e]*$/.test(text) || /["\\$]/.test(text) || unwritable(text)) {
+    throw unsafe(what, text, file)
+  }
   return text
 }
 
@@ -205,11 +218,14 @@ function nginxShared(): string[] {
       'This file is paid: buy a licence on its item page, then download it with agora pull',
     ),
     // The body names the paths; only a request the proxy module makes can read it, so
-    // paths-info proxies here with the body in a header. Loopback only.
+    // paths-info proxies here with the body in a header. Loopback only. nginx copies the
+    // body into that header as it is, CR/LF included, so the body can end the request and
+    // start another on the same connection: this connection never serves a second one.
     'location ^~ /_agora_hf/paths-info/ {',
     '  allow 127.0.0.1;',
     '  allow ::1;',
     '  deny all;',
+    '  keepalive_timeout 0;',
     `  ${JSON_ANSWER}`,
     `  if ($http_x_agora_paths_info ~ ${nginxString(PATHS_BODY)}) {`,
     `    rewrite "^/_agora_hf/paths-info/(.*)$" "/${STATIC_HF_DIR}/$1/paths-info/$agora_hf_path.json" break;`,
@@ -278,7 +294,9 @@ export function planStaticHub(
     }
     for (const { revision, aliases } of staticRevisions(item)) {
       for (const alias of aliases) {
-        if (CONTROL.test(alias) || alias.includes('/')) throw unsafe('revision', alias, source)
+        if (CONTROL.test(alias) || alias.includes('/') || unwritable(alias)) {
+          throw unsafe('revision', alias, source)
+        }
       }
       const { commit } = revision
       const base = `${STATIC_HF_DIR}/${kinds}/${item.id}/${commit}`
@@ -310,18 +328,21 @@ export function planStaticHub(
         )
       }
 
-      const anyName = (list: string[]) => `(?:${list.map(regexLiteral).join('|')})`
-      if (aliases.length > 0) {
+      // One rewrite per name: an alternation of them all could outgrow nginx's 4 KiB token.
+      for (const alias of aliases) {
+        const name = regexLiteral(alias)
         rewrites.resolve.push(
-          `rewrite ${nginxString(`^${regexLiteral(repoPath)}/resolve/${anyName(aliases)}/(.*)$`)} ${nginxString(`${repoPath}/resolve/${commit}/$1`)} last;`,
+          `rewrite ${nginxString(`^${regexLiteral(repoPath)}/resolve/${name}/(.*)$`)} ${nginxString(`${repoPath}/resolve/${commit}/$1`)} last;`,
         )
         rewrites.api.push(
-          `rewrite ${nginxString(`^${regexLiteral(api)}/(revision|tree|paths-info)/${anyName(aliases)}(/.*)?$`)} ${nginxString(`${api}/$1/${commit}$2`)} last;`,
+          `rewrite ${nginxString(`^${regexLiteral(api)}/(revision|tree|paths-info)/${name}(/.*)?$`)} ${nginxString(`${api}/$1/${commit}$2`)} last;`,
         )
       }
-      rewrites.raw.push(
-        `rewrite ${nginxString(`^${regexLiteral(repoPath)}/raw/${anyName(names)}/(.*)$`)} ${nginxString(`${repoPath}/resolve/${commit}/$1`)} last;`,
-      )
+      for (const name of names) {
+        rewrites.raw.push(
+          `rewrite ${nginxString(`^${regexLiteral(repoPath)}/raw/${regexLiteral(name)}/(.*)$`)} ${nginxString(`${repoPath}/resolve/${commit}/$1`)} last;`,
+        )
+      }
       if (aliases.includes('main')) main = commit
       locateVersion(fail(`^~ ${nginxString(`${repoPath}/resolve/${commit}/`)}`, 'entry'))
       locateVersion(
@@ -340,6 +361,9 @@ export function planStaticHub(
           continue
         }
         const sha = plainValue(f.sha256, 'SHA-256', source)
+        // Written bare into nginx and _headers: a number, whatever the index says.
+        if (!Number.isSafeInteger(f.size) || f.size < 0)
+          throw unsafe('size', String(f.size), source)
         const url = blobUrl(f, options, source)
         locateVersion(
           `location = ${at} { set $agora_hf_commit ${commit}; set $agora_hf_sha ${sha}; set $agora_hf_size ${f.size}; set $agora_hf_url ${nginxString(url)}; error_page 404 = @agora_hf_file; return 404; }`,

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +9,7 @@ import { tinyLlamaBase, tinyLlamaLora } from '../../scripts/sample/tiny-llama.ts
 import {
   parseRunnerLine,
   type RunnerJob,
+  readRunnerOutput,
   runCommandRunner,
   validateRunnerJob,
 } from './command-runner.ts'
@@ -143,6 +145,106 @@ describe('core/qa/command-runner', () => {
       env: { PATH: join(dir, 'no-such-dir') },
     })
     expect(report.done).toBe(2)
+  })
+
+  it('ends every process of the runner when it exits, a background child included', async () => {
+    const pidFile = join(dir, 'child.pid')
+    await runScript(
+      'orphan',
+      [
+        "import { spawn } from 'node:child_process'",
+        "import { writeFileSync } from 'node:fs'",
+        `const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })`,
+        `writeFileSync(${JSON.stringify(pidFile)}, String(child.pid))`,
+        'child.unref()',
+        say({ type: 'progress', done: 2, total: 2 }),
+      ].join('\n'),
+    )
+    const pid = Number(await readFile(pidFile, 'utf8'))
+    const alive = () => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    // SIGKILL is sent before the run returns; wait for init to reap it.
+    for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 25))
+    const still = alive()
+    if (still) process.kill(pid, 'SIGKILL')
+    expect(still).toBe(false)
+  })
+
+  it('hands the runner no secrets of its environment', async () => {
+    const script = join(dir, 'env.mjs')
+    await writeFile(
+      script,
+      [
+        "import { writeFileSync } from 'node:fs'",
+        `writeFileSync(${JSON.stringify(join(dir, 'env.out'))}, JSON.stringify(Object.keys(process.env).sort()))`,
+        say({ type: 'progress', done: 2, total: 2 }),
+      ].join('\n'),
+    )
+    await runCommandRunner({
+      command: ['node', script],
+      job: job(),
+      jobPath: join(dir, 'env.json'),
+      total: 2,
+      env: {
+        PATH: '/usr/bin',
+        HOME: dir,
+        LANG: 'C.UTF-8',
+        CUDA_VISIBLE_DEVICES: '0',
+        GITHUB_TOKEN: 'ghs_x',
+        ACTIONS_RUNTIME_TOKEN: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        AGORA_SIGNING_KEY: 'x',
+        STRIPE_API_KEY: 'x',
+      },
+    })
+    expect(JSON.parse(await readFile(join(dir, 'env.out'), 'utf8'))).toEqual([
+      'CUDA_VISIBLE_DEVICES',
+      'HOME',
+      'LANG',
+      'PATH',
+    ])
+  })
+
+  it('refuses latency lines for more rows than the test set has', async () => {
+    const f = await failure(
+      runScript(
+        'flood',
+        [
+          say({ type: 'latency', ms: 1, items: 2 }),
+          say({ type: 'latency', ms: 1, items: 1 }),
+          say({ type: 'progress', done: 2, total: 2 }),
+        ].join('\n'),
+      ),
+    )
+    expect(f.code).toBe('qa/runner-bad-line')
+    expect(f.message).toMatch(/line 2: latency lines time 3 rows/)
+  })
+
+  it('reads the predictions file only as a regular file of bounded size, never through a link', async () => {
+    const outside = join(dir, 'outside-secret.txt')
+    await writeFile(outside, 'secret\n')
+    const link = join(dir, 'link-out.jsonl')
+    await symlink(outside, link)
+    const fifo = join(dir, 'fifo-out.jsonl')
+    execFileSync('mkfifo', [fifo])
+    const big = join(dir, 'big-out.jsonl')
+    await writeFile(big, 'x'.repeat(2048))
+    const code = async (path: string, max = 1024) =>
+      (await failure(readRunnerOutput(path, max, 'lora-reference'))).code
+    expect(await code(link)).toBe('qa/runner-bad-output')
+    expect(await code(fifo)).toBe('qa/runner-bad-output')
+    expect(await code(dir)).toBe('qa/runner-bad-output')
+    expect(await code(big)).toBe('qa/runner-bad-output')
+    expect(await code(join(dir, 'none.jsonl'))).toBe('qa/runner-no-output')
+    expect(new TextDecoder().decode(await readRunnerOutput(big, 4096, 'lora-reference'))).toBe(
+      'x'.repeat(2048),
+    )
   })
 
   it('kills a runner that falls silent and says so', async () => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { open, writeFile } from 'node:fs/promises'
 import type { ValidateFunction } from 'ajv/dist/2020.js'
 import { sanitizeForTerminal } from '#core/client'
 import { AgoraError } from '#core/errors'
@@ -130,6 +131,105 @@ export function parseRunnerLine(text: string, line: number, total: number): Runn
   }
 }
 
+/**
+ * Environment variables a runner receives, by name or prefix: what a
+ * program, a Python environment or a GPU needs. Nothing else passes, so the
+ * tokens and storage keys of a QA job never reach a program that loads a
+ * contributor's files.
+ */
+const RUNNER_ENV_NAMES = new Set([
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TERM',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'LD_LIBRARY_PATH',
+  'VIRTUAL_ENV',
+  'CONDA_PREFIX',
+  'PYTHONPATH',
+  'PYTHONHOME',
+  'OMP_NUM_THREADS',
+  'MKL_NUM_THREADS',
+  'OPENBLAS_NUM_THREADS',
+])
+const RUNNER_ENV_PREFIXES = ['LC_', 'CUDA_', 'NVIDIA_', 'ROCR_', 'HIP_']
+
+/**
+ * The part of an environment a runner gets (see RUNNER_ENV_NAMES).
+ *
+ * @example runnerEnvironment({ PATH: '/usr/bin', GITHUB_TOKEN: 'x' }) // { PATH: '/usr/bin' }
+ */
+export function runnerEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue
+    if (RUNNER_ENV_NAMES.has(name) || RUNNER_ENV_PREFIXES.some((p) => name.startsWith(p)))
+      out[name] = value
+  }
+  return out
+}
+
+/**
+ * Reads a runner's predictions file: a regular file of at most `maxBytes`,
+ * opened without following a link (a runner cannot make the caller read
+ * another file, block on a FIFO or fill its memory). Throws
+ * `qa/runner-no-output` when it is missing, `qa/runner-bad-output` otherwise.
+ *
+ * @example const bytes = await readRunnerOutput(job.output.path, 512 * 1024 * 1024, 'lora-reference')
+ */
+export async function readRunnerOutput(
+  path: string,
+  maxBytes: number,
+  runner: string,
+): Promise<Uint8Array> {
+  const name = sanitizeForTerminal(runner)
+  const bad = (why: string) =>
+    new AgoraError('qa/runner-bad-output', `the predictions file of the runner "${name}" ${why}`, {
+      hint: "a runner writes its predictions as a plain file at the job spec's output.path",
+    })
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(
+      path,
+      constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0),
+    )
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === 'ENOENT')
+      throw new AgoraError(
+        'qa/runner-no-output',
+        `the runner "${name}" wrote no predictions file`,
+        {
+          hint: "a runner writes its predictions to the job spec's output.path before it exits",
+          cause,
+        },
+      )
+    throw code === 'ELOOP' ? bad('is a symbolic link') : bad(`cannot be opened (${code})`)
+  }
+  try {
+    const stat = await handle.stat()
+    if (!stat.isFile()) throw bad('is not a regular file')
+    if (stat.size > maxBytes) throw bad(`is ${stat.size} bytes, over ${maxBytes}`)
+    const bytes = new Uint8Array(stat.size)
+    let at = 0
+    while (at < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, at, bytes.length - at, at)
+      if (bytesRead === 0) break
+      at += bytesRead
+    }
+    return bytes.subarray(0, at)
+  } finally {
+    await handle.close()
+  }
+}
+
 /** What a finished runner reported. */
 export interface RunnerReport {
   /** Each latency line's milliseconds, divided by its items: one per batch. */
@@ -148,7 +248,9 @@ export interface RunnerReport {
  * `error` line, silence longer than `timeouts.idle_s`, a run longer than
  * `timeouts.total_s`, a non-zero exit or a run that ends before
  * `done == total` each kill the process group and throw an AgoraError
- * saying which, with the tail of stderr where it helps.
+ * saying which, with the tail of stderr where it helps. The group is killed
+ * when the run ends in any case, so nothing it started outlives it; the
+ * runner gets only the environment runnerEnvironment keeps.
  *
  * @example const report = await runCommandRunner({ command: ['node', 'runner.ts'], job, jobPath })
  */
@@ -180,13 +282,14 @@ export async function runCommandRunner(o: {
   // `node` is the Node running Agora (the project's own), not whatever PATH finds first.
   const child = spawn(program === 'node' ? process.execPath : program, [...args, o.jobPath], {
     cwd: o.cwd,
-    env: o.env ?? process.env,
+    env: runnerEnvironment(o.env ?? process.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
   const shown = o.command.map((c) => sanitizeForTerminal(c)).join(' ')
   let stderr = ''
   const report: RunnerReport = { latencies: [], done: 0, lines: 0 }
+  let timedRows = 0
   return await new Promise<RunnerReport>((resolve, reject) => {
     let settled = false
     let pending = Buffer.alloc(0)
@@ -203,10 +306,10 @@ export async function runCommandRunner(o: {
       settled = true
       clearTimeout(total)
       clearTimeout(idle)
-      if (error) {
-        stop()
-        reject(error)
-      } else resolve(report)
+      // On success too: a process the runner left in its group must not outlive the run.
+      stop()
+      if (error) reject(error)
+      else resolve(report)
     }
     const tail = () => {
       const t = sanitizeForTerminal(stderr.trim().split('\n').slice(-5).join('\n'))
@@ -266,7 +369,20 @@ export async function runCommandRunner(o: {
             },
           )
         report.done = line.done
-      } else report.latencies.push({ ms: line.ms, items: line.items })
+      } else {
+        // Each row is timed once: this also bounds what a flood of latency lines can hold.
+        timedRows += line.items
+        if (timedRows > o.total)
+          throw new AgoraError(
+            'qa/runner-bad-line',
+            `runner stdout line ${report.lines}: latency lines time ${timedRows} rows, but the test set has ${o.total}`,
+            {
+              hint: 'a latency line times one batch; each row is in one batch',
+              line: report.lines,
+            },
+          )
+        report.latencies.push({ ms: line.ms, items: line.items })
+      }
     }
     child.stdout.on('data', (chunk: Buffer) => {
       if (settled) return

@@ -17,7 +17,12 @@ import type {
   ResultManifest,
 } from '#core/manifest'
 import { formatRef, type ItemRef, type ItemSpec, itemDir, kindPlural, parseRef } from '#core/names'
-import { type RunnerFile, type RunnerJob, runCommandRunner } from './command-runner.ts'
+import {
+  type RunnerFile,
+  type RunnerJob,
+  readRunnerOutput,
+  runCommandRunner,
+} from './command-runner.ts'
 import { type Evaluation, evaluatePredictions } from './evaluate.ts'
 import type { ModelRuntime } from './onnx-runtime.ts'
 import { readTable } from './read-table.ts'
@@ -631,16 +636,7 @@ async function predictWithCommandRunner(o: {
       cwd: o.root,
     })
     const wall = performance.now() - began
-    const bytes = await nodeFs.readFile(output).catch((cause: unknown) => {
-      throw new AgoraError(
-        'qa/runner-no-output',
-        `the runner "${spec.use}" wrote no predictions file`,
-        {
-          hint: "a runner writes its predictions to the job spec's output.path before it exits",
-          cause,
-        },
-      )
-    })
+    const bytes = await readRunnerOutput(output, MAX_TABLE_BYTES, spec.use)
     const latencies = ran.latencies.map((l) => l.ms)
     const runMs = latencies.reduce((a, b) => a + b, 0)
     return {

@@ -128,6 +128,31 @@ export async function commitTime(root: string, ref: string): Promise<number | un
 }
 
 /**
+ * A commit and its parents, the commits whose published index a build of it
+ * may build on (see FetchPreviousOptions.commits); undefined when Git does
+ * not know the commit. Read from the commit object, so a shallow clone has them.
+ *
+ * @example await buildableCommits('.', 'HEAD') // ['4dd9…', '9c1e…']
+ */
+export async function buildableCommits(root: string, ref: string): Promise<string[] | undefined> {
+  try {
+    const oid = await git.resolveRef({ fs, dir: root, ref }).catch(() => ref)
+    const { commit } = await git.readCommit({ fs, dir: root, oid })
+    return [oid, ...commit.parent]
+  } catch {
+    const oid = await gitCli(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+    const text = oid && (await gitCli(root, ['cat-file', '-p', oid]))
+    if (!oid || !text) return undefined
+    const parents = text
+      .split('\n\n')[0]
+      ?.split('\n')
+      .filter((l) => l.startsWith('parent '))
+      .map((l) => l.slice('parent '.length))
+    return [oid, ...(parents ?? [])]
+  }
+}
+
+/**
  * The checkout's HEAD commit, or undefined outside Git.
  *
  * @example await headCommit('.') // '4dd909513eef91f3793bfa13c68cd60ed1d15622'
@@ -246,6 +271,7 @@ const command: Command = {
         base: values.previous,
         publicKey: createPublicKey(signingKey.privateKey),
         sequence,
+        commits: commit === undefined ? undefined : await buildableCommits(root, commit),
         progress: (done, total) => report.info(`  ${done} of ${total} item documents`),
       })
       previous = fetched.previous
