@@ -370,11 +370,15 @@ describe('.github/workflows/deploy.yml', () => {
     const build = deploy.jobs.build as { env?: unknown; steps: Step[] }
     const pages = build.steps.find((s) => s.uses?.startsWith('actions/configure-pages@'))
     const step = build.steps.find((s) => s.run?.includes('npm run build')) as Step
-    expect(step.run).toContain('npm run build -- --previous "$PAGES_URL" --require-hub-key')
+    expect(step.run).toContain(
+      'npm run build -- --previous "$PAGES_URL" --previous-commit "$PREVIOUS_COMMIT" --require-hub-key',
+    )
     expect(step.env).toEqual({
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
       INDEX_SIGNING_KEY: '${{ secrets.AGORA_INDEX_SIGNING_KEY }}',
       PAGES_URL: `\${{ steps.${pages?.id}.outputs.base_url }}`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
+      PREVIOUS_COMMIT: '${{ github.event.before }}',
     })
     // The secret reaches that one step, never the job or the step that installs packages.
     expect(build.env).toBeUndefined()

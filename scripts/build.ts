@@ -3,11 +3,12 @@
  * `npm run build`: the static catalog (Astro, then Pagefind) into dist/, then the
  * signed sparse index and the servable blobs beside it.
  *
- *   npm run build -- [--previous URL] [--require-hub-key]
+ *   npm run build -- [--previous URL [--previous-commit SHA]] [--require-hub-key]
  *
  * AGORA_INDEX_KEY_FILE names the index signing key (PEM or base64 seed);
- * --previous builds on the index deployed at URL, so unchanged item
- * documents keep their bytes and ETags; --require-hub-key fails unless
+ * --previous builds on the index deployed at URL (when built from this
+ * commit, a parent or --previous-commit), so unchanged item documents keep
+ * their bytes and ETags; --require-hub-key fails unless
  * agora.yaml lists the signing key.
  */
 import { spawn } from 'node:child_process'
@@ -16,6 +17,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { plural } from '#core/errors'
+import { previousCommitOf } from './commands/index-build.ts'
 import { buildLocalHub, type LocalHub, type LocalHubOptions } from './local-hub.ts'
 import { indexSearch } from './search-index.ts'
 
@@ -36,6 +38,8 @@ export interface BuildOptions {
   signingKey?: string | undefined
   /** The deployed hub's URL, whose index this build builds on (see LocalHubOptions.previous). */
   previous?: string | undefined
+  /** The branch's tip before a push, whose deployed index may be built on too. */
+  previousCommit?: string | undefined
   /** Fail unless the index is signed by a key agora.yaml lists. */
   requireHubKey?: boolean
 }
@@ -60,6 +64,7 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
     ...(options.licensing ? { licensing: options.licensing } : {}),
     ...(options.signingKey ? { signingKey: options.signingKey } : {}),
     previous: options.previous,
+    previousCommit: options.previousCommit,
     requireHubKey: options.requireHubKey ?? false,
     log,
   })
@@ -97,6 +102,7 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       previous: { type: 'string' },
+      'previous-commit': { type: 'string' },
       'require-hub-key': { type: 'boolean', default: false },
     },
   })
@@ -104,6 +110,7 @@ if (import.meta.main) {
   await buildHub({
     signingKey: keyFile ? await readFile(keyFile, 'utf8') : undefined,
     previous: values.previous,
+    previousCommit: previousCommitOf(values['previous-commit']),
     requireHubKey: values['require-hub-key'],
   })
 }

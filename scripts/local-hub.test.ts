@@ -104,6 +104,27 @@ describe('scripts/local-hub', () => {
       expect(lines.join('\n')).toMatch(
         /not building on it \(it was built from commit [0-9a-f]{12}, not this build's commit or its parent/,
       )
+
+      // Unless it is the tip the branch had before a push of both commits.
+      const tip = execFileSync('git', ['rev-parse', 'HEAD~2'], {
+        cwd: repo,
+        encoding: 'utf8',
+      }).trim()
+      lines.length = 0
+      const pushed = join(dir, 'pushed')
+      await buildLocalHub({
+        repoRoot: repo,
+        outDir: pushed,
+        sampleBlobs: false,
+        signingKey: key,
+        previous: deployed.url,
+        previousCommit: tip,
+        log: (line) => lines.push(line),
+      })
+      expect(lines.join('\n')).toMatch(/item documents? to build on/)
+      expect(await readFile(join(pushed, item), 'utf8')).toBe(
+        await readFile(join(first, item), 'utf8'),
+      )
     } finally {
       await deployed.close()
     }

@@ -48,6 +48,8 @@ export interface LocalHubOptions {
    * the output folder starts empty.
    */
   previous?: string | undefined
+  /** Another commit whose published index may be built on: the branch's tip before a push. */
+  previousCommit?: string | undefined
   /** Refuse to sign with a key agora.yaml does not list (a deploy: clients would refuse it). */
   requireHubKey?: boolean
   log?: (line: string) => void
@@ -131,8 +133,8 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
       base: options.previous,
       publicKey: createPublicKey(signingKey.privateKey),
       sequence,
-      // Only the index of this commit or its parent: an older one may be a stale copy.
-      commits: await buildableCommits(repoRoot, 'HEAD'),
+      // Only the index of this commit, a parent or the tip before the push: an older one may be a stale copy.
+      commits: await buildableCommits(repoRoot, 'HEAD', options.previousCommit),
       progress: (done, total) => log(`  ${done} of ${total} item documents`),
     })
     previous = fetched.previous

@@ -56,8 +56,12 @@ Options:
                       start of today (UTC); re-sign before then (default:
                       AGORA_INDEX_EXPIRES_DAYS, else 7)
   --previous URL      the hub as last deployed: build on its index (verified
-                      with the signing key), so documents of unchanged items
+                      with the signing key, built from this commit, a parent
+                      or --previous-commit), so documents of unchanged items
                       keep their bytes though --out starts empty (a CI deploy)
+  --previous-commit SHA
+                      also build on an index of this commit: the branch's tip
+                      before a push of several commits (github.event.before)
   --root DIR          hub repository root (default: nearest folder holding
                       registry/agora.yaml)
   --json              print { ok, written, unchanged, removed } and nothing else
@@ -134,7 +138,38 @@ export async function commitTime(root: string, ref: string): Promise<number | un
  *
  * @example await buildableCommits('.', 'HEAD') // ['4dd9…', '9c1e…']
  */
-export async function buildableCommits(root: string, ref: string): Promise<string[] | undefined> {
+export async function buildableCommits(
+  root: string,
+  ref: string,
+  also?: string,
+): Promise<string[] | undefined> {
+  const own = await ownAndParents(root, ref)
+  const extra = previousCommitOf(also)
+  return own && extra ? [...own, extra] : own
+}
+
+/**
+ * The commit given as `--previous-commit` (the branch's tip before a push:
+ * the deploy of a push of several commits builds on the index of that tip),
+ * checked; undefined for none or Git's all-zero "no commit".
+ *
+ * @example previousCommitOf('9c1e…') // '9c1e…'
+ */
+export function previousCommitOf(text: string | undefined): string | undefined {
+  if (text === undefined || text === '' || /^0+$/.test(text)) return undefined
+  if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(text)) {
+    throw new AgoraError(
+      'cli/bad-argument',
+      `--previous-commit "${text.slice(0, 80)}" is not a commit id`,
+      {
+        hint: 'give the full hexadecimal id of the commit the deployed index was built from (in a push workflow: github.event.before)',
+      },
+    )
+  }
+  return text
+}
+
+async function ownAndParents(root: string, ref: string): Promise<string[] | undefined> {
   try {
     const oid = await git.resolveRef({ fs, dir: root, ref }).catch(() => ref)
     const { commit } = await git.readCommit({ fs, dir: root, oid })
@@ -190,6 +225,7 @@ const command: Command = {
         'expires-days': { type: 'string' },
         root: { type: 'string' },
         previous: { type: 'string' },
+        'previous-commit': { type: 'string' },
         json: { type: 'boolean' },
       },
       { positionals: { min: 1, max: 1 } },
@@ -271,7 +307,10 @@ const command: Command = {
         base: values.previous,
         publicKey: createPublicKey(signingKey.privateKey),
         sequence,
-        commits: commit === undefined ? undefined : await buildableCommits(root, commit),
+        commits:
+          commit === undefined
+            ? undefined
+            : await buildableCommits(root, commit, values['previous-commit']),
         progress: (done, total) => report.info(`  ${done} of ${total} item documents`),
       })
       previous = fetched.previous

@@ -9,7 +9,7 @@ import { blobKey } from '#core/blobs'
 import { main } from '../agora.ts'
 import { captureStream } from '../cli/capture.ts'
 import { type ServedHub, serveHub } from '../serve-hub.ts'
-import { commitTime, headCommit } from './index-build.ts'
+import { commitTime, headCommit, previousCommitOf } from './index-build.ts'
 import type { PullReport } from './pull.ts'
 
 const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url))
@@ -374,6 +374,18 @@ describe('scripts/commands/index-build and pull', () => {
       expect(unsigned.stderr).toContain('--previous needs --key-file')
     } finally {
       await served.close()
+    }
+  })
+
+  it("takes --previous-commit as a full commit id, and none for Git's all-zero id", () => {
+    expect(previousCommitOf(undefined)).toBeUndefined()
+    expect(previousCommitOf('')).toBeUndefined()
+    expect(previousCommitOf('0'.repeat(40))).toBeUndefined()
+    expect(previousCommitOf('a1'.repeat(20))).toBe('a1'.repeat(20))
+    for (const bad of ['a1b2c3', 'HEAD~1', `${'a'.repeat(40)}\n`, 'G'.repeat(40)]) {
+      expect(() => previousCommitOf(bad)).toThrow(
+        expect.objectContaining({ code: 'cli/bad-argument' }),
+      )
     }
   })
 
