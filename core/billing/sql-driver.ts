@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { DatabaseSync } from 'node:sqlite'
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
 
 /** A row as the database returns it. */
 export type Row = Record<string, unknown>
@@ -43,9 +43,21 @@ export function openSqlite(
   db.exec('PRAGMA synchronous = NORMAL')
   db.exec('PRAGMA foreign_keys = ON')
   let queue: Promise<unknown> = Promise.resolve()
+  // Statements come from the store's code, a few dozen texts: each is
+  // compiled once (the cap only guards against a caller building SQL).
+  const prepared = new Map<string, StatementSync>()
+  const statementOf = (sql: string): StatementSync => {
+    let statement = prepared.get(sql)
+    if (!statement) {
+      // `$1` → `?1`: the numbered form both engines read the same way.
+      statement = db.prepare(sql.replace(/\$(\d+)/g, '?$1'))
+      if (prepared.size >= 256) prepared.clear()
+      prepared.set(sql, statement)
+    }
+    return statement
+  }
   const run = (sql: string, params: readonly unknown[] = []): Row[] => {
-    // `$1` → `?1`: the numbered form both engines read the same way.
-    const statement = db.prepare(sql.replace(/\$(\d+)/g, '?$1'))
+    const statement = statementOf(sql)
     const values = params.map((p) => (p === undefined ? null : p)) as (string | number | null)[]
     if (/^\s*(select|with)\b|\breturning\b/i.test(sql)) return statement.all(...values) as Row[]
     statement.run(...values)

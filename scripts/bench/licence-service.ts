@@ -7,7 +7,11 @@
  * afterwards: one event and one licence per distinct delivery, one usage row
  * per counted query, none lost or doubled.
  *
- *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10] [--postgres-only]
+ * Usage runs twice: all queries on one licence (the worst case: one
+ * licence's queries are serialised on its row, for its limit and rate), and
+ * spread over --buyers per-query licences (many buyers, as a hub sees them).
+ *
+ *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10] [--buyers 64] [--postgres-only]
  */
 import { spawn } from 'node:child_process'
 import { createPrivateKey } from 'node:crypto'
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     connections: { type: 'string' },
     serve: { type: 'string' },
     'postgres-only': { type: 'boolean' },
+    buyers: { type: 'string' },
   },
 })
 
@@ -96,6 +101,54 @@ async function sendSigned(url: string, body: string): Promise<void> {
   })
 }
 
+/** Issues `count` per-query licences through the service and returns their files. */
+async function perQueryLicences(url: string, count: number, tag: string): Promise<string[]> {
+  const licences: string[] = []
+  for (let i = 0; i < count; i++) {
+    const session = `cs_bench_${tag}_${i}`
+    await sendSigned(
+      url,
+      JSON.stringify({
+        id: `evt_bench_${tag}_${i}`,
+        object: 'event',
+        type: 'checkout.session.completed',
+        created: Math.floor(Date.now() / 1000),
+        data: {
+          object: paidSession({
+            id: session,
+            payment_intent: `pi_${tag}_${i}`,
+            metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' },
+          }),
+        },
+      }),
+    )
+    licences.push(
+      await (await fetch(`${url}/licences/${licenceIdFor(session)}?claim=${session}`)).text(),
+    )
+  }
+  return licences
+}
+
+/** Usage requests on the licences in turn, each with a new identifier, and how many were made. */
+function usageOf(licences: string[], prefix: string): { next: () => object; sent: () => number } {
+  let n = 0
+  return {
+    next: () => {
+      n += 1
+      return {
+        method: 'POST',
+        path: '/usage',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          licence: licences[n % licences.length],
+          identifier: `${prefix}${n}`,
+        }),
+      }
+    },
+    sent: () => n,
+  }
+}
+
 /** The part of autocannon's result the report reads (the package ships no types). */
 interface Result {
   requests: { average: number }
@@ -130,6 +183,7 @@ const line = (name: string, r: Result) =>
 async function main(): Promise<void> {
   const seconds = Number(values.seconds ?? 10)
   const connections = Number(values.connections ?? 10)
+  const buyers = Number(values.buyers ?? 64)
   const dir = await mkdtemp(join(tmpdir(), 'agora-bench-licence-'))
   const before = loadavg()[0] as number
   try {
@@ -167,14 +221,18 @@ async function main(): Promise<void> {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ licence, identifier: `q${++q}` }),
       }))
+      const spreadUsage = usageOf(await perQueryLicences(sqlite.url, buyers, 'sq'), 's')
+      const spread = await load(sqlite.url, seconds, connections, spreadUsage.next)
+      const spreadSent = spreadUsage.sent
       await sqlite.stop()
       const store = await createStore(openSqlite(file))
       const rows = await store.counts()
       await store.close()
       console.log(line('SQLite: POST /stripe/webhook (new checkout)', hooks))
       console.log(line('SQLite: POST /usage (new identifier)', usage))
+      console.log(line(`SQLite: POST /usage, ${buyers} buyers`, spread))
       console.log(
-        `  SQLite rows: events ${rows.events}, licences ${rows.licences} (2xx ${ok(hooks) + 1} ≤ rows ≤ sent ${id + 1} ${whole(rows.events, ok(hooks) + 1, id + 1)}), usage ${rows.usage} (2xx ${ok(usage)} ≤ rows ≤ sent ${q} ${whole(rows.usage, ok(usage), q)})`,
+        `  SQLite rows: events ${rows.events}, licences ${rows.licences} (2xx ${ok(hooks) + 1 + buyers} ≤ rows ≤ sent ${id + 1 + buyers} ${whole(rows.events, ok(hooks) + 1 + buyers, id + 1 + buyers)}), usage ${rows.usage} (2xx ${ok(usage) + ok(spread)} ≤ rows ≤ sent ${q + spreadSent()} ${whole(rows.usage, ok(usage) + ok(spread), q + spreadSent())})`,
       )
     }
 
@@ -252,6 +310,28 @@ async function main(): Promise<void> {
       )
       console.log(
         `  PostgreSQL usage rows ${usageRows} (2xx ${ok(sa) + ok(sb)} ≤ rows ≤ sent ${qa + qb} ${whole(usageRows, ok(sa) + ok(sb), qa + qb)})`,
+      )
+
+      // The same through both instances, spread over many buyers' licences.
+      const va = await startChild(url)
+      const vb = await startChild(url)
+      const owned = await perQueryLicences(va.url, buyers, 'pg')
+      const spreadA = usageOf(owned, 'sa')
+      const spreadB = usageOf(owned, 'sb')
+      const [pa, pb] = await Promise.all([
+        load(va.url, seconds, connections, spreadA.next),
+        load(vb.url, seconds, connections, spreadB.next),
+      ])
+      await va.stop()
+      await vb.stop()
+      const spreadStore = await createStore(await openPostgres(url))
+      const spreadRows = (await spreadStore.counts()).usage - usageRows
+      await spreadStore.close()
+      const spreadSent = spreadA.sent() + spreadB.sent()
+      console.log(line(`PostgreSQL, instance A: POST /usage, ${buyers} buyers`, pa))
+      console.log(line(`PostgreSQL, instance B: POST /usage, ${buyers} buyers`, pb))
+      console.log(
+        `  PostgreSQL usage rows ${spreadRows} (2xx ${ok(pa) + ok(pb)} ≤ rows ≤ sent ${spreadSent} ${whole(spreadRows, ok(pa) + ok(pb), spreadSent)})`,
       )
     } finally {
       pg.stop()
