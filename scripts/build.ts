@@ -16,6 +16,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { plural } from '#core/errors'
+import { runScript } from './cli/script-error.ts'
 import { buildLocalHub, type LocalHub, type LocalHubOptions } from './local-hub.ts'
 import { indexSearch } from './search-index.ts'
 
@@ -101,9 +102,13 @@ if (import.meta.main) {
     },
   })
   const keyFile = process.env.AGORA_INDEX_KEY_FILE
-  await buildHub({
-    signingKey: keyFile ? await readFile(keyFile, 'utf8') : undefined,
-    previous: values.previous,
-    requireHubKey: values['require-hub-key'],
-  })
+  process.exitCode = await runScript(
+    async () =>
+      buildHub({
+        signingKey: keyFile ? await readFile(keyFile, 'utf8') : undefined,
+        previous: values.previous,
+        requireHubKey: values['require-hub-key'],
+      }),
+    process.stderr,
+  )
 }
