@@ -33,7 +33,8 @@ describe('scripts/cli/script-error', () => {
     expect(text).toMatch(
       /^local-hub\/invalid-registry {2}the registry has errors; not starting the local payments\n {2}hint: the first: registry\/loras\/ac\/acme\/legal-7b\/item\.yaml:\d+:\d+ {2}schema\//,
     )
-    expect(text).toContain('run "npx agora validate" to list them all')
+    expect(text).toContain('summary must have at least 1 character\n  run "npx agora validate"')
+    expect(text.match(/hint:/g)).toHaveLength(1)
     expect(text).not.toMatch(/\n\s+at /)
   })
 
