@@ -37,6 +37,8 @@ export interface BuildOptions {
   signingKey?: string | undefined
   /** The deployed hub's URL, whose index this build builds on (see LocalHubOptions.previous). */
   previous?: string | undefined
+  /** Say which static hosts' rule limits the Hugging Face rules pass; default true. */
+  hostLimits?: boolean
   /** Fail unless the index is signed by a key agora.yaml lists. */
   requireHubKey?: boolean
 }
@@ -70,7 +72,9 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
   log(
     `Hugging Face protocol for static hosts: ${plural(hub.hf.repos, 'repository', 'repositories')}, ${plural(hub.hf.counts.redirectRules, '_redirects rule')}, ${plural(hub.hf.counts.nginxLocations, 'nginx location')} (nginx-hf.conf)`,
   )
-  for (const limit of hub.hf.warnings) log(`  (only if deployed to that host) ${limit}`)
+  // Limits of particular static hosts: news for a deploy, noise for a local preview.
+  if (options.hostLimits ?? true)
+    for (const limit of hub.hf.warnings) log(`  (only if deployed to that host) ${limit}`)
   return hub
 }
 

@@ -63,6 +63,7 @@ export async function startLocalHub(options: StartOptions = {}): Promise<Started
         sampleBlobs: true,
         licensing: payments.licensing,
         paymentLinksFile: payments.linksFile,
+        hostLimits: false,
         ...(options.log ? { log: options.log } : {}),
       })
     }
