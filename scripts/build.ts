@@ -17,6 +17,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { plural } from '#core/errors'
+import { runScript } from './cli/script-error.ts'
 import { previousCommitOf } from './commands/index-build.ts'
 import { buildLocalHub, type LocalHub, type LocalHubOptions } from './local-hub.ts'
 import { indexSearch } from './search-index.ts'
@@ -40,6 +41,8 @@ export interface BuildOptions {
   previous?: string | undefined
   /** The branch's tip before a push, whose deployed index may be built on too. */
   previousCommit?: string | undefined
+  /** Say which static hosts' rule limits the Hugging Face rules pass; default true. */
+  hostLimits?: boolean
   /** Fail unless the index is signed by a key agora.yaml lists. */
   requireHubKey?: boolean
 }
@@ -74,7 +77,9 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
   log(
     `Hugging Face protocol for static hosts: ${plural(hub.hf.repos, 'repository', 'repositories')}, ${plural(hub.hf.counts.redirectRules, '_redirects rule')}, ${plural(hub.hf.counts.nginxLocations, 'nginx location')} (nginx-hf.conf)`,
   )
-  for (const limit of hub.hf.warnings) log(`  (only if deployed to that host) ${limit}`)
+  // Limits of particular static hosts: news for a deploy, noise for a local preview.
+  if (options.hostLimits ?? true)
+    for (const limit of hub.hf.warnings) log(`  (only if deployed to that host) ${limit}`)
   return hub
 }
 
@@ -107,10 +112,14 @@ if (import.meta.main) {
     },
   })
   const keyFile = process.env.AGORA_INDEX_KEY_FILE
-  await buildHub({
-    signingKey: keyFile ? await readFile(keyFile, 'utf8') : undefined,
-    previous: values.previous,
-    previousCommit: previousCommitOf(values['previous-commit']),
-    requireHubKey: values['require-hub-key'],
-  })
+  process.exitCode = await runScript(
+    async () =>
+      buildHub({
+        signingKey: keyFile ? await readFile(keyFile, 'utf8') : undefined,
+        previous: values.previous,
+        previousCommit: previousCommitOf(values['previous-commit']),
+        requireHubKey: values['require-hub-key'],
+      }),
+    process.stderr,
+  )
 }

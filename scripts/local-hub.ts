@@ -91,7 +91,7 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
       'local-hub/invalid-registry',
       'the registry has errors; not building the local hub',
       {
-        hint: first ? `first: ${formatIssue(first)}` : 'run agora validate',
+        hint: `${first ? `the first: ${formatIssue({ ...first, hint: '' })}\n  ` : ''}run "npx agora validate" to list them all, then fix them (or move a draft item out of registry/)`,
       },
     )
   }

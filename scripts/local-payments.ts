@@ -103,7 +103,7 @@ export async function startLocalPayments(options: LocalPaymentsOptions): Promise
       'local-hub/invalid-registry',
       'the registry has errors; not starting the local payments',
       {
-        hint: first ? `first: ${formatIssue(first)}` : 'run agora validate',
+        hint: `${first ? `the first: ${formatIssue({ ...first, hint: '' })}\n  ` : ''}run "npx agora validate" to list them all, then fix them (or move a draft item out of registry/)`,
       },
     )
   }

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { buildHub } from './build.ts'
+import { runScript } from './cli/script-error.ts'
 import { type LocalPayments, startLocalPayments } from './local-payments.ts'
 import { type ServedHub, serveHub } from './serve-hub.ts'
 
@@ -62,6 +63,7 @@ export async function startLocalHub(options: StartOptions = {}): Promise<Started
         sampleBlobs: true,
         licensing: payments.licensing,
         paymentLinksFile: payments.linksFile,
+        hostLimits: false,
         ...(options.log ? { log: options.log } : {}),
       })
     }
@@ -90,29 +92,31 @@ if (import.meta.main) {
       'no-build': { type: 'boolean', default: false },
     },
   })
-  const started = await startLocalHub({
-    repoRoot: projectRoot,
-    port: Number(values.port),
-    licencePort: Number(values['licence-port']),
-    host: values.host,
-    build: !values['no-build'],
-    log: (line) => process.stdout.write(`${line}\n`),
-  })
-  const { hub, payments } = started
-  process.stdout.write(
-    [
-      '',
-      `Agora is serving the hub at ${hub.url}/`,
-      `  browse:    ${hub.url}/`,
-      `  index:     ${hub.url}/index/config.json`,
-      `  pull:      npx agora pull <ns/name> --index ${hub.url}`,
-      `  payments:  TEST MODE: a fake Stripe, a local checkout and the licence service at ${payments.url}`,
-      `             buy a paid item (e.g. ${hub.url}/loras/inkwell/noir-voice-mistral-7b/), then pull it with --licence`,
-      'Press Ctrl+C to stop.',
-      '',
-    ].join('\n'),
-  )
-  const stop = () => void started.close().then(() => process.exit(0))
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  process.exitCode = await runScript(async () => {
+    const started = await startLocalHub({
+      repoRoot: projectRoot,
+      port: Number(values.port),
+      licencePort: Number(values['licence-port']),
+      host: values.host,
+      build: !values['no-build'],
+      log: (line) => process.stdout.write(`${line}\n`),
+    })
+    const { hub, payments } = started
+    process.stdout.write(
+      [
+        '',
+        `Agora is serving the hub at ${hub.url}/`,
+        `  browse:    ${hub.url}/`,
+        `  index:     ${hub.url}/index/config.json`,
+        `  pull:      npx agora pull <ns/name> --index ${hub.url}`,
+        `  payments:  TEST MODE: a fake Stripe, a local checkout and the licence service at ${payments.url}`,
+        `             buy a paid item (e.g. ${hub.url}/loras/inkwell/noir-voice-mistral-7b/), then pull it with --licence`,
+        'Press Ctrl+C to stop.',
+        '',
+      ].join('\n'),
+    )
+    const stop = () => void started.close().then(() => process.exit(0))
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  }, process.stderr)
 }

@@ -122,7 +122,12 @@ async function scanItem(cacheDir: string, ref: ItemRef, fs: ClientFs): Promise<C
     })
   }
   versions.sort((a, b) => compareVersions(a.version, b.version))
-  const lastUsed = new Date(Math.max(0, ...versions.map((v) => v.lastUsed.getTime())))
+  // An item looked up (`agora info`, a refused paid pull) but never pulled
+  // holds only its index document: its fetch is the last use, not 1970.
+  const lastUsed =
+    versions.length > 0
+      ? new Date(Math.max(...versions.map((v) => v.lastUsed.getTime())))
+      : await lastTouched(dir, fs)
   return {
     ref,
     id: formatRef(ref),
@@ -132,6 +137,11 @@ async function scanItem(cacheDir: string, ref: ItemRef, fs: ClientFs): Promise<C
     size: blobs.reduce((n, b) => n + b.size, 0),
     lastUsed,
   }
+}
+
+async function lastTouched(dir: string, fs: ClientFs): Promise<Date> {
+  const index = await fs.promises.stat(join(dir, 'index.json')).catch(() => undefined)
+  return (index ?? (await fs.promises.stat(dir))).mtime
 }
 
 async function walkSnapshot(

@@ -9,6 +9,7 @@ import { applyPrune, planPrune } from './cache-prune.ts'
 import { parseItemDir, scanCache } from './cache-scan.ts'
 import { verifyCache } from './cache-verify.ts'
 import { type PullOptions, pull } from './pull.ts'
+import { resolve } from './resolve.ts'
 
 const tox = { kind: 'model' as const, ns: 'acme', name: 'tox' }
 const other = { kind: 'model' as const, ns: 'acme', name: 'other' }
@@ -86,6 +87,15 @@ describe('core/client cache tools', () => {
 
     it('an empty or missing cache is empty', async () => {
       expect(await scanCache(join(work, 'nowhere'))).toMatchObject({ items: [], size: 0 })
+    })
+
+    it('an item only looked up dates from its index document, not 1970', async () => {
+      await resolve('acme/other@0.1.0', { ...options(), cacheDir: join(work, 'looked-up') })
+      const scan = await scanCache(join(work, 'looked-up'))
+      expect(scan.items.map((i) => [i.id, i.versions.length, i.size])).toEqual([
+        ['acme/other', 0, 0],
+      ])
+      expect(Date.now() - (scan.items[0]?.lastUsed.getTime() ?? 0)).toBeLessThan(DAY)
     })
 
     it('a pull refreshes the last use of the version it used', async () => {

@@ -25,7 +25,19 @@ export async function searchHub(
   limit: number,
 ): Promise<HubSearchHit[]> {
   const url = `${client.endpoint.replace(/\/+$/, '')}/api/${kind}s?search=${encodeURIComponent(query)}&limit=${limit}`
-  const response = await hubFetch(client, url, `${kind} search "${query}"`)
+  const response = await hubFetch(client, url, `${kind} search "${query}"`).catch((error) => {
+    // A 404 here is no search API at all (an Agora hub's own `agora serve`
+    // answers downloads only), not a missing repository.
+    if (!(error instanceof AgoraError) || error.code !== 'hf/not-found') throw error
+    throw new AgoraError(
+      'hf/no-search',
+      `${new URL(url).host} answers no ${kind} search (GET /api/${kind}s is 404)`,
+      {
+        hint: 'HF_ENDPOINT must be the Hugging Face Hub or a mirror with its search API; to search an Agora hub, run agora search without --hf',
+        cause: error,
+      },
+    )
+  })
   const body = (await response.json().catch(() => undefined)) as unknown
   if (!Array.isArray(body)) {
     throw new AgoraError('hf/bad-response', `the Hub's ${kind} search did not answer a list`, {

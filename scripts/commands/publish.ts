@@ -18,7 +18,7 @@ import { createReporter } from '../cli/reporter.ts'
 import { findRepoRoot } from '../cli/root.ts'
 import { type Command, EXIT_OK, EXIT_PROBLEMS } from './context.ts'
 
-const help = `Usage: agora publish <dir> --kind KIND --id NS/NAME --version VERSION [options]
+const help = `Usage: agora publish <dir> --id NS/NAME --version VERSION [--kind KIND] [options]
 
 Publishes the files in <dir> as one version of an item: hashes every file,
 scans it with the pull-request check's scanner (pickle imports, safetensors,

@@ -105,4 +105,14 @@ describe('scripts/commands/search --hf', () => {
     // Hub text is hostile: escape sequences never reach the terminal.
     expect(result.stdout).not.toContain('\u001b')
   })
+
+  it('says plainly when HF_ENDPOINT answers no search API, as agora serve does not', async () => {
+    const hub = fakeSearch('models', 'other query', 20, [])
+    const result = await run(root, hub.fetch, 'search', '--hf', 'dockscore')
+    expect(hub.calls).toEqual(['https://huggingface.co/api/models?search=dockscore&limit=20'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('hf/no-search  huggingface.co answers no model search')
+    expect(result.stderr).toContain('run agora search without --hf')
+    expect(result.stderr).not.toContain('--revision')
+  })
 })

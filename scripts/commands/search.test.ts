@@ -177,7 +177,7 @@ describe('scripts/commands/search and list', () => {
       const text = await search(query)
       expect(text).toEqual({ code: 1, stdout: '', stderr: `no items match "${query}"\n` })
       const json = await search(query, '--json')
-      expect(json.code).toBe(1)
+      expect({ code: json.code, stderr: json.stderr }).toEqual({ code: 1, stderr: '' })
       expect(JSON.parse(json.stdout)).toEqual({
         ok: true,
         query,

@@ -100,8 +100,10 @@ const command: Command = {
     const { index, warnings } = await loadHubSearch(ctx, values, 'search', report)
     const hits = searchIndex(index, query, filters)
     const shown = hits.slice(0, limit)
-    if (shown.length === 0) report.warn(`no items match "${query}"`)
-    else {
+    // Under --json the empty results say it; stderr stays quiet, as --help promises.
+    if (shown.length === 0) {
+      if (!report.json) report.warn(`no items match "${query}"`)
+    } else {
       report.info(formatItemTable(shown.map((h) => h.entry)))
       if (hits.length > shown.length)
         report.info(`${shown.length} of ${hits.length} results; --limit ${hits.length} shows all`)

@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { AgoraError } from '#core/errors'
 import { parseCommandArgs } from '../cli/args.ts'
 import { type Command, EXIT_OK } from './context.ts'
 
@@ -17,6 +19,12 @@ Options:
                       verify with it (default: the key config.json names)
   --blob-base URL     origin large files are redirected to (a CDN or bucket)
   -h, --help          show this help
+
+Exit status: 0 stopped (Ctrl-C), 2 could not serve (no such folder, port in use).
+
+Examples:
+  npm run build && agora serve
+  agora serve --root dist --port 8080 --host 0.0.0.0
 `
 
 const command: Command = {
@@ -32,11 +40,24 @@ const command: Command = {
     })
     const { serveHub } = await import('../serve-hub.ts')
     const root = resolve(ctx.cwd, values.root ?? 'dist')
+    if (!(await stat(root).catch(() => undefined))?.isDirectory()) {
+      throw new AgoraError('cli/bad-argument', `agora serve: there is no built hub at ${root}`, {
+        hint: 'build one first ("npm run build" writes dist/; "npm start" builds and serves), or pass --root DIR',
+      })
+    }
+    const port = Number(values.port ?? '4321')
+    const host = values.host ?? '127.0.0.1'
     const hub = await serveHub({
       root,
-      port: Number(values.port ?? '4321'),
-      host: values.host ?? '127.0.0.1',
+      port,
+      host,
       hf: { publicKey: values.key, blobBase: values['blob-base'] },
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error
+      throw new AgoraError('cli/port-in-use', `agora serve: ${host}:${port} is already in use`, {
+        hint: 'stop what serves there (an "npm start"?), or pass --port N',
+        cause: error,
+      })
     })
     ctx.stdout.write(`serving ${root} at ${hub.url}\n  HF_ENDPOINT=${hub.url}\n`)
     // Serves until stopped (Ctrl-C), or for as long as the process lives.

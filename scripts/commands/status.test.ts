@@ -112,6 +112,11 @@ describe('scripts/commands/status: yank, deprecate, undeprecate', () => {
         'cli/unknown-item',
       ],
       [['deprecate', '../../etc/passwd', '--reason', 'x'], 'cli/bad-argument'],
+      [['undeprecate', 'acme/tox-gnn', '--reason', 'x'], 'cli/bad-argument'],
+      [
+        ['yank', 'acme/tox-gnn@1.0.0', '--reason', 'x', '--replacement', 'acme/y'],
+        'cli/bad-argument',
+      ],
       [['deprecate', 'acme/tox-gnn', '--reason', 'bad \u001b[2J'], 'manifest/invalid-text'],
       [
         ['deprecate', 'acme/tox-gnn@1.0.0', '--reason', 'x', '--replacement', 'acme/y'],
@@ -149,5 +154,13 @@ describe('scripts/commands/status: yank, deprecate, undeprecate', () => {
       expect(refused.code).toBe(2)
       expect(refused.stderr).toContain('cli/bad-status')
     }
+  })
+
+  it('offers each action only the options it takes', async () => {
+    const help = async (action: string) => (await run(repo.dir, action, '--help')).stdout
+    expect(await help('yank')).toContain('--reason TEXT')
+    expect(await help('yank')).not.toContain('--replacement')
+    expect(await help('deprecate')).toContain('--replacement REF')
+    expect(await help('undeprecate')).not.toMatch(/--reason|--replacement/)
   })
 })

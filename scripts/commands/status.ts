@@ -30,10 +30,19 @@ versions/<version>.yaml).`,
 Removes a deprecated status from an item or one of its versions.`,
 }
 
+const REASON = `
+  --reason TEXT       why (required; users always see it)`
+const REPLACEMENT = `
+  --replacement REF   (an item, not a version) what to use instead, [kind/]ns/name`
+
+/** Only the options an action takes, so its help and completion offer no others. */
+const ACTION_OPTIONS: Record<Action, string> = {
+  yank: REASON,
+  deprecate: `${REASON}${REPLACEMENT}`,
+  undeprecate: '',
+}
+
 const OPTIONS = `
-Options:
-  --reason TEXT       why (required for yank and deprecate; users always see it)
-  --replacement REF   (deprecate, item only) what to use instead, [kind/]ns/name
   --root DIR          hub repository root (default: nearest folder holding
                       registry/agora.yaml)
   --json              print { ok, ref, file, status } and nothing else
@@ -59,7 +68,7 @@ export function statusCommand(action: Action): Command {
         : action === 'deprecate'
           ? 'mark an item or version deprecated, with a reason'
           : 'remove a deprecated status',
-    help: `${HELP[action]}\n${OPTIONS}`,
+    help: `${HELP[action]}\n\nOptions:${ACTION_OPTIONS[action]}${OPTIONS}`,
     async run(ctx) {
       const { values, positionals } = parseCommandArgs(
         action,
@@ -99,6 +108,11 @@ export function statusCommand(action: Action): Command {
       if (action === 'yank' && spec.version === undefined) {
         throw new AgoraError('cli/bad-argument', 'agora yank needs a version: <ref>@<version>', {
           hint: 'to retire the whole item, use "agora deprecate" instead',
+        })
+      }
+      if (action === 'undeprecate' && values.reason !== undefined) {
+        throw new AgoraError('cli/bad-argument', 'agora undeprecate takes no --reason', {
+          hint: 'drop --reason: the deprecated status and its reason are removed together',
         })
       }
       const reason = values.reason?.trim()
