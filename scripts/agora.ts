@@ -96,7 +96,8 @@ async function usage(): Promise<string> {
   return lines.join('\n')
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+/** Runs the command line on this process's argv and streams, setting its exit code. */
+export async function runCli(): Promise<void> {
   // Commands load lazily; caching their compiled (type-stripped) code saves
   // about a second and a third of the memory on every later start.
   enableCompileCache()
@@ -120,4 +121,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.a
       }),
   })
   process.exitCode = code
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+  await runCli()
 }

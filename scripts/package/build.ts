@@ -6,7 +6,7 @@
  * node_modules, so an installed client has to be JavaScript.
  */
 import { execFile } from 'node:child_process'
-import { copyFile, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { builtinModules } from 'node:module'
 import { join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -83,7 +83,7 @@ export async function buildPackage(
     license: project.license,
     type: 'module',
     engines: { node: PACKAGE_NODE_RANGE },
-    bin: { agora: 'scripts/agora.js' },
+    bin: { agora: 'bin/agora.js' },
     imports: { '#core/*': './core/*/index.js' },
     exports: {
       '.': { types: './core/client/index.d.ts', default: './core/client/index.js' },
@@ -91,12 +91,36 @@ export async function buildPackage(
       './package.json': './package.json',
     },
     types: './core/client/index.d.ts',
-    files: ['core', 'scripts', 'registry', 'README.md'],
+    files: ['bin', 'core', 'scripts', 'registry', 'README.md'],
     dependencies,
   }
+  await mkdir(join(dir, 'bin'), { recursive: true })
+  await writeFile(join(dir, 'bin/agora.js'), launcher(PACKAGE_NODE_RANGE), { mode: 0o755 })
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   await copyFile(join(root, 'scripts/package/README.md'), join(dir, 'README.md'))
   return { dir, manifest }
+}
+
+/**
+ * The installed `agora` command: plain JavaScript any Node parses, which
+ * checks the version before loading the CLI (whose imports an older Node
+ * cannot link, failing with a SyntaxError instead of a reason).
+ */
+function launcher(range: string): string {
+  const [major, minor] = (/^>=(\d+)\.(\d+)\.\d+$/.exec(range) ?? []).slice(1).map(Number)
+  if (major === undefined || minor === undefined) throw new Error(`unexpected Node range ${range}`)
+  return `#!/usr/bin/env node
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < ${major} || (major === ${major} && minor < ${minor})) {
+  process.stderr.write(
+    'agora: needs Node ${major}.${minor} or later; this is Node ' + process.versions.node + '\\n' +
+      '  hint: install Node ${major}.${minor} or later (nodejs.org, or your package manager)\\n',
+  )
+  process.exit(2)
+}
+const { runCli } = await import('../scripts/agora.js')
+await runCli()
+`
 }
 
 const BUILTINS = new Set(builtinModules)

@@ -8,12 +8,13 @@
  * from npm's cache (filled by the project's `npm install`) and needs no
  * network.
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
+import { satisfies } from 'semver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { blobKey } from '#core/blobs'
 import { COMMANDS } from '../commands/index.ts'
@@ -78,6 +79,7 @@ async function run(
   file: string,
   args: string[],
   cwd: string,
+  path?: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   // The installed bin starts with `#!/usr/bin/env node`: this Node comes first.
   // Under `npm test` the environment carries the project's npm settings
@@ -89,7 +91,7 @@ async function run(
   )
   const env = {
     ...Object.fromEntries(inherited),
-    PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`,
+    PATH: path ?? `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`,
     AGORA_CACHE: join(cwd, 'cache'),
     npm_config_update_notifier: 'false',
   }
@@ -192,7 +194,7 @@ describe('scripts/package (the installed client; slow: build, pack, npm ci)', ()
   it('ships JavaScript and only the dependencies the client imports', async () => {
     expect(manifest).toMatchObject({
       name: 'agora-hub',
-      bin: { agora: 'scripts/agora.js' },
+      bin: { agora: 'bin/agora.js' },
       engines: { node: PACKAGE_NODE_RANGE },
     })
     const project = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8'))
@@ -205,6 +207,27 @@ describe('scripts/package (the installed client; slow: build, pack, npm ci)', ()
       expect(manifest.dependencies).not.toHaveProperty(siteOnly)
     // Sellers run `agora sales` and hub operators `agora stripe sync` from the package too.
     expect(manifest.dependencies).toHaveProperty('stripe')
+  })
+
+  // The system's Node, when it is older than the package needs (Node 20 on these machines).
+  const systemPath = (process.env['PATH'] ?? '')
+    .split(delimiter)
+    .filter((dir) => !dir.includes('node_modules'))
+    .join(delimiter)
+  const systemNode = spawnSync('node', ['--version'], {
+    env: { PATH: systemPath },
+    encoding: 'utf8',
+  })
+  const olderNode =
+    systemNode.status === 0 && !satisfies(systemNode.stdout.trim(), PACKAGE_NODE_RANGE)
+
+  it.skipIf(!olderNode)('says which Node it needs when started by an older one', async () => {
+    const { code, stdout, stderr } = await run(agora, ['--version'], consumer, systemPath)
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr).toBe(
+      `agora: needs Node 22.15 or later; this is Node ${systemNode.stdout.trim().slice(1)}\n  hint: install Node 22.15 or later (nodejs.org, or your package manager)\n`,
+    )
   })
 
   it('says its own version', async () => {
