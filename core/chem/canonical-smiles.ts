@@ -1,21 +1,9 @@
 import { perceiveAromaticity } from './aromaticity.ts'
-import { implicitHydrogens, type MolGraph, parseSmiles } from './parse-smiles.ts'
+import { implicitHydrogens, type MolGraph, NORMAL_VALENCES, parseSmiles } from './parse-smiles.ts'
 
 /** Symbols written without brackets when charge and hydrogens allow (OpenSMILES' organic subset). */
 const ORGANIC = new Set(['B', 'C', 'N', 'O', 'P', 'S', 'F', 'Cl', 'Br', 'I'])
 const AROMATIC_BARE = new Set(['B', 'C', 'N', 'O', 'P', 'S'])
-const NORMAL_VALENCES: Record<string, number[]> = {
-  B: [3],
-  C: [4],
-  N: [3, 5],
-  O: [2],
-  P: [3, 5],
-  S: [2, 4, 6],
-  F: [1],
-  Cl: [1],
-  Br: [1],
-  I: [1],
-}
 const AROMATIC_BOND = 4
 
 function compareArrays(a: readonly number[], b: readonly number[]): number {

@@ -29,7 +29,7 @@ const ORGANIC = new Set(['B', 'C', 'N', 'O', 'P', 'S', 'F', 'Cl', 'Br', 'I'])
 const AROMATIC = new Set(['b', 'c', 'n', 'o', 'p', 's'])
 const AROMATIC_BRACKET = /^(se|as|[bcnops])/
 /** OpenSMILES' normal valences of the organic subset: implicit hydrogens fill up to the next one. */
-const NORMAL_VALENCES: Record<string, number[]> = {
+export const NORMAL_VALENCES: Readonly<Record<string, readonly number[]>> = {
   B: [3],
   C: [4],
   N: [3, 5],
