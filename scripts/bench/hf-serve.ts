@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { blobKey } from '#core/blobs'
 import { buildBigHub } from './big-hub.ts'
+import { exec, waitForIdle } from './process.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const node = process.execPath
@@ -68,31 +69,6 @@ const server = createServer((req, res) => {
 })
 server.listen(0, '127.0.0.1', () => console.log('static at http://127.0.0.1:' + server.address().port))
 `
-
-async function waitForIdle(): Promise<void> {
-  const until = Date.now() + idleWaitMs
-  while ((loadavg()[0] ?? 0) >= 1 && Date.now() < until)
-    await new Promise((done) => setTimeout(done, 5_000))
-}
-
-function exec(
-  command: string,
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c
-    })
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c
-    })
-    child.on('error', fail)
-    child.on('close', (status) => done({ status, stdout, stderr }))
-  })
-}
 
 /**
  * CPU seconds (user + system) a process has used, from /proc (Linux); NaN
@@ -176,7 +152,7 @@ try {
   for (let run = 0; run <= runs; run++) {
     const dir = join(work, `run-${run}`)
     mkdirSync(dir)
-    await waitForIdle()
+    await waitForIdle(idleWaitMs)
     const loadBefore = loadavg()[0] ?? 0
     const measure = async (url: string, pid: number | undefined) => {
       await exec('sync', [])

@@ -19,7 +19,6 @@
  *
  *   node scripts/bench/pull.ts [--files 4] [--size-mib 256] [--runs 2] [--cold-start] [--idle-wait 240] [--baseline DIR]
  */
-import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -28,6 +27,7 @@ import { parseArgs } from 'node:util'
 import { blobKey } from '#core/blobs'
 import { serveHub } from '../serve-hub.ts'
 import { buildBigHub } from './big-hub.ts'
+import { exec, waitForIdle } from './process.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const node = process.execPath
@@ -46,37 +46,6 @@ const size = Number(values['size-mib']) * 1024 * 1024
 const runs = Number(values.runs)
 const idleWaitMs = Number(values['idle-wait']) * 1000
 const baseline = values.baseline
-
-/** Waits until the 1-minute load average is under 1, or the wait runs out. */
-async function waitForIdle(): Promise<void> {
-  const until = Date.now() + idleWaitMs
-  while ((loadavg()[0] ?? 0) >= 1 && Date.now() < until)
-    await new Promise((done) => setTimeout(done, 5_000))
-}
-
-/**
- * Runs a command without blocking this process's event loop: the hub server
- * lives here, so a synchronous spawn would starve it.
- */
-function exec(
-  command: string,
-  args: string[],
-  cwd?: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c
-    })
-    child.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c
-    })
-    child.on('error', fail)
-    child.on('close', (status) => done({ status, stdout, stderr }))
-  })
-}
 
 /** Runs a command under GNU time; returns wall seconds and peak RSS in MiB. */
 async function timed(
@@ -122,7 +91,7 @@ try {
   for (let run = 1; run <= runs; run++) {
     const dir = join(work, `run-${run}`)
     mkdirSync(dir)
-    await waitForIdle()
+    await waitForIdle(idleWaitMs)
     const loadBefore = loadavg()[0] ?? 0
     let curlSeconds = 0
     // Each measurement starts with no dirty pages to write back (`sync`,

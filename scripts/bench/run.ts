@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** Helpers that are not benchmarks themselves. */
-const NOT_BENCHMARKS = new Set(['run.ts', 'gen-registry.ts', 'big-hub.ts'])
+const NOT_BENCHMARKS = new Set(['run.ts', 'gen-registry.ts', 'big-hub.ts', 'process.ts'])
 
 const all = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !NOT_BENCHMARKS.has(f))
