@@ -189,7 +189,7 @@ describe('scripts/cli/reporter', () => {
   it('prints text and issues, and no JSON, in text mode', () => {
     const stdout = captureStream()
     const stderr = captureStream({ isTTY: true })
-    const report = createReporter({ stdout, stderr, json: false })
+    const report = createReporter({ stdout, stderr }, false)
     report.issues([{ code: 'x/y', severity: 'error', message: 'bad', file: 'f', line: 1, col: 1 }])
     report.info('done')
     report.result({ ok: true })
@@ -201,7 +201,7 @@ describe('scripts/cli/reporter', () => {
   it('prints exactly one JSON document on stdout and no progress under --json', () => {
     const stdout = captureStream()
     const stderr = captureStream({ isTTY: true })
-    const report = createReporter({ stdout, stderr, json: true })
+    const report = createReporter({ stdout, stderr }, true)
     report.info('hidden')
     report.issues([{ code: 'x/y', severity: 'error', message: 'bad' }])
     const bar = report.progress({ label: 'f', total: 10 })

@@ -32,17 +32,16 @@ export interface Reporter {
  * progress output follow one set of rules across commands.
  *
  * @example
- * const report = createReporter({ stdout: ctx.stdout, stderr: ctx.stderr, json: values.json === true })
+ * const report = createReporter(ctx, values.json === true)
  * report.issues(issues)
  * report.info(formatSummary(summarizeIssues(issues)))
  * report.result({ ok: true, issues })
  */
-export function createReporter(options: {
-  stdout: Stream
-  stderr: Stream
-  json: boolean
-}): Reporter {
-  const { stdout, stderr, json } = options
+export function createReporter(
+  streams: { stdout: Stream; stderr: Stream },
+  json: boolean,
+): Reporter {
+  const { stdout, stderr } = streams
   return {
     json,
     info(text) {

@@ -152,7 +152,7 @@ describe('scripts/commands/cache', () => {
     expect((await run(['cache', 'prune'], work)).stderr).toContain(
       'agora cache: unknown subcommand "prune"',
     )
-    expect((await run(['--help'], work)).stdout).toMatch(/^  cache +list, verify and prune/m)
+    expect((await run(['--help'], work)).stdout).toMatch(/^ {2}cache +list, verify and prune/m)
   })
 
   describe('pull --to', () => {

@@ -101,11 +101,7 @@ const command: Command = {
         { hint: 'run "agora cache --help" for the usage' },
       )
     }
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const cacheDir = resolve(ctx.cwd, values.cache ?? ctx.env.AGORA_CACHE ?? defaultCache(ctx.env))
     if (sub === 'ls') return list(cacheDir, report)
     if (sub === 'verify') return verify(cacheDir, values.repair === true, report)

@@ -136,11 +136,7 @@ const command: Command = {
       },
       { positionals: { min: 1, max: 1 } },
     )
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     if (!values.benchmark || (!values.predictions && !values.run)) {
       throw new AgoraError(
         'cli/bad-argument',

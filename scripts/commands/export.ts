@@ -63,11 +63,7 @@ const command: Command = {
       },
       { positionals: { min: 2, max: 2 } },
     )
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const [target, refText] = positionals as [string, string]
     if (target !== 'hf') {
       throw new AgoraError('cli/bad-argument', `agora export: "${target}" is not a target`, {

@@ -70,11 +70,7 @@ const command: Command = {
       },
       { positionals: { min: 2, max: 2 } },
     )
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const [source, repoId] = positionals as [string, string]
     if (source !== 'hf') {
       throw new AgoraError('cli/bad-argument', `agora import: "${source}" is not a source`, {

@@ -239,11 +239,7 @@ const command: Command = {
         },
       )
     }
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const sequenceText = values.sequence
     if (sequenceText !== undefined && !/^\d{1,15}$/.test(sequenceText)) {
       throw new AgoraError('cli/bad-argument', 'agora index: --sequence must be a whole number', {

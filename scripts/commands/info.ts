@@ -79,11 +79,7 @@ const command: Command = {
     const { values, positionals } = parseCommandArgs('info', ctx.argv, HUB_SOURCE_OPTIONS, {
       positionals: { min: 1, max: 1 },
     })
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const source = await hubSource(ctx, values, { command: 'info', verb: 'read' })
     const loaded = await loadItem(positionals[0] as string, {
       fetch: ctx.fetch,

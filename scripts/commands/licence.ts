@@ -59,11 +59,7 @@ async function verify(ctx: CommandContext): Promise<number> {
     { ...HUB_SOURCE_OPTIONS },
     { positionals: { min: 1, max: 1 } },
   )
-  const report = createReporter({
-    stdout: ctx.stdout,
-    stderr: ctx.stderr,
-    json: values.json === true,
-  })
+  const report = createReporter(ctx, values.json === true)
   const file = resolve(ctx.cwd, positionals[0] as string)
   const text = await readFile(file, 'utf8').catch((error: unknown) => {
     throw new AgoraError('cli/bad-argument', `cannot read ${file}`, {

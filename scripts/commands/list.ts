@@ -74,11 +74,7 @@ const command: Command = {
         hint: `use one of ${LIST_SORTS.join(', ')}`,
       })
     }
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const { index, warnings } = await loadHubSearch(ctx, values, 'list', report)
     if (
       (sort === 'downloads' || sort === 'rating') &&

@@ -73,11 +73,7 @@ const command: Command = {
       },
       { positionals: { min: 2, max: 2 } },
     )
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const [kindArg, idArg] = positionals as [string, string]
     if (kindArg === 'owner') {
       const root = await findRepoRoot(ctx.cwd, values.root)

@@ -133,11 +133,7 @@ const command: Command = {
     }
     const mode: 'local' | 'pr' = values.pr ? 'pr' : 'local'
     const dryRun = values['dry-run'] === true
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const root = await findRepoRoot(ctx.cwd, values.root)
     const hub = await readHub(root)
     // Everything --pr needs is checked before hashing, so a missing token never costs an upload.

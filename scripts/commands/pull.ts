@@ -136,11 +136,7 @@ const command: Command = {
       },
       { positionals: { min: 1, max: 1 } },
     )
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const link = (values.link ?? 'copy') as LinkMode
     if (!LINK_MODES.includes(link)) {
       throw new AgoraError(

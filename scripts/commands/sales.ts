@@ -52,11 +52,7 @@ const command: Command = {
       { positionals: { min: 1, max: 1 } },
     )
     const ns = positionals[0] as string
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const root = await findRepoRoot(ctx.cwd, values.root)
     const { registry } = await loadRegistry(root)
     const owner = registry.owners.get(ns)

@@ -56,11 +56,7 @@ const command: Command = {
       },
       { positionals: { min: 1 } },
     )
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const options = {
       strict: values.strict === true,
       allowGlobals: values['allow-global'] ?? [],

@@ -84,19 +84,11 @@ const command: Command = {
     )
     const query = positionals.join(' ')
     if (values.hf === true) {
-      const report = createReporter({
-        stdout: ctx.stdout,
-        stderr: ctx.stderr,
-        json: values.json === true,
-      })
+      const report = createReporter(ctx, values.json === true)
       return searchHf(ctx, report, query, values.kind, values.limit, values.root)
     }
     const { filters, limit } = readQueryOptions('search', values)
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const { index, warnings } = await loadHubSearch(ctx, values, 'search', report)
     const hits = searchIndex(index, query, filters)
     const shown = hits.slice(0, limit)

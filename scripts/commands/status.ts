@@ -81,11 +81,7 @@ export function statusCommand(action: Action): Command {
         },
         { positionals: { min: 1, max: 1 } },
       )
-      const report = createReporter({
-        stdout: ctx.stdout,
-        stderr: ctx.stderr,
-        json: values.json === true,
-      })
+      const report = createReporter(ctx, values.json === true)
       const spec = parseRef(positionals[0] as string)
       if (!spec || !isValidName(spec.ns) || !isValidName(spec.name)) {
         throw new AgoraError(

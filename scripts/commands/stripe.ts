@@ -70,11 +70,7 @@ const command: Command = {
         },
       )
     }
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const stripe = stripeFromContext(ctx)
     const root = await findRepoRoot(ctx.cwd, values.root)
     const { registry, issues: loadIssues } = await loadRegistry(root)

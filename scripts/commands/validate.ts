@@ -162,11 +162,7 @@ const command: Command = {
         },
       )
     }
-    const report = createReporter({
-      stdout: ctx.stdout,
-      stderr: ctx.stderr,
-      json: values.json === true,
-    })
+    const report = createReporter(ctx, values.json === true)
     const root = await findRepoRoot(ctx.cwd, values.root)
 
     if (likeCi) {
