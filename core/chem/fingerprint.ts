@@ -1,5 +1,5 @@
 import { perceiveAromaticity } from './aromaticity.ts'
-import { implicitHydrogens, type MolGraph } from './parse-smiles.ts'
+import { implicitHydrogens, type MolGraph, NORMAL_VALENCES } from './parse-smiles.ts'
 import { ringBonds } from './rings.ts'
 
 /** A circular fingerprint's settings: radius in bonds and vector length in bits. */
@@ -39,18 +39,6 @@ const ATOMIC_NUMBER: Record<string, number> = {
   Se: 34,
   Br: 35,
   I: 53,
-}
-const DEFAULT_VALENCE: Record<string, number> = {
-  B: 3,
-  C: 4,
-  N: 3,
-  O: 2,
-  P: 3,
-  S: 2,
-  F: 1,
-  Cl: 1,
-  Br: 1,
-  I: 1,
 }
 
 /** 32-bit FNV-1a over a sequence of 32-bit integers (each as 4 little-endian bytes). */
@@ -108,7 +96,8 @@ export function circularFeatureIds(
     } else {
       // The hydrogens the first models were trained on: default valence minus bond orders.
       const valence = list.reduce((s, [, order]) => s + (order as number), 0)
-      const base = (DEFAULT_VALENCE[atom.element] ?? 0) + (atom.element === 'N' ? atom.charge : 0)
+      const base =
+        (NORMAL_VALENCES[atom.element]?.[0] ?? 0) + (atom.element === 'N' ? atom.charge : 0)
       invariants.push(Math.max(0, base - valence), atom.charge & 0xffffffff, ring)
     }
     return hashInts(invariants)
