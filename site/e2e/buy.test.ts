@@ -22,6 +22,8 @@ let errors: string[]
 /** Pages the buyer reached, for the phone check. */
 const visited: { checkout?: string; success?: string } = {}
 let licenceFile: string
+/** What the start printed. */
+const startLog: string[] = []
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agora-buy-e2e-'))
@@ -32,7 +34,7 @@ beforeAll(async () => {
     stateDir: join(dir, 'state'),
     port: 0,
     licencePort: 0,
-    log: () => undefined,
+    log: (line) => startLog.push(line),
   })
   browser = await launchBrowser()
   context = await browser.newContext({ acceptDownloads: true })
@@ -75,6 +77,12 @@ async function paidFiles(): Promise<{ path: string; sha256: string }[]> {
 }
 
 describe('site/e2e/buy', () => {
+  it("builds the static hosts' rules without printing their limits, which concern a deploy", async () => {
+    expect(
+      startLog.some((line) => line.startsWith('Hugging Face protocol for static hosts:')),
+    ).toBe(true)
+    expect(startLog.filter((line) => line.includes('only if deployed to that host'))).toEqual([])
+  })
   it('buys a paid LoRA: Buy, the test-mode checkout, the success page and its licence', async () => {
     const page = await context.newPage()
     await page.goto(`${started.hub.url}/${LORA.path}/`)
