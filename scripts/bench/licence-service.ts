@@ -11,7 +11,10 @@
  * licence's queries are serialised on its row, for its limit and rate), and
  * spread over --buyers per-query licences (many buyers, as a hub sees them).
  *
- *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10] [--buyers 64] [--postgres-only]
+ * --no-meter answers the service's Stripe calls at once (no meter event
+ * built or sent), to show what that call costs each counted query.
+ *
+ *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10] [--buyers 64] [--postgres-only] [--no-meter]
  */
 import { spawn } from 'node:child_process'
 import { createPrivateKey } from 'node:crypto'
@@ -43,6 +46,7 @@ const { values } = parseArgs({
     serve: { type: 'string' },
     'postgres-only': { type: 'boolean' },
     buyers: { type: 'string' },
+    'no-meter': { type: 'boolean' },
   },
 })
 
@@ -53,7 +57,9 @@ interface Child {
 }
 
 async function startChild(db: string): Promise<Child> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', db], {
+  const args = [fileURLToPath(import.meta.url), '--serve', db]
+  if (values['no-meter']) args.push('--no-meter')
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
@@ -369,6 +375,11 @@ if (values.serve !== undefined) {
   ])
   const service = await startService(driver, {
     service: {
+      // --no-meter: Stripe's calls answered at once, without the stripe package,
+      // to show what the meter event each counted query sends costs.
+      ...(values['no-meter']
+        ? { calls: { reverseTransfer: async () => {}, meterEvent: async () => {} } }
+        : {}),
       signer: { kid, privateKey },
       keys,
       catalog: async () => ({ version: '1.0.0', files: [PAID_SHA], queryLimit: 10_000_000 }),
