@@ -4,19 +4,22 @@ import { dirname } from 'node:path'
 import type { BlobInfo } from '#core/blobs'
 import { withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
+import { type BlobAnswer, type BlobGet, blobGetFor } from './blob-get.ts'
 import type { ClientFs } from './cache.ts'
 import {
   type ClientRetryOptions,
   clientRetry,
   DEFAULT_STALL_TIMEOUT_MS,
+  HttpStatusError,
   httpError,
   isTransient,
   stallGuard,
-  statusError,
 } from './http.ts'
 
 export interface DownloadOptions {
   fetch: typeof globalThis.fetch
+  /** How the blob is fetched; default blobGetFor(fetch). */
+  get?: BlobGet | undefined
   url: string
   /** Final path of the verified blob; bytes collect in `<target>.partial` until then. */
   target: string
@@ -70,6 +73,7 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
   const { expected, target, url } = options
   const partial = `${target}.partial`
   const result: DownloadResult = { transferred: 0, resumedFrom: 0 }
+  const get = options.get ?? blobGetFor(options.fetch)
   await fs.promises.mkdir(dirname(target), { recursive: true })
   // A link planted at the .partial name would carry the bytes (or an append) elsewhere:
   // drop it, and never open the name through a link.
@@ -98,7 +102,7 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
             options.signal,
           )
           try {
-            const answer = await options.fetch(url, {
+            const answer = await get(url, {
               headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
               signal: guard.signal,
             })
@@ -107,17 +111,25 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
               answer.status === 416 ||
               (answer.status === 206 && !rangeStartsAt(answer, offset))
             ) {
-              await answer.body?.cancel()
+              await answer.cancel()
               await fs.promises.rm(partial, { force: true })
               throw new RestartError(`${url} would not resume at byte ${offset}`)
             }
-            if (!answer.ok || !answer.body) throw await statusError(answer, url)
+            if (answer.status < 200 || answer.status > 299) {
+              await answer.cancel()
+              throw new HttpStatusError(
+                url,
+                answer.status,
+                answer.statusText,
+                answer.header('retry-after'),
+              )
+            }
             if (offset > 0 && answer.status === 200) {
               // The server ignored the Range and sent everything: start the file over.
               offset = 0
               hash = createHash('sha256')
             }
-            await receive(answer.body, {
+            await receive(answer, {
               fs,
               hash,
               path: partial,
@@ -204,12 +216,12 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
 /**
  * Hashes a response body and appends it to the `.partial` file, counting
  * bytes and stopping a body that runs past the expected size, so a hostile
- * server cannot fill the disk. The body is read with its own reader, not
- * through Readable.fromWeb and a Transform: each stream adapter costs time
- * per chunk on the thread that also parses HTTP, and the pull is CPU-bound.
+ * server cannot fill the disk. Each chunk is hashed on arrival and written
+ * while the next ones come in; the body waits when four are still being
+ * written.
  */
 async function receive(
-  body: ReadableStream<Uint8Array>,
+  answer: BlobAnswer,
   options: {
     fs: ClientFs
     /** Holds the hash of the bytes the file already has. */
@@ -223,23 +235,18 @@ async function receive(
 ): Promise<void> {
   const { fs, hash, path, url, onData } = options
   // fs.open takes numeric flags, as createWriteStream passes them on; its types only name strings.
-  const file = fs.createWriteStream(path, {
-    flags: options.flags as unknown as string,
-    highWaterMark: 1 << 18,
-  })
+  const file = fs.createWriteStream(path, { flags: options.flags as unknown as string })
   let failure: unknown
   file.on('error', (error) => {
     failure ??= error
   })
   // 'close', not 'finish': the file is closed (or the failure known) before it is renamed or removed.
   const closed = new Promise<void>((resolve) => file.once('close', () => resolve()))
-  const reader = body.getReader()
   let left = options.limit
   try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      left -= value.byteLength
+    await answer.consume((chunk) => {
+      if (failure) throw failure
+      left -= chunk.byteLength
       if (left < 0) {
         throw new AgoraError(
           'client/size-mismatch',
@@ -249,39 +256,25 @@ async function receive(
           },
         )
       }
-      hash.update(value)
-      onData(value.byteLength)
-      if (!file.write(value)) await drained(file)
-      if (failure) throw failure
-    }
+      hash.update(chunk)
+      onData(chunk.byteLength)
+      return new Promise<void>((resolve, reject) =>
+        file.write(chunk, (error) => (error ? reject(error) : resolve())),
+      )
+    })
     file.end()
     await closed
     if (failure) throw failure
   } catch (error) {
-    await reader.cancel().catch(() => undefined)
+    await answer.cancel()
     file.destroy()
     await closed
-    throw error
+    throw failure ?? error
   }
 }
 
-/** Resolves when the stream wants more, or when it failed or closed (the caller checks which). */
-function drained(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done)
-      stream.off('error', done)
-      stream.off('close', done)
-      resolve()
-    }
-    stream.on('drain', done)
-    stream.on('error', done)
-    stream.on('close', done)
-  })
-}
-
-function rangeStartsAt(answer: Response, offset: number): boolean {
-  const range = answer.headers.get('content-range')
+function rangeStartsAt(answer: BlobAnswer, offset: number): boolean {
+  const range = answer.header('content-range')
   const match = range ? /^bytes (\d+)-/.exec(range) : null
   return match !== null && Number(match[1]) === offset
 }
