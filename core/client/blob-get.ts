@@ -181,7 +181,8 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
 
   return new Promise<BlobAnswer>((resolveHead, rejectHead) => {
     const pool: Buffer[] = []
-    const take = () => pool.pop() ?? Buffer.allocUnsafe(CHUNK)
+    // Shared memory, so the hashing thread reads the chunks where they are.
+    const take = () => pool.pop() ?? Buffer.from(new SharedArrayBuffer(CHUNK))
     let out = 0
     // Before the head is parsed its bytes collect here; after, what followed it.
     let head: Buffer | undefined = Buffer.alloc(0)

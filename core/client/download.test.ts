@@ -10,9 +10,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ClientFs } from './cache.ts'
 import { downloadBlob } from './download.ts'
 
-// Several times the write stream's 256 KiB high-water mark, so the body
-// has to wait for the disk, and in many chunks.
-const body = randomBytes(3 * 1024 * 1024 + 17)
+// Many reads long, and over the size from which blobs are hashed on the
+// worker thread.
+const body = randomBytes(9 * 1024 * 1024 + 17)
 const expected = { sha256: createHash('sha256').update(body).digest('hex'), size: body.length }
 
 describe('core/client/download', () => {
@@ -59,6 +59,26 @@ describe('core/client/download', () => {
     expect((await readFile(target)).equals(body)).toBe(true)
     expect(fs.existsSync(`${target}.partial`)).toBe(false)
   })
+
+  it.each([
+    ['Node’s fetch (read over sockets)', globalThis.fetch],
+    ['an injected fetch', ((input, init) => globalThis.fetch(input, init)) as typeof fetch],
+  ])(
+    'checks the hash of a large blob read through %s, and keeps nothing on a mismatch',
+    async (_what, fetch) => {
+      const target = join(work, 'blob')
+      expect((await downloadBlob({ fetch, url, target, expected })).transferred).toBe(body.length)
+      expect((await readFile(target)).equals(body)).toBe(true)
+      const other = join(work, 'other')
+      const wrong = { ...expected, sha256: createHash('sha256').update('other').digest('hex') }
+      const error = await downloadBlob({ fetch, url, target: other, expected: wrong }).catch(
+        (e: unknown) => e,
+      )
+      expect(error).toMatchObject({ code: 'client/hash-mismatch' })
+      expect((error as Error).message).toContain(expected.sha256)
+      expect(fs.existsSync(other) || fs.existsSync(`${other}.partial`)).toBe(false)
+    },
+  )
 
   it('hashes the resumed prefix with the rest', async () => {
     const target = join(work, 'blob')

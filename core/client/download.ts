@@ -6,6 +6,7 @@ import { withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
 import { type BlobAnswer, type BlobGet, blobGetFor } from './blob-get.ts'
 import type { ClientFs } from './cache.ts'
+import { type BlobHasher, inlineHasher, workerHasher } from './hasher.ts'
 import {
   type ClientRetryOptions,
   clientRetry,
@@ -93,82 +94,88 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
           if (offset > 0) options.onProgress?.(offset)
           first = false
         }
-        let hash = createHash('sha256')
-        if (offset > 0) await hashInto(fs, partial, hash)
-        if (offset < expected.size || (expected.size === 0 && offset === 0)) {
-          const guard = stallGuard(
-            options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
-            url,
-            options.signal,
-          )
-          try {
-            const answer = await get(url, {
-              headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-              signal: guard.signal,
-            })
-            guard.touch()
-            if (
-              answer.status === 416 ||
-              (answer.status === 206 && !rangeStartsAt(answer, offset))
-            ) {
-              await answer.cancel()
-              await fs.promises.rm(partial, { force: true })
-              throw new RestartError(`${url} would not resume at byte ${offset}`)
-            }
-            if (answer.status < 200 || answer.status > 299) {
-              await answer.cancel()
-              throw new HttpStatusError(
-                url,
-                answer.status,
-                answer.statusText,
-                answer.header('retry-after'),
-              )
-            }
-            if (offset > 0 && answer.status === 200) {
-              // The server ignored the Range and sent everything: start the file over.
-              offset = 0
-              hash = createHash('sha256')
-            }
-            await receive(answer, {
-              fs,
-              hash,
-              path: partial,
-              flags: offset > 0 ? APPEND_NO_FOLLOW : WRITE_NO_FOLLOW,
-              limit: expected.size - offset,
+        let hasher = offset > 0 ? inlineHasher(await hashOf(fs, partial)) : hasherFor(expected.size)
+        try {
+          if (offset < expected.size || (expected.size === 0 && offset === 0)) {
+            const guard = stallGuard(
+              options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
               url,
-              onData: (n) => {
-                guard.touch()
-                result.transferred += n
-                options.onProgress?.(n)
-              },
-            })
-          } catch (error) {
-            throw guard.explain(error)
-          } finally {
-            guard.clear()
+              options.signal,
+            )
+            try {
+              const answer = await get(url, {
+                headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+                signal: guard.signal,
+              })
+              guard.touch()
+              if (
+                answer.status === 416 ||
+                (answer.status === 206 && !rangeStartsAt(answer, offset))
+              ) {
+                await answer.cancel()
+                await fs.promises.rm(partial, { force: true })
+                throw new RestartError(`${url} would not resume at byte ${offset}`)
+              }
+              if (answer.status < 200 || answer.status > 299) {
+                await answer.cancel()
+                throw new HttpStatusError(
+                  url,
+                  answer.status,
+                  answer.statusText,
+                  answer.header('retry-after'),
+                )
+              }
+              if (offset > 0 && answer.status === 200) {
+                // The server ignored the Range and sent everything: start the file over.
+                offset = 0
+                hasher.close()
+                hasher = hasherFor(expected.size)
+              }
+              await receive(answer, {
+                fs,
+                hasher,
+                path: partial,
+                flags: offset > 0 ? APPEND_NO_FOLLOW : WRITE_NO_FOLLOW,
+                limit: expected.size - offset,
+                url,
+                onData: (n) => {
+                  guard.touch()
+                  result.transferred += n
+                  options.onProgress?.(n)
+                },
+              })
+            } catch (error) {
+              throw guard.explain(error)
+            } finally {
+              guard.clear()
+            }
           }
-        }
-        const size = await sizeOf(fs, partial)
-        if (size < expected.size)
-          throw new ShortBodyError(`${url} ended after ${size} of ${expected.size} bytes`)
-        if (size > expected.size) {
-          await fs.promises.rm(partial, { force: true })
-          throw new AgoraError(
-            'client/size-mismatch',
-            `${url}: expected ${expected.size} bytes, received ${size}`,
-            { hint: 'the server holds a different file than the index says; report it to the hub' },
-          )
-        }
-        const actual = hash.digest('hex')
-        if (actual !== expected.sha256) {
-          await fs.promises.rm(partial, { force: true })
-          throw new AgoraError(
-            'client/hash-mismatch',
-            `${url}: expected sha256 ${expected.sha256}, got ${actual}`,
-            {
-              hint: 'the download was corrupted or the file was altered; it was discarded. Pull again, and report it if it repeats',
-            },
-          )
+          const size = await sizeOf(fs, partial)
+          if (size < expected.size)
+            throw new ShortBodyError(`${url} ended after ${size} of ${expected.size} bytes`)
+          if (size > expected.size) {
+            await fs.promises.rm(partial, { force: true })
+            throw new AgoraError(
+              'client/size-mismatch',
+              `${url}: expected ${expected.size} bytes, received ${size}`,
+              {
+                hint: 'the server holds a different file than the index says; report it to the hub',
+              },
+            )
+          }
+          const actual = await hasher.digest()
+          if (actual !== expected.sha256) {
+            await fs.promises.rm(partial, { force: true })
+            throw new AgoraError(
+              'client/hash-mismatch',
+              `${url}: expected sha256 ${expected.sha256}, got ${actual}`,
+              {
+                hint: 'the download was corrupted or the file was altered; it was discarded. Pull again, and report it if it repeats',
+              },
+            )
+          }
+        } finally {
+          hasher.close()
         }
       },
       {
@@ -216,16 +223,16 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
 /**
  * Hashes a response body and appends it to the `.partial` file, counting
  * bytes and stopping a body that runs past the expected size, so a hostile
- * server cannot fill the disk. Each chunk is hashed on arrival and written
- * while the next ones come in; the body waits when four are still being
- * written.
+ * server cannot fill the disk. Each chunk is hashed (on the worker thread
+ * for a large blob) and written while the next ones come in; the body waits
+ * when four are still being hashed or written.
  */
 async function receive(
   answer: BlobAnswer,
   options: {
     fs: ClientFs
     /** Holds the hash of the bytes the file already has. */
-    hash: Hash
+    hasher: BlobHasher
     path: string
     flags: number
     limit: number
@@ -233,7 +240,7 @@ async function receive(
     onData: (bytes: number) => void
   },
 ): Promise<void> {
-  const { fs, hash, path, url, onData } = options
+  const { fs, hasher, path, url, onData } = options
   // fs.open takes numeric flags, as createWriteStream passes them on; its types only name strings.
   const file = fs.createWriteStream(path, { flags: options.flags as unknown as string })
   let failure: unknown
@@ -256,11 +263,12 @@ async function receive(
           },
         )
       }
-      hash.update(chunk)
+      const hashed = hasher.update(chunk)
       onData(chunk.byteLength)
-      return new Promise<void>((resolve, reject) =>
+      const written = new Promise<void>((resolve, reject) =>
         file.write(chunk, (error) => (error ? reject(error) : resolve())),
       )
+      return hashed ? Promise.all([hashed, written]).then(() => undefined) : written
     })
     file.end()
     await closed
@@ -288,9 +296,18 @@ async function sizeOf(fs: ClientFs, path: string): Promise<number> {
   }
 }
 
-async function hashInto(fs: ClientFs, path: string, hash: Hash): Promise<void> {
+async function hashOf(fs: ClientFs, path: string): Promise<Hash> {
+  const hash = createHash('sha256')
   for await (const chunk of fs.createReadStream(path, { highWaterMark: 1 << 20 }))
     hash.update(chunk as Buffer)
+  return hash
+}
+
+/** Blobs from this size are hashed on the worker thread; below, starting it costs more than it saves. */
+const HASH_ON_WORKER_FROM = 8 * 1024 * 1024
+
+function hasherFor(size: number): BlobHasher {
+  return size >= HASH_ON_WORKER_FROM ? workerHasher() : inlineHasher()
 }
 
 /** undici reports a body cut mid-transfer as TypeError('terminated'). */

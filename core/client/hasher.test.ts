@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { inlineHasher, workerHasher } from './hasher.ts'
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
+
+describe('core/client/hasher', () => {
+  it('hashes on the worker as on this thread, from shared and private memory, several at once', async () => {
+    const blobs = [randomBytes(3_000_001), randomBytes(1), randomBytes(0), randomBytes(2_500_000)]
+    const results = await Promise.all(
+      blobs.map(async (blob, n) => {
+        const onWorker = workerHasher()
+        const here = inlineHasher()
+        const shared = Buffer.from(new SharedArrayBuffer(1 << 20))
+        for (let at = 0, i = 0; at < blob.length; at += 700_000, i++) {
+          const part = blob.subarray(at, at + 700_000)
+          here.update(part)
+          // Alternate shared chunks (read in place) and private ones (copied).
+          if ((i + n) % 2 === 0) {
+            part.copy(shared)
+            await onWorker.update(shared.subarray(0, part.length))
+          } else await onWorker.update(part)
+        }
+        return [await onWorker.digest(), await here.digest()]
+      }),
+    )
+    expect(results).toEqual(blobs.map((blob) => [sha256(blob), sha256(blob)]))
+  })
+
+  it('refuses a chunk after the digest was asked for', async () => {
+    const hasher = workerHasher()
+    await hasher.digest()
+    expect(() => hasher.update(Buffer.from('late'))).toThrow(/closed/)
+  })
+
+  it('lets the process end once every hash is digested or closed', async () => {
+    const module = join(import.meta.dirname, 'hasher.ts')
+    const script = `
+      const { workerHasher } = await import(${JSON.stringify(module)})
+      const done = workerHasher(); await done.update(Buffer.from('a')); console.log(await done.digest())
+      const dropped = workerHasher(); await dropped.update(Buffer.from('b')); dropped.close()
+    `
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { timeout: 20_000 },
+    )
+    expect(stdout.trim()).toBe(sha256(Buffer.from('a')))
+  })
+})
