@@ -95,7 +95,7 @@ describe.each([
   it('sends the request headers and follows a relative redirect', async () => {
     const seen: (string | undefined)[] = []
     const url = await http((req, res) => {
-      seen.push(req.headers.range)
+      seen.push(req.headers.range, req.headers.accept)
       if (req.url === '/old') {
         res.writeHead(302, { location: '/new?x=1' })
         return void res.end('moved')
@@ -103,11 +103,15 @@ describe.each([
       res.writeHead(206, { 'content-range': 'bytes 2-4/5', 'content-length': 3 })
       res.end(`${req.url}`.slice(0, 3))
     })
-    const { answer, bytes } = await body(get, `${url}/old`, { range: 'bytes=2-' })
+    const { answer, bytes } = await body(get, `${url}/old`, {
+      range: 'bytes=2-',
+      Accept: 'application/octet-stream',
+    })
     expect(answer.status).toBe(206)
     expect(answer.header('content-range')).toBe('bytes 2-4/5')
     expect(bytes.toString()).toBe('/ne')
-    expect(seen).toEqual(['bytes=2-', 'bytes=2-'])
+    const asked = ['bytes=2-', 'application/octet-stream']
+    expect(seen).toEqual([...asked, ...asked])
   })
 
   it('gives a status answer and its headers without reading the body', async () => {

@@ -163,20 +163,19 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
   signal.throwIfAborted()
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80)
-  const lines = [
-    `GET ${target.pathname}${target.search} HTTP/1.1`,
-    `host: ${target.host}`,
-    'user-agent: agora',
-    'accept: */*',
-    'accept-encoding: identity',
-    'connection: close',
-  ]
+  // The caller's headers replace the defaults; the framing ones are this reader's own.
+  const headers: Record<string, string> = { 'user-agent': 'agora', accept: '*/*' }
   for (const [name, value] of Object.entries(init.headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
       throw new TypeError(`the request header ${JSON.stringify(name)} holds a line break`)
     }
-    lines.push(`${name}: ${value}`)
+    headers[name.toLowerCase()] = value
   }
+  Object.assign(headers, { host: target.host, 'accept-encoding': 'identity', connection: 'close' })
+  const lines = [
+    `GET ${target.pathname}${target.search} HTTP/1.1`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ]
   const request = `${lines.join('\r\n')}\r\n\r\n`
 
   return new Promise<BlobAnswer>((resolveHead, rejectHead) => {
