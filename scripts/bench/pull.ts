@@ -47,19 +47,24 @@ const runs = Number(values.runs)
 const idleWaitMs = Number(values['idle-wait']) * 1000
 const baseline = values.baseline
 
-/** Runs a command under GNU time; returns wall seconds and peak RSS in MiB. */
+/** Runs a command under GNU time; returns wall seconds, CPU seconds (user + system) and peak RSS in MiB. */
 async function timed(
   command: string,
   args: string[],
   cwd: string,
-): Promise<{ seconds: number; rssMiB: number; stdout: string }> {
+): Promise<{ seconds: number; cpu: number; rssMiB: number; stdout: string }> {
   const started = process.hrtime.bigint()
-  const result = await exec('/usr/bin/time', ['-f', '%M', command, ...args], cwd)
+  const result = await exec('/usr/bin/time', ['-f', '%M %U %S', command, ...args], cwd)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   if (result.status !== 0)
     throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`)
-  const lines = result.stderr.trim().split('\n')
-  return { seconds, rssMiB: Number(lines.at(-1)) / 1024, stdout: result.stdout }
+  const [rss, user, system] = (result.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number)
+  return {
+    seconds,
+    cpu: (user ?? 0) + (system ?? 0),
+    rssMiB: (rss ?? 0) / 1024,
+    stdout: result.stdout,
+  }
 }
 
 const work = mkdtempSync(join(tmpdir(), 'agora-bench-pull-'))
@@ -80,6 +85,8 @@ try {
   const results: {
     pull: number
     curl: number
+    curlCpu: number
+    pullCpu: number
     floor: number
     fetch: number
     rss: number
@@ -94,13 +101,14 @@ try {
     await waitForIdle(idleWaitMs)
     const loadBefore = loadavg()[0] ?? 0
     let curlSeconds = 0
+    let curlCpu = 0
     // Each measurement starts with no dirty pages to write back (`sync`,
     // not timed), and the order alternates, so neither pays for the other's
     // writes.
     const measureFloor = async () => {
       await exec('sync', [])
       const started = process.hrtime.bigint()
-      const curl = await exec(
+      const curl = await timed(
         'curl',
         [
           '-sS',
@@ -112,8 +120,8 @@ try {
         ],
         dir,
       )
-      if (curl.status !== 0) throw new Error(`curl failed: ${curl.stderr}`)
-      curlSeconds = Number(process.hrtime.bigint() - started) / 1e9
+      curlSeconds = curl.seconds
+      curlCpu = curl.cpu
       const sums = await exec(
         'sha256sum',
         files.map((_, i) => join(dir, `curl-${i}`)),
@@ -184,6 +192,8 @@ try {
     results.push({
       pull: cold.seconds,
       curl: curlSeconds,
+      curlCpu,
+      pullCpu: cold.cpu,
       floor,
       fetch: nodeFetch,
       rss: cold.rssMiB,
@@ -201,11 +211,11 @@ try {
     `\nagora pull of ${gib.toFixed(2)} GiB (${fileCount} files) from ${hub.url}, cold cache\n`,
   )
   process.stdout.write(
-    'run  load 1m before/after  pull s  curl s  curl+sha256sum s  node fetch s  pull/curl  pull/(curl+sha)  pull/(node fetch)  peak RSS MiB  requests before blobs  warm pull s\n',
+    'run  load 1m before/after  pull s  curl s  curl+sha256sum s  node fetch s  pull/curl  pull/(curl+sha)  pull/(node fetch)  pull CPU s  curl CPU s  peak RSS MiB  requests before blobs  warm pull s\n',
   )
   for (const [i, r] of results.entries()) {
     process.stdout.write(
-      `${String(i + 1).padStart(3)}  ${`${r.load[0].toFixed(2)} / ${r.load[1].toFixed(2)}`.padStart(20)}  ${r.pull.toFixed(2).padStart(6)}  ${r.curl.toFixed(2).padStart(6)}  ${r.floor.toFixed(2).padStart(16)}  ${r.fetch.toFixed(2).padStart(12)}  ${(r.pull / r.curl).toFixed(2).padStart(9)}  ${(r.pull / r.floor).toFixed(2).padStart(15)}  ${(r.pull / r.fetch).toFixed(2).padStart(17)}  ${r.rss.toFixed(0).padStart(12)}  ${String(r.before).padStart(21)}  ${r.warm.toFixed(2).padStart(11)}\n`,
+      `${String(i + 1).padStart(3)}  ${`${r.load[0].toFixed(2)} / ${r.load[1].toFixed(2)}`.padStart(20)}  ${r.pull.toFixed(2).padStart(6)}  ${r.curl.toFixed(2).padStart(6)}  ${r.floor.toFixed(2).padStart(16)}  ${r.fetch.toFixed(2).padStart(12)}  ${(r.pull / r.curl).toFixed(2).padStart(9)}  ${(r.pull / r.floor).toFixed(2).padStart(15)}  ${(r.pull / r.fetch).toFixed(2).padStart(17)}  ${r.pullCpu.toFixed(2).padStart(10)}  ${r.curlCpu.toFixed(2).padStart(10)}  ${r.rss.toFixed(0).padStart(12)}  ${String(r.before).padStart(21)}  ${r.warm.toFixed(2).padStart(11)}\n`,
     )
   }
   if (baseline) {
