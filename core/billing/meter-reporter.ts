@@ -69,6 +69,8 @@ export function startMeterReporter(options: {
     const key = { licenceId: claim.licenceId, identifier: claim.identifier }
     try {
       await calls.meterEvent({
+        // The meter the Stripe sync made for this item (the same function names
+        // it there and in payments/links.json's meter_event_name).
         eventName: meterEventOf(`${claim.item.kind}/${claim.item.ns}/${claim.item.name}`),
         customer: claim.customer,
         // The same on every send of this query: Stripe counts it once.

@@ -946,6 +946,20 @@ describe('core/billing/service against hostile requests', () => {
     expect(lines.join('\n')).toContain('SQLITE_IOERR: disk I/O error at /srv/agora/licences.db')
   })
 
+  it('answers /healthz while the store cannot be read, with no meter backlog', async () => {
+    const s = await start({
+      wrapStore: (store) => ({
+        ...store,
+        meterBacklog: async () => {
+          throw new Error('connection refused')
+        },
+      }),
+    })
+    const answer = await fetch(`${s.url}/healthz`)
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toEqual({ ok: true, meter: null })
+  })
+
   it('hands out one URL per file however often the body repeats it', async () => {
     const s = await start()
     await s.deliver(stripeEvent('checkout.session.completed', paidSession()))

@@ -90,7 +90,11 @@ const STATUS: Partial<Record<LicenceCode, number>> = {
  * The licence service as a node:http request handler: Stripe webhooks in,
  * licence files, download URLs, usage counts and the revocation list out.
  *
- * @example http.createServer(createLicenceHandler({ store, signer, keys, … })).listen(8787)
+ * @example
+ * const handler = createLicenceHandler({ store, signer, keys, … })
+ * const server = http.createServer(handler).listen(8787)
+ * // stopping: no new requests, the meter events due sent, then the store closed
+ * server.close(); await handler.close(); await store.close()
  */
 export function createLicenceHandler(options: LicenceServiceOptions): LicenceHandler {
   const now = options.now ?? (() => new Date())
