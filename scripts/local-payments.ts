@@ -212,6 +212,7 @@ export async function startLocalPayments(options: LocalPaymentsOptions): Promise
     async close() {
       server.closeAllConnections()
       await new Promise((done) => server.close(done))
+      await licence.close()
       await store.close()
     },
   }

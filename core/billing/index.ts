@@ -1,5 +1,6 @@
 export * from './fees.ts'
 export * from './links-file.ts'
+export * from './meter-reporter.ts'
 export * from './registry-catalog.ts'
 export * from './sale-spec.ts'
 export * from './sales.ts'

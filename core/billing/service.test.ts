@@ -3,21 +3,49 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { licenceIdFor, verifyLicence, verifyRevocations } from '#core/licence'
 import { meterEventOf } from './sale-spec.ts'
 import { openPostgres, openSqlite, type SqlDriver } from './sql-driver.ts'
-import type { LicenceStore } from './store.ts'
+import { createStore, type LicenceStore } from './store.ts'
 import { hasPostgres, startPostgres, type TempPostgres } from './testing/postgres.ts'
 import {
+  catalog,
   type Harness,
   PAID,
   PAID_SHA,
   paidSession,
+  type StripeCall,
   startService,
   stripeEvent,
   WEBHOOK_SECRET,
 } from './testing/service.ts'
+
+/** The test item with room for many queries. */
+const roomyCatalog: typeof catalog = async (item, version) => {
+  const found = await catalog(item, version)
+  return found && { ...found, queryLimit: 1000 }
+}
+
+/** Issues the per-query licence of the test checkout through `h` and returns its file. */
+async function perQueryLicence(h: Harness): Promise<string> {
+  await h.deliver(
+    stripeEvent(
+      'checkout.session.completed',
+      paidSession({ metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' } }),
+    ),
+  )
+  return (await claim(h)).text()
+}
+
+const isMeterEvent = (call: StripeCall) => call.path === '/v1/billing/meter_events'
+
+/** A Stripe error answer. */
+const stripeError = (status: number, type: string, message: string) =>
+  new Response(JSON.stringify({ error: { type, message } }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  })
 
 const LICENCE_ID = licenceIdFor('cs_test_paid_1')
 
@@ -534,7 +562,7 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     )
   })
 
-  it('counts per-query use once per identifier, refuses past the limit, and meters each query', async (t) => {
+  it('counts per-query use once per identifier, refuses past the limit, and meters each counted query once', async (t) => {
     if (skip()) return t.skip()
     const s = await start()
     await s.deliver(
@@ -555,19 +583,206 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
       'licence/usage-exceeded',
     )
     expect((await s.store.counts()).usage).toBe(2)
-    const metered = s.calls.map((c) => new URLSearchParams(c.body).get('identifier'))
-    expect(metered).toEqual([
-      `${LICENCE_ID}:${'q'.repeat(63)}`,
-      `${LICENCE_ID}:q1`,
-      `${LICENCE_ID}:q1`,
-    ])
-    expect(new URLSearchParams(s.calls[0]?.body).get('payload[stripe_customer_id]')).toBe(
-      'cus_test_1',
-    )
+    await s.meter.flush()
+    // Once per counted query: the retried q1 wrote no second row, so no second event.
+    expect(s.metered()).toEqual([`${LICENCE_ID}:${'q'.repeat(63)}`, `${LICENCE_ID}:q1`])
+    const first = new URLSearchParams(s.calls[0]?.body)
+    expect(first.get('payload[stripe_customer_id]')).toBe('cus_test_1')
     // Under the meter the Stripe sync created for this item, whatever agora.yaml says.
-    expect(new URLSearchParams(s.calls[0]?.body).get('event_name')).toBe(
-      meterEventOf('model/acme/tox'),
+    expect(first.get('event_name')).toBe(meterEventOf('model/acme/tox'))
+    expect(await s.store.meterBacklog()).toEqual({ unsent: 0, refused: 0 })
+  })
+
+  it('answers /usage before Stripe has the meter event, which carries the time of the query', async (t) => {
+    if (skip()) return t.skip()
+    let release = () => {}
+    const held = new Promise<void>((done) => {
+      release = done
+    })
+    const s = await start({
+      stripe: async (call) => {
+        if (isMeterEvent(call)) await held
+        return undefined
+      },
+    })
+    const licence = await perQueryLicence(s)
+    const before = Math.floor(Date.now() / 1000)
+    const answer = await post(s, '/usage', { licence, identifier: 'q1' })
+    const after = Math.ceil(Date.now() / 1000)
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toEqual({ counted: true, used: 1, limit: 2 })
+    // Answered while the meter event still waits on Stripe.
+    expect(s.metered()).toEqual([])
+    release()
+    await s.meter.flush()
+    expect(s.metered()).toEqual([`${LICENCE_ID}:q1`])
+    const timestamp = Number(new URLSearchParams(s.calls.find(isMeterEvent)?.body).get('timestamp'))
+    expect(timestamp).toBeGreaterThanOrEqual(before)
+    expect(timestamp).toBeLessThanOrEqual(after)
+  })
+
+  it('leaves a meter event unsent while Stripe fails, says so at /healthz, and a later sweep sends it', async (t) => {
+    if (skip()) return t.skip()
+    let down = true
+    const lines: string[] = []
+    const s = await start({
+      stripe: async (call) =>
+        down && isMeterEvent(call) ? stripeError(500, 'api_error', 'Stripe is down') : undefined,
+      service: {
+        log: (line) => lines.push(line),
+        meter: { sweepSeconds: 0.05, retrySeconds: 0.05 },
+      },
+    })
+    const licence = await perQueryLicence(s)
+    expect((await post(s, '/usage', { licence, identifier: 'q1' })).status).toBe(200)
+    await s.meter.flush()
+    expect(s.metered()).toEqual([])
+    expect(await s.store.meterBacklog()).toEqual({ unsent: 1, refused: 0 })
+    expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({
+      ok: true,
+      meter: { unsent: 1, refused: 0 },
+    })
+    expect(lines.join('\n')).toContain('meter: 1 event not sent')
+    expect(lines.join('\n')).toContain('Stripe is down')
+    down = false
+    await vi.waitFor(() => expect(s.metered()).toEqual([`${LICENCE_ID}:q1`]), { timeout: 10_000 })
+    await vi.waitFor(async () =>
+      expect(await s.store.meterBacklog()).toEqual({ unsent: 0, refused: 0 }),
     )
+    expect(s.metered()).toEqual([`${LICENCE_ID}:q1`])
+  })
+
+  it('keeps a meter event Stripe refuses for good, logs it and does not send it again', async (t) => {
+    if (skip()) return t.skip()
+    const lines: string[] = []
+    let tries = 0
+    const s = await start({
+      stripe: async (call) => {
+        if (!isMeterEvent(call)) return undefined
+        tries += 1
+        return stripeError(400, 'invalid_request_error', 'No such customer: cus_test_1')
+      },
+      service: { log: (line) => lines.push(line), meter: { retrySeconds: 0 } },
+    })
+    const licence = await perQueryLicence(s)
+    expect((await post(s, '/usage', { licence, identifier: 'q1' })).status).toBe(200)
+    await s.meter.flush()
+    await s.meter.flush()
+    expect(tries).toBe(1)
+    expect(await s.store.meterBacklog()).toEqual({ unsent: 0, refused: 1 })
+    expect(lines.join('\n')).toContain(`meter: Stripe refused ${LICENCE_ID}:q1 for good`)
+    expect(lines.join('\n')).toContain('No such customer')
+  })
+
+  it('sends again, with the same identifier, what an instance sent but died before recording', async (t) => {
+    if (skip()) return t.skip()
+    const [one, two] = await backend.openShared()
+    const a = await startService(one, {
+      wrapStore: (store): LicenceStore => ({
+        ...store,
+        settleMeterEvents: async () => {
+          throw new Error('killed before recording')
+        },
+      }),
+      service: { meter: { leaseSeconds: 0.2 } },
+    })
+    let b: Harness | undefined
+    let aOpen = true
+    try {
+      const licence = await perQueryLicence(a)
+      expect((await post(a, '/usage', { licence, identifier: 'q1' })).status).toBe(200)
+      await a.meter.flush()
+      expect(a.metered()).toEqual([`${LICENCE_ID}:q1`])
+      aOpen = false
+      await a.close()
+      b = await startService(two, {
+        service: { signer: a.signer, keys: a.keys, meter: { sweepSeconds: 0.05 } },
+      })
+      const started = b
+      await vi.waitFor(() => expect(started.metered()).toEqual([`${LICENCE_ID}:q1`]), {
+        timeout: 10_000,
+      })
+      await vi.waitFor(async () =>
+        expect(await started.store.meterBacklog()).toEqual({ unsent: 0, refused: 0 }),
+      )
+      // Sent twice, one identifier: Stripe counts it once.
+      expect(new Set([...a.metered(), ...started.metered()])).toEqual(new Set([`${LICENCE_ID}:q1`]))
+    } finally {
+      await b?.close()
+      if (aOpen) await a.close()
+    }
+  })
+
+  it('reports every counted query through two instances sharing the database, none lost or sent twice', async (t) => {
+    if (skip()) return t.skip()
+    const [one, two] = await backend.openShared()
+    const service = {
+      catalog: roomyCatalog,
+      rateLimit: { perSecond: 1000, burst: 1000 },
+      // Small batches, so the two reporters claim at the same moments.
+      meter: { batch: 3, concurrency: 2, sweepSeconds: 3600 },
+    }
+    const a = await startService(one, { service })
+    const b = await startService(two, {
+      service: { ...service, signer: a.signer, keys: a.keys },
+    })
+    try {
+      const licence = await perQueryLicence(a)
+      const identifiers = Array.from({ length: 40 }, (_, k) => `q${k}`)
+      const answers = await Promise.all(
+        identifiers.map((identifier, k) =>
+          post(k % 2 === 0 ? a : b, '/usage', { licence, identifier }),
+        ),
+      )
+      expect(answers.map((r) => r.status)).toEqual(identifiers.map(() => 200))
+      await Promise.all([a.meter.flush(), b.meter.flush()])
+      const sent = [...a.metered(), ...b.metered()]
+      expect(new Set(sent)).toEqual(new Set(identifiers.map((q) => `${LICENCE_ID}:${q}`)))
+      // Leased while being sent: no row went out from both.
+      expect(sent).toHaveLength(identifiers.length)
+      expect(await a.store.meterBacklog()).toEqual({ unsent: 0, refused: 0 })
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
+  it('sends the meter events in flight before closing, and waits only so long for a Stripe that hangs', async (t) => {
+    if (skip()) return t.skip()
+    let release = () => {}
+    const held = new Promise<void>((done) => {
+      release = done
+    })
+    const [one, two] = await backend.openShared()
+    const a = await startService(one, {
+      stripe: async (call) => {
+        if (isMeterEvent(call)) await held
+        return undefined
+      },
+    })
+    const licence = await perQueryLicence(a)
+    expect((await post(a, '/usage', { licence, identifier: 'q1' })).status).toBe(200)
+    const closing = a.close()
+    release()
+    await closing
+    expect(a.metered()).toEqual([`${LICENCE_ID}:q1`])
+    const check = await createStore(two)
+    try {
+      expect(await check.meterBacklog()).toEqual({ unsent: 0, refused: 0 })
+    } finally {
+      await check.close()
+    }
+
+    const lines: string[] = []
+    const hung = await startService(await backend.open(), {
+      stripe: (call) => (isMeterEvent(call) ? new Promise(() => {}) : undefined),
+      service: { log: (line) => lines.push(line) },
+    })
+    const other = await perQueryLicence(hung)
+    expect((await post(hung, '/usage', { licence: other, identifier: 'q2' })).status).toBe(200)
+    await hung.meter.close(50)
+    await hung.close()
+    expect(lines).toContain('meter: closing with 1 event unsent, left for the next start')
   })
 
   it('counts no more than the limit when the same and other identifiers arrive at once', async (t) => {
@@ -731,6 +946,20 @@ describe('core/billing/service against hostile requests', () => {
     expect(lines.join('\n')).toContain('SQLITE_IOERR: disk I/O error at /srv/agora/licences.db')
   })
 
+  it('answers /healthz while the store cannot be read, with no meter backlog', async () => {
+    const s = await start({
+      wrapStore: (store) => ({
+        ...store,
+        meterBacklog: async () => {
+          throw new Error('connection refused')
+        },
+      }),
+    })
+    const answer = await fetch(`${s.url}/healthz`)
+    expect(answer.status).toBe(200)
+    expect(await answer.json()).toEqual({ ok: true, meter: null })
+  })
+
   it('hands out one URL per file however often the body repeats it', async () => {
     const s = await start()
     await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
@@ -768,7 +997,7 @@ describe('core/billing/service against hostile requests', () => {
 describe('core/billing/service on a full SQLite disk', () => {
   it('answers 5xx, not 200, when the database file cannot grow', async () => {
     const file = join(tmp, 'full.db')
-    const driver = openSqlite(file, { maxPageCount: 16 })
+    const driver = openSqlite(file, { maxPageCount: 20 })
     const h = await startService(driver)
     try {
       const answers: number[] = []

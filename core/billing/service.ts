@@ -12,7 +12,11 @@ import {
   type VerifiedLicence,
   verifyLicence,
 } from '#core/licence'
-import { meterEventOf } from './sale-spec.ts'
+import {
+  type MeterReporter,
+  type MeterReporterSettings,
+  startMeterReporter,
+} from './meter-reporter.ts'
 import type { LicenceStore, RateLimit } from './store.ts'
 import type { StripeCalls } from './stripe-calls.ts'
 import { hashClaim, type ItemCatalog, planEvent } from './stripe-events.ts'
@@ -39,8 +43,22 @@ export interface LicenceServiceOptions {
   urlTtlSeconds?: number
   /** Per licence, across every instance sharing the store: requests a second and burst for /usage; default 5 and 20. */
   rateLimit?: RateLimit
+  /** How the background sender of meter events paces itself. */
+  meter?: MeterReporterSettings
   now?: () => Date
   log?: (line: string) => void
+}
+
+/** The request handler, with the meter reporter it started and a way to stop it. */
+export interface LicenceHandler {
+  (req: IncomingMessage, res: ServerResponse): void
+  meter: MeterReporter
+  /**
+   * Sends the meter events still due, waiting at most `waitMs` (default
+   * 5 s); call it after the server stops taking requests, before closing
+   * the store.
+   */
+  close(waitMs?: number): Promise<void>
 }
 
 const MAX_BODY = 1024 * 1024
@@ -72,13 +90,22 @@ const STATUS: Partial<Record<LicenceCode, number>> = {
  * The licence service as a node:http request handler: Stripe webhooks in,
  * licence files, download URLs, usage counts and the revocation list out.
  *
- * @example http.createServer(createLicenceHandler({ store, signer, keys, … })).listen(8787)
+ * @example
+ * const handler = createLicenceHandler({ store, signer, keys, … })
+ * const server = http.createServer(handler).listen(8787)
+ * // stopping: no new requests, the meter events due sent, then the store closed
+ * server.close(); await handler.close(); await store.close()
  */
-export function createLicenceHandler(
-  options: LicenceServiceOptions,
-): (req: IncomingMessage, res: ServerResponse) => void {
+export function createLicenceHandler(options: LicenceServiceOptions): LicenceHandler {
   const now = options.now ?? (() => new Date())
   const log = options.log ?? (() => undefined)
+  const meter = startMeterReporter({
+    store: options.store,
+    calls: options.calls,
+    log,
+    now,
+    ...(options.meter ? { settings: options.meter } : {}),
+  })
   let revocationCache: { revision: number; text: string } | undefined
 
   const revocationList = async (): Promise<string> => {
@@ -286,17 +313,9 @@ export function createLicenceHandler(
           },
         )
       }
-      if (result.customer) {
-        // Sent again for a retried identifier: Stripe counts an identifier once. The
-        // meter is the one the Stripe sync made for this item (the same function
-        // names it there and in payments/links.json's meter_event_name).
-        const { kind, ns, name } = payload.item
-        await options.calls.meterEvent({
-          eventName: meterEventOf(`${kind}/${ns}/${name}`),
-          customer: result.customer,
-          identifier: `${payload.id}:${identifier}`,
-        })
-      }
+      // Answered once the count is committed: the meter event the count wrote
+      // to the store's outbox goes to Stripe in the background.
+      if (result.status === 'counted' && result.customer) meter.wake()
       return json(res, 200, {
         counted: result.status === 'counted',
         used: result.used,
@@ -308,13 +327,17 @@ export function createLicenceHandler(
       res.end(await revocationList())
       return
     }
-    if (req.method === 'GET' && path === '/healthz') return json(res, 200, { ok: true })
+    if (req.method === 'GET' && path === '/healthz') {
+      // Alive whatever the store says; the backlog is null while it cannot be read.
+      const backlog = await options.store.meterBacklog().catch(() => null)
+      return json(res, 200, { ok: true, meter: backlog })
+    }
     json(res, 404, {
       error: { code: 'licence/bad-request', message: `no route ${req.method} ${path}` },
     })
   }
 
-  return (req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     routes(req, res).catch((error: unknown) => {
       const code = isAgoraError(error) ? error.code : 'licence/internal'
       const status = STATUS[code as LicenceCode] ?? 500
@@ -335,6 +358,7 @@ export function createLicenceHandler(
       })
     })
   }
+  return Object.assign(handler, { meter, close: (waitMs?: number) => meter.close(waitMs) })
 }
 
 /** A failed write is never acknowledged: Stripe retries a webhook that did not get a 2xx. */

@@ -8,6 +8,14 @@ export type Row = Record<string, unknown>
 export type Query = (sql: string, params?: readonly unknown[]) => Promise<Row[]>
 
 /**
+ * One step of the schema: a statement that is safe to run again (`CREATE …
+ * IF NOT EXISTS`), or a column that is added when its table lacks it, which
+ * is how a database from an older version is brought up to date (SQLite has
+ * no `ADD COLUMN IF NOT EXISTS`).
+ */
+export type SchemaStep = string | { table: string; addColumn: string; definition: string }
+
+/**
  * The one storage interface the licence service needs: statements and
  * transactions over SQL both SQLite and PostgreSQL understand. A
  * transaction commits when `fn` resolves and rolls back when it throws.
@@ -17,7 +25,7 @@ export interface SqlDriver {
   transaction<T>(fn: (query: Query) => Promise<T>): Promise<T>
   query: Query
   /** Creates the schema once, even with several service processes starting at once. */
-  migrate(statements: readonly string[]): Promise<void>
+  migrate(steps: readonly SchemaStep[]): Promise<void>
   close(): Promise<void>
 }
 
@@ -83,11 +91,19 @@ export function openSqlite(
           throw error
         }
       }),
-    migrate: (statements) =>
+    migrate: (steps) =>
       serial(async () => {
         db.exec('BEGIN IMMEDIATE')
         try {
-          for (const sql of statements) db.exec(sql)
+          for (const step of steps) {
+            if (typeof step === 'string') db.exec(step)
+            else if (
+              !db
+                .prepare('SELECT 1 FROM pragma_table_info(?) WHERE name = ?')
+                .get(step.table, step.addColumn)
+            )
+              db.exec(`ALTER TABLE ${step.table} ADD COLUMN ${step.addColumn} ${step.definition}`)
+          }
           db.exec('COMMIT')
         } catch (error) {
           if (db.isTransaction) db.exec('ROLLBACK')
@@ -150,10 +166,15 @@ export async function openPostgres(
     dialect: 'postgres',
     query,
     transaction,
-    migrate: (statements) =>
+    migrate: (steps) =>
       transaction(async (q) => {
         await q('SELECT pg_advisory_xact_lock(7361846)')
-        for (const sql of statements) await q(sql)
+        for (const step of steps)
+          await q(
+            typeof step === 'string'
+              ? step
+              : `ALTER TABLE ${step.table} ADD COLUMN IF NOT EXISTS ${step.addColumn} ${step.definition}`,
+          )
       }),
     close: () => pool.end(),
   }

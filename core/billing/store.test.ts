@@ -423,3 +423,151 @@ describe('core/billing/store: round trips to PostgreSQL', () => {
     await store.close()
   })
 })
+
+/** A per-query licence for `k`'s checkout, with a customer to bill. */
+async function perQueryLicence(store: LicenceStore, k: number): Promise<string> {
+  await apply(
+    store,
+    stripeEvent(
+      'checkout.session.completed',
+      paidSession({
+        id: `cs_pq_${k}`,
+        payment_intent: `pi_pq_${k}`,
+        customer: `cus_pq_${k}`,
+        metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' },
+      }),
+    ),
+  )
+  return licenceIdFor(`cs_pq_${k}`)
+}
+
+describe('core/billing/store: the meter-event outbox', () => {
+  it.each(['sqlite', 'postgres'])(
+    'on %s hands each unsent row to one of two reporters claiming at once',
+    async (name) => {
+      if (name === 'postgres' && !pgServer) return
+      const file = join(tmp, `claims-${++n}.db`)
+      const url =
+        name === 'postgres' ? await (pgServer as TempPostgres).createDatabase(`claims${n}`) : ''
+      const open = async () => createStore(url ? await openPostgres(url) : openSqlite(file))
+      const [a, b] = [await open(), await open()]
+      try {
+        const licence = await perQueryLicence(a, ++n)
+        const at = new Date()
+        for (let k = 0; k < 120; k++)
+          expect(
+            (await a.countUsage(licence, `q${k}`, at, { perSecond: 1e6, burst: 1e9 })).status,
+          ).toMatch(/counted|exceeded/)
+        // The test catalog sells 2 queries: the rest are added as the counts would have.
+        const driver = url ? await openPostgres(url) : openSqlite(file)
+        for (let k = 2; k < 120; k++)
+          await driver.query(
+            `INSERT INTO usage (licence_id, identifier, at, meter) VALUES ($1, $2, $3, 'unsent')`,
+            [licence, `q${k}`, at.toISOString()],
+          )
+        await driver.close()
+        const claimed: string[] = []
+        const reporter = async (store: LicenceStore) => {
+          for (;;) {
+            const claims = await store.claimMeterEvents(4, 60)
+            if (claims.length === 0) return
+            claimed.push(...claims.map((c) => c.identifier))
+          }
+        }
+        await Promise.all([reporter(a), reporter(b), reporter(a), reporter(b)])
+        expect(claimed.toSorted()).toEqual(
+          Array.from({ length: 120 }, (_, k) => `q${k}`).toSorted(),
+        )
+        // Leased: claimed again by nobody until the lease runs out.
+        expect(await b.claimMeterEvents(10, 60)).toEqual([])
+        expect(await a.meterBacklog()).toEqual({ unsent: 120, refused: 0 })
+      } finally {
+        await a.close()
+        await b.close()
+      }
+    },
+    60_000,
+  )
+
+  it.each(['sqlite', 'postgres'])(
+    'on %s claims with the query time, customer and item, and records each outcome',
+    async (name) => {
+      if (name === 'postgres' && !pgServer) return
+      const store = await createStore(
+        name === 'sqlite'
+          ? openSqlite(join(tmp, `outcomes-${++n}.db`))
+          : await openPostgres(await (pgServer as TempPostgres).createDatabase(`outcomes${++n}`)),
+      )
+      try {
+        const licence = await perQueryLicence(store, ++n)
+        const at = new Date('2026-11-30T12:00:00.000Z')
+        const rate = { perSecond: 1e6, burst: 1e9 }
+        await store.countUsage(licence, 'q1', at, rate)
+        await store.countUsage(licence, 'q2', at, rate)
+        const claims = await store.claimMeterEvents(10, 0)
+        expect(claims.toSorted((x, y) => x.identifier.localeCompare(y.identifier))).toEqual([
+          {
+            licenceId: licence,
+            identifier: 'q1',
+            at: at.toISOString(),
+            customer: `cus_pq_${n}`,
+            item: { kind: 'model', ns: 'acme', name: 'tox' },
+            attempts: 1,
+          },
+          expect.objectContaining({ identifier: 'q2', attempts: 1 }),
+        ])
+        await store.settleMeterEvents([
+          { licenceId: licence, identifier: 'q1', outcome: 'sent' },
+          {
+            licenceId: licence,
+            identifier: 'q2',
+            outcome: 'retry',
+            retryInSeconds: 0,
+            error: 'down',
+          },
+        ])
+        expect(await store.meterBacklog()).toEqual({ unsent: 1, refused: 0 })
+        // Due again at once (a zero delay), tried a second time.
+        expect(
+          (await store.claimMeterEvents(10, 60)).map((c) => [c.identifier, c.attempts]),
+        ).toEqual([['q2', 2]])
+        await store.settleMeterEvents([
+          { licenceId: licence, identifier: 'q2', outcome: 'refused', error: 'no such customer' },
+        ])
+        expect(await store.meterBacklog()).toEqual({ unsent: 0, refused: 1 })
+        expect(await store.claimMeterEvents(10, 0)).toEqual([])
+      } finally {
+        await store.close()
+      }
+    },
+  )
+
+  it.each(['sqlite', 'postgres'])(
+    'on %s takes usage rows from before the outbox as metered, and adds the columns once',
+    async (name) => {
+      if (name === 'postgres' && !pgServer) return
+      const driver =
+        name === 'sqlite'
+          ? openSqlite(join(tmp, `before-outbox-${++n}.db`))
+          : await openPostgres(
+              await (pgServer as TempPostgres).createDatabase(`beforeoutbox${++n}`),
+            )
+      // The usage table of that time, with a query metered as it was counted.
+      await driver.query(`CREATE TABLE usage (
+        licence_id TEXT NOT NULL, identifier TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (licence_id, identifier))`)
+      const old = await createStore(driver)
+      const licence = await perQueryLicence(old, ++n)
+      await driver.query('INSERT INTO usage (licence_id, identifier, at) VALUES ($1, $2, $3)', [
+        licence,
+        'old',
+        new Date().toISOString(),
+      ])
+      const store = await createStore(driver)
+      expect(await store.meterBacklog()).toEqual({ unsent: 0, refused: 0 })
+      await store.countUsage(licence, 'new', new Date(), { perSecond: 1e6, burst: 1e9 })
+      expect((await store.claimMeterEvents(10, 60)).map((c) => c.identifier)).toEqual(['new'])
+      await store.close()
+    },
+  )
+})

@@ -1,5 +1,5 @@
 import type { LicencePayload } from '#core/licence'
-import type { Query, SqlDriver } from './sql-driver.ts'
+import type { Query, Row, SchemaStep, SqlDriver } from './sql-driver.ts'
 
 /** A licence to write: its unsigned payload (signed when served) and how to find it again. */
 export interface LicenceRecord {
@@ -41,6 +41,28 @@ export type UsageResult =
   | { status: 'revoked' }
   | { status: 'unknown' }
 
+/** A counted query whose Stripe meter event is due, claimed by one reporter for a lease. */
+export interface MeterClaim {
+  licenceId: string
+  identifier: string
+  /** When the query was counted (ISO 8601): the time the meter event bills. */
+  at: string
+  /** The Stripe customer billed. */
+  customer: string
+  item: { kind: string; ns: string; name: string }
+  /** Sends tried so far, this one included. */
+  attempts: number
+}
+
+/** What became of a claimed meter event. */
+export type MeterOutcome = { licenceId: string; identifier: string } & (
+  | { outcome: 'sent' }
+  /** Not sent (Stripe down, a timeout): due again after the delay. */
+  | { outcome: 'retry'; retryInSeconds: number; error: string }
+  /** Refused by Stripe for good: kept with the error, never sent again. */
+  | { outcome: 'refused'; error: string }
+)
+
 /** The service's state: events seen, licences, revocations, usage and rate limits. */
 export interface LicenceStore {
   /**
@@ -72,13 +94,25 @@ export interface LicenceStore {
     now: Date,
     rate: RateLimit,
   ): Promise<UsageResult>
+  /**
+   * Claims up to `limit` meter events that are due (unsent, not leased to a
+   * reporter, not waiting out a retry's delay), leasing them for
+   * `leaseSeconds` by the database's clock: two reporters sharing the
+   * database never claim the same row while its lease runs, and a lease its
+   * reporter died holding expires.
+   */
+  claimMeterEvents(limit: number, leaseSeconds: number): Promise<MeterClaim[]>
+  /** Records what became of claimed meter events; a row another reporter marked sent stays sent. */
+  settleMeterEvents(outcomes: readonly MeterOutcome[]): Promise<void>
+  /** Meter events not sent yet, and refused by Stripe: two index-only counts, cheap enough for a health check. */
+  meterBacklog(): Promise<{ unsent: number; refused: number }>
   /** Row counts, for checks and benchmarks. */
   counts(): Promise<{ events: number; licences: number; usage: number }>
   close(): Promise<void>
 }
 
 /** The schema, the same on SQLite and PostgreSQL. */
-export const SCHEMA: readonly string[] = [
+export const SCHEMA: readonly SchemaStep[] = [
   `CREATE TABLE IF NOT EXISTS events (
      id TEXT PRIMARY KEY,
      type TEXT NOT NULL,
@@ -119,7 +153,24 @@ export const SCHEMA: readonly string[] = [
   // Payments revoked before the payments table existed.
   `INSERT INTO payments (payment_intent, revoked) SELECT payment_intent, 1 FROM revocations WHERE true
      ON CONFLICT (payment_intent) DO NOTHING`,
+  // The meter-event outbox: each usage row says whether its Stripe meter
+  // event went out ('unsent', 'sent', 'refused' by Stripe for good, or
+  // 'none' for a licence with no customer to bill), when it may next be
+  // claimed (seconds since the epoch, the database's clock: a reporter's
+  // lease or a retry's delay), how often it was tried and the last error.
+  // Rows from before the outbox were metered as they were counted: 'sent'.
+  { table: 'usage', addColumn: 'meter', definition: "TEXT NOT NULL DEFAULT 'sent'" },
+  { table: 'usage', addColumn: 'meter_due', definition: 'DOUBLE PRECISION NOT NULL DEFAULT 0' },
+  { table: 'usage', addColumn: 'meter_attempts', definition: 'INTEGER NOT NULL DEFAULT 0' },
+  { table: 'usage', addColumn: 'meter_error', definition: 'TEXT' },
+  // Partial: they hold only the rows still to send (or refused), so claims
+  // and the backlog count stay small however many queries were ever counted.
+  "CREATE INDEX IF NOT EXISTS usage_unsent ON usage (meter_due) WHERE meter = 'unsent'",
+  "CREATE INDEX IF NOT EXISTS usage_refused ON usage (licence_id) WHERE meter = 'refused'",
 ]
+
+/** A usage row's meter state when counted: unsent, unless its licence has no customer to bill. */
+const METER_OF = (customer: string) => `CASE WHEN ${customer} IS NULL THEN 'none' ELSE 'unsent' END`
 
 /**
  * Upserts the row of payment `$n` (none when the event names no payment) and
@@ -288,8 +339,8 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
              SELECT used, qlimit, revoked, customer FROM licences WHERE id = $1 FOR UPDATE),
            tok AS (${takeTokenSql(clock, 'FROM lic', 'lic.revoked = 0')}),
            ins AS (
-             INSERT INTO usage (licence_id, identifier, at)
-             SELECT $1, $2, $5 FROM lic WHERE lic.used < lic.qlimit AND EXISTS (SELECT 1 FROM tok)
+             INSERT INTO usage (licence_id, identifier, at, meter)
+             SELECT $1, $2, $5, ${METER_OF('lic.customer')} FROM lic WHERE lic.used < lic.qlimit AND EXISTS (SELECT 1 FROM tok)
              ON CONFLICT (licence_id, identifier) DO NOTHING RETURNING licence_id),
            upd AS (
              UPDATE licences SET used = used + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM ins)
@@ -350,8 +401,9 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
             : { status: 'exceeded', used }
         }
         const fresh = await q(
-          'INSERT INTO usage (licence_id, identifier, at) VALUES ($1, $2, $3) ON CONFLICT (licence_id, identifier) DO NOTHING RETURNING licence_id',
-          [licenceId, identifier, now.toISOString()],
+          `INSERT INTO usage (licence_id, identifier, at, meter) VALUES ($1, $2, $3, ${METER_OF('$4')})
+           ON CONFLICT (licence_id, identifier) DO NOTHING RETURNING licence_id`,
+          [licenceId, identifier, now.toISOString(), customer],
         )
         if (fresh.length === 0) return { status: 'duplicate', used, customer }
         const [row] = await q('UPDATE licences SET used = used + 1 WHERE id = $1 RETURNING used', [
@@ -359,6 +411,93 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
         ])
         return { status: 'counted', used: Number(row?.used), customer }
       })
+    },
+    async claimMeterEvents(limit, leaseSeconds) {
+      const clock = CLOCK[driver.dialect]
+      const due = `SELECT licence_id, identifier FROM usage
+         WHERE meter = 'unsent' AND meter_due <= ${clock} ORDER BY meter_due LIMIT CAST($1 AS INTEGER)`
+      const lease = `meter_due = ${clock} + ${real(2)}, meter_attempts = meter_attempts + 1`
+      const rows = postgres
+        ? // SKIP LOCKED: a row another reporter is claiming right now is left
+          // to it; one it claimed and committed since this statement's
+          // snapshot is re-read under the lock and no longer due.
+          await driver.query(
+            `WITH due AS (${due} FOR UPDATE SKIP LOCKED),
+             claimed AS (
+               UPDATE usage SET ${lease} FROM due
+               WHERE usage.licence_id = due.licence_id AND usage.identifier = due.identifier
+               RETURNING usage.licence_id, usage.identifier, usage.at, usage.meter_attempts)
+             SELECT claimed.*, licences.customer, licences.payload
+             FROM claimed JOIN licences ON licences.id = claimed.licence_id`,
+            [limit, leaseSeconds],
+          )
+        : await (async () => {
+            // One statement, so it holds the write lock for no longer than
+            // it runs: one writer at a time makes it the claim.
+            const claimed = await driver.query(
+              `UPDATE usage SET ${lease}
+               WHERE (licence_id, identifier) IN (${due})
+               RETURNING licence_id, identifier, at, meter_attempts`,
+              [limit, leaseSeconds],
+            )
+            const licences = new Map<string, Row>()
+            for (const id of new Set(claimed.map((row) => String(row.licence_id)))) {
+              const [licence] = await driver.query(
+                'SELECT customer, payload FROM licences WHERE id = $1',
+                [id],
+              )
+              licences.set(id, licence ?? {})
+            }
+            return claimed.map((row) => ({ ...row, ...licences.get(String(row.licence_id)) }))
+          })()
+      return rows.map((row) => {
+        const { kind, ns, name } = JSON.parse(String(row.payload)).item
+        return {
+          licenceId: String(row.licence_id),
+          identifier: String(row.identifier),
+          at: String(row.at),
+          customer: String(row.customer ?? ''),
+          item: { kind, ns, name },
+          attempts: Number(row.meter_attempts),
+        }
+      })
+    },
+    async settleMeterEvents(outcomes) {
+      if (outcomes.length === 0) return
+      const clock = CLOCK[driver.dialect]
+      // All of them in one statement, from a JSON array both engines can read as rows.
+      const source = postgres
+        ? `SELECT * FROM json_to_recordset(CAST($1 AS json))
+             AS k(l TEXT, i TEXT, o TEXT, d DOUBLE PRECISION, e TEXT)`
+        : `SELECT json_extract(value, '$.l') AS l, json_extract(value, '$.i') AS i,
+             json_extract(value, '$.o') AS o, json_extract(value, '$.d') AS d,
+             json_extract(value, '$.e') AS e FROM json_each($1)`
+      await driver.query(
+        `UPDATE usage SET
+           meter = CASE k.o WHEN 'retry' THEN usage.meter ELSE k.o END,
+           meter_due = CASE k.o WHEN 'retry' THEN ${clock} + k.d ELSE usage.meter_due END,
+           meter_error = k.e
+         FROM (${source}) AS k
+         WHERE usage.licence_id = k.l AND usage.identifier = k.i AND usage.meter = 'unsent'`,
+        [
+          JSON.stringify(
+            outcomes.map((o) => ({
+              l: o.licenceId,
+              i: o.identifier,
+              o: o.outcome,
+              d: o.outcome === 'retry' ? o.retryInSeconds : 0,
+              e: o.outcome === 'sent' ? null : o.error,
+            })),
+          ),
+        ],
+      )
+    },
+    async meterBacklog() {
+      const [row] = await driver.query(
+        `SELECT (SELECT COUNT(*) FROM usage WHERE meter = 'unsent') AS unsent,
+           (SELECT COUNT(*) FROM usage WHERE meter = 'refused') AS refused`,
+      )
+      return { unsent: Number(row?.unsent ?? 0), refused: Number(row?.refused ?? 0) }
     },
     async counts() {
       const count = async (table: string) =>

@@ -16,8 +16,34 @@ export interface StripeCalls {
     target: { charge: string; transfer?: string | undefined },
     idempotencyKey: string,
   ): Promise<void>
-  /** Reports one query; Stripe counts an `identifier` once. */
-  meterEvent(event: { eventName: string; customer: string; identifier: string }): Promise<void>
+  /**
+   * Reports one query at `timestamp` (seconds since the epoch: Stripe takes
+   * the last 35 days up to 5 minutes ahead); Stripe counts an `identifier` once.
+   */
+  meterEvent(event: {
+    eventName: string
+    customer: string
+    identifier: string
+    timestamp: number
+  }): Promise<void>
+}
+
+/**
+ * Whether Stripe refused a call for good: a 4xx that sending the same
+ * request again cannot change (a bad parameter, a customer or meter that does
+ * not exist, a timestamp outside the 35 days Stripe keeps). Not 401 and 403
+ * (a key the operator can fix), 408, 409 (a lock or idempotency conflict) or
+ * 429 (rate limited), and no network error or 5xx: those are retried.
+ *
+ * @example isPermanentStripeFailure(error) ? 'refused' : 'retry'
+ */
+export function isPermanentStripeFailure(error: unknown): boolean {
+  for (let e = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const status = (e as { statusCode?: unknown }).statusCode
+    if (typeof status === 'number')
+      return status >= 400 && status < 500 && ![401, 403, 408, 409, 429].includes(status)
+  }
+  return false
 }
 
 /**
@@ -64,6 +90,7 @@ export function stripeCalls(stripe: Stripe): StripeCalls {
         stripe.billing.meterEvents.create({
           event_name: event.eventName,
           identifier: event.identifier,
+          timestamp: event.timestamp,
           payload: { stripe_customer_id: event.customer, value: '1' },
         }),
       )

@@ -10,15 +10,20 @@
  * Usage runs twice: all queries on one licence (the worst case: one
  * licence's queries are serialised on its row, for its limit and rate), and
  * spread over --buyers per-query licences (many buyers, as a hub sees them).
+ * After each usage run the bench waits for the services' meter reporters to
+ * send the backlog, then checks that the stubbed Stripe saw exactly one
+ * distinct meter identifier per counted usage row: none lost, none extra
+ * (a row sent twice, which Stripe counts once, is reported separately).
  *
- * --no-meter answers the service's Stripe calls at once (no meter event
- * built or sent), to show what that call costs each counted query.
+ * --no-meter answers the reporters' meter events at once, without the
+ * stripe package building and sending them, to show what that costs the
+ * process now that it runs beside the requests instead of inside them.
  *
  *   ./node_modules/.bin/node scripts/bench/licence-service.ts [--seconds 10] [--connections 10] [--buyers 64] [--postgres-only] [--no-meter]
  */
 import { spawn } from 'node:child_process'
 import { createPrivateKey } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +33,7 @@ import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
 import { rawPublicKey } from '#core/index-format'
 import { keyringOf } from '#core/licence'
-import { openPostgres, openSqlite } from '../../core/billing/sql-driver.ts'
+import { openPostgres, openSqlite, type SqlDriver } from '../../core/billing/sql-driver.ts'
 import { createStore } from '../../core/billing/store.ts'
 import { hasPostgres, startPostgres } from '../../core/billing/testing/postgres.ts'
 import {
@@ -47,6 +52,7 @@ const { values } = parseArgs({
     'postgres-only': { type: 'boolean' },
     buyers: { type: 'string' },
     'no-meter': { type: 'boolean' },
+    'meter-log': { type: 'string' },
   },
 })
 
@@ -54,10 +60,14 @@ interface Child {
   url: string
   /** Stops the service; resolves with the statements it sent PostgreSQL (one round trip each). */
   stop: () => Promise<number>
+  /** The meter identifiers it sent Stripe, once stopped. */
+  metered: () => Promise<string[]>
 }
 
-async function startChild(db: string): Promise<Child> {
-  const args = [fileURLToPath(import.meta.url), '--serve', db]
+let children = 0
+async function startChild(db: string, dir: string): Promise<Child> {
+  const meterLog = join(dir, `metered-${++children}.txt`)
+  const args = [fileURLToPath(import.meta.url), '--serve', db, '--meter-log', meterLog]
   if (values['no-meter']) args.push('--no-meter')
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -72,7 +82,48 @@ async function startChild(db: string): Promise<Child> {
       const last = await lines.next()
       return Number(/^round trips (\d+)$/.exec(last.value ?? '')?.[1] ?? Number.NaN)
     },
+    metered: async () => (await readFile(meterLog, 'utf8')).split('\n').filter(Boolean),
   }
+}
+
+/**
+ * Waits (at most two minutes) until no meter event is left unsent in the
+ * shared store, as `url`'s /healthz reports it; resolves with the seconds it took.
+ */
+async function drained(url: string): Promise<number> {
+  const start = Date.now()
+  for (;;) {
+    const health = (await (await fetch(`${url}/healthz`)).json()) as {
+      meter: { unsent: number } | null
+    }
+    if (health.meter?.unsent === 0 || Date.now() - start > 120_000)
+      return (Date.now() - start) / 1000
+    await new Promise((done) => setTimeout(done, 100))
+  }
+}
+
+/**
+ * Compares the meter identifiers the stubbed Stripe saw (from every
+ * instance) with the usage rows the store counted for customers: one
+ * distinct identifier per row, none lost, none extra.
+ */
+async function meterCheck(
+  open: () => Promise<SqlDriver>,
+  sent: string[],
+  waited: number,
+): Promise<string> {
+  const driver = await open()
+  const rows = await driver.query("SELECT licence_id, identifier FROM usage WHERE meter <> 'none'")
+  const [left] = await driver.query(
+    "SELECT COUNT(*) AS n FROM usage WHERE meter IN ('unsent', 'refused')",
+  )
+  await driver.close()
+  const expected = new Set(rows.map((r) => `${r.licence_id}:${r.identifier}`))
+  const seen = new Set(sent)
+  const lost = [...expected].filter((id) => !seen.has(id)).length
+  const extra = [...seen].filter((id) => !expected.has(id)).length
+  const fine = lost === 0 && extra === 0 && seen.size === expected.size
+  return `meter events: ${seen.size} distinct identifiers for ${expected.size} counted rows (${sent.length} sends, ${sent.length - seen.size} repeated; ${lost} lost, ${extra} extra, ${Number(left?.n)} unsent or refused) after ${waited.toFixed(1)} s ${fine ? '✔' : '✘'}`
 }
 
 const stripe = new Stripe('sk_test_bench')
@@ -213,7 +264,7 @@ async function main(): Promise<void> {
     if (!values['postgres-only']) {
       // SQLite: webhooks, then usage of one per-query licence.
       const file = join(dir, 'licences.db')
-      const sqlite = await startChild(file)
+      const sqlite = await startChild(file, dir)
       let id = 0
       const hooks = await load(sqlite.url, seconds, connections, () => webhookRequest(++id))
       await sendSigned(sqlite.url, pqBody)
@@ -230,7 +281,13 @@ async function main(): Promise<void> {
       const spreadUsage = usageOf(await perQueryLicences(sqlite.url, buyers, 'sq'), 's')
       const spread = await load(sqlite.url, seconds, connections, spreadUsage.next)
       const spreadSent = spreadUsage.sent
+      const sqliteWait = await drained(sqlite.url)
       await sqlite.stop()
+      const sqliteMeter = await meterCheck(
+        async () => openSqlite(file),
+        await sqlite.metered(),
+        sqliteWait,
+      )
       const store = await createStore(openSqlite(file))
       const rows = await store.counts()
       await store.close()
@@ -240,6 +297,7 @@ async function main(): Promise<void> {
       console.log(
         `  SQLite rows: events ${rows.events}, licences ${rows.licences} (2xx ${ok(hooks) + 1 + buyers} ≤ rows ≤ sent ${id + 1 + buyers} ${whole(rows.events, ok(hooks) + 1 + buyers, id + 1 + buyers)}), usage ${rows.usage} (2xx ${ok(usage) + ok(spread)} ≤ rows ≤ sent ${q + spreadSent()} ${whole(rows.usage, ok(usage) + ok(spread), q + spreadSent())})`,
       )
+      console.log(`  SQLite ${sqliteMeter}`)
     }
 
     if (!hasPostgres()) {
@@ -249,8 +307,8 @@ async function main(): Promise<void> {
     const pg = await startPostgres()
     try {
       const url = await pg.createDatabase('bench')
-      const a = await startChild(url)
-      const b = await startChild(url)
+      const a = await startChild(url, dir)
+      const b = await startChild(url, dir)
       // Both instances get the same event ids, as a retrying Stripe behind a load balancer would send them.
       let ia = 0
       let ib = 0
@@ -277,8 +335,8 @@ async function main(): Promise<void> {
 
       // Usage of one per-query licence through both instances at once, each
       // with its own identifiers (a load balancer spreading one buyer's queries).
-      const ua = await startChild(url)
-      const ub = await startChild(url)
+      const ua = await startChild(url, dir)
+      const ub = await startChild(url, dir)
       await sendSigned(ua.url, pqBody)
       const pgLicence = await (
         await fetch(`${ua.url}/licences/${licenceIdFor('cs_bench_pq')}?claim=cs_bench_pq`)
@@ -305,22 +363,27 @@ async function main(): Promise<void> {
           usageOn('b', () => ++qb),
         ),
       ])
+      const usageWait = await drained(ua.url)
       const usageTrips = (await ua.stop()) + (await ub.stop())
+      // Every instance's sends so far: the store's rows are compared with all of them.
+      const metered = [...(await ua.metered()), ...(await ub.metered())]
+      const usageMeter = await meterCheck(() => openPostgres(url), metered, usageWait)
       const usageStore = await createStore(await openPostgres(url))
       const usageRows = (await usageStore.counts()).usage
       await usageStore.close()
       console.log(line('PostgreSQL, instance A: POST /usage', sa))
       console.log(line('PostgreSQL, instance B: POST /usage', sb))
       console.log(
-        `  PostgreSQL round trips per usage: ${(usageTrips / (ok(sa) + ok(sb))).toFixed(2)} (${usageTrips} statements, ${ok(sa) + ok(sb)} answered)`,
+        `  PostgreSQL round trips per usage, the reporters' included: ${(usageTrips / (ok(sa) + ok(sb))).toFixed(2)} (${usageTrips} statements, ${ok(sa) + ok(sb)} answered)`,
       )
       console.log(
         `  PostgreSQL usage rows ${usageRows} (2xx ${ok(sa) + ok(sb)} ≤ rows ≤ sent ${qa + qb} ${whole(usageRows, ok(sa) + ok(sb), qa + qb)})`,
       )
+      console.log(`  PostgreSQL ${usageMeter}`)
 
       // The same through both instances, spread over many buyers' licences.
-      const va = await startChild(url)
-      const vb = await startChild(url)
+      const va = await startChild(url, dir)
+      const vb = await startChild(url, dir)
       const owned = await perQueryLicences(va.url, buyers, 'pg')
       const spreadA = usageOf(owned, 'sa')
       const spreadB = usageOf(owned, 'sb')
@@ -328,8 +391,11 @@ async function main(): Promise<void> {
         load(va.url, seconds, connections, spreadA.next),
         load(vb.url, seconds, connections, spreadB.next),
       ])
+      const spreadWait = await drained(va.url)
       await va.stop()
       await vb.stop()
+      metered.push(...(await va.metered()), ...(await vb.metered()))
+      const spreadMeter = await meterCheck(() => openPostgres(url), metered, spreadWait)
       const spreadStore = await createStore(await openPostgres(url))
       const spreadRows = (await spreadStore.counts()).usage - usageRows
       await spreadStore.close()
@@ -339,6 +405,7 @@ async function main(): Promise<void> {
       console.log(
         `  PostgreSQL usage rows ${spreadRows} (2xx ${ok(pa) + ok(pb)} ≤ rows ≤ sent ${spreadSent} ${whole(spreadRows, ok(pa) + ok(pb), spreadSent)})`,
       )
+      console.log(`  PostgreSQL, both usage runs: ${spreadMeter}`)
     } finally {
       pg.stop()
     }
@@ -373,12 +440,18 @@ if (values.serve !== undefined) {
   const keys = keyringOf([
     { id: kid, algorithm: 'ed25519', public_key: rawPublicKey(privateKey).toString('base64') },
   ])
+  // --no-meter: meter events answered at once, without the stripe package,
+  // and recorded here instead of by the stub.
+  const answered: string[] = []
   const service = await startService(driver, {
     service: {
-      // --no-meter: Stripe's calls answered at once, without the stripe package,
-      // to show what the meter event each counted query sends costs.
       ...(values['no-meter']
-        ? { calls: { reverseTransfer: async () => {}, meterEvent: async () => {} } }
+        ? {
+            calls: {
+              reverseTransfer: async () => {},
+              meterEvent: async (event) => void answered.push(event.identifier),
+            },
+          }
         : {}),
       signer: { kid, privateKey },
       keys,
@@ -391,7 +464,9 @@ if (values.serve !== undefined) {
   process.on(
     'SIGTERM',
     () =>
-      void service.close().then(() => {
+      void service.close().then(async () => {
+        const metered = values['no-meter'] ? answered : service.metered()
+        if (values['meter-log']) await writeFile(values['meter-log'], metered.join('\n'))
         process.stdout.write(`round trips ${roundTrips}\n`, () => process.exit(0))
       }),
   )

@@ -166,4 +166,14 @@ describe('scripts/commands/licence-serve (a real process)', () => {
       'licence/bad-webhook',
     )
   })
+
+  it('reports its meter backlog at /healthz and stops cleanly on SIGTERM', async () => {
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({
+      ok: true,
+      meter: { unsent: 0, refused: 0 },
+    })
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
 })

@@ -81,24 +81,30 @@ export async function serve(ctx: CommandContext): Promise<number> {
   await new Promise<void>((done) => server.listen(port, host, done))
   const address = server.address() as AddressInfo
   const publicUrl = values['public-url'] ?? `http://${host}:${address.port}`
-  server.on(
-    'request',
-    createLicenceHandler({
-      store,
-      signer: { kid, privateKey },
-      keys: keyringOf(pinned),
-      stripe,
-      calls: stripeCalls(stripe),
-      webhookSecret,
-      catalog: registryCatalog(join(root, 'registry')),
-      blobs: createStore(hub.storage, { repoRoot: root, env: ctx.env }),
-      publicUrl,
-      urlKey: urlKeyFor(privateKey),
-      log: (line) => ctx.stderr.write(`${line}\n`),
-    }),
-  )
+  const handler = createLicenceHandler({
+    store,
+    signer: { kid, privateKey },
+    keys: keyringOf(pinned),
+    stripe,
+    calls: stripeCalls(stripe),
+    webhookSecret,
+    catalog: registryCatalog(join(root, 'registry')),
+    blobs: createStore(hub.storage, { repoRoot: root, env: ctx.env }),
+    publicUrl,
+    urlKey: urlKeyFor(privateKey),
+    log: (line) => ctx.stderr.write(`${line}\n`),
+  })
+  server.on('request', handler)
   ctx.stdout.write(`licence service on http://${host}:${address.port} (${driver.dialect})\n`)
-  await new Promise((done) => server.on('close', done))
+  // Serves until stopped (SIGTERM from the host, Ctrl-C), or for as long as the process lives.
+  await Promise.race([
+    ctx.untilStopped?.() ?? new Promise<void>(() => undefined),
+    new Promise((done) => server.on('close', done)),
+  ])
+  // No new requests; the meter events of the queries counted so far go to
+  // Stripe (a bounded wait: what is left stays in the store for the next start).
+  await new Promise((done) => server.close(done))
+  await handler.close()
   await store.close()
   return 0
 }

@@ -11,6 +11,7 @@ import { rawPublicKey } from '#core/index-format'
 import type { Keyring } from '#core/licence'
 import { keyringOf } from '#core/licence'
 import { createFsStore } from '#core/storage'
+import type { MeterReporter } from '../meter-reporter.ts'
 import { createLicenceHandler, type LicenceServiceOptions, urlKeyFor } from '../service.ts'
 import type { SqlDriver } from '../sql-driver.ts'
 import { createStore, type LicenceStore } from '../store.ts'
@@ -72,11 +73,20 @@ export function checkStripeRequest(method: string, path: string, body: string): 
 }
 
 /**
+ * Answers a call before the stub does (a Stripe outage, a refusal, a slow
+ * answer); undefined lets the stub answer. Calls it answers are not recorded.
+ */
+export type StripeIntercept = (call: StripeCall) => Promise<Response | undefined> | undefined
+
+/**
  * A fetch for the stripe package that answers the calls the service makes
  * and fails on any other, recording each one; a request Stripe's OpenAPI
  * description would refuse fails too.
  */
-export function stripeStub(calls: StripeCall[]): typeof globalThis.fetch {
+export function stripeStub(
+  calls: StripeCall[],
+  intercept?: StripeIntercept,
+): typeof globalThis.fetch {
   return async (input, init) => {
     const url = new URL(String(input instanceof Request ? input.url : input))
     const headers = new Headers(init?.headers)
@@ -87,12 +97,15 @@ export function stripeStub(calls: StripeCall[]): typeof globalThis.fetch {
         status: 400,
       })
     }
-    calls.push({
+    const call = {
       method: init?.method ?? 'GET',
       path: url.pathname,
       body,
       idempotencyKey: headers.get('idempotency-key'),
-    })
+    }
+    const early = await intercept?.(call)
+    if (early) return early
+    calls.push(call)
     const answer = (value: unknown) =>
       new Response(JSON.stringify(value), {
         status: 200,
@@ -130,6 +143,10 @@ export interface Harness {
   keys: Keyring
   publicKey: string
   signer: { kid: string; privateKey: KeyObject }
+  /** The service's meter reporter: `flush()` sends what is due. */
+  meter: MeterReporter
+  /** The meter identifiers Stripe recorded, in order. */
+  metered(): string[]
   /** A signed webhook delivery of `event` (timestamp offset in seconds). */
   deliver(
     event: unknown,
@@ -149,6 +166,7 @@ export async function startService(
   options: {
     wrapStore?: (store: LicenceStore) => LicenceStore
     service?: Partial<LicenceServiceOptions>
+    stripe?: StripeIntercept
   } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'agora-licence-blobs-'))
@@ -162,7 +180,7 @@ export async function startService(
   const store = options.wrapStore ? options.wrapStore(realStore) : realStore
   const calls: StripeCall[] = []
   const stripe = new Stripe('sk_test_licence', {
-    httpClient: Stripe.createFetchHttpClient(stripeStub(calls)),
+    httpClient: Stripe.createFetchHttpClient(stripeStub(calls, options.stripe)),
     maxNetworkRetries: 0,
   })
   const { privateKey } = generateKeyPairSync('ed25519')
@@ -195,6 +213,11 @@ export async function startService(
     keys,
     publicKey,
     signer,
+    meter: live.meter,
+    metered: () =>
+      calls
+        .filter((c) => c.path === '/v1/billing/meter_events')
+        .map((c) => new URLSearchParams(c.body).get('identifier') ?? ''),
     async deliver(event, o = {}) {
       const body = JSON.stringify(event)
       const header =
@@ -218,6 +241,7 @@ export async function startService(
       server?.closeAllConnections()
       await new Promise((done) => server?.close(done))
       server = undefined
+      await live.close()
       await realStore.close()
       await rm(dir, { recursive: true, force: true })
     },

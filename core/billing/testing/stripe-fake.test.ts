@@ -31,6 +31,17 @@ describe('core/billing/testing/stripe-fake', () => {
       }).join('\n'),
     ).toMatch(/subscription_data.transfer_data is not declared/)
     expect(checkStripeRequest('GET', '/v1/nonsense', {})[0]).toMatch(/no Stripe operation/)
+    // A meter event may carry the time of its query (seconds since the epoch), and only that.
+    const meterEvent = { event_name: 'e', identifier: 'lic:q1', payload: { value: '1' } }
+    expect(
+      checkStripeRequest('POST', '/v1/billing/meter_events', {
+        ...meterEvent,
+        timestamp: '1796666825',
+      }),
+    ).toEqual([])
+    expect(
+      checkStripeRequest('POST', '/v1/billing/meter_events', { ...meterEvent, timestamp: 'now' }),
+    ).toEqual(['body /timestamp must be integer'])
   })
 
   it('keeps objects, replays an idempotent request and refuses a reused key with other parameters', async () => {
