@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 /**
  * Benchmark: `agora pull` of a 1 GiB item (4 × 256 MiB random files) from
- * the loopback hub server, cold cache, against two floors in the same run:
- * curl of the same files in parallel alone (the transfer), and that curl
+ * the loopback hub server, cold cache, against three floors in the same
+ * run: curl of the same files in parallel alone (the transfer), that curl
  * followed by sha256sum of them (transfer, then verification), and Node's
  * own fetch of them with the bytes thrown away (what receiving costs through
  * Node's HTTP stack, which the pull no longer uses for blobs). The pull
  * hashes while it downloads, so it should come close to curl alone. Also
- * reports the pull's and curl's CPU seconds and the pull's peak RSS (GNU
- * time), the HTTP requests it made before
- * the first blob byte, a warm (all cached) pull, and the load average
- * before and after each run: a figure counts only from an idle machine.
+ * reports the CPU seconds of the pull and of curl, the pull's peak RSS (GNU
+ * time), the HTTP requests it made before the first blob byte, a warm (all
+ * cached) pull, and the load average before and after each run: a figure
+ * counts only from an idle machine.
  *
  * Before each run it waits (up to --idle-wait seconds) for the 1-minute load
  * average to fall under 1.
