@@ -74,12 +74,16 @@ export async function buildHub(options: BuildOptions = {}): Promise<LocalHub> {
   log(
     `index: ${plural(hub.index.written.length, 'file')} written, ${hub.index.unchanged.length} unchanged; ${plural(hub.blobs, 'blob')} servable`,
   )
-  log(
-    `Hugging Face protocol for static hosts: ${plural(hub.hf.repos, 'repository', 'repositories')}, ${plural(hub.hf.counts.redirectRules, '_redirects rule')}, ${plural(hub.hf.counts.nginxLocations, 'nginx location')} (nginx-hf.conf)`,
-  )
-  // Limits of particular static hosts: news for a deploy, noise for a local preview.
-  if (options.hostLimits ?? true)
-    for (const limit of hub.hf.warnings) log(`  (only if deployed to that host) ${limit}`)
+  const { hf } = hub
+  if (!hf) log('Hugging Face protocol for static hosts: off (agora.yaml hf.static)')
+  else {
+    log(
+      `Hugging Face protocol for static hosts: ${plural(hf.repos, 'repository', 'repositories')}, ${plural(hf.counts.redirectRules, '_redirects rule')}, ${plural(hf.counts.nginxLocations, 'nginx location')} (nginx-hf.conf)`,
+    )
+    // Limits of particular static hosts: news for a deploy, noise for a local preview.
+    if (options.hostLimits ?? true)
+      for (const limit of hf.warnings) log(`  (only if deployed to that host) ${limit}`)
+  }
   return hub
 }
 

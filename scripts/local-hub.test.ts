@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process'
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import {
+  appendFile,
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -137,11 +147,38 @@ describe('scripts/local-hub', () => {
       outDir: out,
       sampleBlobs: false,
     })
-    expect(built.hf.repos).toBeGreaterThan(0)
+    expect(built.hf?.repos).toBeGreaterThan(0)
     expect(await readFile(join(out, 'nginx-hf.conf'), 'utf8')).toContain(
       'location = "/api/models/acme/tox-gnn" {',
     )
     expect(await readFile(join(out, '_redirects'), 'utf8')).toContain('/acme/tox-gnn/resolve/main/')
     expect(await readFile(join(out, '_headers'), 'utf8')).toContain('X-Repo-Commit: ')
+  })
+
+  it('writes none of it with agora.yaml hf.static false, keeps the security headers and still serves the protocol', async () => {
+    const repo = join(dir, 'repo')
+    const out = join(dir, 'out')
+    const security = '/*\n  X-Frame-Options: DENY\n'
+    await mkdir(out)
+    await writeFile(join(out, '_headers'), security)
+    // A build with the default first: turning the setting off takes its files away.
+    const before = await buildLocalHub({ repoRoot: repo, outDir: out, sampleBlobs: false })
+    expect(before.hf?.repos).toBeGreaterThan(0)
+    await appendFile(join(repo, 'registry/agora.yaml'), 'hf:\n  static: false\n')
+    const built = await buildLocalHub({ repoRoot: repo, outDir: out, sampleBlobs: false })
+    expect(built.hf).toBeUndefined()
+    for (const gone of ['hf', '_redirects', 'nginx-hf.conf'])
+      await expect(stat(join(out, gone))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await readFile(join(out, '_headers'), 'utf8')).toBe(security)
+    expect(await readFile(join(out, 'index/config.json'), 'utf8')).toContain('"blobs"')
+    const hub = await serveHub({ root: out })
+    try {
+      const answer = await fetch(`${hub.url}/api/models/acme/tox-gnn`)
+      expect(answer.status).toBe(200)
+      expect(await answer.json()).toMatchObject({ id: 'acme/tox-gnn' })
+      expect(answer.headers.get('x-frame-options')).toBe('DENY')
+    } finally {
+      await hub.close()
+    }
   })
 })

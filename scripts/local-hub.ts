@@ -11,7 +11,7 @@ import {
   type SparseIndexResult,
 } from '#core/catalog'
 import { AgoraError, formatIssue, hasErrors, plural } from '#core/errors'
-import { type StaticHubResult, writeStaticHub } from '#core/hf'
+import { removeStaticHub, type StaticHubResult, writeStaticHub } from '#core/hf'
 import {
   DEFAULT_BLOB_URL_TEMPLATE,
   generateSigningKey,
@@ -63,8 +63,11 @@ export interface LocalHub {
   publicKey: string
   /** True when agora.yaml lists the key, so `agora pull` can pin it. */
   keyInHub: boolean
-  /** The static Hugging Face protocol written beside the index (see writeStaticHub). */
-  hf: StaticHubResult
+  /**
+   * The static Hugging Face protocol written beside the index (see
+   * writeStaticHub); undefined when agora.yaml `hf.static` is false.
+   */
+  hf: StaticHubResult | undefined
 }
 
 /**
@@ -73,7 +76,9 @@ export interface LocalHub {
  * `<outDir>/blobs/sha256/…` (hard links, copies across devices; paid blobs
  * under the private prefix are not exposed), and writes the signed sparse
  * index under `<outDir>/index/`, and the Hugging Face protocol for static
- * hosts from it (`hf/`, `_redirects`, `nginx-hf.conf`, `_headers` rules). Serve the folder with serveHub and pull with
+ * hosts from it (`hf/`, `_redirects`, `nginx-hf.conf`, `_headers` rules)
+ * unless agora.yaml `hf.static` is false. Serve the folder with serveHub
+ * (which answers the protocol itself either way) and pull with
  * `agora pull <item> --index http://localhost:<port>`.
  *
  * @example
@@ -155,7 +160,9 @@ export async function buildLocalHub(options: LocalHubOptions): Promise<LocalHub>
     expires: indexExpiry(7),
     previous,
   })
-  const hf = await writeStaticHub({ root: outDir, publicKey })
+  let hf: StaticHubResult | undefined
+  if (registry.hub.hf?.static === false) await removeStaticHub({ root: outDir })
+  else hf = await writeStaticHub({ root: outDir, publicKey })
   return {
     index,
     hf,

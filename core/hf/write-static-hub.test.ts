@@ -1,8 +1,8 @@
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startTestHub, type TestHub } from '../client/__fixtures__/test-hub.ts'
-import { writeStaticHub } from './write-static-hub.ts'
+import { removeStaticHub, writeStaticHub } from './write-static-hub.ts'
 
 describe('core/hf/write-static-hub', () => {
   let hub: TestHub | undefined
@@ -38,5 +38,21 @@ describe('core/hf/write-static-hub', () => {
     const rebuilt = await readFile(join(root, '_headers'), 'utf8')
     expect(rebuilt.match(/^ {2}X-Repo-Commit: /gm)).toHaveLength(5)
     expect(rebuilt.match(/X-Frame-Options/g)).toHaveLength(1)
+  })
+
+  it('removes what it wrote and keeps the rest of _headers', async () => {
+    hub = await startTestHub({ 'acme/m': { '1.0.0': { 'a.txt': 'a' } } })
+    const root = hub.root
+    await writeFile(join(root, '_headers'), '/*\n  X-Frame-Options: DENY\n')
+    await writeStaticHub({ root, publicKey: hub.publicKey })
+    await appendFile(join(root, '_headers'), '/later\n  X-Later: 1\n')
+    expect(await removeStaticHub({ root })).toBe(true)
+    for (const gone of ['hf', '_redirects', 'nginx-hf.conf'])
+      await expect(stat(join(root, gone))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await readFile(join(root, '_headers'), 'utf8')).toBe(
+      '/*\n  X-Frame-Options: DENY\n/later\n  X-Later: 1\n',
+    )
+    expect(await removeStaticHub({ root })).toBe(false)
+    expect((await stat(join(root, 'index/config.json'))).isFile()).toBe(true)
   })
 })

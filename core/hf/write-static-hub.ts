@@ -102,6 +102,37 @@ export async function writeStaticHub(options: WriteStaticHubOptions): Promise<St
 }
 
 /**
+ * Takes what writeStaticHub wrote out of a built hub, for a hub that does not
+ * publish the protocol to static hosts (agora.yaml `hf.static: false`): `hf/`,
+ * `_redirects` and `nginx-hf.conf` go, and `_headers` keeps only what was
+ * there before the generated section (the security headers). Returns whether
+ * anything was there to remove.
+ *
+ * @example await removeStaticHub({ root: 'dist' })
+ */
+export async function removeStaticHub(options: {
+  root: string
+  fs?: typeof nodeFs
+}): Promise<boolean> {
+  const fs = options.fs ?? nodeFs
+  let removed = false
+  for (const name of [STATIC_HF_DIR, '_redirects', 'nginx-hf.conf']) {
+    const target = join(options.root, name)
+    const there = await fs.promises.lstat(target).catch(() => undefined)
+    if (!there) continue
+    await fs.promises.rm(target, { recursive: true, force: true })
+    removed = true
+  }
+  const headersFile = join(options.root, '_headers')
+  const existing = await fs.promises.readFile(headersFile, 'utf8').catch(() => undefined)
+  if (existing?.includes(BEGIN)) {
+    await writeFileAtomic(headersFile, withoutGenerated(existing), fs)
+    removed = true
+  }
+  return removed
+}
+
+/**
  * Makes `folder` hold exactly `files` (paths under the served root, starting
  * with the folder's name): a file whose bytes would not change is left
  * alone, so its ETag and Last-Modified stay; stale files are removed.
@@ -147,12 +178,16 @@ async function syncFolder(
  * @example mergeHeaders('/*\n  X-Frame-Options: DENY\n', '/a\n  X: 1\n')
  */
 export function mergeHeaders(existing: string, generated: string): string {
-  const start = existing.indexOf(BEGIN)
-  const end = existing.indexOf(END)
-  const kept =
-    start === -1
-      ? existing
-      : existing.slice(0, start) + (end === -1 ? '' : existing.slice(end + END.length + 1))
-  const head = kept.replace(/\n*$/, '')
+  const head = withoutGenerated(existing).replace(/\n*$/, '')
   return `${head === '' ? '' : `${head}\n\n`}${BEGIN}\n${generated}${END}\n`
+}
+
+/** `_headers` less the generated section and the blank lines before it. */
+function withoutGenerated(existing: string): string {
+  const start = existing.indexOf(BEGIN)
+  if (start === -1) return existing
+  const end = existing.indexOf(END)
+  const before = existing.slice(0, start).replace(/\n*$/, '')
+  const after = end === -1 ? '' : existing.slice(end + END.length + 1)
+  return before === '' ? after : `${before}\n${after}`
 }

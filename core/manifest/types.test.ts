@@ -246,6 +246,7 @@ const hubBase: Complete<Omit<HubConfig, 'storage'>> = {
   keys: [
     { id: 'k', algorithm: 'ed25519', public_key: '11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=' },
   ],
+  hf: { static: false },
   staff_picks: ['acme/x'],
   qa: {
     identity: 'agora-qa-bot',

@@ -22,12 +22,20 @@ export interface HubConfig {
   payments: PaymentsConfig
   /** Ed25519 public keys that sign the index and licence tokens. */
   keys: PublicKeyConfig[]
+  /** The Hugging Face download protocol: what the build writes for static hosts. */
+  hf?: HfSettings
   /** Items shown as staff picks on the home page (`[kind/]ns/name`). */
   staff_picks?: string[]
   /** The QA workflow: its identity (the only one that may write verified results), grades, limits, runners. */
   qa?: QaSettings
   /** Names no namespace or item may take, added to the built-in list. */
   reserved_names?: string[]
+}
+
+/** registry/agora.yaml `hf`: the Hugging Face protocol (`agora serve` answers it whatever these say). */
+export interface HfSettings {
+  /** Write `hf/`, `_redirects`, `_headers` rules and `nginx-hf.conf` beside the index; default true. */
+  static?: boolean
 }
 
 /** registry/agora.yaml `qa`: how the QA workflow grades and where it runs. */

@@ -121,6 +121,22 @@ describe('core/manifest/validate', () => {
     ])
   })
 
+  it('accepts hf.static and refuses a value that is not a boolean, at its line', () => {
+    const source = readFileSync(join(fixtures, 'hub.yaml'), 'utf8')
+    const on = validateDocument('hub', `${source}hf:\n  static: false\n`, 'agora.yaml')
+    expect(on.issues).toEqual([])
+    expect((on.value as HubConfig).hf).toEqual({ static: false })
+    const bad = validateDocument('hub', `${source}hf:\n  static: "no"\n`, 'registry/agora.yaml')
+    expect(bad.issues.map((i) => formatIssue(i))).toMatchInlineSnapshot(`
+      [
+        "registry/agora.yaml:16:11  schema/type  hf.static must be true or false, found string "no"
+        hint: for example false",
+      ]
+    `)
+    const unknown = validateDocument('hub', `${source}hf:\n  netlify: true\n`, 'agora.yaml')
+    expect(unknown.issues.map((i) => i.code)).toEqual(['schema/unknown-property'])
+  })
+
   it('refuses storage settings of the other backend', () => {
     const source = readFileSync(join(fixtures, 'hub.yaml'), 'utf8').replace(
       'storage: { type: fs, path: .agora/blobs }',

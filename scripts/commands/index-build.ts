@@ -12,7 +12,7 @@ import {
   type SparseIndexResult,
 } from '#core/catalog'
 import { AgoraError, hasErrors, plural, sortIssues } from '#core/errors'
-import { type StaticHubResult, writeStaticHub } from '#core/hf'
+import { removeStaticHub, type StaticHubResult, writeStaticHub } from '#core/hf'
 import {
   DEFAULT_BLOB_URL_TEMPLATE,
   type IndexSigningKey,
@@ -37,7 +37,8 @@ document (index/search.json) "agora search" and "agora list" read. Files
 whose bytes do not change are left alone, so their ETags stay valid. A signed
 index also gets the Hugging Face download protocol for static hosts beside it:
 <out>/hf/ (JSON answers), <out>/_redirects, rules appended to <out>/_headers,
-and <out>/nginx-hf.conf (see docs/consuming.md).
+and <out>/nginx-hf.conf (see docs/consuming.md); agora.yaml hf.static: false
+turns that off and removes those files from <out>.
 
 Options:
   --out DIR           output folder, usually the built site (default: dist)
@@ -330,7 +331,12 @@ const command: Command = {
     )
     // The Hub protocol is answered from the signed index only, so an unsigned one gets none.
     let hf: StaticHubResult | undefined
-    if (signingKey) {
+    if (registry.hub.hf?.static === false) {
+      if (await removeStaticHub({ root: outDir }))
+        report.info(
+          'Hugging Face protocol for static hosts: off (agora.yaml hf.static); removed the files an earlier build wrote',
+        )
+    } else if (signingKey) {
       hf = await writeStaticHub({
         root: outDir,
         publicKey: rawPublicKey(signingKey.privateKey).toString('base64'),

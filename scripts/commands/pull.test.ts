@@ -107,6 +107,31 @@ describe('scripts/commands/index-build and pull', () => {
     expect(wrong.stderr).toContain('agora index: unknown subcommand "rebuild"')
   })
 
+  it('index build writes no Hugging Face files for static hosts with agora.yaml hf.static false', async () => {
+    const off = join(work, 'hf-off')
+    const out = join(off, 'dist')
+    await cp(join(fixtures, 'hub'), off, { recursive: true })
+    const args = ['index', 'build', '--out', out, '--root', off, '--json']
+    const key = ['--key-file', join(fixtures, 'index-test-key.pem'), '--sequence', '1767225600']
+    expect((await run([...args, ...key], work)).code).toBe(0)
+    await writeFile(
+      join(out, '_headers'),
+      `/*\n  X-Frame-Options: DENY\n\n${await readFile(join(out, '_headers'), 'utf8')}`,
+    )
+    await writeFile(
+      join(off, 'registry/agora.yaml'),
+      `${await readFile(join(off, 'registry/agora.yaml'), 'utf8')}hf:\n  static: false\n`,
+    )
+    const built = await run([...args, ...key], work)
+    expect(built.code).toBe(0)
+    expect(JSON.parse(built.stdout)).not.toHaveProperty('hf')
+    for (const gone of ['hf', '_redirects', 'nginx-hf.conf'])
+      await expect(stat(join(out, gone))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await readFile(join(out, '_headers'), 'utf8')).toBe('/*\n  X-Frame-Options: DENY\n')
+    const text = await run([...args.filter((a) => a !== '--json'), ...key], work)
+    expect(text.stdout + text.stderr).not.toContain('Hugging Face protocol')
+  })
+
   it('serves ETags (304 on a match) and byte ranges', async () => {
     const first = await fetch(`${hub.url}/index/config.json`)
     const etag = first.headers.get('etag') as string

@@ -115,6 +115,8 @@ export function sampleHubConfig(): HubConfig {
         public_key: sampleSigningKey().publicKeyBase64,
       },
     ],
+    // The default, spelled out so a fork sees the switch (false for GitHub Pages).
+    hf: { static: true },
     staff_picks: [
       'openchem-lab/dockscore-gnn',
       'datasets/moleval/tox21-mini',
