@@ -11,10 +11,10 @@ import {
   type ClientRetryOptions,
   clientRetry,
   DEFAULT_STALL_TIMEOUT_MS,
-  HttpStatusError,
   httpError,
   isTransient,
   stallGuard,
+  statusError,
 } from './http.ts'
 
 export interface DownloadOptions {
@@ -116,15 +116,7 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
                 await fs.promises.rm(partial, { force: true })
                 throw new RestartError(`${url} would not resume at byte ${offset}`)
               }
-              if (answer.status < 200 || answer.status > 299) {
-                await answer.cancel()
-                throw new HttpStatusError(
-                  url,
-                  answer.status,
-                  answer.statusText,
-                  answer.header('retry-after'),
-                )
-              }
+              if (answer.status < 200 || answer.status > 299) throw await statusError(answer, url)
               if (offset > 0 && answer.status === 200) {
                 // The server ignored the Range and sent everything: start the file over.
                 offset = 0

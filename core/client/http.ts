@@ -1,5 +1,6 @@
 import { isNetworkError, isRetryableStatus, type RetryOptions, withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
+import { type BlobAnswer, blobGetFor } from './blob-get.ts'
 
 /** Back-off settings a caller may tune; what is retried is the client's own rule. */
 export type ClientRetryOptions = Omit<RetryOptions, 'isRetryable' | 'retryAfterMs'>
@@ -21,18 +22,13 @@ export class HttpStatusError extends Error {
 
 /**
  * The HttpStatusError of an answer that is not a success, its body
- * released so the connection can be reused.
+ * dropped.
  *
- * @example if (!answer.ok) throw await statusError(answer, url)
+ * @example if (answer.status !== 200) throw await statusError(answer, url)
  */
-export async function statusError(answer: Response, url: string): Promise<HttpStatusError> {
-  await answer.body?.cancel()
-  return new HttpStatusError(
-    url,
-    answer.status,
-    answer.statusText,
-    answer.headers.get('retry-after'),
-  )
+export async function statusError(answer: BlobAnswer, url: string): Promise<HttpStatusError> {
+  await answer.cancel()
+  return new HttpStatusError(url, answer.status, answer.statusText, answer.header('retry-after'))
 }
 
 /**
@@ -152,7 +148,7 @@ function formatSeconds(ms: number): string {
  * server cannot make the client hold an endless body in memory.
  */
 async function readCapped(
-  answer: Response,
+  answer: BlobAnswer,
   url: string,
   what: string,
   maxBytes: number,
@@ -166,25 +162,25 @@ async function readCapped(
         hint: 'an index document is never this large; the server is broken or hostile. Check --index',
       },
     )
-  const declared = Number(answer.headers.get('content-length') ?? Number.NaN)
+  const declared = Number(answer.header('content-length') ?? Number.NaN)
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await answer.body?.cancel().catch(() => undefined)
+    await answer.cancel()
     throw tooLarge()
   }
-  if (!answer.body) return ''
-  const reader = answer.body.getReader()
-  const chunks: Uint8Array[] = []
+  const chunks: Buffer[] = []
   let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    guard.touch()
-    total += value.byteLength
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw tooLarge()
-    }
-    chunks.push(value)
+  try {
+    await answer.consume((chunk) => {
+      guard.touch()
+      total += chunk.byteLength
+      if (total > maxBytes) throw tooLarge()
+      // A copy: the reader reuses the chunk's memory.
+      chunks.push(Buffer.from(chunk))
+      return undefined
+    })
+  } catch (error) {
+    await answer.cancel()
+    throw error
   }
   return Buffer.concat(chunks).toString('utf8')
 }
@@ -249,17 +245,17 @@ async function fetchText(
   options: { etag?: string | undefined; maxBytes?: number | undefined },
   guard: StallGuard,
 ): Promise<GetTextResult> {
-  const answer = await fetch(url, { headers, signal: guard.signal })
+  const answer = await blobGetFor(fetch)(url, { headers, signal: guard.signal })
   guard.touch()
   if (answer.status === 304) {
-    await answer.body?.cancel()
+    await answer.cancel()
     return { status: 304, text: undefined, etag: options.etag }
   }
-  if (!answer.ok) throw await statusError(answer, url)
+  if (answer.status < 200 || answer.status > 299) throw await statusError(answer, url)
   return {
     status: 200,
     text: await readCapped(answer, url, what, options.maxBytes ?? MAX_DOCUMENT_BYTES, guard),
-    etag: answer.headers.get('etag') ?? undefined,
+    etag: answer.header('etag') ?? undefined,
   }
 }
 
