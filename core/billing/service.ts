@@ -7,10 +7,10 @@ import type { Keyring } from '#core/licence'
 import {
   LICENCE_CODES,
   type LicenceCode,
+  licenceVerifier,
   signLicence,
   signRevocations,
   type VerifiedLicence,
-  verifyLicence,
 } from '#core/licence'
 import {
   type MeterReporter,
@@ -107,6 +107,8 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
     ...(options.meter ? { settings: options.meter } : {}),
   })
   let revocationCache: { revision: number; text: string } | undefined
+  // A buyer sends the same licence with every query: its signature is checked once.
+  const verify = licenceVerifier(options.keys)
 
   const revocationList = async (): Promise<string> => {
     const { revision, ids } = await options.store.revocations()
@@ -123,7 +125,7 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
         hint: 'send {"licence": "<the licence file text>"}',
       })
     }
-    return verifyLicence(body.licence, { keys: options.keys, now: now() })
+    return verify(body.licence, { now: now() })
   }
 
   /** A licence from a request body, verified against the pinned keys and the live revocation state. */

@@ -8,6 +8,7 @@ import {
   LICENCE_PREFIX,
   type LicencePayload,
   licenceIdFor,
+  licenceVerifier,
   REVOCATIONS_PREFIX,
   signLicence,
   signRevocations,
@@ -150,6 +151,35 @@ describe('core/licence/licence', () => {
     const text = signLicence(payload(), k1)
     const revoked = new Set([payload().id])
     expect(codeOf(() => verifyLicence(text, { keys, now: NOW, revoked }))).toBe('licence/revoked')
+  })
+
+  it('a verifier that keeps checked texts still checks the time, revocation and every changed byte', () => {
+    const verify = licenceVerifier(keys, 2)
+    const text = signLicence(payload({ expires: '2026-07-01T00:00:00.000Z' }), k1)
+    expect(verify(text, { now: NOW }).payload.id).toBe(payload().id)
+    // The same text again: kept, but expiry and revocation are this call's.
+    expect(verify(text, { now: NOW }).kid).toBe('k1')
+    expect(codeOf(() => verify(text, { now: new Date('2026-07-02T00:00:00Z') }))).toBe(
+      'licence/expired',
+    )
+    expect(codeOf(() => verify(text, { now: NOW, revoked: new Set([payload().id]) }))).toBe(
+      'licence/revoked',
+    )
+    const env = envelope(text)
+    const forged = JSON.stringify({
+      ...env,
+      payload: Buffer.from(
+        Buffer.from(env.payload as string, 'base64url')
+          .toString()
+          .replace('buyer_1', 'buyer_2'),
+      ).toString('base64url'),
+    })
+    expect(codeOf(() => verify(forged, { now: NOW }))).toBe('licence/tampered')
+    // More texts than it keeps: the oldest is dropped and checked afresh.
+    const others = ['cs_2', 'cs_3'].map((s) => signLicence(payload({ id: licenceIdFor(s) }), k2))
+    for (const other of others) verify(other, { now: NOW })
+    expect(verify(text, { now: NOW }).payload.expires).toBe('2026-07-01T00:00:00.000Z')
+    expect(codeOf(() => verify(`${text} `, { now: NOW }))).toBe(undefined)
   })
 
   it('checks the item, version and files covered', () => {

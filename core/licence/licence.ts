@@ -95,9 +95,39 @@ export function signLicence(
  * @example const { payload } = verifyLicence(text, { keys: keyringOf(config.licence_keys) })
  */
 export function verifyLicence(text: string, options: VerifyLicenceOptions): VerifiedLicence {
-  const where = options.file === undefined ? {} : { file: options.file }
-  const { payload: raw, kid } = openEnvelope(text, LICENCE_PREFIX, options.keys, where)
-  const payload = checkPayload(raw, options.file)
+  return checkLicenceNow(openLicence(text, options.keys, options.file), options)
+}
+
+/**
+ * A verifyLicence for a service that sees the same licences again and
+ * again: the signature and payload checks of a licence text are kept (up to
+ * `size` texts, the oldest dropped first), the time and revocation checks
+ * run on every call. A text differing by one byte is a new text, checked in
+ * full.
+ *
+ * @example const verify = licenceVerifier(keys); verify(text, { now: new Date() })
+ */
+export function licenceVerifier(
+  keys: Keyring,
+  size = 10_000,
+): (text: string, options?: Omit<VerifyLicenceOptions, 'keys' | 'file'>) => VerifiedLicence {
+  const opened = new Map<string, VerifiedLicence>()
+  return (text, options = {}) => {
+    let licence = opened.get(text)
+    if (!licence) {
+      licence = openLicence(text, keys, undefined)
+      if (opened.size >= size) opened.delete(opened.keys().next().value as string)
+      opened.set(text, licence)
+    }
+    return checkLicenceNow(licence, { ...options, keys })
+  }
+}
+
+/** The envelope and payload checks of a licence: what its text alone decides. */
+function openLicence(text: string, keys: Keyring, file: string | undefined): VerifiedLicence {
+  const where = file === undefined ? {} : { file }
+  const { payload: raw, kid } = openEnvelope(text, LICENCE_PREFIX, keys, where)
+  const payload = checkPayload(raw, file)
   if (payload.kid !== kid) {
     throw new AgoraError(
       'licence/tampered',
@@ -108,6 +138,13 @@ export function verifyLicence(text: string, options: VerifyLicenceOptions): Veri
       },
     )
   }
+  return { payload, kid }
+}
+
+/** The checks of a licence that depend on when and where it is used: issue time, expiry, revocation. */
+function checkLicenceNow(licence: VerifiedLicence, options: VerifyLicenceOptions): VerifiedLicence {
+  const { payload } = licence
+  const where = options.file === undefined ? {} : { file: options.file }
   const now = (options.now ?? new Date()).getTime()
   const skew = options.skewMs ?? DEFAULT_SKEW_MS
   if (Date.parse(payload.issued) > now + skew) {
@@ -136,7 +173,7 @@ export function verifyLicence(text: string, options: VerifyLicenceOptions): Veri
       hint: 'a refunded or disputed purchase ends the licence; buy again or contact the hub operator',
     })
   }
-  return { payload, kid }
+  return licence
 }
 
 /**

