@@ -72,6 +72,26 @@ describe('core/billing/meter-reporter', () => {
     await store.close()
   })
 
+  it('lets the queries woken for within its window gather into one claim', async () => {
+    const { store, licence } = await storeWithLicence()
+    const claims = vi.spyOn(store, 'claimMeterEvents')
+    const calls = recording()
+    const reporter = startMeterReporter({
+      store,
+      calls,
+      log: () => undefined,
+      settings: { gatherMs: 200 },
+    })
+    for (const identifier of ['q1', 'q2']) {
+      await store.countUsage(licence, identifier, new Date(), RATE)
+      reporter.wake()
+    }
+    await vi.waitFor(() => expect(calls.events).toHaveLength(2), { timeout: 5000 })
+    expect(claims).toHaveBeenCalledTimes(1)
+    await reporter.close()
+    await store.close()
+  })
+
   it('doubles the delay between retries up to its cap, and logs each failed round', async () => {
     const { store, licence } = await storeWithLicence()
     await store.countUsage(licence, 'q1', new Date(), RATE)
