@@ -162,7 +162,10 @@ describe('actions/qa/main', () => {
     const hub = YAML.parse(await readFile(hubFile, 'utf8'))
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
     hub.qa.gpu_pools[0].labels.push('gpu,${{ secrets.X }}')
-    await writeFile(hubFile, YAML.stringify(hub))
+    const text = YAML.stringify(hub)
+    await writeFile(hubFile, text)
+    // The line the error must name: where the bad label is written.
+    const line = text.split('\n').findIndex((l) => l.includes('secrets.X')) + 1
     const out = join(root, 'out.txt')
     const io = capture()
     const code = await runQaAction({
@@ -173,7 +176,10 @@ describe('actions/qa/main', () => {
     expect(code).toBe(EXIT_FAILED)
     expect(io.text()).toBe(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
-      '::error title=agora/qa::registry/agora.yaml:120:11  schema/pattern  qa.gpu_pools[0].labels[4] "gpu,${{ secrets.X }}" does not have the expected form%0A  hint: write the value in the form shown in docs/manifest.md\n',
+      '::error title=agora/qa::registry/agora.yaml:LINE:11  schema/pattern  qa.gpu_pools[0].labels[4] "gpu,${{ secrets.X }}" does not have the expected form%0A  hint: write the value in the form shown in docs/manifest.md\n'.replace(
+        'LINE',
+        String(line),
+      ),
     )
     expect(nodeFs.existsSync(out)).toBe(false)
   })
