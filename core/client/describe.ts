@@ -1,4 +1,5 @@
-import semver from 'semver'
+// Single semver functions: the package's index loads all 48 of its files on every start.
+import semverRcompare from 'semver/functions/rcompare.js'
 import type { IndexMember } from '#core/index-format'
 import type { ItemStatus, Pricing, VersionStatus } from '#core/manifest'
 import type { ItemRef } from '#core/names'
@@ -67,7 +68,7 @@ export function describeItem(loaded: LoadedItem): ItemInfo {
   const tagsOf = (version: string) =>
     Object.keys(distTags).filter((tag) => distTags[tag] === version)
   const versions = Object.keys(entry.versions)
-    .sort(semver.rcompare)
+    .sort(semverRcompare)
     .map((version) => {
       const v = entry.versions[version]
       return {

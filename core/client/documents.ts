@@ -1,4 +1,7 @@
-import semver from 'semver'
+// Single semver functions: the package's index loads all 48 of its files on every start.
+import semverClean from 'semver/functions/clean.js'
+import semverValid from 'semver/functions/valid.js'
+import semverValidRange from 'semver/ranges/valid.js'
 import { SHA256_PATTERN } from '#core/blobs'
 import { AgoraError } from '#core/errors'
 import type { IndexItem } from '#core/index-format'
@@ -18,8 +21,8 @@ export function isValidVersion(version: unknown): version is string {
   return (
     typeof version === 'string' &&
     version.length <= 128 &&
-    semver.valid(version) !== null &&
-    semver.clean(version) === version
+    semverValid(version) !== null &&
+    semverClean(version) === version
   )
 }
 
@@ -210,7 +213,7 @@ export function checkMembers(where: string, members: unknown): void {
 export function isValidPin(pin: unknown): pin is string {
   if (typeof pin !== 'string' || pin.length > 128) return false
   if (isValidVersion(pin) || isValidTag(pin)) return true
-  return /^[0-9A-Za-z.+\-^~<>=| *x]+$/.test(pin) && semver.validRange(pin) !== null
+  return /^[0-9A-Za-z.+\-^~<>=| *x]+$/.test(pin) && semverValidRange(pin) !== null
 }
 
 /**

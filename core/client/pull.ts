@@ -1,7 +1,9 @@
 import * as nodeFs from 'node:fs'
 import { dirname, relative } from 'node:path'
 import picomatch from 'picomatch'
-import semver from 'semver'
+// Single semver functions: the package's index loads all 48 of its files on every start.
+import semverSatisfies from 'semver/functions/satisfies.js'
+import semverValidRange from 'semver/ranges/valid.js'
 import { AgoraError, plural } from '#core/errors'
 import { formatRef, type ItemRef, type ItemSpec } from '#core/names'
 import { checkCachedBlob, dropBlob, sealBlob } from './blob-check.ts'
@@ -187,7 +189,7 @@ export async function pullItem(
       asked === undefined ||
       asked === lockedItem.version ||
       isTag(asked) ||
-      (semver.validRange(asked) !== null && semver.satisfies(lockedItem.version, asked))
+      (semverValidRange(asked) !== null && semverSatisfies(lockedItem.version, asked))
     if (!fits) {
       throw new AgoraError(
         'client/lock-mismatch',

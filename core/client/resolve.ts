@@ -1,7 +1,10 @@
 import type { KeyObject } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { join } from 'node:path'
-import semver from 'semver'
+// Single semver functions: the package's index loads all 48 of its files on every start.
+import semverRcompare from 'semver/functions/rcompare.js'
+import semverMaxSatisfying from 'semver/ranges/max-satisfying.js'
+import semverValidRange from 'semver/ranges/valid.js'
 import { SHA256_PATTERN, writeFileAtomic } from '#core/blobs'
 import { AgoraError, hasErrors } from '#core/errors'
 import type { SearchIndex } from '#core/index-format'
@@ -957,12 +960,12 @@ export function pickVersion(
   let version: string | null = null
   if (tags[name] !== undefined) version = tags[name]
   else if (versions[name]) version = name
-  else if (semver.validRange(name)) {
+  else if (semverValidRange(name)) {
     const usable = Object.keys(versions).filter((v) => versions[v]?.status?.state !== 'yanked')
-    version = semver.maxSatisfying(usable, name)
+    version = semverMaxSatisfying(usable, name)
   }
   if (!version || !versions[version]) {
-    const known = Object.keys(versions).sort(semver.rcompare).slice(0, 10)
+    const known = Object.keys(versions).sort(semverRcompare).slice(0, 10)
     throw new AgoraError(
       'client/unknown-version',
       `${formatRef(ref)} has no version matching "${name}"`,
