@@ -11,7 +11,7 @@
  * licence's queries are serialised on its row, for its limit and rate), and
  * spread over --buyers per-query licences (many buyers, as a hub sees them).
  * After each usage run the bench waits for the services' meter reporters to
- * send the backlog, then checks that the stubbed Stripe saw exactly one
+ * send the backlog, then checks that the fake Stripe saw exactly one
  * distinct meter identifier per counted usage row: none lost, none extra
  * (a row sent twice, which Stripe counts once, is reported separately).
  *
@@ -103,7 +103,7 @@ async function drained(url: string): Promise<number> {
 }
 
 /**
- * Compares the meter identifiers the stubbed Stripe saw (from every
+ * Compares the meter identifiers the fake Stripe saw (from every
  * instance) with the usage rows the store counted for customers: one
  * distinct identifier per row, none lost, none extra.
  */
@@ -449,7 +449,7 @@ if (values.serve !== undefined) {
     { id: kid, algorithm: 'ed25519', public_key: rawPublicKey(privateKey).toString('base64') },
   ])
   // --no-meter: meter events answered at once, without the stripe package,
-  // and recorded here instead of by the stub.
+  // and recorded here instead of by the fake Stripe.
   const answered: string[] = []
   const service = await startService(driver, {
     service: {

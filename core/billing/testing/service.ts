@@ -23,7 +23,7 @@ export const PAID = Buffer.from('paid weights: only with a licence')
 export const PAID_SHA = createHash('sha256').update(PAID).digest('hex')
 export const FREE_SHA = 'f'.repeat(64)
 
-/** One request the stubbed Stripe API saw. */
+/** One request the fake Stripe API saw. */
 export interface StripeCall {
   method: string
   path: string
@@ -83,8 +83,8 @@ export function checkStripeRequest(method: string, path: string, body: string): 
 }
 
 /**
- * Answers a call before the stub does (a Stripe outage, a refusal, a slow
- * answer); undefined lets the stub answer. Calls it answers are not recorded.
+ * Answers a call before the fake Stripe does (a Stripe outage, a refusal, a slow
+ * answer); undefined lets the fake answer. Calls it answers are not recorded.
  */
 export type StripeIntercept = (call: StripeCall) => Promise<Response | undefined> | undefined
 
@@ -93,7 +93,7 @@ export type StripeIntercept = (call: StripeCall) => Promise<Response | undefined
  * and fails on any other, recording each one; a request Stripe's OpenAPI
  * description would refuse fails too.
  */
-export function stripeStub(
+export function fakeStripeFetch(
   calls: StripeCall[],
   intercept?: StripeIntercept,
 ): typeof globalThis.fetch {
@@ -169,7 +169,7 @@ export interface Harness {
 
 /**
  * Starts the licence service on loopback over a driver, with a folder blob
- * store holding the paid file and a stubbed Stripe API.
+ * store holding the paid file and a fake Stripe API.
  *
  * @example const h = await startService(openSqlite(file)); … await h.close()
  */
@@ -192,7 +192,7 @@ export async function startService(
   const store = options.wrapStore ? options.wrapStore(realStore) : realStore
   const calls: StripeCall[] = []
   const stripe = new Stripe('sk_test_licence', {
-    httpClient: Stripe.createFetchHttpClient(stripeStub(calls, options.stripe)),
+    httpClient: Stripe.createFetchHttpClient(fakeStripeFetch(calls, options.stripe)),
     maxNetworkRetries: 0,
   })
   const { privateKey } = generateKeyPairSync('ed25519')
