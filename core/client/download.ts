@@ -19,8 +19,6 @@ import {
 
 export interface DownloadOptions {
   fetch: typeof globalThis.fetch
-  /** How the blob is fetched; default blobGetFor(fetch). */
-  get?: BlobGet | undefined
   url: string
   /** Final path of the verified blob; bytes collect in `<target>.partial` until then. */
   target: string
@@ -74,7 +72,7 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
   const { expected, target, url } = options
   const partial = `${target}.partial`
   const result: DownloadResult = { transferred: 0, resumedFrom: 0 }
-  const get = options.get ?? blobGetFor(options.fetch)
+  const get = blobGetFor(options.fetch)
   await fs.promises.mkdir(dirname(target), { recursive: true })
   // A link planted at the .partial name would carry the bytes (or an append) elsewhere:
   // drop it, and never open the name through a link.
@@ -97,75 +95,11 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
         let hasher = offset > 0 ? inlineHasher(await hashOf(fs, partial)) : hasherFor(expected.size)
         try {
           if (offset < expected.size || (expected.size === 0 && offset === 0)) {
-            const guard = stallGuard(
-              options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
-              url,
-              options.signal,
-            )
-            try {
-              const answer = await get(url, {
-                headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-                signal: guard.signal,
-              })
-              guard.touch()
-              if (
-                answer.status === 416 ||
-                (answer.status === 206 && !rangeStartsAt(answer, offset))
-              ) {
-                await answer.cancel()
-                await fs.promises.rm(partial, { force: true })
-                throw new RestartError(`${url} would not resume at byte ${offset}`)
-              }
-              if (answer.status < 200 || answer.status > 299) throw await statusError(answer, url)
-              if (offset > 0 && answer.status === 200) {
-                // The server ignored the Range and sent everything: start the file over.
-                offset = 0
-                hasher.close()
-                hasher = hasherFor(expected.size)
-              }
-              await receive(answer, {
-                fs,
-                hasher,
-                path: partial,
-                flags: offset > 0 ? APPEND_NO_FOLLOW : WRITE_NO_FOLLOW,
-                limit: expected.size - offset,
-                url,
-                onData: (n) => {
-                  guard.touch()
-                  result.transferred += n
-                  options.onProgress?.(n)
-                },
-              })
-            } catch (error) {
-              throw guard.explain(error)
-            } finally {
-              guard.clear()
-            }
+            const previous = hasher
+            hasher = await fetchRest(options, { get, fs, partial, offset, hasher, result })
+            if (hasher !== previous) previous.close()
           }
-          const size = await sizeOf(fs, partial)
-          if (size < expected.size)
-            throw new ShortBodyError(`${url} ended after ${size} of ${expected.size} bytes`)
-          if (size > expected.size) {
-            await fs.promises.rm(partial, { force: true })
-            throw new AgoraError(
-              'client/size-mismatch',
-              `${url}: expected ${expected.size} bytes, received ${size}`,
-              {
-                hint: 'the server holds a different file than the index says; report it to the hub',
-              },
-            )
-          }
-          const actual = await hasher.digest()
-          if (actual !== expected.sha256) {
-            await fs.promises.rm(partial, { force: true })
-            throw new AgoraError(
-              'client/hash-mismatch',
-              `${url}: expected sha256 ${expected.sha256}, got ${actual}`,
-              {
-                hint: 'the download was corrupted or the file was altered; it was discarded. Pull again, and report it if it repeats',
-              },
-            )
-          }
+          await checkReceived(fs, partial, hasher, options)
         } finally {
           hasher.close()
         }
@@ -209,6 +143,106 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
       )
     }
     throw httpError(error, url, `blob ${expected.sha256}`)
+  }
+}
+
+/**
+ * Checks that `.partial` holds the index's size and SHA-256: short is
+ * resumed, anything else wrong is removed.
+ */
+async function checkReceived(
+  fs: ClientFs,
+  partial: string,
+  hasher: BlobHasher,
+  options: DownloadOptions,
+): Promise<void> {
+  const { expected, url } = options
+  const size = await sizeOf(fs, partial)
+  if (size < expected.size)
+    throw new ShortBodyError(`${url} ended after ${size} of ${expected.size} bytes`)
+  if (size > expected.size) {
+    await fs.promises.rm(partial, { force: true })
+    throw new AgoraError(
+      'client/size-mismatch',
+      `${url}: expected ${expected.size} bytes, received ${size}`,
+      {
+        hint: 'the server holds a different file than the index says; report it to the hub',
+      },
+    )
+  }
+  const actual = await hasher.digest()
+  if (actual !== expected.sha256) {
+    await fs.promises.rm(partial, { force: true })
+    throw new AgoraError(
+      'client/hash-mismatch',
+      `${url}: expected sha256 ${expected.sha256}, got ${actual}`,
+      {
+        hint: 'the download was corrupted or the file was altered; it was discarded. Pull again, and report it if it repeats',
+      },
+    )
+  }
+}
+
+/**
+ * One request for the bytes `.partial` lacks (all of them when the server
+ * ignores the Range), received into it. Returns the hasher that holds the
+ * file's bytes: a new one when the file started over.
+ */
+async function fetchRest(
+  options: DownloadOptions,
+  state: {
+    get: BlobGet
+    fs: ClientFs
+    partial: string
+    offset: number
+    hasher: BlobHasher
+    result: DownloadResult
+  },
+): Promise<BlobHasher> {
+  const { get, fs, partial, result } = state
+  const { expected, url } = options
+  let { offset, hasher } = state
+  const guard = stallGuard(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, url, options.signal)
+  try {
+    const answer = await get(url, {
+      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+      signal: guard.signal,
+    })
+    guard.touch()
+    if (answer.status === 416 || (answer.status === 206 && !rangeStartsAt(answer, offset))) {
+      await answer.cancel()
+      await fs.promises.rm(partial, { force: true })
+      throw new RestartError(`${url} would not resume at byte ${offset}`)
+    }
+    if (answer.status < 200 || answer.status > 299) throw await statusError(answer, url)
+    if (offset > 0 && answer.status === 200) {
+      // The server ignored the Range and sent everything: start the file over.
+      offset = 0
+      hasher = hasherFor(expected.size)
+    }
+    try {
+      await receive(answer, {
+        fs,
+        hasher,
+        path: partial,
+        flags: offset > 0 ? APPEND_NO_FOLLOW : WRITE_NO_FOLLOW,
+        limit: expected.size - offset,
+        url,
+        onData: (n) => {
+          guard.touch()
+          result.transferred += n
+          options.onProgress?.(n)
+        },
+      })
+    } catch (error) {
+      if (hasher !== state.hasher) hasher.close()
+      throw error
+    }
+    return hasher
+  } catch (error) {
+    throw guard.explain(error)
+  } finally {
+    guard.clear()
   }
 }
 
