@@ -440,14 +440,14 @@ export async function createStore(driver: SqlDriver): Promise<LicenceStore> {
                RETURNING licence_id, identifier, at, meter_attempts`,
               [limit, leaseSeconds],
             )
-            const licences = new Map<string, Row>()
-            for (const id of new Set(claimed.map((row) => String(row.licence_id)))) {
-              const [licence] = await driver.query(
-                'SELECT customer, payload FROM licences WHERE id = $1',
-                [id],
-              )
-              licences.set(id, licence ?? {})
-            }
+            if (claimed.length === 0) return []
+            // The claimed rows' licences, in one more statement.
+            const ids = [...new Set(claimed.map((row) => String(row.licence_id)))]
+            const found = await driver.query(
+              'SELECT id, customer, payload FROM licences WHERE id IN (SELECT value FROM json_each($1))',
+              [JSON.stringify(ids)],
+            )
+            const licences = new Map<string, Row>(found.map((row) => [String(row.id), row]))
             return claimed.map((row) => ({ ...row, ...licences.get(String(row.licence_id)) }))
           })()
       return rows.map((row) => {
