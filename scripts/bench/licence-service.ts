@@ -15,6 +15,11 @@
  * distinct meter identifier per counted usage row: none lost, none extra
  * (a row sent twice, which Stripe counts once, is reported separately).
  *
+ * --connections is the load offered in all, as autocannon's closed loop of
+ * that many connections: all to the SQLite service, and split evenly
+ * between the two PostgreSQL services, so both runs queue the same number
+ * of requests (each instance's p99 at saturation is that queue).
+ *
  * --no-meter answers the reporters' meter events at once, without the
  * stripe package building and sending them, to show what that costs the
  * process now that it runs beside the requests instead of inside them.
@@ -252,7 +257,11 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'agora-bench-licence-'))
   const before = loadavg()[0] as number
   try {
-    console.log(`licence service on loopback, ${connections} connections, ${seconds} s each`)
+    // The two PostgreSQL instances share the connections: the same requests in flight as on SQLite.
+    const each = Math.max(1, Math.round(connections / 2))
+    console.log(
+      `licence service on loopback, ${connections} connections in all (${each} to each PostgreSQL instance), ${seconds} s each`,
+    )
     // Requests still in flight when autocannon stops are stored but not counted as 2xx.
     const whole = (rowsSeen: number, acked: number, built: number) =>
       acked <= rowsSeen && rowsSeen <= built ? '✔' : '✘'
@@ -321,8 +330,8 @@ async function main(): Promise<void> {
       let ia = 0
       let ib = 0
       const [ra, rb] = await Promise.all([
-        load(a.url, seconds, connections, () => webhookRequest(++ia)),
-        load(b.url, seconds, connections, () => webhookRequest(++ib)),
+        load(a.url, seconds, each, () => webhookRequest(++ia)),
+        load(b.url, seconds, each, () => webhookRequest(++ib)),
       ])
       const hookTrips = (await a.stop()) + (await b.stop())
       const pgStore = await createStore(await openPostgres(url))
@@ -361,13 +370,13 @@ async function main(): Promise<void> {
         load(
           ua.url,
           seconds,
-          connections,
+          each,
           usageOn('a', () => ++qa),
         ),
         load(
           ub.url,
           seconds,
-          connections,
+          each,
           usageOn('b', () => ++qb),
         ),
       ])
@@ -396,8 +405,8 @@ async function main(): Promise<void> {
       const spreadA = usageOf(owned, 'sa')
       const spreadB = usageOf(owned, 'sb')
       const [pa, pb] = await Promise.all([
-        load(va.url, seconds, connections, spreadA.next),
-        load(vb.url, seconds, connections, spreadB.next),
+        load(va.url, seconds, each, spreadA.next),
+        load(vb.url, seconds, each, spreadB.next),
       ])
       const spreadWait = await drained(va.url)
       await va.stop()
