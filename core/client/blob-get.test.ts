@@ -1,55 +1,14 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isNetworkError } from '#core/blobs'
-import { type BlobGet, blobGetFor, createSocketGet, fetchGet, socketGet } from './blob-get.ts'
+import { body, closeServers, http, listen, raw, servers, signal } from './__fixtures__/loopback.ts'
+import { blobGetFor, createSocketGet, fetchGet, socketGet } from './blob-get.ts'
 
 const fixtures = join(import.meta.dirname, '__fixtures__')
-const servers: (Server | NetServer)[] = []
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    ;(server as Server).closeAllConnections?.()
-    await new Promise((resolve) => server.close(resolve))
-  }
-})
-
-async function listen(server: Server | NetServer, protocol = 'http'): Promise<string> {
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  return `${protocol}://127.0.0.1:${port}`
-}
-
-function http(handler: RequestListener): Promise<string> {
-  return listen(createHttpServer(handler))
-}
-
-/** A server that answers every connection with these raw bytes (then, if asked, stays open). */
-function raw(answer: (socket: Socket) => void): Promise<string> {
-  return listen(
-    createNetServer((socket) => {
-      socket.once('data', () => answer(socket))
-      socket.on('error', () => undefined)
-    }),
-  )
-}
-
-const signal = () => AbortSignal.timeout(10_000)
-
-/** Reads a whole body, copying each chunk (its memory is the reader's once the sink is done). */
-async function body(get: BlobGet, url: string, headers: Record<string, string> = {}) {
-  const answer = await get(url, { headers, signal: signal() })
-  const chunks: Buffer[] = []
-  await answer.consume((chunk) => {
-    chunks.push(Buffer.from(chunk))
-    return undefined
-  })
-  return { answer, bytes: Buffer.concat(chunks) }
-}
+afterEach(closeServers)
 
 const random = (n: number) => {
   const bytes = Buffer.alloc(n)

@@ -1,0 +1,47 @@
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import type { BlobGet } from '../blob-get.ts'
+
+/** Servers the blob reader's tests started; closeServers() closes them after each test. */
+export const servers: (Server | NetServer)[] = []
+
+export async function closeServers(): Promise<void> {
+  for (const server of servers.splice(0)) {
+    ;(server as Server).closeAllConnections?.()
+    await new Promise((resolve) => server.close(resolve))
+  }
+}
+
+export async function listen(server: Server | NetServer, protocol = 'http'): Promise<string> {
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return `${protocol}://127.0.0.1:${port}`
+}
+
+export function http(handler: RequestListener): Promise<string> {
+  return listen(createHttpServer(handler))
+}
+
+/** A server that answers every connection with these raw bytes (then, if asked, stays open). */
+export function raw(answer: (socket: Socket) => void): Promise<string> {
+  return listen(
+    createNetServer((socket) => {
+      socket.once('data', () => answer(socket))
+      socket.on('error', () => undefined)
+    }),
+  )
+}
+
+export const signal = (): AbortSignal => AbortSignal.timeout(10_000)
+
+/** Reads a whole body, copying each chunk (its memory is the reader's once the sink is done). */
+export async function body(get: BlobGet, url: string, headers: Record<string, string> = {}) {
+  const answer = await get(url, { headers, signal: signal() })
+  const chunks: Buffer[] = []
+  await answer.consume((chunk) => {
+    chunks.push(Buffer.from(chunk))
+    return undefined
+  })
+  return { answer, bytes: Buffer.concat(chunks) }
+}
