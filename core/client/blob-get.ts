@@ -126,23 +126,57 @@ export const socketGet: BlobGet = createSocketGet()
 export function createSocketGet(tls: { ca?: string[] } = {}): BlobGet {
   return async (url, init) => {
     let target = new URL(url)
+    let headers = init.headers
     for (let hops = 0; ; hops++) {
       if ((target.protocol !== 'http:' && target.protocol !== 'https:') || proxied()) {
-        return fetchGet(globalThis.fetch)(target.href, init)
+        return fetchGet(globalThis.fetch)(target.href, { ...init, headers })
       }
-      const answer = await getOnce(target, init, tls.ca)
+      const answer = await getOnce(target, { ...init, headers }, tls.ca)
       const location = answer.header('location')
       if (!REDIRECTS.has(answer.status) || location === null) return answer
       await answer.cancel()
       if (hops >= MAX_REDIRECTS) {
-        throw connectionError(
+        throw new BadAnswerError(
           `${url}: more than ${MAX_REDIRECTS} redirects`,
           'ERR_TOO_MANY_REDIRECTS',
         )
       }
-      target = new URL(location, target)
+      const next = redirectTarget(location, target)
+      if (next.origin !== target.origin) headers = withoutCredentials(headers)
+      target = next
     }
   }
+}
+
+/**
+ * Where a redirect leads, refused (as fetch refuses it) when it is not an
+ * http(s) URL, and (more strictly than fetch) when it leaves https for plain
+ * http, where anyone on the way could read or cut the transfer.
+ */
+function redirectTarget(location: string, from: URL): URL {
+  const to = URL.parse(location, from)
+  if (!to || (to.protocol !== 'http:' && to.protocol !== 'https:')) {
+    throw new BadAnswerError(
+      `${from.href}: redirects to ${JSON.stringify(location.slice(0, 200))}, not an http(s) URL`,
+      'ERR_INVALID_REDIRECT',
+    )
+  }
+  if (from.protocol === 'https:' && to.protocol === 'http:') {
+    throw new BadAnswerError(
+      `${from.href}: redirects from https to plain http (${to.href})`,
+      'ERR_REDIRECT_DOWNGRADE',
+    )
+  }
+  return to
+}
+
+/** Request headers only the first origin may see; fetch drops them on a redirect elsewhere too. */
+const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization'])
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !CREDENTIALS.has(name.toLowerCase())),
+  )
 }
 
 /** Whether Node's fetch would go through a proxy from the environment. */
@@ -151,8 +185,23 @@ function proxied(): boolean {
 }
 
 /** An error the retry rules see as a broken connection. */
-function connectionError(message: string, code = 'ECONNRESET'): Error {
-  return Object.assign(new Error(message), { code })
+function connectionError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ECONNRESET' })
+}
+
+/**
+ * An answer this reader refuses: it breaks HTTP/1.1 framing (the code is
+ * llhttp's, as fetch's cause would carry), or its redirect may not be
+ * followed. Not retried: the same server would answer the same.
+ */
+export class BadAnswerError extends Error {
+  override name = 'BadAnswerError'
+  readonly code: string
+
+  constructor(message: string, code: string) {
+    super(message)
+    this.code = code
+  }
 }
 
 type BodyFraming = { kind: 'length'; left: number } | { kind: 'chunked' } | { kind: 'close' }
@@ -194,7 +243,7 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
     let bodyDone = false
     let failure: unknown
     let paused = false
-    const chunked = new ChunkedDecoder()
+    const chunked = new ChunkedDecoder(target.href)
 
     const fail = (error: unknown) => {
       failure ??= error
@@ -218,7 +267,8 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
 
     /** Hands body bytes to the sink; `owned` goes back to the pool when the sink is done. */
     const deliver = (bytes: Buffer, owned: Buffer | undefined): void => {
-      if (bytes.length === 0 || !sink) {
+      // A sink that failed is not called again.
+      if (bytes.length === 0 || !sink || failure) {
         if (owned) pool.push(owned)
         return
       }
@@ -259,15 +309,20 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
         deliver(bytes.subarray(0, n), owned)
         if (framing.left === 0) finish()
       } else if (framing.kind === 'chunked') {
-        // The parts are copied, so the read buffer is free at once (a chunked blob is rare).
-        if (owned) pool.push(owned)
+        // The data moves to the front of the read (Buffer#copy allows the overlap),
+        // so a body of many small chunks is still one chunk per read for the sink.
+        let data = 0
         let ended = false
         try {
-          ended = chunked.feed(bytes, (part) => deliver(Buffer.from(part), undefined))
+          ended = chunked.feed(bytes, (part) => {
+            data += part.copy(bytes, data)
+          })
         } catch (error) {
+          if (owned) pool.push(owned)
           fail(error)
           return false
         }
+        deliver(bytes.subarray(0, data), owned)
         if (ended) finish()
       } else deliver(bytes, owned)
       if (out >= IN_FLIGHT) {
@@ -277,29 +332,47 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
       return true
     }
 
+    // Bytes of interim answers already skipped: with the real head, at most MAX_HEAD.
+    let interim = 0
+    /** Collects the head across reads, skipping interim (1xx) answers. */
     const onHead = (bytes: Buffer): void => {
-      head = Buffer.concat([head as Buffer, bytes])
-      const end = head.indexOf('\r\n\r\n')
-      if (end < 0) {
-        if (head.length > MAX_HEAD) {
+      // The end or a bare LF may straddle two reads; earlier bytes were searched already.
+      let from = Math.max(0, (head as Buffer).length - 3)
+      let collected = Buffer.concat([head as Buffer, bytes])
+      for (;;) {
+        const end = collected.indexOf('\r\n\r\n', from)
+        if (interim + (end < 0 ? collected.length : end + 4) > MAX_HEAD) {
           fail(
-            connectionError(
+            new BadAnswerError(
               `${target.href}: the response head is over ${MAX_HEAD} bytes`,
               'HPE_HEADER_OVERFLOW',
             ),
           )
+          return
         }
-        return
+        if (end < 0) {
+          head = collected
+          if (hasBareLf(collected, from)) fail(bareLfError(target.href))
+          return
+        }
+        const parsed = parseHead(collected.subarray(0, end).toString('latin1'), target.href)
+        if (parsed instanceof Error) {
+          fail(parsed)
+          return
+        }
+        if (parsed.status >= 200) {
+          onAnswer(parsed, collected.subarray(end + 4))
+          return
+        }
+        // An interim answer (100 Continue, 103 Early Hints): the real head follows.
+        interim += end + 4
+        collected = collected.subarray(end + 4)
+        from = 0
       }
-      const parsed = parseHead(head.subarray(0, end).toString('latin1'), target.href)
-      const rest = head.subarray(end + 4)
-      if (!(parsed instanceof Error) && parsed.status >= 100 && parsed.status < 200) {
-        // An interim answer (100 Continue): the real head follows.
-        head = Buffer.alloc(0)
-        if (rest.length > 0) onHead(rest)
-        return
-      }
-      const body = parsed instanceof Error ? parsed : framingOf(parsed, target.href)
+    }
+
+    const onAnswer = (parsed: ParsedHead, rest: Buffer): void => {
+      const body = framingOf(parsed, target.href)
       if (body instanceof Error) {
         fail(body)
         return
@@ -310,7 +383,7 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
       socket.pause()
       paused = true
       settledHead = true
-      resolveHead(answerOf(parsed as ParsedHead))
+      resolveHead(answerOf(parsed))
     }
 
     const answerOf = (parsed: ParsedHead): BlobAnswer => ({
@@ -403,21 +476,41 @@ interface ParsedHead {
   headers: Map<string, string>
 }
 
+/** A field line (RFC 9110 §5): a token, a colon, then only visible characters, spaces and tabs. */
+const FIELD_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([\t\x20-\x7e\x80-\xff]*)$/
+const REASON = /^[\t\x20-\x7e\x80-\xff]*$/
+
 function parseHead(text: string, url: string): ParsedHead | Error {
-  const [statusLine = '', ...headerLines] = text.split('\r\n')
+  const lines = text.split('\r\n')
+  if (lines.some((line) => line.includes('\n'))) return bareLfError(url)
+  const [statusLine = '', ...headerLines] = lines
   const match = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine)
-  if (!match) return connectionError(`${url}: not an HTTP/1.1 answer`, 'HPE_INVALID_CONSTANT')
+  if (!match) return new BadAnswerError(`${url}: not an HTTP/1.1 answer`, 'HPE_INVALID_CONSTANT')
+  const status = Number(match[1])
+  const statusText = match[2] ?? ''
+  const wrong =
+    status < 100 || status > 599
+      ? `status ${status} is not an HTTP status`
+      : status === 101
+        ? 'answered 101, a switch to another protocol that a GET never asks for'
+        : !REASON.test(statusText)
+          ? 'the status line holds control characters'
+          : undefined
+  if (wrong) return new BadAnswerError(`${url}: ${wrong}`, 'HPE_INVALID_STATUS')
   const headers = new Map<string, string>()
   for (const line of headerLines) {
-    const colon = line.indexOf(':')
-    if (colon <= 0 || /[\s]/.test(line.slice(0, colon))) {
-      return connectionError(`${url}: a malformed header line`, 'HPE_INVALID_HEADER_TOKEN')
+    const field = FIELD_LINE.exec(line)
+    if (!field) {
+      return new BadAnswerError(
+        `${url}: a malformed header line ${JSON.stringify(line.slice(0, 80))}`,
+        'HPE_INVALID_HEADER_TOKEN',
+      )
     }
-    const name = line.slice(0, colon).toLowerCase()
-    const value = line.slice(colon + 1).trim()
+    const name = (field[1] as string).toLowerCase()
+    const value = trimSpaces(field[2] as string)
     const before = headers.get(name)
     if (name === 'content-length' && before !== undefined && before !== value) {
-      return connectionError(
+      return new BadAnswerError(
         `${url}: two different content-lengths`,
         'HPE_UNEXPECTED_CONTENT_LENGTH',
       )
@@ -427,24 +520,53 @@ function parseHead(text: string, url: string): ParsedHead | Error {
       before === undefined || name === 'content-length' ? value : `${before}, ${value}`,
     )
   }
-  return { status: Number(match[1]), statusText: match[2] ?? '', headers }
+  return { status, statusText, headers }
+}
+
+/** Strips spaces and tabs from both ends; String#trim would strip a no-break space too. */
+function trimSpaces(value: string): string {
+  let start = 0
+  let end = value.length
+  while (start < end && (value[start] === ' ' || value[start] === '\t')) start++
+  while (end > start && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--
+  return value.slice(start, end)
+}
+
+/** Whether an LF from `from` on lacks the CR before it. */
+function hasBareLf(bytes: Buffer, from: number): boolean {
+  for (let i = bytes.indexOf(10, from); i >= 0; i = bytes.indexOf(10, i + 1)) {
+    if (bytes[i - 1] !== 13) return true
+  }
+  return false
+}
+
+/** A line ended by LF alone: a parser that takes it as a line end and one that does not see different answers. */
+function bareLfError(url: string): BadAnswerError {
+  return new BadAnswerError(`${url}: a line of the answer ends in a bare LF`, 'HPE_CR_EXPECTED')
 }
 
 /** How the body of an answer ends: after a length, a last chunk, or when the connection closes. */
 function framingOf(head: ParsedHead, url: string): BodyFraming | Error {
   if (head.status === 204 || head.status === 304) return { kind: 'length', left: 0 }
   const encoding = head.headers.get('transfer-encoding')
+  const length = head.headers.get('content-length')
   if (encoding !== undefined) {
+    if (length !== undefined) {
+      // RFC 9112 §6.3: a sign of an answer smuggled inside another; fetch refuses it too.
+      return new BadAnswerError(
+        `${url}: both a content-length and a transfer-encoding`,
+        'HPE_UNEXPECTED_CONTENT_LENGTH',
+      )
+    }
     if (encoding.trim().toLowerCase() === 'chunked') return { kind: 'chunked' }
-    return connectionError(
+    return new BadAnswerError(
       `${url}: transfer-encoding ${encoding} is not read`,
       'HPE_INVALID_TRANSFER_ENCODING',
     )
   }
-  const length = head.headers.get('content-length')
   if (length === undefined) return { kind: 'close' }
-  if (!/^\d{1,16}$/.test(length)) {
-    return connectionError(
+  if (!/^\d+$/.test(length) || !Number.isSafeInteger(Number(length))) {
+    return new BadAnswerError(
       `${url}: content-length ${JSON.stringify(length)} is not a number`,
       'HPE_INVALID_CONTENT_LENGTH',
     )
@@ -454,9 +576,14 @@ function framingOf(head: ParsedHead, url: string): BodyFraming | Error {
 
 /** Decodes a chunked body across reads: sizes, data, CRLFs and trailers. */
 class ChunkedDecoder {
+  private readonly url: string
   private state: 'size' | 'data' | 'data-end' | 'trailer' | 'done' = 'size'
   private line = ''
   private left = 0
+
+  constructor(url: string) {
+    this.url = url
+  }
 
   /** Feeds wire bytes; `part` gets each data span. Returns true at the body's end. */
   feed(bytes: Buffer, part: (data: Buffer) => void): boolean {
@@ -474,20 +601,29 @@ class ChunkedDecoder {
       const end = newline < 0 ? bytes.length : newline
       this.line += bytes.subarray(i, end).toString('latin1')
       if (this.line.length > MAX_CHUNK_LINE)
-        throw connectionError('a chunked body line is too long', 'HPE_CHUNK_EXTENSIONS_OVERFLOW')
+        throw new BadAnswerError(
+          `${this.url}: a chunked body line is too long`,
+          'HPE_CHUNK_EXTENSIONS_OVERFLOW',
+        )
       i = end
       if (newline < 0) break
       i++
-      const line = this.line.replace(/\r$/, '')
+      if (!this.line.endsWith('\r')) throw bareLfError(this.url)
+      const line = this.line.slice(0, -1)
       this.line = ''
       if (this.state === 'size') {
-        const size = /^([0-9a-fA-F]{1,12})(?:;.*)?$/.exec(line)
-        if (!size) throw connectionError('a malformed chunk size', 'HPE_INVALID_CHUNK_SIZE')
+        // Leading zeros are allowed (fetch reads them); 12 digits are 256 TiB.
+        const size = /^0*([0-9a-fA-F]{1,12})(?:;.*)?$/.exec(line)
+        if (!size)
+          throw new BadAnswerError(`${this.url}: a malformed chunk size`, 'HPE_INVALID_CHUNK_SIZE')
         this.left = Number.parseInt(size[1] as string, 16)
         this.state = this.left === 0 ? 'trailer' : 'data'
       } else if (this.state === 'data-end') {
         if (line !== '')
-          throw connectionError('a chunk did not end where its size said', 'HPE_INVALID_CHUNK_SIZE')
+          throw new BadAnswerError(
+            `${this.url}: a chunk did not end where its size said`,
+            'HPE_INVALID_CHUNK_SIZE',
+          )
         this.state = 'size'
       } else if (line === '') this.state = 'done'
     }
