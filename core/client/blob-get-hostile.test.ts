@@ -1,10 +1,16 @@
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isNetworkError } from '#core/blobs'
 import { body, closeServers, http, listen, raw, signal } from './__fixtures__/loopback.ts'
 import { type BlobGet, createSocketGet, fetchGet, socketGet } from './blob-get.ts'
+import { downloadBlob } from './download.ts'
+import { getText } from './http.ts'
 
 afterEach(closeServers)
 
@@ -377,5 +383,98 @@ describe('core/client/blob-get redirects from a hostile hub', () => {
     ).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'ERR_REDIRECT_DOWNGRADE' })
     expect(plainAsked).toBe(false)
+  })
+})
+
+describe('core/client/blob-get answers that reach the cache', () => {
+  const blob = Buffer.from('hostile hub, honest bytes')
+  const expected = { sha256: createHash('sha256').update(blob).digest('hex'), size: blob.length }
+
+  async function download(url: string) {
+    const work = await mkdtemp(join(tmpdir(), 'agora-blob-get-'))
+    const target = join(work, 'blob')
+    try {
+      const error = await downloadBlob({
+        fetch: globalThis.fetch,
+        url,
+        target,
+        expected,
+        retry: { retries: 2, baseDelayMs: 1 },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      const kept = existsSync(target) ? await readFile(target) : undefined
+      return { error, kept, partial: existsSync(`${target}.partial`) }
+    } finally {
+      await rm(work, { recursive: true, force: true })
+    }
+  }
+
+  it.each([
+    [
+      'a chunked body broken after its first bytes',
+      `${CHUNKED}5\r\n${blob.subarray(0, 5)}\r\n`,
+      'zz\r\n',
+    ],
+    [
+      'a redirect to a data: URL of the bytes',
+      `HTTP/1.1 302 Found\r\nlocation: data:,${blob}\r\ncontent-length: 0\r\n\r\n`,
+    ],
+    [
+      'a content-length beside chunked',
+      `${OK}content-length: ${blob.length}\r\ntransfer-encoding: chunked\r\n\r\n`,
+    ],
+  ])('refuses %s with a coded error and a hint, keeping nothing', async (_what, ...parts) => {
+    const { error, kept, partial } = await download(await answering(...parts))
+    expect(error).toMatchObject({
+      code: 'client/bad-answer',
+      message: expect.stringMatching(
+        /^cannot fetch blob [0-9a-f]{64}: http:\/\/127\.0\.0\.1:\d+\/: /,
+      ),
+      hint: expect.stringContaining('Nothing it sent was kept: report it to the hub'),
+    })
+    expect([kept, partial]).toEqual([undefined, false])
+  })
+
+  it('resumes a body cut short instead of sealing it, and seals the whole', async () => {
+    const asked: (string | undefined)[] = []
+    const url = await listen(
+      createHttpServer((request, response) => {
+        asked.push(request.headers.range)
+        if (asked.length === 1) {
+          response.writeHead(200, { 'content-length': blob.length })
+          response.write(blob.subarray(0, 10))
+          setTimeout(() => response.socket?.destroy(), 20)
+          return
+        }
+        const start = Number(/^bytes=(\d+)-$/.exec(request.headers.range ?? '')?.[1] ?? 0)
+        response.writeHead(206, {
+          'content-length': blob.length - start,
+          'content-range': `bytes ${start}-${blob.length - 1}/${blob.length}`,
+        })
+        response.end(blob.subarray(start))
+      }),
+    )
+    const { error, kept, partial } = await download(`${url}/blob`)
+    expect(error).toBeUndefined()
+    expect(kept?.equals(blob)).toBe(true)
+    expect(partial).toBe(false)
+    expect(asked).toEqual([undefined, 'bytes=10-'])
+  })
+
+  it('gives up on a head that trickles in a byte at a time (the stall guard)', async () => {
+    const url = await raw((socket) => {
+      const head = `${OK}x: ${'a'.repeat(10_000)}`
+      let i = 0
+      const timer = setInterval(() => {
+        if (socket.destroyed || i >= head.length) return clearInterval(timer)
+        socket.write(head[i++] as string)
+      }, 10)
+      socket.on('close', () => clearInterval(timer))
+    })
+    await expect(
+      getText(globalThis.fetch, url, { stallTimeoutMs: 300, retry: { retries: 0 } }),
+    ).rejects.toMatchObject({ code: 'client/stalled' })
   })
 })

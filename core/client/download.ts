@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import type { BlobInfo } from '#core/blobs'
 import { withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
-import { type BlobAnswer, type BlobGet, blobGetFor } from './blob-get.ts'
+import { BadAnswerError, type BlobAnswer, type BlobGet, blobGetFor } from './blob-get.ts'
 import type { ClientFs } from './cache.ts'
 import { type BlobHasher, inlineHasher, workerHasher } from './hasher.ts'
 import {
@@ -142,6 +142,9 @@ export async function downloadBlob(options: DownloadOptions): Promise<DownloadRe
         },
       )
     }
+    // Nor are bytes from an answer that broke HTTP's framing, or came through a refused redirect.
+    if (error instanceof BadAnswerError)
+      await fs.promises.rm(partial, { force: true }).catch(() => undefined)
     throw httpError(error, url, `blob ${expected.sha256}`)
   }
 }

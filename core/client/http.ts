@@ -1,6 +1,6 @@
 import { isNetworkError, isRetryableStatus, type RetryOptions, withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
-import { type BlobAnswer, blobGetFor } from './blob-get.ts'
+import { BadAnswerError, type BlobAnswer, blobGetFor } from './blob-get.ts'
 
 /** Back-off settings a caller may tune; what is retried is the client's own rule. */
 export type ClientRetryOptions = Omit<RetryOptions, 'isRetryable' | 'retryAfterMs'>
@@ -275,6 +275,12 @@ export function httpError(error: unknown, url: string, what: string): unknown {
   if (error instanceof HttpStatusError && (error.status === 401 || error.status === 403)) {
     return new AgoraError('client/forbidden', `${url} refused access (${error.status})`, {
       hint: 'the file may be paid or private: get a licence and pull with its token',
+      cause: error,
+    })
+  }
+  if (error instanceof BadAnswerError) {
+    return new AgoraError('client/bad-answer', `cannot fetch ${what}: ${error.message}`, {
+      hint: 'the server’s answer breaks HTTP/1.1 or redirects where the client will not follow; the hub, or something between (on plain http), is broken or hostile. Nothing it sent was kept: report it to the hub',
       cause: error,
     })
   }
