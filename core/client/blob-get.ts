@@ -106,9 +106,98 @@ const MAX_CHUNK_LINE = 4096
 const MAX_REDIRECTS = 20
 const REDIRECTS = new Set([301, 302, 303, 307, 308])
 
+/** What a connection's reads and events go to: the request using it, or the idle pool. */
+interface ConnectionHandlers {
+  read(n: number, buffer: Buffer): boolean
+  end(): void
+  close(hadError: boolean): void
+  error(error: Error): void
+}
+
+/** A keep-alive connection, handed from one request to the next. */
+interface Connection {
+  socket: Socket
+  /** Its read buffers: reused across reads, and across requests. */
+  buffers: Buffer[]
+  handlers: ConnectionHandlers
+  /** While idle: closes it when it has waited too long. */
+  timer?: NodeJS.Timeout
+}
+
+/** Idle connections kept per origin, at most; as many as a pull's default concurrency. */
+const IDLE_PER_ORIGIN = 4
+/** How long a connection stays idle before it is closed (servers close theirs after about 5 s). */
+const IDLE_MS = 4_000
+
 /**
- * A GET over HTTP/1.1 on its own connection (plain or TLS), reading the
- * body into a few reused 1 MiB buffers. Node's fetch and node:http allocate
+ * Connections whose last answer was read to its exact end, by origin, for
+ * the next request there: index documents and small files in a row skip a
+ * TCP (and TLS) handshake each. An idle connection does not keep the
+ * process alive, and is dropped on any byte or close from the server: a
+ * server may not answer a request it was not sent.
+ */
+class IdleConnections {
+  private readonly byOrigin = new Map<string, Connection[]>()
+  private readonly idleMs: number
+
+  constructor(idleMs: number) {
+    this.idleMs = idleMs
+  }
+
+  take(origin: string): Connection | undefined {
+    const connection = this.byOrigin.get(origin)?.pop()
+    if (!connection) return undefined
+    this.forget(origin, connection)
+    connection.socket.ref()
+    return connection
+  }
+
+  put(origin: string, connection: Connection): void {
+    const kept = this.byOrigin.get(origin) ?? []
+    const { socket } = connection
+    if (kept.length >= IDLE_PER_ORIGIN || socket.destroyed) {
+      socket.destroy()
+      return
+    }
+    const drop = () => {
+      this.forget(origin, connection)
+      socket.destroy()
+    }
+    connection.handlers = {
+      read: () => {
+        drop()
+        return false
+      },
+      end: drop,
+      close: drop,
+      error: drop,
+    }
+    connection.timer = setTimeout(drop, this.idleMs).unref()
+    kept.push(connection)
+    this.byOrigin.set(origin, kept)
+    socket.unref()
+    socket.resume()
+  }
+
+  /** Takes `connection` out of the pool (if there) and stops its idle timer. */
+  private forget(origin: string, connection: Connection): void {
+    clearTimeout(connection.timer)
+    const kept = this.byOrigin.get(origin) ?? []
+    const at = kept.indexOf(connection)
+    if (at >= 0) kept.splice(at, 1)
+    if (kept.length === 0) this.byOrigin.delete(origin)
+  }
+}
+
+/** A kept connection closed before any byte of the answer: the request goes again on a new one. */
+class StaleConnection extends Error {
+  override name = 'StaleConnection'
+}
+
+/**
+ * A GET over HTTP/1.1 (plain or TLS), reading the body into a few reused
+ * 1 MiB buffers per connection; a connection is kept for the next request
+ * to its origin (IdleConnections). Node's fetch and node:http allocate
  * a buffer per read and pass each through stream machinery: receiving 1 GiB
  * costs about 3 CPU-seconds there and about 1 here, and the pull is
  * CPU-bound. Content-Length, chunked and close-delimited bodies are read;
@@ -120,10 +209,12 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308])
 export const socketGet: BlobGet = createSocketGet()
 
 /**
- * A socketGet that trusts the given certificate authorities for TLS on top
- * of the system's (tests use it with a certificate of their own).
+ * A socketGet with a pool of its own, trusting the given certificate
+ * authorities for TLS on top of the system's (tests use it with a
+ * certificate of their own) and closing idle connections after `idleMs`.
  */
-export function createSocketGet(tls: { ca?: string[] } = {}): BlobGet {
+export function createSocketGet(options: { ca?: string[]; idleMs?: number } = {}): BlobGet {
+  const idle = new IdleConnections(options.idleMs ?? IDLE_MS)
   return async (url, init) => {
     let target = new URL(url)
     let headers = init.headers
@@ -131,7 +222,14 @@ export function createSocketGet(tls: { ca?: string[] } = {}): BlobGet {
       if ((target.protocol !== 'http:' && target.protocol !== 'https:') || proxied()) {
         return fetchGet(globalThis.fetch)(target.href, { ...init, headers })
       }
-      const answer = await getOnce(target, { ...init, headers }, tls.ca)
+      const request = { ...init, headers }
+      // A kept connection the server closed meanwhile fails before any answer
+      // byte: the GET goes again on a new one, as fetch's keep-alive does.
+      const answer = await getOnce(target, request, options.ca, idle).catch((error: unknown) => {
+        if (error instanceof StaleConnection)
+          return getOnce(target, request, options.ca, idle, true)
+        throw error
+      })
       const location = answer.header('location')
       if (!REDIRECTS.has(answer.status) || location === null) return answer
       await answer.cancel()
@@ -206,8 +304,19 @@ export class BadAnswerError extends Error {
 
 type BodyFraming = { kind: 'length'; left: number } | { kind: 'chunked' } | { kind: 'close' }
 
-/** One request on one connection; its answer's body is read as it arrives. */
-function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Promise<BlobAnswer> {
+/**
+ * One request, on an idle connection to the origin when `idle` has one
+ * (unless `fresh`), else on a new one; its answer's body is read as it
+ * arrives. A connection whose answer ended exactly where its framing said
+ * goes back to `idle`.
+ */
+function getOnce(
+  target: URL,
+  init: BlobGetInit,
+  ca: string[] | undefined,
+  idle: IdleConnections,
+  fresh = false,
+): Promise<BlobAnswer> {
   const { signal } = init
   signal.throwIfAborted()
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
@@ -220,17 +329,17 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
     }
     headers[name.toLowerCase()] = value
   }
-  Object.assign(headers, { host: target.host, 'accept-encoding': 'identity', connection: 'close' })
+  Object.assign(headers, { host: target.host, 'accept-encoding': 'identity' })
   const lines = [
     `GET ${target.pathname}${target.search} HTTP/1.1`,
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
   ]
   const request = `${lines.join('\r\n')}\r\n\r\n`
 
+  const origin = `${target.protocol}//${target.host}`
+
   return new Promise<BlobAnswer>((resolveHead, rejectHead) => {
-    const pool: Buffer[] = []
-    // Shared memory, so the hashing thread reads the chunks where they are.
-    const take = () => pool.pop() ?? Buffer.from(new SharedArrayBuffer(CHUNK))
+    const kept = fresh ? undefined : idle.take(origin)
     let out = 0
     // Before the head is parsed its bytes collect here; after, what followed it.
     let head: Buffer | undefined = Buffer.alloc(0)
@@ -243,11 +352,19 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
     let bodyDone = false
     let failure: unknown
     let paused = false
+    // Whether the server sent anything after the answer's end (the connection is not reused then).
+    let extra = false
+    let keepAlive = false
     const chunked = new ChunkedDecoder(target.href)
 
+    // Once the answer is read, the connection belongs to the idle pool or the next request.
+    const owns = () => connection.handlers === handlers
+    const drop = () => {
+      if (owns()) socket.destroy()
+    }
     const fail = (error: unknown) => {
       failure ??= error
-      socket.destroy()
+      drop()
       if (!settledHead) {
         settledHead = true
         cleanUp()
@@ -261,10 +378,12 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
     const finish = () => {
       if (bodyDone) return
       bodyDone = true
-      socket.destroy()
+      if (keepAlive && framing.kind !== 'close' && !extra && !failure) idle.put(origin, connection)
+      else drop()
       finishBody?.()
     }
 
+    const pool = kept?.buffers ?? []
     /** Hands body bytes to the sink; `owned` goes back to the pool when the sink is done. */
     const deliver = (bytes: Buffer, owned: Buffer | undefined): void => {
       // A sink that failed is not called again.
@@ -289,7 +408,7 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
           out--
           if (owned) pool.push(owned)
           if (bodyDone && out === 0) finishBody?.()
-          if (paused && out < IN_FLIGHT && !socket.destroyed) {
+          if (paused && out < IN_FLIGHT && owns() && !socket.destroyed) {
             paused = false
             socket.resume()
           }
@@ -305,6 +424,7 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
     const onBody = (bytes: Buffer, owned: Buffer | undefined): boolean => {
       if (framing.kind === 'length') {
         const n = Math.min(bytes.length, framing.left)
+        if (n < bytes.length) extra = true
         framing.left -= n
         deliver(bytes.subarray(0, n), owned)
         if (framing.left === 0) finish()
@@ -323,6 +443,7 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
           return false
         }
         deliver(bytes.subarray(0, data), owned)
+        if (chunked.after > 0) extra = true
         if (ended) finish()
       } else deliver(bytes, owned)
       if (out >= IN_FLIGHT) {
@@ -379,6 +500,7 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
       }
       head = undefined
       framing = body
+      keepAlive = parsed.keepAlive
       early = Buffer.from(rest)
       socket.pause()
       paused = true
@@ -406,9 +528,12 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
             reject(error)
           }
           if (failure) return failBody(failure)
-          if (framing.kind === 'length' && framing.left === 0) return finish()
           const first = early as Buffer
           early = undefined
+          if (framing.kind === 'length' && framing.left === 0) {
+            extra = first.length > 0
+            return finish()
+          }
           if (first.length > 0) onBody(first, undefined)
           if (!bodyDone && !failure && out < IN_FLIGHT) {
             paused = false
@@ -416,64 +541,117 @@ function getOnce(target: URL, init: BlobGetInit, ca: string[] | undefined): Prom
           }
         }),
       async cancel() {
-        bodyDone = true
         cleanUp()
-        socket.destroy()
+        // An answer without a body (a 304, say) is read whole already: its connection is kept.
+        if (!sink && framing.kind === 'length' && framing.left === 0 && early?.length === 0) {
+          return finish()
+        }
+        bodyDone = true
+        drop()
       },
     })
 
-    const options = {
-      host,
-      port,
-      onread: {
-        buffer: take,
-        callback: (n: number, buffer: Buffer): boolean => {
-          if (failure || bodyDone) return false
-          if (head) {
-            onHead(buffer.subarray(0, n))
-            pool.push(buffer)
-            return !settledHead
-          }
-          return onBody(buffer.subarray(0, n), buffer)
-        },
+    // Before the first byte of an answer on a kept connection, a close or
+    // reset means the server had closed it: the request goes again (StaleConnection).
+    let answered = false
+    const broken = (error: Error) =>
+      fail(
+        kept && !answered && !signal.aborted
+          ? new StaleConnection(`${target.href}: a kept connection closed`, { cause: error })
+          : error,
+      )
+    const handlers: ConnectionHandlers = {
+      read: (n, buffer) => {
+        answered = true
+        if (failure || bodyDone) return false
+        if (head) {
+          onHead(buffer.subarray(0, n))
+          pool.push(buffer)
+          return !settledHead
+        }
+        const more = onBody(buffer.subarray(0, n), buffer)
+        // Handed to the idle pool: it keeps reading, to notice the server closing it.
+        return more || !owns()
+      },
+      error: broken,
+      end: () => {
+        if (bodyDone || failure) return
+        if (settledHead && framing.kind === 'close') return finish()
+        broken(
+          connectionError(
+            settledHead
+              ? `${target.href}: the connection closed before the body's end`
+              : `${target.href}: the connection closed before an answer`,
+          ),
+        )
+      },
+      close: (hadError) => {
+        if (bodyDone || failure) return
+        if (settledHead && framing.kind === 'close' && !hadError) return finish()
+        broken(connectionError(`${target.href}: the connection closed`))
       },
     }
-    const socket: Socket =
-      target.protocol === 'https:'
-        ? tlsConnect({
-            ...options,
-            ...(isIP(host) ? {} : { servername: host }),
-            ...(ca ? { ca: [...rootCertificates, ...ca] } : {}),
-            ALPNProtocols: ['http/1.1'],
-          })
-        : netConnect(options)
-    socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+    const connection = kept ?? openConnection(target, host, port, ca, pool)
+    const { socket } = connection
+    connection.handlers = handlers
+    if (kept) {
+      socket.resume()
       socket.write(request)
-    })
-    socket.on('error', (error) => fail(error))
-    socket.on('end', () => {
-      if (bodyDone || failure) return
-      if (settledHead && framing.kind === 'close') return finish()
-      fail(
-        connectionError(
-          settledHead
-            ? `${target.href}: the connection closed before the body's end`
-            : `${target.href}: the connection closed before an answer`,
-        ),
-      )
-    })
-    socket.on('close', (hadError) => {
-      if (bodyDone || failure) return
-      if (settledHead && framing.kind === 'close' && !hadError) return finish()
-      fail(connectionError(`${target.href}: the connection closed`))
-    })
+    } else {
+      socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+        socket.write(request)
+      })
+    }
   })
+}
+
+/** A new connection (TLS for https:) whose reads and events go to its current handlers. */
+function openConnection(
+  target: URL,
+  host: string,
+  port: number,
+  ca: string[] | undefined,
+  buffers: Buffer[],
+): Connection {
+  const options = {
+    host,
+    port,
+    onread: {
+      // Shared memory, so the hashing thread reads the chunks where they are.
+      buffer: () => buffers.pop() ?? Buffer.from(new SharedArrayBuffer(CHUNK)),
+      callback: (n: number, buffer: Buffer): boolean => connection.handlers.read(n, buffer),
+    },
+  }
+  const socket: Socket =
+    target.protocol === 'https:'
+      ? tlsConnect({
+          ...options,
+          ...(isIP(host) ? {} : { servername: host }),
+          ...(ca ? { ca: [...rootCertificates, ...ca] } : {}),
+          ALPNProtocols: ['http/1.1'],
+        })
+      : netConnect(options)
+  const connection: Connection = { socket, buffers, handlers: UNUSED }
+  socket.on('error', (error) => connection.handlers.error(error))
+  socket.on('end', () => connection.handlers.end())
+  socket.on('close', (hadError) => connection.handlers.close(hadError))
+  return connection
+}
+
+/** The handlers of a connection before its first request takes it. */
+const UNUSED: ConnectionHandlers = {
+  read: () => false,
+  end: () => undefined,
+  close: () => undefined,
+  error: () => undefined,
 }
 
 interface ParsedHead {
   status: number
   statusText: string
   headers: Map<string, string>
+  /** HTTP/1.1 without `connection: close`: the connection may carry another request. */
+  keepAlive: boolean
 }
 
 /** A field line (RFC 9110 §5): a token, a colon, then only visible characters, spaces and tabs. */
@@ -484,10 +662,10 @@ function parseHead(text: string, url: string): ParsedHead | Error {
   const lines = text.split('\r\n')
   if (lines.some((line) => line.includes('\n'))) return bareLfError(url)
   const [statusLine = '', ...headerLines] = lines
-  const match = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine)
+  const match = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(statusLine)
   if (!match) return new BadAnswerError(`${url}: not an HTTP/1.1 answer`, 'HPE_INVALID_CONSTANT')
-  const status = Number(match[1])
-  const statusText = match[2] ?? ''
+  const status = Number(match[2])
+  const statusText = match[3] ?? ''
   const wrong =
     status < 100 || status > 599
       ? `status ${status} is not an HTTP status`
@@ -520,7 +698,9 @@ function parseHead(text: string, url: string): ParsedHead | Error {
       before === undefined || name === 'content-length' ? value : `${before}, ${value}`,
     )
   }
-  return { status, statusText, headers }
+  const options = (headers.get('connection') ?? '').toLowerCase().split(',')
+  const keepAlive = match[1] === '1' && !options.some((option) => option.trim() === 'close')
+  return { status, statusText, headers, keepAlive }
 }
 
 /** Strips spaces and tabs from both ends; String#trim would strip a no-break space too. */
@@ -580,6 +760,8 @@ class ChunkedDecoder {
   private state: 'size' | 'data' | 'data-end' | 'trailer' | 'done' = 'size'
   private line = ''
   private left = 0
+  /** Bytes the last feed held after the body's end. */
+  after = 0
 
   constructor(url: string) {
     this.url = url
@@ -627,6 +809,7 @@ class ChunkedDecoder {
         this.state = 'size'
       } else if (line === '') this.state = 'done'
     }
+    if (this.state === 'done') this.after = bytes.length - i
     return this.state === 'done'
   }
 }

@@ -5,15 +5,24 @@ import type { BlobGet } from '../blob-get.ts'
 /** Servers the blob reader's tests started; closeServers() closes them after each test. */
 export const servers: (Server | NetServer)[] = []
 
+/** The connections each server accepted: a client may keep one open after its answer. */
+const accepted = new WeakMap<Server | NetServer, Set<Socket>>()
+
 export async function closeServers(): Promise<void> {
   for (const server of servers.splice(0)) {
-    ;(server as Server).closeAllConnections?.()
+    for (const socket of accepted.get(server) ?? []) socket.destroy()
     await new Promise((resolve) => server.close(resolve))
   }
 }
 
 export async function listen(server: Server | NetServer, protocol = 'http'): Promise<string> {
   servers.push(server)
+  const sockets = new Set<Socket>()
+  accepted.set(server, sockets)
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }
   return `${protocol}://127.0.0.1:${port}`
