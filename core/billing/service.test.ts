@@ -992,6 +992,56 @@ describe('core/billing/service against hostile requests', () => {
     expect(status).toBe(400)
     expect((await s.store.counts()).events).toBe(0)
   })
+
+  it('issues nothing for a paid session without an id, and reverses nothing for a refund naming no charge', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { log: (line) => lines.push(line) } })
+    const { id: _, ...noId } = paidSession()
+    expect((await s.deliver(stripeEvent('checkout.session.completed', noId))).status).toBe(200)
+    expect((await s.store.counts()).licences).toBe(0)
+    expect((await s.store.licence(licenceIdFor('undefined')))?.id).toBeUndefined()
+    expect(lines.join('\n')).toContain('session without an id')
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const refund = await s.deliver(
+      stripeEvent('charge.refunded', { object: 'charge', payment_intent: 'pi_test_1' }),
+    )
+    expect(refund.status).toBe(200)
+    // Revoked all the same; Stripe is not asked about a charge called "undefined".
+    expect((await s.store.licence(LICENCE_ID))?.revoked).toBe(true)
+    expect(s.calls).toEqual([])
+    expect(lines.join('\n')).toContain('no charge: no transfer to reverse')
+  })
+
+  it('reverses the transfer of a dispute whose charge is expanded', async () => {
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    await s.deliver(
+      stripeEvent('charge.dispute.created', {
+        object: 'dispute',
+        charge: { id: 'ch_9', object: 'charge' },
+        payment_intent: 'pi_test_1',
+      }),
+    )
+    expect(s.calls.map((c) => c.path)).toEqual([
+      '/v1/charges/ch_9',
+      '/v1/transfers/tr_of_ch_9/reversals',
+    ])
+  })
+
+  it('refuses an event whose created time is not a time, storing nothing', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { log: (line) => lines.push(line) } })
+    for (const created of ['soon', 1e20, -5, 1.5]) {
+      const event = { ...stripeEvent('checkout.session.completed', paidSession()), created }
+      const answer = await s.deliver(event)
+      expect(answer.status).toBe(400)
+      expect(await answer.json()).toMatchObject({
+        error: { code: 'licence/bad-webhook', message: 'the event has no valid created time' },
+      })
+    }
+    expect(await s.store.counts()).toEqual({ events: 0, licences: 0, usage: 0 })
+    expect(lines).toEqual([])
+  })
 })
 
 describe('core/billing/service on a full SQLite disk', () => {

@@ -175,17 +175,13 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       // would fail at Stripe on every retry.
       if (before?.revoked)
         log(`${event.id} ${event.type}: payment already revoked, its transfer reversed then`)
-      else if (effect.revoke) {
-        const object = event.data.object
-        const charge =
-          event.type === 'charge.refunded' ? String(object.id) : String(object.charge ?? '')
-        const transfer = typeof object.transfer === 'string' ? object.transfer : undefined
+      else if (effect.revoke?.charge) {
+        const { charge, transfer } = effect.revoke
         // Keyed by the charge, not the event: a refund and a dispute of one
         // charge handled at once on two instances (both finding it not yet
         // revoked) send one reversal, the second answered from Stripe's
         // idempotency record instead of refused as already reversed.
-        if (charge)
-          await options.calls.reverseTransfer({ charge, transfer }, `agora-reversal-${charge}`)
+        await options.calls.reverseTransfer({ charge, transfer }, `agora-reversal-${charge}`)
       }
       const outcome = await storeWrite(() => options.store.recordEvent(event, effect, now()))
       return json(res, 200, { received: true, duplicate: outcome === 'duplicate' })
