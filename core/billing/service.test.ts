@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -39,6 +40,49 @@ async function perQueryLicence(h: Harness): Promise<string> {
 }
 
 const isMeterEvent = (call: StripeCall) => call.path === '/v1/billing/meter_events'
+
+/**
+ * Writes `head` (and `body`, or `stream` bytes of spaces in chunks as the
+ * server takes them) on one connection and resolves, once the server closes it, with
+ * what came back and how many body bytes the server took.
+ */
+function exchange(
+  url: string,
+  head: string,
+  options: { body?: string; stream?: number } = {},
+): Promise<{ answer: string; sent: number }> {
+  const { port, hostname } = new URL(url)
+  return new Promise((done) => {
+    const socket = connect(Number(port), hostname)
+    let answer = ''
+    let sent = 0
+    socket.on('data', (data) => {
+      answer += String(data)
+    })
+    socket.on('error', () => undefined)
+    socket.on('close', () => done({ answer, sent }))
+    socket.write(head)
+    if (options.body) socket.write(options.body)
+    // Chunked: 64 KiB of spaces a chunk.
+    const chunk = Buffer.concat([
+      Buffer.from('10000\r\n'),
+      Buffer.alloc(64 * 1024, 0x20),
+      Buffer.from('\r\n'),
+    ])
+    const pump = (): void => {
+      while (sent < (options.stream ?? 0) && !socket.destroyed) {
+        sent += 64 * 1024
+        if (!socket.write(chunk)) return void socket.once('drain', pump)
+      }
+    }
+    pump()
+  })
+}
+
+/** The JSON body of a raw HTTP/1.1 answer (chunked or not). */
+function bodyOf(answer: string): { error: { code: string; message: string; hint: string } } {
+  return JSON.parse(/\{.*\}/s.exec(answer)?.[0] ?? 'null')
+}
 
 /** A Stripe error answer. */
 const stripeError = (status: number, type: string, message: string) =>
@@ -969,10 +1013,13 @@ describe('core/billing/service against hostile requests', () => {
     expect(urls.map((u) => u.sha256)).toEqual([PAID_SHA])
   })
 
-  it('answers a body over 1 MiB with 400 while it streams in, and stores nothing', async () => {
+  it('answers a body over 1 MiB with 413 while it streams in, and stores nothing', async () => {
     const s = await start()
     const status = await new Promise<number | string>((done) => {
-      const req = request(`${s.url}/stripe/webhook`, { method: 'POST' })
+      const req = request(`${s.url}/stripe/webhook`, {
+        method: 'POST',
+        headers: { 'stripe-signature': 't=1,v1=00' },
+      })
       req.on('response', (res) => {
         res.resume()
         done(res.statusCode ?? 0)
@@ -989,8 +1036,62 @@ describe('core/billing/service against hostile requests', () => {
       }
       pump()
     })
-    expect(status).toBe(400)
+    expect(status).toBe(413)
     expect((await s.store.counts()).events).toBe(0)
+  })
+
+  it('closes the connection of a body over 1 MiB instead of reading the rest', async () => {
+    const s = await start()
+    // 64 MiB offered without a length: the server stops taking it soon after the first MiB.
+    const streamed = await exchange(
+      s.url,
+      'POST /usage HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n',
+      { stream: 64 * 1024 * 1024 },
+    )
+    expect(streamed.answer).toMatch(/^HTTP\/1\.1 413 /)
+    expect(streamed.answer).toMatch(/connection: close/i)
+    expect(bodyOf(streamed.answer).error.code).toBe('licence/too-large')
+    expect(streamed.sent).toBeLessThan(64 * 1024 * 1024)
+    // A declared length over the cap is refused before a byte of the body is read.
+    const declared = await exchange(
+      s.url,
+      'POST /stripe/webhook HTTP/1.1\r\nHost: x\r\nStripe-Signature: t=1,v1=00\r\nContent-Length: 100000000000\r\n\r\n',
+    )
+    expect(declared.answer).toMatch(/^HTTP\/1\.1 413 /)
+    expect(bodyOf(declared.answer).error).toMatchObject({
+      code: 'licence/too-large',
+      hint: expect.stringContaining('as the service sent it'),
+    })
+  })
+
+  it('answers a body that trickles in with 408 and closes its connection, storing nothing', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { bodyTimeoutMs: 200, log: (line) => lines.push(line) } })
+    const event = JSON.stringify(stripeEvent('checkout.session.completed', paidSession()))
+    const { answer } = await exchange(
+      s.url,
+      `POST /stripe/webhook HTTP/1.1\r\nHost: x\r\nStripe-Signature: t=1,v1=00\r\nContent-Length: ${event.length}\r\n\r\n`,
+      { body: event.slice(0, 10) },
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+    expect(answer).toMatch(/connection: close/i)
+    expect(bodyOf(answer).error.code).toBe('licence/too-slow')
+    expect((await s.store.counts()).events).toBe(0)
+    expect(lines).toEqual([])
+  })
+
+  it('refuses an unsigned webhook before reading its body', async () => {
+    const s = await start()
+    // The body is announced and never sent: only a refusal that does not wait for it answers.
+    const { answer } = await exchange(
+      s.url,
+      'POST /stripe/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n',
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect(bodyOf(answer).error).toMatchObject({
+      code: 'licence/bad-webhook',
+      message: 'the Stripe-Signature header is missing',
+    })
   })
 
   it('issues nothing for a paid session without an id, and reverses nothing for a refund naming no charge', async () => {

@@ -21,7 +21,7 @@ import type { LicenceStore, RateLimit } from './store.ts'
 import type { StripeCalls } from './stripe-calls.ts'
 import { hashClaim, type ItemCatalog, planEvent } from './stripe-events.ts'
 import { checkBlobUrl, signBlobUrl } from './url-signing.ts'
-import { verifyWebhook } from './webhook.ts'
+import { requireSignatureHeader, verifyWebhook } from './webhook.ts'
 
 export interface LicenceServiceOptions {
   store: LicenceStore
@@ -45,6 +45,8 @@ export interface LicenceServiceOptions {
   rateLimit?: RateLimit
   /** How the background sender of meter events paces itself. */
   meter?: MeterReporterSettings
+  /** How long a request body may take to arrive; default 15 s. */
+  bodyTimeoutMs?: number
   now?: () => Date
   log?: (line: string) => void
 }
@@ -62,6 +64,7 @@ export interface LicenceHandler {
 }
 
 const MAX_BODY = 1024 * 1024
+const BODY_TIMEOUT_MS = 15_000
 const RATE_LIMIT: RateLimit = { perSecond: 5, burst: 20 }
 
 /** HTTP statuses of the codes a client can cause; everything else is a 500. */
@@ -73,6 +76,8 @@ const STATUS: Partial<Record<LicenceCode, number>> = {
   'licence/future-issued': 400,
   'licence/bad-webhook': 400,
   'licence/bad-request': 400,
+  'licence/too-large': 413,
+  'licence/too-slow': 408,
   'licence/wrong-type': 400,
   'licence/expired': 403,
   'licence/revoked': 403,
@@ -98,6 +103,7 @@ const STATUS: Partial<Record<LicenceCode, number>> = {
  */
 export function createLicenceHandler(options: LicenceServiceOptions): LicenceHandler {
   const now = options.now ?? (() => new Date())
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS
   const log = options.log ?? (() => undefined)
   const meter = startMeterReporter({
     store: options.store,
@@ -152,13 +158,17 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
   const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://service')
     const path = url.pathname
+    const readJson = async () => jsonObjectOf(await readBody(req, bodyTimeoutMs))
     if (req.method === 'POST' && path === '/stripe/webhook') {
-      const raw = await readBody(req)
-      const header = req.headers['stripe-signature']
+      const signature = req.headers['stripe-signature']
+      const header = Array.isArray(signature) ? signature[0] : signature
+      // Refused before its body is read: unsigned requests cost no memory.
+      requireSignatureHeader(header)
+      const raw = await readBody(req, bodyTimeoutMs)
       const event = verifyWebhook(
         options.stripe,
         raw,
-        Array.isArray(header) ? header[0] : header,
+        header,
         options.webhookSecret,
         now().getTime() / 1000,
       )
@@ -212,7 +222,7 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       return
     }
     if (req.method === 'POST' && path === '/downloads') {
-      const body = await readJson(req)
+      const body = await readJson()
       const { payload } = await licenceOf(body)
       // Once each: a body repeating one hash must not buy a URL per repeat.
       const asked = [...new Set(Array.isArray(body.files) ? body.files.map(String) : payload.files)]
@@ -263,7 +273,7 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       return
     }
     if (req.method === 'POST' && path === '/usage') {
-      const body = await readJson(req)
+      const body = await readJson()
       const { payload } = signedLicenceOf(body)
       if (payload.type !== 'per-query') {
         throw new AgoraError('licence/wrong-type', `${payload.id} is a ${payload.type} licence`, {
@@ -346,6 +356,8 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
         )
       }
       if (res.headersSent) return void res.destroy()
+      // The rest of a body too large or too slow is not read: the connection closes.
+      if (status === 413 || status === 408) res.setHeader('connection', 'close')
       json(res, status, {
         error: {
           code,
@@ -378,21 +390,57 @@ function sameHex(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) {
-      throw new AgoraError('licence/bad-request', 'the body is over 1 MiB', { hint: 'send less' })
+/**
+ * The request's body, at most MAX_BODY bytes within `timeoutMs`: a body
+ * declared or found larger, or one that trickles in, is refused as soon as
+ * that is known, so no request holds memory or a connection for long.
+ */
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new AgoraError('licence/too-large', 'the body is over 1 MiB', {
+      hint: LICENCE_CODES['licence/too-large'].hint,
+    })
+  if (Number(req.headers['content-length']) > MAX_BODY) return Promise.reject(tooLarge())
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = (error: AgoraError) => {
+      clearTimeout(timer)
+      req.off('data', take)
+      req.pause()
+      fail(error)
     }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
+    const timer = setTimeout(
+      () =>
+        stop(
+          new AgoraError('licence/too-slow', `the body took over ${timeoutMs / 1000} s to arrive`, {
+            hint: LICENCE_CODES['licence/too-slow'].hint,
+          }),
+        ),
+      timeoutMs,
+    )
+    const take = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY) stop(tooLarge())
+      else chunks.push(chunk)
+    }
+    req.on('data', take)
+    req.once('end', () => {
+      clearTimeout(timer)
+      done(Buffer.concat(chunks))
+    })
+    // A client that hangs up mid-body: nothing to answer, nothing to log as a failure.
+    req.once('error', () =>
+      stop(
+        new AgoraError('licence/bad-request', 'the request was cut off before its end', {
+          hint: 'send the whole body',
+        }),
+      ),
+    )
+  })
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const raw = await readBody(req)
+function jsonObjectOf(raw: Buffer): Record<string, unknown> {
   try {
     const value = JSON.parse(raw.toString('utf8'))
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value
