@@ -1094,6 +1094,217 @@ describe('core/billing/service against hostile requests', () => {
     })
   })
 
+  it('answers a request target that is no URL with 400, not an internal error', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { log: (line) => lines.push(line) } })
+    const { answer } = await exchange(
+      s.url,
+      'GET http://[/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect(bodyOf(answer).error).toMatchObject({
+      code: 'licence/bad-request',
+      hint: 'send a path such as /licences/<id>',
+    })
+    expect(lines).toEqual([])
+  })
+
+  it('answers unknown paths 404 and other methods 405 with a hint, echoing nothing raw', async () => {
+    const s = await start()
+    const unknown = await fetch(`${s.url}/<script>alert(1)</script>`)
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers.get('x-content-type-options')).toBe('nosniff')
+    const text = await unknown.text()
+    expect(text).not.toContain('<script>')
+    expect(JSON.parse(text).error).toEqual({
+      code: 'licence/bad-request',
+      message: 'no route GET /%3Cscript%3Ealert(1)%3C/script%3E',
+      hint: expect.stringContaining('POST /usage'),
+    })
+    for (const method of ['HEAD', 'OPTIONS', 'PUT', 'DELETE']) {
+      const answer = await fetch(`${s.url}/licences/${LICENCE_ID}`, { method })
+      expect(answer.status).toBe(405)
+      expect(answer.headers.get('allow')).toBe('GET')
+    }
+    const usage = await fetch(`${s.url}/usage`)
+    expect(usage.status).toBe(405)
+    expect(usage.headers.get('allow')).toBe('POST')
+    expect(((await usage.json()) as { error: { hint: string } }).error.hint).toContain(
+      'GET /licences/{id}',
+    )
+    // Path tricks reach no route: an encoded slash, dot segments, another spelling of the id.
+    for (const path of [
+      `/licences%2F${LICENCE_ID}`,
+      `/licences/../licences/${LICENCE_ID.toUpperCase()}`,
+      `/licences/${LICENCE_ID}%00`,
+      `/licences/${LICENCE_ID}/`,
+    ]) {
+      const answer = await fetch(`${s.url}${path}`, {
+        headers: { authorization: 'Bearer cs_test_paid_1' },
+      })
+      expect(answer.status).toBe(404)
+    }
+  })
+
+  it('keeps a claim secret in the query out of the log of a failed request', async () => {
+    const lines: string[] = []
+    const s = await start({
+      service: { log: (line) => lines.push(line) },
+      wrapStore: (store) => ({
+        ...store,
+        licence: async () => {
+          throw new Error('connection refused')
+        },
+      }),
+    })
+    const answer = await fetch(`${s.url}/licences/${LICENCE_ID}?claim=cs_test_secret_claim`)
+    expect(answer.status).toBe(500)
+    expect(lines.join('\n')).toContain(`GET /licences/${LICENCE_ID}: Error: connection refused`)
+    expect(lines.join('\n')).not.toContain('cs_test_secret_claim')
+  })
+
+  it('answers claims with wrong, empty or huge secrets alike, and the right one only', async () => {
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    for (const header of [
+      'Bearer ',
+      'Bearer',
+      'Basic cs_test_paid_1',
+      `Bearer ${'c'.repeat(8000)}`,
+    ]) {
+      const answer = await fetch(`${s.url}/licences/${LICENCE_ID}`, {
+        headers: { authorization: header },
+      })
+      expect(answer.status).toBe(404)
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+        'licence/not-found',
+      )
+    }
+    expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=cs_test_paid_1%20`)).status).toBe(
+      404,
+    )
+    expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=`)).status).toBe(404)
+    expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=cs_test_paid_1`)).status).toBe(200)
+  })
+
+  it('hands out URLs for hashes in either case, and refuses files that are not a list of hashes', async () => {
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const licence = await (await claim(s)).text()
+    const upper = await post(s, '/downloads', { licence, files: [PAID_SHA.toUpperCase()] })
+    expect(upper.status).toBe(200)
+    const { urls } = (await upper.json()) as { urls: { sha256: string; url: string }[] }
+    expect(urls.map((u) => u.sha256)).toEqual([PAID_SHA])
+    for (const files of [PAID_SHA, [{}], [PAID_SHA, 42], [`${PAID_SHA}0`], { 0: PAID_SHA }, null]) {
+      const answer = await post(s, '/downloads', { licence, files })
+      expect(answer.status).toBe(400)
+      expect(((await answer.json()) as { error: { code: string; hint: string } }).error).toEqual({
+        code: 'licence/bad-request',
+        message: '"files" is not a list of SHA-256 hex digests',
+        hint: expect.stringContaining('leave "files" out'),
+      })
+    }
+    // Thousands of hashes the licence does not cover: one refusal, no URL.
+    const many = Array.from({ length: 5000 }, (_, k) =>
+      createHash('sha256').update(String(k)).digest('hex'),
+    )
+    const refused = await post(s, '/downloads', { licence, files: [PAID_SHA, ...many] })
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'licence/not-covered', message: expect.stringContaining('5000 files') },
+    })
+  })
+
+  it('serves a signed URL only at the spelling it signed', async () => {
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const licence = await (await claim(s)).text()
+    const answer = await post(s, '/downloads', { licence, files: [PAID_SHA] })
+    const { urls } = (await answer.json()) as { urls: { url: string }[] }
+    const signed = new URL((urls[0] as { url: string }).url)
+    const exp = signed.searchParams.get('exp') as string
+    const sig = signed.searchParams.get('sig') as string
+    const at = (path: string, query: string) => fetch(`${s.url}${path}?${query}`)
+    // The order of the parameters and an extra one do not change what was signed.
+    expect((await at(signed.pathname, `sig=${sig}&exp=${exp}&x=1`)).status).toBe(200)
+    const swapped = sig.replace(/[a-z]/, (c) => c.toUpperCase())
+    expect((await at(signed.pathname, `exp=${exp}&sig=${swapped}`)).status).toBe(403)
+    expect((await at(signed.pathname, `exp=${Number(exp) + 1}&sig=${sig}`)).status).toBe(403)
+    expect((await at(signed.pathname.toUpperCase(), signed.search.slice(1))).status).toBe(404)
+    // The same hash under another folder is not a URL the service wrote.
+    const folder = signed.pathname.replace(`/${PAID_SHA.slice(0, 2)}/`, '/00/')
+    expect((await at(folder, signed.search.slice(1))).status).toBe(404)
+  })
+
+  it('refuses hostile /usage bodies with a code and a hint, and counts nothing for them', async () => {
+    const s = await start()
+    const licence = await perQueryLicence(s)
+    const refusals: [unknown, string][] = [
+      [{ licence, identifier: '' }, 'licence/bad-request'],
+      [{ licence, identifier: 'a\u0000' }, 'licence/bad-request'],
+      [{ licence, identifier: 'q\u0430' }, 'licence/bad-request'],
+      [{ licence, identifier: 'q\u001b[2J' }, 'licence/bad-request'],
+      [{ licence, identifier: 'x'.repeat(900_000) }, 'licence/bad-request'],
+      [{ licence, identifier: ['a'] }, 'licence/bad-request'],
+      [{ licence, identifier: { toString: 'a' } }, 'licence/bad-request'],
+      [{ licence, identifier: 7 }, 'licence/bad-request'],
+      [{ licence: [licence], identifier: 'a' }, 'licence/bad-request'],
+      [{ licence: `${licence}x`, identifier: 'a' }, 'licence/malformed'],
+      // A duplicated key: the last one is the one read, and checked.
+      [
+        { licence: licence.replace(/\}\s*$/, ',"alg":"none"}'), identifier: 'a' },
+        'licence/wrong-alg',
+      ],
+    ]
+    for (const [body, code] of refusals) {
+      const answer = await post(s, '/usage', body)
+      expect(answer.status).toBe(400)
+      const { error } = (await answer.json()) as { error: { code: string; hint: string } }
+      expect(error.code).toBe(code)
+      expect(error.hint.length).toBeGreaterThan(10)
+    }
+    const raw = async (body: string, contentType = 'application/json') =>
+      fetch(`${s.url}/usage`, { method: 'POST', headers: { 'content-type': contentType }, body })
+    for (const body of [
+      '',
+      'null',
+      '[]',
+      '"licence"',
+      '['.repeat(500_000),
+      `{"licence":${'['.repeat(400_000)}`,
+      `{"__proto__":{"licence":${JSON.stringify(licence)},"identifier":"p"}}`,
+    ]) {
+      const answer = await raw(body)
+      expect(answer.status).toBe(400)
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+        'licence/bad-request',
+      )
+    }
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(0)
+    // Another licence's signature on this payload: refused as tampered.
+    await s.deliver(
+      stripeEvent(
+        'checkout.session.completed',
+        paidSession({
+          id: 'cs_other',
+          payment_intent: 'pi_other',
+          metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' },
+        }),
+      ),
+    )
+    const other = await (await claim(s, licenceIdFor('cs_other'), 'cs_other')).text()
+    const swapped = JSON.stringify({ ...JSON.parse(licence), sig: JSON.parse(other).sig })
+    const tampered = await post(s, '/usage', { licence: swapped, identifier: 'a' })
+    expect(((await tampered.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/tampered',
+    )
+    // The licence as an editor might have saved it counts like the original.
+    expect(
+      (await post(s, '/usage', { licence: `\uFEFF${licence}\r\n`, identifier: 'a' })).status,
+    ).toBe(200)
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(1)
+  })
+
   it('issues nothing for a paid session without an id, and reverses nothing for a refund naming no charge', async () => {
     const lines: string[] = []
     const s = await start({ service: { log: (line) => lines.push(line) } })

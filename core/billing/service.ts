@@ -66,6 +66,18 @@ export interface LicenceHandler {
 const MAX_BODY = 1024 * 1024
 const BODY_TIMEOUT_MS = 15_000
 const RATE_LIMIT: RateLimit = { perSecond: 5, burst: 20 }
+const SHA256 = /^[0-9a-fA-F]{64}$/
+
+/** What the service answers, for the 404 and 405 answers' hints and Allow headers. */
+const ROUTES = [
+  { method: 'POST', path: /^\/stripe\/webhook$/, name: 'POST /stripe/webhook' },
+  { method: 'GET', path: /^\/licences\/[^/]+$/, name: 'GET /licences/{id}' },
+  { method: 'POST', path: /^\/downloads$/, name: 'POST /downloads' },
+  { method: 'POST', path: /^\/usage$/, name: 'POST /usage' },
+  { method: 'GET', path: /^\/revocations$/, name: 'GET /revocations' },
+  { method: 'GET', path: /^\/healthz$/, name: 'GET /healthz' },
+  { method: 'GET', path: /^\/blobs\/sha256\/[^/]+\/[^/]+$/, name: 'GET /blobs/sha256/…' },
+]
 
 /** HTTP statuses of the codes a client can cause; everything else is a 500. */
 const STATUS: Partial<Record<LicenceCode, number>> = {
@@ -156,7 +168,7 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
   }
 
   const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://service')
+    const url = targetOf(req)
     const path = url.pathname
     const readJson = async () => jsonObjectOf(await readBody(req, bodyTimeoutMs))
     if (req.method === 'POST' && path === '/stripe/webhook') {
@@ -225,7 +237,7 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       const body = await readJson()
       const { payload } = await licenceOf(body)
       // Once each: a body repeating one hash must not buy a URL per repeat.
-      const asked = [...new Set(Array.isArray(body.files) ? body.files.map(String) : payload.files)]
+      const asked = [...new Set(body.files === undefined ? payload.files : hashesOf(body.files))]
       const outside = asked.filter((sha) => !payload.files.includes(sha))
       if (outside.length > 0) {
         throw new AgoraError(
@@ -248,9 +260,10 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       }
       return json(res, 200, { urls })
     }
-    const blobMatch = /^\/blobs\/sha256\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(path)
+    // Only the path signBlobUrl writes: the folder is the hash's first two digits.
+    const blobMatch = /^\/blobs\/sha256\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/.exec(path)
     if (req.method === 'GET' && blobMatch) {
-      const sha256 = blobMatch[1] as string
+      const sha256 = blobMatch[2] as string
       if (!checkBlobUrl(sha256, url.searchParams, options.urlKey, now().getTime() / 1000)) {
         throw new AgoraError(
           'licence/bad-url',
@@ -261,8 +274,15 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
         )
       }
       const info = await options.blobs.stat(sha256, { private: true })
-      if (!info)
-        return json(res, 404, { error: { code: 'licence/not-found', message: 'no such blob' } })
+      if (!info) {
+        return json(res, 404, {
+          error: {
+            code: 'licence/not-found',
+            message: 'the file is not in the store',
+            hint: 'tell the hub operator: a paid file the licence covers is missing from the store',
+          },
+        })
+      }
       const stream = await options.blobs.get(sha256, { private: true })
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
@@ -340,8 +360,17 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       const backlog = await options.store.meterBacklog().catch(() => null)
       return json(res, 200, { ok: true, meter: backlog })
     }
-    json(res, 404, {
-      error: { code: 'licence/bad-request', message: `no route ${req.method} ${path}` },
+    const allowed = ROUTES.filter((route) => route.path.test(path)).map((route) => route.method)
+    const otherMethod = allowed.length > 0 && !allowed.includes(req.method ?? '')
+    if (otherMethod) res.setHeader('allow', allowed.join(', '))
+    json(res, otherMethod ? 405 : 404, {
+      error: {
+        code: 'licence/bad-request',
+        message: otherMethod
+          ? `${path} answers ${allowed.join(', ')} only`
+          : `no route ${req.method} ${path}`,
+        hint: `the service answers ${ROUTES.map((route) => route.name).join(', ')}`,
+      },
     })
   }
 
@@ -351,8 +380,10 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       const status = STATUS[code as LicenceCode] ?? 500
       if (status >= 500) {
         const cause = (error as Error)?.cause
+        // The path only: a query may hold a claim secret or a URL signature.
+        const path = URL.parse(req.url ?? '/', 'http://service')?.pathname ?? '(no path)'
         log(
-          `${req.method} ${req.url}: ${String((error as Error)?.stack ?? error)}${cause ? `\ncaused by: ${String((cause as Error).stack ?? cause)}` : ''}`,
+          `${req.method} ${path}: ${String((error as Error)?.stack ?? error)}${cause ? `\ncaused by: ${String((cause as Error).stack ?? cause)}` : ''}`,
         )
       }
       if (res.headersSent) return void res.destroy()
@@ -450,8 +481,31 @@ function jsonObjectOf(raw: Buffer): Record<string, unknown> {
   })
 }
 
+/** The request's target as a URL; a target that is none (`http://[`) is the client's error. */
+function targetOf(req: IncomingMessage): URL {
+  const url = URL.parse(req.url ?? '/', 'http://service')
+  if (url) return url
+  throw new AgoraError('licence/bad-request', 'the request target is not a URL path', {
+    hint: 'send a path such as /licences/<id>',
+  })
+}
+
+/** `files` of a /downloads body: SHA-256 hex digests, in either case. */
+function hashesOf(files: unknown): string[] {
+  if (Array.isArray(files) && files.every((f) => typeof f === 'string' && SHA256.test(f))) {
+    return files.map((f: string) => f.toLowerCase())
+  }
+  throw new AgoraError('licence/bad-request', '"files" is not a list of SHA-256 hex digests', {
+    hint: 'send {"licence": "…", "files": ["<sha256>", …]}, or leave "files" out for every file the licence covers',
+  })
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  })
   res.end(JSON.stringify(body))
 }
 
