@@ -851,6 +851,44 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     expect((await s.store.counts()).usage).toBe(2)
   })
 
+  it('counts exactly up to the limit through two instances at once, losing no count', async (t) => {
+    if (skip()) return t.skip()
+    const [one, two] = await backend.openShared()
+    const service = {
+      catalog: (async (item, version) => {
+        const found = await catalog(item, version)
+        return found && { ...found, queryLimit: 7 }
+      }) as typeof catalog,
+      rateLimit: { perSecond: 1000, burst: 1000 },
+    }
+    const a = await startService(one, { service })
+    const b = await startService(two, { service: { ...service, signer: a.signer, keys: a.keys } })
+    try {
+      const licence = await perQueryLicence(a)
+      // 30 fresh identifiers and each of 10 sent twice, alternately at each instance, all at once.
+      const identifiers = Array.from({ length: 50 }, (_, k) => `q${k < 30 ? k : k % 10}`)
+      const answers = await Promise.all(
+        identifiers.map(async (identifier, k) => {
+          const answer = await post(k % 2 === 0 ? a : b, '/usage', { licence, identifier })
+          return { status: answer.status, body: (await answer.json()) as { used?: number } }
+        }),
+      )
+      expect(answers.every((x) => x.status === 200 || x.status === 402)).toBe(true)
+      const counted = answers.filter((x) => (x.body as { counted?: boolean }).counted === true)
+      // Each count its own number, 1 to 7: none over the limit, none lost to a race.
+      expect(counted.map((x) => x.body.used).sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual([
+        1, 2, 3, 4, 5, 6, 7,
+      ])
+      expect((await a.store.licence(LICENCE_ID))?.used).toBe(7)
+      expect((await b.store.counts()).usage).toBe(7)
+      await Promise.all([a.meter.flush(), b.meter.flush()])
+      expect([...a.metered(), ...b.metered()]).toHaveLength(7)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('holds the rate limit across two instances sharing the database', async (t) => {
     if (skip()) return t.skip()
     const [one, two] = await backend.openShared()
