@@ -79,6 +79,20 @@ function exchange(
   })
 }
 
+/** The store, recording the name of every method called on it into `used`. */
+function spyOn(store: LicenceStore, used: string[]): LicenceStore {
+  return new Proxy(store, {
+    get: (target, name, receiver) => {
+      const value = Reflect.get(target, name, receiver)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        used.push(String(name))
+        return value.apply(target, args)
+      }
+    },
+  })
+}
+
 /** The JSON body of a raw HTTP/1.1 answer (chunked or not). */
 function bodyOf(answer: string): { error: { code: string; message: string; hint: string } } {
   return JSON.parse(/\{.*\}/s.exec(answer)?.[0] ?? 'null')
@@ -1104,7 +1118,11 @@ describe('core/billing/service against hostile requests', () => {
 
   it('answers a body that trickles in with 408 and closes its connection, storing nothing', async () => {
     const lines: string[] = []
-    const s = await start({ service: { bodyTimeoutMs: 200, log: (line) => lines.push(line) } })
+    const used: string[] = []
+    const s = await start({
+      service: { bodyTimeoutMs: 200, log: (line) => lines.push(line) },
+      wrapStore: (store) => spyOn(store, used),
+    })
     const event = JSON.stringify(stripeEvent('checkout.session.completed', paidSession()))
     const { answer } = await exchange(
       s.url,
@@ -1116,6 +1134,29 @@ describe('core/billing/service against hostile requests', () => {
     expect(bodyOf(answer).error.code).toBe('licence/too-slow')
     expect((await s.store.counts()).events).toBe(0)
     expect(lines).toEqual([])
+    // The body is read before the store is asked anything: a slow one holds no database connection.
+    expect(used.filter((name) => name !== 'claimMeterEvents')).toEqual([])
+  })
+
+  it('refuses signature headers with many or huge v1 entries', async () => {
+    const s = await start()
+    const event = stripeEvent('checkout.session.completed', paidSession())
+    const t = Math.floor(Date.now() / 1000)
+    const many = `t=${t},${Array.from({ length: 1000 }, (_, k) => `v1=${k.toString(16).padStart(64, '0')}`).join(',')}`
+    const answers = [
+      await s.deliver(event, { header: many.slice(0, 15_000) }),
+      await s.deliver(event, { header: `t=${t},v1=${'a'.repeat(15_000)}` }),
+      await s.deliver(event, { header: `t=${t},v0=${'a'.repeat(64)}` }),
+    ]
+    for (const answer of answers) {
+      expect(answer.status).toBe(400)
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+        'licence/bad-webhook',
+      )
+    }
+    // Past Node's 16 KiB of headers: refused before the service sees it.
+    expect((await s.deliver(event, { header: `t=${t},v1=${'a'.repeat(20_000)}` })).status).toBe(431)
+    expect((await s.store.counts()).events).toBe(0)
   })
 
   it('refuses an unsigned webhook before reading its body', async () => {
@@ -1202,7 +1243,8 @@ describe('core/billing/service against hostile requests', () => {
   })
 
   it('answers claims with wrong, empty or huge secrets alike, and the right one only', async () => {
-    const s = await start()
+    const used: string[] = []
+    const s = await start({ wrapStore: (store) => spyOn(store, used) })
     await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
     for (const header of [
       'Bearer ',
@@ -1221,7 +1263,11 @@ describe('core/billing/service against hostile requests', () => {
     expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=cs_test_paid_1%20`)).status).toBe(
       404,
     )
+    used.length = 0
     expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=`)).status).toBe(404)
+    expect((await fetch(`${s.url}/licences/${LICENCE_ID}`)).status).toBe(404)
+    // Without a claim the store is not asked.
+    expect(used.filter((name) => name === 'licence')).toEqual([])
     expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=cs_test_paid_1`)).status).toBe(200)
   })
 

@@ -212,7 +212,8 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
     if (req.method === 'GET' && licenceMatch) {
       const auth = req.headers.authorization
       const claim = auth?.startsWith('Bearer ') ? auth.slice(7) : url.searchParams.get('claim')
-      const stored = await options.store.licence(licenceMatch[1] as string)
+      // No claim, no database read: requests without one cost the store nothing.
+      const stored = claim ? await options.store.licence(licenceMatch[1] as string) : undefined
       // One answer for "no such licence" and "wrong claim": the id alone reveals nothing.
       if (!stored || !claim || !stored.claimHash || !sameHex(stored.claimHash, hashClaim(claim))) {
         throw new AgoraError('licence/not-found', 'no licence with this id and claim', {
