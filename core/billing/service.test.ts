@@ -1299,8 +1299,29 @@ describe('core/billing/service against hostile requests', () => {
     })
   })
 
-  it('serves a signed URL only at the spelling it signed', async () => {
-    const s = await start()
+  it('holds one rate limit for a licence however many connections, identifiers and spellings', async () => {
+    const s = await start({
+      service: { catalog: roomyCatalog, rateLimit: { perSecond: 0.01, burst: 3 } },
+    })
+    const licence = await perQueryLicence(s)
+    // Twenty at once, each its own connection, identifier and padding of the licence text.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, k) =>
+        fetch(`${s.url}/usage`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: JSON.stringify({ licence: `${licence}${' '.repeat(k)}`, identifier: `q${k}` }),
+        }),
+      ),
+    )
+    const statuses = answers.map((answer) => answer.status).sort()
+    expect(statuses).toEqual([...Array(3).fill(200), ...Array(17).fill(429)])
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(3)
+  })
+
+  it('serves a signed URL only at the spelling it signed, and not once it expired', async () => {
+    let ahead = 0
+    const s = await start({ service: { now: () => new Date(Date.now() + ahead) } })
     await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
     const licence = await (await claim(s)).text()
     const answer = await post(s, '/downloads', { licence, files: [PAID_SHA] })
@@ -1318,6 +1339,13 @@ describe('core/billing/service against hostile requests', () => {
     // The same hash under another folder is not a URL the service wrote.
     const folder = signed.pathname.replace(`/${PAID_SHA.slice(0, 2)}/`, '/00/')
     expect((await at(folder, signed.search.slice(1))).status).toBe(404)
+    // Five minutes on, the same URL is refused.
+    ahead = 301_000
+    const expired = await fetch(signed)
+    expect(expired.status).toBe(403)
+    expect(((await expired.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/bad-url',
+    )
   })
 
   it('refuses hostile /usage bodies with a code and a hint, and counts nothing for them', async () => {
@@ -1382,6 +1410,12 @@ describe('core/billing/service against hostile requests', () => {
     expect(((await tampered.json()) as { error: { code: string } }).error.code).toBe(
       'licence/tampered',
     )
+    // One identifier on two licences: each counts its own.
+    expect(await (await post(s, '/usage', { licence: other, identifier: 'a' })).json()).toEqual({
+      counted: true,
+      used: 1,
+      limit: 2,
+    })
     // The licence as an editor might have saved it counts like the original.
     expect(
       (await post(s, '/usage', { licence: `\uFEFF${licence}\r\n`, identifier: 'a' })).status,
