@@ -1319,6 +1319,48 @@ describe('core/billing/service against hostile requests', () => {
     expect((await s.store.licence(LICENCE_ID))?.used).toBe(3)
   })
 
+  it("lets no more than a burst of one licence's counts wait on the store at once", async () => {
+    let release = () => {}
+    const held = new Promise<void>((done) => {
+      release = done
+    })
+    let asked = 0
+    const s = await start({
+      service: { catalog: roomyCatalog, rateLimit: { perSecond: 1000, burst: 3 } },
+      wrapStore: (store) => ({
+        ...store,
+        countUsage: async (...args) => {
+          asked += 1
+          await held
+          return store.countUsage(...args)
+        },
+      }),
+    })
+    const licence = await perQueryLicence(s)
+    const answered: number[] = []
+    const all = Array.from({ length: 7 }, (_, k) =>
+      post(s, '/usage', { licence, identifier: `q${k}` }).then((answer) => {
+        answered.push(answer.status)
+        return answer
+      }),
+    )
+    // While the store holds three, the other four are refused without reaching it.
+    await vi.waitFor(() => expect(answered).toHaveLength(4))
+    expect(answered).toEqual([429, 429, 429, 429])
+    expect(asked).toBe(3)
+    const refused = (await Promise.race(all)) as Response
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/rate-limited',
+    )
+    release()
+    await Promise.all(all)
+    expect(answered.filter((status) => status === 200)).toHaveLength(3)
+    // Once they are done, the licence counts again.
+    expect((await post(s, '/usage', { licence, identifier: 'q9' })).status).toBe(200)
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(4)
+  })
+
   it('serves a signed URL only at the spelling it signed, and not once it expired', async () => {
     let ahead = 0
     const s = await start({ service: { now: () => new Date(Date.now() + ahead) } })

@@ -127,6 +127,8 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
   let revocationCache: { revision: number; text: string } | undefined
   // A buyer sends the same licence with every query: its signature is checked once.
   const verify = licenceVerifier(options.keys)
+  /** Per licence, the /usage counts of this instance waiting on the store. */
+  const counting = new Map<string, number>()
 
   const revocationList = async (): Promise<string> => {
     const { revision, ids } = await options.store.revocations()
@@ -312,11 +314,28 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
           },
         )
       }
+      const rate = options.rateLimit ?? RATE_LIMIT
+      // The shared limiter runs under the licence's row lock: a flood on one
+      // licence would queue every pooled connection behind that lock before
+      // it refused any. So no more than a burst of one licence's counts wait
+      // on the store at once here; the rest are refused without asking it.
+      const waiting = counting.get(payload.id) ?? 0
+      if (waiting >= rate.burst) {
+        res.setHeader('retry-after', '1')
+        throw new AgoraError('licence/rate-limited', `too many queries for ${payload.id} at once`, {
+          hint: LICENCE_CODES['licence/rate-limited'].hint,
+        })
+      }
+      counting.set(payload.id, waiting + 1)
       // Known, not revoked, within the rate and the limit: one store call
       // (one statement on PostgreSQL), the limiter shared by every instance.
       const result = await storeWrite(() =>
-        options.store.countUsage(payload.id, identifier, now(), options.rateLimit ?? RATE_LIMIT),
-      )
+        options.store.countUsage(payload.id, identifier, now(), rate),
+      ).finally(() => {
+        const left = (counting.get(payload.id) ?? 1) - 1
+        if (left > 0) counting.set(payload.id, left)
+        else counting.delete(payload.id)
+      })
       if (result.status === 'unknown') {
         throw new AgoraError('licence/not-found', `${payload.id} is not known to this service`, {
           hint: LICENCE_CODES['licence/not-found'].hint,
