@@ -1159,6 +1159,37 @@ describe('core/billing/service against hostile requests', () => {
     expect((await s.store.counts()).events).toBe(0)
   })
 
+  it('answers pipelined requests in order, and none hidden in a refused body', async () => {
+    const s = await start()
+    const healthz = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+    const { answer } = await exchange(
+      s.url,
+      `${healthz}GET /revocations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    )
+    expect(answer.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200'])
+    expect(answer.indexOf('"ok":true')).toBeLessThan(answer.indexOf('"alg":"ed25519"'))
+    // Requests inside a body over the cap are never read as requests of their own.
+    const hidden = healthz.repeat(60_000)
+    const smuggled = await exchange(
+      s.url,
+      `POST /usage HTTP/1.1\r\nHost: x\r\nContent-Length: ${hidden.length}\r\n\r\n`,
+      { body: hidden },
+    )
+    expect(smuggled.answer.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 413'])
+  })
+
+  it('records an event of a type it does not handle, and changes nothing else', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { log: (line) => lines.push(line) } })
+    const answer = await s.deliver(
+      stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }),
+    )
+    expect(await answer.json()).toEqual({ received: true, duplicate: false })
+    expect(await s.store.counts()).toEqual({ events: 1, licences: 0, usage: 0 })
+    expect(lines.join('\n')).toContain('customer.created: not handled: customer.created')
+    expect(s.calls).toEqual([])
+  })
+
   it('refuses an unsigned webhook before reading its body', async () => {
     const s = await start()
     // The body is announced and never sent: only a refusal that does not wait for it answers.
