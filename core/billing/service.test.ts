@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -39,6 +40,63 @@ async function perQueryLicence(h: Harness): Promise<string> {
 }
 
 const isMeterEvent = (call: StripeCall) => call.path === '/v1/billing/meter_events'
+
+/**
+ * Writes `head` (and `body`, or `stream` bytes of spaces in chunks as the
+ * server takes them) on one connection and resolves, once the server closes it, with
+ * what came back and how many body bytes the server took.
+ */
+function exchange(
+  url: string,
+  head: string,
+  options: { body?: string; stream?: number } = {},
+): Promise<{ answer: string; sent: number }> {
+  const { port, hostname } = new URL(url)
+  return new Promise((done) => {
+    const socket = connect(Number(port), hostname)
+    let answer = ''
+    let sent = 0
+    socket.on('data', (data) => {
+      answer += String(data)
+    })
+    socket.on('error', () => undefined)
+    socket.on('close', () => done({ answer, sent }))
+    socket.write(head)
+    if (options.body) socket.write(options.body)
+    // Chunked: 64 KiB of spaces a chunk.
+    const chunk = Buffer.concat([
+      Buffer.from('10000\r\n'),
+      Buffer.alloc(64 * 1024, 0x20),
+      Buffer.from('\r\n'),
+    ])
+    const pump = (): void => {
+      while (sent < (options.stream ?? 0) && !socket.destroyed) {
+        sent += 64 * 1024
+        if (!socket.write(chunk)) return void socket.once('drain', pump)
+      }
+    }
+    pump()
+  })
+}
+
+/** The store, recording the name of every method called on it into `used`. */
+function spyOn(store: LicenceStore, used: string[]): LicenceStore {
+  return new Proxy(store, {
+    get: (target, name, receiver) => {
+      const value = Reflect.get(target, name, receiver)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        used.push(String(name))
+        return value.apply(target, args)
+      }
+    },
+  })
+}
+
+/** The JSON body of a raw HTTP/1.1 answer (chunked or not). */
+function bodyOf(answer: string): { error: { code: string; message: string; hint: string } } {
+  return JSON.parse(/\{.*\}/s.exec(answer)?.[0] ?? 'null')
+}
 
 /** A Stripe error answer. */
 const stripeError = (status: number, type: string, message: string) =>
@@ -807,6 +865,44 @@ describe.each(backends)('core/billing/service on $name', (backend) => {
     expect((await s.store.counts()).usage).toBe(2)
   })
 
+  it('counts exactly up to the limit through two instances at once, losing no count', async (t) => {
+    if (skip()) return t.skip()
+    const [one, two] = await backend.openShared()
+    const service = {
+      catalog: (async (item, version) => {
+        const found = await catalog(item, version)
+        return found && { ...found, queryLimit: 7 }
+      }) as typeof catalog,
+      rateLimit: { perSecond: 1000, burst: 1000 },
+    }
+    const a = await startService(one, { service })
+    const b = await startService(two, { service: { ...service, signer: a.signer, keys: a.keys } })
+    try {
+      const licence = await perQueryLicence(a)
+      // 30 fresh identifiers and each of 10 sent twice, alternately at each instance, all at once.
+      const identifiers = Array.from({ length: 50 }, (_, k) => `q${k < 30 ? k : k % 10}`)
+      const answers = await Promise.all(
+        identifiers.map(async (identifier, k) => {
+          const answer = await post(k % 2 === 0 ? a : b, '/usage', { licence, identifier })
+          return { status: answer.status, body: (await answer.json()) as { used?: number } }
+        }),
+      )
+      expect(answers.every((x) => x.status === 200 || x.status === 402)).toBe(true)
+      const counted = answers.filter((x) => (x.body as { counted?: boolean }).counted === true)
+      // Each count its own number, 1 to 7: none over the limit, none lost to a race.
+      expect(counted.map((x) => x.body.used).sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual([
+        1, 2, 3, 4, 5, 6, 7,
+      ])
+      expect((await a.store.licence(LICENCE_ID))?.used).toBe(7)
+      expect((await b.store.counts()).usage).toBe(7)
+      await Promise.all([a.meter.flush(), b.meter.flush()])
+      expect([...a.metered(), ...b.metered()]).toHaveLength(7)
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
+
   it('holds the rate limit across two instances sharing the database', async (t) => {
     if (skip()) return t.skip()
     const [one, two] = await backend.openShared()
@@ -969,10 +1065,13 @@ describe('core/billing/service against hostile requests', () => {
     expect(urls.map((u) => u.sha256)).toEqual([PAID_SHA])
   })
 
-  it('answers a body over 1 MiB with 400 while it streams in, and stores nothing', async () => {
+  it('answers a body over 1 MiB with 413 while it streams in, and stores nothing', async () => {
     const s = await start()
     const status = await new Promise<number | string>((done) => {
-      const req = request(`${s.url}/stripe/webhook`, { method: 'POST' })
+      const req = request(`${s.url}/stripe/webhook`, {
+        method: 'POST',
+        headers: { 'stripe-signature': 't=1,v1=00' },
+      })
       req.on('response', (res) => {
         res.resume()
         done(res.statusCode ?? 0)
@@ -989,8 +1088,462 @@ describe('core/billing/service against hostile requests', () => {
       }
       pump()
     })
-    expect(status).toBe(400)
+    expect(status).toBe(413)
     expect((await s.store.counts()).events).toBe(0)
+  })
+
+  it('closes the connection of a body over 1 MiB instead of reading the rest', async () => {
+    const s = await start()
+    // 64 MiB offered without a length: the server stops taking it soon after the first MiB.
+    const streamed = await exchange(
+      s.url,
+      'POST /usage HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n',
+      { stream: 64 * 1024 * 1024 },
+    )
+    expect(streamed.answer).toMatch(/^HTTP\/1\.1 413 /)
+    expect(streamed.answer).toMatch(/connection: close/i)
+    expect(bodyOf(streamed.answer).error.code).toBe('licence/too-large')
+    expect(streamed.sent).toBeLessThan(64 * 1024 * 1024)
+    // A declared length over the cap is refused before a byte of the body is read.
+    const declared = await exchange(
+      s.url,
+      'POST /stripe/webhook HTTP/1.1\r\nHost: x\r\nStripe-Signature: t=1,v1=00\r\nContent-Length: 100000000000\r\n\r\n',
+    )
+    expect(declared.answer).toMatch(/^HTTP\/1\.1 413 /)
+    expect(bodyOf(declared.answer).error).toMatchObject({
+      code: 'licence/too-large',
+      hint: expect.stringContaining('as the service sent it'),
+    })
+  })
+
+  it('answers a body that trickles in with 408 and closes its connection, storing nothing', async () => {
+    const lines: string[] = []
+    const used: string[] = []
+    const s = await start({
+      service: { bodyTimeoutMs: 200, log: (line) => lines.push(line) },
+      wrapStore: (store) => spyOn(store, used),
+    })
+    const event = JSON.stringify(stripeEvent('checkout.session.completed', paidSession()))
+    const { answer } = await exchange(
+      s.url,
+      `POST /stripe/webhook HTTP/1.1\r\nHost: x\r\nStripe-Signature: t=1,v1=00\r\nContent-Length: ${event.length}\r\n\r\n`,
+      { body: event.slice(0, 10) },
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+    expect(answer).toMatch(/connection: close/i)
+    expect(bodyOf(answer).error.code).toBe('licence/too-slow')
+    expect((await s.store.counts()).events).toBe(0)
+    expect(lines).toEqual([])
+    // The body is read before the store is asked anything: a slow one holds no database connection.
+    expect(used.filter((name) => name !== 'claimMeterEvents')).toEqual([])
+  })
+
+  it('refuses signature headers with many or huge v1 entries', async () => {
+    const s = await start()
+    const event = stripeEvent('checkout.session.completed', paidSession())
+    const t = Math.floor(Date.now() / 1000)
+    const many = `t=${t},${Array.from({ length: 1000 }, (_, k) => `v1=${k.toString(16).padStart(64, '0')}`).join(',')}`
+    const answers = [
+      await s.deliver(event, { header: many.slice(0, 15_000) }),
+      await s.deliver(event, { header: `t=${t},v1=${'a'.repeat(15_000)}` }),
+      await s.deliver(event, { header: `t=${t},v0=${'a'.repeat(64)}` }),
+    ]
+    for (const answer of answers) {
+      expect(answer.status).toBe(400)
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+        'licence/bad-webhook',
+      )
+    }
+    // Past Node's 16 KiB of headers: refused before the service sees it.
+    expect((await s.deliver(event, { header: `t=${t},v1=${'a'.repeat(20_000)}` })).status).toBe(431)
+    expect((await s.store.counts()).events).toBe(0)
+  })
+
+  it('answers pipelined requests in order, and none hidden in a refused body', async () => {
+    const s = await start()
+    const healthz = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'
+    const { answer } = await exchange(
+      s.url,
+      `${healthz}GET /revocations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    )
+    expect(answer.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200'])
+    expect(answer.indexOf('"ok":true')).toBeLessThan(answer.indexOf('"alg":"ed25519"'))
+    // Requests inside a body over the cap are never read as requests of their own.
+    const hidden = healthz.repeat(60_000)
+    const smuggled = await exchange(
+      s.url,
+      `POST /usage HTTP/1.1\r\nHost: x\r\nContent-Length: ${hidden.length}\r\n\r\n`,
+      { body: hidden },
+    )
+    expect(smuggled.answer.match(/^HTTP\/1\.1 \d+/gm)).toEqual(['HTTP/1.1 413'])
+  })
+
+  it('records an event of a type it does not handle, and changes nothing else', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { log: (line) => lines.push(line) } })
+    const answer = await s.deliver(
+      stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }),
+    )
+    expect(await answer.json()).toEqual({ received: true, duplicate: false })
+    expect(await s.store.counts()).toEqual({ events: 1, licences: 0, usage: 0 })
+    expect(lines.join('\n')).toContain('customer.created: not handled: customer.created')
+    expect(s.calls).toEqual([])
+  })
+
+  it('refuses an unsigned webhook before reading its body', async () => {
+    const s = await start()
+    // The body is announced and never sent: only a refusal that does not wait for it answers.
+    const { answer } = await exchange(
+      s.url,
+      'POST /stripe/webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n',
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect(bodyOf(answer).error).toMatchObject({
+      code: 'licence/bad-webhook',
+      message: 'the Stripe-Signature header is missing',
+    })
+  })
+
+  it('answers a request target that is no URL with 400, not an internal error', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { log: (line) => lines.push(line) } })
+    const { answer } = await exchange(
+      s.url,
+      'GET http://[/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /)
+    expect(bodyOf(answer).error).toMatchObject({
+      code: 'licence/bad-request',
+      hint: 'send a path such as /licences/<id>',
+    })
+    expect(lines).toEqual([])
+  })
+
+  it('answers unknown paths 404 and other methods 405 with a hint, echoing nothing raw', async () => {
+    const s = await start()
+    const unknown = await fetch(`${s.url}/<script>alert(1)</script>`)
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers.get('x-content-type-options')).toBe('nosniff')
+    const text = await unknown.text()
+    expect(text).not.toContain('<script>')
+    expect(JSON.parse(text).error).toEqual({
+      code: 'licence/bad-request',
+      message: 'no route GET /%3Cscript%3Ealert(1)%3C/script%3E',
+      hint: expect.stringContaining('POST /usage'),
+    })
+    for (const method of ['HEAD', 'OPTIONS', 'PUT', 'DELETE']) {
+      const answer = await fetch(`${s.url}/licences/${LICENCE_ID}`, { method })
+      expect(answer.status).toBe(405)
+      expect(answer.headers.get('allow')).toBe('GET')
+    }
+    const usage = await fetch(`${s.url}/usage`)
+    expect(usage.status).toBe(405)
+    expect(usage.headers.get('allow')).toBe('POST')
+    expect(((await usage.json()) as { error: { hint: string } }).error.hint).toContain(
+      'GET /licences/{id}',
+    )
+    // Path tricks reach no route: an encoded slash, dot segments, another spelling of the id.
+    for (const path of [
+      `/licences%2F${LICENCE_ID}`,
+      `/licences/../licences/${LICENCE_ID.toUpperCase()}`,
+      `/licences/${LICENCE_ID}%00`,
+      `/licences/${LICENCE_ID}/`,
+    ]) {
+      const answer = await fetch(`${s.url}${path}`, {
+        headers: { authorization: 'Bearer cs_test_paid_1' },
+      })
+      expect(answer.status).toBe(404)
+    }
+  })
+
+  it('keeps a claim secret in the query out of the log of a failed request', async () => {
+    const lines: string[] = []
+    const s = await start({
+      service: { log: (line) => lines.push(line) },
+      wrapStore: (store) => ({
+        ...store,
+        licence: async () => {
+          throw new Error('connection refused')
+        },
+      }),
+    })
+    const answer = await fetch(`${s.url}/licences/${LICENCE_ID}?claim=cs_test_secret_claim`)
+    expect(answer.status).toBe(500)
+    expect(lines.join('\n')).toContain(`GET /licences/${LICENCE_ID}: Error: connection refused`)
+    expect(lines.join('\n')).not.toContain('cs_test_secret_claim')
+  })
+
+  it('answers claims with wrong, empty or huge secrets alike, and the right one only', async () => {
+    const used: string[] = []
+    const s = await start({ wrapStore: (store) => spyOn(store, used) })
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    for (const header of [
+      'Bearer ',
+      'Bearer',
+      'Basic cs_test_paid_1',
+      `Bearer ${'c'.repeat(8000)}`,
+    ]) {
+      const answer = await fetch(`${s.url}/licences/${LICENCE_ID}`, {
+        headers: { authorization: header },
+      })
+      expect(answer.status).toBe(404)
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+        'licence/not-found',
+      )
+    }
+    expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=cs_test_paid_1%20`)).status).toBe(
+      404,
+    )
+    used.length = 0
+    expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=`)).status).toBe(404)
+    expect((await fetch(`${s.url}/licences/${LICENCE_ID}`)).status).toBe(404)
+    // Without a claim the store is not asked.
+    expect(used.filter((name) => name === 'licence')).toEqual([])
+    expect((await fetch(`${s.url}/licences/${LICENCE_ID}?claim=cs_test_paid_1`)).status).toBe(200)
+  })
+
+  it('hands out URLs for hashes in either case, and refuses files that are not a list of hashes', async () => {
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const licence = await (await claim(s)).text()
+    const upper = await post(s, '/downloads', { licence, files: [PAID_SHA.toUpperCase()] })
+    expect(upper.status).toBe(200)
+    const { urls } = (await upper.json()) as { urls: { sha256: string; url: string }[] }
+    expect(urls.map((u) => u.sha256)).toEqual([PAID_SHA])
+    for (const files of [PAID_SHA, [{}], [PAID_SHA, 42], [`${PAID_SHA}0`], { 0: PAID_SHA }, null]) {
+      const answer = await post(s, '/downloads', { licence, files })
+      expect(answer.status).toBe(400)
+      expect(((await answer.json()) as { error: { code: string; hint: string } }).error).toEqual({
+        code: 'licence/bad-request',
+        message: '"files" is not a list of SHA-256 hex digests',
+        hint: expect.stringContaining('leave "files" out'),
+      })
+    }
+    // Thousands of hashes the licence does not cover: one refusal, no URL.
+    const many = Array.from({ length: 5000 }, (_, k) =>
+      createHash('sha256').update(String(k)).digest('hex'),
+    )
+    const refused = await post(s, '/downloads', { licence, files: [PAID_SHA, ...many] })
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'licence/not-covered', message: expect.stringContaining('5000 files') },
+    })
+  })
+
+  it('holds one rate limit for a licence however many connections, identifiers and spellings', async () => {
+    const s = await start({
+      service: { catalog: roomyCatalog, rateLimit: { perSecond: 0.01, burst: 3 } },
+    })
+    const licence = await perQueryLicence(s)
+    // Twenty at once, each its own connection, identifier and padding of the licence text.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, k) =>
+        fetch(`${s.url}/usage`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: JSON.stringify({ licence: `${licence}${' '.repeat(k)}`, identifier: `q${k}` }),
+        }),
+      ),
+    )
+    const statuses = answers.map((answer) => answer.status).sort()
+    expect(statuses).toEqual([...Array(3).fill(200), ...Array(17).fill(429)])
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(3)
+  })
+
+  it("lets no more than a burst of one licence's counts wait on the store at once", async () => {
+    let release = () => {}
+    const held = new Promise<void>((done) => {
+      release = done
+    })
+    let asked = 0
+    const s = await start({
+      service: { catalog: roomyCatalog, rateLimit: { perSecond: 1000, burst: 3 } },
+      wrapStore: (store) => ({
+        ...store,
+        countUsage: async (...args) => {
+          asked += 1
+          await held
+          return store.countUsage(...args)
+        },
+      }),
+    })
+    const licence = await perQueryLicence(s)
+    const answered: number[] = []
+    const all = Array.from({ length: 7 }, (_, k) =>
+      post(s, '/usage', { licence, identifier: `q${k}` }).then((answer) => {
+        answered.push(answer.status)
+        return answer
+      }),
+    )
+    // While the store holds three, the other four are refused without reaching it.
+    await vi.waitFor(() => expect(answered).toHaveLength(4))
+    expect(answered).toEqual([429, 429, 429, 429])
+    expect(asked).toBe(3)
+    const refused = (await Promise.race(all)) as Response
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/rate-limited',
+    )
+    release()
+    await Promise.all(all)
+    expect(answered.filter((status) => status === 200)).toHaveLength(3)
+    // Once they are done, the licence counts again.
+    expect((await post(s, '/usage', { licence, identifier: 'q9' })).status).toBe(200)
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(4)
+  })
+
+  it('serves a signed URL only at the spelling it signed, and not once it expired', async () => {
+    let ahead = 0
+    const s = await start({ service: { now: () => new Date(Date.now() + ahead) } })
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const licence = await (await claim(s)).text()
+    const answer = await post(s, '/downloads', { licence, files: [PAID_SHA] })
+    const { urls } = (await answer.json()) as { urls: { url: string }[] }
+    const signed = new URL((urls[0] as { url: string }).url)
+    const exp = signed.searchParams.get('exp') as string
+    const sig = signed.searchParams.get('sig') as string
+    const at = (path: string, query: string) => fetch(`${s.url}${path}?${query}`)
+    // The order of the parameters and an extra one do not change what was signed.
+    expect((await at(signed.pathname, `sig=${sig}&exp=${exp}&x=1`)).status).toBe(200)
+    const swapped = sig.replace(/[a-z]/, (c) => c.toUpperCase())
+    expect((await at(signed.pathname, `exp=${exp}&sig=${swapped}`)).status).toBe(403)
+    expect((await at(signed.pathname, `exp=${Number(exp) + 1}&sig=${sig}`)).status).toBe(403)
+    expect((await at(signed.pathname.toUpperCase(), signed.search.slice(1))).status).toBe(404)
+    // The same hash under another folder is not a URL the service wrote.
+    const folder = signed.pathname.replace(`/${PAID_SHA.slice(0, 2)}/`, '/00/')
+    expect((await at(folder, signed.search.slice(1))).status).toBe(404)
+    // Five minutes on, the same URL is refused.
+    ahead = 301_000
+    const expired = await fetch(signed)
+    expect(expired.status).toBe(403)
+    expect(((await expired.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/bad-url',
+    )
+  })
+
+  it('refuses hostile /usage bodies with a code and a hint, and counts nothing for them', async () => {
+    const s = await start()
+    const licence = await perQueryLicence(s)
+    const refusals: [unknown, string][] = [
+      [{ licence, identifier: '' }, 'licence/bad-request'],
+      [{ licence, identifier: 'a\u0000' }, 'licence/bad-request'],
+      [{ licence, identifier: 'q\u0430' }, 'licence/bad-request'],
+      [{ licence, identifier: 'q\u001b[2J' }, 'licence/bad-request'],
+      [{ licence, identifier: 'x'.repeat(900_000) }, 'licence/bad-request'],
+      [{ licence, identifier: ['a'] }, 'licence/bad-request'],
+      [{ licence, identifier: { toString: 'a' } }, 'licence/bad-request'],
+      [{ licence, identifier: 7 }, 'licence/bad-request'],
+      [{ licence: [licence], identifier: 'a' }, 'licence/bad-request'],
+      [{ licence: `${licence}x`, identifier: 'a' }, 'licence/malformed'],
+      // A duplicated key: the last one is the one read, and checked.
+      [
+        { licence: licence.replace(/\}\s*$/, ',"alg":"none"}'), identifier: 'a' },
+        'licence/wrong-alg',
+      ],
+    ]
+    for (const [body, code] of refusals) {
+      const answer = await post(s, '/usage', body)
+      expect(answer.status).toBe(400)
+      const { error } = (await answer.json()) as { error: { code: string; hint: string } }
+      expect(error.code).toBe(code)
+      expect(error.hint.length).toBeGreaterThan(10)
+    }
+    const raw = async (body: string, contentType = 'application/json') =>
+      fetch(`${s.url}/usage`, { method: 'POST', headers: { 'content-type': contentType }, body })
+    for (const body of [
+      '',
+      'null',
+      '[]',
+      '"licence"',
+      '['.repeat(500_000),
+      `{"licence":${'['.repeat(400_000)}`,
+      `{"__proto__":{"licence":${JSON.stringify(licence)},"identifier":"p"}}`,
+    ]) {
+      const answer = await raw(body)
+      expect(answer.status).toBe(400)
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe(
+        'licence/bad-request',
+      )
+    }
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(0)
+    // Another licence's signature on this payload: refused as tampered.
+    await s.deliver(
+      stripeEvent(
+        'checkout.session.completed',
+        paidSession({
+          id: 'cs_other',
+          payment_intent: 'pi_other',
+          metadata: { agora_item: 'acme/tox', agora_price_type: 'per-query' },
+        }),
+      ),
+    )
+    const other = await (await claim(s, licenceIdFor('cs_other'), 'cs_other')).text()
+    const swapped = JSON.stringify({ ...JSON.parse(licence), sig: JSON.parse(other).sig })
+    const tampered = await post(s, '/usage', { licence: swapped, identifier: 'a' })
+    expect(((await tampered.json()) as { error: { code: string } }).error.code).toBe(
+      'licence/tampered',
+    )
+    // One identifier on two licences: each counts its own.
+    expect(await (await post(s, '/usage', { licence: other, identifier: 'a' })).json()).toEqual({
+      counted: true,
+      used: 1,
+      limit: 2,
+    })
+    // The licence as an editor might have saved it counts like the original.
+    expect(
+      (await post(s, '/usage', { licence: `\uFEFF${licence}\r\n`, identifier: 'a' })).status,
+    ).toBe(200)
+    expect((await s.store.licence(LICENCE_ID))?.used).toBe(1)
+  })
+
+  it('issues nothing for a paid session without an id, and reverses nothing for a refund naming no charge', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { log: (line) => lines.push(line) } })
+    const { id: _, ...noId } = paidSession()
+    expect((await s.deliver(stripeEvent('checkout.session.completed', noId))).status).toBe(200)
+    expect((await s.store.counts()).licences).toBe(0)
+    expect((await s.store.licence(licenceIdFor('undefined')))?.id).toBeUndefined()
+    expect(lines.join('\n')).toContain('session without an id')
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    const refund = await s.deliver(
+      stripeEvent('charge.refunded', { object: 'charge', payment_intent: 'pi_test_1' }),
+    )
+    expect(refund.status).toBe(200)
+    // Revoked all the same; Stripe is not asked about a charge called "undefined".
+    expect((await s.store.licence(LICENCE_ID))?.revoked).toBe(true)
+    expect(s.calls).toEqual([])
+    expect(lines.join('\n')).toContain('no charge: no transfer to reverse')
+  })
+
+  it('reverses the transfer of a dispute whose charge is expanded', async () => {
+    const s = await start()
+    await s.deliver(stripeEvent('checkout.session.completed', paidSession()))
+    await s.deliver(
+      stripeEvent('charge.dispute.created', {
+        object: 'dispute',
+        charge: { id: 'ch_9', object: 'charge' },
+        payment_intent: 'pi_test_1',
+      }),
+    )
+    expect(s.calls.map((c) => c.path)).toEqual([
+      '/v1/charges/ch_9',
+      '/v1/transfers/tr_of_ch_9/reversals',
+    ])
+  })
+
+  it('refuses an event whose created time is not a time, storing nothing', async () => {
+    const lines: string[] = []
+    const s = await start({ service: { log: (line) => lines.push(line) } })
+    for (const created of ['soon', 1e20, -5, 1.5]) {
+      const event = { ...stripeEvent('checkout.session.completed', paidSession()), created }
+      const answer = await s.deliver(event)
+      expect(answer.status).toBe(400)
+      expect(await answer.json()).toMatchObject({
+        error: { code: 'licence/bad-webhook', message: 'the event has no valid created time' },
+      })
+    }
+    expect(await s.store.counts()).toEqual({ events: 0, licences: 0, usage: 0 })
+    expect(lines).toEqual([])
   })
 })
 

@@ -21,7 +21,7 @@ import type { LicenceStore, RateLimit } from './store.ts'
 import type { StripeCalls } from './stripe-calls.ts'
 import { hashClaim, type ItemCatalog, planEvent } from './stripe-events.ts'
 import { checkBlobUrl, signBlobUrl } from './url-signing.ts'
-import { verifyWebhook } from './webhook.ts'
+import { requireSignatureHeader, verifyWebhook } from './webhook.ts'
 
 export interface LicenceServiceOptions {
   store: LicenceStore
@@ -45,6 +45,8 @@ export interface LicenceServiceOptions {
   rateLimit?: RateLimit
   /** How the background sender of meter events paces itself. */
   meter?: MeterReporterSettings
+  /** How long a request body may take to arrive; default 15 s. */
+  bodyTimeoutMs?: number
   now?: () => Date
   log?: (line: string) => void
 }
@@ -62,7 +64,20 @@ export interface LicenceHandler {
 }
 
 const MAX_BODY = 1024 * 1024
+const BODY_TIMEOUT_MS = 15_000
 const RATE_LIMIT: RateLimit = { perSecond: 5, burst: 20 }
+const SHA256 = /^[0-9a-fA-F]{64}$/
+
+/** What the service answers, for the 404 and 405 answers' hints and Allow headers. */
+const ROUTES = [
+  { method: 'POST', path: /^\/stripe\/webhook$/, name: 'POST /stripe/webhook' },
+  { method: 'GET', path: /^\/licences\/[^/]+$/, name: 'GET /licences/{id}' },
+  { method: 'POST', path: /^\/downloads$/, name: 'POST /downloads' },
+  { method: 'POST', path: /^\/usage$/, name: 'POST /usage' },
+  { method: 'GET', path: /^\/revocations$/, name: 'GET /revocations' },
+  { method: 'GET', path: /^\/healthz$/, name: 'GET /healthz' },
+  { method: 'GET', path: /^\/blobs\/sha256\/[^/]+\/[^/]+$/, name: 'GET /blobs/sha256/…' },
+]
 
 /** HTTP statuses of the codes a client can cause; everything else is a 500. */
 const STATUS: Partial<Record<LicenceCode, number>> = {
@@ -73,6 +88,8 @@ const STATUS: Partial<Record<LicenceCode, number>> = {
   'licence/future-issued': 400,
   'licence/bad-webhook': 400,
   'licence/bad-request': 400,
+  'licence/too-large': 413,
+  'licence/too-slow': 408,
   'licence/wrong-type': 400,
   'licence/expired': 403,
   'licence/revoked': 403,
@@ -98,6 +115,7 @@ const STATUS: Partial<Record<LicenceCode, number>> = {
  */
 export function createLicenceHandler(options: LicenceServiceOptions): LicenceHandler {
   const now = options.now ?? (() => new Date())
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? BODY_TIMEOUT_MS
   const log = options.log ?? (() => undefined)
   const meter = startMeterReporter({
     store: options.store,
@@ -109,6 +127,8 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
   let revocationCache: { revision: number; text: string } | undefined
   // A buyer sends the same licence with every query: its signature is checked once.
   const verify = licenceVerifier(options.keys)
+  /** Per licence, the /usage counts of this instance waiting on the store. */
+  const counting = new Map<string, number>()
 
   const revocationList = async (): Promise<string> => {
     const { revision, ids } = await options.store.revocations()
@@ -150,15 +170,19 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
   }
 
   const routes = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://service')
+    const url = targetOf(req)
     const path = url.pathname
+    const readJson = async () => jsonObjectOf(await readBody(req, bodyTimeoutMs))
     if (req.method === 'POST' && path === '/stripe/webhook') {
-      const raw = await readBody(req)
-      const header = req.headers['stripe-signature']
+      const signature = req.headers['stripe-signature']
+      const header = Array.isArray(signature) ? signature[0] : signature
+      // Refused before its body is read: unsigned requests cost no memory.
+      requireSignatureHeader(header)
+      const raw = await readBody(req, bodyTimeoutMs)
       const event = verifyWebhook(
         options.stripe,
         raw,
-        Array.isArray(header) ? header[0] : header,
+        header,
         options.webhookSecret,
         now().getTime() / 1000,
       )
@@ -175,17 +199,13 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       // would fail at Stripe on every retry.
       if (before?.revoked)
         log(`${event.id} ${event.type}: payment already revoked, its transfer reversed then`)
-      else if (effect.revoke) {
-        const object = event.data.object
-        const charge =
-          event.type === 'charge.refunded' ? String(object.id) : String(object.charge ?? '')
-        const transfer = typeof object.transfer === 'string' ? object.transfer : undefined
+      else if (effect.revoke?.charge) {
+        const { charge, transfer } = effect.revoke
         // Keyed by the charge, not the event: a refund and a dispute of one
         // charge handled at once on two instances (both finding it not yet
         // revoked) send one reversal, the second answered from Stripe's
         // idempotency record instead of refused as already reversed.
-        if (charge)
-          await options.calls.reverseTransfer({ charge, transfer }, `agora-reversal-${charge}`)
+        await options.calls.reverseTransfer({ charge, transfer }, `agora-reversal-${charge}`)
       }
       const outcome = await storeWrite(() => options.store.recordEvent(event, effect, now()))
       return json(res, 200, { received: true, duplicate: outcome === 'duplicate' })
@@ -194,7 +214,8 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
     if (req.method === 'GET' && licenceMatch) {
       const auth = req.headers.authorization
       const claim = auth?.startsWith('Bearer ') ? auth.slice(7) : url.searchParams.get('claim')
-      const stored = await options.store.licence(licenceMatch[1] as string)
+      // No claim, no database read: requests without one cost the store nothing.
+      const stored = claim ? await options.store.licence(licenceMatch[1] as string) : undefined
       // One answer for "no such licence" and "wrong claim": the id alone reveals nothing.
       if (!stored || !claim || !stored.claimHash || !sameHex(stored.claimHash, hashClaim(claim))) {
         throw new AgoraError('licence/not-found', 'no licence with this id and claim', {
@@ -216,10 +237,10 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       return
     }
     if (req.method === 'POST' && path === '/downloads') {
-      const body = await readJson(req)
+      const body = await readJson()
       const { payload } = await licenceOf(body)
       // Once each: a body repeating one hash must not buy a URL per repeat.
-      const asked = [...new Set(Array.isArray(body.files) ? body.files.map(String) : payload.files)]
+      const asked = [...new Set(body.files === undefined ? payload.files : hashesOf(body.files))]
       const outside = asked.filter((sha) => !payload.files.includes(sha))
       if (outside.length > 0) {
         throw new AgoraError(
@@ -242,9 +263,10 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       }
       return json(res, 200, { urls })
     }
-    const blobMatch = /^\/blobs\/sha256\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(path)
+    // Only the path signBlobUrl writes: the folder is the hash's first two digits.
+    const blobMatch = /^\/blobs\/sha256\/([0-9a-f]{2})\/(\1[0-9a-f]{62})$/.exec(path)
     if (req.method === 'GET' && blobMatch) {
-      const sha256 = blobMatch[1] as string
+      const sha256 = blobMatch[2] as string
       if (!checkBlobUrl(sha256, url.searchParams, options.urlKey, now().getTime() / 1000)) {
         throw new AgoraError(
           'licence/bad-url',
@@ -255,8 +277,15 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
         )
       }
       const info = await options.blobs.stat(sha256, { private: true })
-      if (!info)
-        return json(res, 404, { error: { code: 'licence/not-found', message: 'no such blob' } })
+      if (!info) {
+        return json(res, 404, {
+          error: {
+            code: 'licence/not-found',
+            message: 'the file is not in the store',
+            hint: 'tell the hub operator: a paid file the licence covers is missing from the store',
+          },
+        })
+      }
       const stream = await options.blobs.get(sha256, { private: true })
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
@@ -267,7 +296,7 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       return
     }
     if (req.method === 'POST' && path === '/usage') {
-      const body = await readJson(req)
+      const body = await readJson()
       const { payload } = signedLicenceOf(body)
       if (payload.type !== 'per-query') {
         throw new AgoraError('licence/wrong-type', `${payload.id} is a ${payload.type} licence`, {
@@ -285,11 +314,28 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
           },
         )
       }
+      const rate = options.rateLimit ?? RATE_LIMIT
+      // The shared limiter runs under the licence's row lock: a flood on one
+      // licence would queue every pooled connection behind that lock before
+      // it refused any. So no more than a burst of one licence's counts wait
+      // on the store at once here; the rest are refused without asking it.
+      const waiting = counting.get(payload.id) ?? 0
+      if (waiting >= rate.burst) {
+        res.setHeader('retry-after', '1')
+        throw new AgoraError('licence/rate-limited', `too many queries for ${payload.id} at once`, {
+          hint: LICENCE_CODES['licence/rate-limited'].hint,
+        })
+      }
+      counting.set(payload.id, waiting + 1)
       // Known, not revoked, within the rate and the limit: one store call
       // (one statement on PostgreSQL), the limiter shared by every instance.
       const result = await storeWrite(() =>
-        options.store.countUsage(payload.id, identifier, now(), options.rateLimit ?? RATE_LIMIT),
-      )
+        options.store.countUsage(payload.id, identifier, now(), rate),
+      ).finally(() => {
+        const left = (counting.get(payload.id) ?? 1) - 1
+        if (left > 0) counting.set(payload.id, left)
+        else counting.delete(payload.id)
+      })
       if (result.status === 'unknown') {
         throw new AgoraError('licence/not-found', `${payload.id} is not known to this service`, {
           hint: LICENCE_CODES['licence/not-found'].hint,
@@ -334,8 +380,17 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       const backlog = await options.store.meterBacklog().catch(() => null)
       return json(res, 200, { ok: true, meter: backlog })
     }
-    json(res, 404, {
-      error: { code: 'licence/bad-request', message: `no route ${req.method} ${path}` },
+    const allowed = ROUTES.filter((route) => route.path.test(path)).map((route) => route.method)
+    const otherMethod = allowed.length > 0 && !allowed.includes(req.method ?? '')
+    if (otherMethod) res.setHeader('allow', allowed.join(', '))
+    json(res, otherMethod ? 405 : 404, {
+      error: {
+        code: 'licence/bad-request',
+        message: otherMethod
+          ? `${path} answers ${allowed.join(', ')} only`
+          : `no route ${req.method} ${path}`,
+        hint: `the service answers ${ROUTES.map((route) => route.name).join(', ')}`,
+      },
     })
   }
 
@@ -345,11 +400,15 @@ export function createLicenceHandler(options: LicenceServiceOptions): LicenceHan
       const status = STATUS[code as LicenceCode] ?? 500
       if (status >= 500) {
         const cause = (error as Error)?.cause
+        // The path only: a query may hold a claim secret or a URL signature.
+        const path = URL.parse(req.url ?? '/', 'http://service')?.pathname ?? '(no path)'
         log(
-          `${req.method} ${req.url}: ${String((error as Error)?.stack ?? error)}${cause ? `\ncaused by: ${String((cause as Error).stack ?? cause)}` : ''}`,
+          `${req.method} ${path}: ${String((error as Error)?.stack ?? error)}${cause ? `\ncaused by: ${String((cause as Error).stack ?? cause)}` : ''}`,
         )
       }
       if (res.headersSent) return void res.destroy()
+      // The rest of a body too large or too slow is not read: the connection closes.
+      if (status === 413 || status === 408) res.setHeader('connection', 'close')
       json(res, status, {
         error: {
           code,
@@ -382,21 +441,57 @@ function sameHex(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY) {
-      throw new AgoraError('licence/bad-request', 'the body is over 1 MiB', { hint: 'send less' })
+/**
+ * The request's body, at most MAX_BODY bytes within `timeoutMs`: a body
+ * declared or found larger, or one that trickles in, is refused as soon as
+ * that is known, so no request holds memory or a connection for long.
+ */
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new AgoraError('licence/too-large', 'the body is over 1 MiB', {
+      hint: LICENCE_CODES['licence/too-large'].hint,
+    })
+  if (Number(req.headers['content-length']) > MAX_BODY) return Promise.reject(tooLarge())
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = (error: AgoraError) => {
+      clearTimeout(timer)
+      req.off('data', take)
+      req.pause()
+      fail(error)
     }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks)
+    const timer = setTimeout(
+      () =>
+        stop(
+          new AgoraError('licence/too-slow', `the body took over ${timeoutMs / 1000} s to arrive`, {
+            hint: LICENCE_CODES['licence/too-slow'].hint,
+          }),
+        ),
+      timeoutMs,
+    )
+    const take = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY) stop(tooLarge())
+      else chunks.push(chunk)
+    }
+    req.on('data', take)
+    req.once('end', () => {
+      clearTimeout(timer)
+      done(Buffer.concat(chunks))
+    })
+    // A client that hangs up mid-body: nothing to answer, nothing to log as a failure.
+    req.once('error', () =>
+      stop(
+        new AgoraError('licence/bad-request', 'the request was cut off before its end', {
+          hint: 'send the whole body',
+        }),
+      ),
+    )
+  })
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const raw = await readBody(req)
+function jsonObjectOf(raw: Buffer): Record<string, unknown> {
   try {
     const value = JSON.parse(raw.toString('utf8'))
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value
@@ -406,8 +501,31 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   })
 }
 
+/** The request's target as a URL; a target that is none (`http://[`) is the client's error. */
+function targetOf(req: IncomingMessage): URL {
+  const url = URL.parse(req.url ?? '/', 'http://service')
+  if (url) return url
+  throw new AgoraError('licence/bad-request', 'the request target is not a URL path', {
+    hint: 'send a path such as /licences/<id>',
+  })
+}
+
+/** `files` of a /downloads body: SHA-256 hex digests, in either case. */
+function hashesOf(files: unknown): string[] {
+  if (Array.isArray(files) && files.every((f) => typeof f === 'string' && SHA256.test(f))) {
+    return files.map((f: string) => f.toLowerCase())
+  }
+  throw new AgoraError('licence/bad-request', '"files" is not a list of SHA-256 hex digests', {
+    hint: 'send {"licence": "…", "files": ["<sha256>", …]}, or leave "files" out for every file the licence covers',
+  })
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  })
   res.end(JSON.stringify(body))
 }
 

@@ -18,7 +18,13 @@ export interface LicenceRecord {
 /** What one Stripe event changes: a licence issued (or renewed), a payment revoked, or nothing. */
 export interface EventEffect {
   issue?: LicenceRecord
-  revoke?: { paymentIntent: string; reason: string }
+  revoke?: {
+    paymentIntent: string
+    reason: string
+    /** The charge whose transfer to the seller is reversed, and that transfer when the event names it. */
+    charge?: string | undefined
+    transfer?: string | undefined
+  }
 }
 
 /** A stored licence. */

@@ -92,10 +92,13 @@ export async function planEvent(
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded': {
       if (object.payment_status !== 'paid') return { effect: {}, note: 'session not paid' }
+      // The session id is the buyer's claim secret: without one there is nothing to hand out.
+      const session = str(object.id)
+      if (!session) return { effect: {}, note: 'session without an id' }
       const subscription = str(object.subscription)
       return issueFor(event, context, {
-        source: subscription ?? String(object.id),
-        claim: String(object.id),
+        source: subscription ?? session,
+        claim: session,
         metadata: record(object.metadata),
         paymentIntent: str(object.payment_intent),
         customer: str(object.customer),
@@ -129,13 +132,19 @@ export async function planEvent(
     case 'charge.dispute.created': {
       const paymentIntent = str(object.payment_intent)
       if (!paymentIntent) return { effect: {}, note: 'no payment intent' }
+      const refund = event.type === 'charge.refunded'
+      // A charge is a refund's object and a dispute's `charge`, expanded or not.
+      const charge = refund ? str(object.id) : str(object.charge)
       return {
         effect: {
           revoke: {
             paymentIntent,
-            reason: event.type === 'charge.refunded' ? 'refund' : 'dispute',
+            reason: refund ? 'refund' : 'dispute',
+            charge,
+            transfer: str(object.transfer),
           },
         },
+        ...(charge ? {} : { note: 'no charge: no transfer to reverse' }),
       }
     }
     default:

@@ -91,6 +91,14 @@ export const LICENCE_CODES = {
     summary: 'the request to the licence service is malformed',
     hint: 'send JSON as docs/payments.md describes',
   },
+  'licence/too-large': {
+    summary: 'the request body is over the 1 MiB the licence service reads',
+    hint: 'send the licence file as the service sent it; a licence request is a few kB',
+  },
+  'licence/too-slow': {
+    summary: 'the request body did not arrive in time',
+    hint: 'send the whole body at once; retry on a steadier connection',
+  },
   'licence/bad-url': {
     summary: 'a download URL is expired or its signature does not match',
     hint: 'ask for fresh URLs (agora pull --licence does this for you)',

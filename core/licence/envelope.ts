@@ -75,7 +75,8 @@ export function openEnvelope(
   }
   let raw: unknown
   try {
-    raw = JSON.parse(text)
+    // A byte-order mark an editor added is no part of the signed bytes.
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''))
   } catch (error) {
     fail(
       malformed,

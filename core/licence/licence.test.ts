@@ -182,6 +182,28 @@ describe('core/licence/licence', () => {
     expect(codeOf(() => verify(`${text} `, { now: NOW }))).toBe(undefined)
   })
 
+  it('keeps a digest of each checked text, not the text: padding costs the verifier no memory', () => {
+    const kept = new Map()
+    const verify = licenceVerifier(keys, 10, kept)
+    const text = signLicence(payload(), k1)
+    // An envelope padded to near its 64 KiB limit, in two ways: both verify.
+    for (const pad of ['x', 'y']) {
+      const padded = text.replace('{', `{"pad":"${pad.repeat(60_000)}",`)
+      expect(verify(padded, { now: NOW }).payload.id).toBe(payload().id)
+    }
+    expect(kept.size).toBe(2)
+    expect([...kept.keys()].every((k: string) => k.length <= 64)).toBe(true)
+  })
+
+  it('reads a licence file an editor saved with a byte-order mark', () => {
+    const text = signLicence(payload(), k1)
+    expect(verifyLicence(`\uFEFF${text}`, { keys, now: NOW }).payload.id).toBe(payload().id)
+    // Only in front: anywhere else it is a stray character.
+    expect(codeOf(() => verifyLicence(`${text}\uFEFF`, { keys, now: NOW }))).toBe(
+      'licence/malformed',
+    )
+  })
+
   it('checks the item, version and files covered', () => {
     const { payload: p } = verifyLicence(signLicence(payload(), k1), { keys, now: NOW })
     expect(() =>
