@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Stripe from 'stripe'
@@ -166,6 +167,22 @@ describe('scripts/commands/licence-serve (a real process)', () => {
       'licence/bad-webhook',
     )
   })
+
+  it('closes a connection whose request head trickles past the headers timeout', async () => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1')
+    let answer = ''
+    socket.on('data', (data) => {
+      answer += data
+    })
+    socket.on('error', () => undefined)
+    const closed = new Promise((done) => socket.once('close', done))
+    // A head that never ends: a header line now and then, never the empty line.
+    socket.write('GET /healthz HTTP/1.1\r\nhost: licences\r\n')
+    const drip = setInterval(() => socket.write('x-slow: 1\r\n'), 1_000)
+    await closed
+    clearInterval(drip)
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+  }, 30_000)
 
   it('reports its meter backlog at /healthz and stops cleanly on SIGTERM', async () => {
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({

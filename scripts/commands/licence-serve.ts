@@ -21,6 +21,17 @@ import { parseCommandArgs } from '../cli/args.ts'
 import { findRepoRoot } from '../cli/root.ts'
 import type { CommandContext } from './context.ts'
 
+/**
+ * How long a client may take over its request head and over its whole
+ * request, checked every second: a client trickling its headers (Node's
+ * defaults allow a minute) holds a connection for 10 s at most.
+ */
+export const SERVER_LIMITS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  connectionsCheckingInterval: 1_000,
+}
+
 /** `agora licence serve`: wires the environment and agora.yaml to the service and listens. */
 export async function serve(ctx: CommandContext): Promise<number> {
   const { values } = parseCommandArgs('licence serve', ctx.argv, {
@@ -77,7 +88,7 @@ export async function serve(ctx: CommandContext): Promise<number> {
   }
   const store = await createLicenceStore(driver)
   const host = values.host ?? '127.0.0.1'
-  const server = createServer()
+  const server = createServer(SERVER_LIMITS)
   await new Promise<void>((done) => server.listen(port, host, done))
   const address = server.address() as AddressInfo
   const publicUrl = values['public-url'] ?? `http://${host}:${address.port}`
