@@ -21,18 +21,21 @@ function counted<T extends { on(event: 'connection', listener: () => void): unkn
 }
 
 /**
- * A raw server: `answer` is called with each request's number on its
- * connection (from 1) and the socket, for every request head it reads.
+ * A raw server: `answer` is called for every request head it reads, with
+ * the socket, the request's number on its connection and the connection's
+ * number (both from 1).
  */
-function rawServer(answer: (socket: Socket, request: number) => void) {
+function rawServer(answer: (socket: Socket, request: number, connection: number) => void) {
+  let connections = 0
   const server = createNetServer((socket) => {
+    const connection = ++connections
     let request = 0
     let pending = ''
     socket.on('data', (data) => {
       pending += data.toString('latin1')
       while (pending.includes('\r\n\r\n')) {
         pending = pending.slice(pending.indexOf('\r\n\r\n') + 4)
-        answer(socket, ++request)
+        answer(socket, ++request, connection)
       }
     })
     socket.on('error', () => undefined)
@@ -96,16 +99,9 @@ describe('socketGet keeps connections for the next request to the origin', () =>
   it('sends the request again on a new connection when the server closed the kept one', async () => {
     // The first connection answers once, then resets on the next request: a
     // server's keep-alive timeout met the request on the way.
-    let connection = 0
-    const server = createNetServer((socket) => {
-      const mine = ++connection
-      let requests = 0
-      socket.on('data', () => {
-        requests++
-        if (mine === 1 && requests === 2) socket.resetAndDestroy()
-        else socket.write(ok(`from connection ${mine}`))
-      })
-      socket.on('error', () => undefined)
+    const { server } = rawServer((socket, request, connection) => {
+      if (connection === 1 && request === 2) socket.resetAndDestroy()
+      else socket.write(ok(`from connection ${connection}`))
     })
     const url = await listen(server)
     const get = createSocketGet()
@@ -114,24 +110,15 @@ describe('socketGet keeps connections for the next request to the origin', () =>
   })
 
   it('does not send it again when the kept connection broke after the answer began', async () => {
-    let connection = 0
-    const server = createNetServer((socket) => {
-      const mine = ++connection
-      let requests = 0
-      socket.on('data', () => {
-        requests++
-        if (mine === 1 && requests === 2) {
-          socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npart')
-          socket.end()
-        } else socket.write(ok('whole'))
-      })
-      socket.on('error', () => undefined)
+    const { server, seen } = rawServer((socket, request) => {
+      if (request === 2) socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npart')
+      else socket.write(ok('whole'))
     })
     const url = await listen(server)
     const get = createSocketGet()
     await body(get, `${url}/a`)
     await expect(body(get, `${url}/b`)).rejects.toMatchObject({ code: 'ECONNRESET' })
-    expect(connection).toBe(1)
+    expect(seen.connections).toBe(1)
   })
 
   it.each([
