@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sha256 } from './__fixtures__/test-hub.ts'
-import { assertNoConflicts, findTargetConflicts } from './place-check.ts'
+import { assertNoConflicts, assertTargetFolder, findTargetConflicts } from './place-check.ts'
 
 describe('core/client/place-check', () => {
   let work: string
@@ -63,5 +63,22 @@ describe('core/client/place-check', () => {
         message: '2 files already there with other content: a, b (a folder)',
       }),
     )
+  })
+
+  it('accepts a folder, or a path yet to be made, as --to, and refuses a file', async () => {
+    await expect(assertTargetFolder(to)).resolves.toBeUndefined()
+    await expect(assertTargetFolder(join(to, 'new/deeper'))).resolves.toBeUndefined()
+    const notes = join(to, 'notes.txt')
+    await writeFile(notes, 'mine')
+    await expect(assertTargetFolder(notes)).rejects.toMatchObject({
+      code: 'client/target-not-folder',
+      file: notes,
+      message: '--to names a file, not a folder',
+      hint: 'give --to a folder (it is made when missing), e.g. --to ./my-model',
+    })
+    await expect(assertTargetFolder(join(notes, 'sub'))).rejects.toMatchObject({
+      code: 'client/target-not-folder',
+      message: `--to is inside ${notes}, which is a file, not a folder`,
+    })
   })
 })

@@ -1,4 +1,5 @@
 import * as nodeFs from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { AgoraError, plural } from '#core/errors'
 import { hashFile } from './blob-check.ts'
 import type { ClientFs } from './cache.ts'
@@ -58,6 +59,34 @@ export async function findTargetConflicts(
     conflicts.push(file.path)
   }
   return conflicts.sort()
+}
+
+/**
+ * Throws `client/target-not-folder` when `to`, or the nearest part of it that
+ * exists, is a file: the files could never be placed there, whatever --force says.
+ *
+ * @example await assertTargetFolder('notes.txt') // throws
+ */
+export async function assertTargetFolder(to: string, fs: ClientFs = nodeFs): Promise<void> {
+  const target = resolve(to)
+  for (let path = target; ; path = dirname(path)) {
+    // A missing path, or one below a file (ENOTDIR), says nothing yet: look one level up.
+    const info = await fs.promises.stat(path).catch(() => undefined)
+    if (info?.isDirectory()) return
+    if (info) {
+      throw new AgoraError(
+        'client/target-not-folder',
+        path === target
+          ? '--to names a file, not a folder'
+          : `--to is inside ${path}, which is a file, not a folder`,
+        {
+          file: to,
+          hint: 'give --to a folder (it is made when missing), e.g. --to ./my-model',
+        },
+      )
+    }
+    if (dirname(path) === path) return
+  }
 }
 
 /**

@@ -193,6 +193,19 @@ describe('core/client/pull (cache integrity and --to)', () => {
       expect(blobFetches()).toBe(0)
     })
 
+    it('refuses a file as --to, even with --force, before fetching a blob', async () => {
+      const notes = join(work, 'notes.txt')
+      await writeFile(notes, 'my own notes')
+      for (const force of [false, true]) {
+        await expect(pull('acme/tox@1.0.0', options({ to: notes, force }))).rejects.toMatchObject({
+          code: 'client/target-not-folder',
+          file: notes,
+        })
+      }
+      expect(await readFile(notes, 'utf8')).toBe('my own notes')
+      expect(blobFetches()).toBe(0)
+    })
+
     it('refuses a same-size file with other bytes, and a folder in the way', async () => {
       const out = join(work, 'out')
       await mkdir(join(out, 'config.json'), { recursive: true })

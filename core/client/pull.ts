@@ -36,7 +36,7 @@ import {
   readLockfile,
 } from './lockfile.ts'
 import { updateLockfile } from './lockfile-update.ts'
-import { assertNoConflicts, findTargetConflicts } from './place-check.ts'
+import { assertNoConflicts, assertTargetFolder, findTargetConflicts } from './place-check.ts'
 import {
   checkFiles,
   parseSpec,
@@ -312,6 +312,7 @@ export async function pullItem(
     for (const file of paidToFetch)
       toFetch.set(file.sha256, { ...file, url: urls.get(file.sha256) ?? '' })
   }
+  if (options.to) await assertTargetFolder(options.to, fs)
   if (options.to && !options.force) {
     const to = options.to
     assertNoConflicts(
