@@ -205,6 +205,8 @@ export async function getText(
     retry?: ClientRetryOptions | undefined
     signal?: AbortSignal | undefined
     what?: string
+    /** The hint of a 404 or 410, when the default (check the item id) does not fit. */
+    notFoundHint?: string | undefined
     /** Refuse a body larger than this; default MAX_DOCUMENT_BYTES. */
     maxBytes?: number | undefined
     /** Give up when nothing arrives for this long; default DEFAULT_STALL_TIMEOUT_MS. */
@@ -233,7 +235,7 @@ export async function getText(
       clientRetry(options.retry, options.signal),
     )
   } catch (error) {
-    throw httpError(error, url, what)
+    throw httpError(error, url, what, options.notFoundHint)
   }
 }
 
@@ -264,11 +266,17 @@ async function fetchText(
  *
  * @example throw httpError(error, url, 'the index configuration')
  */
-export function httpError(error: unknown, url: string, what: string): unknown {
+export function httpError(
+  error: unknown,
+  url: string,
+  what: string,
+  notFoundHint?: string,
+): unknown {
   if (error instanceof AgoraError) return error
   if (error instanceof HttpStatusError && (error.status === 404 || error.status === 410)) {
     return new AgoraError('client/not-found', `${what} is not at ${url} (${error.status})`, {
-      hint: 'check the item id, kind and version, and that --index points at the hub',
+      hint:
+        notFoundHint ?? 'check the item id, kind and version, and that --index points at the hub',
       cause: error,
     })
   }
@@ -288,9 +296,20 @@ export function httpError(error: unknown, url: string, what: string): unknown {
   const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message
   const detail = `${error instanceof Error ? error.message : String(error)}${typeof cause === 'string' && cause ? ` (${cause})` : ''}`
   return new AgoraError('client/http-failed', `cannot fetch ${what} from ${url}: ${detail}`, {
-    hint: isTransient(error)
-      ? 'the server kept failing after several retries; try again later or use --offline'
-      : 'check the URL and that the server is reachable',
+    hint: isRefused(error)
+      ? `nothing answers at ${new URL(url).host}: check the address (--index) and that the hub’s server is running`
+      : isTransient(error)
+        ? 'the server kept failing after several retries; try again later or use --offline'
+        : 'check the URL and that the server is reachable',
     cause: error,
   })
+}
+
+/** True when the connection itself was refused, somewhere in the cause chain: no server listens there. */
+function isRefused(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === 'ECONNREFUSED') return true
+    e = (e as { cause?: unknown }).cause
+  }
+  return false
 }

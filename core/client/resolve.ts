@@ -332,6 +332,8 @@ async function loadConfig(
       etag: cached?.etag,
       ...limits(options),
       what: 'the index configuration',
+      notFoundHint:
+        'no Agora index here: give --index the hub’s own address, the one its site is served from',
     })
     record =
       answer.status === 304 && cached

@@ -47,6 +47,12 @@ export async function hubSource(
   const indexUrl = options.raw
     ? undefined
     : (values.index ?? ctx.env.AGORA_INDEX_URL ?? local?.baseUrl)
+  if (indexUrl && !isHttpUrl(indexUrl)) {
+    const from = values.index !== undefined ? '--index' : 'AGORA_INDEX_URL'
+    throw new AgoraError('cli/bad-argument', `${from} "${indexUrl}" is not an http(s) URL`, {
+      hint: 'give the hub’s address, e.g. --index https://hub.example, the one its site is served from',
+    })
+  }
   const publicKey =
     values.key ??
     ctx.env.AGORA_INDEX_KEY ??
@@ -62,6 +68,11 @@ export async function hubSource(
   }
   const cacheDir = resolve(ctx.cwd, values.cache ?? ctx.env.AGORA_CACHE ?? defaultCache(ctx.env))
   return { indexUrl, publicKey, cacheDir }
+}
+
+function isHttpUrl(text: string): boolean {
+  const protocol = URL.parse(text)?.protocol
+  return protocol === 'http:' || protocol === 'https:'
 }
 
 /**

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -223,5 +224,33 @@ describe('scripts/commands/info', () => {
     const spec = await info('Not A Spec')
     expect(spec.code).toBe(2)
     expect(spec.stderr).toContain('client/bad-spec')
+  })
+
+  it('an --index that is no URL, answers nothing or is no hub gets a hint that says so', async () => {
+    const cache = ['--cache', join(work, 'cache')]
+    const path = await run(['info', 'acme/tox', '--index', 'dist', ...cache], work)
+    expect(path.code).toBe(2)
+    expect(path.stderr).toBe(
+      'cli/bad-argument  --index "dist" is not an http(s) URL\n  hint: give the hub’s address, e.g. --index https://hub.example, the one its site is served from\n',
+    )
+    const closed = await new Promise<number>((done) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number }
+        server.close(() => done(port))
+      })
+    })
+    const refused = await run(
+      ['info', 'acme/tox', '--index', `http://127.0.0.1:${closed}`, ...cache],
+      work,
+    )
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain(
+      `hint: nothing answers at 127.0.0.1:${closed}: check the address (--index) and that the hub’s server is running`,
+    )
+    const elsewhere = await run(['info', 'acme/tox', '--index', `${hub.url}/nope`, ...cache], work)
+    expect(elsewhere.code).toBe(2)
+    expect(elsewhere.stderr).toContain(
+      'hint: no Agora index here: give --index the hub’s own address, the one its site is served from',
+    )
   })
 })
