@@ -61,4 +61,14 @@ describe('scripts/commands/verify --hf-cache', () => {
     expect(result.code).toBe(2)
     expect(result.err).toContain('agora verify --hf-cache [DIR]')
   })
+
+  it('says so when the cache folder is missing, rather than that 0 files match', async () => {
+    const missing = join(cache, 'no-such-cache')
+    const result = await run('verify', '--hf-cache', missing, '--root', hub.root)
+    expect(result.code).toBe(2)
+    expect(result.out).toBe('')
+    expect(result.err).toBe(
+      `cli/bad-argument  no Hugging Face cache at ${missing}\n  hint: download with a Hub client first (HF_ENDPOINT=<hub> …), or name the cache: --hf-cache DIR, HF_HUB_CACHE or HF_HOME\n`,
+    )
+  })
 })

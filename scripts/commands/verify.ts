@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { AgoraError, plural } from '#core/errors'
@@ -55,6 +56,12 @@ const command: Command = {
           ? join(ctx.env.HF_HOME, 'hub')
           : join(homedir(), '.cache/huggingface/hub')),
     )
+    // Re-hashing an empty cache would report "0 files match", which reads like a pass.
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
+      throw new AgoraError('cli/bad-argument', `no Hugging Face cache at ${dir}`, {
+        hint: 'download with a Hub client first (HF_ENDPOINT=<hub> …), or name the cache: --hf-cache DIR, HF_HUB_CACHE or HF_HOME',
+      })
+    }
     const index = openHubIndex({
       root: resolve(ctx.cwd, values.root ?? 'dist'),
       publicKey: values.key,
