@@ -154,6 +154,16 @@ describe('scripts/commands/stripe', () => {
       /STRIPE_SECRET_KEY is not set[\s\S]*hint: export STRIPE_SECRET_KEY=sk_test_/,
     )
   })
+
+  it('refuses the docs’ placeholder key rather than blaming the network', async () => {
+    const result = await run(['stripe', 'sync', '--dry-run'], work, createStripeFake(), {
+      STRIPE_SECRET_KEY: 'sk_test_…',
+    })
+    expect(result.code).toBe(2)
+    expect(result.stderr + result.stdout).toMatch(
+      /STRIPE_SECRET_KEY is not a Stripe key[\s\S]*hint: paste your own key/,
+    )
+  })
 })
 
 describe('scripts/commands/sales', () => {

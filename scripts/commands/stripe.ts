@@ -48,6 +48,17 @@ export function stripeFromContext(ctx: CommandContext): Stripe {
       hint: 'export STRIPE_SECRET_KEY=sk_test_… (Stripe Dashboard → Developers → API keys); use the live key only in the hub’s release job',
     })
   }
+  // A key pasted from the docs' `sk_test_…` cannot go in a header; fetch would fail
+  // and Stripe would blame the network.
+  if (!/^[\x21-\x7e]+$/.test(key)) {
+    throw new AgoraError(
+      'payments/no-secret-key',
+      'STRIPE_SECRET_KEY is not a Stripe key: it holds a space, "…" or another character no key has',
+      {
+        hint: 'paste your own key (Stripe Dashboard → Developers → API keys): sk_test_… in the docs stands for it',
+      },
+    )
+  }
   return new Stripe(key, { httpClient: Stripe.createFetchHttpClient(ctx.fetch) })
 }
 
