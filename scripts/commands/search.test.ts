@@ -170,6 +170,8 @@ describe('scripts/commands/search and list', () => {
     expect(ids((await search('gnm', '--json')).stdout)).toEqual([])
     expect(ids((await search('tokxnizxr', '--json')).stdout)).toEqual(['helix/tokenizer'])
     expect(ids((await search('tpxn', '--json')).stdout)).toEqual([])
+    // Two neighbouring letters swapped are one typo, not two.
+    expect(ids((await search('prtoein', '--json')).stdout)).toEqual(['helix/tokenizer'])
   })
 
   it('matches no one-letter stem and nothing for nonsense: exit 1 and an empty list', async () => {
