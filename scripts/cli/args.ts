@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { AgoraError, plural } from '#core/errors'
+import { editDistance } from '#core/names'
 
 /** One option of a command, as `node:util` parseArgs takes it. */
 export interface OptionSpec {
@@ -52,8 +53,9 @@ export function parseCommandArgs<T extends OptionSpecs>(
       allowPositionals: (settings.positionals?.max ?? Number.POSITIVE_INFINITY) > 0,
     })
   } catch (error) {
+    const near = nearestOption(error, [...Object.keys(options), 'help'])
     throw new AgoraError('cli/bad-argument', `agora ${command}: ${describeParseError(error)}`, {
-      hint: `run "agora ${command} --help" for the options`,
+      hint: `${near ? `did you mean --${near}? ` : ''}run "agora ${command} --help" for the options`,
       cause: error,
     })
   }
@@ -80,4 +82,22 @@ function describeParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   const first = message.split('. ')[0] ?? message
   return first.endsWith('.') ? first.slice(0, -1) : first
+}
+
+/**
+ * The option an unknown `--name` was most likely meant to be: one or two edits
+ * away (one below five letters), or undefined.
+ *
+ * @example nearestOption(unknownOptionError('--tot'), ['to', 'force']) // 'to'
+ */
+function nearestOption(error: unknown, names: readonly string[]): string | undefined {
+  if ((error as { code?: unknown } | undefined)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return
+  const given = /'--([^'=]+)/.exec(error instanceof Error ? error.message : '')?.[1]
+  if (!given) return
+  const allowed = given.length < 5 ? 1 : 2
+  const scored = names
+    .map((name) => ({ name, d: editDistance(given, name) }))
+    .filter((c) => c.d <= allowed)
+    .sort((a, b) => a.d - b.d)
+  return scored[0]?.name
 }

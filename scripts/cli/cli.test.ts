@@ -40,9 +40,22 @@ describe('scripts/cli/args', () => {
     expect(isAgoraError(error)).toBe(true)
     expect(error).toMatchObject({
       code: 'cli/bad-argument',
-      hint: 'run "agora validate --help" for the options',
+      hint: 'did you mean --json? run "agora validate --help" for the options',
     })
     expect((error as Error).message).toContain("'--jsno'")
+  })
+
+  it('names the option an unknown one was most likely meant to be', () => {
+    const hint = (argv: string[]) =>
+      (
+        caught(() => parseCommandArgs('pull', argv, { to: { type: 'string' }, ...options })) as {
+          hint: string
+        }
+      ).hint
+    expect(hint(['--tot', 'x'])).toBe('did you mean --to? run "agora pull --help" for the options')
+    expect(hint(['--hepl'])).toBe('did you mean --help? run "agora pull --help" for the options')
+    expect(hint(['--roo=x'])).toBe('did you mean --root? run "agora pull --help" for the options')
+    expect(hint(['--nothing-like-it'])).toBe('run "agora pull --help" for the options')
   })
 
   it('counts positionals', () => {
