@@ -21,6 +21,10 @@ export interface LicenceInput {
   file?: string | undefined
 }
 
+/** What to do when no licence keys are pinned for a hub. */
+export const LICENCE_NO_KEYS_HINT =
+  'pass --index with the URL the item was pulled from, whose cached config.json pins the keys (pull once online first); a hub without payments.licence_keys in registry/agora.yaml sells nothing'
+
 /**
  * The hub's pinned licence keys as a keyring; `licence/no-keys` when it pins none.
  *
@@ -29,7 +33,7 @@ export interface LicenceInput {
 export function hubKeyring(licensing: HubLicensing | undefined): Keyring {
   if (!licensing || licensing.keys.length === 0) {
     throw new AgoraError('licence/no-keys', 'the hub pins no licence keys in its index config', {
-      hint: 'pass --index with the URL the item was pulled from, whose cached config.json pins the keys (pull once online first); a hub without payments.licence_keys in registry/agora.yaml sells nothing',
+      hint: LICENCE_NO_KEYS_HINT,
     })
   }
   return keyringOf(licensing.keys)

@@ -218,6 +218,10 @@ describe('scripts/commands/licence', () => {
     )
     expect(answer.code).toBe(1)
     expect(answer.stdout).toContain('licence/no-keys')
+    // The address consulted is named: a hub bought from under another spelling finds no keys.
+    expect(answer.stdout).toContain(
+      `no licence keys pinned for ${base}: none in its cached index config`,
+    )
     expect(answer.stdout).toContain('hint: pass --index with the URL the item was pulled from')
   })
 })

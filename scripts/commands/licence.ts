@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { AgoraError, hasErrors, isAgoraError } from '#core/errors'
-import { cachedRevocations, hubKeyring } from '../../core/client/licensed.ts'
+import { cachedRevocations, hubKeyring, LICENCE_NO_KEYS_HINT } from '../../core/client/licensed.ts'
 import { cachedLicensing, type HubLicensing } from '../../core/client/resolve.ts'
 import { verifyLicence } from '../../core/licence/licence.ts'
 import { parseCommandArgs } from '../cli/args.ts'
@@ -74,6 +74,15 @@ async function verify(ctx: CommandContext): Promise<number> {
   )
   try {
     const licensing = await licensingFor(ctx, indexUrl, publicKey, cacheDir)
+    if (indexUrl && (!licensing || licensing.keys.length === 0)) {
+      // Name the address consulted: a licence bought through another spelling of
+      // the hub's address (127.0.0.1 against localhost) finds no cached keys.
+      throw new AgoraError(
+        'licence/no-keys',
+        `no licence keys pinned for ${indexUrl}: none in its cached index config, nor in a local registry/agora.yaml`,
+        { hint: LICENCE_NO_KEYS_HINT },
+      )
+    }
     const keys = hubKeyring(licensing)
     const revoked = licensing
       ? await cachedRevocations(cacheDir, licensing, keys)
