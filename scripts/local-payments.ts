@@ -135,7 +135,9 @@ export async function startLocalPayments(options: LocalPaymentsOptions): Promise
           ? new AgoraError(
               'local-hub/port-in-use',
               `port ${options.port} for the local licence service is taken`,
-              { hint: 'pass --licence-port with a free port (0 picks one), or stop what holds it' },
+              {
+                hint: 'another npm start may still be running: stop it (Ctrl+C), or pass a free port: npm start -- --licence-port 0 (0 picks one)',
+              },
             )
           : error,
       ),

@@ -6,9 +6,11 @@
  * licence service with a fake Stripe and a local stand-in for Checkout), so
  * buying a paid item and pulling it with the licence works end to end.
  */
+import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { AgoraError } from '#core/errors'
 import { buildHub } from './build.ts'
 import { runScript } from './cli/script-error.ts'
 import { type LocalPayments, startLocalPayments } from './local-payments.ts'
@@ -48,6 +50,10 @@ export async function startLocalHub(options: StartOptions = {}): Promise<Started
   const repoRoot = resolve(options.repoRoot ?? projectRoot)
   const outDir = resolve(options.outDir ?? join(repoRoot, 'dist'))
   const host = options.host ?? '127.0.0.1'
+  // Before anything is built: a second `npm start` would otherwise rewrite the
+  // dist/ the first one serves (its index pointing at a licence service that
+  // then dies) and only then fail to listen.
+  await assertPortFree(host, options.port ?? 4321)
   const payments = await startLocalPayments({
     repoRoot,
     stateDir: options.stateDir ?? join(repoRoot, '.agora', 'local-payments'),
@@ -81,6 +87,24 @@ export async function startLocalHub(options: StartOptions = {}): Promise<Started
     await payments.close()
     throw error
   }
+}
+
+/** Throws `local-hub/port-in-use` when something already listens on the hub's port. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return
+  const probe = createServer()
+  await new Promise<void>((done, fail) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      fail(
+        error.code === 'EADDRINUSE'
+          ? new AgoraError('local-hub/port-in-use', `port ${port} for the hub is taken`, {
+              hint: 'another npm start may still be running: stop it (Ctrl+C), or pass a free port: npm start -- --port 0 (0 picks one)',
+            })
+          : error,
+      ),
+    )
+    probe.listen(port, host, () => probe.close(() => done()))
+  })
 }
 
 if (import.meta.main) {
