@@ -58,6 +58,19 @@ describe('scripts/local-payments', () => {
     })
   }
 
+  it('answers a refund of a session it does not know (one from before a restart) with 404 and why', async () => {
+    const answer = await fetch(`${payments.url}/checkout/refund`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'session_id=cs_test_from_an_earlier_run',
+      redirect: 'manual',
+    })
+    expect(answer.status).toBe(404)
+    const html = await answer.text()
+    expect(html).toContain('No such payment')
+    expect(html).toContain('keeps its sessions only while <code>npm start</code> runs')
+  })
+
   it('answers 404 for a payment link it did not make', async () => {
     const answer = await fetch(`${payments.url}/checkout/plink_unknown`)
     expect(answer.status).toBe(404)

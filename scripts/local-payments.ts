@@ -321,6 +321,10 @@ function checkoutPages(ctx: CheckoutContext) {
     if (path === '/checkout/refund' && req.method === 'POST') {
       const form = new URLSearchParams(await readBody(req))
       const session = form.get('session_id') ?? ''
+      if (!isPaidSession(ctx, session)) {
+        page(res, 404, 'No such payment', UNKNOWN_SESSION)
+        return true
+      }
       await ctx.refund(session)
       res
         .writeHead(303, { location: `/checkout/success?session_id=${encodeURIComponent(session)}` })
@@ -434,6 +438,16 @@ function checkoutBody(key: string, title: string, entry: OnSaleEntry): string {
 </form>`
 }
 
+/** Why a session is unknown after a restart: the fake Stripe lives in memory. */
+const UNKNOWN_SESSION =
+  '<p>This checkout session is unknown or unpaid. The test-mode Stripe keeps its sessions only while <code>npm start</code> runs; licences already claimed stay valid.</p>'
+
+function isPaidSession(ctx: { fake: StripeFake }, sessionId: string): boolean {
+  return ctx.fake
+    .objects('checkout.session')
+    .some((s) => s.id === sessionId && s.payment_status === 'paid')
+}
+
 async function successPage(
   ctx: CheckoutContext,
   res: ServerResponse,
@@ -442,7 +456,7 @@ async function successPage(
 ): Promise<void> {
   const session = ctx.fake.objects('checkout.session').find((s) => s.id === sessionId)
   if (session?.payment_status !== 'paid') {
-    page(res, 404, 'No such payment', '<p>This checkout session is unknown or unpaid.</p>')
+    page(res, 404, 'No such payment', UNKNOWN_SESSION)
     return
   }
   const id = licenceIdFor(String(session.subscription ?? session.id))
