@@ -27,12 +27,15 @@ import type {
   VersionStatus,
 } from '#core/manifest'
 import {
+  editDistance,
   formatRef,
   type ItemRef,
   type ItemSpec,
   isSafeFilePath,
   itemDir,
+  KINDS,
   kindPlural,
+  parseKind,
   parseRef,
 } from '#core/names'
 import { type ClientFs, itemCacheDir } from './cache.ts'
@@ -135,11 +138,32 @@ export function parseSpec(spec: string | ItemSpec): ItemSpec {
       'client/bad-spec',
       `"${typeof spec === 'string' ? spec : formatRef(spec)}" is not an item reference`,
       {
-        hint: 'write [kind/]namespace/name[@version|@tag], e.g. acme/tox-gnn@1.2.0 or datasets/acme/tox21',
+        hint:
+          (typeof spec === 'string' ? unknownKindHint(spec.trim()) : undefined) ??
+          'write [kind/]namespace/name[@version|@tag], e.g. acme/tox-gnn@1.2.0 or datasets/acme/tox21',
       },
     )
   }
   return parsed
+}
+
+/**
+ * For `kind/ns/name` whose first part is no kind (`modles/acme/tox`): the
+ * kind it was most likely meant to be, and the kinds there are.
+ *
+ * @example unknownKindHint('modles/acme/tox') // '"modles" is not a kind: did you mean models/acme/tox? …'
+ */
+function unknownKindHint(spec: string): string | undefined {
+  const parts = spec.split('/')
+  const first = parts[0] ?? ''
+  if (parts.length !== 3 || parseKind(first)) return undefined
+  const plurals = KINDS.map(kindPlural)
+  const near = plurals
+    .map((kind) => ({ kind, d: editDistance(first.toLowerCase(), kind) }))
+    .filter((c) => c.d <= 2)
+    .sort((a, b) => a.d - b.d)[0]?.kind
+  const meant = near ? `did you mean ${[near, ...parts.slice(1)].join('/')}? ` : ''
+  return `"${first}" is not a kind: ${meant}kinds are ${plurals.join(', ')}`
 }
 
 const ID_PART = /^[a-z0-9](?:[a-z0-9._-]{0,98}[a-z0-9])?$/

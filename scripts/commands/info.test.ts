@@ -224,6 +224,11 @@ describe('scripts/commands/info', () => {
     const spec = await info('Not A Spec')
     expect(spec.code).toBe(2)
     expect(spec.stderr).toContain('client/bad-spec')
+    const kind = await info('modles/acme/tox@1.0.0')
+    expect(kind.code).toBe(2)
+    expect(kind.stderr).toContain(
+      'hint: "modles" is not a kind: did you mean models/acme/tox@1.0.0? kinds are models, datasets, adapters, loras, pipelines, benchmarks, collections',
+    )
   })
 
   it('an --index that is no URL, answers nothing or is no hub gets a hint that says so', async () => {
