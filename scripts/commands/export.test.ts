@@ -261,6 +261,11 @@ describe('scripts/commands/export (agora export hf)', () => {
 
     const exported = await run(root, hub.fetch, {}, 'export', 'hf', 'acme/zephyr', '--out', 'out')
     expect(exported.code).toBe(0)
+    // An absolute --out is that folder, not one of that name under the current folder.
+    const absolute = join(root, 'absolute-out')
+    const again = await run(root, hub.fetch, {}, 'export', 'hf', 'acme/zephyr', '--out', absolute)
+    expect(again.code).toBe(0)
+    expect(await readFile(join(absolute, 'README.md'), 'utf8')).toContain('model-index')
     const card = loadReadme(await readFile(join(root, 'out/README.md')), 'README.md')
     const source = { name: 'Open LLM Leaderboard', url: LEADERBOARD }
     expect(card.value?.frontMatter['model-index']).toEqual([

@@ -1,6 +1,6 @@
 import { createWriteStream, openAsBlob } from 'node:fs'
 import { mkdir, readdir, rm } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { HashingStream } from '#core/blobs'
@@ -123,7 +123,7 @@ const command: Command = {
         },
       )
     }
-    const out = join(ctx.cwd, values.out)
+    const out = resolve(ctx.cwd, values.out)
     const existing = await readdir(out).catch(() => undefined)
     if (existing && existing.length > 0) {
       throw new AgoraError('export/out-not-empty', `${values.out} is not empty`, {
