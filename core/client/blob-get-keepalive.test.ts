@@ -180,6 +180,44 @@ describe('socketGet keeps connections for the next request to the origin', () =>
     expect(seen.connections).toBe(2)
   })
 
+  it('never reads an answer that reached the client before the next request as its answer', async () => {
+    const sockets: Socket[] = []
+    const { server, seen } = rawServer((socket, request, connection) => {
+      sockets.push(socket)
+      socket.write(ok(`connection ${connection} request ${request}`))
+    })
+    const url = await listen(server)
+    const get = createSocketGet({ idleMs: 600_000 })
+    const first = await get(`${url}/a`, { headers: {}, signal: signal() })
+    // The answer to nothing is on the client's side of the connection once
+    // the first body is read, but not yet read by it: the next request is
+    // sent in the same turn of the event loop.
+    await first.consume(() => {
+      ;(sockets[0] as Socket).write(ok('EVIL'))
+      return undefined
+    })
+    expect((await body(get, `${url}/b`)).bytes.toString()).toBe('connection 2 request 1')
+    expect(seen.connections).toBe(2)
+  })
+
+  it('closes a kept connection taken for a request aborted before it was sent', async () => {
+    const sockets: Socket[] = []
+    const { server } = rawServer((socket) => {
+      sockets.push(socket)
+      socket.write(ok('x'))
+    })
+    const url = await listen(server)
+    const get = createSocketGet({ idleMs: 600_000 })
+    await body(get, `${url}/a`)
+    const closed = new Promise((done) => (sockets[0] as Socket).once('close', done))
+    const controller = new AbortController()
+    const aborted = get(`${url}/b`, { headers: {}, signal: controller.signal })
+    controller.abort(new Error('stop'))
+    await expect(aborted).rejects.toThrow('stop')
+    await closed
+    expect(sockets).toHaveLength(1)
+  })
+
   it('gives a redirect’s connection up, and keeps the one whose answer was read', async () => {
     const server = createHttpServer((req, res) => {
       if (req.url === '/moved') res.writeHead(302, { location: '/here' }).end('see /here')

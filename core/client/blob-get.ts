@@ -144,12 +144,21 @@ class IdleConnections {
     this.idleMs = idleMs
   }
 
-  take(origin: string): Connection | undefined {
-    const connection = this.byOrigin.get(origin)?.pop()
-    if (!connection) return undefined
-    this.forget(origin, connection)
-    connection.socket.ref()
-    return connection
+  /**
+   * An idle connection to `origin`, once the event loop has read from it
+   * again: bytes or a close that reached this machine before the request is
+   * sent drop it there, instead of being read as the request's answer.
+   */
+  async take(origin: string): Promise<Connection | undefined> {
+    for (;;) {
+      const connection = this.byOrigin.get(origin)?.pop()
+      if (!connection) return undefined
+      this.forget(origin, connection)
+      await polled()
+      if (connection.socket.destroyed) continue
+      connection.socket.ref()
+      return connection
+    }
   }
 
   put(origin: string, connection: Connection): void {
@@ -187,6 +196,15 @@ class IdleConnections {
     if (at >= 0) kept.splice(at, 1)
     if (kept.length === 0) this.byOrigin.delete(origin)
   }
+}
+
+/**
+ * Resolves after the event loop's next poll for I/O: the first immediate
+ * ends this turn (which may be past its poll), the second comes after the
+ * next turn's.
+ */
+function polled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
 }
 
 /** A kept connection closed before any byte of the answer: the request goes again on a new one. */
@@ -310,7 +328,7 @@ type BodyFraming = { kind: 'length'; left: number } | { kind: 'chunked' } | { ki
  * arrives. A connection whose answer ended exactly where its framing said
  * goes back to `idle`.
  */
-function getOnce(
+async function getOnce(
   target: URL,
   init: BlobGetInit,
   ca: string[] | undefined,
@@ -337,9 +355,11 @@ function getOnce(
   const request = `${lines.join('\r\n')}\r\n\r\n`
 
   const origin = `${target.protocol}//${target.host}`
+  const kept = fresh ? undefined : await idle.take(origin)
+  if (signal.aborted) kept?.socket.destroy()
+  signal.throwIfAborted()
 
   return new Promise<BlobAnswer>((resolveHead, rejectHead) => {
-    const kept = fresh ? undefined : idle.take(origin)
     let out = 0
     // Before the head is parsed its bytes collect here; after, what followed it.
     let head: Buffer | undefined = Buffer.alloc(0)
