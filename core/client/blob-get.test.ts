@@ -233,6 +233,25 @@ describe('socketGet refuses what is not HTTP/1.1 as a client must', () => {
     expect(isNetworkError(error)).toBe(true)
   })
 
+  it('ends a running consume() when the answer is cancelled', async () => {
+    const url = await http((_req, res) => {
+      res.writeHead(200, { 'content-length': 10 })
+      res.write('12345')
+    })
+    const answer = await socketGet(url, { headers: {}, signal: signal() })
+    let first: () => void = () => undefined
+    const received = new Promise<void>((done) => {
+      first = done
+    })
+    const reading = answer.consume(() => {
+      first()
+      return undefined
+    })
+    await received
+    await answer.cancel()
+    await expect(reading).rejects.toThrow(/cancelled while it was read/)
+  })
+
   it('speaks TLS, checking the certificate against the trusted authorities', async () => {
     const key = readFileSync(join(fixtures, 'tls-localhost.key'), 'utf8')
     const cert = readFileSync(join(fixtures, 'tls-localhost.crt'), 'utf8')

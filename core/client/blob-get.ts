@@ -566,8 +566,12 @@ async function getOnce(
         if (!sink && framing.kind === 'length' && framing.left === 0 && early?.length === 0) {
           return finish()
         }
+        const reading = sink !== undefined && !bodyDone
         bodyDone = true
         drop()
+        // A consume() still running ends too, with the reason.
+        if (reading)
+          failBody?.(new Error(`${target.href}: the body was cancelled while it was read`))
       },
     })
 
