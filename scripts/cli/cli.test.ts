@@ -144,7 +144,7 @@ describe('scripts/cli/progress', () => {
       columns: 100,
     })
     expect(line).toBe(
-      'model.safetensors [###############...............]   50%  512 KiB/1.00 MiB  512 KiB/s  ETA 1s',
+      'model.safetenso… [###############...............]   50%   512 KiB/1.00 MiB   512 KiB/s  ETA 1s     ',
     )
     const narrow = renderProgressLine({
       label: 'a-very-long-file-name.bin',
@@ -155,6 +155,19 @@ describe('scripts/cli/progress', () => {
     })
     expect(narrow.length).toBeLessThanOrEqual(49)
     expect(narrow).toContain('ETA ?')
+  })
+
+  it('keeps the bar in place from frame to frame while the figures change', () => {
+    const frames = [
+      { done: 900, elapsedMs: 1_000 },
+      { done: 5 * 1024 * 1024, elapsedMs: 2_000 },
+      { done: 150 * 1024 * 1024, elapsedMs: 3_000 },
+      { done: 999 * 1024 * 1024, elapsedMs: 4_100_000 },
+    ].map((frame) =>
+      renderProgressLine({ label: 'model.bin', total: 1024 * 1024 * 1024, columns: 120, ...frame }),
+    )
+    expect(new Set(frames.map((line) => line.length)).size).toBe(1)
+    expect(new Set(frames.map((line) => line.indexOf(']'))).size).toBe(1)
   })
 
   it('draws on a TTY, throttled by the clock, and ends the line', () => {

@@ -119,11 +119,12 @@ export function renderProgressLine(state: {
   const parts: string[] = []
   if (state.total !== undefined && state.total > 0) {
     const ratio = Math.min(1, state.done / state.total)
+    // Each figure keeps its width from frame to frame, so the bar and the label stay put.
     parts.push(`${Math.floor(ratio * 100)}%`.padStart(4))
-    parts.push(`${formatBytes(state.done)}/${formatBytes(state.total)}`)
-    parts.push(`${formatBytes(rate)}/s`)
+    parts.push(`${formatBytes(state.done).padStart(8)}/${formatBytes(state.total)}`)
+    parts.push(`${formatBytes(rate)}/s`.padStart(10))
     const remaining = state.total - state.done
-    parts.push(rate > 0 ? `ETA ${formatDuration(remaining / rate)}` : 'ETA ?')
+    parts.push((rate > 0 ? `ETA ${formatDuration(remaining / rate)}` : 'ETA ?').padEnd(11))
   } else {
     parts.push(formatBytes(state.done), `${formatBytes(rate)}/s`)
   }
