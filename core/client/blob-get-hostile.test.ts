@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isNetworkError } from '#core/blobs'
-import { body, closeServers, http, listen, raw, signal } from './__fixtures__/loopback.ts'
+import {
+  body,
+  closeServers,
+  consumeSlowly,
+  http,
+  listen,
+  raw,
+  signal,
+} from './__fixtures__/loopback.ts'
 import { type BlobGet, createSocketGet, fetchGet, socketGet } from './blob-get.ts'
 import { downloadBlob } from './download.ts'
 import { getText } from './http.ts'
@@ -289,14 +297,7 @@ describe('core/client/blob-get against a hostile hub', () => {
       )
       const url = await raw((socket) => socket.end(`${CHUNKED}${chunks.join('')}0\r\n\r\n`))
       const answer = await get(url, { headers: {}, signal: signal() })
-      let held = 0
-      let most = 0
-      let total = 0
-      await answer.consume((chunk) => {
-        total += chunk.byteLength
-        most = Math.max(most, ++held)
-        return new Promise((resolve) => setImmediate(() => resolve(void held--)))
-      })
+      const { total, most } = await consumeSlowly(answer, (done) => setImmediate(done))
       expect(total).toBe(4000 * 1024)
       expect(most).toBeLessThanOrEqual(4)
     },

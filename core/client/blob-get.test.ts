@@ -4,7 +4,16 @@ import { createServer as createHttpsServer } from 'node:https'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isNetworkError } from '#core/blobs'
-import { body, closeServers, http, listen, raw, servers, signal } from './__fixtures__/loopback.ts'
+import {
+  body,
+  closeServers,
+  consumeSlowly,
+  http,
+  listen,
+  raw,
+  servers,
+  signal,
+} from './__fixtures__/loopback.ts'
 import { blobGetFor, createSocketGet, fetchGet, socketGet } from './blob-get.ts'
 
 const fixtures = join(import.meta.dirname, '__fixtures__')
@@ -128,20 +137,7 @@ describe.each([
       res.end(Buffer.alloc(size, 7))
     })
     const answer = await get(url, { headers: {}, signal: signal() })
-    let held = 0
-    let most = 0
-    let total = 0
-    await answer.consume((chunk) => {
-      total += chunk.byteLength
-      held++
-      most = Math.max(most, held)
-      return new Promise((resolve) =>
-        setTimeout(() => {
-          held--
-          resolve()
-        }, 2),
-      )
-    })
+    const { total, most } = await consumeSlowly(answer, (done) => setTimeout(done, 2))
     expect(total).toBe(size)
     expect(most).toBeLessThanOrEqual(4)
   })

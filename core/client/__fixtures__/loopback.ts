@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
-import type { BlobGet } from '../blob-get.ts'
+import type { BlobAnswer, BlobGet } from '../blob-get.ts'
 
 /** Servers the blob reader's tests started; closeServers() closes them after each test. */
 export const servers: (Server | NetServer)[] = []
@@ -53,4 +53,28 @@ export async function body(get: BlobGet, url: string, headers: Record<string, st
     return undefined
   })
   return { answer, bytes: Buffer.concat(chunks) }
+}
+
+/**
+ * Reads a body through a slow sink that holds each chunk until `release`
+ * calls back: the bytes read, and the most chunks it held at once.
+ */
+export async function consumeSlowly(
+  answer: BlobAnswer,
+  release: (done: () => void) => void,
+): Promise<{ total: number; most: number }> {
+  let held = 0
+  let most = 0
+  let total = 0
+  await answer.consume((chunk) => {
+    total += chunk.byteLength
+    most = Math.max(most, ++held)
+    return new Promise((resolve) =>
+      release(() => {
+        held--
+        resolve()
+      }),
+    )
+  })
+  return { total, most }
 }
