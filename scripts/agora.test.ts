@@ -12,6 +12,7 @@ import { PACKAGE_NODE_RANGE } from './package/build.ts'
 
 const project = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string
+  bin: Record<string, string>
 }
 
 async function run(argv: string[]) {
@@ -119,4 +120,62 @@ describe('scripts/agora through npx in a checkout', () => {
     },
     150_000,
   )
+})
+
+describe('scripts/bin/agora', () => {
+  const root = resolve(import.meta.dirname, '..')
+  const launcher = join(root, 'scripts/bin/agora.js')
+  // Reports, as the process exits, whether Node loaded its TypeScript stripper.
+  const probe = `data:text/javascript,${encodeURIComponent(
+    "process.on('exit', () => process.stderr.write('stripper ' + process.moduleLoadList.some((m) => m.includes('amaro')) + '\\n'))",
+  )}`
+  /** Runs `node [preload] file --version` with a fresh temp folder, where Node keeps its default compile cache. */
+  const start = (file: string, tmp: string, preload: string[] = []) => {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => name !== 'NODE_COMPILE_CACHE'),
+    )
+    return spawnSync(process.execPath, [...preload, file, '--version'], {
+      env: { ...env, TMPDIR: tmp, TMP: tmp, TEMP: tmp },
+      encoding: 'utf8',
+    })
+  }
+
+  it('is the command package.json names', () => {
+    expect(resolve(root, project.bin['agora'] as string)).toBe(launcher)
+  })
+
+  it('starts from the compile cache without loading the TypeScript stripper', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'agora-launcher-'))
+    try {
+      const runs = [1, 2].map(() => start(launcher, tmp, ['--import', probe]))
+      for (const run of runs) expect(run.stdout).toBe(`agora ${project.version}\n`)
+      expect(runs.map((run) => run.stderr)).toEqual(['stripper true\n', 'stripper false\n'])
+      // Started at the TypeScript entry, Node strips it before anything turns the cache on.
+      const direct = start(join(root, 'scripts/agora.ts'), tmp, ['--import', probe])
+      expect(direct.stdout).toBe(`agora ${project.version}\n`)
+      expect(direct.stderr).toBe('stripper true\n')
+    } finally {
+      await rm(tmp, { recursive: true, force: true })
+    }
+  })
+
+  it('names the Node it needs when an older one starts it', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'agora-launcher-'))
+    try {
+      for (const version of ['20.19.5', '22.17.1', '18.0.0']) {
+        const older = `data:text/javascript,${encodeURIComponent(
+          `Object.defineProperty(process.versions, 'node', { value: '${version}' })`,
+        )}`
+        const run = start(launcher, tmp, ['--import', older])
+        expect(run.status).toBe(2)
+        expect(run.stdout).toBe('')
+        expect(run.stderr).toBe(
+          `agora: needs Node 22.18 or later (it runs TypeScript directly); this is Node ${version}\n  hint: run "npm install" in the checkout, then "npx agora …": npm puts the Node it installs first on the PATH\n`,
+        )
+      }
+      expect(start(launcher, tmp).status).toBe(0)
+    } finally {
+      await rm(tmp, { recursive: true, force: true })
+    }
+  })
 })

@@ -104,7 +104,9 @@ export async function buildPackage(
 /**
  * The installed `agora` command: plain JavaScript any Node parses, which
  * checks the version before loading the CLI (whose imports an older Node
- * cannot link, failing with a SyntaxError instead of a reason).
+ * cannot link, failing with a SyntaxError instead of a reason) and turns
+ * the compile cache on before the CLI's first module loads, as the
+ * checkout's scripts/bin/agora.js does.
  */
 function launcher(range: string): string {
   const [major, minor] = (/^>=(\d+)\.(\d+)\.\d+$/.exec(range) ?? []).slice(1).map(Number)
@@ -118,6 +120,9 @@ if (major < ${major} || (major === ${major} && minor < ${minor})) {
   )
   process.exit(2)
 }
+// Before the CLI's modules load, so that they too come from the compile cache.
+const { enableCompileCache } = await import('node:module')
+enableCompileCache()
 const { runCli } = await import('../scripts/agora.js')
 await runCli()
 `
