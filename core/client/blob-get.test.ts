@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isNetworkError } from '#core/blobs'
 import {
@@ -281,5 +283,38 @@ describe('blobGetFor', () => {
     const { bytes } = await body(blobGetFor(injected), 'http://hub.invalid/blob')
     expect(bytes.toString()).toBe('hi')
     expect(calls).toEqual(['http://hub.invalid/blob'])
+  })
+})
+
+describe('socketGet start-up', () => {
+  it('loads TLS only for its first https: connection', async () => {
+    // A child process: this one has TLS loaded by the tests above.
+    const module = join(import.meta.dirname, 'blob-get.ts')
+    const script = `
+      import { createServer } from 'node:net'
+      const { socketGet } = await import(${JSON.stringify(module)})
+      const tls = () => process.moduleLoadList.includes('NativeModule tls')
+      const server = createServer((socket) => {
+        socket.once('data', () => socket.end('HTTP/1.1 200 OK\\r\\ncontent-length: 5\\r\\n\\r\\nplain'))
+        socket.on('error', () => {})
+      })
+      await new Promise((done) => server.listen(0, '127.0.0.1', done))
+      const port = server.address().port
+      const signal = new AbortController().signal
+      const plain = await socketGet('http://127.0.0.1:' + port + '/blob', { headers: {}, signal })
+      const chunks = []
+      await plain.consume((chunk) => { chunks.push(Buffer.from(chunk)) })
+      console.log(Buffer.concat(chunks).toString(), tls())
+      // The same server, spoken to in TLS: the handshake fails, after TLS has loaded.
+      await socketGet('https://127.0.0.1:' + port + '/blob', { headers: {}, signal }).catch(() => {})
+      console.log(tls())
+      process.exit(0)
+    `
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { timeout: 20_000 },
+    )
+    expect(stdout).toBe('plain false\ntrue\n')
   })
 })

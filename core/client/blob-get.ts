@@ -1,5 +1,4 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net'
-import { rootCertificates, connect as tlsConnect } from 'node:tls'
 
 /**
  * One answer to a blob GET: status and headers, then a body given chunk by
@@ -646,15 +645,17 @@ function openConnection(
       callback: (n: number, buffer: Buffer): boolean => connection.handlers.read(n, buffer),
     },
   }
-  const socket: Socket =
-    target.protocol === 'https:'
-      ? tlsConnect({
-          ...options,
-          ...(isIP(host) ? {} : { servername: host }),
-          ...(ca ? { ca: [...rootCertificates, ...ca] } : {}),
-          ALPNProtocols: ['http/1.1'],
-        })
-      : netConnect(options)
+  // TLS loads on the first https: connection: a pull from a plain-HTTP
+  // mirror, and every command that never connects, starts without it.
+  const tls = target.protocol === 'https:' ? process.getBuiltinModule('node:tls') : undefined
+  const socket: Socket = tls
+    ? tls.connect({
+        ...options,
+        ...(isIP(host) ? {} : { servername: host }),
+        ...(ca ? { ca: [...tls.rootCertificates, ...ca] } : {}),
+        ALPNProtocols: ['http/1.1'],
+      })
+    : netConnect(options)
   const connection: Connection = { socket, buffers, handlers: UNUSED }
   socket.on('error', (error) => connection.handlers.error(error))
   socket.on('end', () => connection.handlers.end())
