@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { inlineHasher, workerHasher } from './hasher.ts'
+import { inlineHasher, startHashingThread, workerHasher } from './hasher.ts'
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
 
@@ -49,5 +49,25 @@ describe('core/client/hasher', () => {
       { timeout: 20_000 },
     )
     expect(stdout.trim()).toBe(sha256(Buffer.from('a')))
+  })
+
+  it('starts the thread ahead, and a process that then hashes nothing still ends', async () => {
+    const module = join(import.meta.dirname, 'hasher.ts')
+    const script = `
+      const { startHashingThread } = await import(${JSON.stringify(module)})
+      startHashingThread()
+      startHashingThread()
+      console.log('started')
+    `
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { timeout: 20_000 },
+    )
+    expect(stdout).toBe('started\n')
+    startHashingThread()
+    const hasher = workerHasher()
+    await hasher.update(Buffer.from('ahead'))
+    expect(await hasher.digest()).toBe(sha256(Buffer.from('ahead')))
   })
 })

@@ -88,6 +88,18 @@ function thread(): Worker {
   return started
 }
 
+/**
+ * Starts the hashing thread ahead of the first large blob. It takes tens of
+ * milliseconds to boot, during which the first chunks of every download
+ * would wait for it; started while the index is read, it is ready when they
+ * come. It keeps the process alive only while a hash is open on it.
+ *
+ * @example startHashingThread() // then resolve; workerHasher() finds it running
+ */
+export function startHashingThread(): void {
+  thread()
+}
+
 /** The worker keeps the process alive only while a hash is open on it. */
 function release(): void {
   if (open.size === 0) worker?.unref()

@@ -19,6 +19,7 @@ import {
 import { markSnapshotUsed } from './cache-scan.ts'
 import { checkLockedEntry } from './documents.ts'
 import { downloadBlob } from './download.ts'
+import { startHashingThread } from './hasher.ts'
 import { assertInside, assertNoLinkInside } from './inside.ts'
 import {
   hubKeyring,
@@ -169,6 +170,9 @@ export async function pullItem(
   options: PullOptions,
 ): Promise<{ result: PullResult; entry: LockedItem }> {
   const fs = options.fs ?? nodeFs
+  // Booting while the index is read; an item with only small files or all of
+  // them cached leaves it idle, which costs a little memory, not time.
+  if (!options.offline) startHashingThread()
   const ref: ItemRef = { kind: parsed.kind, ns: parsed.ns, name: parsed.name }
   const lockedItem: LockedItem | undefined = lock?.items[lockKey(ref)]
   // A hand-edited lock is as untrusted as the index: check it before its strings become paths.
