@@ -88,6 +88,48 @@ describe('core/client/download', () => {
     expect((await readFile(target)).equals(body)).toBe(true)
   })
 
+  it('writes in pieces of at most 512 KiB, one at a time, however large the chunks come', async () => {
+    // Chunks of 2 MiB, several waiting at once behind a slow disk: a stream
+    // would join what waits into one large write (writev).
+    const chunkFetch = (async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (let at = 0; at < body.length; at += 2 * 1024 * 1024)
+              controller.enqueue(new Uint8Array(body.subarray(at, at + 2 * 1024 * 1024)))
+            controller.close()
+          },
+        }),
+        { headers: { 'content-length': String(body.length) } },
+      )) as unknown as typeof fetch
+    const writes: number[] = []
+    let joined = 0
+    const recording: ClientFs = {
+      ...fs,
+      createWriteStream: ((path: string) => {
+        fs.writeFileSync(path, '')
+        return new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            writes.push(chunk.length)
+            fs.appendFileSync(path, chunk)
+            setTimeout(callback, 1)
+          },
+          writev(chunks, callback) {
+            joined++
+            for (const { chunk } of chunks) fs.appendFileSync(path, chunk as Buffer)
+            setTimeout(callback, 1)
+          },
+        })
+      }) as unknown as ClientFs['createWriteStream'],
+    }
+    const target = join(work, 'blob')
+    await downloadBlob({ fetch: chunkFetch, url, target, expected, fs: recording })
+    expect((await readFile(target)).equals(body)).toBe(true)
+    expect(joined).toBe(0)
+    expect(Math.max(...writes)).toBe(512 * 1024)
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(body.length)
+  })
+
   it('reports a disk that fails while the body waits for it, and keeps no blob', async () => {
     // A disk that takes a while per write, so the body backs up, then runs out of space.
     let writes = 0

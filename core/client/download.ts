@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto'
 import * as nodeFs from 'node:fs'
 import { dirname } from 'node:path'
+import type { Writable } from 'node:stream'
 import type { BlobInfo } from '#core/blobs'
 import { withRetry } from '#core/blobs'
 import { AgoraError } from '#core/errors'
@@ -279,6 +280,9 @@ async function receive(
   // 'close', not 'finish': the file is closed (or the failure known) before it is renamed or removed.
   const closed = new Promise<void>((resolve) => file.once('close', () => resolve()))
   let left = options.limit
+  // Chunks are written one after another, never two queued at once: the
+  // stream would join them into one write of several MiB (see writePieces).
+  let written = Promise.resolve()
   try {
     await answer.consume((chunk) => {
       if (failure) throw failure
@@ -294,9 +298,7 @@ async function receive(
       }
       const hashed = hasher.update(chunk)
       onData(chunk.byteLength)
-      const written = new Promise<void>((resolve, reject) =>
-        file.write(chunk, (error) => (error ? reject(error) : resolve())),
-      )
+      written = written.then(() => writePieces(file, chunk))
       return hashed ? Promise.all([hashed, written]).then(() => undefined) : written
     })
     file.end()
@@ -307,6 +309,25 @@ async function receive(
     file.destroy()
     await closed
     throw failure ?? error
+  }
+}
+
+/**
+ * The largest write to the `.partial` file. On the reference machine
+ * (Linux 6.18) a write of 1 MiB or more into the page cache now and then
+ * costs several times the CPU of smaller ones: the system time of a 1 GiB
+ * pull varied from 0.65 to 1.35 seconds with them, and from 0.67 to 0.91
+ * with writes of 512 KiB.
+ */
+const WRITE_PIECE = 512 * 1024
+
+/** Writes a chunk in pieces of at most WRITE_PIECE bytes, each after the one before. */
+async function writePieces(file: Writable, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.byteLength; at += WRITE_PIECE) {
+    const piece = chunk.subarray(at, at + WRITE_PIECE)
+    await new Promise<void>((resolve, reject) =>
+      file.write(piece, (error) => (error ? reject(error) : resolve())),
+    )
   }
 }
 
