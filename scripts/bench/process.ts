@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
+import { join } from 'node:path'
+
+/** The `agora` command of a checkout, as `npx agora` runs it: its package.json `bin`. */
+export function agoraBin(checkout: string): string {
+  const manifest = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8')) as {
+    bin: { agora: string }
+  }
+  return join(checkout, manifest.bin.agora)
+}
 
 /** Waits until the 1-minute load average is under 1, or `maxMs` runs out. */
 export async function waitForIdle(maxMs: number): Promise<void> {

@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import S3rver from 's3rver'
+import { agoraBin } from './process.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const node = process.execPath
@@ -104,7 +105,7 @@ try {
   }
   writeFileSync(join(data, 'README.md'), '---\nlicense: MIT\n---\n# Big\n\nA benchmark item.\n')
   const paths = Array.from({ length: fileCount }, (_, i) => join(data, `shard-${i}.bin`))
-  await exec(node, [join(repo, 'scripts/agora.ts'), 'publish', '--help'])
+  await exec(node, [agoraBin(repo), 'publish', '--help'])
 
   const baselineScript = `
     import { createReadStream } from 'node:fs'
@@ -148,7 +149,7 @@ try {
       'type: org\nname: Bench\nmembers: [bench]\n',
     )
     const args = [
-      join(repo, 'scripts/agora.ts'),
+      agoraBin(repo),
       'publish',
       data,
       '--id',

@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util'
 import { blobKey } from '#core/blobs'
 import { serveHub } from '../serve-hub.ts'
 import { buildBigHub } from './big-hub.ts'
-import { exec, waitForIdle } from './process.ts'
+import { agoraBin, exec, waitForIdle } from './process.ts'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const node = process.execPath
@@ -75,7 +75,7 @@ const root = join(work, 'site')
 // from Node's compile cache. --cold-start measures without it.
 if (!values['cold-start']) process.env.NODE_COMPILE_CACHE = join(work, 'compile-cache')
 try {
-  await exec(node, [join(repo, 'scripts/agora.ts'), 'pull', '--help'])
+  await exec(node, [agoraBin(repo), 'pull', '--help'])
   process.stdout.write(
     `writing ${fileCount} × ${values['size-mib']} MiB of random bytes in ${work}\n`,
   )
@@ -105,8 +105,10 @@ try {
     let curlSeconds = 0
     let curlCpu = 0
     // Each measurement starts with no dirty pages to write back (`sync`,
-    // not timed), and the order alternates, so neither pays for the other's
-    // writes.
+    // not timed) and with the files of the one before deleted, and the order
+    // alternates, so neither pays for the other's writes. A GiB left in the
+    // page cache would make the next writer reclaim it, and which one that
+    // is would decide the figure.
     const measureFloor = async () => {
       await exec('sync', [])
       const started = process.hrtime.bigint()
@@ -131,7 +133,9 @@ try {
       if (sums.status !== 0) throw new Error('sha256sum failed')
       for (const [i, f] of files.entries())
         if (!sums.stdout.includes(f.sha256)) throw new Error(`curl file ${i} has the wrong hash`)
-      return Number(process.hrtime.bigint() - started) / 1e9
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      for (const [i] of files.entries()) rmSync(join(dir, `curl-${i}`))
+      return seconds
     }
     // The runtime's own floor: Node's fetch of the same files, bytes thrown
     // away (no hash, no disk), so what the pull adds on top shows apart from
@@ -148,7 +152,7 @@ try {
       return Number(process.hrtime.bigint() - started) / 1e9
     }
     const pullArgs = (checkout: string, cache: string) => [
-      join(checkout, 'scripts/agora.ts'),
+      agoraBin(checkout),
       'pull',
       'bench/big',
       '--index',
@@ -170,7 +174,9 @@ try {
     const measureBaseline = async () => {
       if (!baseline) return undefined
       await exec('sync', [])
-      return (await timed(node, pullArgs(baseline, 'baseline-cache'), dir)).seconds
+      const { seconds } = await timed(node, pullArgs(baseline, 'baseline-cache'), dir)
+      rmSync(join(dir, 'baseline-cache'), { recursive: true, force: true })
+      return seconds
     }
     let floor: number
     let cold: Awaited<ReturnType<typeof measurePull>>
