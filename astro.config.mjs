@@ -21,7 +21,7 @@ const projectRoot = import.meta.dirname
 const registryRoot = resolve(process.env.AGORA_ROOT ?? projectRoot)
 const hubFile = resolve(registryRoot, 'registry/agora.yaml')
 const hub = existsSync(hubFile) ? parse(readFileSync(hubFile, 'utf8')) : {}
-const site = typeof hub?.base_url === 'string' ? hub.base_url : 'http://localhost:4321'
+const site = typeof hub?.base_url === 'string' ? hub.base_url : 'http://127.0.0.1:4321'
 
 /** Origins the browser may fetch file headers from (safetensors Range reads). */
 function blobOrigins() {

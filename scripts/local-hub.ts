@@ -79,7 +79,7 @@ export interface LocalHub {
  * hosts from it (`hf/`, `_redirects`, `nginx-hf.conf`, `_headers` rules)
  * unless agora.yaml `hf.static` is false. Serve the folder with serveHub
  * (which answers the protocol itself either way) and pull with
- * `agora pull <item> --index http://localhost:<port>`.
+ * `agora pull <item> --index http://127.0.0.1:<port>`.
  *
  * @example
  * await buildLocalHub({ repoRoot: '.', outDir: 'dist' })

@@ -62,7 +62,7 @@ export async function hubSource(
       'client/no-source',
       `agora ${options.command}: no index to ${options.verb}`,
       {
-        hint: 'pass --index <url> (e.g. http://localhost:4321), set AGORA_INDEX_URL, or run inside a hub checkout',
+        hint: 'pass --index <url> (e.g. http://127.0.0.1:4321), set AGORA_INDEX_URL, or run inside a hub checkout',
       },
     )
   }

@@ -80,7 +80,7 @@ Exit status: 0 pulled, 2 could not pull.
 Examples:
   agora pull acme/tox-gnn
   agora pull datasets/acme/tox21@1.0.0 --to data/tox21
-  agora pull acme/tox-gnn --include "*.onnx" --index http://localhost:4321
+  agora pull acme/tox-gnn --include "*.onnx" --index http://127.0.0.1:4321
   agora pull acme/tox-gnn --locked --offline
   agora pull acme/tox-gnn --licence ~/Downloads/lic_0a1b.licence
   agora pull collections/curators/admet-starter-kit --to kit

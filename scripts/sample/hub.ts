@@ -43,7 +43,7 @@ export function sampleHubConfig(): HubConfig {
     name: 'Agora',
     description:
       'An open marketplace for machine-learning artifacts: models, datasets, adapters, LoRAs, pipelines, benchmarks and collections for drug discovery, domain LoRAs and Neural DSL models. This instance ships sample data.',
-    base_url: 'http://localhost:4321',
+    base_url: 'http://127.0.0.1:4321',
     repository: { owner: 'agora-hub', name: 'agora', default_branch: 'main' },
     raw_url_template: 'https://raw.githubusercontent.com/agora-hub/agora/{commit}/{path}',
     kinds: ['model', 'dataset', 'adapter', 'lora', 'pipeline', 'benchmark', 'collection'],

@@ -232,7 +232,7 @@ export function chemDataItems(): SampleItemDef[] {
       'Kinase inhibitor affinities (sample)',
       'OpenChem Lab',
       CHEM_CITATION_YEAR,
-      'http://localhost:4321/datasets/openchem-lab/kinase-affinity',
+      'http://127.0.0.1:4321/datasets/openchem-lab/kinase-affinity',
     ),
   }
   items.push(
@@ -318,7 +318,7 @@ export function chemDataItems(): SampleItemDef[] {
           'Tox21 mini',
           'MolEval Consortium',
           CHEM_CITATION_YEAR,
-          'http://localhost:4321/datasets/moleval/tox21-mini',
+          'http://127.0.0.1:4321/datasets/moleval/tox21-mini',
         ),
       },
       [

@@ -667,7 +667,7 @@ export function llmItems(): SampleItemDef[] {
           'Contract Review LoRA',
           'Haddad, Nadia and Brandt, Oliver',
           2025,
-          'http://localhost:4321/loras/lexica-ai/contract-review-mistral-7b',
+          'http://127.0.0.1:4321/loras/lexica-ai/contract-review-mistral-7b',
         ),
       },
       arch: ARCHS.mistral,

@@ -132,7 +132,7 @@ export function neuralItems(): SampleItemDef[] {
           'MNIST ConvNet in Neural DSL',
           'Neural DSL Model Zoo',
           2025,
-          'http://localhost:4321/models/neuralzoo/mnist-convnet',
+          'http://127.0.0.1:4321/models/neuralzoo/mnist-convnet',
         ),
       },
       [
