@@ -166,10 +166,19 @@ try {
       '--json',
     ]
     const args = pullArgs(repo, 'cache')
+    // The cold pull, then the warm one on its cache, which then goes too.
     const measurePull = async () => {
       await exec('sync', [])
       requests.length = 0
-      return timed(node, args, dir)
+      const cold = await timed(node, args, dir)
+      const before = requests.findIndex((p) => p.startsWith('/blobs/'))
+      const report = JSON.parse(cold.stdout) as { downloaded_bytes: number }
+      if (report.downloaded_bytes !== size * fileCount)
+        throw new Error('the pull did not download everything')
+      await exec('sync', [])
+      const warm = await timed(node, args, dir)
+      rmSync(join(dir, 'cache'), { recursive: true, force: true })
+      return { ...cold, before, warm: warm.seconds }
     }
     const measureBaseline = async () => {
       if (!baseline) return undefined
@@ -191,12 +200,6 @@ try {
       floor = await measureFloor()
     }
     const nodeFetch = await measureNodeFetch()
-    const before = requests.findIndex((p) => p.startsWith('/blobs/'))
-    const report = JSON.parse(cold.stdout) as { downloaded_bytes: number }
-    if (report.downloaded_bytes !== size * fileCount)
-      throw new Error('the pull did not download everything')
-    await exec('sync', [])
-    const warm = await timed(node, args, dir)
     results.push({
       pull: cold.seconds,
       curl: curlSeconds,
@@ -205,9 +208,9 @@ try {
       floor,
       fetch: nodeFetch,
       rss: cold.rssMiB,
-      warm: warm.seconds,
+      warm: cold.warm,
       base,
-      before,
+      before: cold.before,
       load: [loadBefore, loadavg()[0] ?? 0],
     })
     rmSync(dir, { recursive: true, force: true })
