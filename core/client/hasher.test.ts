@@ -71,3 +71,48 @@ describe('core/client/hasher', () => {
     expect(await hasher.digest()).toBe(sha256(Buffer.from('ahead')))
   })
 })
+
+describe('core/client/hasher when the thread fails', () => {
+  const module = join(import.meta.dirname, 'hasher.ts')
+  /**
+   * Runs `script` in a child whose Worker is replaced before hasher.ts loads:
+   * the first one `fails` as given, later ones start as usual.
+   */
+  const withFailingThread = (fails: 'to start' | 'while booting', script: string) => {
+    const preload = `data:text/javascript,${encodeURIComponent(`
+      import threads from 'node:worker_threads'
+      import { syncBuiltinESMExports } from 'node:module'
+      const Real = threads.Worker
+      let count = 0
+      threads.Worker = class extends Real {
+        constructor(code, options) {
+          if (++count === 1 && ${JSON.stringify(fails)} === 'to start')
+            throw Object.assign(new Error('cannot start a thread'), { code: 'ERR_WORKER_INIT_FAILED' })
+          super(count === 1 ? 'throw new Error("the thread failed as it booted")' : code, options)
+          if (count === 1) globalThis.firstThread = this
+        }
+      }
+      syncBuiltinESMExports()
+    `)}`
+    return promisify(execFile)(
+      process.execPath,
+      ['--import', preload, '--input-type=module', '-e', script],
+      { timeout: 20_000 },
+    )
+  }
+
+  it('leaves hashing to later when the thread cannot start ahead', async () => {
+    const { stdout } = await withFailingThread(
+      'to start',
+      `
+      const { startHashingThread, workerHasher } = await import(${JSON.stringify(module)})
+      startHashingThread()
+      const hasher = workerHasher()
+      await hasher.update(Buffer.from('later'))
+      console.log(await hasher.digest())
+    `,
+    )
+    expect(stdout.trim()).toBe(sha256(Buffer.from('later')))
+  })
+
+})

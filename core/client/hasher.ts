@@ -97,7 +97,12 @@ function thread(): Worker {
  * @example startHashingThread() // then resolve; workerHasher() finds it running
  */
 export function startHashingThread(): void {
-  thread()
+  try {
+    thread()
+  } catch {
+    // Only a head start: a thread that cannot start now is tried again by
+    // the first workerHasher(), and a pull of small files never needs it.
+  }
 }
 
 /** The worker keeps the process alive only while a hash is open on it. */
