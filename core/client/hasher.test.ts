@@ -115,4 +115,22 @@ describe('core/client/hasher when the thread fails', () => {
     expect(stdout.trim()).toBe(sha256(Buffer.from('later')))
   })
 
+  it('hashes on a new thread after one failed as it booted, and the process still ends', async () => {
+    // The failed thread's exit comes after its error: by then a new thread
+    // hashes, and the exit is the old one's, not the new one's.
+    const { stdout } = await withFailingThread(
+      'while booting',
+      `
+      const { startHashingThread, workerHasher } = await import(${JSON.stringify(module)})
+      startHashingThread()
+      // The thread does not keep the process alive: this waits for its error.
+      const alive = setInterval(() => {}, 1000)
+      const hasher = await new Promise((done) => globalThis.firstThread.once('error', () => done(workerHasher())))
+      clearInterval(alive)
+      await hasher.update(Buffer.from('again'))
+      console.log(await hasher.digest())
+    `,
+    )
+    expect(stdout.trim()).toBe(sha256(Buffer.from('again')))
+  })
 })

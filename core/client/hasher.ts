@@ -73,7 +73,10 @@ function thread(): Worker {
       pending.digest?.resolve(message.hex as string)
     }
   })
+  // A thread that failed is done with: its exit, which follows its error,
+  // must not fail the hashes of the thread started after it.
   const fail = (error: unknown) => {
+    if (worker !== started) return
     worker = undefined
     for (const pending of open.values()) {
       for (const waiter of pending.hashed.splice(0)) waiter.reject(error)
