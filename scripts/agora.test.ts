@@ -162,7 +162,7 @@ describe('scripts/bin/agora', () => {
   it('names the Node it needs when an older one starts it', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'agora-launcher-'))
     try {
-      for (const version of ['20.19.5', '22.17.1', '18.0.0']) {
+      for (const version of ['20.19.5', '22.17.1', '18.0.0', '23.5.0']) {
         const older = `data:text/javascript,${encodeURIComponent(
           `Object.defineProperty(process.versions, 'node', { value: '${version}' })`,
         )}`
@@ -170,10 +170,14 @@ describe('scripts/bin/agora', () => {
         expect(run.status).toBe(2)
         expect(run.stdout).toBe('')
         expect(run.stderr).toBe(
-          `agora: needs Node 22.18 or later (it runs TypeScript directly); this is Node ${version}\n  hint: run "npm install" in the checkout, then "npx agora …": npm puts the Node it installs first on the PATH\n`,
+          `agora: needs Node 22.18 or later, 23.6 in the 23 line (it runs TypeScript directly); this is Node ${version}\n  hint: run "npm install" in the checkout, then "npx agora …": npm puts the Node it installs first on the PATH\n`,
         )
       }
       expect(start(launcher, tmp).status).toBe(0)
+      const newer = `data:text/javascript,${encodeURIComponent(
+        "Object.defineProperty(process.versions, 'node', { value: '23.6.0' })",
+      )}`
+      expect(start(launcher, tmp, ['--import', newer]).status).toBe(0)
     } finally {
       await rm(tmp, { recursive: true, force: true })
     }
