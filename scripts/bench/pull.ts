@@ -72,8 +72,11 @@ async function timed(
 const work = mkdtempSync(join(tmpdir(), 'agora-bench-pull-'))
 const root = join(work, 'site')
 // As an installed CLI runs after its first start: type-stripped modules come
-// from Node's compile cache. --cold-start measures without it.
-if (!values['cold-start']) process.env.NODE_COMPILE_CACHE = join(work, 'compile-cache')
+// from Node's compile cache. --cold-start measures without it: the agora
+// command turns the cache on by itself (in the system's temp folder), so it
+// is turned off outright.
+if (values['cold-start']) process.env.NODE_DISABLE_COMPILE_CACHE = '1'
+else process.env.NODE_COMPILE_CACHE = join(work, 'compile-cache')
 try {
   await exec(node, [agoraBin(repo), 'pull', '--help'])
   process.stdout.write(
