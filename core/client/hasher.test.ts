@@ -133,4 +133,17 @@ describe('core/client/hasher when the thread fails', () => {
     )
     expect(stdout.trim()).toBe(sha256(Buffer.from('again')))
   })
+
+  it('fails a hash opened before its thread failed, where it would wait for an answer forever', async () => {
+    const { stdout } = await withFailingThread(
+      'while booting',
+      `
+      const { workerHasher } = await import(${JSON.stringify(module)})
+      const hasher = workerHasher()
+      await new Promise((done) => globalThis.firstThread.once('error', done))
+      console.log(await hasher.update(Buffer.from('late')).then(() => 'hashed', (error) => error.message))
+    `,
+    )
+    expect(stdout).toBe('the hashing thread stopped\n')
+  })
 })

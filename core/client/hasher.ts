@@ -132,6 +132,8 @@ export function workerHasher(): BlobHasher {
   return {
     update(chunk) {
       if (closed) throw new Error('the hash was already closed')
+      // Its thread failed (and took the hash along): nothing would answer.
+      if (!open.has(id)) return Promise.reject(new Error('the hashing thread stopped'))
       return new Promise<void>((resolve, reject) => {
         pending.hashed.push({ resolve, reject })
         if (chunk.buffer instanceof SharedArrayBuffer) {
