@@ -130,6 +130,47 @@ describe('core/client/download', () => {
     expect(writes.reduce((a, b) => a + b, 0)).toBe(body.length)
   })
 
+  it('resumes a connection cut while pieces are still being written', async () => {
+    // The first answer stops once the client has bytes on disk, with more
+    // chunks still waiting for their writes. Those are never written, and
+    // the cut (a network error, retried) is what fails the first try, not
+    // the writes that the closing file refuses.
+    const target = join(work, 'blob')
+    const ranges: (string | undefined)[] = []
+    const cutting = createServer((request, response) => {
+      ranges.push(request.headers.range)
+      const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '')
+      const start = range ? Number(range[1]) : 0
+      response.writeHead(range ? 206 : 200, {
+        'content-length': body.length - start,
+        ...(range ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+      })
+      if (ranges.length > 1) return void response.end(body.subarray(start))
+      const cutWhenWritten = (): void => {
+        const written = fs.existsSync(`${target}.partial`) && fs.statSync(`${target}.partial`).size
+        if (written) response.destroy()
+        else setTimeout(cutWhenWritten, 1)
+      }
+      response.write(body.subarray(0, 4 * 1024 * 1024), cutWhenWritten)
+    })
+    await new Promise<void>((done) => cutting.listen(0, '127.0.0.1', done))
+    try {
+      const done = await downloadBlob({
+        fetch: globalThis.fetch,
+        url: `http://127.0.0.1:${(cutting.address() as AddressInfo).port}/blob`,
+        target,
+        expected,
+        retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2 },
+      })
+      expect(ranges).toEqual([undefined, expect.stringMatching(/^bytes=[1-9]\d*-$/)])
+      expect(done.transferred).toBeLessThan(2 * body.length)
+      expect((await readFile(target)).equals(body)).toBe(true)
+    } finally {
+      cutting.closeAllConnections()
+      await new Promise((done) => cutting.close(done))
+    }
+  })
+
   it('reports a disk that fails while the body waits for it, and keeps no blob', async () => {
     // A disk that takes a while per write, so the body backs up, then runs out of space.
     let writes = 0

@@ -283,6 +283,7 @@ async function receive(
   // Chunks are written one after another, never two queued at once: the
   // stream would join them into one write of several MiB (see writePieces).
   let written = Promise.resolve()
+  let stopped = false
   try {
     await answer.consume((chunk) => {
       if (failure) throw failure
@@ -298,17 +299,21 @@ async function receive(
       }
       const hashed = hasher.update(chunk)
       onData(chunk.byteLength)
-      written = written.then(() => writePieces(file, chunk))
+      written = written.then(() => writePieces(file, chunk, () => stopped))
       return hashed ? Promise.all([hashed, written]).then(() => undefined) : written
     })
     file.end()
     await closed
     if (failure) throw failure
   } catch (error) {
+    // What failed first is the reason: a write that the destroy below
+    // refuses must not turn a broken connection (retried) into a file error.
+    const reason = failure ?? error
+    stopped = true
     await answer.cancel()
     file.destroy()
     await closed
-    throw failure ?? error
+    throw reason
   }
 }
 
@@ -321,9 +326,16 @@ async function receive(
  */
 const WRITE_PIECE = 512 * 1024
 
-/** Writes a chunk in pieces of at most WRITE_PIECE bytes, each after the one before. */
-async function writePieces(file: Writable, chunk: Uint8Array): Promise<void> {
-  for (let at = 0; at < chunk.byteLength; at += WRITE_PIECE) {
+/**
+ * Writes a chunk in pieces of at most WRITE_PIECE bytes, each after the one
+ * before, and none once the download has `stopped`.
+ */
+async function writePieces(
+  file: Writable,
+  chunk: Uint8Array,
+  stopped: () => boolean,
+): Promise<void> {
+  for (let at = 0; at < chunk.byteLength && !stopped(); at += WRITE_PIECE) {
     const piece = chunk.subarray(at, at + WRITE_PIECE)
     await new Promise<void>((resolve, reject) =>
       file.write(piece, (error) => (error ? reject(error) : resolve())),
