@@ -109,9 +109,9 @@ try {
     let curlCpu = 0
     // Each measurement starts with no dirty pages to write back (`sync`,
     // not timed) and with the files of the one before deleted, and the order
-    // alternates, so neither pays for the other's writes. A GiB left in the
-    // page cache would make the next writer reclaim it, and which one that
-    // is would decide the figure.
+    // alternates, so neither pays for the other's writes. With a GiB of the
+    // one before left in place, the next writer's system time here ranged
+    // from 0.7 to 3.5 s; with it deleted, from 0.7 to 0.95 s.
     const measureFloor = async () => {
       await exec('sync', [])
       const started = process.hrtime.bigint()
