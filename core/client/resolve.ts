@@ -27,7 +27,7 @@ import type {
   VersionStatus,
 } from '#core/manifest'
 import {
-  editDistance,
+  closestName,
   formatRef,
   type ItemRef,
   type ItemSpec,
@@ -158,10 +158,7 @@ function unknownKindHint(spec: string): string | undefined {
   const first = parts[0] ?? ''
   if (parts.length !== 3 || parseKind(first)) return undefined
   const plurals = KINDS.map(kindPlural)
-  const near = plurals
-    .map((kind) => ({ kind, d: editDistance(first.toLowerCase(), kind) }))
-    .filter((c) => c.d <= 2)
-    .sort((a, b) => a.d - b.d)[0]?.kind
+  const near = closestName(first, plurals, 2)
   const meant = near ? `did you mean ${[near, ...parts.slice(1)].join('/')}? ` : ''
   return `"${first}" is not a kind: ${meant}kinds are ${plurals.join(', ')}`
 }

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv/dist/2020.js'
 import type { Issue } from '#core/errors'
 import { hintFor, type ManifestCode } from '#core/errors'
-import { editDistance } from '#core/names'
+import { closestName } from '#core/names'
 import hubSchema from '../../registry/schemas/hub.schema.json' with { type: 'json' }
 import itemSchema from '../../registry/schemas/item.schema.json' with { type: 'json' }
 import ownerSchema from '../../registry/schemas/owner.schema.json' with { type: 'json' }
@@ -69,16 +69,7 @@ export function fieldName(path: readonly (string | number)[]): string {
  * @example closest('licence', ['license', 'links']) // 'license'
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase())
-    if (d < bestDistance) {
-      best = c
-      bestDistance = d
-    }
-  }
-  return best
+  return closestName(word, candidates, Math.max(2, Math.floor(word.length / 3)))
 }
 
 function resolveRef(root: SchemaNode, ref: string): SchemaNode | undefined {

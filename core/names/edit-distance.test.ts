@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { editDistance } from './edit-distance.ts'
+import { closestName, editDistance } from './edit-distance.ts'
 
 describe('core/names/edit-distance', () => {
   it('counts insertions, deletions and substitutions', () => {
@@ -16,5 +16,13 @@ describe('core/names/edit-distance', () => {
     expect(editDistance('toxicolgoy', 'toxicology')).toBe(1)
     // Each character is edited once: the swap cannot then be edited again.
     expect(editDistance('ca', 'abc')).toBe(3)
+  })
+
+  it('names the nearest candidate within the distance, case aside, the first of equals', () => {
+    expect(closestName('licence', ['links', 'license'], 2)).toBe('license')
+    expect(closestName('MODLES', ['datasets', 'models'], 2)).toBe('models')
+    expect(closestName('tot', ['top', 'to'], 1)).toBe('top')
+    expect(closestName('tox', ['to'], 0)).toBeUndefined()
+    expect(closestName('anything', [], 5)).toBeUndefined()
   })
 })

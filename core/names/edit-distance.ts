@@ -28,3 +28,27 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length] as number
 }
+
+/**
+ * The candidate nearest to `word`, case aside, when it is at most
+ * `maxDistance` edits away; of equally near ones, the first. The "did you
+ * mean" of a misspelt field, licence, kind or option.
+ *
+ * @example closestName('licence', ['license', 'links'], 2) // 'license'
+ */
+export function closestName(
+  word: string,
+  candidates: Iterable<string>,
+  maxDistance: number,
+): string | undefined {
+  let best: string | undefined
+  let bestDistance = maxDistance + 1
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase())
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best
+}

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { AgoraError, plural } from '#core/errors'
-import { editDistance } from '#core/names'
+import { closestName } from '#core/names'
 
 /** One option of a command, as `node:util` parseArgs takes it. */
 export interface OptionSpec {
@@ -94,10 +94,5 @@ function nearestOption(error: unknown, names: readonly string[]): string | undef
   if ((error as { code?: unknown } | undefined)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return
   const given = /'--([^'=]+)/.exec(error instanceof Error ? error.message : '')?.[1]
   if (!given) return
-  const allowed = given.length < 5 ? 1 : 2
-  const scored = names
-    .map((name) => ({ name, d: editDistance(given, name) }))
-    .filter((c) => c.d <= allowed)
-    .sort((a, b) => a.d - b.d)
-  return scored[0]?.name
+  return closestName(given, names, given.length < 5 ? 1 : 2)
 }
