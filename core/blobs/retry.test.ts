@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isNetworkError, isRetryableStatus, withRetry } from './retry.ts'
+import { causeChain, isNetworkError, isRetryableStatus, withRetry } from './retry.ts'
 
 describe('core/blobs/retry', () => {
   it('retries with exponential back-off and full jitter, then succeeds', async () => {
@@ -68,5 +68,14 @@ describe('core/blobs/retry', () => {
       true,
     )
     expect(isNetworkError(new Error('nope'))).toBe(false)
+  })
+
+  it('walks an error’s causes, at most five, even when they loop', () => {
+    const inner = new Error('inner')
+    expect(causeChain(new Error('outer', { cause: inner }))).toEqual([expect.any(Error), inner])
+    const looping: { cause?: unknown } = {}
+    looping.cause = looping
+    expect(causeChain(looping)).toHaveLength(5)
+    expect(causeChain(undefined)).toEqual([])
   })
 })

@@ -90,13 +90,26 @@ const TRANSIENT_NET_CODES = new Set([
  * @example isNetworkError(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } })) // true
  */
 export function isNetworkError(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
+  return causeChain(error).some((e) => {
     const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && TRANSIENT_NET_CODES.has(code)) return true
-    if (e instanceof TypeError && e.message === 'fetch failed') return true
-    e = (e as { cause?: unknown }).cause
-  }
-  return false
+    return (
+      (typeof code === 'string' && TRANSIENT_NET_CODES.has(code)) ||
+      (e instanceof TypeError && e.message === 'fetch failed')
+    )
+  })
+}
+
+/**
+ * An error and its `cause`s, outermost first, five at most (a cause chain
+ * may loop).
+ *
+ * @example causeChain(new Error('a', { cause: new Error('b') })).length // 2
+ */
+export function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = []
+  for (let e: unknown = error; e && chain.length < 5; e = (e as { cause?: unknown }).cause)
+    chain.push(e)
+  return chain
 }
 
 /**

@@ -1,4 +1,10 @@
-import { isNetworkError, isRetryableStatus, type RetryOptions, withRetry } from '#core/blobs'
+import {
+  causeChain,
+  isNetworkError,
+  isRetryableStatus,
+  type RetryOptions,
+  withRetry,
+} from '#core/blobs'
 import { AgoraError } from '#core/errors'
 import { BadAnswerError, type BlobAnswer, blobGetFor } from './blob-get.ts'
 
@@ -307,9 +313,5 @@ export function httpError(
 
 /** True when the connection itself was refused, somewhere in the cause chain: no server listens there. */
 function isRefused(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
-    if ((e as { code?: unknown }).code === 'ECONNREFUSED') return true
-    e = (e as { cause?: unknown }).cause
-  }
-  return false
+  return causeChain(error).some((e) => (e as { code?: unknown }).code === 'ECONNREFUSED')
 }
