@@ -321,7 +321,7 @@ function checkoutPages(ctx: CheckoutContext) {
     if (path === '/checkout/refund' && req.method === 'POST') {
       const form = new URLSearchParams(await readBody(req))
       const session = form.get('session_id') ?? ''
-      if (!isPaidSession(ctx, session)) {
+      if (!paidSession(ctx.fake, session)) {
         page(res, 404, 'No such payment', UNKNOWN_SESSION)
         return true
       }
@@ -442,10 +442,11 @@ function checkoutBody(key: string, title: string, entry: OnSaleEntry): string {
 const UNKNOWN_SESSION =
   '<p>This checkout session is unknown or unpaid. The test-mode Stripe keeps its sessions only while <code>npm start</code> runs; licences already claimed stay valid.</p>'
 
-function isPaidSession(ctx: { fake: StripeFake }, sessionId: string): boolean {
-  return ctx.fake
+/** The fake Stripe's checkout session `sessionId`, when it is paid. */
+function paidSession(fake: StripeFake, sessionId: string) {
+  return fake
     .objects('checkout.session')
-    .some((s) => s.id === sessionId && s.payment_status === 'paid')
+    .find((s) => s.id === sessionId && s.payment_status === 'paid')
 }
 
 async function successPage(
@@ -454,8 +455,8 @@ async function successPage(
   sessionId: string,
   itemOf: (key: string) => { kind: string; ns: string; name: string; title: string },
 ): Promise<void> {
-  const session = ctx.fake.objects('checkout.session').find((s) => s.id === sessionId)
-  if (session?.payment_status !== 'paid') {
+  const session = paidSession(ctx.fake, sessionId)
+  if (!session) {
     page(res, 404, 'No such payment', UNKNOWN_SESSION)
     return
   }
